@@ -1,0 +1,43 @@
+import { defineConfig } from 'vitest/config';
+
+// Test tiers by suffix: *.test.ts (unit, beside the code), *.int.test.ts (real NATS/Postgres),
+// *.e2e.test.ts (the whole system). `vitest run` runs all three; `--project <name>` runs one.
+const resolve = { conditions: ['@msi/source'] };
+const exclude = ['**/node_modules/**', '**/dist/**'];
+
+export default defineConfig({
+  test: {
+    reporters: ['default', './scripts/summary-reporter.ts'],
+    projects: [
+      {
+        resolve,
+        test: {
+          name: 'unit',
+          include: ['{packages,services,bench}/**/*.test.ts'],
+          exclude: [...exclude, '**/*.int.test.ts', '**/*.e2e.test.ts'],
+        },
+      },
+      {
+        resolve,
+        test: {
+          name: 'integration',
+          include: ['**/*.int.test.ts'],
+          exclude,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        resolve,
+        test: {
+          name: 'e2e',
+          include: ['**/*.e2e.test.ts'],
+          exclude,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
