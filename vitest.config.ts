@@ -22,6 +22,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['**/*.int.test.ts'],
+          globalSetup: ['./packages/testkit/src/global-setup.ts'],
           exclude,
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -32,6 +33,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['**/*.e2e.test.ts'],
+          globalSetup: ['./packages/testkit/src/global-setup.ts'],
           exclude,
           testTimeout: 180_000,
           hookTimeout: 180_000,

@@ -1,0 +1,39 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+
+export interface NatsConnectionOptions {
+  /** One or more server URLs, e.g. "nats://127.0.0.1:4222". */
+  readonly servers: string | readonly string[];
+  /** Shown by the server in connection listings, e.g. "msi-ingest-7f3a". */
+  readonly name: string;
+  readonly token?: string;
+  readonly user?: string;
+  readonly pass?: string;
+}
+
+/**
+ * Connects and keeps reconnecting forever: a service whose bus is away reports NOT_SERVING and
+ * refuses work rather than exiting, and resumes when the bus is back.
+ */
+export async function connectNats(options: NatsConnectionOptions): Promise<NatsConnection> {
+  return connect({
+    servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    pingInterval: 10_000,
+    ...(options.token === undefined ? {} : { token: options.token }),
+    ...(options.user === undefined ? {} : { user: options.user }),
+    ...(options.pass === undefined ? {} : { pass: options.pass }),
+  });
+}
+
+/** Tracks whether a connection is currently usable (between a disconnect and a reconnect it is not). */
+export function watchConnection(nc: NatsConnection, onChange: (connected: boolean) => void): void {
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'staleConnection') onChange(false);
+      else if (status.type === 'reconnect') onChange(true);
+    }
+  })();
+  void nc.closed().then(() => onChange(false));
+}

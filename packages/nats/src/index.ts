@@ -1,0 +1,26 @@
+export { connectNats, type NatsConnectionOptions, watchConnection } from './connection.js';
+export {
+  type DurablePublishOptions,
+  PublishError,
+  type PublishErrorCode,
+  publishDurable,
+} from './publish.js';
+export {
+  defaultStreamSettings,
+  deleteStreamsWithPrefix,
+  ensureStreams,
+  type StreamSettings,
+  streamConfigsFor,
+} from './streams.js';
+export {
+  type AlertSeverity,
+  assertValidPrefix,
+  type BucketNames,
+  bucketNamesFor,
+  MAX_SHARDS,
+  type StreamNames,
+  type Subjects,
+  shardOfSubject,
+  streamNamesFor,
+  subjectsFor,
+} from './subjects.js';

@@ -1,0 +1,80 @@
+import {
+  DiscardPolicy,
+  JetStreamApiError,
+  type JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import { streamNamesFor, subjectsFor } from './subjects.js';
+
+/** Durability and retention settings of MSI's streams; see docs/ARCHITECTURE.md for the trade-offs. */
+export interface StreamSettings {
+  /** JetStream replicas: 1 in dev, 3 in production (a publish is acked once a quorum stored it). */
+  readonly replicas: number;
+  /** How long event batches are kept for replay (verifier rebuilds, late aggregators); 0 = forever. */
+  readonly eventsMaxAgeMs: number;
+  /** Window in which a retried publish with the same msgID is stored once. */
+  readonly duplicateWindowMs: number;
+  /** Use memory storage (tests only: nothing survives a server restart). */
+  readonly memory?: boolean;
+}
+
+export const defaultStreamSettings: StreamSettings = {
+  replicas: 1,
+  eventsMaxAgeMs: 7 * 24 * 3600_000,
+  duplicateWindowMs: 5 * 60_000,
+};
+
+/** The stream configurations for a prefix; pure, so they can be inspected and documented. */
+export function streamConfigsFor(prefix: string, settings: StreamSettings): StreamConfig[] {
+  const names = streamNamesFor(prefix);
+  const subjects = subjectsFor(prefix);
+  const base = {
+    retention: RetentionPolicy.Limits,
+    storage: settings.memory ? StorageType.Memory : StorageType.File,
+    num_replicas: settings.replicas,
+    duplicate_window: nanos(settings.duplicateWindowMs),
+    discard: DiscardPolicy.Old,
+    allow_direct: true,
+  };
+  return [
+    { ...base, name: names.events, subjects: [subjects.allEvents], max_age: nanos(settings.eventsMaxAgeMs) },
+    // Seals and rounds are tiny and are the record of what was anchored: kept forever.
+    { ...base, name: names.seals, subjects: [subjects.allSeals], max_age: 0 },
+    { ...base, name: names.rounds, subjects: [subjects.rounds], max_age: 0 },
+    { ...base, name: names.security, subjects: [subjects.security], max_age: nanos(30 * 24 * 3600_000) },
+    { ...base, name: names.alerts, subjects: [subjects.allAlerts], max_age: 0 },
+  ] as StreamConfig[];
+}
+
+/** Creates MSI's streams, or updates them to the given settings; safe to call from every service. */
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  prefix: string,
+  settings: StreamSettings,
+): Promise<void> {
+  for (const config of streamConfigsFor(prefix, settings)) {
+    try {
+      await jsm.streams.add(config);
+    } catch (error: unknown) {
+      // Another service created it first, or it exists with other settings: bring it up to date.
+      if (!(error instanceof JetStreamApiError)) throw error;
+      await jsm.streams.update(config.name, config);
+    }
+  }
+}
+
+/** Deletes every stream and bucket stream whose name starts with the prefix's stream prefix (tests). */
+export async function deleteStreamsWithPrefix(jsm: JetStreamManager, prefix: string): Promise<number> {
+  const upper = streamNamesFor(prefix).events.replace(/_EVENTS$/, '_');
+  let deleted = 0;
+  for await (const name of jsm.streams.names()) {
+    if (name.startsWith(upper) || name.startsWith(`KV_${upper}`)) {
+      await jsm.streams.delete(name);
+      deleted += 1;
+    }
+  }
+  return deleted;
+}

@@ -1,0 +1,109 @@
+/**
+ * Every NATS subject, stream and bucket name MSI uses, derived from one configurable prefix so that
+ * several deployments (or test runs) share a server without touching each other's data.
+ *
+ *   <prefix>.events.<shard>     event batches from ingest         stream <P>_EVENTS
+ *   <prefix>.seals.<shard>      shard seals from aggregators      stream <P>_SEALS
+ *   <prefix>.rounds             anchored rounds from the calendar stream <P>_ROUNDS
+ *   <prefix>.security           failed authentication / authz     stream <P>_SECURITY
+ *   <prefix>.alerts.<severity>  alerts from the alerter           stream <P>_ALERTS
+ *   KV <P>_IDS                  idempotency records (event id → original ack), TTL = dedup window
+ *   KV <P>_LEASES               shard ownership leases for aggregators
+ * where <P> is the prefix upper-cased with dots replaced by underscores.
+ */
+export type AlertSeverity = 'critical' | 'high' | 'medium' | 'low';
+
+export interface Subjects {
+  readonly prefix: string;
+  events(shard: number): string;
+  readonly allEvents: string;
+  seals(shard: number): string;
+  readonly allSeals: string;
+  readonly rounds: string;
+  readonly security: string;
+  alerts(severity: AlertSeverity): string;
+  readonly allAlerts: string;
+}
+
+export interface StreamNames {
+  readonly events: string;
+  readonly seals: string;
+  readonly rounds: string;
+  readonly security: string;
+  readonly alerts: string;
+}
+
+export interface BucketNames {
+  readonly idempotency: string;
+  readonly leases: string;
+}
+
+const PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+/** The largest shard count we accept; shard numbers are u32 in seal records, this keeps subjects sane. */
+export const MAX_SHARDS = 4096;
+
+/** Throws when `prefix` is not one or more dot-separated tokens of [A-Za-z0-9_-]. */
+export function assertValidPrefix(prefix: string): void {
+  if (!PREFIX_PATTERN.test(prefix) || prefix.length > 64) {
+    throw new Error(
+      `subject prefix ${JSON.stringify(prefix)} must be dot-separated tokens of [A-Za-z0-9_-], at most 64 chars`,
+    );
+  }
+}
+
+function assertShard(shard: number): void {
+  if (!Number.isInteger(shard) || shard < 0 || shard >= MAX_SHARDS) {
+    throw new Error(`shard ${shard} out of range [0, ${MAX_SHARDS})`);
+  }
+}
+
+export function subjectsFor(prefix: string): Subjects {
+  assertValidPrefix(prefix);
+  return {
+    prefix,
+    events(shard) {
+      assertShard(shard);
+      return `${prefix}.events.${shard}`;
+    },
+    allEvents: `${prefix}.events.*`,
+    seals(shard) {
+      assertShard(shard);
+      return `${prefix}.seals.${shard}`;
+    },
+    allSeals: `${prefix}.seals.*`,
+    rounds: `${prefix}.rounds`,
+    security: `${prefix}.security`,
+    alerts: (severity) => `${prefix}.alerts.${severity}`,
+    allAlerts: `${prefix}.alerts.*`,
+  };
+}
+
+function upperName(prefix: string): string {
+  assertValidPrefix(prefix);
+  return prefix.replaceAll('.', '_').toUpperCase();
+}
+
+export function streamNamesFor(prefix: string): StreamNames {
+  const p = upperName(prefix);
+  return {
+    events: `${p}_EVENTS`,
+    seals: `${p}_SEALS`,
+    rounds: `${p}_ROUNDS`,
+    security: `${p}_SECURITY`,
+    alerts: `${p}_ALERTS`,
+  };
+}
+
+export function bucketNamesFor(prefix: string): BucketNames {
+  const p = upperName(prefix);
+  return { idempotency: `${p}_IDS`, leases: `${p}_LEASES` };
+}
+
+/** The shard number in the last token of an events or seals subject, or throws. */
+export function shardOfSubject(subject: string): number {
+  const token = subject.slice(subject.lastIndexOf('.') + 1);
+  const shard = Number(token);
+  if (!/^(0|[1-9][0-9]*)$/.test(token)) throw new Error(`subject ${subject} has no shard token`);
+  assertShard(shard);
+  return shard;
+}

@@ -1,0 +1,2 @@
+export { type Migration, migrate } from './migrate.js';
+export { createPool, inTransaction, type Pool, type PoolClient, type PoolOptions } from './pool.js';

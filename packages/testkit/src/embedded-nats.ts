@@ -1,0 +1,79 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.js';
+
+export interface EmbeddedNats {
+  readonly url: string;
+  readonly port: number;
+  readonly storeDir: string;
+  stop(): Promise<void>;
+}
+
+/** Where nats-server is, or a message saying exactly how to get it. */
+export function findNatsServer(): string {
+  const found = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
+  const path = found.stdout.trim();
+  if (found.status === 0 && path !== '') return path;
+  throw new Error(
+    'nats-server is not on PATH. Install it (Debian/Ubuntu: `apt-get install nats-server`; elsewhere: ' +
+      'https://docs.nats.io/running-a-nats-service/introduction/installation), or set NATS_URL to a server with JetStream.',
+  );
+}
+
+/** Starts a nats-server with JetStream on a free loopback port, storing under a fresh temp dir. */
+export async function startEmbeddedNats(
+  options: { storeDir?: string; port?: number } = {},
+): Promise<EmbeddedNats> {
+  const binary = findNatsServer();
+  const port = options.port ?? (await freePort());
+  const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'msi-nats-')));
+  const child: ChildProcess = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  await waitForPort(port, 10_000, () =>
+    child.exitCode !== null ? `nats-server exited: ${stderr}` : undefined,
+  );
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      if (options.storeDir === undefined) await rm(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitForPort(
+  port: number,
+  timeoutMs: number,
+  failed: () => string | undefined,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const reason = failed();
+    if (reason !== undefined) throw new Error(reason);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
+}
