@@ -1,1 +1,11 @@
-export {};
+export { ConfigError, ConfigReader } from './config-reader.js';
+export {
+  type GrpcServerOptions,
+  type GrpcServiceBinding,
+  type RunningGrpcServer,
+  ServerCredentials,
+  startGrpcServer,
+} from './grpc-server.js';
+export { createLogger, type Logger, type LoggerOptions, type LogLevel } from './logger.js';
+export { createRegistry, startMetricsServer } from './metrics-server.js';
+export { shutdownSignal } from './shutdown.js';

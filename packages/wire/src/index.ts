@@ -1,1 +1,3 @@
-export {};
+export { eventFromClient, type IngestStamp } from './event-from-client.js';
+export { eventToProto } from './event-to-proto.js';
+export { WireError, type WireErrorCode } from './wire-error.js';

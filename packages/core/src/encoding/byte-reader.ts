@@ -1,0 +1,112 @@
+import { type Imprint, parseImprint } from '../imprint/index.js';
+import { EncodingError } from './encoding-error.js';
+import { MAX_U64 } from './limits.js';
+import { decodeUtf8 } from './utf8.js';
+
+const TWO_32 = 2 ** 32;
+const MAX_U64_HIGH = Math.floor(MAX_U64 / TWO_32);
+
+/**
+ * Reads the primitives of MSI binary encoding v1 (docs/PROOFS.md §2) from bytes that are hostile
+ * input: every length is checked against what remains before anything is read or allocated. Each
+ * method takes the name of the field it reads (snake_case path, e.g. `attributes[2].key`) so that an
+ * EncodingError says where the bytes went wrong. Values read are copies, never views of the input.
+ */
+export class ByteReader {
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  #offset = 0;
+
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Bytes read so far. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /** Bytes not yet read. */
+  get remaining(): number {
+    return this.#bytes.length - this.#offset;
+  }
+
+  u8(field: string): number {
+    return this.#view.getUint8(this.#take(field, 1));
+  }
+
+  u16(field: string): number {
+    return this.#view.getUint16(this.#take(field, 2));
+  }
+
+  u32(field: string): number {
+    return this.#view.getUint32(this.#take(field, 4));
+  }
+
+  /** A `u64`. Values above 2^53 − 1 are rejected (OUT_OF_RANGE): they have no exact JS number. */
+  u64(field: string): number {
+    const at = this.#take(field, 8);
+    const high = this.#view.getUint32(at);
+    if (high > MAX_U64_HIGH) {
+      throw new EncodingError('OUT_OF_RANGE', field, `${field}: u64 exceeds 2^53 - 1`);
+    }
+    return high * TWO_32 + this.#view.getUint32(at + 4);
+  }
+
+  /** A `time`: microseconds since the epoch. */
+  time(field: string): number {
+    return this.u64(field);
+  }
+
+  /** `bytes[N]`: a copy of the next `size` bytes. */
+  bytes(field: string, size: number): Uint8Array {
+    const at = this.#take(field, size);
+    return this.#bytes.slice(at, at + size);
+  }
+
+  /** A `str`: u16 length, then well-formed UTF-8 without a BOM (else BAD_UTF8). */
+  str(field: string): string {
+    const length = this.u16(field);
+    const at = this.#take(field, length);
+    return decodeUtf8(this.#bytes.subarray(at, at + length), field);
+  }
+
+  /** An `imprint`: u8 length L, then L bytes that MUST be an accepted imprint (else BAD_IMPRINT). */
+  imprint(field: string): Imprint {
+    const length = this.u8(field);
+    const at = this.#take(field, length);
+    try {
+      return parseImprint(this.#bytes.subarray(at, at + length));
+    } catch (cause) {
+      const detail = cause instanceof Error ? cause.message : String(cause);
+      throw new EncodingError('BAD_IMPRINT', field, `${field}: ${detail}`, { cause });
+    }
+  }
+
+  /** The `u16` count that starts a `list<T>`. The caller checks it against its limit, then reads the items. */
+  count(field: string): number {
+    return this.u16(field);
+  }
+
+  /** Asserts that every byte has been read (else TRAILING_BYTES). */
+  end(): void {
+    if (this.remaining !== 0) {
+      throw new EncodingError('TRAILING_BYTES', '', `${this.remaining} bytes after the last field`);
+    }
+  }
+
+  /** Checks `size` bytes remain, consumes them and returns their offset. */
+  #take(field: string, size: number): number {
+    if (size > this.remaining) {
+      throw new EncodingError(
+        'TRUNCATED',
+        field,
+        `${field}: needs ${size} bytes at offset ${this.#offset}, ${this.remaining} remain`,
+      );
+    }
+    const at = this.#offset;
+    this.#offset += size;
+    return at;
+  }
+}

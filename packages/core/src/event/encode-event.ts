@@ -1,0 +1,53 @@
+import type { MerkleHasher } from '@msi/merkle';
+import { ByteWriter, writeHeader } from '../encoding/index.js';
+import { UUID_SIZE } from '../uuid/index.js';
+import { type Attribute, type DataEvent, type Endpoint, EVENT_LIMITS, kindCode } from './data-event.js';
+import { EVENT_HEADER } from './event-format.js';
+import { validateEvent } from './validate-event.js';
+
+/**
+ * The canonical bytes of `event` (canonical event v1, docs/PROOFS.md §4): the only form that is
+ * hashed. Validates first (throws EventError naming the field) and sorts the attributes by key;
+ * duplicate keys are rejected, never merged.
+ */
+export function encodeEvent(event: DataEvent): Uint8Array {
+  validateEvent(event);
+  const w = new ByteWriter(512);
+  writeHeader(w, EVENT_HEADER);
+  w.str(event.tenant).bytes(event.eventId, UUID_SIZE).u8(kindCode(event.kind)).imprint(event.data);
+  w.count(event.inputs.length);
+  for (const input of event.inputs) w.imprint(input);
+  w.count(event.outputs.length);
+  for (const output of event.outputs) w.imprint(output);
+  w.str(event.toTenant).str(event.actor).str(event.submitter);
+  writeEndpoint(w, event.source);
+  writeEndpoint(w, event.destination);
+  w.time(event.occurredAt).time(event.receivedAt);
+  w.count(event.parents.length);
+  for (const parent of event.parents) w.bytes(parent, UUID_SIZE);
+  const attributes = sortAttributes(event.attributes);
+  w.count(attributes.length);
+  for (const { key, value } of attributes) w.str(key).str(value);
+  w.bytes(event.nonce, EVENT_LIMITS.nonceBytes);
+  return w.finish();
+}
+
+function writeEndpoint(w: ByteWriter, endpoint: Endpoint): void {
+  w.str(endpoint.system).str(endpoint.region).str(endpoint.host);
+}
+
+/**
+ * Attributes sorted by key, bytewise over UTF-8. Precondition: keys are validated ASCII, for which
+ * UTF-16 code-unit order (`<`) is the same as UTF-8 byte order.
+ */
+export function sortAttributes(attributes: readonly Attribute[]): Attribute[] {
+  return [...attributes].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/**
+ * The event leaf hash `H(0x00 || canonical event bytes)`. Precondition: `canonicalBytes` came from
+ * encodeEvent or was accepted by decodeEvent; this function does not parse them.
+ */
+export function eventLeafHash(hasher: MerkleHasher, canonicalBytes: Uint8Array): Uint8Array {
+  return hasher.hashLeaf(canonicalBytes);
+}

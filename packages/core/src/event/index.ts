@@ -1,0 +1,14 @@
+export {
+  type Attribute,
+  type DataEvent,
+  type Endpoint,
+  EVENT_LIMITS,
+  type EventKind,
+  isEventKind,
+  kindCode,
+  kindFromCode,
+} from './data-event.js';
+export { decodeEvent } from './decode-event.js';
+export { encodeEvent, eventLeafHash, sortAttributes } from './encode-event.js';
+export { EventError, type EventErrorCode } from './event-error.js';
+export { validateEvent } from './validate-event.js';

@@ -1,0 +1,66 @@
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const PAD = '=';
+
+const DECODE = (() => {
+  const table = new Int16Array(128).fill(-1);
+  for (let i = 0; i < ALPHABET.length; i++) table[ALPHABET.charCodeAt(i)] = i;
+  return table;
+})();
+
+/** RFC 4648 §4 standard base64 with padding. */
+export function encodeBase64(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = ((bytes[i] ?? 0) << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    out += sextet(n, 18) + sextet(n, 12) + sextet(n, 6) + sextet(n, 0);
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = (bytes[i] ?? 0) << 16;
+    out += `${sextet(n, 18)}${sextet(n, 12)}${PAD}${PAD}`;
+  } else if (rest === 2) {
+    const n = ((bytes[i] ?? 0) << 16) | ((bytes[i + 1] ?? 0) << 8);
+    out += `${sextet(n, 18)}${sextet(n, 12)}${sextet(n, 6)}${PAD}`;
+  }
+  return out;
+}
+
+function sextet(n: number, shift: number): string {
+  return ALPHABET.charAt((n >> shift) & 0x3f);
+}
+
+/**
+ * Decodes RFC 4648 §4 base64 (standard alphabet, padding required) and accepts only the canonical
+ * encoding: no white space, no line breaks, no missing or extra padding, and zero unused bits in the
+ * last character. Each byte string therefore has exactly one accepted text, so a change to any
+ * character of the text changes the bytes or is rejected.
+ *
+ * `text` is hostile input. Returns `undefined` when it is not canonical base64.
+ */
+export function decodeBase64(text: string): Uint8Array | undefined {
+  if (text.length % 4 !== 0) return undefined;
+  const pad = text.endsWith(PAD + PAD) ? 2 : text.endsWith(PAD) ? 1 : 0;
+  const out = new Uint8Array((text.length / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    const last = i + 4 === text.length;
+    const a = digit(text, i);
+    const b = digit(text, i + 1);
+    const c = last && pad === 2 ? 0 : digit(text, i + 2);
+    const d = last && pad >= 1 ? 0 : digit(text, i + 3);
+    if (a < 0 || b < 0 || c < 0 || d < 0) return undefined;
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = n >> 16;
+    if (o < out.length) out[o++] = (n >> 8) & 0xff;
+    else if ((n & 0xffff) !== 0) return undefined;
+    if (o < out.length) out[o++] = n & 0xff;
+    else if ((n & 0xff) !== 0) return undefined;
+  }
+  return out;
+}
+
+function digit(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  return code < 128 ? (DECODE[code] ?? -1) : -1;
+}

@@ -1,0 +1,32 @@
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { UuidError } from './uuid-error.js';
+import { isUuidV7, UUID_SIZE } from './uuid-v7.js';
+
+const TEXT_FORM = /^([0-9a-fA-F]{8})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{12})$/;
+
+/** The RFC 9562 text form of a UUID: 8-4-4-4-12 lower-case hex digits. Throws UuidError MALFORMED. */
+export function formatUuid(uuid: Uint8Array): string {
+  if (uuid.length !== UUID_SIZE) {
+    throw new UuidError('MALFORMED', `UUID has ${uuid.length} bytes, want ${UUID_SIZE}`);
+  }
+  const hex = bytesToHex(uuid);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * Parses the text form of any UUID, strictly: exactly 36 characters, hyphens at 8, 13, 18 and 23,
+ * hex digits (either case) elsewhere; no braces, no `urn:uuid:`, no white space. `text` is hostile
+ * input. Throws UuidError MALFORMED.
+ */
+export function parseUuid(text: string): Uint8Array {
+  const match = text.length === 36 ? TEXT_FORM.exec(text) : null;
+  if (match === null) throw new UuidError('MALFORMED', 'UUID text is not 8-4-4-4-12 hex digits');
+  return hexToBytes(match.slice(1).join(''));
+}
+
+/** Parses the text form of a UUIDv7. Throws UuidError MALFORMED or NOT_V7. */
+export function parseUuidV7(text: string): Uint8Array {
+  const uuid = parseUuid(text);
+  if (!isUuidV7(uuid)) throw new UuidError('NOT_V7', 'UUID is not version 7 with the RFC 9562 variant');
+  return uuid;
+}

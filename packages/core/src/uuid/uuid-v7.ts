@@ -1,0 +1,41 @@
+import { UuidError } from './uuid-error.js';
+
+/** Size of a UUID in bytes. */
+export const UUID_SIZE = 16;
+
+const MAX_TIME_MS = 2 ** 48 - 1;
+
+/**
+ * Mints a UUIDv7 (RFC 9562 §5.7): `unix_ts_ms` (48 bits, big-endian) || version 0b0111 || `rand_a`
+ * (12 bits) || variant 0b10 || `rand_b` (62 bits). Time and randomness are injected: `nowMs` is
+ * milliseconds since the epoch, an integer in [0, 2^48); `random16` holds 16 random bytes, of which
+ * bytes 6–15 fill `rand_a` and `rand_b` (their version and variant bits are overwritten).
+ * Throws UuidError OUT_OF_RANGE.
+ */
+export function mintUuidV7(nowMs: number, random16: Uint8Array): Uint8Array {
+  if (!Number.isInteger(nowMs) || nowMs < 0 || nowMs > MAX_TIME_MS) {
+    throw new UuidError('OUT_OF_RANGE', `time ${nowMs} ms is not in [0, 2^48)`);
+  }
+  if (random16.length !== UUID_SIZE) {
+    throw new UuidError('OUT_OF_RANGE', `randomness has ${random16.length} bytes, want ${UUID_SIZE}`);
+  }
+  const uuid = random16.slice();
+  const view = new DataView(uuid.buffer);
+  view.setUint16(0, Math.floor(nowMs / 2 ** 32));
+  view.setUint32(2, nowMs % 2 ** 32);
+  uuid[6] = 0x70 | ((uuid[6] ?? 0) & 0x0f);
+  uuid[8] = 0x80 | ((uuid[8] ?? 0) & 0x3f);
+  return uuid;
+}
+
+/** True when `bytes` is 16 bytes with version nibble 7 and variant 0b10. */
+export function isUuidV7(bytes: Uint8Array): boolean {
+  return bytes.length === UUID_SIZE && ((bytes[6] ?? 0) & 0xf0) === 0x70 && ((bytes[8] ?? 0) & 0xc0) === 0x80;
+}
+
+/** The `unix_ts_ms` of a UUIDv7: milliseconds since the epoch. Throws UuidError NOT_V7. */
+export function uuidV7Time(uuid: Uint8Array): number {
+  if (!isUuidV7(uuid)) throw new UuidError('NOT_V7', 'not a UUIDv7');
+  const view = new DataView(uuid.buffer, uuid.byteOffset, uuid.byteLength);
+  return view.getUint16(0) * 2 ** 32 + view.getUint32(2);
+}

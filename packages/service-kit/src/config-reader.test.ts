@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ConfigReader } from './config-reader.js';
+
+describe('ConfigReader', () => {
+  it('reads values and falls back to defaults', () => {
+    const reader = new ConfigReader({ A: 'x', N: '42', B: 'true', E: 'b' });
+    expect(reader.string('A')).toBe('x');
+    expect(reader.string('MISSING', 'd')).toBe('d');
+    expect(reader.integer('N', 1, { min: 0, max: 100 })).toBe(42);
+    expect(reader.boolean('B', false)).toBe(true);
+    expect(reader.oneOf('E', ['a', 'b'] as const, 'a')).toBe('b');
+    expect(() => reader.done()).not.toThrow();
+  });
+
+  it('reports every problem at once, naming each variable', () => {
+    const reader = new ConfigReader({ N: '1.5', B: 'maybe', E: 'z' });
+    reader.string('REQUIRED');
+    reader.integer('N', 1, { min: 0, max: 10 });
+    reader.boolean('B', false);
+    reader.oneOf('E', ['a', 'b'] as const, 'a');
+    let error: unknown;
+    try {
+      reader.done();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'REQUIRED is required',
+      'N="1.5" must be an integer in [0, 10]',
+      'B="maybe" must be true or false',
+      'E="z" must be one of a, b',
+    ]);
+  });
+});
