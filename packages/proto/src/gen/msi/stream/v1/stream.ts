@@ -85,6 +85,44 @@ export interface SecurityEvent {
   atUs: bigint;
 }
 
+/**
+ * The value of an idempotency record in KV `<P>_IDS` under key `<tenant>.<event id hex>`, written
+ * by ingest (KV create: exactly one submission claims an event id) before the event is published.
+ * A resubmission of the same id gets the original ack from it; a record whose claim expired without
+ * its owner confirming durability is recovered from `event` (see services/ingest/README.md).
+ */
+export interface IdempotencyRecord {
+  /** Format version: 1. */
+  version: number;
+  /** The event leaf hash of the original submission. */
+  leafHash: Buffer;
+  /** The shard it was published to. */
+  shard: number;
+  /** The round it was expected in (a hint). */
+  expectedRound: bigint;
+  /** The id (and JetStream msgID) of the batch that carries it. */
+  batchId: string;
+  /** The original submission's received_at, µs since the epoch. */
+  receivedAtUs: bigint;
+  /** The claiming ingest process publishes the batch only before this instant (ms since the epoch). */
+  claimUntilMs: bigint;
+  /** The canonical event bytes, so a resubmission can re-publish exactly the same event. */
+  event: Buffer;
+}
+
+/**
+ * The value of a shard lease in KV `<P>_LEASES` under key `shard.<n>`. Taken and renewed by
+ * compare-and-set on the KV revision; the revision is the fencing token.
+ */
+export interface ShardLease {
+  /** Format version: 1. */
+  version: number;
+  /** The aggregator process holding it. */
+  owner: string;
+  /** It expires at this instant unless renewed (ms since the epoch). */
+  expiresAtMs: bigint;
+}
+
 function createBaseEventBatch(): EventBatch {
   return { version: 0, batchId: "", shard: 0, events: [] };
 }
@@ -513,6 +551,253 @@ export const SecurityEvent: MessageFns<SecurityEvent> = {
     message.tenant = object.tenant ?? "";
     message.reason = object.reason ?? "";
     message.atUs = (object.atUs !== undefined && object.atUs !== null) ? BigInt(object.atUs) : 0n;
+    return message;
+  },
+};
+
+function createBaseIdempotencyRecord(): IdempotencyRecord {
+  return {
+    version: 0,
+    leafHash: Buffer.alloc(0),
+    shard: 0,
+    expectedRound: 0n,
+    batchId: "",
+    receivedAtUs: 0n,
+    claimUntilMs: 0n,
+    event: Buffer.alloc(0),
+  };
+}
+
+export const IdempotencyRecord: MessageFns<IdempotencyRecord> = {
+  encode(message: IdempotencyRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== 0) {
+      writer.uint32(8).uint32(message.version);
+    }
+    if (message.leafHash.length !== 0) {
+      writer.uint32(18).bytes(message.leafHash);
+    }
+    if (message.shard !== 0) {
+      writer.uint32(24).uint32(message.shard);
+    }
+    if (message.expectedRound !== 0n) {
+      if (BigInt.asUintN(64, message.expectedRound) !== message.expectedRound) {
+        throw new globalThis.Error("value provided for field message.expectedRound of type uint64 too large");
+      }
+      writer.uint32(32).uint64(message.expectedRound);
+    }
+    if (message.batchId !== "") {
+      writer.uint32(42).string(message.batchId);
+    }
+    if (message.receivedAtUs !== 0n) {
+      if (BigInt.asIntN(64, message.receivedAtUs) !== message.receivedAtUs) {
+        throw new globalThis.Error("value provided for field message.receivedAtUs of type int64 too large");
+      }
+      writer.uint32(48).int64(message.receivedAtUs);
+    }
+    if (message.claimUntilMs !== 0n) {
+      if (BigInt.asIntN(64, message.claimUntilMs) !== message.claimUntilMs) {
+        throw new globalThis.Error("value provided for field message.claimUntilMs of type int64 too large");
+      }
+      writer.uint32(56).int64(message.claimUntilMs);
+    }
+    if (message.event.length !== 0) {
+      writer.uint32(66).bytes(message.event);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IdempotencyRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIdempotencyRecord();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.version = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.leafHash = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.shard = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.expectedRound = reader.uint64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.batchId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.receivedAtUs = reader.int64() as bigint;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.claimUntilMs = reader.int64() as bigint;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.event = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<IdempotencyRecord>, I>>(base?: I): IdempotencyRecord {
+    return IdempotencyRecord.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<IdempotencyRecord>, I>>(object: I): IdempotencyRecord {
+    const message = createBaseIdempotencyRecord();
+    message.version = object.version ?? 0;
+    message.leafHash = object.leafHash ?? Buffer.alloc(0);
+    message.shard = object.shard ?? 0;
+    message.expectedRound = (object.expectedRound !== undefined && object.expectedRound !== null)
+      ? BigInt(object.expectedRound)
+      : 0n;
+    message.batchId = object.batchId ?? "";
+    message.receivedAtUs = (object.receivedAtUs !== undefined && object.receivedAtUs !== null)
+      ? BigInt(object.receivedAtUs)
+      : 0n;
+    message.claimUntilMs = (object.claimUntilMs !== undefined && object.claimUntilMs !== null)
+      ? BigInt(object.claimUntilMs)
+      : 0n;
+    message.event = object.event ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseShardLease(): ShardLease {
+  return { version: 0, owner: "", expiresAtMs: 0n };
+}
+
+export const ShardLease: MessageFns<ShardLease> = {
+  encode(message: ShardLease, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== 0) {
+      writer.uint32(8).uint32(message.version);
+    }
+    if (message.owner !== "") {
+      writer.uint32(18).string(message.owner);
+    }
+    if (message.expiresAtMs !== 0n) {
+      if (BigInt.asIntN(64, message.expiresAtMs) !== message.expiresAtMs) {
+        throw new globalThis.Error("value provided for field message.expiresAtMs of type int64 too large");
+      }
+      writer.uint32(24).int64(message.expiresAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShardLease {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShardLease();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.version = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.owner = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.expiresAtMs = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ShardLease>, I>>(base?: I): ShardLease {
+    return ShardLease.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ShardLease>, I>>(object: I): ShardLease {
+    const message = createBaseShardLease();
+    message.version = object.version ?? 0;
+    message.owner = object.owner ?? "";
+    message.expiresAtMs = (object.expiresAtMs !== undefined && object.expiresAtMs !== null)
+      ? BigInt(object.expiresAtMs)
+      : 0n;
     return message;
   },
 };
