@@ -95,6 +95,24 @@ export {
   verifyNoteSignature,
 } from './note/index.js';
 export {
+  assembleReceipt,
+  extendReceipt,
+  parseReceiptJson,
+  RECEIPT_VERSION,
+  type Receipt,
+  type ReceiptCrypto,
+  ReceiptError,
+  type ReceiptExtension,
+  type ReceiptFailureCode,
+  type ReceiptParts,
+  type ReceiptProof,
+  type ReceiptTrust,
+  receiptToJson,
+  type VerifiedReceipt,
+  verifyReceipt,
+  type WitnessStatement,
+} from './receipt/index.js';
+export {
   type ClosedRound,
   type CloseRoundInput,
   closeRound,

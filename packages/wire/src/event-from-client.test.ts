@@ -42,14 +42,23 @@ function failure(run: () => unknown): WireError {
 describe('eventFromClient', () => {
   it('stamps tenant, submitter, received_at and nonce, and the result encodes', () => {
     const event = eventFromClient(clientEvent(), stamp, 'event');
-    expect(event).toMatchObject({ tenant: 'acme', submitter: 'etl-service', kind: 'STORE', receivedAt: stamp.receivedAt });
+    expect(event).toMatchObject({
+      tenant: 'acme',
+      submitter: 'etl-service',
+      kind: 'STORE',
+      receivedAt: stamp.receivedAt,
+    });
     expect(encodeEvent(event).length).toBeGreaterThan(100);
   });
 
   it('round-trips through eventToProto once the ingest-set fields are cleared', () => {
     const event = eventFromClient(clientEvent(), stamp, '');
     const proto = eventToProto(event);
-    const again = eventFromClient({ ...proto, submitter: '', receivedAtUs: 0n, nonce: Buffer.alloc(0) }, stamp, '');
+    const again = eventFromClient(
+      { ...proto, submitter: '', receivedAtUs: 0n, nonce: Buffer.alloc(0) },
+      stamp,
+      '',
+    );
     expect(encodeEvent(again)).toEqual(encodeEvent(event));
   });
 
@@ -63,10 +72,17 @@ describe('eventFromClient', () => {
     ['unknown algorithm', { data: Buffer.from([0x42, 1, 2]) }, 'INVALID_ARGUMENT', 'events[2].data'],
     ['occurred_at 0', { occurredAtUs: 0n }, 'INVALID_ARGUMENT', 'events[2].occurred_at_us'],
     ['event id not v7', { eventId: Buffer.alloc(16) }, 'INVALID_ARGUMENT', 'events[2].event_id'],
-    ['attribute key', { attributes: [{ key: 'bad key', value: 'x' }] }, 'INVALID_ARGUMENT', 'events[2].attributes[0].key'],
+    [
+      'attribute key',
+      { attributes: [{ key: 'bad key', value: 'x' }] },
+      'INVALID_ARGUMENT',
+      'events[2].attributes[0].key',
+    ],
     ['inputs on STORE', { inputs: [data] }, 'INVALID_ARGUMENT', 'events[2].inputs'],
   ] as const)('rejects %s naming the field', (_name, overrides, code, field) => {
-    const error = failure(() => eventFromClient(clientEvent(overrides as Partial<eventV1.DataEvent>), stamp, 'events[2]'));
+    const error = failure(() =>
+      eventFromClient(clientEvent(overrides as Partial<eventV1.DataEvent>), stamp, 'events[2]'),
+    );
     expect(error.code).toBe(code);
     expect(error.field).toBe(field);
   });

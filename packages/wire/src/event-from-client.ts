@@ -32,7 +32,10 @@ const KINDS: Readonly<Record<number, EventKind>> = {
 };
 
 /** Proto names of the canonical fields whose names differ (times carry their unit in the proto). */
-const PROTO_FIELD: Readonly<Record<string, string>> = { occurred_at: 'occurred_at_us', received_at: 'received_at_us' };
+const PROTO_FIELD: Readonly<Record<string, string>> = {
+  occurred_at: 'occurred_at_us',
+  received_at: 'received_at_us',
+};
 
 /**
  * Narrows a client's DataEvent (hostile input) into a validated domain event stamped by ingest.
@@ -42,15 +45,30 @@ const PROTO_FIELD: Readonly<Record<string, string>> = { occurred_at: 'occurred_a
 export function eventFromClient(message: eventV1.DataEvent, stamp: IngestStamp, path: string): DataEvent {
   const at = (field: string) => (path === '' ? field : `${path}.${field}`);
   if (message.tenant !== '' && message.tenant !== stamp.tenant) {
-    throw new WireError('PERMISSION_DENIED', at('tenant'), `tenant ${JSON.stringify(message.tenant)} is not the credential's tenant`);
+    throw new WireError(
+      'PERMISSION_DENIED',
+      at('tenant'),
+      `tenant ${JSON.stringify(message.tenant)} is not the credential's tenant`,
+    );
   }
-  if (message.submitter !== '') throw new WireError('INVALID_ARGUMENT', at('submitter'), 'submitter is set by ingest; leave it empty');
+  if (message.submitter !== '')
+    throw new WireError('INVALID_ARGUMENT', at('submitter'), 'submitter is set by ingest; leave it empty');
   if (message.receivedAtUs !== 0n) {
-    throw new WireError('INVALID_ARGUMENT', at('received_at_us'), 'received_at_us is set by ingest; leave it 0');
+    throw new WireError(
+      'INVALID_ARGUMENT',
+      at('received_at_us'),
+      'received_at_us is set by ingest; leave it 0',
+    );
   }
-  if (message.nonce.length !== 0) throw new WireError('INVALID_ARGUMENT', at('nonce'), 'nonce is set by ingest; leave it empty');
+  if (message.nonce.length !== 0)
+    throw new WireError('INVALID_ARGUMENT', at('nonce'), 'nonce is set by ingest; leave it empty');
   const kind = KINDS[message.kind];
-  if (kind === undefined) throw new WireError('INVALID_ARGUMENT', at('kind'), `kind ${message.kind} is not one of the six event kinds`);
+  if (kind === undefined)
+    throw new WireError(
+      'INVALID_ARGUMENT',
+      at('kind'),
+      `kind ${message.kind} is not one of the six event kinds`,
+    );
 
   const event: DataEvent = {
     tenant: stamp.tenant,
@@ -83,11 +101,13 @@ export function eventFromClient(message: eventV1.DataEvent, stamp: IngestStamp, 
 }
 
 function imprintField(bytes: Uint8Array, field: string): Imprint {
-  if (bytes.length === 0) throw new WireError('INVALID_ARGUMENT', field, 'an imprint is required (algorithm id || digest)');
+  if (bytes.length === 0)
+    throw new WireError('INVALID_ARGUMENT', field, 'an imprint is required (algorithm id || digest)');
   try {
     return parseImprint(bytes);
   } catch (error: unknown) {
-    if (error instanceof ImprintError) throw new WireError('INVALID_ARGUMENT', field, `${error.code}: ${error.message}`, { cause: error });
+    if (error instanceof ImprintError)
+      throw new WireError('INVALID_ARGUMENT', field, `${error.code}: ${error.message}`, { cause: error });
     throw error;
   }
 }

@@ -1,0 +1,33 @@
+/**
+ * The step of receipt verification that failed (docs/PROOFS.md §8, "Verification algorithm"). A
+ * closed set: callers (the CLI's exit status, the verifier API) switch on it, never on messages.
+ */
+export type ReceiptFailureCode =
+  | 'RECEIPT_MALFORMED' // step 1: not JSON of the receipt's shape
+  | 'RECEIPT_NOT_CANONICAL' // step 1: not the RFC 8785 serialisation of its value
+  | 'UNSUPPORTED_VERSION' // step 1: version is not 1
+  | 'EVENT_MALFORMED' // step 2
+  | 'SEAL_MALFORMED' // step 3
+  | 'EVENT_PROOF_INVALID' // step 3
+  | 'ROUND_MALFORMED' // step 4
+  | 'SEAL_PROOF_INVALID' // step 4
+  | 'CHECKPOINT_MALFORMED' // step 5 / 7
+  | 'ROUND_PROOF_INVALID' // step 5
+  | 'UNTRUSTED_KEY' // step 6 / 7
+  | 'SIGNATURE_INVALID' // step 6 / 7
+  | 'EXTENSION_INVALID' // step 7
+  | 'CONSISTENCY_PROOF_INVALID' // step 7
+  | 'UNKNOWN_SIGNATURE' // step 8, strict mode: a signature line of a key the caller did not trust
+  | 'COSIGNATURE_INVALID' // step 8
+  | 'QUORUM_NOT_MET'; // step 8
+
+export class ReceiptError extends Error {
+  override readonly name = 'ReceiptError';
+  constructor(
+    readonly code: ReceiptFailureCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

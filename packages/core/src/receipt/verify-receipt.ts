@@ -1,0 +1,268 @@
+import { type MerkleHasher, ProofError, verifyConsistency, verifyInclusion } from '@msi/merkle';
+import {
+  type Checkpoint,
+  CheckpointError,
+  type Cosignature,
+  openCheckpoint,
+  parseCheckpointNote,
+  verifyCosignatures,
+} from '../checkpoint/index.js';
+import { type DataEvent, decodeEvent, eventLeafHash } from '../event/index.js';
+import type { Ed25519Verifier, NoteVerifierKey } from '../note/index.js';
+import { decodeRound, type RoundRecord, roundLeafHash } from '../round/index.js';
+import { decodeSeal, type SealRecord, sealLeafHash } from '../seal/index.js';
+import type { Receipt, ReceiptProof } from './receipt.js';
+import { ReceiptError, type ReceiptFailureCode } from './receipt-error.js';
+import { parseReceiptJson } from './receipt-json.js';
+
+/** What the verifier trusts: keys come only from here, never from the receipt (docs/PROOFS.md §8). */
+export interface ReceiptTrust {
+  /** Ed25519 (0x01) log keys; the checkpoint's origin must be one of their names. */
+  readonly logKeys: readonly NoteVerifierKey[];
+  /** Witness (0x04) keys. */
+  readonly witnessKeys?: readonly NoteVerifierKey[];
+  /** How many distinct trusted witnesses must have cosigned (default 0). */
+  readonly quorum?: number;
+  /**
+   * Reject signature lines of keys not trusted here (UNKNOWN_SIGNATURE) instead of reporting them in
+   * `unverifiedSignatures`. With every carried key trusted, strict mode checks every byte.
+   */
+  readonly strict?: boolean;
+}
+
+/** The hashing and signature implementations (ports): portable defaults or fast Node adapters. */
+export interface ReceiptCrypto {
+  readonly hasher: MerkleHasher;
+  readonly ed25519: Ed25519Verifier;
+}
+
+/** A witness's statement: it saw a log state containing the round by `time` (seconds since the epoch). */
+export interface WitnessStatement {
+  readonly name: string;
+  readonly keyId: number;
+  readonly time: number;
+}
+
+/** What a valid receipt proves. */
+export interface VerifiedReceipt {
+  readonly event: DataEvent;
+  readonly eventLeafHash: Uint8Array;
+  readonly seal: SealRecord;
+  readonly round: RoundRecord;
+  readonly checkpoint: Checkpoint;
+  /** Trusted log keys whose signatures verified (on the checkpoint, and on the extension if any). */
+  readonly logKeys: readonly string[];
+  /** Trusted witnesses that cosigned the checkpoint or its extension, each with its earliest time. */
+  readonly witnesses: readonly WitnessStatement[];
+  /** The later checkpoint the receipt was extended to and proven consistent with, if any. */
+  readonly extendedTo?: Checkpoint;
+  /** Signature lines of keys the caller did not trust: carried for others, not checked. */
+  readonly unverifiedSignatures: readonly { readonly name: string; readonly keyId: number }[];
+}
+
+/**
+ * Verifies a receipt (docs/PROOFS.md §8, steps 1–8) against the caller's trust. `input` is the JSON
+ * text of a receipt file (checked for canonical form) or an already parsed receipt. Returns what was
+ * proven, or throws ReceiptError whose code names the failed step. Sizes and indices are checked
+ * before anything is hashed.
+ */
+export function verifyReceipt(
+  input: string | Receipt,
+  trust: ReceiptTrust,
+  crypto: ReceiptCrypto,
+): VerifiedReceipt {
+  const receipt = typeof input === 'string' ? parseReceiptJson(input) : input;
+  const { hasher, ed25519 } = crypto;
+
+  const event = decode('EVENT_MALFORMED', () => decodeEvent(receipt.event));
+  const leaf = eventLeafHash(hasher, receipt.event);
+
+  const seal = decode('SEAL_MALFORMED', () => decodeSeal(receipt.seal));
+  expectSize('EVENT_PROOF_INVALID', receipt.eventProof, seal.leafCount, 'the seal leaf_count');
+  proveInclusion('EVENT_PROOF_INVALID', hasher, receipt.eventProof, leaf, seal.root, 'event in seal');
+  if (event.receivedAt > seal.maxReceivedAt) {
+    fail(
+      'EVENT_PROOF_INVALID',
+      `event received_at ${event.receivedAt} is after the seal's max_received_at ${seal.maxReceivedAt}`,
+    );
+  }
+
+  const round = decode('ROUND_MALFORMED', () => decodeRound(receipt.round));
+  expectSize('SEAL_PROOF_INVALID', receipt.sealProof, round.sealCount, 'the round seal_count');
+  proveInclusion(
+    'SEAL_PROOF_INVALID',
+    hasher,
+    receipt.sealProof,
+    sealLeafHash(hasher, receipt.seal),
+    round.root,
+    'seal in round',
+  );
+  if (seal.maxReceivedAt > round.closedAt) {
+    fail(
+      'SEAL_PROOF_INVALID',
+      `seal max_received_at ${seal.maxReceivedAt} is after the round's closed_at ${round.closedAt}`,
+    );
+  }
+
+  const opened = checkpointStep(() => openCheckpoint(receipt.checkpoint, trust.logKeys, ed25519));
+  const { checkpoint } = opened;
+  if (receipt.roundProof.leafIndex !== round.round) {
+    fail(
+      'ROUND_PROOF_INVALID',
+      `roundProof.leafIndex ${receipt.roundProof.leafIndex} is not round ${round.round}`,
+    );
+  }
+  expectSize('ROUND_PROOF_INVALID', receipt.roundProof, checkpoint.size, 'the checkpoint size');
+  proveInclusion(
+    'ROUND_PROOF_INVALID',
+    hasher,
+    receipt.roundProof,
+    roundLeafHash(hasher, receipt.round),
+    checkpoint.root,
+    'round in calendar',
+  );
+
+  const logKeys = [...opened.signedBy];
+  let extendedTo: Checkpoint | undefined;
+  if (receipt.extension !== undefined) {
+    const later = checkpointStep(() =>
+      openCheckpoint(receipt.extension?.checkpoint ?? '', trust.logKeys, ed25519),
+    );
+    extendedTo = later.checkpoint;
+    if (extendedTo.origin !== checkpoint.origin) {
+      fail('EXTENSION_INVALID', `extension origin ${extendedTo.origin} is not ${checkpoint.origin}`);
+    }
+    if (extendedTo.size < checkpoint.size) {
+      fail(
+        'EXTENSION_INVALID',
+        `extension size ${extendedTo.size} is below the checkpoint size ${checkpoint.size}`,
+      );
+    }
+    try {
+      verifyConsistency(
+        hasher,
+        checkpoint.size,
+        extendedTo.size,
+        receipt.extension.consistency,
+        checkpoint.root,
+        extendedTo.root,
+      );
+    } catch (error: unknown) {
+      if (error instanceof ProofError)
+        fail('CONSISTENCY_PROOF_INVALID', `consistency proof: ${error.code}: ${error.message}`, error);
+      throw error;
+    }
+    for (const name of later.signedBy) if (!logKeys.includes(name)) logKeys.push(name);
+  }
+
+  const unverifiedSignatures = untrustedLines(receipt, trust);
+  if (trust.strict === true && unverifiedSignatures.length > 0) {
+    const names = unverifiedSignatures.map((line) => line.name).join(', ');
+    fail('UNKNOWN_SIGNATURE', `signature lines of untrusted keys (strict mode): ${names}`);
+  }
+  const witnesses = witnessStep(receipt, trust, ed25519);
+  const quorum = trust.quorum ?? 0;
+  if (witnesses.length < quorum) {
+    fail('QUORUM_NOT_MET', `${witnesses.length} trusted witness cosignature(s), quorum is ${quorum}`);
+  }
+  return {
+    event,
+    eventLeafHash: leaf,
+    seal,
+    round,
+    checkpoint,
+    logKeys,
+    witnesses,
+    ...(extendedTo === undefined ? {} : { extendedTo }),
+    unverifiedSignatures,
+  };
+}
+
+function untrustedLines(receipt: Receipt, trust: ReceiptTrust): { name: string; keyId: number }[] {
+  const keys = [...trust.logKeys, ...(trust.witnessKeys ?? [])];
+  const notes = [
+    receipt.checkpoint,
+    ...(receipt.extension === undefined ? [] : [receipt.extension.checkpoint]),
+  ];
+  const lines: { name: string; keyId: number }[] = [];
+  for (const note of notes) {
+    for (const signature of parseCheckpointNote(note).note.signatures) {
+      const trusted = keys.some((key) => key.name === signature.name && key.keyId === signature.keyId);
+      if (!trusted) lines.push({ name: signature.name, keyId: signature.keyId });
+    }
+  }
+  return lines;
+}
+
+function witnessStep(receipt: Receipt, trust: ReceiptTrust, ed25519: Ed25519Verifier): WitnessStatement[] {
+  const keys = trust.witnessKeys ?? [];
+  if (keys.length === 0) return [];
+  const notes = [
+    receipt.checkpoint,
+    ...(receipt.extension === undefined ? [] : [receipt.extension.checkpoint]),
+  ];
+  const earliest = new Map<string, WitnessStatement>();
+  for (const note of notes) {
+    const cosignatures: readonly Cosignature[] = checkpointStep(() =>
+      verifyCosignatures(note, keys, ed25519),
+    );
+    for (const cosignature of cosignatures) {
+      const id = `${cosignature.name}+${cosignature.keyId}`;
+      const known = earliest.get(id);
+      if (known === undefined || cosignature.time < known.time) {
+        earliest.set(id, { name: cosignature.name, keyId: cosignature.keyId, time: cosignature.time });
+      }
+    }
+  }
+  return [...earliest.values()];
+}
+
+function decode<T>(code: ReceiptFailureCode, run: () => T): T {
+  try {
+    return run();
+  } catch (error: unknown) {
+    if (error instanceof Error && 'code' in error) fail(code, `${error.message}`, error);
+    throw error;
+  }
+}
+
+function checkpointStep<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error: unknown) {
+    if (error instanceof CheckpointError) {
+      const code: ReceiptFailureCode =
+        error.code === 'UNTRUSTED_KEY' ||
+        error.code === 'SIGNATURE_INVALID' ||
+        error.code === 'COSIGNATURE_INVALID'
+          ? error.code
+          : 'CHECKPOINT_MALFORMED';
+      fail(code, error.message, error);
+    }
+    throw error;
+  }
+}
+
+function expectSize(code: ReceiptFailureCode, proof: ReceiptProof, want: number, what: string): void {
+  if (proof.treeSize !== want) fail(code, `proof treeSize ${proof.treeSize} is not ${what} ${want}`);
+}
+
+function proveInclusion(
+  code: ReceiptFailureCode,
+  hasher: MerkleHasher,
+  proof: ReceiptProof,
+  leafHash: Uint8Array,
+  root: Uint8Array,
+  what: string,
+): void {
+  try {
+    verifyInclusion(hasher, proof.leafIndex, proof.treeSize, leafHash, proof.hashes, root);
+  } catch (error: unknown) {
+    if (error instanceof ProofError) fail(code, `${what}: ${error.code}: ${error.message}`, error);
+    throw error;
+  }
+}
+
+function fail(code: ReceiptFailureCode, message: string, cause?: unknown): never {
+  throw new ReceiptError(code, message, cause === undefined ? undefined : { cause });
+}
