@@ -84,7 +84,7 @@ export function buildWorld(layout: readonly (readonly number[])[], cosignTime = 
     seals.forEach((count, s) => {
       const bytes = Array.from({ length: count }, () => encodeEvent(event(next++)));
       const packed = new Uint8Array(count * 32);
-      bytes.forEach((b, j) => packed.set(eventLeafHash(hasher, b), j * 32));
+      for (const [j, b] of bytes.entries()) packed.set(eventLeafHash(hasher, b), j * 32);
       const sealed = sealShard(hasher, {
         shard: s,
         sealNumber: k,
@@ -95,7 +95,7 @@ export function buildWorld(layout: readonly (readonly number[])[], cosignTime = 
       });
       roundSeals.push({ record: sealed.record, bytes: encodeSeal(sealed.record) });
       trees.push(sealed.tree);
-      bytes.forEach((b, j) => located.push({ eventBytes: b, sealIndex: s, eventIndex: j }));
+      for (const [j, b] of bytes.entries()) located.push({ eventBytes: b, sealIndex: s, eventIndex: j });
     });
     const closedAt: number = T0 + 1_000_000 * (k + 1);
     const closed = closeRound(hasher, {
