@@ -96,6 +96,8 @@ export {
 } from './note/index.js';
 export {
   assembleReceipt,
+  type CheckedProofs,
+  checkReceiptProofs,
   extendReceipt,
   parseReceiptJson,
   RECEIPT_VERSION,

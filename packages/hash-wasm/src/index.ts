@@ -1,1 +1,2 @@
-export {};
+export { type KernelVariant, simdSupported } from './kernel.js';
+export { createWasmHasher, createWasmHasherSync, type WasmHasherOptions } from './wasm-hasher.js';

@@ -53,7 +53,9 @@ export function portableHasher(): MerkleHasher {
     emptyRoot: () => sha256(new Uint8Array(0)),
     hashLeaves(leaves) {
       const out = new Uint8Array(leaves.length * HASH_SIZE);
-      leaves.forEach((leaf, i) => out.set(sha256(leafInput(leaf)), i * HASH_SIZE));
+      leaves.forEach((leaf, i) => {
+        out.set(sha256(leafInput(leaf)), i * HASH_SIZE);
+      });
       return out;
     },
     hashPairs(level, count) {

@@ -3,6 +3,8 @@ export { RECEIPT_VERSION, type Receipt, type ReceiptExtension, type ReceiptProof
 export { ReceiptError, type ReceiptFailureCode } from './receipt-error.js';
 export { parseReceiptJson, receiptToJson } from './receipt-json.js';
 export {
+  type CheckedProofs,
+  checkReceiptProofs,
   type ReceiptCrypto,
   type ReceiptTrust,
   type VerifiedReceipt,

@@ -138,7 +138,12 @@ describe('verifyReceipt', () => {
       (r) => ({ ...r, roundProof: { ...r.roundProof, treeSize: r.roundProof.treeSize - 1 } }),
       'ROUND_PROOF_INVALID',
     ],
-    ['the checkpoint root', (r) => ({ ...r, checkpoint: otherRoot(r.checkpoint) }), 'SIGNATURE_INVALID'],
+    ['the checkpoint root', (r) => ({ ...r, checkpoint: otherRoot(r.checkpoint) }), 'ROUND_PROOF_INVALID'],
+    [
+      'a checkpoint signature',
+      (r) => ({ ...r, checkpoint: otherSignature(r.checkpoint) }),
+      'SIGNATURE_INVALID',
+    ],
     [
       'the checkpoint text',
       (r) => ({ ...r, checkpoint: r.checkpoint.replace('\n\n', '\n') }),
@@ -203,6 +208,16 @@ describe('verifyReceipt', () => {
 function otherRoot(note: string): string {
   const lines = note.split('\n');
   lines[2] = lines[2]?.startsWith('A') ? `B${lines[2].slice(1)}` : `A${lines[2]?.slice(1) ?? ''}`;
+  return lines.join('\n');
+}
+
+/** The checkpoint note with one character of the log's signature line changed (still valid base64). */
+function otherSignature(note: string): string {
+  const lines = note.split('\n');
+  const at = lines.findIndex((line) => line.startsWith(`— ${ORIGIN} `));
+  const line = lines[at] ?? '';
+  const i = line.length - 10;
+  lines[at] = line.slice(0, i) + (line[i] === 'A' ? 'B' : 'A') + line.slice(i + 1);
   return lines.join('\n');
 }
 

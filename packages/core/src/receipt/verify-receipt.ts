@@ -60,20 +60,22 @@ export interface VerifiedReceipt {
   readonly unverifiedSignatures: readonly { readonly name: string; readonly keyId: number }[];
 }
 
-/**
- * Verifies a receipt (docs/PROOFS.md §8, steps 1–8) against the caller's trust. `input` is the JSON
- * text of a receipt file (checked for canonical form) or an already parsed receipt. Returns what was
- * proven, or throws ReceiptError whose code names the failed step. Sizes and indices are checked
- * before anything is hashed.
- */
-export function verifyReceipt(
-  input: string | Receipt,
-  trust: ReceiptTrust,
-  crypto: ReceiptCrypto,
-): VerifiedReceipt {
-  const receipt = typeof input === 'string' ? parseReceiptJson(input) : input;
-  const { hasher, ed25519 } = crypto;
+/** What steps 2–5 establish, before any signature is checked. */
+export interface CheckedProofs {
+  readonly event: DataEvent;
+  readonly eventLeafHash: Uint8Array;
+  readonly seal: SealRecord;
+  readonly round: RoundRecord;
+  /** The checkpoint as written in the receipt: its signatures are NOT checked yet. */
+  readonly checkpoint: Checkpoint;
+}
 
+/**
+ * Steps 2–5 of receipt verification (docs/PROOFS.md §8): decodes the records and checks the three
+ * inclusion proofs up to the checkpoint's root, without checking any signature. Throws ReceiptError.
+ * On its own this proves nothing to someone who does not trust the checkpoint; verifyReceipt goes on.
+ */
+export function checkReceiptProofs(receipt: Receipt, hasher: MerkleHasher): CheckedProofs {
   const event = decode('EVENT_MALFORMED', () => decodeEvent(receipt.event));
   const leaf = eventLeafHash(hasher, receipt.event);
 
@@ -104,8 +106,7 @@ export function verifyReceipt(
     );
   }
 
-  const opened = checkpointStep(() => openCheckpoint(receipt.checkpoint, trust.logKeys, ed25519));
-  const { checkpoint } = opened;
+  const { checkpoint } = checkpointStep(() => parseCheckpointNote(receipt.checkpoint));
   if (receipt.roundProof.leafIndex !== round.round) {
     fail(
       'ROUND_PROOF_INVALID',
@@ -121,6 +122,24 @@ export function verifyReceipt(
     checkpoint.root,
     'round in calendar',
   );
+  return { event, eventLeafHash: leaf, seal, round, checkpoint };
+}
+
+/**
+ * Verifies a receipt (docs/PROOFS.md §8, steps 1–8) against the caller's trust. `input` is the JSON
+ * text of a receipt file (checked for canonical form) or an already parsed receipt. Returns what was
+ * proven, or throws ReceiptError whose code names the failed step. Sizes and indices are checked
+ * before anything is hashed.
+ */
+export function verifyReceipt(
+  input: string | Receipt,
+  trust: ReceiptTrust,
+  crypto: ReceiptCrypto,
+): VerifiedReceipt {
+  const receipt = typeof input === 'string' ? parseReceiptJson(input) : input;
+  const { hasher, ed25519 } = crypto;
+  const { event, eventLeafHash: leaf, seal, round, checkpoint } = checkReceiptProofs(receipt, hasher);
+  const opened = checkpointStep(() => openCheckpoint(receipt.checkpoint, trust.logKeys, ed25519));
 
   const logKeys = [...opened.signedBy];
   let extendedTo: Checkpoint | undefined;
