@@ -5,6 +5,7 @@ export {
   type PublishErrorCode,
   publishDurable,
 } from './publish.js';
+export { readSubject, type StoredMessage } from './read-subject.js';
 export {
   defaultStreamSettings,
   deleteStreamsWithPrefix,

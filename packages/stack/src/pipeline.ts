@@ -1,0 +1,160 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { credentials as grpcCredentials, makeGenericClientConstructor } from '@grpc/grpc-js';
+import { formatVerifierKey, generateNoteKey, parseSignerKey, verifierKeyOf } from '@msi/core';
+import { service as healthService } from 'grpc-health-check';
+import { type ProcessLine, SupervisedProcess } from './supervised-process.js';
+
+export interface ApiKeyCredential {
+  readonly key: string;
+  readonly tenant: string;
+  readonly principal: string;
+  readonly roles: readonly ('emitter' | 'auditor' | 'operator')[];
+}
+
+export interface PipelineOptions {
+  /** The repository root (services run from services/<name>/dist/main.js). */
+  readonly root: string;
+  /** A directory the stack may write its files to (credentials, keys). */
+  readonly workDir: string;
+  readonly natsUrl: string;
+  readonly databaseUrl: string;
+  readonly prefix: string;
+  readonly shards: number;
+  readonly roundIntervalMs: number;
+  readonly aggregators: number;
+  readonly ingestPort: number;
+  readonly apiKeys: readonly ApiKeyCredential[];
+  /** The calendar's signer key (`PRIVATE+KEY+…`); generated (dev) when absent. */
+  readonly signingKey?: string;
+  /** Checkpoint origin for a generated key. */
+  readonly origin?: string;
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  readonly onLine?: (line: ProcessLine) => void;
+  /** Extra environment per service name (e.g. limits for a benchmark). */
+  readonly extraEnv?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+export interface Pipeline {
+  readonly ingestAddress: string;
+  /** The calendar's verifier key (`<origin>+<id>+<base64>`): what auditors trust. */
+  readonly verifierKey: string;
+  readonly signingKey: string;
+  readonly processes: ReadonlyMap<string, SupervisedProcess>;
+  process(name: string): SupervisedProcess;
+  /** Waits until ingest reports SERVING on grpc.health.v1. */
+  waitUntilServing(timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the anchoring pipeline — calendar, aggregators and ingest — as real processes, the way
+ * operators run them (one process per service, configured by environment variables).
+ */
+export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
+  const signingKey =
+    options.signingKey ??
+    generateNoteKey(options.origin ?? 'msi.dev/calendar', crypto.getRandomValues(new Uint8Array(32)))
+      .signerKey;
+  const verifierKey = formatVerifierKey(verifierKeyOf(parseSignerKey(signingKey)));
+  const credentialsFile = join(options.workDir, `ingest-credentials-${options.prefix}.json`);
+  await writeFile(
+    credentialsFile,
+    JSON.stringify({
+      credentials: options.apiKeys.map((c) => ({
+        key: c.key,
+        tenant: c.tenant,
+        principal: c.principal,
+        roles: c.roles,
+      })),
+    }),
+    { mode: 0o600 },
+  );
+  const common = {
+    MSI_NATS_URL: options.natsUrl,
+    MSI_PREFIX: options.prefix,
+    MSI_SHARDS: String(options.shards),
+    MSI_ROUND_INTERVAL_MS: String(options.roundIntervalMs),
+    MSI_LOG_LEVEL: options.logLevel ?? 'info',
+  };
+  const onLine = options.onLine ?? (() => {});
+  const processes = new Map<string, SupervisedProcess>();
+  const add = (name: string, service: string, env: Record<string, string>) => {
+    processes.set(
+      name,
+      new SupervisedProcess({
+        name,
+        command: process.execPath,
+        args: [join(options.root, 'services', service, 'dist', 'main.js')],
+        cwd: options.root,
+        env: {
+          ...common,
+          ...env,
+          ...(options.extraEnv?.[service] ?? {}),
+          ...(options.extraEnv?.[name] ?? {}),
+        },
+        onLine,
+      }),
+    );
+  };
+  add('calendar', 'calendar', {
+    MSI_DATABASE_URL: options.databaseUrl,
+    MSI_CALENDAR_SIGNING_KEY: signingKey,
+  });
+  for (let i = 1; i <= options.aggregators; i++)
+    add(`aggregator-${i}`, 'aggregator', { MSI_AGGREGATOR_ID: `aggregator-${i}` });
+  const ingestAddress = `127.0.0.1:${options.ingestPort}`;
+  add('ingest', 'ingest', {
+    MSI_INGEST_LISTEN: ingestAddress,
+    MSI_INGEST_INSECURE: 'true',
+    MSI_INGEST_CREDENTIALS_FILE: credentialsFile,
+  });
+  for (const child of processes.values()) child.start();
+
+  return {
+    ingestAddress,
+    verifierKey,
+    signingKey,
+    processes,
+    process(name) {
+      const found = processes.get(name);
+      if (found === undefined) throw new Error(`no process ${name}`);
+      return found;
+    },
+    waitUntilServing: (timeoutMs) => waitForHealth(ingestAddress, timeoutMs),
+    async stop() {
+      await Promise.all([...processes.values()].map((child) => child.stop()));
+    },
+  };
+}
+
+const HealthClient = makeGenericClientConstructor(healthService, 'Health');
+
+interface HealthCheckClient {
+  Check(
+    request: { service: string },
+    options: { deadline: number },
+    callback: (error: Error | null, response?: { status?: string | number }) => void,
+  ): void;
+  close(): void;
+}
+
+/** Polls grpc.health.v1 Check("") until SERVING or the deadline. */
+export async function waitForHealth(address: string, timeoutMs: number): Promise<void> {
+  const client = new HealthClient(address, grpcCredentials.createInsecure()) as unknown as HealthCheckClient;
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < deadline) {
+      const status = await new Promise<string | number | undefined>((resolve) => {
+        client.Check({ service: '' }, { deadline: Date.now() + 1000 }, (error, response) =>
+          resolve(error === null ? response?.status : undefined),
+        );
+      });
+      if (status === 'SERVING' || status === 1) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${address} did not report SERVING within ${timeoutMs} ms`);
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,83 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+/** A line a supervised process wrote, with the name it runs under. */
+export interface ProcessLine {
+  readonly name: string;
+  readonly stream: 'stdout' | 'stderr';
+  readonly line: string;
+}
+
+export interface SupervisedProcessOptions {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  readonly onLine: (line: ProcessLine) => void;
+}
+
+/**
+ * One child process of the stack: started with its own environment, its output split into lines
+ * and handed to `onLine`, stoppable with SIGTERM (then SIGKILL after a grace) or killed with any signal.
+ */
+export class SupervisedProcess {
+  private child: ChildProcess | undefined;
+  private exitPromise: Promise<number | null> = Promise.resolve(null);
+
+  constructor(readonly options: SupervisedProcessOptions) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  start(): void {
+    if (this.running) throw new Error(`${this.options.name} is already running`);
+    const child = spawn(this.options.command, [...this.options.args], {
+      cwd: this.options.cwd,
+      env: { ...minimalEnv(), ...this.options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const source = child[stream];
+      if (source === null) continue;
+      createInterface({ input: source }).on('line', (line) =>
+        this.options.onLine({ name: this.options.name, stream, line }),
+      );
+    }
+    this.exitPromise = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  /** Sends `signal` (SIGKILL, SIGSTOP, SIGCONT, …) without waiting. */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited after `graceMs`; resolves once it has exited. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.running) return;
+    this.child?.kill('SIGCONT'); // a stopped process cannot handle SIGTERM
+    this.child?.kill('SIGTERM');
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
+    await this.exitPromise;
+    clearTimeout(timer);
+  }
+
+  exited(): Promise<number | null> {
+    return this.exitPromise;
+  }
+}
+
+/** PATH and the like, without leaking the caller's MSI_* settings into a child. */
+function minimalEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith('MSI_')) env[key] = value;
+  }
+  return env;
+}
