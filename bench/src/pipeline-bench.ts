@@ -1,0 +1,370 @@
+// The pipeline benchmark: `pnpm bench:pipeline [--seconds N] [--quick]`.
+// Starts the real pipeline (calendar, aggregators, ingest as processes) against NATS and Postgres
+// (NATS_URL / DATABASE_URL, else embedded servers), drives ingest over gRPC with concurrent clients
+// via SubmitBatch and SubmitStream, and prints events/s ingested and anchored, durable-ack latency,
+// ingest→anchored latency, RSS per service, and raw JetStream publish at the same batch size.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { decodeEvent, decodeSeal, encodeImprint, formatUuid, imprintOf, mintUuidV7 } from '@msi/core';
+import { connectNats, ensureStreams, readSubject, streamNamesFor, subjectsFor } from '@msi/nats';
+import { eventV1, ingestV1, streamV1 } from '@msi/proto';
+import { type Pipeline, startPipeline } from '@msi/stack';
+import {
+  createFreshDatabase,
+  deleteNatsNamespace,
+  freePort,
+  repositoryRoot,
+  startTestServers,
+  uniquePrefix,
+} from '@msi/testkit';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { formatRate, runSection, type Section } from './harness.js';
+
+const quick = process.argv.includes('--quick');
+const secondsArg = process.argv.indexOf('--seconds');
+const PHASE_SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : quick ? 5 : 10;
+const BATCH = 1000;
+const SHARDS = 4;
+const AGGREGATORS = 2;
+const ROUND_MS = 1000;
+const API_KEY = 'bench-key';
+const SAMPLE_EVERY = 97;
+
+interface Sample {
+  readonly id: string;
+  readonly submittedAt: number;
+  readonly ackedAt: number;
+}
+
+const samples: Sample[] = [];
+
+function makeEvent(i: number): eventV1.DataEvent {
+  return eventV1.DataEvent.fromPartial({
+    eventId: Buffer.from(mintUuidV7(Date.now(), randomBytes(16))),
+    kind: eventV1.EventKind.EVENT_KIND_ACCESS,
+    data: DATA[i % DATA.length],
+    actor: 'analyst-7',
+    source: { system: 'warehouse', region: 'eu-west-1', host: 'wh-3' },
+    occurredAtUs: BigInt(Date.now() * 1000),
+    attributes: [
+      { key: 'classification', value: 'pii' },
+      { key: 'purpose', value: 'reporting' },
+    ],
+  });
+}
+const DATA = Array.from({ length: 4096 }, (_, i) =>
+  Buffer.from(encodeImprint(imprintOf('sha256', new TextEncoder().encode(`dataset-${i}`)))),
+);
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+const metadata = () => {
+  const m = new Metadata();
+  m.set('authorization', `Bearer ${API_KEY}`);
+  return m;
+};
+
+/** `clients` concurrent SubmitBatch loops for `seconds`; optional target rate (events/s) in all. */
+async function batchLoad(address: string, clients: number, seconds: number, targetRate?: number) {
+  const latencies: number[] = [];
+  let durable = 0;
+  let failed = 0;
+  const end = Date.now() + seconds * 1000;
+  const start = Date.now();
+  const perClientInterval = targetRate === undefined ? 0 : (BATCH * clients * 1000) / targetRate;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      const client = new ingestV1.IngestServiceClient(address, credentials.createInsecure(), {
+        'grpc.max_send_message_length': 64 * 1024 * 1024,
+      });
+      let next = Date.now() + (perClientInterval * c) / clients;
+      while (Date.now() < end) {
+        if (targetRate !== undefined) {
+          const wait = next - Date.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          next += perClientInterval;
+        }
+        const events = Array.from({ length: BATCH }, (_, i) => makeEvent(i + c));
+        const submittedAt = Date.now();
+        const response = await new Promise<ingestV1.SubmitBatchResponse | undefined>((resolve) =>
+          client.submitBatch({ events }, metadata(), { deadline: Date.now() + 30_000 }, (error, r) =>
+            resolve(error === null ? r : undefined),
+          ),
+        );
+        const ackedAt = Date.now();
+        if (response === undefined) {
+          failed += BATCH;
+          continue;
+        }
+        latencies.push(ackedAt - submittedAt);
+        response.acks.forEach((ack, i) => {
+          if (ack.outcome?.$case === 'durable') {
+            durable += 1;
+            if (i % SAMPLE_EVERY === 0) samples.push({ id: formatUuid(ack.eventId), submittedAt, ackedAt });
+          } else failed += 1;
+        });
+      }
+      client.close();
+    }),
+  );
+  const elapsed = (Date.now() - start) / 1000;
+  return {
+    rate: durable / elapsed,
+    durable,
+    failed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
+
+/** `streams` SubmitStream calls, one event per request message, for `seconds`. */
+async function streamLoad(address: string, streams: number, seconds: number) {
+  let durable = 0;
+  const end = Date.now() + seconds * 1000;
+  const start = Date.now();
+  await Promise.all(
+    Array.from({ length: streams }, async () => {
+      const client = new ingestV1.IngestServiceClient(address, credentials.createInsecure());
+      const call = client.submitStream(metadata());
+      let sequence = 0n;
+      let settled = 0n;
+      let credit = 64n;
+      let wake: (() => void) | undefined;
+      call.on('data', (response: ingestV1.SubmitStreamResponse) => {
+        settled = response.through;
+        credit = BigInt(response.credit);
+        for (const ack of response.acks) if (ack.outcome?.$case === 'durable') durable += 1;
+        wake?.();
+      });
+      const done = new Promise<void>((resolve) => {
+        call.on('end', resolve);
+        call.on('error', () => resolve());
+      });
+      while (Date.now() < end) {
+        if (sequence - settled >= credit) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, 50);
+          });
+          continue;
+        }
+        sequence += 1n;
+        const ok = call.write({ sequence, events: [makeEvent(Number(sequence))] });
+        if (!ok) await new Promise((resolve) => call.once('drain', resolve));
+      }
+      const deadline = Date.now() + 10_000;
+      while (settled < sequence && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      call.end();
+      await done;
+      client.close();
+    }),
+  );
+  return { rate: durable / ((Date.now() - start) / 1000), durable };
+}
+
+/** Raw JetStream publish of EventBatch messages of BATCH events (no ingest), pipelined. */
+async function rawPublish(nc: NatsConnection, prefix: string, seconds: number): Promise<number> {
+  const js = jetstream(nc);
+  const template = Array.from({ length: BATCH }, () => randomBytes(300));
+  const subject = `${prefix}raw.events.0`;
+  const jsm = await (await import('@nats-io/jetstream')).jetstreamManager(nc);
+  const stream = `${prefix.toUpperCase()}RAW`;
+  await jsm.streams.add({ name: stream, subjects: [`${prefix}raw.>`] });
+  const end = Date.now() + seconds * 1000;
+  const start = Date.now();
+  let events = 0;
+  let n = 0;
+  const inflight: Promise<unknown>[] = [];
+  while (Date.now() < end) {
+    const payload = streamV1.EventBatch.encode({
+      version: 1,
+      batchId: `raw-${n}`,
+      shard: 0,
+      events: template,
+    }).finish();
+    inflight.push(js.publish(subject, payload, { msgID: `raw-${n++}` }).then(() => (events += BATCH)));
+    if (inflight.length >= 16) await Promise.all(inflight.splice(0));
+  }
+  await Promise.all(inflight);
+  const rate = events / ((Date.now() - start) / 1000);
+  await jsm.streams.delete(stream);
+  return rate;
+}
+
+/** Maps sampled events to the arrival time of the round that anchored them. */
+async function anchoredLatencies(nc: NatsConnection, prefix: string, roundArrivals: Map<number, number>) {
+  const js = jetstream(nc);
+  const names = streamNamesFor(prefix);
+  const wanted = new Map(samples.map((s) => [s.id, s]));
+  const eventSeq = new Map<string, { shard: number; seq: number }>();
+  for (let shard = 0; shard < SHARDS; shard++) {
+    for (const message of await readSubject(js, names.events, subjectsFor(prefix).events(shard))) {
+      for (const bytes of streamV1.EventBatch.decode(message.data).events) {
+        const id = formatUuid(decodeEvent(bytes).eventId);
+        if (wanted.has(id)) eventSeq.set(id, { shard, seq: message.seq });
+      }
+    }
+  }
+  const rounds = await readSubject(js, names.rounds, subjectsFor(prefix).rounds);
+  const sealRound: { shard: number; start: number; end: number; round: number }[] = [];
+  rounds.forEach((message, k) => {
+    for (const bytes of streamV1.RoundAnchored.decode(message.data).seals) {
+      const seal = decodeSeal(bytes);
+      sealRound.push({ shard: seal.shard, start: seal.streamStart, end: seal.streamEnd, round: k });
+    }
+  });
+  const latencies: number[] = [];
+  let unanchored = 0;
+  for (const sample of samples) {
+    const at = eventSeq.get(sample.id);
+    const seal = at && sealRound.find((s) => s.shard === at.shard && s.start <= at.seq && at.seq < s.end);
+    const arrival = seal && roundArrivals.get(seal.round);
+    if (arrival === undefined) unanchored += 1;
+    else latencies.push(arrival - sample.submittedAt);
+  }
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    measured: latencies.length,
+    unanchored,
+  };
+}
+
+async function rssOf(pid: number | undefined): Promise<string> {
+  if (pid === undefined) return 'n/a';
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    const rss = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return `${Math.round(Number(rss) / 1024)} MiB (peak ${Math.round(Number(hwm) / 1024)} MiB)`;
+  } catch {
+    return 'exited';
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `MSI pipeline benchmark — Node ${process.versions.node}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}`,
+  );
+  console.log(
+    `${SHARDS} shards, ${AGGREGATORS} aggregators, ${ROUND_MS} ms rounds, batches of ${BATCH}, ${PHASE_SECONDS} s per phase`,
+  );
+  const servers = await startTestServers();
+  console.log(`servers: NATS from ${servers.origin.nats}, Postgres from ${servers.origin.postgres}`);
+  const prefix = uniquePrefix();
+  const database = await createFreshDatabase(servers.databaseUrl, 'bench');
+  const workDir = await mkdtemp(join(tmpdir(), 'msi-bench-'));
+  const nc = await connectNats({ servers: servers.natsUrl, name: 'msi-bench' });
+  await ensureStreams(await (await import('@nats-io/jetstream')).jetstreamManager(nc), prefix, {
+    replicas: 1,
+    eventsMaxAgeMs: 3600_000,
+    duplicateWindowMs: 5 * 60_000,
+  });
+  const roundArrivals = new Map<number, number>();
+  let roundsSeen = 0;
+  const subscription = nc.subscribe(subjectsFor(prefix).rounds);
+  void (async () => {
+    for await (const _message of subscription) roundArrivals.set(roundsSeen++, Date.now());
+  })();
+  let pipeline: Pipeline | undefined;
+  try {
+    pipeline = await startPipeline({
+      root: repositoryRoot(),
+      workDir,
+      natsUrl: servers.natsUrl,
+      databaseUrl: database.url,
+      prefix,
+      shards: SHARDS,
+      roundIntervalMs: ROUND_MS,
+      aggregators: AGGREGATORS,
+      ingestPort: await freePort(),
+      apiKeys: [{ key: API_KEY, tenant: 'bench', principal: 'loadgen', roles: ['emitter'] }],
+      logLevel: 'warn',
+      extraEnv: { ingest: { MSI_INGEST_MAX_IN_FLIGHT: '200000' } },
+      onLine: ({ name, line }) => {
+        if (line.includes('"level":"error"')) console.log(`  [${name}] ${line.slice(0, 300)}`);
+      },
+    });
+    await pipeline.waitUntilServing(60_000);
+    const address = pipeline.ingestAddress;
+    await batchLoad(address, 2, 2); // warm-up
+    samples.length = 0;
+
+    let best = 0;
+    await runSection(
+      'SubmitBatch: throughput curve (durable events/s by concurrent clients)',
+      async (section: Section) => {
+        for (const clients of quick ? [4] : [1, 2, 4, 8]) {
+          const r = await batchLoad(address, clients, PHASE_SECONDS);
+          best = Math.max(best, r.rate);
+          section.add({
+            clients,
+            'events/s': formatRate(r.rate),
+            'ack p50 ms': r.p50,
+            'ack p99 ms': r.p99,
+            failed: r.failed,
+          });
+        }
+      },
+    );
+    samples.length = 0;
+    const half = best / 2;
+    await runSection(
+      `Half load (${formatRate(half)} events/s target, SubmitBatch): latencies`,
+      async (section) => {
+        const r = await batchLoad(address, 4, PHASE_SECONDS, half);
+        await new Promise((resolve) => setTimeout(resolve, 4 * ROUND_MS));
+        const anchored = await anchoredLatencies(nc, prefix, roundArrivals);
+        section.add({
+          'events/s': formatRate(r.rate),
+          'ack p50 ms': r.p50,
+          'ack p99 ms': r.p99,
+          'anchored p50 ms': anchored.p50,
+          'anchored p99 ms': anchored.p99,
+          'sampled events': anchored.measured,
+          unanchored: anchored.unanchored,
+        });
+        section.note(
+          'anchored = from submitting the request to the arrival of the RoundAnchored message covering the event (sampled events).',
+        );
+      },
+    );
+    await runSection('SubmitStream: one event per message', async (section) => {
+      for (const streams of quick ? [8] : [4, 16]) {
+        const r = await streamLoad(address, streams, PHASE_SECONDS);
+        section.add({ streams, 'events/s': formatRate(r.rate), durable: r.durable });
+      }
+    });
+    await runSection('Raw JetStream publish, same batch size (no ingest)', async (section) => {
+      const raw = await rawPublish(nc, prefix, Math.min(PHASE_SECONDS, 5));
+      section.add({
+        'events/s': formatRate(raw),
+        'ingest SubmitBatch best': formatRate(best),
+        ratio: `${((best / raw) * 100).toFixed(1)}%`,
+      });
+    });
+    await runSection('Memory per service', async (section) => {
+      for (const [name, child] of pipeline?.processes ?? [])
+        section.add({ service: name, rss: await rssOf(child.pid) });
+    });
+  } finally {
+    subscription.unsubscribe();
+    await pipeline?.stop();
+    await nc.close();
+    await database.drop().catch(() => {});
+    await deleteNatsNamespace(servers.natsUrl, prefix).catch(() => {});
+    await servers.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+await main();
