@@ -46,7 +46,7 @@ function makeEvent(i: number): eventV1.DataEvent {
   return eventV1.DataEvent.fromPartial({
     eventId: Buffer.from(mintUuidV7(Date.now(), randomBytes(16))),
     kind: eventV1.EventKind.EVENT_KIND_ACCESS,
-    data: DATA[i % DATA.length],
+    data: DATA[i % DATA.length] ?? Buffer.alloc(0),
     actor: 'analyst-7',
     source: { system: 'warehouse', region: 'eu-west-1', host: 'wh-3' },
     occurredAtUs: BigInt(Date.now() * 1000),
