@@ -1,3 +1,4 @@
+export { buildWorkspace, repositoryRoot } from './build-once.js';
 export { readTestServerConfig, type TestServerConfig } from './config.js';
 export { type EmbeddedNats, findNatsServer, startEmbeddedNats, waitForPort } from './embedded-nats.js';
 export { type EmbeddedPostgresServer, startEmbeddedPostgres } from './embedded-postgres.js';

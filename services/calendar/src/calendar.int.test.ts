@@ -1,0 +1,138 @@
+import { decodeRound, decodeSeal, openCheckpoint, roundLeafHash, verifierKeyOf } from '@msi/core';
+import { portableHasher, verifyInclusion } from '@msi/merkle';
+import { streamV1 } from '@msi/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RoundOutcome } from './calendar.js';
+import { calendarInclusionProof } from './calendar-nodes.js';
+import { calendarCheckpoint, calendarRound } from './calendar-queries.js';
+import { makeSeal } from './fixtures.test-helper.js';
+import {
+  calendarSizeOf,
+  logKey,
+  type Namespace,
+  openNamespace,
+  publishSeal,
+  startInProcess,
+  storedRounds,
+  waitFor,
+} from './integration.test-helper.js';
+
+const hasher = portableHasher();
+const INTERVAL = 250;
+let ns: Namespace;
+let stop: () => Promise<void> = async () => {};
+const outcomes: RoundOutcome[] = [];
+
+beforeAll(async () => {
+  ns = await openNamespace();
+  const started = await startInProcess(ns, {
+    intervalMs: INTERVAL,
+    instanceId: 'in-process-a',
+    onRound: (outcome) => outcomes.push(outcome),
+  });
+  stop = started.stop;
+});
+
+afterAll(async () => {
+  await stop();
+  await ns?.cleanup();
+});
+
+describe('calendar (in process, real NATS and Postgres)', () => {
+  it('appends an empty round every interval, gapless, closed_at strictly increasing', async () => {
+    await waitFor('5 rounds', async () => ((await calendarSizeOf(ns.pool)) >= 5 ? true : undefined));
+    const rounds = await storedRounds(ns.pool);
+    rounds.forEach((round, i) => {
+      expect(round.k).toBe(i);
+      const record = decodeRound(round.record);
+      expect(record).toMatchObject({ round: i, closedAt: round.closedAt, intervalMs: INTERVAL });
+      if (i > 0) expect(round.closedAt).toBeGreaterThan(rounds[i - 1]?.closedAt ?? Infinity);
+      if (i > 0) expect(round.sealsStart).toBe(rounds[i - 1]?.sealsEnd);
+    });
+    // One round per interval: successive closed_at are about an interval apart (never backfilled).
+    const gaps = rounds.slice(1).map((round, i) => (round.closedAt - (rounds[i]?.closedAt ?? 0)) / 1000);
+    expect(Math.min(...gaps)).toBeGreaterThan(INTERVAL / 2);
+    expect(outcomes.filter((o) => o.kind === 'appended').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('covers exactly the published seals (a redelivered one once) and publishes a verifying RoundAnchored', async () => {
+    const now = Date.now() * 1000;
+    const seals = [makeSeal(2, 0, now), makeSeal(0, 0, now - 10), makeSeal(0, 1, now + 5_000)];
+    const seqs: number[] = [];
+    for (const seal of seals) seqs.push(await publishSeal(ns, seal));
+    seqs.push(await publishSeal(ns, seals[0] ?? makeSeal(9, 9, 1))); // redelivered: a new message, same seal
+    const covering = await waitFor('the round covering the seals', async () => {
+      const rounds = await storedRounds(ns.pool);
+      return rounds.find((round) => round.sealCount > 0);
+    });
+    expect(covering.sealsStart).toBe(1);
+    expect(covering.sealsEnd).toBe(Math.max(...seqs) + 1);
+    expect(covering.sealCount).toBe(3);
+    const record = decodeRound(covering.record);
+    expect(record.closedAt).toBeGreaterThanOrEqual(now + 5_000); // no earlier than any seal's received-at
+
+    const stored = await calendarRound(ns.pool, covering.k);
+    const coveredSeals = (stored?.seals ?? []).map((bytes) => decodeSeal(bytes));
+    expect(coveredSeals.map((s) => [s.shard, s.sealNumber])).toEqual([
+      [0, 0],
+      [0, 1],
+      [2, 0],
+    ]);
+
+    // The checkpoint at size k + 1 verifies; the round's inclusion proof from stored nodes verifies.
+    const size = covering.k + 1;
+    const checkpoint = await calendarCheckpoint(ns.pool, size);
+    const opened = openCheckpoint(checkpoint?.note ?? '', [verifierKeyOf(logKey.signer)]);
+    expect(opened.checkpoint).toMatchObject({ origin: logKey.signer.name, size });
+    const proof = await calendarInclusionProof(ns.pool, covering.k, size);
+    verifyInclusion(
+      hasher,
+      covering.k,
+      size,
+      roundLeafHash(hasher, covering.record),
+      proof,
+      opened.checkpoint.root,
+    );
+    // ...and in every later calendar too.
+    const later = await calendarSizeOf(ns.pool);
+    const laterCheckpoint = await calendarCheckpoint(ns.pool, later);
+    const laterProof = await calendarInclusionProof(ns.pool, covering.k, later);
+    verifyInclusion(
+      hasher,
+      covering.k,
+      later,
+      roundLeafHash(hasher, covering.record),
+      laterProof,
+      laterCheckpoint?.root ?? new Uint8Array(),
+    );
+
+    // RoundAnchored arrives on <prefix>.rounds with the round, the checkpoint and the seals in order.
+    const message = await waitFor('RoundAnchored of the round', async () => {
+      const found = await ns.jsm.streams
+        .getMessage(ns.streams.rounds, { seq: covering.k + 1 })
+        .catch(() => null);
+      return found ?? undefined;
+    });
+    const anchored = streamV1.RoundAnchored.decode(message.data);
+    expect(message.subject).toBe(ns.subjects.rounds);
+    expect(message.header.get('Nats-Msg-Id')).toBe(`round-${covering.k}`);
+    expect(new Uint8Array(anchored.round)).toEqual(covering.record);
+    expect(anchored.checkpoint).toBe(checkpoint?.note);
+    expect(anchored.seals.map((s) => new Uint8Array(s))).toEqual(stored?.seals);
+  });
+
+  it('publishes every round to <prefix>.rounds once, in order', async () => {
+    const size = await calendarSizeOf(ns.pool);
+    await waitFor('the outbox to drain', async () => {
+      const info = await ns.jsm.streams.info(ns.streams.rounds);
+      return info.state.last_seq >= size ? true : undefined;
+    });
+    for (let seq = 1; seq <= size; seq++) {
+      const message = await ns.jsm.streams.getMessage(ns.streams.rounds, { seq });
+      expect(
+        decodeRound(new Uint8Array(streamV1.RoundAnchored.decode(message?.data ?? new Uint8Array()).round))
+          .round,
+      ).toBe(seq - 1);
+    }
+  });
+});

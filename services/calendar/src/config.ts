@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { isValidKeyName, NoteError, parseSignerKey } from '@msi/core';
+import { assertValidPrefix } from '@msi/nats';
+import { ConfigReader, type LogLevel } from '@msi/service-kit';
+import { isValidRoleName } from './schema.js';
+
+/** The calendar's configuration, read once from the environment (see README.md for each variable). */
+export interface Config {
+  readonly natsUrl: string;
+  readonly prefix: string;
+  readonly natsReplicas: number;
+  readonly intervalMs: number;
+  /** The application connection (may be the app role). */
+  readonly databaseUrl: string;
+  /** The owner connection that runs migrations and grants (defaults to databaseUrl). */
+  readonly migrationUrl: string;
+  readonly appRole: string;
+  /** The log's signer key string (secret); exactly one of signingKey and devKeyFile is set. */
+  readonly signingKey: string | undefined;
+  /** Dev mode: where a generated key is kept. */
+  readonly devKeyFile: string | undefined;
+  /** The name (origin) of a generated dev key. */
+  readonly devKeyName: string;
+  readonly instanceId: string;
+  readonly leaseMs: number;
+  readonly publishTimeoutMs: number;
+  /** 0 = no metrics server. */
+  readonly metricsPort: number;
+  readonly metricsHost: string;
+  readonly logLevel: LogLevel;
+}
+
+const MIN_INTERVAL_MS = 10;
+const MAX_INTERVAL_MS = 24 * 3600_000;
+
+/** Reads and validates the configuration; throws a ConfigError naming every problem at once. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const r = new ConfigReader(env);
+  const natsUrl = r.string('MSI_NATS_URL', 'nats://127.0.0.1:4222');
+  const prefix = r.string('MSI_PREFIX', 'msi');
+  try {
+    assertValidPrefix(prefix);
+  } catch (error: unknown) {
+    r.problem(`MSI_PREFIX: ${(error as Error).message}`);
+  }
+  const intervalMs = r.integer('MSI_ROUND_INTERVAL_MS', 1000, { min: MIN_INTERVAL_MS, max: MAX_INTERVAL_MS });
+  const databaseUrl = r.string('MSI_DATABASE_URL');
+  const migrationUrl = r.optionalString('MSI_CALENDAR_MIGRATION_URL') ?? databaseUrl;
+  const appRole = r.string('MSI_CALENDAR_APP_ROLE', 'msi_calendar_app');
+  if (!isValidRoleName(appRole)) {
+    r.problem(`MSI_CALENDAR_APP_ROLE=${JSON.stringify(appRole)} must be a lower-case SQL identifier`);
+  }
+  const signingKey = r.optionalString('MSI_CALENDAR_SIGNING_KEY');
+  const devKeyFile = r.optionalString('MSI_CALENDAR_DEV_KEY_FILE');
+  const devKeyName = r.string('MSI_CALENDAR_DEV_KEY_NAME', 'msi-dev-calendar');
+  checkKeys(r, signingKey, devKeyFile, devKeyName);
+  const leaseMs = r.integer('MSI_CALENDAR_LEASE_MS', Math.max(5000, 3 * intervalMs), {
+    min: 100,
+    max: 24 * 3600_000,
+  });
+  if (leaseMs <= intervalMs) r.problem(`MSI_CALENDAR_LEASE_MS=${leaseMs} must exceed MSI_ROUND_INTERVAL_MS`);
+  const config: Config = {
+    natsUrl,
+    prefix,
+    natsReplicas: r.integer('MSI_NATS_REPLICAS', 1, { min: 1, max: 5 }),
+    intervalMs,
+    databaseUrl,
+    migrationUrl,
+    appRole,
+    signingKey,
+    devKeyFile,
+    devKeyName,
+    instanceId: r.string(
+      'MSI_CALENDAR_INSTANCE_ID',
+      `calendar-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    ),
+    leaseMs,
+    publishTimeoutMs: r.integer('MSI_CALENDAR_PUBLISH_TIMEOUT_MS', 2000, { min: 100, max: 60_000 }),
+    metricsPort: r.integer('MSI_CALENDAR_METRICS_PORT', 0, { min: 0, max: 65_535 }),
+    metricsHost: r.string('MSI_CALENDAR_METRICS_HOST', '0.0.0.0'),
+    logLevel: r.oneOf('MSI_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+  };
+  r.done();
+  return config;
+}
+
+/** Exactly one key source; a signing key that parses (never echoed: it is a secret). */
+function checkKeys(
+  r: ConfigReader,
+  signingKey: string | undefined,
+  devKeyFile: string | undefined,
+  devKeyName: string,
+): void {
+  if (signingKey === undefined && devKeyFile === undefined) {
+    r.problem(
+      'MSI_CALENDAR_SIGNING_KEY is required (PRIVATE+KEY+<name>+<id>+<base64>); set MSI_CALENDAR_DEV_KEY_FILE instead only for a generated dev key',
+    );
+  }
+  if (signingKey !== undefined && devKeyFile !== undefined) {
+    r.problem('set MSI_CALENDAR_SIGNING_KEY or MSI_CALENDAR_DEV_KEY_FILE, not both');
+  }
+  if (signingKey !== undefined) {
+    try {
+      parseSignerKey(signingKey);
+    } catch (error: unknown) {
+      const code = error instanceof NoteError ? error.code : 'KEY_MALFORMED';
+      r.problem(`MSI_CALENDAR_SIGNING_KEY is not a valid Ed25519 signer key (${code})`);
+    }
+  }
+  if (!isValidKeyName(devKeyName))
+    r.problem('MSI_CALENDAR_DEV_KEY_NAME must be a key name without spaces or +');
+}

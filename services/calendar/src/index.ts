@@ -1,0 +1,26 @@
+export {
+  type CalendarIdentity,
+  encodeRoundAnchored,
+  judgePublished,
+  type OpenedRound,
+  openRoundAnchored,
+  type ReplayedRound,
+  replayRound,
+} from './anchored-round.js';
+export { Calendar, type CalendarDeps, type RoundOutcome } from './calendar.js';
+export { CalendarError, type CalendarErrorCode, isFatal } from './calendar-error.js';
+export { calendarConsistencyProof, calendarInclusionProof, fetchNodes } from './calendar-nodes.js';
+export {
+  calendarCheckpoint,
+  calendarRound,
+  calendarSize,
+  type StoredCheckpoint,
+  type StoredRound,
+} from './calendar-queries.js';
+export { type CalendarMeta, loadState, prepareDatabase } from './calendar-repository.js';
+export { type RunnerOptions, type RunningCalendar, runCalendar } from './calendar-runner.js';
+export { type CalendarState, emptyState, extendState } from './calendar-state.js';
+export { type Config, loadConfig } from './config.js';
+export { type CalendarMetrics, createCalendarMetrics } from './metrics.js';
+export { appRoleStatements, LOG_TABLES, MIGRATIONS, SCHEMA } from './schema.js';
+export { type LogKey, loadLogKey } from './signing-key.js';

@@ -1,0 +1,73 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The calendar's Prometheus metrics (msi_calendar_*). */
+export interface CalendarMetrics {
+  /** Rounds appended by this process; source = closed (a new round) | replayed (caught up from .rounds). */
+  readonly roundsAppended: Counter<'source'>;
+  readonly sealsPerRound: Histogram;
+  /** From the round's wall-clock boundary to its commit. */
+  readonly roundCloseSeconds: Histogram;
+  readonly calendarSize: Gauge;
+  /** Outbox rows not yet published to <prefix>.rounds. */
+  readonly outboxLag: Gauge;
+  /** 1 while this process holds the writer lease. */
+  readonly writer: Gauge;
+  readonly skippedSeals: Counter<'reason'>;
+  /** Rounds this process could not close, by reason. */
+  readonly roundFailures: Counter<'reason'>;
+  /** Always 1; the labels expose the calendar's identity and verifier key. */
+  readonly info: Gauge<'origin' | 'verifier_key' | 'instance'>;
+}
+
+export function createCalendarMetrics(registry: Registry): CalendarMetrics {
+  const registers = [registry];
+  return {
+    roundsAppended: new Counter({
+      name: 'msi_calendar_rounds_appended_total',
+      help: 'Rounds appended to the calendar by this process',
+      labelNames: ['source'],
+      registers,
+    }),
+    sealsPerRound: new Histogram({
+      name: 'msi_calendar_seals_per_round',
+      help: 'Seals covered by each round this process closed',
+      buckets: [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096],
+      registers,
+    }),
+    roundCloseSeconds: new Histogram({
+      name: 'msi_calendar_round_close_seconds',
+      help: 'From the round boundary to the commit of the round',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    calendarSize: new Gauge({ name: 'msi_calendar_size', help: 'Rounds in the calendar', registers }),
+    outboxLag: new Gauge({
+      name: 'msi_calendar_outbox_lag',
+      help: 'Outbox rows not yet published to the rounds subject',
+      registers,
+    }),
+    writer: new Gauge({
+      name: 'msi_calendar_writer',
+      help: '1 while this process holds the writer lease',
+      registers,
+    }),
+    skippedSeals: new Counter({
+      name: 'msi_calendar_skipped_seal_messages_total',
+      help: 'Messages of the seal stream not covered by a round, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    roundFailures: new Counter({
+      name: 'msi_calendar_round_failures_total',
+      help: 'Round boundaries at which this process appended nothing because of an error',
+      labelNames: ['reason'],
+      registers,
+    }),
+    info: new Gauge({
+      name: 'msi_calendar_info',
+      help: 'The calendar identity (value 1)',
+      labelNames: ['origin', 'verifier_key', 'instance'],
+      registers,
+    }),
+  };
+}
