@@ -1,0 +1,84 @@
+import { nodeHasher } from '@msi/crypto-node';
+import { connectNats, watchConnection } from '@msi/nats';
+import {
+  ConfigError,
+  createLogger,
+  createRegistry,
+  shutdownSignal,
+  startMetricsServer,
+} from '@msi/service-kit';
+import { startAggregator } from './aggregator.js';
+import { type Config, loadConfig } from './config.js';
+import { createMetrics } from './metrics.js';
+
+async function run(config: Config): Promise<void> {
+  const logger = createLogger(
+    { service: 'aggregator', level: config.logLevel },
+    { aggregatorId: config.aggregatorId },
+  );
+  const nc = await connectNats({ servers: config.natsUrl, name: `msi-aggregator-${config.aggregatorId}` });
+  try {
+    let connected = true;
+    let stopping = false;
+    watchConnection(nc, (up) => {
+      connected = up;
+      if (!stopping) logger.warn(up ? 'NATS reconnected' : 'NATS disconnected');
+    });
+    const registry = createRegistry('aggregator');
+    const metrics = createMetrics(registry);
+    const aggregator = await startAggregator({
+      nc,
+      hasher: nodeHasher(),
+      settings: config,
+      logger,
+      metrics,
+      now: Date.now,
+    });
+    const metricsServer = await startMetricsServer(registry, {
+      host: config.metricsHost,
+      port: config.metricsPort,
+      healthy: () => connected,
+    });
+    logger.info('aggregator up', {
+      nats: config.natsUrl,
+      prefix: config.prefix,
+      shards: config.shards,
+      roundIntervalMs: config.roundIntervalMs,
+      leaseTtlMs: config.leaseTtlMs,
+      metrics: `http://${config.metricsHost}:${metricsServer.port}/metrics`,
+    });
+    const signal = await shutdownSignal((again) => logger.warn('still stopping', { signal: again }));
+    logger.info('stopping', { signal });
+    stopping = true;
+    await aggregator.stop();
+    await metricsServer.close();
+    logger.info('stopped');
+  } finally {
+    await nc.drain().catch(() => nc.close());
+  }
+}
+
+/** The configuration, or undefined (with the problems on stderr and exit code 2) when it is invalid. */
+function readConfig(): Config | undefined {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(
+      `${JSON.stringify({ level: 'error', service: 'aggregator', msg: error.message })}\n`,
+    );
+    process.exitCode = 2;
+    return undefined;
+  }
+}
+
+const config = readConfig();
+if (config !== undefined) {
+  await run(config).catch((error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(
+      `${JSON.stringify({ level: 'error', service: 'aggregator', msg: 'failed', error: message })}\n`,
+    );
+    process.exitCode = 1;
+  });
+}
