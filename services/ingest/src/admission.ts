@@ -1,0 +1,48 @@
+/**
+ * The bound on in-flight events (accepted, not yet answered) across all calls. Unary calls take
+ * capacity or are refused (RESOURCE_EXHAUSTED); streams wait for it in arrival order, with their
+ * reading paused meanwhile, so memory stays bounded either way.
+ */
+export class Admission {
+  private used = 0;
+  private readonly waiters: { count: number; grant: () => void }[] = [];
+
+  constructor(
+    readonly capacity: number,
+    private readonly onChange: (used: number) => void = () => {},
+  ) {}
+
+  /** Takes `count` now if it is free and nobody is waiting; false otherwise. */
+  tryAcquire(count: number): boolean {
+    if (this.waiters.length > 0 || this.used + count > this.capacity) return false;
+    this.take(count);
+    return true;
+  }
+
+  /** Takes `count` when it is free (in arrival order). `count` above the capacity waits for an empty ingest. */
+  acquire(count: number): Promise<void> {
+    if (this.tryAcquire(count)) return Promise.resolve();
+    return new Promise((grant) => this.waiters.push({ count, grant }));
+  }
+
+  release(count: number): void {
+    this.used -= count;
+    this.onChange(this.used);
+    while (this.waiters.length > 0) {
+      const next = this.waiters[0];
+      if (next === undefined || (this.used + next.count > this.capacity && this.used > 0)) break;
+      this.waiters.shift();
+      this.take(next.count);
+      next.grant();
+    }
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  private take(count: number): void {
+    this.used += count;
+    this.onChange(this.used);
+  }
+}

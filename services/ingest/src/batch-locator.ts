@@ -1,0 +1,90 @@
+import { streamV1 } from '@msi/proto';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+
+/** Where to look for an event: the batch its record names, and the time window it can be in. */
+export interface LocateQuery {
+  readonly subject: string;
+  readonly batchId: string;
+  /** Canonical event bytes to find. */
+  readonly event: Uint8Array;
+  /** No message carrying it can be older than this (ms, ingest's clock: the original received_at). */
+  readonly fromMs: number;
+  /** No message carrying it can be newer than this (ms, ingest's clock): the end of its claim. */
+  readonly untilMs: number;
+}
+
+export interface BatchLocatorOptions {
+  readonly stream: string;
+  /** Allowed difference between ingest's and the NATS server's clocks, ms. */
+  readonly clockSlackMs: number;
+  /** A scan that takes longer than this fails (the caller answers "retry"). */
+  readonly timeoutMs: number;
+}
+
+/**
+ * Finds out whether an event is in the events stream under a given batch id (Nats-Msg-Id), by
+ * scanning the shard's subject from the event's received_at, headers only, and reading in full
+ * only the messages with that id. Used for resubmissions, never on the hot path; concurrent
+ * queries for the same (subject, batch id) share one scan.
+ */
+export class BatchLocator {
+  private readonly scans = new Map<string, Promise<Buffer[]>>();
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly options: BatchLocatorOptions,
+  ) {}
+
+  /** True when a stored message with msgID `batchId` carries exactly `event`. Throws when unsure. */
+  async contains(query: LocateQuery): Promise<boolean> {
+    const key = `${query.subject}\u0000${query.batchId}`;
+    let scan = this.scans.get(key);
+    if (scan === undefined) {
+      scan = this.scan(query).finally(() => this.scans.delete(key));
+      this.scans.set(key, scan);
+    }
+    const carried = await scan;
+    const wanted = Buffer.from(query.event.buffer, query.event.byteOffset, query.event.byteLength);
+    return carried.some((event) => event.equals(wanted));
+  }
+
+  /** The events of every message with msgID `batchId` in the window. */
+  private async scan(query: LocateQuery): Promise<Buffer[]> {
+    const { stream, clockSlackMs, timeoutMs } = this.options;
+    const last = await this.jsm.streams.getMessage(stream, { last_by_subj: query.subject });
+    if (last === null || last.time.getTime() < query.fromMs - clockSlackMs) return [];
+    const consumer = await this.js.consumers.get(stream, {
+      filter_subjects: query.subject,
+      opt_start_time: new Date(query.fromMs - clockSlackMs).toISOString(),
+      headers_only: true,
+      inactive_threshold: 10_000,
+    });
+    const messages = await consumer.consume({ max_messages: 512 });
+    const timer = setTimeout(() => void messages.close(), timeoutMs);
+    const found: Buffer[] = [];
+    let complete = false;
+    try {
+      for await (const message of messages) {
+        if (message.headers?.get('Nats-Msg-Id') === query.batchId) {
+          const stored = await this.jsm.streams.getMessage(stream, { seq: message.seq });
+          if (stored !== null) found.push(...streamV1.EventBatch.decode(stored.data).events);
+        }
+        const atMs = message.info.timestampNanos / 1e6;
+        if (message.seq >= last.seq || atMs > query.untilMs + clockSlackMs) {
+          complete = true;
+          break;
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      await messages.close().catch(() => undefined);
+      await consumer.delete().catch(() => false);
+    }
+    if (!complete)
+      throw new Error(
+        `scan of ${query.subject} for batch ${query.batchId} did not finish in ${timeoutMs} ms`,
+      );
+    return found;
+  }
+}

@@ -1,0 +1,151 @@
+import { assertValidPrefix, MAX_SHARDS } from '@msi/nats';
+import { ConfigReader, type LogLevel } from '@msi/service-kit';
+
+/** How the gRPC listener is secured. */
+export type TransportConfig =
+  | { readonly kind: 'insecure' }
+  | {
+      readonly kind: 'tls';
+      readonly certFile: string;
+      readonly keyFile: string;
+      /** When set, clients may authenticate with a certificate issued by this CA (mTLS). */
+      readonly clientCaFile: string | undefined;
+      /** With a client CA: refuse TLS connections without a valid client certificate. */
+      readonly requireClientCert: boolean;
+    };
+
+/** Everything ingest is configured with; built by loadConfig from MSI_* variables. */
+export interface IngestConfig {
+  readonly natsUrl: string;
+  readonly prefix: string;
+  readonly shards: number;
+  readonly roundIntervalMs: number;
+  readonly logLevel: LogLevel;
+  readonly listenHost: string;
+  readonly listenPort: number;
+  readonly transport: TransportConfig;
+  readonly credentialsFile: string;
+  /** occurred_at may be at most this far in the future of ingest's clock. */
+  readonly maxSkewMs: number;
+  /** occurred_at may be at most this far in the past. */
+  readonly maxAgeMs: number;
+  /** Events per SubmitBatch / per SubmitStream message. */
+  readonly maxBatch: number;
+  /** gRPC messages larger than this are refused (RESOURCE_EXHAUSTED). */
+  readonly maxMessageBytes: number;
+  /** Events accepted but not yet answered, across all calls; past it, RESOURCE_EXHAUSTED. */
+  readonly maxInFlight: number;
+  /** How long an event id is remembered (TTL of the idempotency bucket). */
+  readonly dedupWindowMs: number;
+  /** A claim lets its owner publish for this long; then others may recover the event. */
+  readonly claimWindowMs: number;
+  /** A batch waits at most this long for more events. */
+  readonly lingerMs: number;
+  readonly batchMaxEvents: number;
+  readonly batchMaxBytes: number;
+  /** Per JetStream publish attempt. */
+  readonly publishTimeoutMs: number;
+  readonly publishAttempts: number;
+  /** SubmitStream: requests a client may have unanswered (the credit). */
+  readonly streamWindow: number;
+  readonly metricsPort: number;
+  /** Security events published per second at most (burst: twice that); the rest are counted. */
+  readonly securityEventsPerSecond: number;
+}
+
+const SECOND = 1000;
+const HOUR = 3600 * SECOND;
+const DAY = 24 * HOUR;
+
+/** Reads and validates the configuration; throws ConfigError naming every bad variable at once. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): IngestConfig {
+  const read = new ConfigReader(env);
+  const prefix = read.string('MSI_PREFIX', 'msi');
+  try {
+    assertValidPrefix(prefix);
+  } catch (error: unknown) {
+    read.problem(`MSI_PREFIX: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const listen = parseListen(read.string('MSI_INGEST_LISTEN', '127.0.0.1:50051'), read);
+  const config: IngestConfig = {
+    natsUrl: read.string('MSI_NATS_URL', 'nats://127.0.0.1:4222'),
+    prefix,
+    shards: read.integer('MSI_SHARDS', 4, { min: 1, max: MAX_SHARDS }),
+    roundIntervalMs: read.integer('MSI_ROUND_INTERVAL_MS', 1000, { min: 10, max: HOUR }),
+    logLevel: read.oneOf('MSI_LOG_LEVEL', ['debug', 'info', 'warn', 'error'], 'info'),
+    listenHost: listen.host,
+    listenPort: listen.port,
+    transport: readTransport(read),
+    credentialsFile: read.string('MSI_INGEST_CREDENTIALS_FILE'),
+    maxSkewMs: read.integer('MSI_INGEST_MAX_SKEW_MS', 5 * 60 * SECOND, { min: 0, max: DAY }),
+    maxAgeMs: read.integer('MSI_INGEST_MAX_AGE_MS', 7 * DAY, { min: SECOND, max: 3650 * DAY }),
+    maxBatch: read.integer('MSI_INGEST_MAX_BATCH', 1000, { min: 1, max: 100_000 }),
+    maxMessageBytes: read.integer('MSI_INGEST_MAX_MESSAGE_BYTES', 4 * 1024 * 1024, {
+      min: 1024,
+      max: 64 * 1024 * 1024,
+    }),
+    maxInFlight: read.integer('MSI_INGEST_MAX_IN_FLIGHT', 50_000, { min: 1, max: 10_000_000 }),
+    dedupWindowMs: read.integer('MSI_INGEST_DEDUP_WINDOW_MS', DAY, { min: 60 * SECOND, max: 30 * DAY }),
+    claimWindowMs: read.integer('MSI_INGEST_CLAIM_WINDOW_MS', 10 * SECOND, { min: 500, max: 60 * SECOND }),
+    lingerMs: read.integer('MSI_INGEST_LINGER_MS', 2, { min: 0, max: 1000 }),
+    batchMaxEvents: read.integer('MSI_INGEST_BATCH_MAX_EVENTS', 1024, { min: 1, max: 100_000 }),
+    batchMaxBytes: read.integer('MSI_INGEST_BATCH_MAX_BYTES', 512 * 1024, {
+      min: 4 * 1024,
+      max: 8 * 1024 * 1024,
+    }),
+    publishTimeoutMs: read.integer('MSI_INGEST_PUBLISH_TIMEOUT_MS', 2000, { min: 50, max: 60 * SECOND }),
+    publishAttempts: read.integer('MSI_INGEST_PUBLISH_ATTEMPTS', 3, { min: 1, max: 20 }),
+    streamWindow: read.integer('MSI_INGEST_STREAM_WINDOW', 256, { min: 1, max: 100_000 }),
+    metricsPort: read.integer('MSI_INGEST_METRICS_PORT', 9464, { min: 0, max: 65_535 }),
+    securityEventsPerSecond: read.integer('MSI_INGEST_SECURITY_EVENTS_PER_SECOND', 100, {
+      min: 1,
+      max: 100_000,
+    }),
+  };
+  if (config.publishTimeoutMs >= config.claimWindowMs) {
+    read.problem(
+      `MSI_INGEST_PUBLISH_TIMEOUT_MS (${config.publishTimeoutMs}) must be less than MSI_INGEST_CLAIM_WINDOW_MS (${config.claimWindowMs})`,
+    );
+  }
+  if (config.lingerMs >= config.claimWindowMs) {
+    read.problem('MSI_INGEST_LINGER_MS must be less than MSI_INGEST_CLAIM_WINDOW_MS');
+  }
+  read.done();
+  return config;
+}
+
+function readTransport(read: ConfigReader): TransportConfig {
+  const insecure = read.boolean('MSI_INGEST_INSECURE', false);
+  const certFile = read.optionalString('MSI_INGEST_TLS_CERT');
+  const keyFile = read.optionalString('MSI_INGEST_TLS_KEY');
+  const clientCaFile = read.optionalString('MSI_INGEST_CLIENT_CA');
+  const requireClientCert = read.boolean('MSI_INGEST_REQUIRE_CLIENT_CERT', false);
+  if (insecure) {
+    if (certFile !== undefined || keyFile !== undefined || clientCaFile !== undefined) {
+      read.problem(
+        'MSI_INGEST_INSECURE=true cannot be combined with MSI_INGEST_TLS_* / MSI_INGEST_CLIENT_CA',
+      );
+    }
+    return { kind: 'insecure' };
+  }
+  if (certFile === undefined || keyFile === undefined) {
+    read.problem(
+      'MSI_INGEST_TLS_CERT and MSI_INGEST_TLS_KEY are required (or MSI_INGEST_INSECURE=true for plaintext, dev only)',
+    );
+    return { kind: 'insecure' };
+  }
+  if (requireClientCert && clientCaFile === undefined) {
+    read.problem('MSI_INGEST_REQUIRE_CLIENT_CERT=true needs MSI_INGEST_CLIENT_CA');
+  }
+  return { kind: 'tls', certFile, keyFile, clientCaFile, requireClientCert };
+}
+
+function parseListen(value: string, read: ConfigReader): { host: string; port: number } {
+  const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  const port = match === null ? Number.NaN : Number(match[2]);
+  if (match === null || match[1] === undefined || !(port >= 0 && port <= 65_535)) {
+    read.problem(`MSI_INGEST_LISTEN=${JSON.stringify(value)} must be host:port, e.g. 127.0.0.1:50051`);
+    return { host: '127.0.0.1', port: 50051 };
+  }
+  return { host: match[1], port };
+}

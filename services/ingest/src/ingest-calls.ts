@@ -1,0 +1,159 @@
+import type { Metadata } from '@grpc/grpc-js';
+import type { eventV1, ingestV1 } from '@msi/proto';
+import type { Logger } from '@msi/service-kit';
+import { ackToProto, expandAcks } from './ack-to-proto.js';
+import type { Admission } from './admission.js';
+import { authenticate, hasRole, type PeerAuthContext } from './authenticate.js';
+import type { CredentialStore, Identity } from './credentials.js';
+import { IngestError } from './ingest-error.js';
+import type { Ack } from './ingest-pipeline.js';
+import type { IngestMetrics } from './metrics.js';
+import { type PreparedRequest, prepareEvents, type StampContext } from './prepare-events.js';
+import type { SecurityReporter } from './security-reporter.js';
+
+/** What the call handlers need; ingest-server.ts wires the real ones. */
+export interface IngestCallDeps {
+  readonly credentials: CredentialStore;
+  readonly pipeline: { submit(events: PreparedRequest['events'], deadlineMs: number): Promise<Ack[]> };
+  readonly security: SecurityReporter;
+  readonly metrics: IngestMetrics;
+  readonly admission: Admission;
+  readonly isServing: () => boolean;
+  /** The stamping context for one request of `identity` (clock, nonces, hasher, limits, round hint). */
+  readonly stamp: (identity: Identity) => StampContext;
+  readonly now: () => number;
+  /** How long a call without a deadline may wait for an earlier submission of the same id. */
+  readonly maxWaitMs: number;
+  readonly logger: Logger;
+}
+
+/** The parts of a grpc-js server call the handlers look at. */
+export interface CallInfo {
+  readonly metadata: Metadata;
+  getPeer(): string;
+  getAuthContext(): PeerAuthContext | null;
+  getDeadline(): Date | number;
+}
+
+/**
+ * The steps every call takes, in order: refuse while NATS is away (UNAVAILABLE); authenticate
+ * (UNAUTHENTICATED); authorize the emitter role (PERMISSION_DENIED); validate and stamp the events
+ * all-or-nothing; admit them under the in-flight bound; claim, batch and publish; answer per event.
+ * Failed authentication and authorization are reported as security events.
+ */
+export class IngestCalls {
+  constructor(readonly deps: IngestCallDeps) {}
+
+  /** The caller's identity, or throws IngestError (and reports the attempt). */
+  authorize(call: CallInfo, method: string): Identity {
+    if (!this.deps.isServing())
+      throw new IngestError('UNAVAILABLE', undefined, 'ingest cannot reach NATS; retry later');
+    const result = authenticate(call.metadata, call.getAuthContext(), this.deps.credentials);
+    if (!result.ok) {
+      this.deps.security.report({
+        kind: 'UNAUTHENTICATED',
+        method,
+        peer: call.getPeer(),
+        principal: '',
+        tenant: '',
+        reason: result.reason,
+      });
+      throw new IngestError('UNAUTHENTICATED', undefined, `not authenticated (${result.reason})`);
+    }
+    if (!hasRole(result.identity, 'emitter')) {
+      this.report(call, method, result.identity, 'missing_role');
+      throw new IngestError('PERMISSION_DENIED', undefined, 'submitting events needs the emitter role');
+    }
+    return result.identity;
+  }
+
+  /** Validates and stamps one request's events (throws IngestError naming the field). */
+  prepare(
+    call: CallInfo,
+    method: string,
+    identity: Identity,
+    events: readonly eventV1.DataEvent[],
+    listPath: string,
+    itemPath: (index: number) => string,
+  ): PreparedRequest {
+    try {
+      const prepared = prepareEvents(events, listPath, itemPath, this.deps.stamp(identity));
+      this.deps.metrics.received.inc(events.length);
+      return prepared;
+    } catch (error: unknown) {
+      if (error instanceof IngestError && error.code === 'PERMISSION_DENIED') {
+        this.report(call, method, identity, 'tenant_mismatch');
+      }
+      throw error;
+    }
+  }
+
+  /** Claims, publishes and answers admitted events; one ack per event of the request, in order. */
+  async process(prepared: PreparedRequest, deadlineMs: number): Promise<ingestV1.EventAck[]> {
+    const acks = await this.deps.pipeline.submit(prepared.events, deadlineMs);
+    this.count(acks);
+    return expandAcks(acks.map(ackToProto), prepared.slots);
+  }
+
+  /** Unary: validate, admit (or RESOURCE_EXHAUSTED), process, release. */
+  async submitUnary(
+    call: CallInfo,
+    method: string,
+    events: readonly eventV1.DataEvent[],
+    listPath: string,
+    itemPath: (index: number) => string,
+  ): Promise<ingestV1.EventAck[]> {
+    const identity = this.authorize(call, method);
+    const prepared = this.prepare(call, method, identity, events, listPath, itemPath);
+    const count = prepared.events.length;
+    if (!this.deps.admission.tryAcquire(count)) {
+      throw new IngestError(
+        'RESOURCE_EXHAUSTED',
+        undefined,
+        `ingest has ${this.deps.admission.inUse} events in flight (limit ${this.deps.admission.capacity}); back off and retry`,
+      );
+    }
+    try {
+      return await this.process(prepared, this.deadlineOf(call));
+    } finally {
+      this.deps.admission.release(count);
+    }
+  }
+
+  /** The instant (ms) by which a call should have its answer: its deadline, or maxWaitMs from now. */
+  deadlineOf(call: CallInfo): number {
+    const deadline = call.getDeadline();
+    const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+    const cap = this.deps.now() + this.deps.maxWaitMs;
+    // Leave a little time to send the answer before the client gives up.
+    return Number.isFinite(ms) ? Math.min(ms - 20, cap) : cap;
+  }
+
+  private report(
+    call: CallInfo,
+    method: string,
+    identity: Identity,
+    reason: 'missing_role' | 'tenant_mismatch',
+  ): void {
+    this.deps.security.report({
+      kind: 'PERMISSION_DENIED',
+      method,
+      peer: call.getPeer(),
+      principal: identity.principal,
+      tenant: identity.tenant,
+      reason,
+    });
+  }
+
+  private count(acks: readonly Ack[]): void {
+    let acked = 0;
+    let duplicate = 0;
+    for (const ack of acks) {
+      if (ack.kind === 'failed') this.deps.metrics.failed.inc({ code: ack.code });
+      else if (ack.duplicate) duplicate += 1;
+      else acked += 1;
+    }
+    if (acked > 0) this.deps.metrics.acked.inc(acked);
+    if (duplicate > 0) this.deps.metrics.duplicate.inc(duplicate);
+  }
+}

@@ -1,0 +1,46 @@
+import { status } from '@grpc/grpc-js';
+
+/**
+ * Why a call was refused as a whole. `field` names the offending field of the request when there is
+ * one (e.g. `events[3].attributes[0].key`), so the client can fix exactly that.
+ */
+export type IngestErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'PERMISSION_DENIED'
+  | 'UNAUTHENTICATED'
+  | 'RESOURCE_EXHAUSTED'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
+
+export class IngestError extends Error {
+  override readonly name = 'IngestError';
+  constructor(
+    readonly code: IngestErrorCode,
+    readonly field: string | undefined,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+const STATUS: Readonly<Record<IngestErrorCode, status>> = {
+  INVALID_ARGUMENT: status.INVALID_ARGUMENT,
+  PERMISSION_DENIED: status.PERMISSION_DENIED,
+  UNAUTHENTICATED: status.UNAUTHENTICATED,
+  RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
+  UNAVAILABLE: status.UNAVAILABLE,
+  INTERNAL: status.INTERNAL,
+};
+
+/** The one table from our codes to gRPC status codes. */
+export function grpcStatusOf(code: IngestErrorCode): status {
+  return STATUS[code];
+}
+
+/** The status details text: `<field>: <message>` when a field is named. */
+export function statusDetails(error: IngestError): string {
+  return error.field === undefined || error.message.startsWith(`${error.field}:`)
+    ? error.message
+    : `${error.field}: ${error.message}`;
+}

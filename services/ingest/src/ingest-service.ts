@@ -1,0 +1,70 @@
+import type { sendUnaryData } from '@grpc/grpc-js';
+import type { ingestV1 } from '@msi/proto';
+import type { IngestCalls } from './ingest-calls.js';
+import { grpcStatusOf, IngestError, statusDetails } from './ingest-error.js';
+import { StreamSession, SUBMIT_STREAM } from './stream-session.js';
+
+const SUBMIT = '/msi.ingest.v1.IngestService/Submit';
+const SUBMIT_BATCH = '/msi.ingest.v1.IngestService/SubmitBatch';
+
+/** The IngestService implementation for grpc-js (ingestV1.IngestServiceServer). */
+export function ingestServiceImplementation(
+  calls: IngestCalls,
+  streamWindow: number,
+): ingestV1.IngestServiceServer {
+  return {
+    submit(call, callback) {
+      unary(calls, callback, async () => {
+        const event = call.request.event;
+        if (event === undefined) throw new IngestError('INVALID_ARGUMENT', 'event', 'an event is required');
+        const [ack] = await calls.submitUnary(call, SUBMIT, [event], 'event', () => 'event');
+        return { ack };
+      });
+    },
+    submitBatch(call, callback) {
+      unary(calls, callback, async () => {
+        const acks = await calls.submitUnary(
+          call,
+          SUBMIT_BATCH,
+          call.request.events,
+          'events',
+          (i) => `events[${i}]`,
+        );
+        return { acks };
+      });
+    },
+    submitStream(call) {
+      let identity: ReturnType<IngestCalls['authorize']>;
+      try {
+        identity = calls.authorize(call, SUBMIT_STREAM);
+      } catch (error: unknown) {
+        const refused = asIngestError(calls, error);
+        calls.deps.metrics.rejected.inc({ code: refused.code });
+        call.emit('error', { code: grpcStatusOf(refused.code), details: statusDetails(refused) });
+        return;
+      }
+      new StreamSession(call, calls, identity, streamWindow).start();
+    },
+  };
+}
+
+function unary<Response>(
+  calls: IngestCalls,
+  callback: sendUnaryData<Response>,
+  work: () => Promise<Response>,
+): void {
+  work().then(
+    (response) => callback(null, response),
+    (error: unknown) => {
+      const refused = asIngestError(calls, error);
+      calls.deps.metrics.rejected.inc({ code: refused.code });
+      callback({ code: grpcStatusOf(refused.code), details: statusDetails(refused) });
+    },
+  );
+}
+
+function asIngestError(calls: IngestCalls, error: unknown): IngestError {
+  if (error instanceof IngestError) return error;
+  calls.deps.logger.error('call failed', { error });
+  return new IngestError('INTERNAL', undefined, 'internal error');
+}

@@ -1,0 +1,83 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** ingest's Prometheus metrics (msi_ingest_*), registered on the service's registry. */
+export interface IngestMetrics {
+  readonly received: Counter;
+  readonly acked: Counter;
+  readonly duplicate: Counter;
+  readonly failed: Counter<'code'>;
+  readonly rejected: Counter<'code'>;
+  readonly batchEvents: Histogram;
+  readonly batchBytes: Histogram;
+  readonly publishSeconds: Histogram;
+  readonly inFlight: Gauge;
+  readonly securityEvents: Counter<'kind'>;
+  readonly securityDropped: Counter;
+}
+
+export function createIngestMetrics(registry: Registry): IngestMetrics {
+  const registers = [registry];
+  return {
+    received: new Counter({
+      name: 'msi_ingest_events_received_total',
+      help: 'Events in requests that passed validation',
+      registers,
+    }),
+    acked: new Counter({
+      name: 'msi_ingest_events_acked_total',
+      help: 'Events acked durable (first submissions; see duplicate for resubmissions)',
+      registers,
+    }),
+    duplicate: new Counter({
+      name: 'msi_ingest_events_duplicate_total',
+      help: 'Events answered with the original ack of an earlier submission of the same id',
+      registers,
+    }),
+    failed: new Counter({
+      name: 'msi_ingest_events_failed_total',
+      help: 'Events acked as failed (retryable), by failure code',
+      labelNames: ['code'],
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'msi_ingest_requests_rejected_total',
+      help: 'Calls refused as a whole, by gRPC status',
+      labelNames: ['code'],
+      registers,
+    }),
+    batchEvents: new Histogram({
+      name: 'msi_ingest_batch_events',
+      help: 'Events per published EventBatch',
+      buckets: [1, 4, 16, 64, 128, 256, 512, 1024, 4096],
+      registers,
+    }),
+    batchBytes: new Histogram({
+      name: 'msi_ingest_batch_bytes',
+      help: 'Bytes of canonical events per published EventBatch',
+      buckets: [1024, 8192, 32_768, 131_072, 262_144, 524_288, 1_048_576],
+      registers,
+    }),
+    publishSeconds: new Histogram({
+      name: 'msi_ingest_publish_seconds',
+      help: 'Time from sealing a batch to its JetStream ack',
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    inFlight: new Gauge({
+      name: 'msi_ingest_in_flight_events',
+      help: 'Events accepted and not yet answered',
+      registers,
+    }),
+    securityEvents: new Counter({
+      name: 'msi_ingest_security_events_total',
+      help: 'Security events published on <prefix>.security, by kind',
+      labelNames: ['kind'],
+      registers,
+    }),
+    securityDropped: new Counter({
+      name: 'msi_ingest_security_events_dropped_total',
+      help: 'Security events not published because of the rate limit',
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,139 @@
+import { type DataEvent, encodeEvent, eventLeafHash } from '@msi/core';
+import type { MerkleHasher } from '@msi/merkle';
+import type { eventV1 } from '@msi/proto';
+import { eventFromClient, WireError } from '@msi/wire';
+import { IngestError } from './ingest-error.js';
+import { shardOf } from './shard-of.js';
+
+/** An accepted event, stamped and hashed, ready to be claimed and published. */
+export interface PreparedEvent {
+  /** The idempotency key `<tenant>.<event id hex>`. */
+  readonly key: string;
+  readonly eventId: Uint8Array;
+  /** Canonical event v1 bytes (what the EventBatch carries and the leaf hash covers). */
+  readonly canonical: Uint8Array;
+  readonly leafHash: Uint8Array;
+  readonly shard: number;
+  readonly receivedAtUs: number;
+  readonly expectedRound: number;
+}
+
+/** A validated request: its distinct events, and for every event of the request which one it is. */
+export interface PreparedRequest {
+  /** Distinct event ids, in order of first occurrence. */
+  readonly events: readonly PreparedEvent[];
+  /** slots[i] is the index in `events` of the request's i-th event (repeats share one). */
+  readonly slots: readonly number[];
+}
+
+/** What stamping and checking a request needs; everything comes from outside (time included). */
+export interface StampContext {
+  readonly tenant: string;
+  readonly principal: string;
+  /** Ingest's clock for this request, µs since the epoch. */
+  readonly receivedAtUs: number;
+  /** `count` × 16 random bytes. */
+  readonly randomNonces: (count: number) => Uint8Array;
+  readonly hasher: MerkleHasher;
+  readonly shards: number;
+  readonly maxSkewMs: number;
+  readonly maxAgeMs: number;
+  readonly maxBatch: number;
+  readonly expectedRound: number;
+}
+
+const NONCE_SIZE = 16;
+
+/**
+ * Validates every event of one request (hostile input) and stamps the valid ones: all or nothing.
+ * Throws IngestError naming the first bad field as `<itemPath(i)>.<field>`: INVALID_ARGUMENT,
+ * PERMISSION_DENIED (another tenant), RESOURCE_EXHAUSTED (more than maxBatch events). A repeated
+ * event id is one event (its acks are shared) when the repeat has the same content; a repeat with
+ * other content is INVALID_ARGUMENT naming the repeat's event_id.
+ */
+export function prepareEvents(
+  messages: readonly eventV1.DataEvent[],
+  listPath: string,
+  itemPath: (index: number) => string,
+  context: StampContext,
+): PreparedRequest {
+  if (messages.length === 0)
+    throw new IngestError('INVALID_ARGUMENT', listPath, 'at least one event is required');
+  if (messages.length > context.maxBatch) {
+    throw new IngestError(
+      'RESOURCE_EXHAUSTED',
+      listPath,
+      `${messages.length} events in one request, at most ${context.maxBatch}`,
+    );
+  }
+  const nonces = context.randomNonces(messages.length);
+  const stamp = { tenant: context.tenant, submitter: context.principal, receivedAt: context.receivedAtUs };
+  const latestUs = context.receivedAtUs + context.maxSkewMs * 1000;
+  const earliestUs = context.receivedAtUs - context.maxAgeMs * 1000;
+  const events: PreparedEvent[] = [];
+  const firstOf = new Map<string, { index: number; event: DataEvent }>();
+  const slots: number[] = [];
+  messages.forEach((message, i) => {
+    const path = itemPath(i);
+    const nonce = nonces.subarray(i * NONCE_SIZE, (i + 1) * NONCE_SIZE);
+    const event = narrow(message, { ...stamp, nonce }, path);
+    if (event.occurredAt > latestUs) {
+      throw new IngestError(
+        'INVALID_ARGUMENT',
+        `${path}.occurred_at_us`,
+        `occurred_at_us is more than ${context.maxSkewMs} ms in the future of ingest's clock`,
+      );
+    }
+    if (event.occurredAt < earliestUs) {
+      throw new IngestError(
+        'INVALID_ARGUMENT',
+        `${path}.occurred_at_us`,
+        `occurred_at_us is older than ${context.maxAgeMs} ms`,
+      );
+    }
+    const id = event.eventId;
+    const key = `${context.tenant}.${Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex')}`;
+    const first = firstOf.get(key);
+    if (first !== undefined) {
+      const same = Buffer.from(encodeEvent({ ...event, nonce: first.event.nonce })).equals(
+        events[first.index]?.canonical ?? new Uint8Array(0),
+      );
+      if (!same) {
+        throw new IngestError(
+          'INVALID_ARGUMENT',
+          `${path}.event_id`,
+          'repeats an event id of this request with other content',
+        );
+      }
+      slots.push(first.index);
+      return;
+    }
+    const canonical = encodeEvent(event);
+    firstOf.set(key, { index: events.length, event });
+    slots.push(events.length);
+    events.push({
+      key,
+      eventId: event.eventId,
+      canonical,
+      leafHash: eventLeafHash(context.hasher, canonical),
+      shard: shardOf(context.tenant, message.data, context.shards),
+      receivedAtUs: context.receivedAtUs,
+      expectedRound: context.expectedRound,
+    });
+  });
+  return { events, slots };
+}
+
+function narrow(
+  message: eventV1.DataEvent,
+  stamp: Parameters<typeof eventFromClient>[1],
+  path: string,
+): DataEvent {
+  try {
+    return eventFromClient(message, stamp, path);
+  } catch (error: unknown) {
+    if (error instanceof WireError)
+      throw new IngestError(error.code, error.field, error.message, { cause: error });
+    throw error;
+  }
+}

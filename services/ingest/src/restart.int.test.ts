@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { decodeEvent } from '@msi/core';
+import type { eventV1, ingestV1 } from '@msi/proto';
+import { deleteNatsNamespace, repositoryRoot, testServerUrls, uniquePrefix } from '@msi/testkit';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  clientFor,
+  durableOf,
+  KEYS,
+  sampleEvent,
+  snapshot,
+  submitBatch,
+  testEnv,
+  writeCredentials,
+} from './ingest.test-helper.js';
+
+const { natsUrl } = testServerUrls();
+const prefix = uniquePrefix();
+const credentials = writeCredentials();
+const running: ChildProcess[] = [];
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly instanceId: string;
+  readonly exited: Promise<number | null>;
+}
+
+/** Runs `node services/ingest/dist/main.js` and waits for its "ingest serving" log line. */
+async function startProcess(): Promise<Started> {
+  const env = { ...process.env, ...testEnv(natsUrl, prefix, credentials, { MSI_LOG_LEVEL: 'info' }) };
+  const child = spawn(process.execPath, [join(repositoryRoot(), 'services/ingest/dist/main.js')], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const up = await new Promise<{ grpc: string; instanceId: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ingest did not start within 15 s: ${output}`)), 15_000);
+    let buffered = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (const line of buffered.split('\n').slice(0, -1)) {
+        const record = JSON.parse(line) as { msg: string; grpc: string; instanceId: string };
+        if (record.msg === 'ingest serving') {
+          clearTimeout(timer);
+          resolve(record);
+        }
+      }
+      buffered = buffered.slice(buffered.lastIndexOf('\n') + 1);
+    });
+    void exited.then((code) => reject(new Error(`ingest exited with ${code}: ${output}`)));
+  });
+  return { child, port: Number(up.grpc.split(':').pop()), instanceId: up.instanceId, exited };
+}
+
+afterEach(() => {
+  for (const child of running.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+afterAll(async () => {
+  await deleteNatsNamespace(natsUrl, prefix);
+});
+
+async function copiesOf(events: readonly eventV1.DataEvent[]): Promise<number[]> {
+  const { events: stored } = await snapshot(natsUrl, prefix);
+  const ids = stored.map((bytes) => Buffer.from(decodeEvent(bytes).eventId).toString('hex'));
+  return events.map((event) => ids.filter((id) => id === event.eventId.toString('hex')).length);
+}
+
+const leafHashes = (acks: readonly ingestV1.EventAck[]) =>
+  acks.map((ack) => durableOf(ack).leafHash.toString('hex'));
+
+describe('ingest as a process', () => {
+  it('answers resubmissions after a restart (SIGKILL) with the original acks, and anchors once', async () => {
+    const one = await startProcess();
+    const events = Array.from({ length: 100 }, () => sampleEvent());
+    const clientOne = clientFor(one.port, KEYS.acme);
+    const original = await submitBatch(clientOne, events);
+    clientOne.close();
+    one.child.kill('SIGKILL');
+    await one.exited;
+
+    const two = await startProcess();
+    expect(two.instanceId).not.toBe(one.instanceId);
+    const clientTwo = clientFor(two.port, KEYS.acme);
+    const again = await submitBatch(clientTwo, events);
+    clientTwo.close();
+    expect(leafHashes(again.acks)).toEqual(leafHashes(original.acks));
+    expect(again.acks.every((ack) => durableOf(ack).duplicate)).toBe(true);
+    expect(await copiesOf(events)).toEqual(events.map(() => 1));
+
+    two.child.kill('SIGTERM');
+    expect(await two.exited).toBe(0);
+  });
+
+  it('refuses to start with a configuration problem, naming the variable', async () => {
+    const child = spawn(process.execPath, [join(repositoryRoot(), 'services/ingest/dist/main.js')], {
+      env: {
+        ...process.env,
+        ...testEnv(natsUrl, prefix, credentials),
+        MSI_INGEST_INSECURE: '',
+        MSI_SHARDS: 'four',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.push(child);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toContain('MSI_SHARDS');
+    expect(stderr).toContain('MSI_INGEST_TLS_CERT');
+  });
+});

@@ -1,0 +1,68 @@
+import { decodeRound } from '@msi/core';
+import { streamV1 } from '@msi/proto';
+import type { Logger } from '@msi/service-kit';
+import { type ConsumerMessages, DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
+import type { LastRound } from './expected-round.js';
+
+/**
+ * Follows `<prefix>.rounds` (RoundAnchored from the calendar) and remembers the last round, for the
+ * expected-round hint of acks. Starts from the last message of the stream; on any error (NATS away,
+ * stream not there yet) it starts over a second later. Never blocks a call: until a round is seen,
+ * the hint is 0.
+ */
+export class RoundTracker {
+  private last: LastRound | undefined;
+  private messages: ConsumerMessages | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly stream: string,
+    private readonly subject: string,
+    private readonly logger: Logger,
+  ) {}
+
+  get lastRound(): LastRound | undefined {
+    return this.last;
+  }
+
+  start(): void {
+    void this.follow();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    void this.messages?.close().catch(() => undefined);
+  }
+
+  private async follow(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const consumer = await this.js.consumers.get(this.stream, {
+          filter_subjects: this.subject,
+          deliver_policy: DeliverPolicy.Last,
+          inactive_threshold: 30_000,
+        });
+        this.messages = await consumer.consume({ max_messages: 16 });
+        if (this.stopped) await this.messages.close();
+        for await (const message of this.messages) this.observe(message.data);
+      } catch (error: unknown) {
+        if (!this.stopped) this.logger.debug('round tracker restarts', { error });
+      }
+      if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+    }
+  }
+
+  private observe(data: Uint8Array): void {
+    try {
+      const anchored = streamV1.RoundAnchored.decode(data);
+      if (anchored.version !== 1) throw new Error(`RoundAnchored version ${anchored.version}`);
+      const round = decodeRound(anchored.round);
+      if (this.last === undefined || round.round > this.last.round) {
+        this.last = { round: round.round, closedAtUs: round.closedAt };
+      }
+    } catch (error: unknown) {
+      this.logger.warn('ignoring a message on the rounds stream that does not decode', { error });
+    }
+  }
+}

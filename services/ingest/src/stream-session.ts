@@ -1,0 +1,179 @@
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import type { ingestV1 } from '@msi/proto';
+import type { Identity } from './credentials.js';
+import type { IngestCalls } from './ingest-calls.js';
+import { grpcStatusOf, IngestError, statusDetails } from './ingest-error.js';
+
+interface Pending {
+  readonly sequence: bigint;
+  acks: ingestV1.EventAck[] | undefined;
+}
+
+export const SUBMIT_STREAM = '/msi.ingest.v1.IngestService/SubmitStream';
+
+/**
+ * One SubmitStream call. Requests must carry sequence 1, 2, 3, …; each is validated all-or-nothing,
+ * admitted under the in-flight bound, and processed concurrently with the others. Answers are
+ * cumulative and in order: a response settles requests from..through (every event's ack in order)
+ * as soon as a prefix of the outstanding requests is settled, coalescing what settled meanwhile.
+ *
+ * Flow control: the first response (through = 0, no acks) grants `window` as credit; every response
+ * grants `window` beyond its `through`. Reading is paused while `window` requests are unsettled or
+ * while the in-flight bound has no room, so a client that ignores the credit is slowed by gRPC's own
+ * flow control instead of growing ingest's memory. An invalid request ends the stream with its
+ * status (INVALID_ARGUMENT naming `requests[<sequence>].events[i].<field>`, PERMISSION_DENIED, …)
+ * after everything before it was acked.
+ */
+export class StreamSession {
+  private readonly pending: Pending[] = [];
+  private nextSequence = 1n;
+  private admitting = 0;
+  private failure: IngestError | undefined;
+  private clientDone = false;
+  private finished = false;
+  private flushScheduled = false;
+
+  constructor(
+    private readonly call: ServerDuplexStream<ingestV1.SubmitStreamRequest, ingestV1.SubmitStreamResponse>,
+    private readonly calls: IngestCalls,
+    private readonly identity: Identity,
+    private readonly window: number,
+  ) {}
+
+  start(): void {
+    this.call.on('data', (request: ingestV1.SubmitStreamRequest) => this.receive(request));
+    this.call.on('end', () => {
+      this.clientDone = true;
+      this.flush();
+    });
+    this.call.on('error', () => this.stop());
+    this.call.on('cancelled', () => this.stop());
+    this.call.write({ through: 0n, from: 0n, acks: [], credit: this.window });
+  }
+
+  private receive(request: ingestV1.SubmitStreamRequest): void {
+    if (this.failure !== undefined || this.finished) return;
+    const sequence = request.sequence;
+    if (sequence !== this.nextSequence) {
+      this.fail(
+        new IngestError(
+          'INVALID_ARGUMENT',
+          `requests[${sequence}].sequence`,
+          `sequence ${sequence} where ${this.nextSequence} was expected (1, 2, 3, … without gaps)`,
+        ),
+      );
+      return;
+    }
+    this.nextSequence += 1n;
+    let prepared: ReturnType<IngestCalls['prepare']>;
+    try {
+      prepared = this.calls.prepare(
+        this.call,
+        SUBMIT_STREAM,
+        this.identity,
+        request.events,
+        `requests[${sequence}].events`,
+        (i) => `requests[${sequence}].events[${i}]`,
+      );
+    } catch (error: unknown) {
+      this.fail(
+        error instanceof IngestError ? error : new IngestError('INVALID_ARGUMENT', undefined, String(error)),
+      );
+      return;
+    }
+    const entry: Pending = { sequence, acks: undefined };
+    this.pending.push(entry);
+    const count = prepared.events.length;
+    const admission = this.calls.deps.admission;
+    const admitted = admission.tryAcquire(count);
+    if (!admitted) {
+      this.admitting += 1;
+      this.updateReading();
+    }
+    (admitted ? Promise.resolve() : admission.acquire(count))
+      .then(() => {
+        if (!admitted) {
+          this.admitting -= 1;
+          this.updateReading();
+        }
+        return this.calls.process(prepared, this.calls.deadlineOf(this.call));
+      })
+      .then(
+        (acks) => {
+          entry.acks = acks;
+        },
+        (error: unknown) => {
+          // The pipeline answers failures as failed acks; this is a bug. End the call at once.
+          this.calls.deps.logger.error('stream request failed', { error });
+          this.abort(new IngestError('UNAVAILABLE', undefined, 'internal error while processing; retry'));
+        },
+      )
+      .finally(() => {
+        admission.release(count);
+        this.flush();
+      });
+    this.updateReading();
+  }
+
+  private fail(error: IngestError): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.calls.deps.metrics.rejected.inc({ code: error.code });
+    this.call.pause();
+    this.flush();
+  }
+
+  private abort(error: IngestError): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.call.emit('error', { code: grpcStatusOf(error.code), details: statusDetails(error) });
+  }
+
+  /** Sends what settled, in one response per tick; ends the call once nothing is left to answer. */
+  private flush(): void {
+    if (this.flushScheduled || this.finished) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.sendSettled();
+    });
+  }
+
+  private sendSettled(): void {
+    if (this.finished) return;
+    const acks: ingestV1.EventAck[] = [];
+    let from: bigint | undefined;
+    let through: bigint | undefined;
+    while (this.pending[0]?.acks !== undefined) {
+      const entry = this.pending.shift() as Pending;
+      from ??= entry.sequence;
+      through = entry.sequence;
+      acks.push(...(entry.acks ?? []));
+    }
+    if (from !== undefined && through !== undefined) {
+      this.call.write({ through, from, acks, credit: this.window });
+    }
+    this.updateReading();
+    if (this.pending.length > 0) return;
+    if (this.failure !== undefined) {
+      this.finished = true;
+      this.call.emit('error', {
+        code: grpcStatusOf(this.failure.code),
+        details: statusDetails(this.failure),
+      });
+    } else if (this.clientDone) {
+      this.finished = true;
+      this.call.end();
+    }
+  }
+
+  private updateReading(): void {
+    if (this.finished || this.failure !== undefined) return;
+    if (this.pending.length >= this.window || this.admitting > 0) this.call.pause();
+    else this.call.resume();
+  }
+
+  private stop(): void {
+    this.finished = true;
+  }
+}
