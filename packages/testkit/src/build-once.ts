@@ -20,6 +20,9 @@ export function repositoryRoot(): string {
  */
 export function buildWorkspace(): void {
   const root = repositoryRoot();
-  const result = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: root, encoding: 'utf8' });
+  const result = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-b'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`tsc -b failed:\n${result.stdout}${result.stderr}`);
 }
