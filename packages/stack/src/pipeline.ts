@@ -108,6 +108,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     MSI_INGEST_LISTEN: ingestAddress,
     MSI_INGEST_INSECURE: 'true',
     MSI_INGEST_CREDENTIALS_FILE: credentialsFile,
+    MSI_INGEST_METRICS_PORT: '0',
   });
   for (const child of processes.values()) child.start();
 

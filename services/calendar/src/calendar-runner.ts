@@ -2,13 +2,15 @@ import type { Logger } from '@msi/service-kit';
 import type { Calendar, RoundOutcome } from './calendar.js';
 import { CalendarError, isFatal } from './calendar-error.js';
 import type { CalendarMetrics } from './metrics.js';
-import { nextBoundary } from './schedule.js';
+import { nextClosing } from './schedule.js';
 
 /** What the loop drives: a Calendar (or anything closing rounds and publishing like one). */
 export type RoundCloser = Pick<Calendar, 'closeNextRound' | 'publish'>;
 
 export interface RunnerOptions {
   readonly intervalMs: number;
+  /** Close each round this long after the wall-clock boundary (see nextClosing); default 0. */
+  readonly closeDelayMs?: number;
   /** Wall clock, ms since the epoch. */
   readonly nowMs: () => number;
   readonly log: Logger;
@@ -56,7 +58,11 @@ export function runCalendar(calendar: RoundCloser, options: RunnerOptions): Runn
     while (!stopped) {
       // Timers may fire a little early by the wall clock: wait until the boundary has truly passed,
       // and never take the same boundary twice.
-      const boundary = nextBoundary(Math.max(options.nowMs(), previous), options.intervalMs);
+      const boundary = nextClosing(
+        Math.max(options.nowMs(), previous),
+        options.intervalMs,
+        options.closeDelayMs ?? 0,
+      );
       while (!stopped && options.nowMs() < boundary) await sleep(boundary - options.nowMs());
       if (stopped) break;
       previous = boundary;

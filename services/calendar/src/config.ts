@@ -11,6 +11,8 @@ export interface Config {
   readonly prefix: string;
   readonly natsReplicas: number;
   readonly intervalMs: number;
+  /** Close each round this long after its wall-clock boundary, so it carries the window just sealed. */
+  readonly closeDelayMs: number;
   /** The application connection (may be the app role). */
   readonly databaseUrl: string;
   /** The owner connection that runs migrations and grants (defaults to databaseUrl). */
@@ -60,11 +62,20 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     max: 24 * 3600_000,
   });
   if (leaseMs <= intervalMs) r.problem(`MSI_CALENDAR_LEASE_MS=${leaseMs} must exceed MSI_ROUND_INTERVAL_MS`);
+  // Default: after the aggregators' grace (250 ms) plus time to publish, capped below the interval.
+  const closeDelayMs = r.integer('MSI_CALENDAR_CLOSE_DELAY_MS', Math.min(400, Math.floor(intervalMs * 0.4)), {
+    min: 0,
+    max: 3600_000,
+  });
+  if (closeDelayMs >= intervalMs) {
+    r.problem(`MSI_CALENDAR_CLOSE_DELAY_MS=${closeDelayMs} must be below MSI_ROUND_INTERVAL_MS`);
+  }
   const config: Config = {
     natsUrl,
     prefix,
     natsReplicas: r.integer('MSI_NATS_REPLICAS', 1, { min: 1, max: 5 }),
     intervalMs,
+    closeDelayMs,
     databaseUrl,
     migrationUrl,
     appRole,

@@ -111,7 +111,13 @@ async function main(log: Logger): Promise<number> {
     log,
     metrics,
   });
-  const running = runCalendar(calendar, { intervalMs: config.intervalMs, nowMs: Date.now, log, metrics });
+  const running = runCalendar(calendar, {
+    intervalMs: config.intervalMs,
+    closeDelayMs: config.closeDelayMs,
+    nowMs: Date.now,
+    log,
+    metrics,
+  });
   log.info('calendar up', {
     origin,
     verifierKey: key.verifierKey,

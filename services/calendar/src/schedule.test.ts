@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nextBoundary } from './schedule.js';
+import { nextBoundary, nextClosing } from './schedule.js';
 
 describe('nextBoundary', () => {
   it.each([
@@ -26,5 +26,14 @@ describe('nextBoundary', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('nextClosing', () => {
+  it('closes a fixed delay after each boundary, never at a past one', () => {
+    expect(nextClosing(10_000, 1000, 400)).toBe(10_400);
+    expect(nextClosing(10_399, 1000, 400)).toBe(10_400);
+    expect(nextClosing(10_400, 1000, 400)).toBe(11_400);
+    expect(nextClosing(10_401, 1000, 0)).toBe(11_000);
   });
 });
