@@ -1,3 +1,7 @@
+export { type DevStack, type DevStackOptions, startDevStack } from './dev-stack.js';
+export { type EmbeddedNats, findNatsServer, startEmbeddedNats, waitForPort } from './embedded-nats.js';
+export { type EmbeddedPostgresServer, startEmbeddedPostgres } from './embedded-postgres.js';
+export { freePort } from './free-port.js';
 export {
   type ApiKeyCredential,
   type Pipeline,
@@ -5,4 +9,5 @@ export {
   startPipeline,
   waitForHealth,
 } from './pipeline.js';
+export { type RoundSummary, watchRounds } from './round-watcher.js';
 export { type ProcessLine, SupervisedProcess, type SupervisedProcessOptions } from './supervised-process.js';

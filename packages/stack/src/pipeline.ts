@@ -31,6 +31,8 @@ export interface PipelineOptions {
   readonly origin?: string;
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
   readonly onLine?: (line: ProcessLine) => void;
+  /** Extra Node.js flags per service name (e.g. `--cpu-prof`, `--max-old-space-size=4096`). */
+  readonly nodeArgs?: Readonly<Record<string, readonly string[]>>;
   /** Extra environment per service name (e.g. limits for a benchmark). */
   readonly extraEnv?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
@@ -85,7 +87,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       new SupervisedProcess({
         name,
         command: process.execPath,
-        args: [join(options.root, 'services', service, 'dist', 'main.js')],
+        args: [
+          ...(options.nodeArgs?.[name] ?? options.nodeArgs?.[service] ?? []),
+          join(options.root, 'services', service, 'dist', 'main.js'),
+        ],
         cwd: options.root,
         env: {
           ...common,
@@ -97,12 +102,18 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       }),
     );
   };
+  // Metrics on port 0 (a free port, or off): several processes of one service never collide.
   add('calendar', 'calendar', {
     MSI_DATABASE_URL: options.databaseUrl,
     MSI_CALENDAR_SIGNING_KEY: signingKey,
+    MSI_CALENDAR_METRICS_PORT: '0',
   });
-  for (let i = 1; i <= options.aggregators; i++)
-    add(`aggregator-${i}`, 'aggregator', { MSI_AGGREGATOR_ID: `aggregator-${i}` });
+  for (let i = 1; i <= options.aggregators; i++) {
+    add(`aggregator-${i}`, 'aggregator', {
+      MSI_AGGREGATOR_ID: `aggregator-${i}`,
+      MSI_AGGREGATOR_METRICS_PORT: '0',
+    });
+  }
   const ingestAddress = `127.0.0.1:${options.ingestPort}`;
   add('ingest', 'ingest', {
     MSI_INGEST_LISTEN: ingestAddress,

@@ -1,8 +1,14 @@
+export {
+  type EmbeddedNats,
+  type EmbeddedPostgresServer,
+  findNatsServer,
+  freePort,
+  startEmbeddedNats,
+  startEmbeddedPostgres,
+  waitForPort,
+} from '@msi/stack';
 export { buildWorkspace, repositoryRoot } from './build-once.js';
 export { readTestServerConfig, type TestServerConfig } from './config.js';
-export { type EmbeddedNats, findNatsServer, startEmbeddedNats, waitForPort } from './embedded-nats.js';
-export { type EmbeddedPostgresServer, startEmbeddedPostgres } from './embedded-postgres.js';
-export { freePort } from './free-port.js';
 export {
   createFreshDatabase,
   deleteNatsNamespace,

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
+import { startEmbeddedNats, startEmbeddedPostgres } from '@msi/stack';
 import { readTestServerConfig } from './config.js';
-import { startEmbeddedNats } from './embedded-nats.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 export interface TestServers {
   readonly natsUrl: string;

@@ -26,6 +26,12 @@ async function run(config: Config): Promise<void> {
     });
     const registry = createRegistry('aggregator');
     const metrics = createMetrics(registry);
+    // Metrics first: a port conflict must stop the process before it takes any shard.
+    const metricsServer = await startMetricsServer(registry, {
+      host: config.metricsHost,
+      port: config.metricsPort,
+      healthy: () => connected,
+    });
     const aggregator = await startAggregator({
       nc,
       hasher: nodeHasher(),
@@ -33,11 +39,6 @@ async function run(config: Config): Promise<void> {
       logger,
       metrics,
       now: Date.now,
-    });
-    const metricsServer = await startMetricsServer(registry, {
-      host: config.metricsHost,
-      port: config.metricsPort,
-      healthy: () => connected,
     });
     logger.info('aggregator up', {
       nats: config.natsUrl,
@@ -79,6 +80,7 @@ if (config !== undefined) {
     process.stderr.write(
       `${JSON.stringify({ level: 'error', service: 'aggregator', msg: 'failed', error: message })}\n`,
     );
-    process.exitCode = 1;
+    // Nothing may linger (timers, leases) after a failed start: exit now.
+    process.exit(1);
   });
 }

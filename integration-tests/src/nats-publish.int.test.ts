@@ -1,11 +1,16 @@
+import {
+  connectNats,
+  deleteStreamsWithPrefix,
+  ensureStreams,
+  PublishError,
+  publishDurable,
+  streamNamesFor,
+  subjectsFor,
+} from '@msi/nats';
 import { testServerUrls } from '@msi/testkit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectNats } from './connection.js';
-import { PublishError, publishDurable } from './publish.js';
-import { deleteStreamsWithPrefix, ensureStreams } from './streams.js';
-import { streamNamesFor, subjectsFor } from './subjects.js';
 
 const prefix = `t${Math.random().toString(16).slice(2, 10)}`;
 const subjects = subjectsFor(prefix);

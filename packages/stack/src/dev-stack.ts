@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateNoteKey } from '@msi/core';
+import pg from 'pg';
+import { startEmbeddedNats } from './embedded-nats.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { freePort } from './free-port.js';
+import { type ApiKeyCredential, type Pipeline, startPipeline } from './pipeline.js';
+import type { ProcessLine } from './supervised-process.js';
+
+export interface DevStackOptions {
+  /** The repository root. */
+  readonly root: string;
+  /** Where embedded servers, keys and credentials live; state survives restarts. */
+  readonly dataDir: string;
+  /** Use this NATS server instead of an embedded one. */
+  readonly natsUrl?: string;
+  /** Use this Postgres database instead of an embedded one. */
+  readonly databaseUrl?: string;
+  readonly ingestPort?: number;
+  readonly shards?: number;
+  readonly aggregators?: number;
+  readonly roundIntervalMs?: number;
+  readonly onLine?: (line: ProcessLine) => void;
+}
+
+export interface DevStack {
+  readonly pipeline: Pipeline;
+  readonly natsUrl: string;
+  readonly databaseUrl: string;
+  readonly prefix: string;
+  readonly apiKeys: readonly ApiKeyCredential[];
+  readonly origin: { nats: string; postgres: string };
+  stop(): Promise<void>;
+}
+
+const DEV_ORIGIN = 'msi.dev/calendar';
+
+/**
+ * Development mode: everything on this machine. Embedded nats-server and Postgres where no server is
+ * configured (free loopback ports, data under `dataDir`), a calendar signing key and API keys
+ * generated once into `dataDir` (dev keys: never use them in production), then the pipeline.
+ */
+export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  // 0755: the embedded Postgres runs as its own OS user when started as root and must reach its
+  // directory; the key and credential files inside are 0600.
+  await mkdir(options.dataDir, { recursive: true, mode: 0o755 });
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    let natsUrl = options.natsUrl;
+    const origin = { nats: 'MSI_NATS_URL', postgres: 'MSI_DATABASE_URL' };
+    if (natsUrl === undefined) {
+      const nats = await startEmbeddedNats({ storeDir: join(options.dataDir, 'nats') });
+      natsUrl = nats.url;
+      stops.push(nats.stop);
+      origin.nats = `embedded nats-server (${join(options.dataDir, 'nats')})`;
+    }
+    let databaseUrl = options.databaseUrl;
+    if (databaseUrl === undefined) {
+      const postgres = await startEmbeddedPostgres({ dataDir: join(options.dataDir, 'postgres') });
+      stops.push(postgres.stop);
+      databaseUrl = await ensureDatabase(postgres.url, 'msi');
+      origin.postgres = `embedded Postgres 17 (${join(options.dataDir, 'postgres')})`;
+    }
+    const signingKey = await devSigningKey(join(options.dataDir, 'calendar.key'));
+    const apiKeys = await devApiKeys(join(options.dataDir, 'api-keys.json'));
+    const pipeline = await startPipeline({
+      root: options.root,
+      workDir: options.dataDir,
+      natsUrl,
+      databaseUrl,
+      prefix: 'msi',
+      shards: options.shards ?? 4,
+      roundIntervalMs: options.roundIntervalMs ?? 1000,
+      aggregators: options.aggregators ?? 2,
+      ingestPort: options.ingestPort ?? ((await isFree(50051)) ? 50051 : await freePort()),
+      apiKeys,
+      signingKey,
+      ...(options.onLine === undefined ? {} : { onLine: options.onLine }),
+    });
+    stops.unshift(() => pipeline.stop());
+    return {
+      pipeline,
+      natsUrl,
+      databaseUrl,
+      prefix: 'msi',
+      apiKeys,
+      origin,
+      async stop() {
+        for (const stop of stops) await stop().catch(() => {});
+      },
+    };
+  } catch (error: unknown) {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    throw error;
+  }
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function devSigningKey(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const key = generateNoteKey(DEV_ORIGIN, new Uint8Array(randomBytes(32))).signerKey;
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+async function devApiKeys(file: string): Promise<ApiKeyCredential[]> {
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as ApiKeyCredential[];
+  const key = () => `msi_dev_${randomBytes(18).toString('base64url')}`;
+  const keys: ApiKeyCredential[] = [
+    { key: key(), tenant: 'acme', principal: 'acme-pipeline', roles: ['emitter', 'auditor'] },
+    { key: key(), tenant: 'globex', principal: 'globex-pipeline', roles: ['emitter', 'auditor'] },
+  ];
+  await writeFile(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  return keys;
+}
+
+async function isFree(port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
