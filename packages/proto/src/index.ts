@@ -4,3 +4,4 @@ export * as eventV1 from './gen/msi/event/v1/event.js';
 export * as ingestV1 from './gen/msi/ingest/v1/ingest.js';
 export * as receiptV1 from './gen/msi/receipt/v1/receipt.js';
 export * as streamV1 from './gen/msi/stream/v1/stream.js';
+export * as verifierV1 from './gen/msi/verifier/v1/verifier.js';

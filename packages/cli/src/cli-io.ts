@@ -1,0 +1,15 @@
+import type { Readable } from 'node:stream';
+
+/** What a command may touch of the outside world: passed in, so commands run in tests unchanged. */
+export interface CliIo {
+  /** Writes to standard output (results: summary lines, JSON, receipts). */
+  readonly out: (text: string) => void;
+  /** Writes to standard error (progress, diagnostics). */
+  readonly err: (text: string) => void;
+  /** Standard input, for the `-` file name. */
+  readonly stdin: () => Readable;
+  /** The environment, read only by config.ts. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The clock (milliseconds since the epoch), for event ids and occurred_at. */
+  readonly now: () => number;
+}

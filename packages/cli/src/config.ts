@@ -1,0 +1,95 @@
+import { CliError } from './cli-error.js';
+import { booleanFlag, type ParsedFlags, stringFlag } from './parse-flags.js';
+
+/** How to reach a server (ingest or the verifier). The only place the CLI reads the environment. */
+export interface ServerConnection {
+  /** host:port. */
+  readonly address: string;
+  readonly apiKey?: string;
+  /** Plaintext (a dev server); otherwise TLS, verified with `caFile` or the system roots. */
+  readonly insecure: boolean;
+  readonly caFile?: string;
+}
+
+export interface ConnectionFlags {
+  readonly server?: string | undefined;
+  readonly apiKey?: string | undefined;
+  readonly insecure: boolean;
+  readonly ca?: string | undefined;
+}
+
+/** The connection flags every networked command takes. */
+export const CONNECTION_FLAGS = {
+  server: { type: 'string' },
+  'api-key': { type: 'string' },
+  insecure: { type: 'boolean' },
+  ca: { type: 'string' },
+} as const;
+
+/** Ingest's address from --server or MSI_INGEST_ADDRESS, the key from --api-key or MSI_API_KEY. */
+export function ingestConnection(
+  flags: ConnectionFlags,
+  env: Readonly<Record<string, string | undefined>>,
+): ServerConnection {
+  return serverConnection(flags, env.MSI_INGEST_ADDRESS, env.MSI_API_KEY, 'ingest', 'MSI_INGEST_ADDRESS');
+}
+
+/** The verifier's address from --server or MSI_VERIFIER_ADDRESS, the key from --api-key or MSI_API_KEY. */
+export function verifierConnection(
+  flags: ConnectionFlags,
+  env: Readonly<Record<string, string | undefined>>,
+): ServerConnection {
+  return serverConnection(
+    flags,
+    env.MSI_VERIFIER_ADDRESS,
+    env.MSI_API_KEY,
+    'verifier',
+    'MSI_VERIFIER_ADDRESS',
+  );
+}
+
+/** Throws CliError USAGE when no server is named or the TLS flags contradict each other. */
+function serverConnection(
+  flags: ConnectionFlags,
+  envAddress: string | undefined,
+  envKey: string | undefined,
+  what: string,
+  addressVariable: string,
+): ServerConnection {
+  const address = flags.server ?? nonEmpty(envAddress);
+  if (address === undefined) {
+    throw new CliError('USAGE', `no ${what} server: give --server host:port or set ${addressVariable}`);
+  }
+  if (!/^[^\s/]+:[0-9]{1,5}$/.test(address)) {
+    throw new CliError('USAGE', `--server "${address.slice(0, 80)}" is not host:port`);
+  }
+  if (flags.insecure && flags.ca !== undefined) {
+    throw new CliError('USAGE', '--insecure and --ca contradict each other: plaintext has no CA');
+  }
+  const apiKey = flags.apiKey ?? nonEmpty(envKey);
+  return {
+    address,
+    insecure: flags.insecure,
+    ...(apiKey === undefined ? {} : { apiKey }),
+    ...(flags.ca === undefined ? {} : { caFile: flags.ca }),
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+export const CONNECTION_HELP = `  --server HOST:PORT     the server's address
+  --api-key KEY          the API key (default: $MSI_API_KEY)
+  --insecure             plaintext, for a development server
+  --ca FILE              the CA that signed the server's certificate (default: the system roots)`;
+
+/** The connection flags' values from parsed flags. */
+export function connectionFlagsOf(flags: ParsedFlags): ConnectionFlags {
+  return {
+    server: stringFlag(flags, 'server'),
+    apiKey: stringFlag(flags, 'api-key'),
+    insecure: booleanFlag(flags, 'insecure'),
+    ca: stringFlag(flags, 'ca'),
+  };
+}

@@ -1,0 +1,163 @@
+// `msi emit` against a real pipeline (NATS, Postgres, calendar, aggregators, ingest as processes).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatImprint, imprintOf, isUuidV7, parseUuid } from '@msi/core';
+import { freePort, type Pipeline, startPipeline } from '@msi/stack';
+import {
+  createFreshDatabase,
+  deleteNatsNamespace,
+  type FreshDatabase,
+  repositoryRoot,
+  testServerUrls,
+  uniquePrefix,
+} from '@msi/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AckLine } from './format-ack.js';
+import { runRecorded } from './memory-io.test-helper.js';
+
+const API_KEY = 'test-key-cli-emitter';
+const prefix = uniquePrefix();
+let pipeline: Pipeline;
+let database: FreshDatabase;
+let workDir: string;
+let env: Record<string, string>;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  const { natsUrl, databaseUrl } = testServerUrls();
+  database = await createFreshDatabase(databaseUrl, 'cli_emit');
+  workDir = await mkdtemp(join(tmpdir(), 'msi-cli-emit-'));
+  pipeline = await startPipeline({
+    root: repositoryRoot(),
+    workDir,
+    natsUrl,
+    databaseUrl: database.url,
+    prefix,
+    shards: 2,
+    roundIntervalMs: 500,
+    aggregators: 1,
+    ingestPort: await freePort(),
+    apiKeys: [{ key: API_KEY, tenant: 'acme', principal: 'cli-test', roles: ['emitter'] }],
+    onLine: ({ name, line }) => logs.push(`${name} | ${line}`),
+  });
+  await pipeline.waitUntilServing(30_000);
+  env = { MSI_INGEST_ADDRESS: pipeline.ingestAddress, MSI_API_KEY: API_KEY };
+}, 90_000);
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await database?.drop();
+  await deleteNatsNamespace(testServerUrls().natsUrl, prefix);
+  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
+});
+
+function acksOf(stdout: string): AckLine[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as AckLine);
+}
+
+function expectDurable(ack: AckLine | undefined): asserts ack is Extract<AckLine, { durable: true }> {
+  expect(ack).toMatchObject({ durable: true, duplicate: false });
+  if (ack === undefined || !('durable' in ack)) throw new Error('not durable');
+  expect(isUuidV7(parseUuid(ack.eventId))).toBe(true);
+  expect(ack.leafHash).toMatch(/^[0-9a-f]{64}$/);
+  expect(ack.shard).toBeGreaterThanOrEqual(0);
+  expect(ack.shard).toBeLessThan(2);
+}
+
+describe('msi emit against a real pipeline', () => {
+  it('emits one event from flags, hashing a data file locally', async () => {
+    const dataFile = join(workDir, 'report.csv');
+    await writeFile(dataFile, 'id,value\n1,42\n');
+    const run = await runRecorded(
+      [
+        'emit',
+        '--insecure',
+        '--kind',
+        'STORE',
+        '--data-file',
+        dataFile,
+        '--actor',
+        'alice',
+        '--destination',
+        's3/eu-west-1/bucket-a',
+        '--attr',
+        'classification=pii',
+      ],
+      { env },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const acks = acksOf(run.stdout);
+    expect(acks).toHaveLength(1);
+    expectDurable(acks[0]);
+  });
+
+  it('emits a JSON-lines file in batches with progress, and a retry with the same id is a duplicate', async () => {
+    const imprint = (i: number) =>
+      formatImprint(imprintOf('sha256', new TextEncoder().encode(`object-${i}`)));
+    const lines = Array.from({ length: 7 }, (_, i) =>
+      JSON.stringify({
+        kind: i === 6 ? 'PROCESS' : 'STORE',
+        data: imprint(i),
+        actor: 'etl',
+        ...(i === 6 ? { input: [imprint(0), imprint(1)], output: imprint(99) } : {}),
+        attr: { batch: 'b1' },
+      }),
+    );
+    const file = join(workDir, 'events.jsonl');
+    await writeFile(file, `${lines.join('\n')}\n\n`);
+    const run = await runRecorded(['emit', '--insecure', '--jsonl', file, '--batch-size', '3'], { env });
+    expect(run.status).toBe(0);
+    const acks = acksOf(run.stdout);
+    expect(acks).toHaveLength(7);
+    for (const ack of acks) expectDurable(ack);
+    expect(new Set(acks.map((a) => a.eventId)).size).toBe(7);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'msi emit: 3 events submitted, 3 durable, 0 failed',
+      'msi emit: 6 events submitted, 6 durable, 0 failed',
+      'msi emit: 7 events submitted, 7 durable, 0 failed',
+    ]);
+
+    const first = acks[0];
+    if (first === undefined || !('durable' in first)) throw new Error('no first ack');
+    const retry = await runRecorded(['emit', '--insecure', '--jsonl', '-'], {
+      env,
+      stdin: `${JSON.stringify({ 'event-id': first.eventId, kind: 'STORE', data: imprint(0), actor: 'etl', attr: { batch: 'b1' } })}\n`,
+    });
+    expect(retry.status).toBe(0);
+    expect(acksOf(retry.stdout)).toEqual([{ ...first, duplicate: true }]);
+  });
+
+  it('names a rejected credential with exit 2', async () => {
+    const run = await runRecorded(
+      [
+        'emit',
+        '--insecure',
+        '--api-key',
+        'wrong-key',
+        '--kind',
+        'STORE',
+        '--data',
+        `sha256:${'00'.repeat(32)}`,
+        '--actor',
+        'a',
+      ],
+      { env },
+    );
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^msi emit: ingest did not accept the credentials/);
+  });
+
+  it('names the lines of a batch ingest rejects, with exit 2', async () => {
+    const run = await runRecorded(['emit', '--insecure', '--jsonl', '-'], {
+      env,
+      stdin: `${JSON.stringify({ kind: 'PROCESS', data: `sha256:${'11'.repeat(32)}`, actor: 'etl' })}\n`,
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^msi emit: lines 1-1: ingest rejected the request: /);
+  });
+});

@@ -1,0 +1,81 @@
+import { extendReceipt, parseReceiptJson, ReceiptError, receiptToJson, verifyReceipt } from '@msi/core';
+import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
+import { CliError, EXIT } from './cli-error.js';
+import type { Command } from './command.js';
+import { CONNECTION_FLAGS, CONNECTION_HELP, connectionFlagsOf, verifierConnection } from './config.js';
+import { fetchExtension, parseExtensionFile } from './extension-file.js';
+import { formatFailureLine } from './format-verified.js';
+import { loadTrust, TRUST_FLAGS, TRUST_HELP } from './load-trust.js';
+import { booleanFlag, expectPositionals, parseFlags, stringFlag } from './parse-flags.js';
+import { parseJsonText, readText } from './read-input.js';
+import { writeOutput } from './write-output.js';
+
+const HELP = `Usage: msi extend <receipt.json> (--from FILE | --server HOST:PORT) --key VERIFIER_KEY [-o OUT]
+
+Extends a receipt to a later checkpoint: the newest one the verifier at --server has checked, or
+the one in FILE, {"checkpoint": "<note>", "consistency": ["<base64>", ...]} (a later checkpoint and
+the consistency proof from the receipt's checkpoint size to it; offline). The extended receipt is
+verified with the trusted keys before it is written (canonical JSON and a newline) to standard
+output or OUT: nothing the server sends is trusted.
+
+Options:
+  --from FILE          the later checkpoint and consistency proof ("-" reads standard input)
+  -o, --output OUT     write the extended receipt here instead of standard output
+${TRUST_HELP}
+${CONNECTION_HELP.replace("the server's address", "the verifier's address, instead of --from")}
+  -h, --help           this help
+
+Exit status: 0 written, 1 the extended receipt does not verify, 2 usage or input error,
+3 verifier unreachable.`;
+
+export const extendCommand: Command = {
+  name: 'extend',
+  summary: 'extend a receipt to a later checkpoint (from the verifier or a file)',
+  help: HELP,
+  async run(args, io) {
+    const flags = parseFlags('extend', args, {
+      ...TRUST_FLAGS,
+      ...CONNECTION_FLAGS,
+      from: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+    });
+    if (booleanFlag(flags, 'help')) {
+      io.out(`${HELP}\n`);
+      return EXIT.ok;
+    }
+    const [path = '-'] = expectPositionals('extend', flags, ['receipt.json']);
+    const from = stringFlag(flags, 'from');
+    const server = stringFlag(flags, 'server');
+    if ((from === undefined) === (server === undefined)) {
+      throw new CliError(
+        'USAGE',
+        'msi extend: give --from FILE or --server HOST:PORT (see msi extend --help)',
+      );
+    }
+    const trust = await loadTrust(flags, io);
+    const text = await readText(path, io.stdin, 'receipt');
+    parseJsonText(text, path, 'receipt');
+    let extendedJson: string;
+    try {
+      const receipt = parseReceiptJson(text);
+      const extension =
+        from === undefined
+          ? await fetchExtension(receipt, verifierConnection(connectionFlagsOf(flags), io.env))
+          : parseExtensionFile(
+              parseJsonText(await readText(from, io.stdin, 'extension file'), from, 'extension file'),
+              from,
+            );
+      const extended = extendReceipt(receipt, extension);
+      verifyReceipt(extended, trust, { hasher: nodeHasher(), ed25519: nodeEd25519() });
+      extendedJson = `${receiptToJson(extended)}\n`;
+    } catch (error: unknown) {
+      if (!(error instanceof ReceiptError)) throw error;
+      io.err(`${formatFailureLine(error.code, error.message)}\n`);
+      return EXIT.failed;
+    }
+    const output = stringFlag(flags, 'output');
+    if (output === undefined) io.out(extendedJson);
+    else await writeOutput(output, extendedJson);
+    return EXIT.ok;
+  },
+};

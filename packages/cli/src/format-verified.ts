@@ -1,0 +1,58 @@
+import { formatImprint, formatUuid, type ReceiptFailureCode, type VerifiedReceipt } from '@msi/core';
+import { formatMicros, formatSeconds } from './format-time.js';
+
+/**
+ * The one-line summary of what a valid receipt proves, e.g.
+ * `VALID event 0192… STORE acme sha256:ab… round 42 closed 2026-11-25T01:02:03.000000Z checkpoint
+ * msi.dev/calendar@43 witnesses: w1@2026-11-25T01:02:09Z`.
+ */
+export function formatVerifiedLine(verified: VerifiedReceipt): string {
+  const { event, round, checkpoint } = verified;
+  const witnesses =
+    verified.witnesses.length === 0
+      ? 'none'
+      : verified.witnesses.map((w) => `${w.name}@${formatSeconds(w.time)}`).join(', ');
+  const extended = verified.extendedTo === undefined ? '' : `  extended to @${verified.extendedTo.size}`;
+  return (
+    `VALID event ${formatUuid(event.eventId)}  ${event.kind} ${event.tenant} ${formatImprint(event.data)}` +
+    `  round ${round.round} closed ${formatMicros(round.closedAt)}` +
+    `  checkpoint ${checkpoint.origin}@${checkpoint.size}${extended}  witnesses: ${witnesses}`
+  );
+}
+
+/** The machine-readable result of a valid receipt (`--json`). */
+export function verifiedJson(verified: VerifiedReceipt): Record<string, unknown> {
+  const { event, round, checkpoint } = verified;
+  return {
+    ok: true,
+    event: {
+      eventId: formatUuid(event.eventId),
+      kind: event.kind,
+      tenant: event.tenant,
+      data: formatImprint(event.data),
+      actor: event.actor,
+      submitter: event.submitter,
+      occurredAt: formatMicros(event.occurredAt),
+      receivedAt: formatMicros(event.receivedAt),
+    },
+    round: round.round,
+    closedAt: formatMicros(round.closedAt),
+    checkpoint: { origin: checkpoint.origin, size: checkpoint.size },
+    ...(verified.extendedTo === undefined
+      ? {}
+      : { extendedTo: { origin: verified.extendedTo.origin, size: verified.extendedTo.size } }),
+    logKeys: verified.logKeys,
+    witnesses: verified.witnesses.map((w) => ({ name: w.name, time: formatSeconds(w.time) })),
+    unverifiedSignatures: verified.unverifiedSignatures.map((s) => s.name),
+  };
+}
+
+/** The line printed when verification fails: `INVALID <CODE>: <message>`. */
+export function formatFailureLine(code: ReceiptFailureCode | string, message: string): string {
+  return `INVALID ${code}: ${message}`;
+}
+
+/** The machine-readable result of a failed verification (`--json`). */
+export function failureJson(code: string, message: string): Record<string, unknown> {
+  return { ok: false, code, message };
+}

@@ -1,0 +1,148 @@
+import { encodeImprint, type Imprint, parseImprintText } from '@msi/core';
+import { CliError, EXIT } from './cli-error.js';
+import type { Command } from './command.js';
+import { CONNECTION_FLAGS, CONNECTION_HELP, connectionFlagsOf, verifierConnection } from './config.js';
+import { checkHistoryEntry, type HistoryRow, lineageOf } from './history-row.js';
+import { loadTrust, TRUST_FLAGS, TRUST_HELP } from './load-trust.js';
+import { booleanFlag, expectPositionals, parseFlags, stringFlag } from './parse-flags.js';
+import { openVerifierSession } from './verifier-connection.js';
+
+const HELP = `Usage: msi history <data-imprint> --key VERIFIER_KEY --server HOST:PORT [options]
+
+Prints the chain of custody of a data item (every event naming it as data, input or output, in
+order) as a table, and the lineage its PROCESS and TRANSFER events establish. Every row's receipt is
+verified offline with the trusted keys: VALID rows show what the receipt proves; UNANCHORED rows are
+not anchored yet (shown as the server says); INVALID rows name the failing step.
+
+Options:
+  --from ISO8601         only events received at or after this time
+  --to ISO8601           only events received before this time
+  --json                 print a JSON object instead of the table
+${TRUST_HELP}
+${CONNECTION_HELP.replace("the server's address", "the verifier's address (default: $MSI_VERIFIER_ADDRESS)")}
+  -h, --help             this help
+
+Exit status: 0 every anchored row verified, 1 some row did not, 2 usage error, 3 verifier unreachable.`;
+
+/** Pages fetched at most (of up to 1,000 entries each). */
+const MAX_PAGES = 100;
+
+export const historyCommand: Command = {
+  name: 'history',
+  summary: "a data item's chain of custody, each row verified",
+  help: HELP,
+  async run(args, io) {
+    const flags = parseFlags('history', args, {
+      ...TRUST_FLAGS,
+      ...CONNECTION_FLAGS,
+      from: { type: 'string' },
+      to: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (booleanFlag(flags, 'help')) {
+      io.out(`${HELP}\n`);
+      return EXIT.ok;
+    }
+    const [text = ''] = expectPositionals('history', flags, ['data-imprint']);
+    const data = imprintArgument(text);
+    const trust = await loadTrust(flags, io);
+    const fromUs = timeFlag(stringFlag(flags, 'from'), '--from');
+    const toUs = timeFlag(stringFlag(flags, 'to'), '--to');
+    const session = await openVerifierSession(verifierConnection(connectionFlagsOf(flags), io.env));
+    const rows: HistoryRow[] = [];
+    try {
+      let pageToken = '';
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const response = await session.getHistory({
+          data: Buffer.from(encodeImprint(data)),
+          fromUs,
+          toUs,
+          pageSize: 1000,
+          pageToken,
+        });
+        for (const entry of response.entries) rows.push(checkHistoryEntry(entry, data, trust));
+        pageToken = response.nextPageToken;
+        if (pageToken === '') break;
+      }
+    } finally {
+      session.close();
+    }
+    io.out(booleanFlag(flags, 'json') ? `${JSON.stringify(historyJson(text, rows))}\n` : historyTable(rows));
+    return rows.some((row) => row.status === 'INVALID') ? EXIT.failed : EXIT.ok;
+  },
+};
+
+function imprintArgument(text: string): Imprint {
+  try {
+    return parseImprintText(text);
+  } catch (error: unknown) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CliError('USAGE', `"${text.slice(0, 80)}" is not a data imprint like sha256:<hex>: ${reason}`, {
+      cause: error,
+    });
+  }
+}
+
+function timeFlag(text: string | undefined, flag: string): bigint {
+  if (text === undefined) return 0n;
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms) || !/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    throw new CliError('USAGE', `${flag} "${text.slice(0, 80)}" is not an ISO 8601 time`);
+  }
+  return BigInt(ms) * 1000n;
+}
+
+const COLUMNS = [
+  'RECEIVED',
+  'KIND',
+  'ROLE',
+  'TENANT',
+  'ACTOR',
+  'EVENT',
+  'ROUND',
+  'STATUS',
+  'DETAIL',
+] as const;
+
+/** The readable table: a header, one line per row, then the lineage. */
+export function historyTable(rows: readonly HistoryRow[]): string {
+  if (rows.length === 0) return 'no events name this data item\n';
+  const cells = rows.map((row) => [
+    row.receivedAt,
+    row.kind,
+    row.role,
+    row.tenant,
+    row.actor,
+    row.eventId,
+    row.round === null ? '-' : String(row.round),
+    row.status === 'INVALID' ? `INVALID ${row.code ?? ''}` : row.status,
+    row.detail,
+  ]);
+  const widths = COLUMNS.map((name, i) =>
+    Math.max(name.length, ...cells.map((line) => (line[i] ?? '').length)),
+  );
+  const format = (line: readonly string[]) =>
+    line
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const lineage = lineageOf(rows);
+  return [
+    format(COLUMNS),
+    ...cells.map(format),
+    ...(lineage.length === 0
+      ? []
+      : ['', 'Lineage (from verified events):', ...lineage.map((line) => `  ${line}`)]),
+    '',
+  ].join('\n');
+}
+
+/** The machine-readable history (`--json`). */
+export function historyJson(data: string, rows: readonly HistoryRow[]): Record<string, unknown> {
+  return {
+    data,
+    ok: !rows.some((row) => row.status === 'INVALID'),
+    entries: rows.map(({ event: _, ...row }) => row),
+    lineage: lineageOf(rows),
+  };
+}

@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { CliError } from './cli-error.js';
+
+/** Largest file the CLI reads whole (receipts, checkpoints, proofs, trust files): 16 MiB. */
+export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
+/** The text of `path`, or of standard input when `path` is `-`. Throws CliError INPUT naming the file. */
+export async function readText(path: string, stdin: () => Readable, what: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = path === '-' ? await readAll(stdin()) : await readFile(path);
+  } catch (error: unknown) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CliError('INPUT', `cannot read ${what} ${describe(path)}: ${reason}`, { cause: error });
+  }
+  if (bytes.length > MAX_INPUT_BYTES) {
+    throw new CliError('INPUT', `${what} ${describe(path)} is larger than ${MAX_INPUT_BYTES} bytes`);
+  }
+  return bytes.toString('utf8');
+}
+
+/** Parses `text` (hostile input) as JSON. Throws CliError INPUT naming the file. */
+export function parseJsonText(text: string, path: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error: unknown) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CliError('INPUT', `${what} ${describe(path)} is not JSON: ${reason}`, { cause: error });
+  }
+}
+
+export function describe(path: string): string {
+  return path === '-' ? '(standard input)' : path;
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buffer.length;
+    if (size > MAX_INPUT_BYTES) throw new Error(`more than ${MAX_INPUT_BYTES} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,88 @@
+import { decodeEvent, formatUuid, parseReceiptJson, type Receipt, receiptToJson } from '@msi/core';
+import type { verifierV1 } from '@msi/proto';
+import { receiptFromProto } from '@msi/wire';
+import { CliError, EXIT } from './cli-error.js';
+import type { Command } from './command.js';
+import { CONNECTION_FLAGS, CONNECTION_HELP, connectionFlagsOf, verifierConnection } from './config.js';
+import { parseEventId } from './event-id.js';
+import { booleanFlag, expectPositionals, parseFlags, stringFlag } from './parse-flags.js';
+import { parseCount } from './trust-options.js';
+import { openVerifierSession } from './verifier-connection.js';
+import { writeOutput } from './write-output.js';
+
+const HELP = `Usage: msi receipt <event-id> [--wait] [-o FILE] --server HOST:PORT [options]
+
+Fetches the receipt of one event from the verifier and writes it (canonical JSON and a newline) to
+standard output or FILE. Check it offline with msi verify: nothing here trusts the server.
+
+Options:
+  --wait                 wait for the event's round to be anchored instead of failing
+  --timeout SECONDS      how long to wait (default 30)
+  -o, --output FILE      write the receipt here instead of standard output
+${CONNECTION_HELP.replace("the server's address", "the verifier's address (default: $MSI_VERIFIER_ADDRESS)")}
+  -h, --help             this help
+
+Exit status: 0 written, 1 the answer is not a receipt of that event, 2 usage error or unknown event,
+3 verifier unreachable or the event not anchored yet.`;
+
+export const receiptCommand: Command = {
+  name: 'receipt',
+  summary: "fetch an event's receipt from the verifier",
+  help: HELP,
+  async run(args, io) {
+    const flags = parseFlags('receipt', args, {
+      ...CONNECTION_FLAGS,
+      wait: { type: 'boolean' },
+      timeout: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+    });
+    if (booleanFlag(flags, 'help')) {
+      io.out(`${HELP}\n`);
+      return EXIT.ok;
+    }
+    const [idText = ''] = expectPositionals('receipt', flags, ['event-id']);
+    const eventId = parseEventId(idText);
+    const timeoutText = stringFlag(flags, 'timeout');
+    const timeoutMs = 1000 * (timeoutText === undefined ? 30 : parseCount(timeoutText, '--timeout'));
+    const session = await openVerifierSession(verifierConnection(connectionFlagsOf(flags), io.env));
+    let text: string;
+    try {
+      const response = await session.getReceipt(
+        { eventId: Buffer.from(eventId), wait: booleanFlag(flags, 'wait') },
+        timeoutMs,
+      );
+      text = `${receiptToJson(receiptOfEvent(response, formatUuid(eventId)))}\n`;
+    } finally {
+      session.close();
+    }
+    const output = stringFlag(flags, 'output');
+    if (output === undefined) io.out(text);
+    else await writeOutput(output, text);
+    return EXIT.ok;
+  },
+};
+
+/**
+ * The receipt in a GetReceipt answer (hostile input), checked to be of the event asked for; its
+ * proofs are for msi verify. Throws CliError VERIFICATION_FAILED.
+ */
+function receiptOfEvent(response: verifierV1.GetReceiptResponse, eventId: string): Receipt {
+  let receipt: Receipt;
+  try {
+    if (response.receiptJson !== '') receipt = parseReceiptJson(response.receiptJson);
+    else if (response.receipt !== undefined) receipt = receiptFromProto(response.receipt);
+    else throw new Error('the answer holds no receipt');
+    const answered = formatUuid(decodeEvent(receipt.event).eventId);
+    if (answered !== eventId) throw new Error(`it is the receipt of event ${answered}`);
+  } catch (error: unknown) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CliError(
+      'VERIFICATION_FAILED',
+      `the verifier's answer is not a receipt of ${eventId}: ${reason}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return receipt;
+}
