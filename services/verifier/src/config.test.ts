@@ -1,0 +1,51 @@
+import { generateNoteKey } from '@msi/core';
+import { ConfigError } from '@msi/service-kit';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+import { ApiKeys, CredentialsError } from './credentials.js';
+
+const key = generateNoteKey('msi.dev/calendar', new Uint8Array(32).fill(1)).verifierKey;
+
+describe('loadConfig', () => {
+  it('applies defaults', () => {
+    const config = loadConfig({
+      MSI_VERIFIER_DATABASE_URL: 'postgres://x/y',
+      MSI_VERIFIER_CALENDAR_KEY: key,
+    });
+    expect(config).toMatchObject({ prefix: 'msi', grpcPort: 50053, calendarKey: key, logLevel: 'info' });
+  });
+
+  it('names every problem at once', () => {
+    try {
+      loadConfig({ MSI_VERIFIER_CALENDAR_KEY: 'not-a-key', MSI_VERIFIER_PORT: 'x', MSI_LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (error: unknown) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const text = (error as ConfigError).problems.join('\n');
+      for (const name of [
+        'MSI_VERIFIER_DATABASE_URL',
+        'MSI_VERIFIER_CALENDAR_KEY',
+        'MSI_VERIFIER_PORT',
+        'MSI_LOG_LEVEL',
+      ])
+        expect(text).toContain(name);
+    }
+  });
+});
+
+describe('ApiKeys', () => {
+  const keys = ApiKeys.fromJson(
+    JSON.stringify({ credentials: [{ key: 'k1', tenant: 'acme', principal: 'a', roles: ['auditor'] }] }),
+  );
+
+  it('maps a key to its identity and refuses others', () => {
+    expect(keys.byApiKey('k1')?.tenant).toBe('acme');
+    expect(keys.byApiKey('k2')).toBeUndefined();
+  });
+
+  it('refuses a malformed file, naming the entry', () => {
+    expect(() =>
+      ApiKeys.fromJson('{"credentials":[{"key":"k","tenant":"Bad!","principal":"a","roles":[]}]}'),
+    ).toThrow(CredentialsError);
+  });
+});

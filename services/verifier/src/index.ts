@@ -1,0 +1,23 @@
+export {
+  type CheckResult,
+  type CoveredEvent,
+  checkCheckpoint,
+  checkRound,
+  checkSeal,
+  treeLevels,
+} from './checks.js';
+export { type Config, loadConfig } from './config.js';
+export { ApiKeys, CredentialsError, type Identity, type Role } from './credentials.js';
+export { type Failure, integritySubject, publishFailure } from './integrity.js';
+export {
+  consumerName,
+  dropProjection,
+  Projector,
+  type ProjectorOptions,
+  prepareProjection,
+  projectionDigest,
+} from './projector.js';
+export { findEvent, historyOf, LookupError, type LookupErrorCode, receiptOf } from './receipt-store.js';
+export { MIGRATIONS, PROJECTION_TABLES, SCHEMA } from './schema.js';
+export { type RunningVerifier, startVerifier, type VerifierOptions } from './verifier.js';
+export { type VerifierServiceDeps, verifierService } from './verifier-service.js';

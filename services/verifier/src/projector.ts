@@ -1,0 +1,606 @@
+import {
+  decodeEvent,
+  decodeRound,
+  decodeSeal,
+  type Ed25519Verifier,
+  encodeImprint,
+  eventLeafHash,
+  kindCode,
+  type NoteVerifierKey,
+  roundLeafHash,
+  type SealRecord,
+} from '@msi/core';
+import { CompactRange, type MerkleHasher } from '@msi/merkle';
+import { defaultStreamSettings, ensureStreams, shardOfSubject, streamNamesFor, subjectsFor } from '@msi/nats';
+import { inTransaction, migrate, type Pool, type PoolClient } from '@msi/postgres';
+import { streamV1, verifierV1 } from '@msi/proto';
+import type { Logger } from '@msi/service-kit';
+import {
+  AckPolicy,
+  type Consumer,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { checkCheckpoint, checkRound, checkSeal } from './checks.js';
+import { type Failure, publishFailure } from './integrity.js';
+import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, PROJECTION_TABLES, SCHEMA } from './schema.js';
+
+const Kind = verifierV1.IntegrityFailureKind;
+type StreamKey = 'events' | 'seals' | 'rounds';
+const KEYS: readonly StreamKey[] = ['events', 'seals', 'rounds'];
+
+/** The durable consumer of the projection on one stream (one filter subject each, NATS 2.9). */
+export const consumerName = (key: StreamKey): string => `verifier_${key}`;
+
+export interface ProjectorOptions {
+  readonly pool: Pool;
+  readonly nc: NatsConnection;
+  readonly prefix: string;
+  readonly hasher: MerkleHasher;
+  readonly ed25519: Ed25519Verifier;
+  /** The trusted calendar key (a parsed verifier key string). */
+  readonly calendarKey: NoteVerifierKey;
+  readonly log: Logger;
+  readonly now: () => number;
+  /** Called after each integrity failure is recorded and published. */
+  readonly onFailure?: (failure: Failure) => void;
+}
+
+/** Creates the schema and applies the migrations (idempotent). */
+export async function prepareProjection(pool: Pool): Promise<void> {
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
+  await migrate(pool, MIGRATIONS, { table: MIGRATIONS_TABLE, lockKey: MIGRATION_LOCK_KEY });
+}
+
+/** Drops the projection (schema and consumers): the next start rebuilds it from the streams. */
+export async function dropProjection(pool: Pool, jsm: JetStreamManager, prefix: string): Promise<void> {
+  await pool.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+  const names = streamNamesFor(prefix);
+  for (const key of KEYS) await jsm.consumers.delete(names[key], consumerName(key)).catch(() => {});
+}
+
+/** A SHA-256 digest (hex) over every projection table's rows in key order. */
+export async function projectionDigest(db: Pool): Promise<string> {
+  const parts: string[] = [];
+  for (const { name, key } of PROJECTION_TABLES) {
+    const { rows } = await db.query(
+      `SELECT encode(sha256(convert_to(coalesce(string_agg(t::text, E'\\n' ORDER BY ${key}), ''), 'UTF8')), 'hex') AS d
+       FROM ${SCHEMA}.${name} t`,
+    );
+    parts.push(`${name}:${String(rows[0]?.d)}`);
+  }
+  return parts.join(' ');
+}
+
+interface Pump {
+  readonly key: StreamKey;
+  consumer: Consumer;
+  held: JsMsg[];
+  cursor: number;
+}
+
+/**
+ * The event-sourced projection: three durable pull consumers (events, seals, rounds) with explicit
+ * acks, each started from the projection's own cursor (the database, not a consumer's ack floor, is
+ * the truth). Seals wait for the events they cover, rounds for their seals; each is checked as it
+ * is applied, and every mismatch is an integrity failure (a row in `integrity_failures` and an
+ * IntegrityFailure on `<prefix>.integrity`).
+ */
+export class Projector {
+  readonly #o: ProjectorOptions;
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  #pumps = new Map<StreamKey, Pump>();
+  #range!: CompactRange;
+  #origin = '';
+  #stopped = false;
+  #loop: Promise<void> = Promise.resolve();
+  #wake: (() => void) | undefined;
+
+  private constructor(o: ProjectorOptions, jsm: JetStreamManager) {
+    this.#o = o;
+    this.#js = jetstream(o.nc);
+    this.#jsm = jsm;
+  }
+
+  /** Prepares the schema, (re)creates the consumers from the stored cursors and starts applying. */
+  static async start(o: ProjectorOptions): Promise<Projector> {
+    await prepareProjection(o.pool);
+    const jsm = await jetstreamManager(o.nc);
+    // The streams may not exist yet when the verifier starts first (idempotent; as ingest does).
+    await ensureStreams(jsm, o.prefix, defaultStreamSettings);
+    const p = new Projector(o, jsm);
+    await p.#load();
+    await p.#resetConsumers();
+    p.#loop = p.#run();
+    return p;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  /** True when every message stored on the three streams has been applied. */
+  async caughtUp(): Promise<boolean> {
+    for (const pump of this.#pumps.values()) {
+      if (pump.held.length > 0) return false;
+      const info = await pump.consumer.info();
+      if (info.num_pending > 0 || info.num_ack_pending > 0) return false;
+    }
+    return true;
+  }
+
+  async #load(): Promise<void> {
+    const { rows } = await this.#o.pool.query(
+      `SELECT size, range_hashes, origin FROM ${SCHEMA}.calendar_state`,
+    );
+    const row = rows[0];
+    const size = Number(row.size);
+    const packed = new Uint8Array(row.range_hashes as Buffer);
+    const hashes = Array.from({ length: packed.length / 32 }, (_, i) => packed.slice(i * 32, i * 32 + 32));
+    this.#range = CompactRange.fromState(this.#o.hasher, size, hashes);
+    this.#origin = String(row.origin);
+  }
+
+  async #resetConsumers(): Promise<void> {
+    const names = streamNamesFor(this.#o.prefix);
+    const subjects = subjectsFor(this.#o.prefix);
+    const filters: Record<StreamKey, string> = {
+      events: subjects.allEvents,
+      seals: subjects.allSeals,
+      rounds: subjects.rounds,
+    };
+    const { rows } = await this.#o.pool.query(`SELECT stream, last_seq FROM ${SCHEMA}.cursors`);
+    for (const key of KEYS) {
+      const cursor = Number(rows.find((r) => r.stream === key)?.last_seq ?? 0);
+      await this.#jsm.consumers.delete(names[key], consumerName(key)).catch(() => {});
+      await this.#jsm.consumers.add(names[key], {
+        durable_name: consumerName(key),
+        filter_subject: filters[key],
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: cursor + 1,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: 300_000_000_000,
+        max_ack_pending: 10_000,
+      });
+      const consumer = await this.#js.consumers.get(names[key], consumerName(key));
+      this.#pumps.set(key, { key, consumer, held: [], cursor });
+    }
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      let progressed = false;
+      try {
+        for (const key of KEYS) if (await this.#pump(key)) progressed = true;
+      } catch (error: unknown) {
+        this.#o.log.error('projection step failed; resuming from the stored cursors', { error });
+        await this.#sleep(500);
+        if (this.#stopped) return;
+        try {
+          await this.#load();
+          await this.#resetConsumers();
+        } catch (reset: unknown) {
+          this.#o.log.error('could not reset the consumers', { error: reset });
+        }
+        continue;
+      }
+      if (!progressed) await this.#sleep(25);
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** Applies what one consumer has; returns whether anything was applied. */
+  async #pump(key: StreamKey): Promise<boolean> {
+    const pump = this.#pumps.get(key);
+    if (pump === undefined) return false;
+    let messages = pump.held;
+    pump.held = [];
+    if (messages.length === 0) {
+      const info = await pump.consumer.info();
+      if (info.num_pending === 0) return false;
+      const batch = await pump.consumer.fetch({
+        max_messages: Math.min(info.num_pending, key === 'events' ? 256 : 64),
+        expires: 2000,
+      });
+      messages = [];
+      for await (const m of batch) messages.push(m);
+    }
+    const fresh = messages.filter((m) => {
+      if (m.seq > pump.cursor) return true;
+      m.ack(); // a redelivery of something applied
+      return false;
+    });
+    if (key === 'events') {
+      if (fresh.length === 0) return messages.length > 0;
+      await this.#applyEvents(fresh);
+      pump.cursor = fresh.at(-1)?.seq ?? pump.cursor;
+      for (const m of fresh) m.ack();
+      return true;
+    }
+    let applied = 0;
+    for (const m of fresh) {
+      const done = key === 'seals' ? await this.#applySeal(m) : await this.#applyRound(m);
+      if (!done) break;
+      pump.cursor = m.seq;
+      m.ack();
+      applied++;
+    }
+    pump.held = fresh.slice(applied);
+    for (const m of pump.held) m.working();
+    return applied > 0;
+  }
+
+  async #applyEvents(messages: readonly JsMsg[]): Promise<void> {
+    const cols = {
+      seq: [] as number[],
+      pos: [] as number[],
+      shard: [] as number[],
+      tenant: [] as string[],
+      id: [] as Buffer[],
+      kind: [] as number[],
+      data: [] as Buffer[],
+      to: [] as string[],
+      received: [] as number[],
+      canonical: [] as Buffer[],
+      leaf: [] as Buffer[],
+    };
+    const imprints = {
+      imprint: [] as Buffer[],
+      role: [] as string[],
+      seq: [] as number[],
+      pos: [] as number[],
+    };
+    for (const m of messages) {
+      let shard: number;
+      let batch: streamV1.EventBatch;
+      try {
+        shard = shardOfSubject(m.subject);
+        batch = streamV1.EventBatch.decode(m.data);
+      } catch {
+        continue; // not an EventBatch: contributes no leaves, as for the aggregator
+      }
+      if (batch.version !== 1 || batch.shard !== shard) continue;
+      batch.events.forEach((bytes, position) => {
+        let event: ReturnType<typeof decodeEvent>;
+        try {
+          event = decodeEvent(bytes);
+        } catch {
+          return; // contributes no leaf, as for the aggregator
+        }
+        cols.seq.push(m.seq);
+        cols.pos.push(position);
+        cols.shard.push(shard);
+        cols.tenant.push(event.tenant);
+        cols.id.push(Buffer.from(event.eventId));
+        cols.kind.push(kindCode(event.kind));
+        const data = Buffer.from(encodeImprint(event.data));
+        cols.data.push(data);
+        cols.to.push(event.toTenant);
+        cols.received.push(event.receivedAt);
+        cols.canonical.push(Buffer.from(bytes));
+        cols.leaf.push(Buffer.from(eventLeafHash(this.#o.hasher, bytes)));
+        const add = (imprint: Buffer, role: string) => {
+          imprints.imprint.push(imprint);
+          imprints.role.push(role);
+          imprints.seq.push(m.seq);
+          imprints.pos.push(position);
+        };
+        add(data, 'data');
+        for (const i of event.inputs) add(Buffer.from(encodeImprint(i)), 'input');
+        for (const o of event.outputs) add(Buffer.from(encodeImprint(o)), 'output');
+      });
+    }
+    const last = messages.at(-1)?.seq ?? 0;
+    await inTransaction(this.#o.pool, async (db) => {
+      if (cols.seq.length > 0) {
+        await db.query(
+          `INSERT INTO ${SCHEMA}.events (stream_seq, position, shard, tenant, event_id, kind, data, to_tenant,
+             received_at_us, canonical, leaf_hash)
+           SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::bytea[], $6::smallint[],
+             $7::bytea[], $8::text[], $9::bigint[], $10::bytea[], $11::bytea[])
+           ON CONFLICT DO NOTHING`,
+          [
+            cols.seq,
+            cols.pos,
+            cols.shard,
+            cols.tenant,
+            cols.id,
+            cols.kind,
+            cols.data,
+            cols.to,
+            cols.received,
+            cols.canonical,
+            cols.leaf,
+          ],
+        );
+        await db.query(
+          `INSERT INTO ${SCHEMA}.event_imprints (imprint, role, stream_seq, position)
+           SELECT * FROM unnest($1::bytea[], $2::text[], $3::bigint[], $4::int[]) ON CONFLICT DO NOTHING`,
+          [imprints.imprint, imprints.role, imprints.seq, imprints.pos],
+        );
+      }
+      await setCursor(db, 'events', last);
+    });
+  }
+
+  /** Whether every message up to `seq` of a stream is applied, or the stream has nothing more. */
+  async #covered(key: StreamKey, seq: number): Promise<boolean> {
+    const pump = this.#pumps.get(key);
+    if (pump === undefined) return false;
+    if (pump.cursor >= seq) return true;
+    if (pump.held.length > 0) return false;
+    const info = await pump.consumer.info();
+    return info.num_pending === 0 && info.num_ack_pending === 0;
+  }
+
+  /** Applies one ShardSealed; false when the events it covers are not applied yet. */
+  async #applySeal(m: JsMsg): Promise<boolean> {
+    const stream = streamNamesFor(this.#o.prefix).seals;
+    let record: SealRecord;
+    let bytes: Uint8Array;
+    try {
+      const message = streamV1.ShardSealed.decode(m.data);
+      if (message.version !== 1) throw new Error(`unknown ShardSealed version ${message.version}`);
+      bytes = message.seal;
+      record = decodeSeal(bytes);
+      if (record.shard !== shardOfSubject(m.subject))
+        throw new Error(`seal of shard ${record.shard} on ${m.subject}`);
+    } catch (error: unknown) {
+      await this.#recordOnly(m.seq, 'seals', {
+        kind: Kind.INTEGRITY_FAILURE_KIND_MALFORMED_MESSAGE,
+        source: stream,
+        seq: m.seq,
+        shard: 0,
+        number: 0,
+        detail: `undecodable seal message: ${(error as Error).message}`,
+      });
+      return true;
+    }
+    if (!(await this.#covered('events', record.streamEnd - 1))) return false;
+    const failures: Failure[] = [];
+    await inTransaction(this.#o.pool, async (db) => {
+      const { rows } = await db.query(
+        `SELECT leaf_hash, received_at_us FROM ${SCHEMA}.events
+         WHERE shard = $1 AND stream_seq >= $2 AND stream_seq < $3 ORDER BY stream_seq, position`,
+        [record.shard, record.streamStart, record.streamEnd],
+      );
+      const checked = checkSeal(
+        this.#o.hasher,
+        record,
+        rows.map((r) => ({
+          leafHash: new Uint8Array(r.leaf_hash as Buffer),
+          receivedAt: Number(r.received_at_us),
+        })),
+      );
+      await db.query(
+        `INSERT INTO ${SCHEMA}.seals (stream_seq, shard, seal_number, record, stream_start, stream_end, leaf_count,
+           root, verified, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+        [
+          m.seq,
+          record.shard,
+          record.sealNumber,
+          Buffer.from(bytes),
+          record.streamStart,
+          record.streamEnd,
+          record.leafCount,
+          Buffer.from(record.root),
+          checked.ok,
+          checked.ok ? '' : checked.detail,
+        ],
+      );
+      if (checked.ok) {
+        await db.query(
+          `INSERT INTO ${SCHEMA}.seal_levels (seal_seq, level, hashes)
+           SELECT $1, l - 1, h FROM unnest($2::bytea[]) WITH ORDINALITY AS x(h, l) ON CONFLICT DO NOTHING`,
+          [m.seq, checked.value.map((level) => Buffer.from(level))],
+        );
+        await db.query(
+          `UPDATE ${SCHEMA}.events e SET seal_seq = $1, leaf_index = t.i
+           FROM (SELECT stream_seq, position, row_number() OVER (ORDER BY stream_seq, position) - 1 AS i
+                 FROM ${SCHEMA}.events WHERE shard = $2 AND stream_seq >= $3 AND stream_seq < $4) t
+           WHERE e.stream_seq = t.stream_seq AND e.position = t.position AND e.seal_seq IS NULL`,
+          [m.seq, record.shard, record.streamStart, record.streamEnd],
+        );
+      } else {
+        failures.push({
+          kind: Kind.INTEGRITY_FAILURE_KIND_SEAL_MISMATCH,
+          source: stream,
+          seq: m.seq,
+          shard: record.shard,
+          number: record.sealNumber,
+          detail: `seal ${record.shard}/${record.sealNumber}: ${checked.detail}`,
+        });
+      }
+      await insertFailures(db, failures);
+      await setCursor(db, 'seals', m.seq);
+    });
+    this.#announce(failures);
+    return true;
+  }
+
+  /** Applies one RoundAnchored; false when the seals it covers are not applied yet. */
+  async #applyRound(m: JsMsg): Promise<boolean> {
+    const stream = streamNamesFor(this.#o.prefix).rounds;
+    const malformed = (detail: string): Failure => ({
+      kind: Kind.INTEGRITY_FAILURE_KIND_MALFORMED_MESSAGE,
+      source: stream,
+      seq: m.seq,
+      shard: 0,
+      number: 0,
+      detail,
+    });
+    let message: streamV1.RoundAnchored;
+    try {
+      message = streamV1.RoundAnchored.decode(m.data);
+      if (message.version !== 1) throw new Error(`unknown RoundAnchored version ${message.version}`);
+    } catch (error: unknown) {
+      await this.#recordOnly(
+        m.seq,
+        'rounds',
+        malformed(`undecodable round message: ${(error as Error).message}`),
+      );
+      return true;
+    }
+    const k = this.#range.size;
+    const failures: Failure[] = [];
+    const roundFailure = (detail: string, kind = Kind.INTEGRITY_FAILURE_KIND_ROUND_MISMATCH): Failure => ({
+      kind,
+      source: stream,
+      seq: m.seq,
+      shard: 0,
+      number: k,
+      detail: `round ${k}: ${detail}`,
+    });
+    // The seal range is needed before the check: peek at it (checkRound decodes again, strictly).
+    let sealsEnd = 0;
+    try {
+      sealsEnd = decodeRound(message.round).sealsEnd;
+    } catch {
+      sealsEnd = 0;
+    }
+    if (sealsEnd > 0 && !(await this.#covered('seals', sealsEnd - 1))) return false;
+    const range = this.#range.clone();
+    let origin = this.#origin;
+    await inTransaction(this.#o.pool, async (db) => {
+      const { rows } = await db.query(
+        `SELECT stream_seq, record FROM ${SCHEMA}.seals WHERE stream_seq < $1`,
+        [sealsEnd],
+      );
+      const published = rows.map((r) => ({
+        streamSeq: Number(r.stream_seq),
+        record: new Uint8Array(r.record),
+      }));
+      const checked = checkRound(this.#o.hasher, message.round, message.seals, k, published, decodeSeal);
+      if (!checked.ok) {
+        failures.push(roundFailure(checked.detail));
+        let numbered = false;
+        try {
+          numbered = decodeRound(message.round).round === k;
+        } catch {
+          numbered = false;
+        }
+        if (!numbered) {
+          // Not round k at all: nothing can be appended; record and move on.
+          await insertFailures(db, failures);
+          await setCursor(db, 'rounds', m.seq);
+          return;
+        }
+      }
+      const nodes: { level: number; index: number; hash: Uint8Array }[] = [];
+      const leaf = roundLeafHash(this.#o.hasher, message.round);
+      range.append(leaf, (level, index, hash) => nodes.push({ level, index, hash }));
+      const checkpoint = checkCheckpoint(
+        message.checkpoint,
+        this.#o.calendarKey,
+        this.#o.ed25519,
+        range,
+        origin,
+      );
+      if (!checkpoint.ok)
+        failures.push(roundFailure(checkpoint.detail, Kind.INTEGRITY_FAILURE_KIND_CHECKPOINT_INVALID));
+      else origin = checkpoint.value.origin;
+      const round = checked.ok ? checked.value.round : undefined;
+      await db.query(
+        `INSERT INTO ${SCHEMA}.rounds (k, stream_seq, record, leaf_hash, closed_at_us, seal_count, root, checkpoint,
+           verified, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [
+          k,
+          m.seq,
+          Buffer.from(message.round),
+          Buffer.from(leaf),
+          round?.closedAt ?? 0,
+          round?.sealCount ?? message.seals.length,
+          Buffer.from(round?.root ?? new Uint8Array(32)),
+          message.checkpoint,
+          checked.ok && checkpoint.ok,
+          failures.map((f) => f.detail).join('; '),
+        ],
+      );
+      const sealSeqs = checked.ok ? checked.value.sealSeqs : [];
+      await db.query(
+        `INSERT INTO ${SCHEMA}.round_seals (k, position, seal_seq, record)
+         SELECT $1, p - 1, s, r FROM unnest($2::bigint[], $3::bytea[]) WITH ORDINALITY AS x(s, r, p)`,
+        [k, message.seals.map((_, i) => sealSeqs[i] ?? null), message.seals.map((s) => Buffer.from(s))],
+      );
+      await db.query(
+        `INSERT INTO ${SCHEMA}.calendar_nodes (level, idx, hash)
+         SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[]) ON CONFLICT DO NOTHING`,
+        [nodes.map((n) => n.level), nodes.map((n) => n.index), nodes.map((n) => Buffer.from(n.hash))],
+      );
+      if (checkpoint.ok) {
+        await db.query(`INSERT INTO ${SCHEMA}.checkpoints (size, root, note) VALUES ($1, $2, $3)`, [
+          range.size,
+          Buffer.from(range.root()),
+          message.checkpoint,
+        ]);
+      }
+      const packed = Buffer.concat(range.hashes().map((h) => Buffer.from(h)));
+      await db.query(
+        `UPDATE ${SCHEMA}.calendar_state SET size = $1, root = $2, range_hashes = $3, origin = $4`,
+        [range.size, Buffer.from(range.root()), packed, origin],
+      );
+      await insertFailures(db, failures);
+      await setCursor(db, 'rounds', m.seq);
+    });
+    if (range.size > this.#range.size) {
+      this.#range = range;
+      this.#origin = origin;
+    }
+    this.#announce(failures);
+    return true;
+  }
+
+  async #recordOnly(seq: number, key: StreamKey, failure: Failure): Promise<void> {
+    await inTransaction(this.#o.pool, async (db) => {
+      await insertFailures(db, [failure]);
+      await setCursor(db, key, seq);
+    });
+    this.#announce([failure]);
+  }
+
+  #announce(failures: readonly Failure[]): void {
+    for (const failure of failures) {
+      this.#o.log.warn('integrity failure', { ...failure });
+      publishFailure(this.#o.nc, this.#o.prefix, failure, this.#o.now());
+      this.#o.onFailure?.(failure);
+    }
+  }
+}
+
+async function setCursor(db: PoolClient, key: StreamKey, seq: number): Promise<void> {
+  await db.query(`UPDATE ${SCHEMA}.cursors SET last_seq = greatest(last_seq, $2) WHERE stream = $1`, [
+    key,
+    seq,
+  ]);
+}
+
+/** Records failures (idempotent: a rebuild finds the same ones again). */
+export async function insertFailures(db: PoolClient | Pool, failures: readonly Failure[]): Promise<void> {
+  for (const f of failures) {
+    await db.query(
+      `INSERT INTO ${SCHEMA}.integrity_failures (source, seq, kind, shard, number, detail)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      [f.source, f.seq, f.kind, f.shard, f.number, f.detail],
+    );
+  }
+}

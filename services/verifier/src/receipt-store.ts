@@ -1,0 +1,303 @@
+import { assembleReceipt, checkReceiptProofs, type Receipt, ReceiptError } from '@msi/core';
+import { fetchProof, inclusionNodes, type MerkleHasher, MerkleTree, type NodeAddress } from '@msi/merkle';
+import type { Pool } from '@msi/postgres';
+import { SCHEMA } from './schema.js';
+
+/** Why a receipt or query could not be served. */
+export type LookupErrorCode =
+  | 'NOT_FOUND' // unknown, or not visible to the caller's tenant
+  | 'NOT_ANCHORED' // known, its round (or a checkpoint of it) not applied yet
+  | 'OUT_OF_RANGE' // a size or round beyond what the projection holds
+  | 'TAMPERED'; // the projection's rows do not prove what they claim (reported as an integrity failure)
+
+export class LookupError extends Error {
+  override readonly name = 'LookupError';
+  constructor(
+    readonly code: LookupErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An event row visible to a tenant: its own, or a TRANSFER to it. */
+export interface EventRow {
+  readonly streamSeq: number;
+  readonly position: number;
+  readonly tenant: string;
+  readonly canonical: Uint8Array;
+  readonly sealSeq: number | undefined;
+  readonly leafIndex: number | undefined;
+  /** Set when the row was read with its seal and round (findEvent): saves a query per receipt. */
+  readonly anchor?: {
+    readonly sealRecord: Uint8Array;
+    readonly leafCount: number;
+    readonly k: number;
+    readonly position: number;
+  };
+}
+
+const VISIBLE = `(e.tenant = $2 OR (e.kind = 1 AND e.to_tenant = $2))`;
+
+function eventRow(r: Record<string, unknown>): EventRow {
+  const anchor =
+    r.k === null || r.k === undefined
+      ? {}
+      : {
+          anchor: {
+            sealRecord: new Uint8Array(r.seal_record as Buffer),
+            leafCount: Number(r.leaf_count),
+            k: Number(r.k),
+            position: Number(r.seal_position),
+          },
+        };
+  return {
+    ...anchor,
+    streamSeq: Number(r.stream_seq),
+    position: Number(r.position),
+    tenant: String(r.tenant),
+    canonical: new Uint8Array(r.canonical as Buffer),
+    sealSeq: r.seal_seq === null ? undefined : Number(r.seal_seq),
+    leafIndex: r.leaf_index === null ? undefined : Number(r.leaf_index),
+  };
+}
+
+/** The visible event with `eventId` (the caller's own first, then the earliest anchored copy). */
+export async function findEvent(
+  db: Pool,
+  eventId: Uint8Array,
+  tenant: string,
+): Promise<EventRow | undefined> {
+  const { rows } = await db.query(
+    `SELECT e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index,
+       a.record AS seal_record, a.leaf_count, a.k, a.position AS seal_position
+     FROM ${SCHEMA}.events e
+     LEFT JOIN LATERAL (
+       SELECT s.record, s.leaf_count, rs.k, rs.position FROM ${SCHEMA}.seals s
+       JOIN ${SCHEMA}.round_seals rs ON rs.seal_seq = s.stream_seq
+       JOIN ${SCHEMA}.rounds r ON r.k = rs.k AND r.verified
+       WHERE s.stream_seq = e.seal_seq AND s.verified ORDER BY rs.k LIMIT 1) a ON true
+     WHERE e.event_id = $1 AND ${VISIBLE}
+     ORDER BY (e.tenant = $2) DESC, (e.seal_seq IS NULL), e.stream_seq, e.position LIMIT 1`,
+    [Buffer.from(eventId), tenant],
+  );
+  return rows[0] === undefined ? undefined : eventRow(rows[0]);
+}
+
+/**
+ * The receipt of a stored event, from the stored seal levels, the round's seals and the calendar
+ * nodes, against the newest verified checkpoint. Checks the assembled proofs (steps 2–5 of
+ * docs/PROOFS.md §8) before returning: a row changed in storage makes it TAMPERED, never a bad receipt.
+ */
+export async function receiptOf(
+  db: Pool,
+  hasher: MerkleHasher,
+  event: EventRow,
+  cache: ReceiptCache = new ReceiptCache(),
+): Promise<Receipt> {
+  if (event.sealSeq === undefined || event.leafIndex === undefined) {
+    throw new LookupError('NOT_ANCHORED', 'the event is not in a verified seal yet');
+  }
+  const sealSeq = event.sealSeq;
+  const seal = event.anchor ?? (await anchorOf(db, sealSeq));
+  if (seal === undefined) throw new LookupError('NOT_ANCHORED', 'the seal is not anchored yet');
+  const { leafCount, k } = seal;
+  const checkpoint = await cache.latestCheckpoint(db);
+  if (checkpoint === undefined || checkpoint.size <= k) {
+    throw new LookupError('NOT_ANCHORED', 'no verified checkpoint covers the round yet');
+  }
+  const size = checkpoint.size;
+  const eventHashes = await fetchProof(
+    hasher,
+    inclusionNodes(event.leafIndex, leafCount),
+    leafCount,
+    (nodes) => fetchSealNodes(db, sealSeq, nodes),
+  );
+  const round = await cache.round(db, hasher, k);
+  if (round === undefined) throw new LookupError('NOT_ANCHORED', 'the round is not stored');
+  const position = seal.position;
+  const roundHashes = await cache.calendarProof(db, hasher, k, size);
+  const receipt = assembleReceipt({
+    event: event.canonical,
+    eventProof: { leafIndex: event.leafIndex, treeSize: leafCount, hashes: eventHashes },
+    seal: seal.sealRecord,
+    sealProof: {
+      leafIndex: position,
+      treeSize: round.sealCount,
+      hashes: round.tree.inclusionProof(position),
+    },
+    round: round.record,
+    roundProof: { leafIndex: k, treeSize: size, hashes: roundHashes },
+    checkpoint: checkpoint.note,
+  });
+  try {
+    checkReceiptProofs(receipt, hasher);
+  } catch (error: unknown) {
+    if (error instanceof ReceiptError) {
+      throw new LookupError(
+        'TAMPERED',
+        `stored rows do not prove the event (${error.code}): ${error.message}`,
+      );
+    }
+    throw error;
+  }
+  return receipt;
+}
+
+async function anchorOf(db: Pool, sealSeq: number): Promise<EventRow['anchor']> {
+  const { rows } = await db.query(
+    `SELECT s.record, s.leaf_count, rs.k, rs.position FROM ${SCHEMA}.seals s
+     JOIN ${SCHEMA}.round_seals rs ON rs.seal_seq = s.stream_seq
+     JOIN ${SCHEMA}.rounds r ON r.k = rs.k AND r.verified
+     WHERE s.stream_seq = $1 AND s.verified ORDER BY rs.k LIMIT 1`,
+    [sealSeq],
+  );
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  return {
+    sealRecord: new Uint8Array(row.record as Buffer),
+    leafCount: Number(row.leaf_count),
+    k: Number(row.k),
+    position: Number(row.position),
+  };
+}
+
+async function fetchSealNodes(
+  db: Pool,
+  sealSeq: number,
+  nodes: readonly NodeAddress[],
+): Promise<Uint8Array[]> {
+  if (nodes.length === 0) return [];
+  const { rows } = await db.query(
+    `SELECT a.i, substring(l.hashes FROM (a.idx * 32 + 1)::integer FOR 32) AS hash
+     FROM unnest($2::smallint[], $3::bigint[]) WITH ORDINALITY AS a(level, idx, i)
+     LEFT JOIN ${SCHEMA}.seal_levels l ON l.seal_seq = $1 AND l.level = a.level ORDER BY a.i`,
+    [sealSeq, nodes.map((n) => n.level), nodes.map((n) => n.index)],
+  );
+  return rows.map((r) => {
+    const hash = r.hash === null ? undefined : new Uint8Array(r.hash as Buffer);
+    if (hash?.length !== 32) throw new LookupError('TAMPERED', `seal ${sealSeq}: a tree node is missing`);
+    return hash;
+  });
+}
+
+/** Stored calendar nodes (perfect subtrees) in the order asked. */
+export async function fetchCalendarNodes(db: Pool, nodes: readonly NodeAddress[]): Promise<Uint8Array[]> {
+  if (nodes.length === 0) return [];
+  const { rows } = await db.query(
+    `SELECT a.i, n.hash FROM unnest($1::smallint[], $2::bigint[]) WITH ORDINALITY AS a(level, idx, i)
+     LEFT JOIN ${SCHEMA}.calendar_nodes n ON n.level = a.level AND n.idx = a.idx ORDER BY a.i`,
+    [nodes.map((n) => n.level), nodes.map((n) => n.index)],
+  );
+  return rows.map((r) => {
+    if (r.hash === null) throw new LookupError('OUT_OF_RANGE', 'a calendar node is not stored');
+    return new Uint8Array(r.hash as Buffer);
+  });
+}
+
+/** One event of a history page. */
+export interface HistoryRow {
+  readonly event: EventRow;
+  readonly role: string;
+  readonly receivedAt: number;
+}
+
+/**
+ * The visible events naming `imprint` as data, input or output, ordered by (received_at, stream
+ * position), from `offset`, at most `limit`, received in [fromUs, toUs) (0 = unbounded).
+ */
+export async function historyOf(
+  db: Pool,
+  imprint: Uint8Array,
+  tenant: string,
+  range: { fromUs: number; toUs: number; offset: number; limit: number },
+): Promise<HistoryRow[]> {
+  const { rows } = await db.query(
+    `SELECT e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index, e.received_at_us,
+       string_agg(i.role, ',' ORDER BY i.role) AS role
+     FROM ${SCHEMA}.event_imprints i
+     JOIN ${SCHEMA}.events e ON e.stream_seq = i.stream_seq AND e.position = i.position
+     WHERE i.imprint = $1 AND ${VISIBLE}
+       AND ($3 = 0 OR e.received_at_us >= $3) AND ($4 = 0 OR e.received_at_us < $4)
+     GROUP BY e.stream_seq, e.position
+     ORDER BY e.received_at_us, e.stream_seq, e.position OFFSET $5 LIMIT $6`,
+    [Buffer.from(imprint), tenant, range.fromUs, range.toUs, range.offset, range.limit],
+  );
+  return rows.map((r) => ({
+    event: eventRow(r),
+    role: String(r.role),
+    receivedAt: Number(r.received_at_us),
+  }));
+}
+
+interface CachedRound {
+  readonly record: Uint8Array;
+  readonly sealCount: number;
+  readonly tree: MerkleTree;
+}
+
+const CACHE_LIMIT = 4096;
+const CHECKPOINT_TTL_MS = 100;
+
+/**
+ * What every receipt of a round shares, read once: stored rounds (immutable once applied) with their
+ * seal trees, calendar inclusion proofs per (round, size), and the newest checkpoint (re-read after
+ * 100 ms). Every receipt assembled from it is still checked before it is served.
+ */
+export class ReceiptCache {
+  #rounds = new Map<number, CachedRound>();
+  #proofs = new Map<string, Uint8Array[]>();
+  #checkpoint: { size: number; note: string; at: number } | undefined;
+
+  async latestCheckpoint(db: Pool): Promise<{ size: number; note: string } | undefined> {
+    const now = Date.now();
+    if (this.#checkpoint !== undefined && now - this.#checkpoint.at < CHECKPOINT_TTL_MS)
+      return this.#checkpoint;
+    const { rows } = await db.query(
+      `SELECT size, note FROM ${SCHEMA}.checkpoints ORDER BY size DESC LIMIT 1`,
+    );
+    const row = rows[0];
+    this.#checkpoint =
+      row === undefined ? undefined : { size: Number(row.size), note: String(row.note), at: now };
+    return this.#checkpoint;
+  }
+
+  async round(db: Pool, hasher: MerkleHasher, k: number): Promise<CachedRound | undefined> {
+    const cached = this.#rounds.get(k);
+    if (cached !== undefined) return cached;
+    const { rows } = await db.query(
+      `SELECT r.record, coalesce(array_agg(s.record ORDER BY s.position), '{}') AS seals
+       FROM ${SCHEMA}.rounds r JOIN ${SCHEMA}.round_seals s ON s.k = r.k WHERE r.k = $1 GROUP BY r.record`,
+      [k],
+    );
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    const seals = (row.seals as Buffer[]).map((s) => new Uint8Array(s));
+    const round = {
+      record: new Uint8Array(row.record as Buffer),
+      sealCount: seals.length,
+      tree: MerkleTree.fromLeaves(hasher, seals),
+    };
+    remember(this.#rounds, k, round);
+    return round;
+  }
+
+  async calendarProof(db: Pool, hasher: MerkleHasher, k: number, size: number): Promise<Uint8Array[]> {
+    const key = `${k}/${size}`;
+    const cached = this.#proofs.get(key);
+    if (cached !== undefined) return cached;
+    const proof = await fetchProof(hasher, inclusionNodes(k, size), size, (nodes) =>
+      fetchCalendarNodes(db, nodes),
+    );
+    remember(this.#proofs, key, proof);
+    return proof;
+  }
+}
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  if (map.size >= CACHE_LIMIT) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+  map.set(key, value);
+}

@@ -1,0 +1,129 @@
+import type { Migration } from '@msi/postgres';
+
+/** The schema holding the verifier's projection. Dropping it (and the consumers) rebuilds from the streams. */
+export const SCHEMA = 'verifier';
+export const MIGRATIONS_TABLE = `${SCHEMA}.schema_migrations`;
+/** Advisory lock key of the migrations ("MSIV"). */
+export const MIGRATION_LOCK_KEY = 0x4d534956;
+
+/** The projection tables, in the order a digest of the projection reads them, each with its key. */
+export const PROJECTION_TABLES: readonly { readonly name: string; readonly key: string }[] = [
+  { name: 'events', key: 'stream_seq, position' },
+  { name: 'event_imprints', key: 'imprint, stream_seq, position, role' },
+  { name: 'seals', key: 'stream_seq' },
+  { name: 'seal_levels', key: 'seal_seq, level' },
+  { name: 'rounds', key: 'k' },
+  { name: 'round_seals', key: 'k, position' },
+  { name: 'calendar_nodes', key: 'level, idx' },
+  { name: 'checkpoints', key: 'size' },
+  { name: 'calendar_state', key: 'id' },
+  { name: 'cursors', key: 'stream' },
+  { name: 'integrity_failures', key: 'source, seq, kind' },
+];
+
+/** The projection's migrations. No column holds a clock reading, so a rebuild reproduces every row. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'projection tables',
+    sql: `
+CREATE TABLE ${SCHEMA}.events (
+  stream_seq bigint NOT NULL,
+  position integer NOT NULL,
+  shard integer NOT NULL,
+  tenant text NOT NULL,
+  event_id bytea NOT NULL,
+  kind smallint NOT NULL,
+  data bytea NOT NULL,
+  to_tenant text NOT NULL,
+  received_at_us bigint NOT NULL,
+  canonical bytea NOT NULL,
+  leaf_hash bytea NOT NULL,
+  seal_seq bigint,
+  leaf_index bigint,
+  PRIMARY KEY (stream_seq, position)
+);
+CREATE INDEX events_event_id ON ${SCHEMA}.events (event_id);
+CREATE INDEX events_shard_seq ON ${SCHEMA}.events (shard, stream_seq);
+CREATE TABLE ${SCHEMA}.event_imprints (
+  imprint bytea NOT NULL,
+  role text NOT NULL CHECK (role IN ('data', 'input', 'output')),
+  stream_seq bigint NOT NULL,
+  position integer NOT NULL,
+  PRIMARY KEY (imprint, stream_seq, position, role)
+);
+CREATE TABLE ${SCHEMA}.seals (
+  stream_seq bigint PRIMARY KEY,
+  shard bigint NOT NULL,
+  seal_number bigint NOT NULL,
+  record bytea NOT NULL,
+  stream_start bigint NOT NULL,
+  stream_end bigint NOT NULL,
+  leaf_count bigint NOT NULL,
+  root bytea NOT NULL,
+  verified boolean NOT NULL,
+  detail text NOT NULL
+);
+CREATE INDEX seals_shard_number ON ${SCHEMA}.seals (shard, seal_number);
+CREATE TABLE ${SCHEMA}.seal_levels (
+  seal_seq bigint NOT NULL REFERENCES ${SCHEMA}.seals (stream_seq),
+  level smallint NOT NULL,
+  hashes bytea NOT NULL,
+  PRIMARY KEY (seal_seq, level)
+);
+CREATE TABLE ${SCHEMA}.rounds (
+  k bigint PRIMARY KEY,
+  stream_seq bigint NOT NULL,
+  record bytea NOT NULL,
+  leaf_hash bytea NOT NULL,
+  closed_at_us bigint NOT NULL,
+  seal_count integer NOT NULL,
+  root bytea NOT NULL,
+  checkpoint text NOT NULL,
+  verified boolean NOT NULL,
+  detail text NOT NULL
+);
+CREATE INDEX rounds_closed_at ON ${SCHEMA}.rounds (closed_at_us);
+CREATE TABLE ${SCHEMA}.round_seals (
+  k bigint NOT NULL REFERENCES ${SCHEMA}.rounds (k),
+  position integer NOT NULL,
+  seal_seq bigint,
+  record bytea NOT NULL,
+  PRIMARY KEY (k, position)
+);
+CREATE INDEX round_seals_seal ON ${SCHEMA}.round_seals (seal_seq);
+CREATE TABLE ${SCHEMA}.calendar_nodes (
+  level smallint NOT NULL,
+  idx bigint NOT NULL,
+  hash bytea NOT NULL,
+  PRIMARY KEY (level, idx)
+);
+CREATE TABLE ${SCHEMA}.checkpoints (
+  size bigint PRIMARY KEY,
+  root bytea NOT NULL,
+  note text NOT NULL
+);
+CREATE TABLE ${SCHEMA}.calendar_state (
+  id boolean PRIMARY KEY DEFAULT true CHECK (id),
+  size bigint NOT NULL,
+  root bytea NOT NULL,
+  range_hashes bytea NOT NULL,
+  origin text NOT NULL
+);
+INSERT INTO ${SCHEMA}.calendar_state (size, root, range_hashes, origin) VALUES (0, sha256(''::bytea), ''::bytea, '');
+CREATE TABLE ${SCHEMA}.cursors (
+  stream text PRIMARY KEY,
+  last_seq bigint NOT NULL
+);
+INSERT INTO ${SCHEMA}.cursors (stream, last_seq) VALUES ('events', 0), ('seals', 0), ('rounds', 0);
+CREATE TABLE ${SCHEMA}.integrity_failures (
+  source text NOT NULL,
+  seq bigint NOT NULL,
+  kind smallint NOT NULL,
+  shard bigint NOT NULL,
+  number bigint NOT NULL,
+  detail text NOT NULL,
+  PRIMARY KEY (source, seq, kind)
+);`,
+  },
+];

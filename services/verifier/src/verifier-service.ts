@@ -1,0 +1,319 @@
+import { type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import {
+  decodeEvent,
+  type Ed25519Verifier,
+  NoteError,
+  parseVerifierKey,
+  ReceiptError,
+  receiptToJson,
+  verifyReceipt,
+} from '@msi/core';
+import { consistencyNodes, fetchProof, type MerkleHasher, ProofError } from '@msi/merkle';
+import type { Pool } from '@msi/postgres';
+import { verifierV1 } from '@msi/proto';
+import type { Logger } from '@msi/service-kit';
+import { eventToProto, receiptFromProto, receiptToProto, WireError } from '@msi/wire';
+import type { ApiKeys, Identity } from './credentials.js';
+import type { Failure } from './integrity.js';
+import { insertFailures } from './projector.js';
+import {
+  fetchCalendarNodes,
+  findEvent,
+  historyOf,
+  LookupError,
+  ReceiptCache,
+  receiptOf,
+} from './receipt-store.js';
+import { SCHEMA } from './schema.js';
+
+export interface VerifierServiceDeps {
+  readonly pool: Pool;
+  readonly hasher: MerkleHasher;
+  readonly ed25519: Ed25519Verifier;
+  readonly keys: ApiKeys;
+  /** Reports an integrity failure found while serving (a tampered projection row). */
+  readonly report: (failure: Failure) => void;
+  readonly now: () => number;
+  readonly log: Logger;
+}
+
+class CallError extends Error {
+  constructor(
+    readonly code: status,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_PAGE = 1000;
+const WAIT_POLL_MS = 100;
+
+/** Builds the report function: records the failure in the projection and publishes it. */
+export function failureReporter(pool: Pool, publish: (failure: Failure) => void): (failure: Failure) => void {
+  return (failure) => {
+    void insertFailures(pool, [failure]).catch(() => {});
+    publish(failure);
+  };
+}
+
+/** The VerifierService handlers. */
+export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierServiceServer {
+  const cache = new ReceiptCache();
+  const unary =
+    <Req, Res>(work: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      work(call).then(
+        (response) => callback(null, response),
+        (error: unknown) => {
+          const mapped = toStatus(error);
+          if (mapped.code === status.INTERNAL) deps.log.error('call failed', { error });
+          callback(mapped);
+        },
+      );
+    };
+
+  const auditor = (call: ServerUnaryCall<unknown, unknown>): Identity => {
+    const identity = deps.keys.authenticate(call.metadata);
+    if (identity === undefined) throw new CallError(status.UNAUTHENTICATED, 'a valid API key is required');
+    if (!identity.roles.has('auditor'))
+      throw new CallError(status.PERMISSION_DENIED, 'the auditor role is required');
+    return identity;
+  };
+
+  const serveReceipt = async (row: Parameters<typeof receiptOf>[2]) => {
+    try {
+      return await receiptOf(deps.pool, deps.hasher, row, cache);
+    } catch (error: unknown) {
+      if (error instanceof LookupError && error.code === 'TAMPERED') {
+        deps.report({
+          kind: verifierV1.IntegrityFailureKind.INTEGRITY_FAILURE_KIND_PROJECTION_TAMPERED,
+          source: 'projection',
+          seq: row.streamSeq,
+          shard: 0,
+          number: row.position,
+          detail: error.message,
+        });
+      }
+      throw error;
+    }
+  };
+
+  return {
+    getReceipt: unary(
+      async (call: ServerUnaryCall<verifierV1.GetReceiptRequest, verifierV1.GetReceiptResponse>) => {
+        const identity = auditor(call);
+        const deadline = call.getDeadline();
+        const until = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+        for (;;) {
+          try {
+            const row = await findEvent(deps.pool, call.request.eventId, identity.tenant);
+            if (row === undefined) throw new LookupError('NOT_FOUND', 'no such event visible to this tenant');
+            const receipt = await serveReceipt(row);
+            return { receipt: receiptToProto(receipt), receiptJson: receiptToJson(receipt) };
+          } catch (error: unknown) {
+            // With `wait`, an event not projected yet (NOT_FOUND) or not anchored yet is waited for.
+            const waitable =
+              error instanceof LookupError &&
+              (error.code === 'NOT_ANCHORED' || error.code === 'NOT_FOUND') &&
+              call.request.wait;
+            if (!waitable || !Number.isFinite(until) || deps.now() + WAIT_POLL_MS >= until) throw error;
+            await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+          }
+        }
+      },
+    ),
+
+    getHistory: unary(
+      async (call: ServerUnaryCall<verifierV1.GetHistoryRequest, verifierV1.GetHistoryResponse>) => {
+        const identity = auditor(call);
+        const { data, fromUs, toUs, pageSize, pageToken } = call.request;
+        const limit = pageSize === 0 ? 100 : pageSize;
+        if (limit > MAX_PAGE)
+          throw new CallError(status.INVALID_ARGUMENT, `page_size must be at most ${MAX_PAGE}`);
+        const offset = pageToken === '' ? 0 : Number(pageToken);
+        if (!Number.isSafeInteger(offset) || offset < 0)
+          throw new CallError(status.INVALID_ARGUMENT, 'bad page_token');
+        const rows = await historyOf(deps.pool, data, identity.tenant, {
+          fromUs: Number(fromUs),
+          toUs: Number(toUs),
+          offset,
+          limit: limit + 1,
+        });
+        const page = rows.slice(0, limit);
+        const entries: verifierV1.HistoryEntry[] = [];
+        const links: verifierV1.LineageLink[] = [];
+        for (const row of page) {
+          const event = decodeEvent(row.event.canonical);
+          let receipt: verifierV1.HistoryEntry['receipt'];
+          try {
+            receipt = receiptToProto(await serveReceipt(row.event));
+          } catch (error: unknown) {
+            if (!(error instanceof LookupError && error.code === 'NOT_ANCHORED')) throw error;
+          }
+          const proto = eventToProto(event);
+          entries.push({
+            event: proto,
+            round: receipt === undefined ? 0n : BigInt(receiptRound(receipt)),
+            anchored: receipt !== undefined,
+            receipt,
+            role: row.role,
+          });
+          if (event.kind === 'PROCESS') {
+            links.push({
+              kind: verifierV1.LinkKind.LINK_KIND_PROCESS,
+              eventId: proto.eventId,
+              fromData: proto.inputs,
+              toData: proto.outputs,
+              fromTenant: event.tenant,
+              toTenant: event.tenant,
+              source: proto.source,
+              destination: proto.destination,
+            });
+          } else if (event.kind === 'TRANSFER') {
+            links.push({
+              kind: verifierV1.LinkKind.LINK_KIND_TRANSFER,
+              eventId: proto.eventId,
+              fromData: [proto.data],
+              toData: [proto.data],
+              fromTenant: event.tenant,
+              toTenant: event.toTenant === '' ? event.tenant : event.toTenant,
+              source: proto.source,
+              destination: proto.destination,
+            });
+          }
+        }
+        return { entries, links, nextPageToken: rows.length > limit ? String(offset + limit) : '' };
+      },
+    ),
+
+    verifyReceipt: unary(
+      async (call: ServerUnaryCall<verifierV1.VerifyReceiptRequest, verifierV1.VerifyReceiptResponse>) => {
+        const { receipt, trustedKeys, witnessKeys, quorum } = call.request;
+        if (receipt === undefined) throw new CallError(status.INVALID_ARGUMENT, 'receipt is required');
+        let trust: Parameters<typeof verifyReceipt>[1];
+        try {
+          trust = {
+            logKeys: trustedKeys.map((k) => parseVerifierKey(k)),
+            witnessKeys: witnessKeys.map((k) => parseVerifierKey(k)),
+            quorum,
+          };
+        } catch (error: unknown) {
+          if (error instanceof NoteError)
+            throw new CallError(status.INVALID_ARGUMENT, `bad key: ${error.message}`);
+          throw error;
+        }
+        try {
+          const proven = verifyReceipt(receiptFromProto(receipt), trust, {
+            hasher: deps.hasher,
+            ed25519: deps.ed25519,
+          });
+          return {
+            ok: true,
+            failureCode: '',
+            message: 'valid',
+            proven: {
+              eventId: Buffer.from(proven.event.eventId),
+              tenant: proven.event.tenant,
+              round: BigInt(proven.round.round),
+              closedAtUs: BigInt(proven.round.closedAt),
+              checkpointSize: BigInt(proven.checkpoint.size),
+              origin: proven.checkpoint.origin,
+              logKeys: [...proven.logKeys],
+              witnesses: proven.witnesses.map((w) => w.name),
+            },
+          };
+        } catch (error: unknown) {
+          if (error instanceof ReceiptError) {
+            return { ok: false, failureCode: error.code, message: error.message, proven: undefined };
+          }
+          if (error instanceof WireError) {
+            return { ok: false, failureCode: 'RECEIPT_MALFORMED', message: error.message, proven: undefined };
+          }
+          throw error;
+        }
+      },
+    ),
+
+    getCheckpoint: unary(
+      async (call: ServerUnaryCall<verifierV1.GetCheckpointRequest, verifierV1.GetCheckpointResponse>) => {
+        const size = Number(call.request.size);
+        const { rows } =
+          size === 0
+            ? await deps.pool.query(`SELECT size, note FROM ${SCHEMA}.checkpoints ORDER BY size DESC LIMIT 1`)
+            : await deps.pool.query(`SELECT size, note FROM ${SCHEMA}.checkpoints WHERE size = $1`, [size]);
+        const row = rows[0];
+        if (row === undefined) throw new CallError(status.NOT_FOUND, 'no verified checkpoint of that size');
+        return { checkpoint: String(row.note), size: BigInt(row.size) };
+      },
+    ),
+
+    getConsistencyProof: unary(
+      async (
+        call: ServerUnaryCall<verifierV1.GetConsistencyProofRequest, verifierV1.GetConsistencyProofResponse>,
+      ) => {
+        const oldSize = Number(call.request.oldSize);
+        const newSize = Number(call.request.newSize);
+        const { rows } = await deps.pool.query(`SELECT size FROM ${SCHEMA}.calendar_state`);
+        const have = Number(rows[0]?.size ?? 0);
+        if (newSize > have) throw new CallError(status.OUT_OF_RANGE, `the calendar has ${have} rounds`);
+        try {
+          const nodes = consistencyNodes(oldSize, newSize);
+          const hashes = await fetchProof(deps.hasher, nodes, newSize, (wanted) =>
+            fetchCalendarNodes(deps.pool, wanted),
+          );
+          return { hashes: hashes.map((h) => Buffer.from(h)) };
+        } catch (error: unknown) {
+          if (error instanceof ProofError) throw new CallError(status.INVALID_ARGUMENT, error.message);
+          throw error;
+        }
+      },
+    ),
+
+    getRound: unary(
+      async (call: ServerUnaryCall<verifierV1.GetRoundRequest, verifierV1.GetRoundResponse>) => {
+        const selector = call.request.selector;
+        if (selector === undefined)
+          throw new CallError(status.INVALID_ARGUMENT, 'round or at_us is required');
+        const { rows } =
+          selector.$case === 'round'
+            ? await deps.pool.query(`SELECT k, record FROM ${SCHEMA}.rounds WHERE k = $1`, [selector.value])
+            : await deps.pool.query(
+                `SELECT k, record FROM ${SCHEMA}.rounds WHERE closed_at_us >= $1 ORDER BY k LIMIT 1`,
+                [selector.value],
+              );
+        const row = rows[0];
+        if (row === undefined) throw new CallError(status.NOT_FOUND, 'no such round');
+        const k = Number(row.k);
+        const seals = await deps.pool.query(
+          `SELECT record FROM ${SCHEMA}.round_seals WHERE k = $1 ORDER BY position`,
+          [k],
+        );
+        const cp = await deps.pool.query(`SELECT note FROM ${SCHEMA}.checkpoints WHERE size = $1`, [k + 1]);
+        return {
+          round: row.record as Buffer,
+          seals: seals.rows.map((s) => s.record as Buffer),
+          checkpoint: cp.rows[0] === undefined ? '' : String(cp.rows[0].note),
+        };
+      },
+    ),
+  };
+}
+
+function receiptRound(receipt: { roundProof?: { leafIndex: bigint } | undefined }): number {
+  return Number(receipt.roundProof?.leafIndex ?? 0n);
+}
+
+function toStatus(error: unknown): { code: status; details: string } {
+  if (error instanceof CallError) return { code: error.code, details: error.message };
+  if (error instanceof LookupError) {
+    const code = {
+      NOT_FOUND: status.NOT_FOUND,
+      NOT_ANCHORED: status.UNAVAILABLE,
+      OUT_OF_RANGE: status.OUT_OF_RANGE,
+      TAMPERED: status.DATA_LOSS,
+    }[error.code];
+    return { code, details: error.message };
+  }
+  return { code: status.INTERNAL, details: 'internal error' };
+}

@@ -1,0 +1,346 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import {
+  encodeImprint,
+  encodeSeal,
+  generateNoteKey,
+  imprintOf,
+  mintUuidV7,
+  parseVerifierKey,
+  ReceiptError,
+  verifyReceipt,
+} from '@msi/core';
+import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
+import { connectNats, subjectsFor } from '@msi/nats';
+import { eventV1, ingestV1, streamV1, verifierV1 } from '@msi/proto';
+import { createLogger } from '@msi/service-kit';
+import { type Pipeline, startPipeline } from '@msi/stack';
+import {
+  createFreshDatabase,
+  deleteNatsNamespace,
+  type FreshDatabase,
+  freePort,
+  repositoryRoot,
+  testServerUrls,
+  uniquePrefix,
+} from '@msi/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeys } from './credentials.js';
+import { dropProjection, projectionDigest } from './projector.js';
+import { SCHEMA } from './schema.js';
+import { type RunningVerifier, startVerifier } from './verifier.js';
+
+const prefix = uniquePrefix();
+const crypto = { hasher: nodeHasher(), ed25519: nodeEd25519() };
+const KEYS = [
+  { key: 'acme-emitter', tenant: 'acme', principal: 'acme-etl', roles: ['emitter'] as const },
+  { key: 'beta-emitter', tenant: 'beta', principal: 'beta-etl', roles: ['emitter'] as const },
+  { key: 'acme-auditor', tenant: 'acme', principal: 'acme-audit', roles: ['auditor'] as const },
+  { key: 'beta-auditor', tenant: 'beta', principal: 'beta-audit', roles: ['auditor'] as const },
+  { key: 'gamma-auditor', tenant: 'gamma', principal: 'gamma-audit', roles: ['auditor'] as const },
+];
+let pipeline: Pipeline;
+let database: FreshDatabase;
+let workDir: string;
+let nc: NatsConnection;
+let verifier: RunningVerifier;
+let client: verifierV1.VerifierServiceClient;
+const published: verifierV1.IntegrityFailure[] = [];
+const logs: string[] = [];
+
+async function runVerifier(): Promise<RunningVerifier> {
+  return startVerifier({
+    nc,
+    databaseUrl: database.url,
+    prefix,
+    calendarKey: pipeline.verifierKey,
+    keys: ApiKeys.fromJson(JSON.stringify({ credentials: KEYS })),
+    ...crypto,
+    host: '127.0.0.1',
+    port: 0,
+    log: createLogger({ service: 'verifier', level: 'warn', write: (line) => logs.push(line) }),
+  });
+}
+
+beforeAll(async () => {
+  const { natsUrl, databaseUrl } = testServerUrls();
+  database = await createFreshDatabase(databaseUrl, 'verifier');
+  workDir = await mkdtemp(join(tmpdir(), 'msi-verifier-'));
+  pipeline = await startPipeline({
+    root: repositoryRoot(),
+    workDir,
+    natsUrl,
+    databaseUrl: database.url,
+    prefix,
+    shards: 4,
+    roundIntervalMs: 500,
+    aggregators: 1,
+    ingestPort: await freePort(),
+    apiKeys: KEYS.map((k) => ({ ...k, roles: [...k.roles] })),
+    onLine: ({ name, line }) => logs.push(`${name} | ${line}`),
+  });
+  await pipeline.waitUntilServing(30_000);
+  nc = await connectNats({ servers: natsUrl, name: 'verifier-int-test' });
+  const sub = nc.subscribe(`${prefix}.integrity`);
+  void (async () => {
+    for await (const m of sub) published.push(verifierV1.IntegrityFailure.decode(m.data));
+  })();
+  verifier = await runVerifier();
+  client = new verifierV1.VerifierServiceClient(`127.0.0.1:${verifier.port}`, credentials.createInsecure());
+}, 60_000);
+
+afterAll(async () => {
+  client?.close();
+  await verifier?.stop();
+  await pipeline?.stop();
+  await nc?.close();
+  await database?.drop();
+  await deleteNatsNamespace(testServerUrls().natsUrl, prefix);
+  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
+});
+
+const imprint = (text: string) =>
+  Buffer.from(encodeImprint(imprintOf('sha256', new TextEncoder().encode(text))));
+const newId = () =>
+  Buffer.from(mintUuidV7(Date.now(), globalThis.crypto.getRandomValues(new Uint8Array(16))));
+
+function event(kind: eventV1.EventKind, fields: Partial<eventV1.DataEvent>): eventV1.DataEvent {
+  return eventV1.DataEvent.fromPartial({
+    eventId: newId(),
+    kind,
+    actor: 'alice',
+    source: { system: 'app', region: 'eu', host: 'h1' },
+    destination: { system: 's3', region: 'eu', host: 'bucket' },
+    occurredAtUs: BigInt(Date.now() * 1000),
+    ...fields,
+  });
+}
+
+async function submit(apiKey: string, events: eventV1.DataEvent[]): Promise<void> {
+  const ingest = new ingestV1.IngestServiceClient(pipeline.ingestAddress, credentials.createInsecure());
+  const response = await new Promise<ingestV1.SubmitBatchResponse>((resolve, reject) => {
+    ingest.submitBatch({ events }, auth(apiKey), { deadline: Date.now() + 10_000 }, (error, r) =>
+      error !== null || r === undefined ? reject(error) : resolve(r),
+    );
+  });
+  ingest.close();
+  for (const ack of response.acks) expect(ack.outcome?.$case).toBe('durable');
+}
+
+function auth(apiKey: string): Metadata {
+  const m = new Metadata();
+  m.set('authorization', `Bearer ${apiKey}`);
+  return m;
+}
+
+function call<Req, Res>(
+  method: (
+    req: Req,
+    md: Metadata,
+    opts: { deadline: number },
+    cb: (e: ServiceError | null, r?: Res) => void,
+  ) => unknown,
+  request: Req,
+  apiKey = '',
+  timeoutMs = 30_000,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method.call(
+      client,
+      request,
+      apiKey === '' ? new Metadata() : auth(apiKey),
+      { deadline: Date.now() + timeoutMs },
+      (e, r) => (e !== null || r === undefined ? reject(e) : resolve(r)),
+    );
+  });
+}
+
+const getReceipt = (eventId: Buffer, apiKey: string, wait = true) =>
+  call(client.getReceipt, { eventId, wait }, apiKey);
+const getHistory = (data: Buffer, apiKey: string) =>
+  call(client.getHistory, { data, fromUs: 0n, toUs: 0n, pageSize: 0, pageToken: '' }, apiKey);
+
+async function eventually<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms\n${logs.slice(-30).join('\n')}`);
+}
+
+const x = imprint('raw-x');
+const y = imprint('derived-y');
+const store = event(eventV1.EventKind.EVENT_KIND_STORE, { data: x });
+const transfer = event(eventV1.EventKind.EVENT_KIND_TRANSFER, { data: x, toTenant: 'beta' });
+const processed = event(eventV1.EventKind.EVENT_KIND_PROCESS, { data: y, inputs: [x], outputs: [y] });
+const read = event(eventV1.EventKind.EVENT_KIND_ACCESS, { data: y });
+
+describe('the verifier: projection, receipts, history, audits (real pipeline)', () => {
+  it('serves receipts that verify offline with the calendar key and fail with another key', async () => {
+    await submit('acme-emitter', [store, transfer]);
+    await submit('beta-emitter', [processed, read]);
+    const response = await getReceipt(store.eventId, 'acme-auditor');
+    const trust = { logKeys: [parseVerifierKey(pipeline.verifierKey)] };
+    const proven = verifyReceipt(response.receiptJson, trust, crypto);
+    expect(Buffer.from(proven.event.eventId)).toEqual(store.eventId);
+    expect(proven.event.tenant).toBe('acme');
+    const other = generateNoteKey(proven.checkpoint.origin, new Uint8Array(32).fill(7));
+    expect(() =>
+      verifyReceipt(response.receiptJson, { logKeys: [parseVerifierKey(other.verifierKey)] }, crypto),
+    ).toThrow(ReceiptError);
+    const remote = await call(client.verifyReceipt, {
+      receipt: response.receipt,
+      trustedKeys: [other.verifierKey],
+      witnessKeys: [],
+      quorum: 0,
+    });
+    expect(remote.ok).toBe(false);
+    expect(['SIGNATURE_INVALID', 'UNTRUSTED_KEY']).toContain(remote.failureCode);
+    const good = await call(client.verifyReceipt, {
+      receipt: response.receipt,
+      trustedKeys: [pipeline.verifierKey],
+      witnessKeys: [],
+      quorum: 0,
+    });
+    expect(good.ok).toBe(true);
+    expect(Number(good.proven?.round)).toBe(proven.round.round);
+  }, 60_000);
+
+  it('returns the lineage of an item stored, transferred, processed and read, per tenant', async () => {
+    for (const e of [transfer, processed, read])
+      await getReceipt(e.eventId, e === transfer ? 'acme-auditor' : 'beta-auditor');
+    const ids = (h: verifierV1.GetHistoryResponse) =>
+      h.entries.map((e) => Buffer.from(e.event?.eventId ?? []).toString('hex'));
+    const hex = (e: eventV1.DataEvent) => e.eventId.toString('hex');
+
+    const acmeX = await getHistory(x, 'acme-auditor');
+    expect(ids(acmeX)).toEqual([hex(store), hex(transfer)]);
+    expect(acmeX.entries.every((e) => e.anchored && e.receipt !== undefined)).toBe(true);
+    expect(acmeX.links).toHaveLength(1);
+    expect(acmeX.links[0]).toMatchObject({
+      kind: verifierV1.LinkKind.LINK_KIND_TRANSFER,
+      fromTenant: 'acme',
+      toTenant: 'beta',
+    });
+
+    const betaX = await getHistory(x, 'beta-auditor');
+    expect(ids(betaX)).toEqual([hex(transfer), hex(processed)]);
+    const processLink = betaX.links.find((l) => l.kind === verifierV1.LinkKind.LINK_KIND_PROCESS);
+    expect(processLink?.fromData).toEqual([x]);
+    expect(processLink?.toData).toEqual([y]);
+
+    const betaY = await getHistory(y, 'beta-auditor');
+    expect(ids(betaY)).toEqual([hex(processed), hex(read)]);
+    expect(betaY.entries.map((e) => e.role)).toEqual(['data,output', 'data']);
+    const trust = { logKeys: [parseVerifierKey(pipeline.verifierKey)] };
+    for (const entry of [...betaX.entries, ...betaY.entries]) {
+      const r = await call(client.verifyReceipt, {
+        receipt: entry.receipt,
+        trustedKeys: [pipeline.verifierKey],
+        witnessKeys: [],
+        quorum: 0,
+      });
+      expect(r.ok).toBe(true);
+      expect(trust.logKeys).toHaveLength(1);
+    }
+  }, 60_000);
+
+  it('keeps tenants apart: nothing crosses but a TRANSFER; auditing needs the role', async () => {
+    expect((await getHistory(y, 'acme-auditor')).entries).toEqual([]);
+    expect((await getHistory(x, 'gamma-auditor')).entries).toEqual([]);
+    await expect(getReceipt(processed.eventId, 'acme-auditor', false)).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+    });
+    await expect(getReceipt(store.eventId, 'beta-auditor', false)).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+    });
+    await expect(getReceipt(transfer.eventId, 'beta-auditor')).resolves.toBeDefined();
+    await expect(getReceipt(store.eventId, 'acme-emitter', false)).rejects.toMatchObject({
+      code: status.PERMISSION_DENIED,
+    });
+    await expect(getReceipt(store.eventId, '', false)).rejects.toMatchObject({
+      code: status.UNAUTHENTICATED,
+    });
+    await expect(getReceipt(store.eventId, 'nope', false)).rejects.toMatchObject({
+      code: status.UNAUTHENTICATED,
+    });
+    const checkpoint = await call(client.getCheckpoint, { size: 0n });
+    expect(checkpoint.checkpoint).toContain(String(checkpoint.size));
+    const proof = await call(client.getConsistencyProof, { oldSize: 1n, newSize: checkpoint.size });
+    expect(proof.hashes.length).toBeGreaterThan(0);
+    const round = await call(client.getRound, { selector: { $case: 'round', value: 0n } });
+    expect(round.round.length).toBe(77);
+  }, 60_000);
+
+  it('detects a forged seal root and reports it on <prefix>.integrity', async () => {
+    const forged = encodeSeal({
+      shard: 7,
+      sealNumber: 0,
+      streamStart: 1,
+      streamEnd: 2,
+      leafCount: 1,
+      maxReceivedAt: Date.now() * 1000,
+      root: new Uint8Array(32).fill(9),
+    });
+    await nc.publish(
+      subjectsFor(prefix).seals(7),
+      streamV1.ShardSealed.encode({
+        version: 1,
+        seal: Buffer.from(forged),
+        aggregatorId: 'forger',
+        leaseRevision: 0n,
+      }).finish(),
+    );
+    const kind = verifierV1.IntegrityFailureKind.INTEGRITY_FAILURE_KIND_SEAL_MISMATCH;
+    await eventually('the forged seal is reported', 20_000, async () =>
+      published.find((f) => f.kind === kind && f.shard === 7),
+    );
+    const { rows } = await verifier.pool.query(
+      `SELECT detail FROM ${SCHEMA}.integrity_failures WHERE kind = $1`,
+      [kind],
+    );
+    expect(rows).toHaveLength(1);
+  }, 30_000);
+
+  it('rebuilds from the streams to the same state', async () => {
+    await pipeline.stop(); // freeze the streams (no more heartbeat rounds)
+    await eventually('catch-up', 20_000, async () =>
+      (await verifier.projector.caughtUp()) ? true : undefined,
+    );
+    const before = await projectionDigest(verifier.pool);
+    client.close();
+    await verifier.stop();
+    const jsm = await jetstreamManager(nc);
+    const admin = (await import('@msi/postgres')).createPool({ connectionString: database.url });
+    await dropProjection(admin, jsm, prefix);
+    await admin.end();
+    verifier = await runVerifier();
+    client = new verifierV1.VerifierServiceClient(`127.0.0.1:${verifier.port}`, credentials.createInsecure());
+    await eventually('rebuild', 30_000, async () =>
+      (await verifier.projector.caughtUp()) ? true : undefined,
+    );
+    expect(await projectionDigest(verifier.pool)).toBe(before);
+  }, 60_000);
+
+  it('detects a tampered projection row instead of serving a bad receipt', async () => {
+    await verifier.pool.query(
+      `UPDATE ${SCHEMA}.events SET canonical = set_byte(canonical, length(canonical) - 1, get_byte(canonical, length(canonical) - 1) # 1) WHERE event_id = $1`,
+      [store.eventId],
+    );
+    await expect(getReceipt(store.eventId, 'acme-auditor', false)).rejects.toMatchObject({
+      code: status.DATA_LOSS,
+    });
+    const kind = verifierV1.IntegrityFailureKind.INTEGRITY_FAILURE_KIND_PROJECTION_TAMPERED;
+    await eventually('the tampering is reported', 10_000, async () => published.find((f) => f.kind === kind));
+  }, 30_000);
+});
