@@ -46,11 +46,12 @@ const banner = [
   '',
   'MSI is up (development mode: dev keys, plaintext gRPC on loopback).',
   `  ingest (gRPC)      ${stack.pipeline.ingestAddress}`,
+  `  verifier (gRPC)    ${stack.pipeline.verifierAddress}`,
   `  NATS               ${stack.natsUrl}   (${stack.origin.nats})`,
   `  Postgres           ${stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')}   (${stack.origin.postgres})`,
   `  verifier key       ${stack.pipeline.verifierKey}`,
   ...stack.apiKeys.map((k) => `  API key ${k.tenant.padEnd(10)} ${k.key}   (${k.roles.join(', ')})`),
-  '  verifier API, witness and alerter: not part of the stack yet.',
+  '  witness and alerter: not part of the stack yet.',
   '  Ctrl-C stops everything; state is kept for the next start.',
   '',
 ];

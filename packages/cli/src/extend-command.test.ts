@@ -73,7 +73,11 @@ describe('msi extend', () => {
   });
 
   it.each([
-    ['no --from', () => [receiptFile, '--key', logKey.verifierKey], /give --from FILE or --server HOST:PORT/],
+    [
+      'no --from and no verifier',
+      () => [receiptFile, '--key', logKey.verifierKey],
+      /no verifier server: give --server host:port or set MSI_VERIFIER_ADDRESS/,
+    ],
     [
       'an extension file of the wrong shape',
       async () => [

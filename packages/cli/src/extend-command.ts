@@ -46,12 +46,14 @@ export const extendCommand: Command = {
     const [path = '-'] = expectPositionals('extend', flags, ['receipt.json']);
     const from = stringFlag(flags, 'from');
     const server = stringFlag(flags, 'server');
-    if ((from === undefined) === (server === undefined)) {
+    if (from !== undefined && server !== undefined) {
       throw new CliError(
         'USAGE',
-        'msi extend: give --from FILE or --server HOST:PORT (see msi extend --help)',
+        'msi extend: give --from FILE or --server HOST:PORT, not both (see msi extend --help)',
       );
     }
+    // Without --from, the verifier's address comes from --server or MSI_VERIFIER_ADDRESS (config.ts);
+    // naming neither is a usage error there.
     const trust = await loadTrust(flags, io);
     const text = await readText(path, io.stdin, 'receipt');
     parseJsonText(text, path, 'receipt');

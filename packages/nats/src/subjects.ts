@@ -6,6 +6,7 @@
  *   <prefix>.seals.<shard>      shard seals from aggregators      stream <P>_SEALS
  *   <prefix>.rounds             anchored rounds from the calendar stream <P>_ROUNDS
  *   <prefix>.security           failed authentication / authz     stream <P>_SECURITY
+ *   <prefix>.integrity          integrity failures (verifier)     stream <P>_INTEGRITY
  *   <prefix>.alerts.<severity>  alerts from the alerter           stream <P>_ALERTS
  *   KV <P>_IDS                  idempotency records (event id → original ack), TTL = dedup window
  *   KV <P>_LEASES               shard ownership leases for aggregators
@@ -21,6 +22,7 @@ export interface Subjects {
   readonly allSeals: string;
   readonly rounds: string;
   readonly security: string;
+  readonly integrity: string;
   alerts(severity: AlertSeverity): string;
   readonly allAlerts: string;
 }
@@ -30,6 +32,7 @@ export interface StreamNames {
   readonly seals: string;
   readonly rounds: string;
   readonly security: string;
+  readonly integrity: string;
   readonly alerts: string;
 }
 
@@ -73,6 +76,7 @@ export function subjectsFor(prefix: string): Subjects {
     allSeals: `${prefix}.seals.*`,
     rounds: `${prefix}.rounds`,
     security: `${prefix}.security`,
+    integrity: `${prefix}.integrity`,
     alerts: (severity) => `${prefix}.alerts.${severity}`,
     allAlerts: `${prefix}.alerts.*`,
   };
@@ -90,6 +94,7 @@ export function streamNamesFor(prefix: string): StreamNames {
     seals: `${p}_SEALS`,
     rounds: `${p}_ROUNDS`,
     security: `${p}_SECURITY`,
+    integrity: `${p}_INTEGRITY`,
     alerts: `${p}_ALERTS`,
   };
 }

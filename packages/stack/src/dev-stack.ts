@@ -20,6 +20,7 @@ export interface DevStackOptions {
   /** Use this Postgres database instead of an embedded one. */
   readonly databaseUrl?: string;
   readonly ingestPort?: number;
+  readonly verifierPort?: number;
   readonly shards?: number;
   readonly aggregators?: number;
   readonly roundIntervalMs?: number;
@@ -76,6 +77,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       roundIntervalMs: options.roundIntervalMs ?? 1000,
       aggregators: options.aggregators ?? 2,
       ingestPort: options.ingestPort ?? ((await isFree(50051)) ? 50051 : await freePort()),
+      verifierPort: options.verifierPort ?? ((await isFree(50052)) ? 50052 : await freePort()),
       apiKeys,
       signingKey,
       ...(options.onLine === undefined ? {} : { onLine: options.onLine }),

@@ -24,6 +24,8 @@ export interface PipelineOptions {
   readonly roundIntervalMs: number;
   readonly aggregators: number;
   readonly ingestPort: number;
+  /** Also run the verifier (projection + auditors' API) on this port. */
+  readonly verifierPort?: number;
   readonly apiKeys: readonly ApiKeyCredential[];
   /** The calendar's signer key (`PRIVATE+KEY+…`); generated (dev) when absent. */
   readonly signingKey?: string;
@@ -39,12 +41,14 @@ export interface PipelineOptions {
 
 export interface Pipeline {
   readonly ingestAddress: string;
+  /** The verifier's address, when it runs. */
+  readonly verifierAddress: string | undefined;
   /** The calendar's verifier key (`<origin>+<id>+<base64>`): what auditors trust. */
   readonly verifierKey: string;
   readonly signingKey: string;
   readonly processes: ReadonlyMap<string, SupervisedProcess>;
   process(name: string): SupervisedProcess;
-  /** Waits until ingest reports SERVING on grpc.health.v1. */
+  /** Waits until ingest (and the verifier, when it runs) report SERVING on grpc.health.v1. */
   waitUntilServing(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -121,10 +125,23 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     MSI_INGEST_CREDENTIALS_FILE: credentialsFile,
     MSI_INGEST_METRICS_PORT: '0',
   });
+  const verifierAddress =
+    options.verifierPort === undefined ? undefined : `127.0.0.1:${options.verifierPort}`;
+  if (options.verifierPort !== undefined) {
+    add('verifier', 'verifier', {
+      MSI_VERIFIER_DATABASE_URL: options.databaseUrl,
+      MSI_VERIFIER_CALENDAR_KEY: verifierKey,
+      MSI_VERIFIER_CREDENTIALS_FILE: credentialsFile,
+      MSI_VERIFIER_HOST: '127.0.0.1',
+      MSI_VERIFIER_PORT: String(options.verifierPort),
+      MSI_VERIFIER_METRICS_PORT: '0',
+    });
+  }
   for (const child of processes.values()) child.start();
 
   return {
     ingestAddress,
+    verifierAddress,
     verifierKey,
     signingKey,
     processes,
@@ -133,7 +150,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       if (found === undefined) throw new Error(`no process ${name}`);
       return found;
     },
-    waitUntilServing: (timeoutMs) => waitForHealth(ingestAddress, timeoutMs),
+    async waitUntilServing(timeoutMs) {
+      await waitForHealth(ingestAddress, timeoutMs);
+      if (verifierAddress !== undefined) await waitForHealth(verifierAddress, timeoutMs);
+    },
     async stop() {
       await Promise.all([...processes.values()].map((child) => child.stop()));
     },

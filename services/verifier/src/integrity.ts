@@ -1,3 +1,4 @@
+import { subjectsFor } from '@msi/nats';
 import { verifierV1 } from '@msi/proto';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -13,7 +14,7 @@ export interface Failure {
 }
 
 /** The subject integrity failures are published on (the stream is the lead's to add). */
-export const integritySubject = (prefix: string): string => `${prefix}.integrity`;
+export const integritySubject = (prefix: string): string => subjectsFor(prefix).integrity;
 
 /** Publishes a failure on `<prefix>.integrity` (core NATS, not awaited: the row in Postgres is the record). */
 export function publishFailure(nc: NatsConnection, prefix: string, failure: Failure, nowMs: number): void {
