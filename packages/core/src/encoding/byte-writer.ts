@@ -1,7 +1,7 @@
 import { encodeImprint, type Imprint } from '../imprint/index.js';
 import { EncodingError } from './encoding-error.js';
 import { isUint, MAX_U16, MAX_U32, MAX_U64 } from './limits.js';
-import { encodeUtf8 } from './utf8.js';
+import { isWellFormedText, utf8Length, writeUtf8 } from './utf8.js';
 
 const TWO_32 = 2 ** 32;
 
@@ -70,11 +70,18 @@ export class ByteWriter {
 
   /** A `str`: u16 byte length, then well-formed UTF-8 without a BOM. */
   str(text: string): this {
-    const utf8 = encodeUtf8(text);
-    if (utf8.length > MAX_U16) {
-      throw new EncodingError('OUT_OF_RANGE', '', `str of ${utf8.length} bytes exceeds ${MAX_U16}`);
+    const length = isWellFormedText(text) ? utf8Length(text) : undefined;
+    if (length === undefined) {
+      throw new EncodingError('BAD_UTF8', '', 'text: lone surrogate or leading BOM');
     }
-    return this.u16(utf8.length).bytes(utf8);
+    if (length > MAX_U16) {
+      throw new EncodingError('OUT_OF_RANGE', '', `str of ${length} bytes exceeds ${MAX_U16}`);
+    }
+    this.u16(length);
+    this.#reserve(length);
+    writeUtf8(text, length, this.#buffer, this.#length);
+    this.#length += length;
+    return this;
   }
 
   /** An `imprint`: u8 length, then `algorithm id || digest`. */

@@ -35,6 +35,19 @@ export function isWellFormedText(text: string): boolean {
   return text.charCodeAt(0) !== BOM && utf8Length(text) !== undefined;
 }
 
+/**
+ * Writes the UTF-8 bytes of `text` into `target` at `offset`, which must have room for `length` =
+ * utf8Length(text) bytes; ASCII is copied by a loop (short strings: cheaper than a call into the
+ * encoder), the rest by TextEncoder.encodeInto. Precondition: {@link isWellFormedText}(text).
+ */
+export function writeUtf8(text: string, length: number, target: Uint8Array, offset: number): void {
+  if (length === text.length) {
+    for (let i = 0; i < length; i++) target[offset + i] = text.charCodeAt(i);
+    return;
+  }
+  encoder.encodeInto(text, target.subarray(offset, offset + length));
+}
+
 /** UTF-8 bytes of `text`. Throws EncodingError BAD_UTF8 unless {@link isWellFormedText}. */
 export function encodeUtf8(text: string, field = ''): Uint8Array {
   if (!isWellFormedText(text)) {
