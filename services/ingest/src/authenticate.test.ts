@@ -1,8 +1,8 @@
 import type { PeerCertificate } from 'node:tls';
 import { Metadata } from '@grpc/grpc-js';
+import { CredentialStore } from '@msi/service-kit';
 import { describe, expect, it } from 'vitest';
 import { authenticate, hasRole } from './authenticate.js';
-import { CredentialStore } from './credentials.js';
 
 const store = CredentialStore.fromJson(
   JSON.stringify({

@@ -1,6 +1,6 @@
 import type { PeerCertificate } from 'node:tls';
 import type { Metadata } from '@grpc/grpc-js';
-import type { CredentialStore, Identity, Role } from './credentials.js';
+import type { CredentialStore, Identity, Role } from '@msi/service-kit';
 
 /** Short machine-readable reasons, published in SecurityEvent.reason. */
 export type AuthFailureReason =

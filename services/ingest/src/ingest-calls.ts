@@ -1,10 +1,9 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { eventV1, ingestV1 } from '@msi/proto';
-import type { Logger } from '@msi/service-kit';
+import type { CredentialStore, Identity, Logger } from '@msi/service-kit';
 import { ackToProto, expandAcks } from './ack-to-proto.js';
 import type { Admission } from './admission.js';
 import { authenticate, hasRole, type PeerAuthContext } from './authenticate.js';
-import type { CredentialStore, Identity } from './credentials.js';
 import { IngestError } from './ingest-error.js';
 import type { Ack } from './ingest-pipeline.js';
 import type { IngestMetrics } from './metrics.js';

@@ -13,6 +13,7 @@ import {
 } from '@msi/nats';
 import { ingestV1, streamV1 } from '@msi/proto';
 import {
+  CredentialStore,
   createLogger,
   createRegistry,
   type Logger,
@@ -26,7 +27,6 @@ import { AsyncPublisher } from './async-publisher.js';
 import { BatchLocator } from './batch-locator.js';
 import { asBuffer } from './claim-record.js';
 import type { IngestConfig } from './config.js';
-import { CredentialStore } from './credentials.js';
 import { expectedRound } from './expected-round.js';
 import { IdempotencyStore } from './idempotency-store.js';
 import { IngestCalls } from './ingest-calls.js';

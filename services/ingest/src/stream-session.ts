@@ -1,6 +1,6 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ingestV1 } from '@msi/proto';
-import type { Identity } from './credentials.js';
+import type { Identity } from '@msi/service-kit';
 import type { IngestCalls } from './ingest-calls.js';
 import { grpcStatusOf, IngestError, statusDetails } from './ingest-error.js';
 

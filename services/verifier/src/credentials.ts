@@ -1,90 +1,27 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
+import { CredentialStore, type Identity } from '@msi/service-kit';
 
-/** What a credential may do. Reading receipts and histories needs `auditor`. */
-export type Role = 'emitter' | 'auditor' | 'operator';
-const ROLES: readonly Role[] = ['emitter', 'auditor', 'operator'];
+export { CredentialsError, type Identity, type Role } from '@msi/service-kit';
 
-/** Who a credential authenticates: one tenant, one principal, some roles. */
-export interface Identity {
-  readonly tenant: string;
-  readonly principal: string;
-  readonly roles: ReadonlySet<Role>;
-}
-
-export class CredentialsError extends Error {
-  override readonly name = 'CredentialsError';
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid credentials file:\n  - ${problems.join('\n  - ')}`);
-  }
-}
-
-const TENANT = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 const BEARER = /^Bearer +(\S+) *$/i;
 
 /**
- * API keys the verifier accepts, in the format of ingest's credentials file (API-key entries only:
- * `{ "credentials": [ { "key" | "keySha256", "tenant", "principal", "roles" } ] }`). Keys are kept as
- * SHA-256 digests and compared in constant time.
+ * The API keys the verifier accepts: the credentials file format shared with ingest
+ * (`{ "credentials": [ { "key" | "keySha256", "tenant", "principal", "roles" }, … ] }`; certificate
+ * entries are for ingest's mTLS and are not used here). Keys are compared as SHA-256 digests in
+ * constant time by the store.
  */
 export class ApiKeys {
-  private constructor(private readonly entries: readonly { sha256: Buffer; identity: Identity }[]) {}
+  private constructor(private readonly store: CredentialStore) {}
 
-  /** Parses the file's text (operator input, checked entry by entry; certificate entries are refused). */
+  /** Parses the file's text (operator input, checked entry by entry). Throws CredentialsError. */
   static fromJson(text: string): ApiKeys {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error: unknown) {
-      throw new CredentialsError([`not JSON: ${error instanceof Error ? error.message : String(error)}`]);
-    }
-    const list = isRecord(parsed) ? parsed.credentials : undefined;
-    if (!Array.isArray(list)) throw new CredentialsError(['expected an object with a "credentials" array']);
-    const problems: string[] = [];
-    const entries: { sha256: Buffer; identity: Identity }[] = [];
-    list.forEach((entry: unknown, i) => {
-      const at = `credentials[${i}]`;
-      if (!isRecord(entry)) {
-        problems.push(`${at}: not an object`);
-        return;
-      }
-      const { key, keySha256, tenant, principal, roles } = entry;
-      if (typeof tenant !== 'string' || !TENANT.test(tenant)) problems.push(`${at}.tenant: invalid tenant`);
-      if (typeof principal !== 'string' || principal === '')
-        problems.push(`${at}.principal: must be non-empty`);
-      if (!Array.isArray(roles) || roles.some((r) => !(ROLES as readonly unknown[]).includes(r))) {
-        problems.push(`${at}.roles: must be an array of ${ROLES.join(', ')}`);
-      }
-      let sha256: Buffer | undefined;
-      if (typeof key === 'string' && key !== '' && keySha256 === undefined) sha256 = sha256Of(key);
-      else if (typeof keySha256 === 'string' && HEX_SHA256.test(keySha256) && key === undefined) {
-        sha256 = Buffer.from(keySha256, 'hex');
-      } else if (entry.certSha256 !== undefined || entry.certSubjectCn !== undefined) {
-        return; // certificate entries are for ingest's mTLS; the verifier takes API keys only
-      } else problems.push(`${at}: needs exactly one of key, keySha256 (64 hex digits)`);
-      if (sha256 === undefined || problems.length > 0) return;
-      entries.push({
-        sha256,
-        identity: {
-          tenant: tenant as string,
-          principal: principal as string,
-          roles: new Set(roles as Role[]),
-        },
-      });
-    });
-    if (problems.length > 0) throw new CredentialsError(problems);
-    return new ApiKeys(entries);
+    return new ApiKeys(CredentialStore.fromJson(text));
   }
 
-  /** The identity of an API key (hostile input: hashed, then compared with every digest). */
+  /** The identity of an API key (hostile input). */
   byApiKey(key: string): Identity | undefined {
-    const digest = sha256Of(key);
-    let found: Identity | undefined;
-    for (const entry of this.entries) {
-      if (timingSafeEqual(entry.sha256, digest) && found === undefined) found = entry.identity;
-    }
-    return found;
+    return this.store.byApiKey(key);
   }
 
   /** The identity of a call's `authorization: Bearer <key>` metadata (hostile input), or undefined. */
@@ -96,15 +33,8 @@ export class ApiKeys {
     return match?.[1] === undefined ? undefined : this.byApiKey(match[1]);
   }
 
+  /** How many API keys are configured. */
   get size(): number {
-    return this.entries.length;
+    return this.store.counts().apiKeys;
   }
-}
-
-function sha256Of(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
