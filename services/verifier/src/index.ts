@@ -17,7 +17,16 @@ export {
   prepareProjection,
   projectionDigest,
 } from './projector.js';
-export { findEvent, historyOf, LookupError, type LookupErrorCode, receiptOf } from './receipt-store.js';
+export {
+  EventFinder,
+  findEvent,
+  findEvents,
+  historyOf,
+  LookupError,
+  type LookupErrorCode,
+  ReceiptCache,
+  receiptOf,
+} from './receipt-store.js';
 export { MIGRATIONS, PROJECTION_TABLES, SCHEMA } from './schema.js';
 export { type RunningVerifier, startVerifier, type VerifierOptions } from './verifier.js';
 export { type VerifierServiceDeps, verifierService } from './verifier-service.js';

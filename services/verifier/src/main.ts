@@ -22,10 +22,12 @@ const verifier = await startVerifier({
   ed25519: nodeEd25519(),
   host: config.grpcHost,
   port: config.grpcPort,
+  metricsPort: config.metricsPort,
   log,
 });
 log.info('verifier up', {
   grpc: `${config.grpcHost}:${verifier.port}`,
+  metrics: verifier.metricsPort === undefined ? 'off' : `${config.grpcHost}:${verifier.metricsPort}/metrics`,
   prefix: config.prefix,
   apiKeys: keys.size,
 });

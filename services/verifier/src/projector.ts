@@ -28,6 +28,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { checkCheckpoint, checkRound, checkSeal } from './checks.js';
 import { type Failure, publishFailure } from './integrity.js';
+import type { ProjectionPositions, VerifierMetrics } from './metrics.js';
 import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, PROJECTION_TABLES, SCHEMA } from './schema.js';
 
 const Kind = verifierV1.IntegrityFailureKind;
@@ -49,6 +50,11 @@ export interface ProjectorOptions {
   readonly now: () => number;
   /** Called after each integrity failure is recorded and published. */
   readonly onFailure?: (failure: Failure) => void;
+  /** Counts what is applied (after each commit). */
+  readonly metrics?: Pick<
+    VerifierMetrics,
+    'eventsApplied' | 'sealsApplied' | 'roundsApplied' | 'checkpointsApplied'
+  >;
 }
 
 /** Creates the schema and applies the migrations (idempotent). */
@@ -135,6 +141,19 @@ export class Projector {
       if (info.num_pending > 0 || info.num_ack_pending > 0) return false;
     }
     return true;
+  }
+
+  /** Per stream, the last sequence applied and the stream's last sequence (for the lag metric). */
+  async positions(): Promise<ProjectionPositions> {
+    const names = streamNamesFor(this.#o.prefix);
+    const out: Record<string, { applied: number; last: number }> = {};
+    for (const key of KEYS) {
+      const pump = this.#pumps.get(key);
+      if (pump === undefined) continue;
+      const info = await this.#jsm.streams.info(names[key]);
+      out[key] = { applied: pump.cursor, last: info.state.last_seq };
+    }
+    return out;
   }
 
   async #load(): Promise<void> {
@@ -341,6 +360,7 @@ export class Projector {
       }
       await setCursor(db, 'events', last);
     });
+    this.#o.metrics?.eventsApplied.inc(cols.seq.length);
   }
 
   /** Whether every message up to `seq` of a stream is applied, or the stream has nothing more. */
@@ -434,6 +454,7 @@ export class Projector {
       await insertFailures(db, failures);
       await setCursor(db, 'seals', m.seq);
     });
+    this.#o.metrics?.sealsApplied.inc({ verified: String(failures.length === 0) });
     this.#announce(failures);
     return true;
   }
@@ -481,6 +502,7 @@ export class Projector {
     if (sealsEnd > 0 && !(await this.#covered('seals', sealsEnd - 1))) return false;
     const range = this.#range.clone();
     let origin = this.#origin;
+    let appended: { verified: boolean; checkpoint: boolean } | undefined;
     await inTransaction(this.#o.pool, async (db) => {
       const { rows } = await db.query(
         `SELECT stream_seq, record FROM ${SCHEMA}.seals WHERE stream_seq < $1`,
@@ -561,7 +583,12 @@ export class Projector {
       );
       await insertFailures(db, failures);
       await setCursor(db, 'rounds', m.seq);
+      appended = { verified: checked.ok && checkpoint.ok, checkpoint: checkpoint.ok };
     });
+    if (appended !== undefined) {
+      this.#o.metrics?.roundsApplied.inc({ verified: String(appended.verified) });
+      if (appended.checkpoint) this.#o.metrics?.checkpointsApplied.inc();
+    }
     if (range.size > this.#range.size) {
       this.#range = range;
       this.#origin = origin;

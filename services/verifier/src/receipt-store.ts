@@ -62,26 +62,89 @@ function eventRow(r: Record<string, unknown>): EventRow {
   };
 }
 
+const FIND_EVENTS = `SELECT DISTINCT ON (q.i) q.i, e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq,
+     e.leaf_index
+   FROM unnest($1::bytea[], $2::text[]) WITH ORDINALITY AS q(id, tenant, i)
+   JOIN ${SCHEMA}.events e ON e.event_id = q.id AND (e.tenant = q.tenant OR (e.kind = 1 AND e.to_tenant = q.tenant))
+   ORDER BY q.i, (e.tenant = q.tenant) DESC, (e.seal_seq IS NULL), e.stream_seq, e.position`;
+
+/**
+ * The visible events with the given ids, one entry per request (the caller's own first, then the
+ * earliest anchored copy; undefined when none is visible), in one round trip.
+ */
+export async function findEvents(
+  db: Pool,
+  requests: readonly { readonly eventId: Uint8Array; readonly tenant: string }[],
+): Promise<(EventRow | undefined)[]> {
+  if (requests.length === 0) return [];
+  const { rows } = await db.query({
+    name: 'verifier_find_events',
+    text: FIND_EVENTS,
+    values: [requests.map((r) => Buffer.from(r.eventId)), requests.map((r) => r.tenant)],
+  });
+  const found: (EventRow | undefined)[] = requests.map(() => undefined);
+  for (const row of rows) found[Number(row.i) - 1] = eventRow(row);
+  return found;
+}
+
 /** The visible event with `eventId` (the caller's own first, then the earliest anchored copy). */
 export async function findEvent(
   db: Pool,
   eventId: Uint8Array,
   tenant: string,
 ): Promise<EventRow | undefined> {
-  const { rows } = await db.query(
-    `SELECT e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index,
-       a.record AS seal_record, a.leaf_count, a.k, a.position AS seal_position
-     FROM ${SCHEMA}.events e
-     LEFT JOIN LATERAL (
-       SELECT s.record, s.leaf_count, rs.k, rs.position FROM ${SCHEMA}.seals s
-       JOIN ${SCHEMA}.round_seals rs ON rs.seal_seq = s.stream_seq
-       JOIN ${SCHEMA}.rounds r ON r.k = rs.k AND r.verified
-       WHERE s.stream_seq = e.seal_seq AND s.verified ORDER BY rs.k LIMIT 1) a ON true
-     WHERE e.event_id = $1 AND ${VISIBLE}
-     ORDER BY (e.tenant = $2) DESC, (e.seal_seq IS NULL), e.stream_seq, e.position LIMIT 1`,
-    [Buffer.from(eventId), tenant],
-  );
-  return rows[0] === undefined ? undefined : eventRow(rows[0]);
+  return (await findEvents(db, [{ eventId, tenant }]))[0];
+}
+
+/**
+ * Coalesces concurrent findEvent calls: while `maxInFlight` lookups are running, new requests queue
+ * and go out together as one findEvents query (at most `maxBatch` ids). Saves a round trip per
+ * receipt under load; a lone request goes out at once.
+ */
+export class EventFinder {
+  readonly #db: Pool;
+  readonly #maxInFlight: number;
+  readonly #maxBatch: number;
+  #inFlight = 0;
+  #queue: {
+    eventId: Uint8Array;
+    tenant: string;
+    resolve: (row: EventRow | undefined) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+
+  constructor(db: Pool, options: { maxInFlight?: number; maxBatch?: number } = {}) {
+    this.#db = db;
+    this.#maxInFlight = options.maxInFlight ?? 4;
+    this.#maxBatch = options.maxBatch ?? 256;
+  }
+
+  find(eventId: Uint8Array, tenant: string): Promise<EventRow | undefined> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ eventId, tenant, resolve, reject });
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#maxBatch);
+      this.#inFlight++;
+      findEvents(this.#db, batch)
+        .then(
+          (rows) => {
+            for (const [i, request] of batch.entries()) request.resolve(rows[i]);
+          },
+          (error: unknown) => {
+            for (const request of batch) request.reject(error);
+          },
+        )
+        .finally(() => {
+          this.#inFlight--;
+          this.#flush();
+        });
+    }
+  }
 }
 
 /**
@@ -99,7 +162,7 @@ export async function receiptOf(
     throw new LookupError('NOT_ANCHORED', 'the event is not in a verified seal yet');
   }
   const sealSeq = event.sealSeq;
-  const seal = event.anchor ?? (await anchorOf(db, sealSeq));
+  const seal = event.anchor ?? (await cache.anchor(db, sealSeq));
   if (seal === undefined) throw new LookupError('NOT_ANCHORED', 'the seal is not anchored yet');
   const { leafCount, k } = seal;
   const checkpoint = await cache.latestCheckpoint(db);
@@ -111,7 +174,7 @@ export async function receiptOf(
     hasher,
     inclusionNodes(event.leafIndex, leafCount),
     leafCount,
-    (nodes) => fetchSealNodes(db, sealSeq, nodes),
+    async (nodes) => sealNodes(sealSeq, await cache.sealLevels(db, sealSeq), nodes),
   );
   const round = await cache.round(db, hasher, k);
   if (round === undefined) throw new LookupError('NOT_ANCHORED', 'the round is not stored');
@@ -162,23 +225,29 @@ async function anchorOf(db: Pool, sealSeq: number): Promise<EventRow['anchor']> 
   };
 }
 
-async function fetchSealNodes(
-  db: Pool,
+function sealNodes(
   sealSeq: number,
+  levels: readonly Uint8Array[],
   nodes: readonly NodeAddress[],
-): Promise<Uint8Array[]> {
-  if (nodes.length === 0) return [];
-  const { rows } = await db.query(
-    `SELECT a.i, substring(l.hashes FROM (a.idx * 32 + 1)::integer FOR 32) AS hash
-     FROM unnest($2::smallint[], $3::bigint[]) WITH ORDINALITY AS a(level, idx, i)
-     LEFT JOIN ${SCHEMA}.seal_levels l ON l.seal_seq = $1 AND l.level = a.level ORDER BY a.i`,
-    [sealSeq, nodes.map((n) => n.level), nodes.map((n) => n.index)],
-  );
-  return rows.map((r) => {
-    const hash = r.hash === null ? undefined : new Uint8Array(r.hash as Buffer);
-    if (hash?.length !== 32) throw new LookupError('TAMPERED', `seal ${sealSeq}: a tree node is missing`);
-    return hash;
+): Uint8Array[] {
+  return nodes.map((n) => {
+    const level = levels[n.level];
+    const start = n.index * 32;
+    if (level === undefined || start + 32 > level.length)
+      throw new LookupError('TAMPERED', `seal ${sealSeq}: a tree node is missing`);
+    return level.subarray(start, start + 32);
   });
+}
+
+async function loadSealLevels(db: Pool, sealSeq: number): Promise<Uint8Array[]> {
+  const { rows } = await db.query({
+    name: 'verifier_seal_levels',
+    text: `SELECT level, hashes FROM ${SCHEMA}.seal_levels WHERE seal_seq = $1 ORDER BY level`,
+    values: [sealSeq],
+  });
+  const levels: Uint8Array[] = [];
+  for (const row of rows) levels[Number(row.level)] = new Uint8Array(row.hashes as Buffer);
+  return levels;
 }
 
 /** Stored calendar nodes (perfect subtrees) in the order asked. */
@@ -238,6 +307,7 @@ interface CachedRound {
 
 const CACHE_LIMIT = 4096;
 const CHECKPOINT_TTL_MS = 100;
+const LEVEL_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
  * What every receipt of a round shares, read once: stored rounds (immutable once applied) with their
@@ -248,6 +318,59 @@ export class ReceiptCache {
   #rounds = new Map<number, CachedRound>();
   #proofs = new Map<string, Uint8Array[]>();
   #checkpoint: { size: number; note: string; at: number } | undefined;
+  #anchors = new Map<number, NonNullable<EventRow['anchor']>>();
+  #levels = new Map<number, Promise<Uint8Array[]>>();
+  #levelBytes = new Map<number, number>();
+  #levelTotal = 0;
+
+  /**
+   * Where a seal is anchored (its record, leaf count, round and position in it); remembered once
+   * found, as a verified seal in a verified round never changes.
+   */
+  async anchor(db: Pool, sealSeq: number): Promise<EventRow['anchor']> {
+    const cached = this.#anchors.get(sealSeq);
+    if (cached !== undefined) return cached;
+    const found = await anchorOf(db, sealSeq);
+    if (found !== undefined) remember(this.#anchors, sealSeq, found);
+    return found;
+  }
+
+  /**
+   * A seal's stored tree levels (least recently used dropped beyond 64 MiB). Every receipt built
+   * from them is still checked against the seal's root before it is served.
+   */
+  sealLevels(db: Pool, sealSeq: number): Promise<Uint8Array[]> {
+    const cached = this.#levels.get(sealSeq);
+    if (cached !== undefined) {
+      this.#levels.delete(sealSeq);
+      this.#levels.set(sealSeq, cached); // most recently used last
+      return cached;
+    }
+    const loading = loadSealLevels(db, sealSeq);
+    this.#levels.set(sealSeq, loading);
+    loading.then(
+      (levels) => {
+        if (this.#levels.get(sealSeq) !== loading) return;
+        const bytes = levels.reduce((sum, l) => sum + (l?.length ?? 0), 0);
+        this.#levelBytes.set(sealSeq, bytes);
+        this.#levelTotal += bytes;
+        for (const [seq] of this.#levels) {
+          if (this.#levelTotal <= LEVEL_CACHE_BYTES || seq === sealSeq) break;
+          this.#dropLevels(seq);
+        }
+      },
+      () => {
+        if (this.#levels.get(sealSeq) === loading) this.#dropLevels(sealSeq);
+      },
+    );
+    return loading;
+  }
+
+  #dropLevels(sealSeq: number): void {
+    this.#levels.delete(sealSeq);
+    this.#levelTotal -= this.#levelBytes.get(sealSeq) ?? 0;
+    this.#levelBytes.delete(sealSeq);
+  }
 
   async latestCheckpoint(db: Pool): Promise<{ size: number; note: string } | undefined> {
     const now = Date.now();

@@ -15,10 +15,11 @@ import type { Logger } from '@msi/service-kit';
 import { eventToProto, receiptFromProto, receiptToProto, WireError } from '@msi/wire';
 import type { ApiKeys, Identity } from './credentials.js';
 import type { Failure } from './integrity.js';
+import type { VerifierMetrics } from './metrics.js';
 import { insertFailures } from './projector.js';
 import {
+  EventFinder,
   fetchCalendarNodes,
-  findEvent,
   historyOf,
   LookupError,
   ReceiptCache,
@@ -35,6 +36,8 @@ export interface VerifierServiceDeps {
   readonly report: (failure: Failure) => void;
   readonly now: () => number;
   readonly log: Logger;
+  /** GetReceipt latency and receipts served. */
+  readonly metrics?: Pick<VerifierMetrics, 'getReceiptSeconds' | 'receiptsServed'>;
 }
 
 class CallError extends Error {
@@ -60,6 +63,7 @@ export function failureReporter(pool: Pool, publish: (failure: Failure) => void)
 /** The VerifierService handlers. */
 export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierServiceServer {
   const cache = new ReceiptCache();
+  const finder = new EventFinder(deps.pool);
   const unary =
     <Req, Res>(work: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
@@ -83,7 +87,9 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
 
   const serveReceipt = async (row: Parameters<typeof receiptOf>[2]) => {
     try {
-      return await receiptOf(deps.pool, deps.hasher, row, cache);
+      const receipt = await receiptOf(deps.pool, deps.hasher, row, cache);
+      deps.metrics?.receiptsServed.inc();
+      return receipt;
     } catch (error: unknown) {
       if (error instanceof LookupError && error.code === 'TAMPERED') {
         deps.report({
@@ -101,27 +107,31 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
 
   return {
     getReceipt: unary(
-      async (call: ServerUnaryCall<verifierV1.GetReceiptRequest, verifierV1.GetReceiptResponse>) => {
-        const identity = auditor(call);
-        const deadline = call.getDeadline();
-        const until = deadline instanceof Date ? deadline.getTime() : Number(deadline);
-        for (;;) {
-          try {
-            const row = await findEvent(deps.pool, call.request.eventId, identity.tenant);
-            if (row === undefined) throw new LookupError('NOT_FOUND', 'no such event visible to this tenant');
-            const receipt = await serveReceipt(row);
-            return { receipt: receiptToProto(receipt), receiptJson: receiptToJson(receipt) };
-          } catch (error: unknown) {
-            // With `wait`, an event not projected yet (NOT_FOUND) or not anchored yet is waited for.
-            const waitable =
-              error instanceof LookupError &&
-              (error.code === 'NOT_ANCHORED' || error.code === 'NOT_FOUND') &&
-              call.request.wait;
-            if (!waitable || !Number.isFinite(until) || deps.now() + WAIT_POLL_MS >= until) throw error;
-            await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+      timed(
+        deps.metrics,
+        async (call: ServerUnaryCall<verifierV1.GetReceiptRequest, verifierV1.GetReceiptResponse>) => {
+          const identity = auditor(call);
+          const deadline = call.getDeadline();
+          const until = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+          for (;;) {
+            try {
+              const row = await finder.find(call.request.eventId, identity.tenant);
+              if (row === undefined)
+                throw new LookupError('NOT_FOUND', 'no such event visible to this tenant');
+              const receipt = await serveReceipt(row);
+              return { receipt: receiptToProto(receipt), receiptJson: receiptToJson(receipt) };
+            } catch (error: unknown) {
+              // With `wait`, an event not projected yet (NOT_FOUND) or not anchored yet is waited for.
+              const waitable =
+                error instanceof LookupError &&
+                (error.code === 'NOT_ANCHORED' || error.code === 'NOT_FOUND') &&
+                call.request.wait;
+              if (!waitable || !Number.isFinite(until) || deps.now() + WAIT_POLL_MS >= until) throw error;
+              await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+            }
           }
-        }
-      },
+        },
+      ),
     ),
 
     getHistory: unary(
@@ -302,6 +312,25 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
 
 function receiptRound(receipt: { roundProof?: { leafIndex: bigint } | undefined }): number {
   return Number(receipt.roundProof?.leafIndex ?? 0n);
+}
+
+/** Wraps a handler to observe its latency by gRPC status name. */
+function timed<Call, Res>(
+  metrics: VerifierServiceDeps['metrics'],
+  work: (call: Call) => Promise<Res>,
+): (call: Call) => Promise<Res> {
+  if (metrics === undefined) return work;
+  return async (call) => {
+    const stop = metrics.getReceiptSeconds.startTimer();
+    try {
+      const response = await work(call);
+      stop({ code: 'OK' });
+      return response;
+    } catch (error: unknown) {
+      stop({ code: status[toStatus(error).code] ?? 'UNKNOWN' });
+      throw error;
+    }
+  };
 }
 
 function toStatus(error: unknown): { code: status; details: string } {

@@ -3,16 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import {
+  decodeRound,
   encodeImprint,
+  encodeRound,
   encodeSeal,
   generateNoteKey,
   imprintOf,
   mintUuidV7,
+  parseSignerKey,
   parseVerifierKey,
   ReceiptError,
+  roundLeafHash,
+  signCheckpoint,
   verifyReceipt,
 } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
+import { CompactRange } from '@msi/merkle';
 import { connectNats, subjectsFor } from '@msi/nats';
 import { eventV1, ingestV1, streamV1, verifierV1 } from '@msi/proto';
 import { createLogger } from '@msi/service-kit';
@@ -62,6 +68,7 @@ async function runVerifier(): Promise<RunningVerifier> {
     ...crypto,
     host: '127.0.0.1',
     port: 0,
+    metricsPort: await freePort(),
     log: createLogger({ service: 'verifier', level: 'warn', write: (line) => logs.push(line) }),
   });
 }
@@ -331,6 +338,76 @@ describe('the verifier: projection, receipts, history, audits (real pipeline)', 
     );
     expect(await projectionDigest(verifier.pool)).toBe(before);
   }, 60_000);
+
+  it('detects a signed checkpoint that does not extend the rebuilt calendar (a fork)', async () => {
+    // The pipeline is stopped (previous test): the verifier's calendar holds rounds 0 … n − 1.
+    const { rows } = await verifier.pool.query(
+      `SELECT k, record, leaf_hash, checkpoint FROM ${SCHEMA}.rounds ORDER BY k`,
+    );
+    const n = rows.length;
+    const last = decodeRound(new Uint8Array(rows[n - 1].record as Buffer));
+    const origin = String(rows[n - 1].checkpoint).split('\n')[0] ?? '';
+    const { rows: before } = await verifier.pool.query(`SELECT max(size) AS size FROM ${SCHEMA}.checkpoints`);
+    // Round n itself is well formed (empty, after the last); the checkpoint signed with the real
+    // calendar key is of a forked calendar: round n − 1 replaced by another round with another root.
+    const next = encodeRound({
+      round: n,
+      closedAt: last.closedAt + 1000,
+      intervalMs: last.intervalMs,
+      sealsStart: last.sealsEnd,
+      sealsEnd: last.sealsEnd,
+      sealCount: 0,
+      root: crypto.hasher.emptyRoot(),
+    });
+    const forkedPrevious = encodeRound({ ...last, root: new Uint8Array(32).fill(0xab) });
+    const fork = CompactRange.fromState(crypto.hasher, 0, []);
+    for (const [k, r] of rows.entries()) {
+      const leaf = k === n - 1 ? roundLeafHash(crypto.hasher, forkedPrevious) : new Uint8Array(r.leaf_hash);
+      fork.append(leaf);
+    }
+    fork.append(roundLeafHash(crypto.hasher, next));
+    const note = signCheckpoint(
+      { origin, size: n + 1, root: fork.root(), extensions: [] },
+      parseSignerKey(pipeline.signingKey),
+    );
+    await nc.publish(
+      subjectsFor(prefix).rounds,
+      streamV1.RoundAnchored.encode({
+        version: 1,
+        round: Buffer.from(next),
+        checkpoint: note,
+        seals: [],
+      }).finish(),
+    );
+    const kind = verifierV1.IntegrityFailureKind.INTEGRITY_FAILURE_KIND_CHECKPOINT_INVALID;
+    const failure = await eventually('the inconsistent checkpoint is reported', 20_000, async () =>
+      published.find((f) => f.kind === kind && Number(f.number) === n),
+    );
+    expect(failure.detail).toContain('inconsistent');
+    const { rows: stored } = await verifier.pool.query(
+      `SELECT r.verified, (SELECT max(size) FROM ${SCHEMA}.checkpoints) AS size,
+         (SELECT count(*) FROM ${SCHEMA}.integrity_failures WHERE kind = $2) AS failures
+       FROM ${SCHEMA}.rounds r WHERE r.k = $1`,
+      [n, kind],
+    );
+    expect(stored[0].verified).toBe(false);
+    expect(Number(stored[0].failures)).toBe(1);
+    expect(stored[0].size).toBe(before[0].size); // the forged checkpoint was not accepted
+    // Receipts are still served, against the last verified checkpoint.
+    const response = await getReceipt(transfer.eventId, 'beta-auditor', false);
+    const proven = verifyReceipt(
+      response.receiptJson,
+      { logKeys: [parseVerifierKey(pipeline.verifierKey)] },
+      crypto,
+    );
+    expect(proven.checkpoint.size).toBe(Number(before[0].size));
+    // …and the failure is counted on /metrics.
+    const metrics = await (await fetch(`http://127.0.0.1:${verifier.metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/msi_verifier_integrity_failures_total\{kind="checkpoint_invalid"[^}]*\} 1/);
+    expect(metrics).toMatch(/msi_verifier_rounds_applied_total\{verified="false"[^}]*\} 1/);
+    expect(metrics).toMatch(/msi_verifier_projection_lag\{stream="rounds"[^}]*\} 0/);
+    expect(metrics).toMatch(/msi_verifier_receipts_served_total\{[^}]*\} [1-9]/);
+  }, 30_000);
 
   it('detects a tampered projection row instead of serving a bad receipt', async () => {
     await verifier.pool.query(

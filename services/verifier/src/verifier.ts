@@ -2,11 +2,20 @@ import { type Ed25519Verifier, parseVerifierKey } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { createPool, type Pool } from '@msi/postgres';
 import { verifierV1 } from '@msi/proto';
-import { type Logger, type RunningGrpcServer, ServerCredentials, startGrpcServer } from '@msi/service-kit';
+import {
+  createRegistry,
+  type Logger,
+  type RunningGrpcServer,
+  ServerCredentials,
+  startGrpcServer,
+  startMetricsServer,
+} from '@msi/service-kit';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ApiKeys } from './credentials.js';
 import { type Failure, publishFailure } from './integrity.js';
+import { createVerifierMetrics, failureKindLabel, type ProjectionPositions } from './metrics.js';
 import { Projector } from './projector.js';
+import { addReflection } from './reflection.js';
 import { failureReporter, verifierService } from './verifier-service.js';
 
 export interface VerifierOptions {
@@ -19,6 +28,8 @@ export interface VerifierOptions {
   readonly ed25519: Ed25519Verifier;
   readonly host: string;
   readonly port: number;
+  /** Prometheus /metrics and /healthz on host:metricsPort; undefined or 0 = not served. */
+  readonly metricsPort?: number;
   readonly log: Logger;
   readonly now?: () => number;
   readonly onFailure?: (failure: Failure) => void;
@@ -26,6 +37,8 @@ export interface VerifierOptions {
 
 export interface RunningVerifier {
   readonly port: number;
+  /** The metrics server's port, undefined when not served. */
+  readonly metricsPort: number | undefined;
   readonly pool: Pool;
   readonly projector: Projector;
   readonly server: RunningGrpcServer;
@@ -36,9 +49,16 @@ export interface RunningVerifier {
 export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier> {
   const now = o.now ?? Date.now;
   const pool = createPool({ connectionString: o.databaseUrl, applicationName: 'msi-verifier' });
+  const registry = createRegistry('verifier');
+  let positions: () => Promise<ProjectionPositions> = async () => ({});
+  const metrics = createVerifierMetrics(registry, () => positions());
+  const onFailure = (failure: Failure) => {
+    metrics.integrityFailures.inc({ kind: failureKindLabel(failure.kind) });
+    o.onFailure?.(failure);
+  };
   const publish = (failure: Failure) => {
     publishFailure(o.nc, o.prefix, failure, now());
-    o.onFailure?.(failure);
+    onFailure(failure);
   };
   const projector = await Projector.start({
     pool,
@@ -49,8 +69,10 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
     calendarKey: parseVerifierKey(o.calendarKey),
     log: o.log.child({ component: 'projector' }),
     now,
-    ...(o.onFailure === undefined ? {} : { onFailure: o.onFailure }),
+    onFailure,
+    metrics,
   });
+  positions = () => projector.positions();
   const server = await startGrpcServer({
     host: o.host,
     port: o.port,
@@ -68,19 +90,29 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
           report: failureReporter(pool, publish),
           now,
           log: o.log.child({ component: 'api' }),
+          metrics,
         }),
       },
     ],
   });
+  addReflection(server.server);
   server.setServing(true);
+  let serving = true;
+  const metricsServer =
+    o.metricsPort === undefined || o.metricsPort === 0
+      ? undefined
+      : await startMetricsServer(registry, { host: o.host, port: o.metricsPort, healthy: () => serving });
   return {
     port: server.port,
+    metricsPort: metricsServer?.port,
     pool,
     projector,
     server,
     async stop() {
+      serving = false;
       server.setServing(false);
       await server.shutdown(2000);
+      await metricsServer?.close();
       await projector.stop();
       await pool.end();
     },
