@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CredentialStore, CredentialsError } from './credentials.js';
+import { bearerKey, CredentialStore, CredentialsError } from './credentials.js';
 
 const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
 const der = Buffer.from('a DER certificate, as far as this test cares');
@@ -89,5 +89,16 @@ describe('CredentialStore', () => {
     ],
   ])('refuses %s, naming the entry', (_name, value, problem) => {
     expect(problemsOf(value).join('\n')).toContain(problem);
+  });
+});
+
+describe('bearerKey', () => {
+  it('reads exactly one well-formed bearer value', () => {
+    expect(bearerKey([])).toBeUndefined();
+    expect(bearerKey(['Bearer abc'])).toBe('abc');
+    expect(bearerKey(['bearer   abc  '])).toBe('abc');
+    expect(bearerKey(['Basic abc'])).toBeNull();
+    expect(bearerKey(['Bearer a', 'Bearer b'])).toBeNull();
+    expect(bearerKey([Buffer.from('Bearer abc')])).toBeNull();
   });
 });

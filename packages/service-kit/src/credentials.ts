@@ -169,3 +169,17 @@ function sha256Of(text: string): Buffer {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+const BEARER = /^Bearer +(\S+) *$/i;
+
+/**
+ * The API key in a call's `authorization: Bearer <key>` metadata (hostile input): `undefined` when
+ * there is no authorization header, `null` when there is one but it is not exactly one well-formed
+ * bearer value.
+ */
+export function bearerKey(values: readonly unknown[]): string | null | undefined {
+  if (values.length === 0) return undefined;
+  const value = values[0];
+  const match = values.length === 1 && typeof value === 'string' ? BEARER.exec(value) : null;
+  return match?.[1] ?? null;
+}

@@ -1,5 +1,5 @@
 export { ConfigError, ConfigReader } from './config-reader.js';
-export { CredentialStore, CredentialsError, type Identity, type Role } from './credentials.js';
+export { bearerKey, CredentialStore, CredentialsError, type Identity, type Role } from './credentials.js';
 export {
   type GrpcServerOptions,
   type GrpcServiceBinding,

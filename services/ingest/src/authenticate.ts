@@ -1,6 +1,6 @@
 import type { PeerCertificate } from 'node:tls';
 import type { Metadata } from '@grpc/grpc-js';
-import type { CredentialStore, Identity, Role } from '@msi/service-kit';
+import { bearerKey, type CredentialStore, type Identity, type Role } from '@msi/service-kit';
 
 /** Short machine-readable reasons, published in SecurityEvent.reason. */
 export type AuthFailureReason =
@@ -21,8 +21,6 @@ export interface PeerAuthContext {
   readonly sslPeerCertificate?: PeerCertificate | undefined;
 }
 
-const BEARER = /^Bearer +(\S+) *$/i;
-
 /**
  * Authenticates a call: the `authorization: Bearer <key>` metadata when present (it takes
  * precedence), else a client certificate that TLS verified against the client CA. Metadata is
@@ -33,12 +31,10 @@ export function authenticate(
   authContext: PeerAuthContext | null,
   store: CredentialStore,
 ): AuthResult {
-  const values = metadata.get('authorization');
-  if (values.length > 0) {
-    const value = values[0];
-    const match = values.length === 1 && typeof value === 'string' ? BEARER.exec(value) : null;
-    if (match === null || match[1] === undefined) return { ok: false, reason: 'malformed_authorization' };
-    const identity = store.byApiKey(match[1]);
+  const key = bearerKey(metadata.get('authorization'));
+  if (key !== undefined) {
+    if (key === null) return { ok: false, reason: 'malformed_authorization' };
+    const identity = store.byApiKey(key);
     return identity === undefined ? { ok: false, reason: 'unknown_api_key' } : { ok: true, identity };
   }
   const certificate = authContext?.sslPeerCertificate;

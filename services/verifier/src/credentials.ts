@@ -1,9 +1,7 @@
 import type { Metadata } from '@grpc/grpc-js';
-import { CredentialStore, type Identity } from '@msi/service-kit';
+import { bearerKey, CredentialStore, type Identity } from '@msi/service-kit';
 
 export { CredentialsError, type Identity, type Role } from '@msi/service-kit';
-
-const BEARER = /^Bearer +(\S+) *$/i;
 
 /**
  * The API keys the verifier accepts: the credentials file format shared with ingest
@@ -26,11 +24,8 @@ export class ApiKeys {
 
   /** The identity of a call's `authorization: Bearer <key>` metadata (hostile input), or undefined. */
   authenticate(metadata: Metadata): Identity | undefined {
-    const values = metadata.get('authorization');
-    const value = values[0];
-    if (values.length !== 1 || typeof value !== 'string') return undefined;
-    const match = BEARER.exec(value);
-    return match?.[1] === undefined ? undefined : this.byApiKey(match[1]);
+    const key = bearerKey(metadata.get('authorization'));
+    return typeof key === 'string' ? this.byApiKey(key) : undefined;
   }
 
   /** How many API keys are configured. */
