@@ -18,6 +18,7 @@ export {
   assertValidPrefix,
   type BucketNames,
   bucketNamesFor,
+  type IntegritySource,
   MAX_SHARDS,
   type StreamNames,
   type Subjects,

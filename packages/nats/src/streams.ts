@@ -46,7 +46,9 @@ export function streamConfigsFor(prefix: string, settings: StreamSettings): Stre
     { ...base, name: names.rounds, subjects: [subjects.rounds], max_age: 0 },
     { ...base, name: names.security, subjects: [subjects.security], max_age: nanos(30 * 24 * 3600_000) },
     // Integrity failures are rare and are evidence: kept forever.
-    { ...base, name: names.integrity, subjects: [subjects.integrity], max_age: 0 },
+    { ...base, name: names.integrity, subjects: [subjects.allIntegrity], max_age: 0 },
+    // One message per checkpoint size as cosignatures arrive; small, and evidence: kept forever.
+    { ...base, name: names.checkpoints, subjects: [subjects.checkpoints], max_age: 0 },
     { ...base, name: names.alerts, subjects: [subjects.allAlerts], max_age: 0 },
   ] as StreamConfig[];
 }

@@ -6,13 +6,17 @@
  *   <prefix>.seals.<shard>      shard seals from aggregators      stream <P>_SEALS
  *   <prefix>.rounds             anchored rounds from the calendar stream <P>_ROUNDS
  *   <prefix>.security           failed authentication / authz     stream <P>_SECURITY
- *   <prefix>.integrity          integrity failures (verifier)     stream <P>_INTEGRITY
+ *   <prefix>.integrity.<source> integrity failures (verifier,     stream <P>_INTEGRITY
+ *                               witness refusals from the calendar)
+ *   <prefix>.checkpoints        cosigned checkpoints (calendar)   stream <P>_CHECKPOINTS
  *   <prefix>.alerts.<severity>  alerts from the alerter           stream <P>_ALERTS
  *   KV <P>_IDS                  idempotency records (event id → original ack), TTL = dedup window
  *   KV <P>_LEASES               shard ownership leases for aggregators
  * where <P> is the prefix upper-cased with dots replaced by underscores.
  */
 export type AlertSeverity = 'critical' | 'high' | 'medium' | 'low';
+/** Who reports an integrity failure: the verifier's checks, or the calendar relaying a witness refusal. */
+export type IntegritySource = 'verifier' | 'witness';
 
 export interface Subjects {
   readonly prefix: string;
@@ -22,7 +26,11 @@ export interface Subjects {
   readonly allSeals: string;
   readonly rounds: string;
   readonly security: string;
-  readonly integrity: string;
+  /** Integrity failures found by `source` (`verifier`, `witness`). */
+  integrity(source: IntegritySource): string;
+  readonly allIntegrity: string;
+  /** Checkpoints with the witness cosignatures collected so far. */
+  readonly checkpoints: string;
   alerts(severity: AlertSeverity): string;
   readonly allAlerts: string;
 }
@@ -33,6 +41,7 @@ export interface StreamNames {
   readonly rounds: string;
   readonly security: string;
   readonly integrity: string;
+  readonly checkpoints: string;
   readonly alerts: string;
 }
 
@@ -76,7 +85,9 @@ export function subjectsFor(prefix: string): Subjects {
     allSeals: `${prefix}.seals.*`,
     rounds: `${prefix}.rounds`,
     security: `${prefix}.security`,
-    integrity: `${prefix}.integrity`,
+    integrity: (source) => `${prefix}.integrity.${source}`,
+    allIntegrity: `${prefix}.integrity.*`,
+    checkpoints: `${prefix}.checkpoints`,
     alerts: (severity) => `${prefix}.alerts.${severity}`,
     allAlerts: `${prefix}.alerts.*`,
   };
@@ -95,6 +106,7 @@ export function streamNamesFor(prefix: string): StreamNames {
     rounds: `${p}_ROUNDS`,
     security: `${p}_SECURITY`,
     integrity: `${p}_INTEGRITY`,
+    checkpoints: `${p}_CHECKPOINTS`,
     alerts: `${p}_ALERTS`,
   };
 }

@@ -14,9 +14,9 @@ export interface Failure {
 }
 
 /** The subject integrity failures are published on (the stream is the lead's to add). */
-export const integritySubject = (prefix: string): string => subjectsFor(prefix).integrity;
+export const integritySubject = (prefix: string): string => subjectsFor(prefix).integrity('verifier');
 
-/** Publishes a failure on `<prefix>.integrity` (core NATS, not awaited: the row in Postgres is the record). */
+/** Publishes a failure on `<prefix>.integrity.verifier` (core NATS, not awaited: the row in Postgres is the record). */
 export function publishFailure(nc: NatsConnection, prefix: string, failure: Failure, nowMs: number): void {
   const message = verifierV1.IntegrityFailure.encode({
     version: 1,

@@ -95,7 +95,7 @@ interface Pump {
  * acks, each started from the projection's own cursor (the database, not a consumer's ack floor, is
  * the truth). Seals wait for the events they cover, rounds for their seals; each is checked as it
  * is applied, and every mismatch is an integrity failure (a row in `integrity_failures` and an
- * IntegrityFailure on `<prefix>.integrity`).
+ * IntegrityFailure on `<prefix>.integrity.verifier`).
  */
 export class Projector {
   readonly #o: ProjectorOptions;

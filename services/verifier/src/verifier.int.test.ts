@@ -36,6 +36,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from './credentials.js';
+import { integritySubject } from './integrity.js';
 import { dropProjection, projectionDigest } from './projector.js';
 import { SCHEMA } from './schema.js';
 import { type RunningVerifier, startVerifier } from './verifier.js';
@@ -92,7 +93,7 @@ beforeAll(async () => {
   });
   await pipeline.waitUntilServing(30_000);
   nc = await connectNats({ servers: natsUrl, name: 'verifier-int-test' });
-  const sub = nc.subscribe(`${prefix}.integrity`);
+  const sub = nc.subscribe(integritySubject(prefix));
   void (async () => {
     for await (const m of sub) published.push(verifierV1.IntegrityFailure.decode(m.data));
   })();

@@ -123,6 +123,44 @@ export interface ShardLease {
   expiresAtMs: bigint;
 }
 
+/**
+ * Published by the calendar on `<prefix>.checkpoints` each time it holds new witness cosignatures for
+ * a checkpoint: the note signed by the log plus every valid cosignature collected so far. Consumers
+ * keep, per size, the message with the most cosignatures; the signed body never changes.
+ */
+export interface CheckpointCosigned {
+  /** Format version: 1. */
+  version: number;
+  /** The calendar size the checkpoint is for. */
+  size: bigint;
+  /** The checkpoint note (docs/PROOFS.md §7) with the log signature and the cosignatures. */
+  checkpoint: string;
+}
+
+/**
+ * Published by the calendar on `<prefix>.integrity.witness` when a witness refuses a checkpoint as
+ * inconsistent (or with a bad signature): the most serious integrity event there is — the log may
+ * have been forked or rewritten.
+ */
+export interface WitnessRefused {
+  /** Format version: 1. */
+  version: number;
+  /** The witness's name (its key name). */
+  witness: string;
+  /** The witness's URL as configured. */
+  url: string;
+  /** The checkpoint size that was refused. */
+  size: bigint;
+  /** The HTTP status the witness answered (422 inconsistent, 403 signature). */
+  status: number;
+  /** The witness's explanation. */
+  message: string;
+  /** The refused checkpoint note. */
+  checkpoint: string;
+  /** When the calendar received the refusal, µs since the epoch. */
+  atUs: bigint;
+}
+
 function createBaseEventBatch(): EventBatch {
   return { version: 0, batchId: "", shard: 0, events: [] };
 }
@@ -798,6 +836,233 @@ export const ShardLease: MessageFns<ShardLease> = {
     message.expiresAtMs = (object.expiresAtMs !== undefined && object.expiresAtMs !== null)
       ? BigInt(object.expiresAtMs)
       : 0n;
+    return message;
+  },
+};
+
+function createBaseCheckpointCosigned(): CheckpointCosigned {
+  return { version: 0, size: 0n, checkpoint: "" };
+}
+
+export const CheckpointCosigned: MessageFns<CheckpointCosigned> = {
+  encode(message: CheckpointCosigned, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== 0) {
+      writer.uint32(8).uint32(message.version);
+    }
+    if (message.size !== 0n) {
+      if (BigInt.asUintN(64, message.size) !== message.size) {
+        throw new globalThis.Error("value provided for field message.size of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.size);
+    }
+    if (message.checkpoint !== "") {
+      writer.uint32(26).string(message.checkpoint);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckpointCosigned {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckpointCosigned();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.version = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.size = reader.uint64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.checkpoint = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<CheckpointCosigned>, I>>(base?: I): CheckpointCosigned {
+    return CheckpointCosigned.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckpointCosigned>, I>>(object: I): CheckpointCosigned {
+    const message = createBaseCheckpointCosigned();
+    message.version = object.version ?? 0;
+    message.size = (object.size !== undefined && object.size !== null) ? BigInt(object.size) : 0n;
+    message.checkpoint = object.checkpoint ?? "";
+    return message;
+  },
+};
+
+function createBaseWitnessRefused(): WitnessRefused {
+  return { version: 0, witness: "", url: "", size: 0n, status: 0, message: "", checkpoint: "", atUs: 0n };
+}
+
+export const WitnessRefused: MessageFns<WitnessRefused> = {
+  encode(message: WitnessRefused, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== 0) {
+      writer.uint32(8).uint32(message.version);
+    }
+    if (message.witness !== "") {
+      writer.uint32(18).string(message.witness);
+    }
+    if (message.url !== "") {
+      writer.uint32(26).string(message.url);
+    }
+    if (message.size !== 0n) {
+      if (BigInt.asUintN(64, message.size) !== message.size) {
+        throw new globalThis.Error("value provided for field message.size of type uint64 too large");
+      }
+      writer.uint32(32).uint64(message.size);
+    }
+    if (message.status !== 0) {
+      writer.uint32(40).uint32(message.status);
+    }
+    if (message.message !== "") {
+      writer.uint32(50).string(message.message);
+    }
+    if (message.checkpoint !== "") {
+      writer.uint32(58).string(message.checkpoint);
+    }
+    if (message.atUs !== 0n) {
+      if (BigInt.asIntN(64, message.atUs) !== message.atUs) {
+        throw new globalThis.Error("value provided for field message.atUs of type int64 too large");
+      }
+      writer.uint32(64).int64(message.atUs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WitnessRefused {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWitnessRefused();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.version = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.witness = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.size = reader.uint64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.status = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.checkpoint = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.atUs = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<WitnessRefused>, I>>(base?: I): WitnessRefused {
+    return WitnessRefused.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WitnessRefused>, I>>(object: I): WitnessRefused {
+    const message = createBaseWitnessRefused();
+    message.version = object.version ?? 0;
+    message.witness = object.witness ?? "";
+    message.url = object.url ?? "";
+    message.size = (object.size !== undefined && object.size !== null) ? BigInt(object.size) : 0n;
+    message.status = object.status ?? 0;
+    message.message = object.message ?? "";
+    message.checkpoint = object.checkpoint ?? "";
+    message.atUs = (object.atUs !== undefined && object.atUs !== null) ? BigInt(object.atUs) : 0n;
     return message;
   },
 };
