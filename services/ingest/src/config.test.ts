@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       listenPort: 50051,
       transport: { kind: 'insecure' },
       maxBatch: 1000,
+      natsReplicas: 1,
       maxInFlight: 50_000,
       dedupWindowMs: 24 * 3600_000,
       claimWindowMs: 10_000,

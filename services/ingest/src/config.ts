@@ -30,6 +30,8 @@ export interface IngestConfig {
   /** occurred_at may be at most this far in the past. */
   readonly maxAgeMs: number;
   /** Events per SubmitBatch / per SubmitStream message. */
+  /** JetStream replicas of the streams and the idempotency bucket (3 in production; every service the same). */
+  readonly natsReplicas: number;
   readonly maxBatch: number;
   /** gRPC messages larger than this are refused (RESOURCE_EXHAUSTED). */
   readonly maxMessageBytes: number;
@@ -79,6 +81,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
     credentialsFile: read.string('MSI_INGEST_CREDENTIALS_FILE'),
     maxSkewMs: read.integer('MSI_INGEST_MAX_SKEW_MS', 5 * 60 * SECOND, { min: 0, max: DAY }),
     maxAgeMs: read.integer('MSI_INGEST_MAX_AGE_MS', 7 * DAY, { min: SECOND, max: 3650 * DAY }),
+    natsReplicas: read.integer('MSI_NATS_REPLICAS', 1, { min: 1, max: 5 }),
     maxBatch: read.integer('MSI_INGEST_MAX_BATCH', 1000, { min: 1, max: 100_000 }),
     maxMessageBytes: read.integer('MSI_INGEST_MAX_MESSAGE_BYTES', 4 * 1024 * 1024, {
       min: 1024,

@@ -103,13 +103,13 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
   try {
     const js = jetstream(nc);
     const jsm = await jetstreamManager(nc);
-    await ensureStreams(jsm, config.prefix, defaultStreamSettings);
+    await ensureStreams(jsm, config.prefix, { ...defaultStreamSettings, replicas: config.natsReplicas });
     const publisher = new AsyncPublisher(nc, config.publishTimeoutMs, now);
     stops.push(() => publisher.close());
     const bucket = bucketNamesFor(config.prefix).idempotency;
     const bucketOptions = {
       ttlMs: config.dedupWindowMs,
-      replicas: defaultStreamSettings.replicas,
+      replicas: config.natsReplicas,
       publisher,
     };
     const store = await IdempotencyStore.open(js, bucket, bucketOptions);
@@ -228,7 +228,10 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     const reestablish = async () => {
       while (connected && !nc.isClosed()) {
         try {
-          await ensureStreams(jsm, config.prefix, defaultStreamSettings);
+          await ensureStreams(jsm, config.prefix, {
+            ...defaultStreamSettings,
+            replicas: config.natsReplicas,
+          });
           await IdempotencyStore.open(js, bucket, bucketOptions);
           if (connected) setServing(true);
           return;
