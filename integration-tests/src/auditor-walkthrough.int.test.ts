@@ -1,0 +1,149 @@
+// The README's auditor walk-through, run with the real `msi` CLI against the real pipeline and
+// verifier: emit → receipt → verify offline → tamper / wrong key → extend → history.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { type CliIo, runCli } from '@msi/cli';
+import { formatVerifierKey, generateNoteKey, verifierKeyOf } from '@msi/core';
+import { type Pipeline, startPipeline } from '@msi/stack';
+import {
+  createFreshDatabase,
+  deleteNatsNamespace,
+  type FreshDatabase,
+  freePort,
+  repositoryRoot,
+  testServerUrls,
+  uniquePrefix,
+} from '@msi/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ACME = 'walkthrough-acme-key';
+const prefix = uniquePrefix();
+let pipeline: Pipeline;
+let database: FreshDatabase;
+let workDir: string;
+
+async function msi(args: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+    stdin: () => Readable.from([]),
+    env: {
+      MSI_INGEST_ADDRESS: pipeline.ingestAddress,
+      MSI_VERIFIER_ADDRESS: pipeline.verifierAddress ?? '',
+      MSI_API_KEY: ACME,
+    },
+    now: () => Date.now(),
+  };
+  const status = await runCli(args, io);
+  return { status, stdout, stderr };
+}
+
+beforeAll(async () => {
+  const { natsUrl, databaseUrl } = testServerUrls();
+  database = await createFreshDatabase(databaseUrl, 'walkthrough');
+  workDir = await mkdtemp(join(tmpdir(), 'msi-walkthrough-'));
+  pipeline = await startPipeline({
+    root: repositoryRoot(),
+    workDir,
+    natsUrl,
+    databaseUrl: database.url,
+    prefix,
+    shards: 2,
+    roundIntervalMs: 500,
+    aggregators: 1,
+    ingestPort: await freePort(),
+    verifierPort: await freePort(),
+    apiKeys: [{ key: ACME, tenant: 'acme', principal: 'acme-pipeline', roles: ['emitter', 'auditor'] }],
+  });
+  await pipeline.waitUntilServing(60_000);
+}, 90_000);
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await database?.drop();
+  await deleteNatsNamespace(testServerUrls().natsUrl, prefix);
+  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
+});
+
+describe("the README's auditor walk-through (msi CLI, real pipeline and verifier)", () => {
+  it('emits, fetches a receipt, verifies it offline, catches tampering, extends it and shows the history', async () => {
+    const data = join(workDir, 'export.csv');
+    await writeFile(data, 'quarterly customer export\n');
+    const emitted = await msi([
+      'emit',
+      '--insecure',
+      '--kind',
+      'STORE',
+      '--data-file',
+      data,
+      '--actor',
+      'alice',
+      '--destination',
+      's3/eu-west-1/bucket-a',
+      '--attr',
+      'classification=pii',
+    ]);
+    expect(emitted.status, emitted.stderr).toBe(0);
+    const ack = JSON.parse(emitted.stdout.trim()) as { eventId: string; durable: boolean };
+    expect(ack.durable).toBe(true);
+
+    const fetched = await msi(['receipt', ack.eventId, '--insecure', '--wait', '--timeout', '30']);
+    expect(fetched.status, fetched.stderr).toBe(0);
+    const receiptFile = join(workDir, 'receipt.json');
+    await writeFile(receiptFile, fetched.stdout);
+
+    const verified = await msi(['verify', receiptFile, '--key', pipeline.verifierKey]);
+    expect(verified.status, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(new RegExp(`^VALID event ${ack.eventId} +STORE acme sha256:`));
+
+    // Any change to the receipt fails, naming the step; so does another key.
+    const receipt = JSON.parse(fetched.stdout) as { eventProof: { leafIndex: number } };
+    const tampered = fetched.stdout.replace(
+      `"leafIndex":${receipt.eventProof.leafIndex},`,
+      `"leafIndex":${receipt.eventProof.leafIndex + 1},`,
+    );
+    expect(tampered).not.toBe(fetched.stdout);
+    await writeFile(join(workDir, 'tampered.json'), tampered);
+    const failed = await msi(['verify', join(workDir, 'tampered.json'), '--key', pipeline.verifierKey]);
+    expect(failed.status).toBe(1);
+    expect(failed.stdout + failed.stderr).toMatch(/INVALID EVENT_PROOF_INVALID/);
+    const otherKey = formatVerifierKey(
+      verifierKeyOf(generateNoteKey('msi.dev/calendar', new Uint8Array(32).fill(7)).signer),
+    );
+    const untrusted = await msi(['verify', receiptFile, '--key', otherKey]);
+    expect(untrusted.status).toBe(1);
+    expect(untrusted.stdout + untrusted.stderr).toMatch(/INVALID UNTRUSTED_KEY/);
+
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // a few more rounds to extend to
+    const extendedFile = join(workDir, 'receipt-extended.json');
+    const extended = await msi([
+      'extend',
+      receiptFile,
+      '--insecure',
+      '--key',
+      pipeline.verifierKey,
+      '-o',
+      extendedFile,
+    ]);
+    expect(extended.status, extended.stderr).toBe(0);
+    const reverified = await msi(['verify', extendedFile, '--key', pipeline.verifierKey]);
+    expect(reverified.status, reverified.stderr).toBe(0);
+    expect(reverified.stdout).toMatch(/extended to @\d+/);
+    expect(JSON.parse(await readFile(extendedFile, 'utf8'))).toHaveProperty('extension');
+
+    const imprint = verified.stdout.match(/(sha256:[0-9a-f]{64})/)?.[1];
+    expect(imprint).toBeDefined();
+    const history = await msi(['history', imprint ?? '', '--insecure', '--key', pipeline.verifierKey]);
+    expect(history.status, history.stderr).toBe(0);
+    expect(history.stdout).toContain(ack.eventId);
+    expect(history.stdout).toMatch(/VALID/);
+  });
+});
