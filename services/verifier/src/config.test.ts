@@ -1,4 +1,4 @@
-import { generateNoteKey } from '@msi/core';
+import { generateNoteKey, NOTE_ALG_COSIGNATURE_V1 } from '@msi/core';
 import { ConfigError } from '@msi/service-kit';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
@@ -29,6 +29,19 @@ describe('loadConfig', () => {
         'MSI_LOG_LEVEL',
       ])
         expect(text).toContain(name);
+    }
+  });
+
+  it('reads optional witness keys and refuses a log key or garbage among them', () => {
+    const w1 = generateNoteKey('w1.test', new Uint8Array(32).fill(2), NOTE_ALG_COSIGNATURE_V1).verifierKey;
+    const w2 = generateNoteKey('w2.test', new Uint8Array(32).fill(3), NOTE_ALG_COSIGNATURE_V1).verifierKey;
+    const base = { MSI_VERIFIER_DATABASE_URL: 'postgres://x/y', MSI_VERIFIER_CALENDAR_KEY: key };
+    expect(loadConfig(base).witnessKeys).toEqual([]);
+    expect(loadConfig({ ...base, MSI_VERIFIER_WITNESS_KEYS: `${w1}, ${w2}` }).witnessKeys).toEqual([w1, w2]);
+    for (const bad of [key, 'nope']) {
+      expect(() => loadConfig({ ...base, MSI_VERIFIER_WITNESS_KEYS: `${w1},${bad}` })).toThrow(
+        /MSI_VERIFIER_WITNESS_KEYS/,
+      );
     }
   });
 });

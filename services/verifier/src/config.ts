@@ -1,4 +1,4 @@
-import { NoteError, parseVerifierKey } from '@msi/core';
+import { NOTE_ALG_COSIGNATURE_V1, NoteError, parseVerifierKey } from '@msi/core';
 import { assertValidPrefix } from '@msi/nats';
 import { ConfigReader, type LogLevel } from '@msi/service-kit';
 
@@ -9,6 +9,8 @@ export interface Config {
   readonly databaseUrl: string;
   /** The calendar's trusted verifier key string (`<name>+<id>+<base64>`). */
   readonly calendarKey: string;
+  /** Witness verifier keys (0x04) whose cosignature lines are checked (others are kept unchecked). */
+  readonly witnessKeys: readonly string[];
   /** The credentials file (ingest's format, API keys only); undefined = no authenticated calls. */
   readonly credentialsFile: string | undefined;
   readonly grpcHost: string;
@@ -38,12 +40,27 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       r.problem(`MSI_VERIFIER_CALENDAR_KEY: not a verifier key (${error.message})`);
     }
   }
+  const witnessKeys = (r.optionalString('MSI_VERIFIER_WITNESS_KEYS') ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
+  for (const key of witnessKeys) {
+    try {
+      if (parseVerifierKey(key).algorithm !== NOTE_ALG_COSIGNATURE_V1) {
+        r.problem(`MSI_VERIFIER_WITNESS_KEYS: ${key} is not a witness (0x04) key`);
+      }
+    } catch (error: unknown) {
+      if (!(error instanceof NoteError)) throw error;
+      r.problem(`MSI_VERIFIER_WITNESS_KEYS: ${key} is not a verifier key (${error.message})`);
+    }
+  }
   const logLevel = r.oneOf('MSI_LOG_LEVEL', LEVELS, 'info');
   const config: Config = {
     natsUrl: r.string('MSI_NATS_URL', 'nats://127.0.0.1:4222'),
     prefix,
     databaseUrl: r.string('MSI_VERIFIER_DATABASE_URL'),
     calendarKey,
+    witnessKeys,
     credentialsFile: r.optionalString('MSI_VERIFIER_CREDENTIALS_FILE'),
     grpcHost: r.string('MSI_VERIFIER_HOST', '0.0.0.0'),
     grpcPort: r.integer('MSI_VERIFIER_PORT', 50053, { min: 0, max: 65535 }),

@@ -7,6 +7,7 @@ export {
   treeLevels,
 } from './checks.js';
 export { type Config, loadConfig } from './config.js';
+export { type CosignedFailure, type CosignedNote, checkCosigned } from './cosigned.js';
 export { ApiKeys, CredentialsError, type Identity, type Role } from './credentials.js';
 export { type Failure, integritySubject, publishFailure } from './integrity.js';
 export {
@@ -18,10 +19,12 @@ export {
   projectionDigest,
 } from './projector.js';
 export {
+  CHECKPOINT_NOTES,
   EventFinder,
   findEvent,
   findEvents,
   historyOf,
+  type LatestCheckpoint,
   LookupError,
   type LookupErrorCode,
   ReceiptCache,

@@ -17,6 +17,7 @@ const verifier = await startVerifier({
   databaseUrl: config.databaseUrl,
   prefix: config.prefix,
   calendarKey: config.calendarKey,
+  witnessKeys: config.witnessKeys,
   keys,
   hasher: nodeHasher(),
   ed25519: nodeEd25519(),

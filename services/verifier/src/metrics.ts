@@ -16,6 +16,8 @@ export interface VerifierMetrics {
   readonly roundsApplied: Counter<'verified'>;
   /** Checkpoints verified and stored. */
   readonly checkpointsApplied: Counter;
+  /** Cosigned checkpoints applied; stored = whether the note replaced the one kept for its size. */
+  readonly cosignedApplied: Counter<'stored'>;
   /** Integrity failures detected, by kind (the proto enum name without its prefix, lower case). */
   readonly integrityFailures: Counter<'kind'>;
   /** GetReceipt calls by gRPC status name, including the time spent waiting. */
@@ -78,6 +80,12 @@ export function createVerifierMetrics(
     checkpointsApplied: new Counter({
       name: 'msi_verifier_checkpoints_applied_total',
       help: 'Checkpoints verified against the rebuilt calendar and stored',
+      registers,
+    }),
+    cosignedApplied: new Counter({
+      name: 'msi_verifier_cosigned_checkpoints_applied_total',
+      help: 'Cosigned checkpoints applied, by whether they replaced the note kept for their size',
+      labelNames: ['stored'],
       registers,
     }),
     integrityFailures: new Counter({

@@ -27,13 +27,19 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { checkCheckpoint, checkRound, checkSeal } from './checks.js';
+import { checkCosigned } from './cosigned.js';
 import { type Failure, publishFailure } from './integrity.js';
 import type { ProjectionPositions, VerifierMetrics } from './metrics.js';
 import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, PROJECTION_TABLES, SCHEMA } from './schema.js';
 
 const Kind = verifierV1.IntegrityFailureKind;
-type StreamKey = 'events' | 'seals' | 'rounds';
-const KEYS: readonly StreamKey[] = ['events', 'seals', 'rounds'];
+type StreamKey = 'events' | 'seals' | 'rounds' | 'checkpoints';
+const KEYS: readonly StreamKey[] = ['events', 'seals', 'rounds', 'checkpoints'];
+/**
+ * How long a cosigned checkpoint of a size the rounds have not reached yet waits (after the rounds
+ * stream is fully applied) before it is reported: the calendar publishes the round first.
+ */
+const COSIGNED_GRACE_MS = 10_000;
 
 /** The durable consumer of the projection on one stream (one filter subject each, NATS 2.9). */
 export const consumerName = (key: StreamKey): string => `verifier_${key}`;
@@ -46,6 +52,11 @@ export interface ProjectorOptions {
   readonly ed25519: Ed25519Verifier;
   /** The trusted calendar key (a parsed verifier key string). */
   readonly calendarKey: NoteVerifierKey;
+  /**
+   * Witness keys (0x04) whose cosignature lines are checked: a line of one of them that does not
+   * verify is dropped. Lines of other keys are kept. Default: none.
+   */
+  readonly witnessKeys?: readonly NoteVerifierKey[];
   readonly log: Logger;
   readonly now: () => number;
   /** Called after each integrity failure is recorded and published. */
@@ -53,7 +64,7 @@ export interface ProjectorOptions {
   /** Counts what is applied (after each commit). */
   readonly metrics?: Pick<
     VerifierMetrics,
-    'eventsApplied' | 'sealsApplied' | 'roundsApplied' | 'checkpointsApplied'
+    'eventsApplied' | 'sealsApplied' | 'roundsApplied' | 'checkpointsApplied' | 'cosignedApplied'
   >;
 }
 
@@ -91,10 +102,10 @@ interface Pump {
 }
 
 /**
- * The event-sourced projection: three durable pull consumers (events, seals, rounds) with explicit
+ * The event-sourced projection: four durable pull consumers (events, seals, rounds, checkpoints) with explicit
  * acks, each started from the projection's own cursor (the database, not a consumer's ack floor, is
  * the truth). Seals wait for the events they cover, rounds for their seals; each is checked as it
- * is applied, and every mismatch is an integrity failure (a row in `integrity_failures` and an
+ * is applied, cosigned checkpoints wait for the checkpoint of their size, and every mismatch is an integrity failure (a row in `integrity_failures` and an
  * IntegrityFailure on `<prefix>.integrity.verifier`).
  */
 export class Projector {
@@ -133,7 +144,7 @@ export class Projector {
     await this.#loop;
   }
 
-  /** True when every message stored on the three streams has been applied. */
+  /** True when every message stored on the four streams has been applied. */
   async caughtUp(): Promise<boolean> {
     for (const pump of this.#pumps.values()) {
       if (pump.held.length > 0) return false;
@@ -175,6 +186,7 @@ export class Projector {
       events: subjects.allEvents,
       seals: subjects.allSeals,
       rounds: subjects.rounds,
+      checkpoints: subjects.checkpoints,
     };
     const { rows } = await this.#o.pool.query(`SELECT stream, last_seq FROM ${SCHEMA}.cursors`);
     for (const key of KEYS) {
@@ -258,7 +270,12 @@ export class Projector {
     }
     let applied = 0;
     for (const m of fresh) {
-      const done = key === 'seals' ? await this.#applySeal(m) : await this.#applyRound(m);
+      const done =
+        key === 'seals'
+          ? await this.#applySeal(m)
+          : key === 'rounds'
+            ? await this.#applyRound(m)
+            : await this.#applyCosigned(m);
       if (!done) break;
       pump.cursor = m.seq;
       m.ack();
@@ -594,6 +611,86 @@ export class Projector {
       this.#origin = origin;
     }
     this.#announce(failures);
+    return true;
+  }
+
+  /**
+   * Applies one CheckpointCosigned; false while the checkpoint of its size is not applied yet. Its
+   * body must be the verified checkpoint's (else a fork: an integrity failure); per size, the note
+   * with the most cosignature lines is kept.
+   */
+  async #applyCosigned(m: JsMsg): Promise<boolean> {
+    const stream = streamNamesFor(this.#o.prefix).checkpoints;
+    const failure = (kind: verifierV1.IntegrityFailureKind, number: number, detail: string): Failure => ({
+      kind,
+      source: stream,
+      seq: m.seq,
+      shard: 0,
+      number,
+      detail,
+    });
+    let message: streamV1.CheckpointCosigned;
+    let size: number;
+    try {
+      message = streamV1.CheckpointCosigned.decode(m.data);
+      if (message.version !== 1) throw new Error(`unknown CheckpointCosigned version ${message.version}`);
+      if (message.size > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`size ${message.size} too large`);
+      size = Number(message.size);
+    } catch (error: unknown) {
+      await this.#recordOnly(
+        m.seq,
+        'checkpoints',
+        failure(
+          Kind.INTEGRITY_FAILURE_KIND_MALFORMED_MESSAGE,
+          0,
+          `undecodable cosigned checkpoint: ${(error as Error).message}`,
+        ),
+      );
+      return true;
+    }
+    if (size > this.#range.size) {
+      if (!(await this.#covered('rounds', Number.MAX_SAFE_INTEGER))) return false;
+      const publishedMs = Math.floor(m.info.timestampNanos / 1_000_000);
+      if (this.#o.now() - publishedMs < COSIGNED_GRACE_MS) return false;
+    }
+    const { rows } = await this.#o.pool.query(`SELECT note FROM ${SCHEMA}.checkpoints WHERE size = $1`, [
+      size,
+    ]);
+    const verified = rows[0] === undefined ? undefined : String(rows[0].note);
+    const checked = checkCosigned(
+      size,
+      message.checkpoint,
+      verified,
+      this.#o.calendarKey,
+      this.#o.witnessKeys ?? [],
+      this.#o.ed25519,
+    );
+    if (!checked.ok) {
+      await this.#recordOnly(
+        m.seq,
+        'checkpoints',
+        failure(Kind.INTEGRITY_FAILURE_KIND_CHECKPOINT_INVALID, size, checked.detail),
+      );
+      return true;
+    }
+    const { note, cosignatureCount, dropped } = checked.value;
+    if (dropped > 0) {
+      this.#o.log.warn('dropped cosignature lines that do not verify', { size, dropped, seq: m.seq });
+    }
+    let stored = false;
+    await inTransaction(this.#o.pool, async (db) => {
+      if (cosignatureCount > 0) {
+        const result = await db.query(
+          `INSERT INTO ${SCHEMA}.cosigned_checkpoints (size, note, cosignature_count) VALUES ($1, $2, $3)
+           ON CONFLICT (size) DO UPDATE SET note = excluded.note, cosignature_count = excluded.cosignature_count
+           WHERE ${SCHEMA}.cosigned_checkpoints.cosignature_count < excluded.cosignature_count`,
+          [size, note, cosignatureCount],
+        );
+        stored = (result.rowCount ?? 0) > 0;
+      }
+      await setCursor(db, 'checkpoints', m.seq);
+    });
+    this.#o.metrics?.cosignedApplied.inc({ stored: String(stored) });
     return true;
   }
 

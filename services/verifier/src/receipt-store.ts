@@ -37,6 +37,13 @@ export interface EventRow {
   };
 }
 
+/**
+ * The verified checkpoints (alias `p`) with, for each, the cosigned note of its size when one is kept:
+ * columns `size` and `note`. Append a WHERE / ORDER BY on `p.size`.
+ */
+export const CHECKPOINT_NOTES = `SELECT p.size, coalesce(c.note, p.note) AS note FROM ${SCHEMA}.checkpoints p
+  LEFT JOIN ${SCHEMA}.cosigned_checkpoints c ON c.size = p.size`;
+
 const VISIBLE = `(e.tenant = $2 OR (e.kind = 1 AND e.to_tenant = $2))`;
 
 function eventRow(r: Record<string, unknown>): EventRow {
@@ -149,7 +156,8 @@ export class EventFinder {
 
 /**
  * The receipt of a stored event, from the stored seal levels, the round's seals and the calendar
- * nodes, against the newest verified checkpoint. Checks the assembled proofs (steps 2–5 of
+ * nodes, against the newest checkpoint with cosignatures when it covers the event's round (with its
+ * cosigned note), else the newest verified checkpoint. Checks the assembled proofs (steps 2–5 of
  * docs/PROOFS.md §8) before returning: a row changed in storage makes it TAMPERED, never a bad receipt.
  */
 export async function receiptOf(
@@ -165,7 +173,8 @@ export async function receiptOf(
   const seal = event.anchor ?? (await cache.anchor(db, sealSeq));
   if (seal === undefined) throw new LookupError('NOT_ANCHORED', 'the seal is not anchored yet');
   const { leafCount, k } = seal;
-  const checkpoint = await cache.latestCheckpoint(db);
+  const latest = await cache.latestCheckpoint(db);
+  const checkpoint = latest?.cosigned !== undefined && latest.cosigned.size > k ? latest.cosigned : latest;
   if (checkpoint === undefined || checkpoint.size <= k) {
     throw new LookupError('NOT_ANCHORED', 'no verified checkpoint covers the round yet');
   }
@@ -299,6 +308,13 @@ export async function historyOf(
   }));
 }
 
+/** The newest verified checkpoint and, when there is one, the newest cosigned checkpoint note. */
+export interface LatestCheckpoint {
+  readonly size: number;
+  readonly note: string;
+  readonly cosigned?: { readonly size: number; readonly note: string };
+}
+
 interface CachedRound {
   readonly record: Uint8Array;
   readonly sealCount: number;
@@ -317,7 +333,7 @@ const LEVEL_CACHE_BYTES = 64 * 1024 * 1024;
 export class ReceiptCache {
   #rounds = new Map<number, CachedRound>();
   #proofs = new Map<string, Uint8Array[]>();
-  #checkpoint: { size: number; note: string; at: number } | undefined;
+  #checkpoint: (LatestCheckpoint & { at: number }) | undefined;
   #anchors = new Map<number, NonNullable<EventRow['anchor']>>();
   #levels = new Map<number, Promise<Uint8Array[]>>();
   #levelBytes = new Map<number, number>();
@@ -372,16 +388,26 @@ export class ReceiptCache {
     this.#levelBytes.delete(sealSeq);
   }
 
-  async latestCheckpoint(db: Pool): Promise<{ size: number; note: string } | undefined> {
+  /** The newest verified checkpoint and the newest cosigned one (re-read after 100 ms). */
+  async latestCheckpoint(db: Pool): Promise<LatestCheckpoint | undefined> {
     const now = Date.now();
     if (this.#checkpoint !== undefined && now - this.#checkpoint.at < CHECKPOINT_TTL_MS)
       return this.#checkpoint;
     const { rows } = await db.query(
-      `SELECT size, note FROM ${SCHEMA}.checkpoints ORDER BY size DESC LIMIT 1`,
+      `SELECT p.size, p.note, c.size AS cosigned_size, c.note AS cosigned_note
+       FROM (SELECT size, note FROM ${SCHEMA}.checkpoints ORDER BY size DESC LIMIT 1) p
+       LEFT JOIN LATERAL (SELECT size, note FROM ${SCHEMA}.cosigned_checkpoints ORDER BY size DESC LIMIT 1) c
+         ON true`,
     );
     const row = rows[0];
+    const cosigned =
+      row?.cosigned_size === null || row?.cosigned_size === undefined
+        ? {}
+        : { cosigned: { size: Number(row.cosigned_size), note: String(row.cosigned_note) } };
     this.#checkpoint =
-      row === undefined ? undefined : { size: Number(row.size), note: String(row.note), at: now };
+      row === undefined
+        ? undefined
+        : { size: Number(row.size), note: String(row.note), ...cosigned, at: now };
     return this.#checkpoint;
   }
 

@@ -16,6 +16,7 @@ export const PROJECTION_TABLES: readonly { readonly name: string; readonly key: 
   { name: 'round_seals', key: 'k, position' },
   { name: 'calendar_nodes', key: 'level, idx' },
   { name: 'checkpoints', key: 'size' },
+  { name: 'cosigned_checkpoints', key: 'size' },
   { name: 'calendar_state', key: 'id' },
   { name: 'cursors', key: 'stream' },
   { name: 'integrity_failures', key: 'source, seq, kind' },
@@ -125,5 +126,16 @@ CREATE TABLE ${SCHEMA}.integrity_failures (
   detail text NOT NULL,
   PRIMARY KEY (source, seq, kind)
 );`,
+  },
+  {
+    id: 2,
+    name: 'cosigned checkpoints',
+    sql: `
+CREATE TABLE ${SCHEMA}.cosigned_checkpoints (
+  size bigint PRIMARY KEY REFERENCES ${SCHEMA}.checkpoints (size),
+  note text NOT NULL,
+  cosignature_count integer NOT NULL CHECK (cosignature_count > 0)
+);
+INSERT INTO ${SCHEMA}.cursors (stream, last_seq) VALUES ('checkpoints', 0);`,
   },
 ];

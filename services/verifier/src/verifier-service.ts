@@ -18,6 +18,7 @@ import type { Failure } from './integrity.js';
 import type { VerifierMetrics } from './metrics.js';
 import { insertFailures } from './projector.js';
 import {
+  CHECKPOINT_NOTES,
   EventFinder,
   fetchCalendarNodes,
   historyOf,
@@ -250,8 +251,8 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
         const size = Number(call.request.size);
         const { rows } =
           size === 0
-            ? await deps.pool.query(`SELECT size, note FROM ${SCHEMA}.checkpoints ORDER BY size DESC LIMIT 1`)
-            : await deps.pool.query(`SELECT size, note FROM ${SCHEMA}.checkpoints WHERE size = $1`, [size]);
+            ? await deps.pool.query(`${CHECKPOINT_NOTES} ORDER BY p.size DESC LIMIT 1`)
+            : await deps.pool.query(`${CHECKPOINT_NOTES} WHERE p.size = $1`, [size]);
         const row = rows[0];
         if (row === undefined) throw new CallError(status.NOT_FOUND, 'no verified checkpoint of that size');
         return { checkpoint: String(row.note), size: BigInt(row.size) };
@@ -299,7 +300,7 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
           `SELECT record FROM ${SCHEMA}.round_seals WHERE k = $1 ORDER BY position`,
           [k],
         );
-        const cp = await deps.pool.query(`SELECT note FROM ${SCHEMA}.checkpoints WHERE size = $1`, [k + 1]);
+        const cp = await deps.pool.query(`${CHECKPOINT_NOTES} WHERE p.size = $1`, [k + 1]);
         return {
           round: row.record as Buffer,
           seals: seals.rows.map((s) => s.record as Buffer),

@@ -23,6 +23,8 @@ export interface VerifierOptions {
   readonly databaseUrl: string;
   readonly prefix: string;
   readonly calendarKey: string;
+  /** Witness verifier key strings (0x04) whose cosignature lines are checked; default none. */
+  readonly witnessKeys?: readonly string[];
   readonly keys: ApiKeys;
   readonly hasher: MerkleHasher;
   readonly ed25519: Ed25519Verifier;
@@ -67,6 +69,7 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
     hasher: o.hasher,
     ed25519: o.ed25519,
     calendarKey: parseVerifierKey(o.calendarKey),
+    witnessKeys: (o.witnessKeys ?? []).map((k) => parseVerifierKey(k)),
     log: o.log.child({ component: 'projector' }),
     now,
     onFailure,
