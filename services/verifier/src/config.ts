@@ -11,6 +11,8 @@ export interface Config {
   readonly calendarKey: string;
   /** Witness verifier keys (0x04) whose cosignature lines are checked (others are kept unchecked). */
   readonly witnessKeys: readonly string[];
+  /** JetStream replicas of the streams it creates or updates: 3 in production, every service the same. */
+  readonly natsReplicas: number;
   /** The credentials file (ingest's format, API keys only); undefined = no authenticated calls. */
   readonly credentialsFile: string | undefined;
   readonly grpcHost: string;
@@ -57,6 +59,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const logLevel = r.oneOf('MSI_LOG_LEVEL', LEVELS, 'info');
   const config: Config = {
     natsUrl: r.string('MSI_NATS_URL', 'nats://127.0.0.1:4222'),
+    natsReplicas: r.integer('MSI_NATS_REPLICAS', 1, { min: 1, max: 5 }),
     prefix,
     databaseUrl: r.string('MSI_VERIFIER_DATABASE_URL'),
     calendarKey,

@@ -16,6 +16,7 @@ const verifier = await startVerifier({
   nc,
   databaseUrl: config.databaseUrl,
   prefix: config.prefix,
+  natsReplicas: config.natsReplicas,
   calendarKey: config.calendarKey,
   witnessKeys: config.witnessKeys,
   keys,

@@ -48,6 +48,8 @@ export interface ProjectorOptions {
   readonly pool: Pool;
   readonly nc: NatsConnection;
   readonly prefix: string;
+  /** JetStream replicas for streams it creates or updates (every service the same; default 1). */
+  readonly natsReplicas?: number;
   readonly hasher: MerkleHasher;
   readonly ed25519: Ed25519Verifier;
   /** The trusted calendar key (a parsed verifier key string). */
@@ -130,7 +132,7 @@ export class Projector {
     await prepareProjection(o.pool);
     const jsm = await jetstreamManager(o.nc);
     // The streams may not exist yet when the verifier starts first (idempotent; as ingest does).
-    await ensureStreams(jsm, o.prefix, defaultStreamSettings);
+    await ensureStreams(jsm, o.prefix, { ...defaultStreamSettings, replicas: o.natsReplicas ?? 1 });
     const p = new Projector(o, jsm);
     await p.#load();
     await p.#resetConsumers();

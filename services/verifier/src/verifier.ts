@@ -22,6 +22,8 @@ export interface VerifierOptions {
   readonly nc: NatsConnection;
   readonly databaseUrl: string;
   readonly prefix: string;
+  /** JetStream replicas for streams it creates or updates (default 1). */
+  readonly natsReplicas?: number;
   readonly calendarKey: string;
   /** Witness verifier key strings (0x04) whose cosignature lines are checked; default none. */
   readonly witnessKeys?: readonly string[];
@@ -66,6 +68,7 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
     pool,
     nc: o.nc,
     prefix: o.prefix,
+    ...(o.natsReplicas === undefined ? {} : { natsReplicas: o.natsReplicas }),
     hasher: o.hasher,
     ed25519: o.ed25519,
     calendarKey: parseVerifierKey(o.calendarKey),
