@@ -53,7 +53,7 @@ afterAll(async () => {
   await ns?.pool.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
 });
 
-const LOG = ['calendar_meta', 'rounds', 'round_seals', 'calendar_nodes', 'checkpoints'];
+const LOG = ['calendar_meta', 'rounds', 'round_seals', 'calendar_nodes', 'checkpoints', 'cosignatures'];
 
 /** The SQLSTATE and message a statement fails with (it must fail). */
 async function failure(pool: Pool, sql: string): Promise<{ code: string; message: string }> {
@@ -73,6 +73,7 @@ const SET: Record<string, string> = {
   round_seals: 'position = position',
   calendar_nodes: 'hash = hash',
   checkpoints: 'note = note',
+  cosignatures: 'line = line',
 };
 
 const changes = (table: string): [string, string][] => [
@@ -120,6 +121,14 @@ describe('the calendar is append-only', () => {
     expect((await failure(app, `UPDATE ${SCHEMA}.calendar_writer SET root = sha256('x'::bytea)`)).code).toBe(
       '23000',
     );
+  });
+
+  it('lets the application role keep witness_state (insert, update)', async () => {
+    await app.query(`INSERT INTO ${SCHEMA}.witness_state (witness, size) VALUES ('w.test', 1)`);
+    await app.query(`UPDATE ${SCHEMA}.witness_state SET size = 2 WHERE witness = 'w.test'`);
+    const { rows } = await app.query(`SELECT size FROM ${SCHEMA}.witness_state WHERE witness = 'w.test'`);
+    expect(Number(rows[0]?.size)).toBe(2);
+    expect((await failure(app, `TRUNCATE ${SCHEMA}.witness_state`)).code).toBe('42501');
   });
 
   it('refuses a round that leaves a gap, even from the owner', async () => {

@@ -1,9 +1,11 @@
+import { generateNoteKey, NOTE_ALG_COSIGNATURE_V1 } from '@msi/core';
 import { ConfigError } from '@msi/service-kit';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 import { testKey } from './fixtures.test-helper.js';
 
 const key = testKey();
+const witnessKey = generateNoteKey('test.witness', new Uint8Array(32).fill(9), NOTE_ALG_COSIGNATURE_V1);
 const base = { MSI_DATABASE_URL: 'postgres://app@db/msi', MSI_CALENDAR_SIGNING_KEY: key.signerKey };
 
 function problems(env: Record<string, string>): readonly string[] {
@@ -30,6 +32,8 @@ describe('loadConfig', () => {
       leaseMs: 5000,
       metricsPort: 0,
       natsReplicas: 1,
+      witnesses: [],
+      witnessTimeoutMs: 5000,
     });
     expect(config.instanceId).toMatch(/^calendar-/);
     expect(loadConfig(base).instanceId).not.toBe(config.instanceId);
@@ -45,7 +49,11 @@ describe('loadConfig', () => {
       MSI_CALENDAR_INSTANCE_ID: 'cal-a',
       MSI_CALENDAR_LEASE_MS: '1500',
       MSI_CALENDAR_METRICS_PORT: '9464',
+      MSI_CALENDAR_WITNESSES: `http://127.0.0.1:7380=${witnessKey.verifierKey}`,
+      MSI_CALENDAR_WITNESS_TIMEOUT_MS: '1500',
     });
+    expect(config.witnesses.map((w) => [w.name, w.url])).toEqual([['test.witness', 'http://127.0.0.1:7380']]);
+    expect(config.witnessTimeoutMs).toBe(1500);
     expect(config).toMatchObject({
       prefix: 't1.msi',
       intervalMs: 250,
@@ -72,6 +80,7 @@ describe('loadConfig', () => {
       MSI_ROUND_INTERVAL_MS: '0',
       MSI_CALENDAR_APP_ROLE: 'Robert"; DROP',
       MSI_CALENDAR_SIGNING_KEY: 'PRIVATE+KEY+x+00000000+c2VjcmV0',
+      MSI_CALENDAR_WITNESSES: 'http://w=not-a-key',
     });
     const text = found.join('\n');
     for (const name of [
@@ -80,6 +89,7 @@ describe('loadConfig', () => {
       'MSI_DATABASE_URL',
       'MSI_CALENDAR_APP_ROLE',
       'MSI_CALENDAR_SIGNING_KEY',
+      'MSI_CALENDAR_WITNESSES',
     ]) {
       expect(text).toContain(name);
     }

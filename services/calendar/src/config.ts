@@ -4,6 +4,7 @@ import { isValidKeyName, NoteError, parseSignerKey } from '@msi/core';
 import { assertValidPrefix } from '@msi/nats';
 import { ConfigReader, type LogLevel } from '@msi/service-kit';
 import { isValidRoleName } from './schema.js';
+import { parseWitnessList, type WitnessTarget } from './witness-list.js';
 
 /** The calendar's configuration, read once from the environment (see README.md for each variable). */
 export interface Config {
@@ -27,6 +28,10 @@ export interface Config {
   readonly instanceId: string;
   readonly leaseMs: number;
   readonly publishTimeoutMs: number;
+  /** The witnesses every checkpoint is submitted to (none by default). */
+  readonly witnesses: readonly WitnessTarget[];
+  /** Per-request timeout of add-checkpoint. */
+  readonly witnessTimeoutMs: number;
   /** 0 = no metrics server. */
   readonly metricsPort: number;
   readonly metricsHost: string;
@@ -70,6 +75,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (closeDelayMs >= intervalMs) {
     r.problem(`MSI_CALENDAR_CLOSE_DELAY_MS=${closeDelayMs} must be below MSI_ROUND_INTERVAL_MS`);
   }
+  const witnessList = parseWitnessList(r.optionalString('MSI_CALENDAR_WITNESSES') ?? '');
+  for (const problem of witnessList.problems) r.problem(`MSI_CALENDAR_WITNESSES: ${problem}`);
   const config: Config = {
     natsUrl,
     prefix,
@@ -88,6 +95,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     ),
     leaseMs,
     publishTimeoutMs: r.integer('MSI_CALENDAR_PUBLISH_TIMEOUT_MS', 2000, { min: 100, max: 60_000 }),
+    witnesses: witnessList.witnesses,
+    witnessTimeoutMs: r.integer('MSI_CALENDAR_WITNESS_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),
     metricsPort: r.integer('MSI_CALENDAR_METRICS_PORT', 0, { min: 0, max: 65_535 }),
     metricsHost: r.string('MSI_CALENDAR_METRICS_HOST', '0.0.0.0'),
     logLevel: r.oneOf('MSI_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),

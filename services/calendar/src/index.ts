@@ -21,6 +21,24 @@ export { type CalendarMeta, loadState, prepareDatabase } from './calendar-reposi
 export { type RunnerOptions, type RunningCalendar, runCalendar } from './calendar-runner.js';
 export { type CalendarState, emptyState, extendState } from './calendar-state.js';
 export { type Config, loadConfig } from './config.js';
-export { type CalendarMetrics, createCalendarMetrics } from './metrics.js';
+export {
+  type CosignedCheckpoint,
+  calendarCosignedCheckpoint,
+  witnessSizes,
+} from './cosignature-store.js';
+export {
+  type CalendarMetrics,
+  createCalendarMetrics,
+  createWitnessMetrics,
+  type WitnessMetrics,
+} from './metrics.js';
 export { appRoleStatements, LOG_TABLES, MIGRATIONS, SCHEMA } from './schema.js';
 export { type LogKey, loadLogKey } from './signing-key.js';
+export { isCosignatureOf, judgeWitnessAnswer, type WitnessStep } from './witness-answer.js';
+export { parseWitnessList, type WitnessTarget } from './witness-list.js';
+export {
+  type RunningSubmitter,
+  type SubmissionOutcome,
+  startWitnessSubmitter,
+  type WitnessSubmitterOptions,
+} from './witness-submitter.js';

@@ -23,8 +23,9 @@ import { CalendarError } from './calendar-error.js';
 import { checkStoredTree, loadState, prepareDatabase } from './calendar-repository.js';
 import { runCalendar } from './calendar-runner.js';
 import { type Config, loadConfig } from './config.js';
-import { createCalendarMetrics } from './metrics.js';
+import { createCalendarMetrics, createWitnessMetrics } from './metrics.js';
 import { loadLogKey } from './signing-key.js';
+import { startWitnessSubmitter } from './witness-submitter.js';
 
 /** Reads the configuration, prepares the database, starts the round loop; returns the exit code. */
 async function main(log: Logger): Promise<number> {
@@ -118,6 +119,20 @@ async function main(log: Logger): Promise<number> {
     log,
     metrics,
   });
+  const submitter = startWitnessSubmitter({
+    pool,
+    js: jetstream(nc),
+    subjects: subjectsFor(config.prefix),
+    witnesses: config.witnesses,
+    pollMs: config.intervalMs,
+    requestTimeoutMs: config.witnessTimeoutMs,
+    publishTimeoutMs: config.publishTimeoutMs,
+    hasher,
+    ed: nodeEd25519(),
+    nowMs: Date.now,
+    log,
+    metrics: createWitnessMetrics(registry),
+  });
   log.info('calendar up', {
     origin,
     verifierKey: key.verifierKey,
@@ -125,6 +140,7 @@ async function main(log: Logger): Promise<number> {
     intervalMs: config.intervalMs,
     prefix: config.prefix,
     nats: config.natsUrl,
+    witnesses: config.witnesses.map((w) => ({ name: w.name, url: w.url })),
     metrics:
       metricsServer === undefined ? null : `http://${config.metricsHost}:${metricsServer.port}/metrics`,
   });
@@ -138,6 +154,7 @@ async function main(log: Logger): Promise<number> {
   failed = 'error' in ended;
   log.info('calendar stopping', 'signal' in ended ? { signal: ended.signal } : { reason: 'fatal error' });
   await running.stop();
+  await submitter.stop();
   await nc.drain().catch(() => nc.close());
   await pool.end();
   await metricsServer?.close();

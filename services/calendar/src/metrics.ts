@@ -71,3 +71,45 @@ export function createCalendarMetrics(registry: Registry): CalendarMetrics {
     }),
   };
 }
+
+/** The witness submitter's Prometheus metrics (msi_calendar_witness_*). */
+export interface WitnessMetrics {
+  /** Checkpoints a witness cosigned (verified and stored). */
+  readonly cosigned: Counter<'witness'>;
+  /** Checkpoints a witness refused as inconsistent or badly signed (422 / 403): integrity events. */
+  readonly refusals: Counter<'witness' | 'status'>;
+  /** Submissions that got nothing, by reason (network, http, conflicts, invalid_cosignature). */
+  readonly failures: Counter<'witness' | 'reason'>;
+  /** The size each witness last cosigned (or said it holds). */
+  readonly size: Gauge<'witness'>;
+}
+
+export function createWitnessMetrics(registry: Registry): WitnessMetrics {
+  const registers = [registry];
+  return {
+    cosigned: new Counter({
+      name: 'msi_calendar_witness_cosigned_total',
+      help: 'Checkpoints cosigned by each witness (verified and stored)',
+      labelNames: ['witness'],
+      registers,
+    }),
+    refusals: new Counter({
+      name: 'msi_calendar_witness_refusals_total',
+      help: 'Checkpoints a witness refused as inconsistent (422) or badly signed (403)',
+      labelNames: ['witness', 'status'],
+      registers,
+    }),
+    failures: new Counter({
+      name: 'msi_calendar_witness_failures_total',
+      help: 'Submissions to a witness that got no cosignature, by reason',
+      labelNames: ['witness', 'reason'],
+      registers,
+    }),
+    size: new Gauge({
+      name: 'msi_calendar_witness_size',
+      help: 'The calendar size each witness last cosigned',
+      labelNames: ['witness'],
+      registers,
+    }),
+  };
+}

@@ -3,14 +3,11 @@ import type { Migration } from '@msi/postgres';
 /** The schema holding every calendar table. */
 export const SCHEMA = 'calendar';
 
+/** The log tables of migration 1 (fixed: a migration's SQL never changes once applied). */
+const V1_LOG_TABLES = ['calendar_meta', 'rounds', 'round_seals', 'calendar_nodes', 'checkpoints'] as const;
+
 /** The log tables: rows are only ever inserted (privileges and triggers refuse the rest). */
-export const LOG_TABLES = [
-  'calendar_meta',
-  'rounds',
-  'round_seals',
-  'calendar_nodes',
-  'checkpoints',
-] as const;
+export const LOG_TABLES = [...V1_LOG_TABLES, 'cosignatures'] as const;
 
 /** Where migrate() records applied migrations, and its advisory lock key ("MSIC"). */
 export const MIGRATIONS_TABLE = `${SCHEMA}.schema_migrations`;
@@ -105,7 +102,7 @@ BEGIN
   RAISE EXCEPTION 'calendar table %.% is append-only: % refused', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP
     USING ERRCODE = 'integrity_constraint_violation';
 END $$;
-${LOG_TABLES.map(refuse).join('\n')}
+${V1_LOG_TABLES.map(refuse).join('\n')}
 
 -- The writer row: never deleted; its tree moves only forward by one round, to a stored checkpoint.
 CREATE FUNCTION ${SCHEMA}.check_writer() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -147,6 +144,27 @@ CREATE TRIGGER outbox_no_truncate BEFORE TRUNCATE ON ${SCHEMA}.outbox
   FOR EACH STATEMENT EXECUTE FUNCTION ${SCHEMA}.refuse_change();
 `,
   },
+  {
+    id: 2,
+    name: 'witness cosignatures',
+    sql: `
+-- Per witness (its key name): the size of the last checkpoint it cosigned (or told us it holds).
+CREATE TABLE ${SCHEMA}.witness_state (
+  witness text PRIMARY KEY,
+  size bigint NOT NULL CHECK (size >= 0),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+-- Verified cosignature lines, one per witness and checkpoint; insert-only like the other log tables.
+CREATE TABLE ${SCHEMA}.cosignatures (
+  size bigint NOT NULL REFERENCES ${SCHEMA}.checkpoints (size),
+  witness text NOT NULL,
+  line text NOT NULL CHECK (line LIKE '— % %' AND right(line, 1) = E'\\n'),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (size, witness)
+);
+${refuse('cosignatures')}
+`,
+  },
 ];
 
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -165,7 +183,9 @@ export function isValidRoleName(name: string): boolean {
  */
 export function appRoleStatements(role: string): string[] {
   if (!isValidRoleName(role)) throw new Error(`invalid role name ${JSON.stringify(role)}`);
-  const all = [...LOG_TABLES, 'calendar_writer', 'outbox'].map((t) => `${SCHEMA}.${t}`).join(', ');
+  const all = [...LOG_TABLES, 'calendar_writer', 'outbox', 'witness_state']
+    .map((t) => `${SCHEMA}.${t}`)
+    .join(', ');
   const log = LOG_TABLES.filter((t) => t !== 'calendar_meta')
     .map((t) => `${SCHEMA}.${t}`)
     .join(', ');
@@ -183,5 +203,6 @@ export function appRoleStatements(role: string): string[] {
     `GRANT SELECT, INSERT ON ${SCHEMA}.outbox TO ${role}`,
     `GRANT UPDATE (published_at) ON ${SCHEMA}.outbox TO ${role}`,
     `GRANT USAGE ON SEQUENCE ${SCHEMA}.outbox_id_seq TO ${role}`,
+    `GRANT SELECT, INSERT, UPDATE ON ${SCHEMA}.witness_state TO ${role}`,
   ];
 }
