@@ -50,8 +50,9 @@ const banner = [
   `  NATS               ${stack.natsUrl}   (${stack.origin.nats})`,
   `  Postgres           ${stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')}   (${stack.origin.postgres})`,
   `  verifier key       ${stack.pipeline.verifierKey}`,
+  ...stack.pipeline.witnesses.map((w) => `  witness            ${w.url}   key ${w.verifierKey}`),
   ...stack.apiKeys.map((k) => `  API key ${k.tenant.padEnd(10)} ${k.key}   (${k.roles.join(', ')})`),
-  '  witness and alerter: not part of the stack yet.',
+  '  alerter: not part of the stack yet (issue 6).',
   '  Ctrl-C stops everything; state is kept for the next start.',
   '',
 ];

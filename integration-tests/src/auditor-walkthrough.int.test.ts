@@ -61,6 +61,7 @@ beforeAll(async () => {
     aggregators: 1,
     ingestPort: await freePort(),
     verifierPort: await freePort(),
+    witnesses: [{ name: 'witness-a', port: await freePort() }],
     apiKeys: [{ key: ACME, tenant: 'acme', principal: 'acme-pipeline', roles: ['emitter', 'auditor'] }],
   });
   await pipeline.waitUntilServing(60_000);
@@ -141,6 +142,28 @@ describe("the README's auditor walk-through (msi CLI, real pipeline and verifier
 
     const imprint = verified.stdout.match(/(sha256:[0-9a-f]{64})/)?.[1];
     expect(imprint).toBeDefined();
+    // The witness cosigns checkpoints as they come; a receipt fetched a little later carries its
+    // cosignature and verifies with a quorum of 1 (and not of 2: there is one witness).
+    const witness = pipeline.witnesses[0]?.verifierKey ?? '';
+    let cosigned = { status: -1, stdout: '', stderr: '' };
+    for (let attempt = 0; attempt < 40 && cosigned.status !== 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const again = await msi(['receipt', ack.eventId, '--insecure']);
+      await writeFile(join(workDir, 'cosigned.json'), again.stdout);
+      cosigned = await msi([
+        'verify',
+        join(workDir, 'cosigned.json'),
+        '--key',
+        pipeline.verifierKey,
+        '--witness',
+        witness,
+        '--quorum',
+        '1',
+      ]);
+    }
+    expect(cosigned.status, cosigned.stdout + cosigned.stderr).toBe(0);
+    expect(cosigned.stdout).toMatch(/witnesses: witness-a@/);
+
     const history = await msi(['history', imprint ?? '', '--insecure', '--key', pipeline.verifierKey]);
     expect(history.status, history.stderr).toBe(0);
     expect(history.stdout).toContain(ack.eventId);

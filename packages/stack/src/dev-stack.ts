@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateNoteKey } from '@msi/core';
+import { generateNoteKey, NOTE_ALG_COSIGNATURE_V1 } from '@msi/core';
 import pg from 'pg';
 import { startEmbeddedNats } from './embedded-nats.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
@@ -67,6 +67,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     }
     const signingKey = await devSigningKey(join(options.dataDir, 'calendar.key'));
     const apiKeys = await devApiKeys(join(options.dataDir, 'api-keys.json'));
+    const witnessKey = await devWitnessKey(join(options.dataDir, 'witness.key'));
     const pipeline = await startPipeline({
       root: options.root,
       workDir: options.dataDir,
@@ -80,6 +81,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       verifierPort: options.verifierPort ?? ((await isFree(50052)) ? 50052 : await freePort()),
       apiKeys,
       signingKey,
+      witnesses: [{ name: 'witness', port: (await isFree(7380)) ? 7380 : await freePort(), key: witnessKey }],
       ...(options.onLine === undefined ? {} : { onLine: options.onLine }),
     });
     stops.unshift(() => pipeline.stop());
@@ -117,6 +119,17 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
 async function devSigningKey(file: string): Promise<string> {
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   const key = generateNoteKey(DEV_ORIGIN, new Uint8Array(randomBytes(32))).signerKey;
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+async function devWitnessKey(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const key = generateNoteKey(
+    'msi.dev/witness',
+    new Uint8Array(randomBytes(32)),
+    NOTE_ALG_COSIGNATURE_V1,
+  ).signerKey;
   await writeFile(file, `${key}\n`, { mode: 0o600 });
   return key;
 }

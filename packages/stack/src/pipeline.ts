@@ -1,7 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { credentials as grpcCredentials, makeGenericClientConstructor } from '@grpc/grpc-js';
-import { formatVerifierKey, generateNoteKey, parseSignerKey, verifierKeyOf } from '@msi/core';
+import {
+  formatVerifierKey,
+  generateNoteKey,
+  NOTE_ALG_COSIGNATURE_V1,
+  parseSignerKey,
+  verifierKeyOf,
+} from '@msi/core';
 import { service as healthService } from 'grpc-health-check';
 import { type ProcessLine, SupervisedProcess } from './supervised-process.js';
 
@@ -26,6 +32,12 @@ export interface PipelineOptions {
   readonly ingestPort: number;
   /** Also run the verifier (projection + auditors' API) on this port. */
   readonly verifierPort?: number;
+  /**
+   * Witnesses to run, each with its own key and state (`key` a `PRIVATE+KEY+…` 0x04 signer key;
+   * generated when absent). The calendar submits every checkpoint to them; the verifier checks
+   * their cosignature lines.
+   */
+  readonly witnesses?: readonly { readonly name: string; readonly port: number; readonly key?: string }[];
   readonly apiKeys: readonly ApiKeyCredential[];
   /** The calendar's signer key (`PRIVATE+KEY+…`); generated (dev) when absent. */
   readonly signingKey?: string;
@@ -45,6 +57,12 @@ export interface Pipeline {
   readonly verifierAddress: string | undefined;
   /** The calendar's verifier key (`<origin>+<id>+<base64>`): what auditors trust. */
   readonly verifierKey: string;
+  /** The witnesses' verifier keys and URLs, in the order given. */
+  readonly witnesses: readonly {
+    readonly name: string;
+    readonly url: string;
+    readonly verifierKey: string;
+  }[];
   readonly signingKey: string;
   readonly processes: ReadonlyMap<string, SupervisedProcess>;
   process(name: string): SupervisedProcess;
@@ -106,11 +124,34 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       }),
     );
   };
+  const witnesses = (options.witnesses ?? []).map((w) => {
+    const key =
+      w.key ??
+      generateNoteKey(w.name, crypto.getRandomValues(new Uint8Array(32)), NOTE_ALG_COSIGNATURE_V1).signerKey;
+    return {
+      name: w.name,
+      url: `http://127.0.0.1:${w.port}`,
+      port: w.port,
+      key,
+      verifierKey: formatVerifierKey(verifierKeyOf(parseSignerKey(key))),
+    };
+  });
+  for (const witness of witnesses) {
+    add(witness.name, 'witness', {
+      MSI_WITNESS_LISTEN: `127.0.0.1:${witness.port}`,
+      MSI_WITNESS_KEY: witness.key,
+      MSI_WITNESS_LOGS: verifierKey,
+      MSI_WITNESS_STATE_FILE: join(options.workDir, `${witness.name}-${options.prefix}.state.json`),
+    });
+  }
   // Metrics on port 0 (a free port, or off): several processes of one service never collide.
   add('calendar', 'calendar', {
     MSI_DATABASE_URL: options.databaseUrl,
     MSI_CALENDAR_SIGNING_KEY: signingKey,
     MSI_CALENDAR_METRICS_PORT: '0',
+    ...(witnesses.length === 0
+      ? {}
+      : { MSI_CALENDAR_WITNESSES: witnesses.map((w) => `${w.url}=${w.verifierKey}`).join(',') }),
   });
   for (let i = 1; i <= options.aggregators; i++) {
     add(`aggregator-${i}`, 'aggregator', {
@@ -135,6 +176,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       MSI_VERIFIER_HOST: '127.0.0.1',
       MSI_VERIFIER_PORT: String(options.verifierPort),
       MSI_VERIFIER_METRICS_PORT: '0',
+      ...(witnesses.length === 0
+        ? {}
+        : { MSI_VERIFIER_WITNESS_KEYS: witnesses.map((w) => w.verifierKey).join(',') }),
     });
   }
   for (const child of processes.values()) child.start();
@@ -143,6 +187,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ingestAddress,
     verifierAddress,
     verifierKey,
+    witnesses: witnesses.map(({ name, url, verifierKey: key }) => ({ name, url, verifierKey: key })),
     signingKey,
     processes,
     process(name) {
