@@ -130,7 +130,9 @@ async function main(): Promise<void> {
       const per = Math.max(1, Math.round(INGEST_RATE / 10));
       while (!stopLoad) {
         const started = Date.now();
-        await submit(Array.from({ length: per }, (_, j) => makeEvent(j)));
+        // SubmitBatch takes at most 1,000 events: split the tick's load into concurrent requests.
+        const sizes = Array.from({ length: Math.ceil(per / 1000) }, (_, k) => Math.min(1000, per - k * 1000));
+        await Promise.all(sizes.map((size) => submit(Array.from({ length: size }, (_, j) => makeEvent(j)))));
         ingested += per;
         await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - started))));
       }
