@@ -49,6 +49,7 @@ export function streamConfigsFor(prefix: string, settings: StreamSettings): Stre
     { ...base, name: names.integrity, subjects: [subjects.allIntegrity], max_age: 0 },
     // One message per checkpoint size as cosignatures arrive; small, and evidence: kept forever.
     { ...base, name: names.checkpoints, subjects: [subjects.checkpoints], max_age: 0 },
+    { ...base, name: names.publications, subjects: [subjects.publications], max_age: 0 },
     { ...base, name: names.alerts, subjects: [subjects.allAlerts], max_age: 0 },
   ] as StreamConfig[];
 }

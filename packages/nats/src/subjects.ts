@@ -9,6 +9,7 @@
  *   <prefix>.integrity.<source> integrity failures (verifier,     stream <P>_INTEGRITY
  *                               witness refusals from the calendar)
  *   <prefix>.checkpoints        cosigned checkpoints (calendar)   stream <P>_CHECKPOINTS
+ *   <prefix>.publications       periodic publications (calendar)  stream <P>_PUBLICATIONS
  *   <prefix>.alerts.<severity>  alerts from the alerter           stream <P>_ALERTS
  *   KV <P>_IDS                  idempotency records (event id → original ack), TTL = dedup window
  *   KV <P>_LEASES               shard ownership leases for aggregators
@@ -31,6 +32,8 @@ export interface Subjects {
   readonly allIntegrity: string;
   /** Checkpoints with the witness cosignatures collected so far. */
   readonly checkpoints: string;
+  /** Periodic publications: a checkpoint fit to be printed or posted elsewhere. */
+  readonly publications: string;
   alerts(severity: AlertSeverity): string;
   readonly allAlerts: string;
 }
@@ -42,6 +45,7 @@ export interface StreamNames {
   readonly security: string;
   readonly integrity: string;
   readonly checkpoints: string;
+  readonly publications: string;
   readonly alerts: string;
 }
 
@@ -88,6 +92,7 @@ export function subjectsFor(prefix: string): Subjects {
     integrity: (source) => `${prefix}.integrity.${source}`,
     allIntegrity: `${prefix}.integrity.*`,
     checkpoints: `${prefix}.checkpoints`,
+    publications: `${prefix}.publications`,
     alerts: (severity) => `${prefix}.alerts.${severity}`,
     allAlerts: `${prefix}.alerts.*`,
   };
@@ -107,6 +112,7 @@ export function streamNamesFor(prefix: string): StreamNames {
     security: `${p}_SECURITY`,
     integrity: `${p}_INTEGRITY`,
     checkpoints: `${p}_CHECKPOINTS`,
+    publications: `${p}_PUBLICATIONS`,
     alerts: `${p}_ALERTS`,
   };
 }
