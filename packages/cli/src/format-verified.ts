@@ -1,4 +1,10 @@
-import { formatImprint, formatUuid, type ReceiptFailureCode, type VerifiedReceipt } from '@msi/core';
+import {
+  formatImprint,
+  formatUuid,
+  type ReceiptFailureCode,
+  type VerifiedAgainstPublication,
+  type VerifiedReceipt,
+} from '@msi/core';
 import { formatMicros, formatSeconds } from './format-time.js';
 
 /**
@@ -55,4 +61,47 @@ export function formatFailureLine(code: ReceiptFailureCode | string, message: st
 /** The machine-readable result of a failed verification (`--json`). */
 export function failureJson(code: string, message: string): Record<string, unknown> {
   return { ok: false, code, message };
+}
+
+/**
+ * The one-line summary of a receipt verified against a publication, with no key, e.g. `VALID event
+ * 0192… STORE acme sha256:ab…  round 42 closed 2026-11-25T01:02:03.000000Z  checkpoint
+ * msi.dev/calendar@43  extended to @50  published 2026-11-26T00:00:00Z`.
+ */
+export function formatPublishedLine(verified: VerifiedAgainstPublication): string {
+  const { event, round, checkpoint, published } = verified;
+  const extended = verified.matchedBy === 'extension' ? `  extended to @${published.size}` : '';
+  return (
+    `VALID event ${formatUuid(event.eventId)}  ${event.kind} ${event.tenant} ${formatImprint(event.data)}` +
+    `  round ${round.round} closed ${formatMicros(round.closedAt)}` +
+    `  checkpoint ${checkpoint.origin}@${checkpoint.size}${extended}` +
+    `  published ${formatSeconds(verified.publishedAt)}`
+  );
+}
+
+/** The machine-readable result of a receipt verified against a publication (`--json`). */
+export function publishedJson(verified: VerifiedAgainstPublication): Record<string, unknown> {
+  const { event, round, checkpoint, published } = verified;
+  return {
+    ok: true,
+    event: {
+      eventId: formatUuid(event.eventId),
+      kind: event.kind,
+      tenant: event.tenant,
+      data: formatImprint(event.data),
+      actor: event.actor,
+      submitter: event.submitter,
+      occurredAt: formatMicros(event.occurredAt),
+      receivedAt: formatMicros(event.receivedAt),
+    },
+    round: round.round,
+    closedAt: formatMicros(round.closedAt),
+    checkpoint: { origin: checkpoint.origin, size: checkpoint.size },
+    published: {
+      origin: published.origin,
+      size: published.size,
+      time: formatSeconds(verified.publishedAt),
+      matchedBy: verified.matchedBy,
+    },
+  };
 }

@@ -36,3 +36,8 @@ export async function loadTrust(flags: ParsedFlags, io: CliIo): Promise<ReceiptT
     file,
   );
 }
+
+/** Whether any trust flag was given (with --publication, keys are optional). */
+export function givesTrust(flags: ParsedFlags): boolean {
+  return Object.keys(TRUST_FLAGS).some((name) => flags.values[name] !== undefined);
+}

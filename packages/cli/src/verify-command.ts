@@ -1,20 +1,46 @@
-import { ReceiptError, verifyReceipt } from '@msi/core';
+import {
+  CheckpointError,
+  openCheckpoint,
+  type Publication,
+  ReceiptError,
+  type ReceiptFailureCode,
+  type ReceiptTrust,
+  verifyCosignatures,
+  verifyReceipt,
+  verifyReceiptAgainstPublication,
+} from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
 import { EXIT } from './cli-error.js';
 import type { Command } from './command.js';
-import { failureJson, formatFailureLine, formatVerifiedLine, verifiedJson } from './format-verified.js';
-import { loadTrust, TRUST_FLAGS, TRUST_HELP } from './load-trust.js';
-import { booleanFlag, expectPositionals, parseFlags } from './parse-flags.js';
+import { formatSeconds } from './format-time.js';
+import {
+  failureJson,
+  formatFailureLine,
+  formatPublishedLine,
+  formatVerifiedLine,
+  publishedJson,
+  verifiedJson,
+} from './format-verified.js';
+import { givesTrust, loadTrust, TRUST_FLAGS, TRUST_HELP } from './load-trust.js';
+import { booleanFlag, expectPositionals, parseFlags, stringFlag } from './parse-flags.js';
+import { readPublication } from './publication-file.js';
 import { parseJsonText, readText } from './read-input.js';
 
 const HELP = `Usage: msi verify <receipt.json> --key VERIFIER_KEY [options]
+       msi verify <receipt.json> --publication FILE [--key VERIFIER_KEY] [options]
 
 Verifies a receipt OFFLINE (no server is contacted) against the keys you trust, and prints one
 line of what it proves: VALID event <id> <kind> <tenant> <data> round <k> closed <closed_at>
 checkpoint <origin>@<size> witnesses: <name>@<time>, ...
 On failure prints INVALID <CODE>: <message>, where CODE names the failing step (docs/PROOFS.md §8).
 
+With --publication FILE (a publication you trust, from a newspaper, a web page, a colleague), no
+key is needed: the receipt's checkpoint, or the later checkpoint it was extended to (msi extend
+--publication), must be exactly the publication's, and the line ends "published <time>". Keys
+given as well are checked too, on the receipt and on the publication's signatures.
+
 Options:
+  --publication FILE   verify against this publication (see above; "-" reads standard input)
 ${TRUST_HELP}
   --json               print a JSON object instead ({"ok": true, ...} or {"ok": false, "code", "message"})
   -h, --help           this help
@@ -23,22 +49,28 @@ Exit status: 0 valid, 1 invalid, 2 usage or input error.`;
 
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: 'verify a receipt offline against trusted keys',
+  summary: 'verify a receipt offline against trusted keys or a publication',
   help: HELP,
   async run(args, io) {
-    const flags = parseFlags('verify', args, { ...TRUST_FLAGS, json: { type: 'boolean' } });
+    const flags = parseFlags('verify', args, {
+      ...TRUST_FLAGS,
+      json: { type: 'boolean' },
+      publication: { type: 'string' },
+    });
     if (booleanFlag(flags, 'help')) {
       io.out(`${HELP}\n`);
       return EXIT.ok;
     }
     const [path = '-'] = expectPositionals('verify', flags, ['receipt.json']);
     const json = booleanFlag(flags, 'json');
-    const trust = await loadTrust(flags, io);
+    const publicationPath = stringFlag(flags, 'publication');
+    const publication =
+      publicationPath === undefined ? undefined : await readPublication(publicationPath, io);
+    const trust = publication === undefined || givesTrust(flags) ? await loadTrust(flags, io) : undefined;
     const text = await readText(path, io.stdin, 'receipt');
     parseJsonText(text, path, 'receipt'); // not JSON at all: an input error, not a verdict
     try {
-      const verified = verifyReceipt(text, trust, { hasher: nodeHasher(), ed25519: nodeEd25519() });
-      io.out(`${json ? JSON.stringify(verifiedJson(verified)) : formatVerifiedLine(verified)}\n`);
+      io.out(`${verdict(text, trust, publication, json)}\n`);
       return EXIT.ok;
     } catch (error: unknown) {
       if (!(error instanceof ReceiptError)) throw error;
@@ -49,3 +81,50 @@ export const verifyCommand: Command = {
     }
   },
 };
+
+/** The output line (or JSON) of a valid receipt; throws ReceiptError when it is not. */
+function verdict(
+  text: string,
+  trust: ReceiptTrust | undefined,
+  publication: Publication | undefined,
+  json: boolean,
+): string {
+  const hasher = nodeHasher();
+  const ed25519 = nodeEd25519();
+  const verified = trust === undefined ? undefined : verifyReceipt(text, trust, { hasher, ed25519 });
+  if (publication === undefined) {
+    if (verified === undefined) throw new Error('unreachable: no trust and no publication');
+    return json ? JSON.stringify(verifiedJson(verified)) : formatVerifiedLine(verified);
+  }
+  if (trust !== undefined) checkPublicationSignatures(publication, trust);
+  const published = verifyReceiptAgainstPublication(text, publication, hasher);
+  if (verified === undefined) {
+    return json ? JSON.stringify(publishedJson(published)) : formatPublishedLine(published);
+  }
+  if (json) {
+    return JSON.stringify({ ...verifiedJson(verified), published: publishedJson(published).published });
+  }
+  return `${formatVerifiedLine(verified)}  published ${formatSeconds(published.publishedAt)}`;
+}
+
+/**
+ * With keys given next to a publication, its note's signatures are checked like a receipt's
+ * checkpoint (docs/PROOFS.md §7): the log key, and the cosignatures of trusted witnesses.
+ */
+function checkPublicationSignatures(publication: Publication, trust: ReceiptTrust): void {
+  try {
+    openCheckpoint(publication.note, trust.logKeys, nodeEd25519());
+    verifyCosignatures(publication.note, trust.witnessKeys ?? [], nodeEd25519());
+  } catch (error: unknown) {
+    if (error instanceof CheckpointError) {
+      const code: ReceiptFailureCode =
+        error.code === 'UNTRUSTED_KEY' ||
+        error.code === 'SIGNATURE_INVALID' ||
+        error.code === 'COSIGNATURE_INVALID'
+          ? error.code
+          : 'CHECKPOINT_MALFORMED';
+      throw new ReceiptError(code, `publication: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}

@@ -95,6 +95,19 @@ export {
   verifyNoteSignature,
 } from './note/index.js';
 export {
+  formatPublication,
+  formatPublicationTime,
+  MAX_PUBLICATION_LENGTH,
+  MAX_PUBLICATION_TIME,
+  PUBLICATION_HEADER,
+  type Publication,
+  PublicationError,
+  type PublicationErrorCode,
+  parsePublication,
+  type VerifiedAgainstPublication,
+  verifyReceiptAgainstPublication,
+} from './publication/index.js';
+export {
   assembleReceipt,
   type CheckedProofs,
   checkReceiptProofs,

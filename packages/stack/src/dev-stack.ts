@@ -82,6 +82,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       apiKeys,
       signingKey,
       witnesses: [{ name: 'witness', port: (await isFree(7380)) ? 7380 : await freePort(), key: witnessKey }],
+      // Development: a publication every minute instead of daily, so one can be tried right away.
+      extraEnv: { calendar: { MSI_CALENDAR_PUBLICATION_INTERVAL_MS: '60000' } },
       ...(options.onLine === undefined ? {} : { onLine: options.onLine }),
     });
     stops.unshift(() => pipeline.stop());

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createPool, type Pool } from '@msi/postgres';
+import { createLogger } from '@msi/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSeal } from './fixtures.test-helper.js';
 import {
@@ -11,6 +12,8 @@ import {
   storedRounds,
   waitFor,
 } from './integration.test-helper.js';
+import { publishNow } from './publication-publisher.js';
+import { latestPublication } from './publication-store.js';
 import { SCHEMA } from './schema.js';
 
 const INTERVAL = 200;
@@ -53,7 +56,15 @@ afterAll(async () => {
   await ns?.pool.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
 });
 
-const LOG = ['calendar_meta', 'rounds', 'round_seals', 'calendar_nodes', 'checkpoints', 'cosignatures'];
+const LOG = [
+  'calendar_meta',
+  'rounds',
+  'round_seals',
+  'calendar_nodes',
+  'checkpoints',
+  'cosignatures',
+  'publications',
+];
 
 /** The SQLSTATE and message a statement fails with (it must fail). */
 async function failure(pool: Pool, sql: string): Promise<{ code: string; message: string }> {
@@ -74,6 +85,7 @@ const SET: Record<string, string> = {
   calendar_nodes: 'hash = hash',
   checkpoints: 'note = note',
   cosignatures: 'line = line',
+  publications: 'text = text',
 };
 
 const changes = (table: string): [string, string][] => [
@@ -129,6 +141,23 @@ describe('the calendar is append-only', () => {
     const { rows } = await app.query(`SELECT size FROM ${SCHEMA}.witness_state WHERE witness = 'w.test'`);
     expect(Number(rows[0]?.size)).toBe(2);
     expect((await failure(app, `TRUNCATE ${SCHEMA}.witness_state`)).code).toBe('42501');
+  });
+
+  it('lets the lease holder publish as the application role (insert-only)', async () => {
+    const outcome = await publishNow({
+      pool: app,
+      js: ns.js,
+      subjects: ns.subjects,
+      instanceId: 'append-only-a',
+      intervalMs: 1000,
+      publishTimeoutMs: 2000,
+      nowMs: Date.now,
+      log: createLogger({ service: 'calendar', level: 'warn', write: () => {} }),
+    });
+    expect(outcome.kind).toBe('published');
+    const stored = await latestPublication(app);
+    expect(stored?.text).toContain('calendar.test/log');
+    expect((await failure(app, `UPDATE ${SCHEMA}.publications SET text = text`)).code).toBe('42501');
   });
 
   it('refuses a round that leaves a gap, even from the owner', async () => {

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       natsReplicas: 1,
       witnesses: [],
       witnessTimeoutMs: 5000,
+      publicationIntervalMs: 86_400_000,
     });
     expect(config.instanceId).toMatch(/^calendar-/);
     expect(loadConfig(base).instanceId).not.toBe(config.instanceId);
@@ -106,5 +107,16 @@ describe('loadConfig', () => {
     ],
   ])('refuses %s', (_name, env, message) => {
     expect(problems(env).join('\n')).toContain(message);
+  });
+
+  it('reads the publication interval: 0 turns publications off, otherwise whole seconds ≥ 1 s', () => {
+    expect(loadConfig({ ...base, MSI_CALENDAR_PUBLICATION_INTERVAL_MS: '0' }).publicationIntervalMs).toBe(0);
+    expect(loadConfig({ ...base, MSI_CALENDAR_PUBLICATION_INTERVAL_MS: '2000' }).publicationIntervalMs).toBe(
+      2000,
+    );
+    for (const bad of ['500', '1500', '-1', 'daily']) {
+      const found = problems({ ...base, MSI_CALENDAR_PUBLICATION_INTERVAL_MS: bad });
+      expect(found.some((p) => p.includes('MSI_CALENDAR_PUBLICATION_INTERVAL_MS'))).toBe(true);
+    }
   });
 });

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { isValidKeyName, NoteError, parseSignerKey } from '@msi/core';
 import { assertValidPrefix } from '@msi/nats';
 import { ConfigReader, type LogLevel } from '@msi/service-kit';
+import { MIN_PUBLICATION_INTERVAL_MS } from './publication-schedule.js';
 import { isValidRoleName } from './schema.js';
 import { parseWitnessList, type WitnessTarget } from './witness-list.js';
 
@@ -32,6 +33,8 @@ export interface Config {
   readonly witnesses: readonly WitnessTarget[];
   /** Per-request timeout of add-checkpoint. */
   readonly witnessTimeoutMs: number;
+  /** Publish at every wall-clock multiple of this (ms; whole seconds, ≥ 1000); 0 = no publications. */
+  readonly publicationIntervalMs: number;
   /** 0 = no metrics server. */
   readonly metricsPort: number;
   readonly metricsHost: string;
@@ -40,6 +43,7 @@ export interface Config {
 
 const MIN_INTERVAL_MS = 10;
 const MAX_INTERVAL_MS = 24 * 3600_000;
+const MAX_PUBLICATION_INTERVAL_MS = 31 * 24 * 3600_000;
 
 /** Reads and validates the configuration; throws a ConfigError naming every problem at once. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
@@ -77,6 +81,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   }
   const witnessList = parseWitnessList(r.optionalString('MSI_CALENDAR_WITNESSES') ?? '');
   for (const problem of witnessList.problems) r.problem(`MSI_CALENDAR_WITNESSES: ${problem}`);
+  const publicationIntervalMs = r.integer('MSI_CALENDAR_PUBLICATION_INTERVAL_MS', 86_400_000, {
+    min: 0,
+    max: MAX_PUBLICATION_INTERVAL_MS,
+  });
+  if (
+    publicationIntervalMs !== 0 &&
+    (publicationIntervalMs < MIN_PUBLICATION_INTERVAL_MS || publicationIntervalMs % 1000 !== 0)
+  ) {
+    r.problem(
+      `MSI_CALENDAR_PUBLICATION_INTERVAL_MS=${publicationIntervalMs} must be 0 (off) or whole seconds, at least ${MIN_PUBLICATION_INTERVAL_MS}`,
+    );
+  }
   const config: Config = {
     natsUrl,
     prefix,
@@ -97,6 +113,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     publishTimeoutMs: r.integer('MSI_CALENDAR_PUBLISH_TIMEOUT_MS', 2000, { min: 100, max: 60_000 }),
     witnesses: witnessList.witnesses,
     witnessTimeoutMs: r.integer('MSI_CALENDAR_WITNESS_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),
+    publicationIntervalMs,
     metricsPort: r.integer('MSI_CALENDAR_METRICS_PORT', 0, { min: 0, max: 65_535 }),
     metricsHost: r.string('MSI_CALENDAR_METRICS_HOST', '0.0.0.0'),
     logLevel: r.oneOf('MSI_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),

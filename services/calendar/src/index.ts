@@ -29,9 +29,24 @@ export {
 export {
   type CalendarMetrics,
   createCalendarMetrics,
+  createPublicationMetrics,
   createWitnessMetrics,
+  type PublicationMetrics,
   type WitnessMetrics,
 } from './metrics.js';
+export {
+  type PublicationOutcome,
+  type PublisherOptions,
+  publishNow,
+  type RunningPublisher,
+  startPublisher,
+} from './publication-publisher.js';
+export { holdsLease, publicationTime } from './publication-schedule.js';
+export {
+  calendarPublications,
+  latestPublication,
+  type StoredPublication,
+} from './publication-store.js';
 export { appRoleStatements, LOG_TABLES, MIGRATIONS, SCHEMA } from './schema.js';
 export { type LogKey, loadLogKey } from './signing-key.js';
 export { isCosignatureOf, judgeWitnessAnswer, type WitnessStep } from './witness-answer.js';

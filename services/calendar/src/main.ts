@@ -23,7 +23,8 @@ import { CalendarError } from './calendar-error.js';
 import { checkStoredTree, loadState, prepareDatabase } from './calendar-repository.js';
 import { runCalendar } from './calendar-runner.js';
 import { type Config, loadConfig } from './config.js';
-import { createCalendarMetrics, createWitnessMetrics } from './metrics.js';
+import { createCalendarMetrics, createPublicationMetrics, createWitnessMetrics } from './metrics.js';
+import { startPublisher } from './publication-publisher.js';
 import { loadLogKey } from './signing-key.js';
 import { startWitnessSubmitter } from './witness-submitter.js';
 
@@ -133,11 +134,26 @@ async function main(log: Logger): Promise<number> {
     log,
     metrics: createWitnessMetrics(registry),
   });
+  const publisher =
+    config.publicationIntervalMs === 0
+      ? undefined
+      : startPublisher({
+          pool,
+          js: jetstream(nc),
+          subjects: subjectsFor(config.prefix),
+          instanceId: config.instanceId,
+          intervalMs: config.publicationIntervalMs,
+          publishTimeoutMs: config.publishTimeoutMs,
+          nowMs: Date.now,
+          log,
+          metrics: createPublicationMetrics(registry),
+        });
   log.info('calendar up', {
     origin,
     verifierKey: key.verifierKey,
     size: state.size,
     intervalMs: config.intervalMs,
+    publicationIntervalMs: config.publicationIntervalMs,
     prefix: config.prefix,
     nats: config.natsUrl,
     witnesses: config.witnesses.map((w) => ({ name: w.name, url: w.url })),
@@ -155,6 +171,7 @@ async function main(log: Logger): Promise<number> {
   log.info('calendar stopping', 'signal' in ended ? { signal: ended.signal } : { reason: 'fatal error' });
   await running.stop();
   await submitter.stop();
+  await publisher?.stop();
   await nc.drain().catch(() => nc.close());
   await pool.end();
   await metricsServer?.close();

@@ -113,3 +113,20 @@ export function createWitnessMetrics(registry: Registry): WitnessMetrics {
     }),
   };
 }
+
+/** The publication loop's Prometheus metrics. */
+export interface PublicationMetrics {
+  /** Publication boundaries by outcome: published, unsent (stored, NATS publish failed), failed. */
+  readonly publications: Counter<'outcome'>;
+}
+
+export function createPublicationMetrics(registry: Registry): PublicationMetrics {
+  return {
+    publications: new Counter({
+      name: 'msi_calendar_publications_total',
+      help: 'Publications made by this process (published, unsent = stored only) or failed boundaries',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+  };
+}

@@ -7,7 +7,7 @@ export const SCHEMA = 'calendar';
 const V1_LOG_TABLES = ['calendar_meta', 'rounds', 'round_seals', 'calendar_nodes', 'checkpoints'] as const;
 
 /** The log tables: rows are only ever inserted (privileges and triggers refuse the rest). */
-export const LOG_TABLES = [...V1_LOG_TABLES, 'cosignatures'] as const;
+export const LOG_TABLES = [...V1_LOG_TABLES, 'cosignatures', 'publications'] as const;
 
 /** Where migrate() records applied migrations, and its advisory lock key ("MSIC"). */
 export const MIGRATIONS_TABLE = `${SCHEMA}.schema_migrations`;
@@ -163,6 +163,21 @@ CREATE TABLE ${SCHEMA}.cosignatures (
   PRIMARY KEY (size, witness)
 );
 ${refuse('cosignatures')}
+`,
+  },
+  {
+    id: 3,
+    name: 'publications',
+    sql: `
+-- Periodic publications: the newest (cosigned) checkpoint at a wall-clock multiple of the publication
+-- interval, as formatPublication text; one per publication time (seconds), insert-only.
+CREATE TABLE ${SCHEMA}.publications (
+  time bigint PRIMARY KEY CHECK (time > 0),
+  size bigint NOT NULL REFERENCES ${SCHEMA}.checkpoints (size),
+  text text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+${refuse('publications')}
 `,
   },
 ];

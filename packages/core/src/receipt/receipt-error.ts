@@ -19,7 +19,8 @@ export type ReceiptFailureCode =
   | 'CONSISTENCY_PROOF_INVALID' // step 7
   | 'UNKNOWN_SIGNATURE' // step 8, strict mode: a signature line of a key the caller did not trust
   | 'COSIGNATURE_INVALID' // step 8
-  | 'QUORUM_NOT_MET'; // step 8
+  | 'QUORUM_NOT_MET' // step 8
+  | 'PUBLICATION_MISMATCH'; // publications: neither the checkpoint nor the extension is the publication's
 
 export class ReceiptError extends Error {
   override readonly name = 'ReceiptError';
