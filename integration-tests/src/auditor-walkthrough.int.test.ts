@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { type CliIo, runCli } from '@msi/cli';
-import { formatVerifierKey, generateNoteKey, verifierKeyOf } from '@msi/core';
+import { formatVerifierKey, generateNoteKey, parsePublication, verifierKeyOf } from '@msi/core';
+import { connectNats, readSubject, streamNamesFor, subjectsFor } from '@msi/nats';
 import { type Pipeline, startPipeline } from '@msi/stack';
 import {
   createFreshDatabase,
@@ -16,6 +17,7 @@ import {
   testServerUrls,
   uniquePrefix,
 } from '@msi/testkit';
+import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ACME = 'walkthrough-acme-key';
@@ -62,6 +64,7 @@ beforeAll(async () => {
     ingestPort: await freePort(),
     verifierPort: await freePort(),
     witnesses: [{ name: 'witness-a', port: await freePort() }],
+    extraEnv: { calendar: { MSI_CALENDAR_PUBLICATION_INTERVAL_MS: '2000' } },
     apiKeys: [{ key: ACME, tenant: 'acme', principal: 'acme-pipeline', roles: ['emitter', 'auditor'] }],
   });
   await pipeline.waitUntilServing(60_000);
@@ -163,6 +166,44 @@ describe("the README's auditor walk-through (msi CLI, real pipeline and verifier
     }
     expect(cosigned.status, cosigned.stdout + cosigned.stderr).toBe(0);
     expect(cosigned.stdout).toMatch(/witnesses: witness-a@/);
+
+    // A publication (printable checkpoint) made after the event's round: extend the receipt to it
+    // and verify against the publication alone — no key at all.
+    const publicationFile = join(workDir, 'publication.txt');
+    const nc = await connectNats({ servers: testServerUrls().natsUrl, name: 'walkthrough-publications' });
+    try {
+      const round = Number(/round (\d+)/.exec(verified.stdout)?.[1]);
+      let publication: string | undefined;
+      for (let attempt = 0; attempt < 40 && publication === undefined; attempt++) {
+        const messages = await readSubject(
+          jetstream(nc),
+          streamNamesFor(prefix).publications,
+          subjectsFor(prefix).publications,
+        );
+        publication = messages
+          .map((m) => new TextDecoder().decode(m.data))
+          .find((text) => parsePublication(text).checkpoint.size > round);
+        if (publication === undefined) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(publication).toBeDefined();
+      await writeFile(publicationFile, publication ?? '');
+    } finally {
+      await nc.close();
+    }
+    const toPublication = join(workDir, 'receipt-published.json');
+    const extendedToPublication = await msi([
+      'extend',
+      receiptFile,
+      '--insecure',
+      '--publication',
+      publicationFile,
+      '-o',
+      toPublication,
+    ]);
+    expect(extendedToPublication.status, extendedToPublication.stderr).toBe(0);
+    const keyless = await msi(['verify', toPublication, '--publication', publicationFile]);
+    expect(keyless.status, keyless.stdout + keyless.stderr).toBe(0);
+    expect(keyless.stdout).toMatch(/published \d{4}-\d\d-\d\dT/);
 
     const history = await msi(['history', imprint ?? '', '--insecure', '--key', pipeline.verifierKey]);
     expect(history.status, history.stderr).toBe(0);
