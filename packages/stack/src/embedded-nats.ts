@@ -25,7 +25,12 @@ export function findNatsServer(): string {
 
 /** Starts a nats-server with JetStream on a free loopback port, storing under a fresh temp dir. */
 export async function startEmbeddedNats(
-  options: { storeDir?: string; port?: number } = {},
+  options: {
+    storeDir?: string;
+    port?: number;
+    /** Called if the server exits before stop(), with the end of what it wrote to stderr. */
+    onUnexpectedExit?: (detail: string) => void;
+  } = {},
 ): Promise<EmbeddedNats> {
   const binary = findNatsServer();
   const port = options.port ?? (await freePort());
@@ -34,8 +39,15 @@ export async function startEmbeddedNats(
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
+  let stopping = false;
   child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
+    stderr = (stderr + chunk.toString()).slice(-8192);
+  });
+  child.once('exit', (code, signal) => {
+    if (!stopping)
+      options.onUnexpectedExit?.(
+        `nats-server exited (code ${code}, signal ${signal}): ${stderr.slice(-2000)}`,
+      );
   });
   await waitForPort(port, 10_000, () =>
     child.exitCode !== null ? `nats-server exited: ${stderr}` : undefined,
@@ -45,6 +57,7 @@ export async function startEmbeddedNats(
     port,
     storeDir,
     async stop() {
+      stopping = true;
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');

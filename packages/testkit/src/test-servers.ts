@@ -42,7 +42,9 @@ export async function startTestServers(): Promise<TestServers> {
     }
   }
   if (natsUrl === undefined) {
-    const nats = await startEmbeddedNats();
+    const nats = await startEmbeddedNats({
+      onUnexpectedExit: (detail) => process.stderr.write(`\ntest servers: the embedded ${detail}\n`),
+    });
     natsUrl = nats.url;
     stops.push(nats.stop);
     origin.nats = 'embedded nats-server';
