@@ -73,7 +73,16 @@ export function checkHistoryEntry(
   return row;
 }
 
-function namesImprint(event: DataEvent, role: string, data: Imprint): boolean {
+/**
+ * Whether the event names the item in every role the server listed; the verifier joins several roles
+ * with commas (an event naming the item as its data and as an output is `data,output`).
+ */
+function namesImprint(event: DataEvent, roles: string, data: Imprint): boolean {
+  const listed = roles.split(',');
+  return listed.length > 0 && listed.every((role) => namesImprintAs(event, role, data));
+}
+
+function namesImprintAs(event: DataEvent, role: string, data: Imprint): boolean {
   switch (role) {
     case 'data':
       return imprintEquals(event.data, data);

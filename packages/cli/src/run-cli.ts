@@ -2,6 +2,7 @@ import { CliError, EXIT, exitStatus } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import type { Command } from './command.js';
 import { consistencyCommand } from './consistency-command.js';
+import { demoCommand } from './demo-command.js';
 import { emitCommand } from './emit-command.js';
 import { extendCommand } from './extend-command.js';
 import { historyCommand } from './history-command.js';
@@ -15,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   emitCommand,
   receiptCommand,
   historyCommand,
+  demoCommand,
 ];
 
 export function usage(): string {

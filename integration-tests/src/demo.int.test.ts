@@ -1,0 +1,156 @@
+// `msi demo` run in-process against the real pipeline, verifier and a witness: the story is told,
+// every emitted event's receipt is saved and verifies offline, and the derived dataset's history
+// shows its PROCESS and TRANSFER events.
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { type CliIo, runCli } from '@msi/cli';
+import { parseVerifierKey, verifyReceipt } from '@msi/core';
+import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
+import { type Pipeline, startPipeline } from '@msi/stack';
+import {
+  createFreshDatabase,
+  deleteNatsNamespace,
+  type FreshDatabase,
+  freePort,
+  repositoryRoot,
+  testServerUrls,
+  uniquePrefix,
+} from '@msi/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const API_KEYS = [
+  {
+    key: 'demo-acme-key',
+    tenant: 'acme',
+    principal: 'acme-pipeline',
+    roles: ['emitter', 'auditor'] as const,
+  },
+  {
+    key: 'demo-globex-key',
+    tenant: 'globex',
+    principal: 'globex-pipeline',
+    roles: ['emitter', 'auditor'] as const,
+  },
+];
+const prefix = uniquePrefix();
+let pipeline: Pipeline;
+let database: FreshDatabase;
+let workDir: string;
+
+async function demo(args: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+    stdin: () => Readable.from([]),
+    env: {},
+    now: () => Date.now(),
+  };
+  const status = await runCli(['demo', ...args], io);
+  return { status, stdout, stderr };
+}
+
+beforeAll(async () => {
+  const { natsUrl, databaseUrl } = testServerUrls();
+  database = await createFreshDatabase(databaseUrl, 'demo');
+  workDir = await mkdtemp(join(tmpdir(), 'msi-demo-'));
+  await writeFile(join(workDir, 'api-keys.json'), `${JSON.stringify(API_KEYS, null, 2)}\n`);
+  pipeline = await startPipeline({
+    root: repositoryRoot(),
+    workDir,
+    natsUrl,
+    databaseUrl: database.url,
+    prefix,
+    shards: 2,
+    roundIntervalMs: 500,
+    aggregators: 1,
+    ingestPort: await freePort(),
+    verifierPort: await freePort(),
+    witnesses: [{ name: 'witness-a', port: await freePort() }],
+    apiKeys: API_KEYS,
+  });
+  await pipeline.waitUntilServing(60_000);
+}, 90_000);
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await database?.drop();
+  await deleteNatsNamespace(testServerUrls().natsUrl, prefix);
+  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
+});
+
+describe('msi demo (real pipeline, verifier and witness)', () => {
+  it('narrates the story, saves a verifying receipt per event and shows the derived history', async () => {
+    const out = join(workDir, 'out');
+    const witness = pipeline.witnesses[0]?.verifierKey ?? '';
+    const { status, stdout, stderr } = await demo([
+      '--data-dir',
+      workDir,
+      '--server-ingest',
+      pipeline.ingestAddress,
+      '--server-verifier',
+      pipeline.verifierAddress ?? '',
+      '--out',
+      out,
+      '--key',
+      pipeline.verifierKey,
+      '--witness',
+      witness,
+    ]);
+    expect(status, stdout + stderr).toBe(0);
+    for (const step of [1, 2, 3, 4, 5, 6, 7]) expect(stdout).toContain(`Step ${step}:`);
+    expect(stdout).toMatch(/STOREs the customer export \(classification=pii\)/);
+    expect(stdout).toMatch(/PROCESSes/);
+    expect(stdout).toMatch(/to the tenant globex/);
+    expect(stdout).toMatch(/alice .*ACCESS/);
+    expect(stdout).toMatch(/bob .*ACCESS/);
+    expect(stdout).toMatch(/VIOLATION: pii data sent to a forbidden region \(us-east-1\)/);
+    expect(stdout).toMatch(/VIOLATION: an unknown actor \(mallory\)/);
+    expect(stdout).toMatch(/VIOLATION: access after deletion/);
+    expect(stdout).toMatch(/alerter \(issue 6\) is not running/);
+    expect(stdout).toMatch(/^ {2}VALID event .* witnesses: witness-a@/m);
+
+    const emittedIds = [...stdout.matchAll(/\[[A-Z]+ ([0-9a-f-]{36})\]/g)].map((m) => m[1]);
+    expect(emittedIds.length).toBeGreaterThan(0);
+    const files = (await readdir(join(out, 'receipts'))).sort();
+    expect(files).toEqual(emittedIds.map((id) => `${id}.json`).sort());
+    const trust = { logKeys: [parseVerifierKey(pipeline.verifierKey)], witnessKeys: [], quorum: 0 };
+    for (const id of emittedIds) {
+      const text = await readFile(join(out, 'receipts', `${id}.json`), 'utf8');
+      const verified = verifyReceipt(text, trust, { hasher: nodeHasher(), ed25519: nodeEd25519() });
+      expect(verified.event.eventId).toHaveLength(16);
+    }
+
+    const history = stdout.slice(stdout.indexOf('Step 7:'));
+    expect(history).toMatch(/ PROCESS .* VALID /);
+    expect(history.match(/ TRANSFER .* VALID /g)?.length).toBeGreaterThanOrEqual(2);
+    expect(history).toMatch(/Lineage \(from verified events\):/);
+  }, 120_000);
+
+  it('without --key saves the receipts, skips verification and says where the key comes from', async () => {
+    const out = join(workDir, 'out-nokey');
+    const { status, stdout, stderr } = await demo([
+      '--data-dir',
+      workDir,
+      '--server-ingest',
+      pipeline.ingestAddress,
+      '--server-verifier',
+      pipeline.verifierAddress ?? '',
+      '--out',
+      out,
+    ]);
+    expect(status, stdout + stderr).toBe(0);
+    expect(stdout).toMatch(/skipping offline verification .*--key/);
+    expect(stdout).toMatch(/npm start prints/);
+    expect(stdout).not.toContain('Step 7:');
+    const ids = [...stdout.matchAll(/\[[A-Z]+ ([0-9a-f-]{36})\]/g)].map((m) => m[1]);
+    expect((await readdir(join(out, 'receipts'))).length).toBe(ids.length);
+  }, 120_000);
+});
