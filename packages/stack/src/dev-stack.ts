@@ -4,9 +4,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateNoteKey, NOTE_ALG_COSIGNATURE_V1 } from '@msi/core';
 import pg from 'pg';
-import { startEmbeddedNats } from './embedded-nats.js';
+import { findNatsServer, startEmbeddedNats } from './embedded-nats.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { freePort } from './free-port.js';
+import { installNatsServer } from './install-nats.js';
 import { type ApiKeyCredential, type Pipeline, startPipeline } from './pipeline.js';
 import type { ProcessLine } from './supervised-process.js';
 
@@ -25,6 +26,8 @@ export interface DevStackOptions {
   readonly aggregators?: number;
   readonly roundIntervalMs?: number;
   readonly onLine?: (line: ProcessLine) => void;
+  /** Progress lines of the stack itself (e.g. installing nats-server); default stdout. */
+  readonly say?: (line: string) => void;
 }
 
 export interface DevStack {
@@ -53,6 +56,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     let natsUrl = options.natsUrl;
     const origin = { nats: 'MSI_NATS_URL', postgres: 'MSI_DATABASE_URL' };
     if (natsUrl === undefined) {
+      try {
+        findNatsServer();
+      } catch {
+        installNatsServer(options.say ?? ((line) => process.stdout.write(`${line}\n`)));
+      }
       const nats = await startEmbeddedNats({ storeDir: join(options.dataDir, 'nats') });
       natsUrl = nats.url;
       stops.push(nats.stop);
