@@ -3,8 +3,8 @@ import {
   openCheckpoint,
   type Publication,
   ReceiptError,
-  type ReceiptFailureCode,
   type ReceiptTrust,
+  receiptCodeOf,
   verifyCosignatures,
   verifyReceipt,
   verifyReceiptAgainstPublication,
@@ -117,13 +117,7 @@ function checkPublicationSignatures(publication: Publication, trust: ReceiptTrus
     verifyCosignatures(publication.note, trust.witnessKeys ?? [], nodeEd25519());
   } catch (error: unknown) {
     if (error instanceof CheckpointError) {
-      const code: ReceiptFailureCode =
-        error.code === 'UNTRUSTED_KEY' ||
-        error.code === 'SIGNATURE_INVALID' ||
-        error.code === 'COSIGNATURE_INVALID'
-          ? error.code
-          : 'CHECKPOINT_MALFORMED';
-      throw new ReceiptError(code, `publication: ${error.message}`, { cause: error });
+      throw new ReceiptError(receiptCodeOf(error), `publication: ${error.message}`, { cause: error });
     }
     throw error;
   }

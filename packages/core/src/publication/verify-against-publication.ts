@@ -1,4 +1,4 @@
-import { type MerkleHasher, ProofError, verifyConsistency } from '@msi/merkle';
+import type { MerkleHasher } from '@msi/merkle';
 import {
   type Checkpoint,
   CheckpointError,
@@ -9,6 +9,7 @@ import type { DataEvent } from '../event/index.js';
 import {
   checkReceiptProofs,
   parseReceiptJson,
+  proveExtension,
   type Receipt,
   ReceiptError,
   type ReceiptExtension,
@@ -79,30 +80,7 @@ function checkExtension(
   hasher: MerkleHasher,
 ): Checkpoint {
   const extended = parseExtensionCheckpoint(extension.checkpoint);
-  if (extended.origin !== checkpoint.origin) {
-    fail('EXTENSION_INVALID', `extension origin ${extended.origin} is not ${checkpoint.origin}`);
-  }
-  if (extended.size < checkpoint.size) {
-    fail(
-      'EXTENSION_INVALID',
-      `extension size ${extended.size} is below the checkpoint size ${checkpoint.size}`,
-    );
-  }
-  try {
-    verifyConsistency(
-      hasher,
-      checkpoint.size,
-      extended.size,
-      extension.consistency,
-      checkpoint.root,
-      extended.root,
-    );
-  } catch (error: unknown) {
-    if (error instanceof ProofError) {
-      fail('CONSISTENCY_PROOF_INVALID', `consistency proof: ${error.code}: ${error.message}`, error);
-    }
-    throw error;
-  }
+  proveExtension(checkpoint, extended, extension.consistency, hasher);
   return extended;
 }
 

@@ -1,4 +1,4 @@
-import { type MerkleHasher, ProofError, verifyConsistency, verifyInclusion } from '@msi/merkle';
+import { type MerkleHasher, ProofError, verifyInclusion } from '@msi/merkle';
 import {
   type Checkpoint,
   CheckpointError,
@@ -11,6 +11,7 @@ import { type DataEvent, decodeEvent, eventLeafHash } from '../event/index.js';
 import type { Ed25519Verifier, NoteVerifierKey } from '../note/index.js';
 import { decodeRound, type RoundRecord, roundLeafHash } from '../round/index.js';
 import { decodeSeal, type SealRecord, sealLeafHash } from '../seal/index.js';
+import { proveExtension, receiptCodeOf } from './prove-extension.js';
 import type { Receipt, ReceiptProof } from './receipt.js';
 import { ReceiptError, type ReceiptFailureCode } from './receipt-error.js';
 import { parseReceiptJson } from './receipt-json.js';
@@ -148,29 +149,7 @@ export function verifyReceipt(
       openCheckpoint(receipt.extension?.checkpoint ?? '', trust.logKeys, ed25519),
     );
     extendedTo = later.checkpoint;
-    if (extendedTo.origin !== checkpoint.origin) {
-      fail('EXTENSION_INVALID', `extension origin ${extendedTo.origin} is not ${checkpoint.origin}`);
-    }
-    if (extendedTo.size < checkpoint.size) {
-      fail(
-        'EXTENSION_INVALID',
-        `extension size ${extendedTo.size} is below the checkpoint size ${checkpoint.size}`,
-      );
-    }
-    try {
-      verifyConsistency(
-        hasher,
-        checkpoint.size,
-        extendedTo.size,
-        receipt.extension.consistency,
-        checkpoint.root,
-        extendedTo.root,
-      );
-    } catch (error: unknown) {
-      if (error instanceof ProofError)
-        fail('CONSISTENCY_PROOF_INVALID', `consistency proof: ${error.code}: ${error.message}`, error);
-      throw error;
-    }
+    proveExtension(checkpoint, extendedTo, receipt.extension.consistency, hasher);
     for (const name of later.signedBy) if (!logKeys.includes(name)) logKeys.push(name);
   }
 
@@ -250,13 +229,7 @@ function checkpointStep<T>(run: () => T): T {
     return run();
   } catch (error: unknown) {
     if (error instanceof CheckpointError) {
-      const code: ReceiptFailureCode =
-        error.code === 'UNTRUSTED_KEY' ||
-        error.code === 'SIGNATURE_INVALID' ||
-        error.code === 'COSIGNATURE_INVALID'
-          ? error.code
-          : 'CHECKPOINT_MALFORMED';
-      fail(code, error.message, error);
+      fail(receiptCodeOf(error), error.message, error);
     }
     throw error;
   }
