@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { connectNats, deleteStreamsWithPrefix } from '@msi/nats';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { inject } from 'vitest';
 import './provided-context.js';
@@ -42,23 +42,11 @@ async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promi
   }
 }
 
-/**
- * Deletes every stream and KV bucket whose name starts with the upper-cased prefix (the naming rule of
- * @msi/nats: `<PREFIX>_EVENTS`, `KV_<PREFIX>_IDS`, ...) — cleanup after a test file.
- */
+/** Deletes every stream and KV bucket under `prefix` (cleanup after a test file). */
 export async function deleteNatsNamespace(natsUrl: string, prefix: string): Promise<number> {
-  const upper = `${prefix.replaceAll('.', '_').toUpperCase()}_`;
-  const nc = await connect({ servers: natsUrl, name: 'msi-testkit-cleanup' });
+  const nc = await connectNats({ servers: natsUrl, name: 'msi-testkit-cleanup' });
   try {
-    const jsm = await jetstreamManager(nc);
-    let deleted = 0;
-    for await (const name of jsm.streams.names()) {
-      if (name.startsWith(upper) || name.startsWith(`KV_${upper}`)) {
-        await jsm.streams.delete(name);
-        deleted += 1;
-      }
-    }
-    return deleted;
+    return await deleteStreamsWithPrefix(await jetstreamManager(nc), prefix);
   } finally {
     await nc.close();
   }
