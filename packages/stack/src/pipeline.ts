@@ -32,6 +32,8 @@ export interface PipelineOptions {
   readonly ingestPort: number;
   /** Also run the verifier (projection + auditors' API) on this port. */
   readonly verifierPort?: number;
+  /** Also run the alerter (policy, custody and integrity alerts) on this port, with this policy file. */
+  readonly alerter?: { readonly port: number; readonly policyFile: string };
   /**
    * Witnesses to run, each with its own key and state (`key` a `PRIVATE+KEY+…` 0x04 signer key;
    * generated when absent). The calendar submits every checkpoint to them; the verifier checks
@@ -55,6 +57,8 @@ export interface Pipeline {
   readonly ingestAddress: string;
   /** The verifier's address, when it runs. */
   readonly verifierAddress: string | undefined;
+  /** The alerter's address, when it runs. */
+  readonly alerterAddress: string | undefined;
   /** The calendar's verifier key (`<origin>+<id>+<base64>`): what auditors trust. */
   readonly verifierKey: string;
   /** The witnesses' verifier keys and URLs, in the order given. */
@@ -72,7 +76,8 @@ export interface Pipeline {
 }
 
 /**
- * Starts the anchoring pipeline — calendar, aggregators and ingest — as real processes, the way
+ * Starts the anchoring pipeline — calendar, aggregators and ingest, optionally the verifier, the
+ * alerter and witnesses — as real processes, the way
  * operators run them (one process per service, configured by environment variables).
  */
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
@@ -181,11 +186,24 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         : { MSI_VERIFIER_WITNESS_KEYS: witnesses.map((w) => w.verifierKey).join(',') }),
     });
   }
+  const alerterAddress = options.alerter === undefined ? undefined : `127.0.0.1:${options.alerter.port}`;
+  if (options.alerter !== undefined) {
+    add('alerter', 'alerter', {
+      MSI_ALERTER_DATABASE_URL: options.databaseUrl,
+      MSI_ALERTER_CALENDAR_KEY: verifierKey,
+      MSI_ALERTER_POLICY_FILE: options.alerter.policyFile,
+      MSI_ALERTER_CREDENTIALS_FILE: credentialsFile,
+      MSI_ALERTER_HOST: '127.0.0.1',
+      MSI_ALERTER_PORT: String(options.alerter.port),
+      MSI_ALERTER_METRICS_PORT: '0',
+    });
+  }
   for (const child of processes.values()) child.start();
 
   return {
     ingestAddress,
     verifierAddress,
+    alerterAddress,
     verifierKey,
     witnesses: witnesses.map(({ name, url, verifierKey: key }) => ({ name, url, verifierKey: key })),
     signingKey,
@@ -198,6 +216,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     async waitUntilServing(timeoutMs) {
       await waitForHealth(ingestAddress, timeoutMs);
       if (verifierAddress !== undefined) await waitForHealth(verifierAddress, timeoutMs);
+      if (alerterAddress !== undefined) await waitForHealth(alerterAddress, timeoutMs);
     },
     async stop() {
       await Promise.all([...processes.values()].map((child) => child.stop()));

@@ -1,0 +1,18 @@
+export {
+  type FactChange,
+  type FactSource,
+  factsOfStateEvent,
+  NO_FACTS,
+} from './facts.js';
+export { parsePolicy } from './parse-policy.js';
+export type {
+  CustodyRuleSettings,
+  CustodySettings,
+  IntegritySettings,
+  Policy,
+  PolicyRule,
+  RuleMatch,
+  WebhookSpec,
+} from './policy.js';
+export { PolicyError, type PolicyErrorCode, type PolicyProblem } from './policy-error.js';
+export { SEVERITIES, type Severity, severityRank } from './severity.js';

@@ -1,0 +1,57 @@
+import type { Ed25519Verifier, NoteVerifierKey } from '@msi/core';
+import type { MerkleHasher } from '@msi/merkle';
+import { type Policy, type Severity, severityRank } from '@msi/policy';
+import type { PoolClient } from '@msi/postgres';
+import type { Logger } from '@msi/service-kit';
+import { type AlertCandidate, alertToJson } from './alert.js';
+import { type Raised, raiseAlert } from './alert-store.js';
+import { SCHEMA } from './schema.js';
+import { enqueueDelivery } from './webhook-store.js';
+
+/** What every intake handler needs: the policy in force, crypto, the trusted key, a clock, a way to raise. */
+export interface AlerterContext {
+  readonly policy: () => Policy;
+  readonly hasher: MerkleHasher;
+  readonly ed25519: Ed25519Verifier;
+  /** The calendar's trusted verifier key: checkpoints not signed by it are integrity alerts. */
+  readonly calendarKey: NoteVerifierKey;
+  readonly log: Logger;
+  /** ms since the epoch. */
+  readonly now: () => number;
+  /** Raises a candidate in the caller's transaction (store, dedupe, webhook deliveries). */
+  readonly raise: (tx: PoolClient, candidate: AlertCandidate) => Promise<Raised>;
+}
+
+/** Ten minutes: the dedupe window of built-in rules. */
+export const DEFAULT_DEDUPE_WINDOW_US = 10 * 60 * 1_000_000;
+
+/**
+ * The raise function: stores the candidate (or counts a repetition) and, for a new alert, enqueues
+ * one delivery per webhook of the policy in force whose severity floor and tenant scope it meets,
+ * all in the caller's transaction.
+ */
+export function alertRaiser(
+  policy: () => Policy,
+  onRaised: (raised: Raised) => void = () => {},
+): (tx: PoolClient, candidate: AlertCandidate) => Promise<Raised> {
+  return async (tx, candidate) => {
+    const raised = await raiseAlert(tx, candidate);
+    if (raised.created) {
+      const body = JSON.stringify(alertToJson(raised.alert));
+      for (const hook of policy().webhooks) {
+        if (!meets(candidate.severity, hook.minSeverity)) continue;
+        if (hook.tenants !== undefined && !hook.tenants.has(candidate.tenant)) continue;
+        await enqueueDelivery(tx, SCHEMA, {
+          alertId: raised.alert.alertId,
+          webhook: hook.name,
+          url: hook.url,
+          body,
+        });
+      }
+    }
+    onRaised(raised);
+    return raised;
+  };
+}
+
+const meets = (severity: Severity, floor: Severity): boolean => severityRank(severity) >= severityRank(floor);

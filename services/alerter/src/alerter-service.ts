@@ -1,0 +1,214 @@
+import type { Metadata, ServerUnaryCall, ServerWritableStream, sendUnaryData } from '@grpc/grpc-js';
+import { SEVERITIES } from '@msi/policy';
+import type { Pool } from '@msi/postgres';
+import { alerterV1 } from '@msi/proto';
+import { bearerKey, type CredentialStore, type Identity, type Logger } from '@msi/service-kit';
+import { type AlertCategory, alertToProto } from './alert.js';
+import type { AlertFeed } from './alert-feed.js';
+import {
+  type AlertQuery,
+  acknowledgeAlert,
+  alertById,
+  alertsAfter,
+  lastSequence,
+  listAlerts,
+} from './alert-store.js';
+import { AlerterError, toGrpcStatus } from './alerter-error.js';
+import type { PolicyFile } from './policy-file.js';
+
+export interface AlerterServiceDeps {
+  readonly pool: Pool;
+  readonly credentials: CredentialStore;
+  readonly feed: AlertFeed;
+  readonly policy: PolicyFile;
+  readonly now: () => number;
+  readonly log: Logger;
+}
+
+const MAX_PAGE = 1000;
+const MAX_NOTE_BYTES = 1000;
+const WATCH_BATCH = 500;
+
+/** Who may see what: operators everything, auditors their tenant's alerts. */
+interface Viewer {
+  readonly identity: Identity;
+  /** undefined = every tenant (operator). */
+  readonly tenants: readonly string[] | undefined;
+}
+
+function viewerOf(credentials: CredentialStore, metadata: Metadata): Viewer {
+  const key = bearerKey(metadata.get('authorization'));
+  const identity = typeof key === 'string' ? credentials.byApiKey(key) : undefined;
+  if (identity === undefined)
+    throw new AlerterError('UNAUTHENTICATED', 'a valid API key is required (authorization: Bearer <key>)');
+  if (identity.roles.has('operator')) return { identity, tenants: undefined };
+  if (identity.roles.has('auditor')) return { identity, tenants: [identity.tenant] };
+  throw new AlerterError('PERMISSION_DENIED', 'the auditor or operator role is required');
+}
+
+const CATEGORIES: Record<number, AlertCategory | undefined> = {
+  [alerterV1.Category.CATEGORY_POLICY]: 'policy',
+  [alerterV1.Category.CATEGORY_CUSTODY]: 'custody',
+  [alerterV1.Category.CATEGORY_INTEGRITY]: 'integrity',
+};
+
+/** The filter of a request as a query within what the viewer may see (hostile input). */
+export function queryOf(
+  viewer: Viewer,
+  filter: alerterV1.AlertFilter | undefined,
+  field: string,
+): AlertQuery {
+  const f = filter ?? alerterV1.AlertFilter.fromPartial({});
+  const query: { -readonly [K in keyof AlertQuery]: AlertQuery[K] } = {};
+  if (f.tenant !== '') {
+    if (viewer.tenants !== undefined && !viewer.tenants.includes(f.tenant)) {
+      throw new AlerterError(
+        'PERMISSION_DENIED',
+        `${field}.tenant: an auditor sees only its own tenant's alerts`,
+      );
+    }
+    query.tenants = [f.tenant];
+  } else if (viewer.tenants !== undefined) {
+    query.tenants = viewer.tenants;
+  }
+  if (f.minSeverity !== alerterV1.Severity.SEVERITY_UNSPECIFIED) {
+    if (!(f.minSeverity >= 1 && f.minSeverity <= SEVERITIES.length)) {
+      throw new AlerterError('INVALID_ARGUMENT', `${field}.min_severity: unknown severity ${f.minSeverity}`);
+    }
+    query.minSeverityRank = f.minSeverity;
+  }
+  if (f.category !== alerterV1.Category.CATEGORY_UNSPECIFIED) {
+    const category = CATEGORIES[f.category];
+    if (category === undefined)
+      throw new AlerterError('INVALID_ARGUMENT', `${field}.category: unknown category ${f.category}`);
+    query.category = category;
+  }
+  if (f.rule !== '') {
+    if (f.rule.length > 128)
+      throw new AlerterError('INVALID_ARGUMENT', `${field}.rule: at most 128 characters`);
+    query.rule = f.rule;
+  }
+  if (f.status !== alerterV1.Status.STATUS_UNSPECIFIED) {
+    if (f.status === alerterV1.Status.STATUS_OPEN) query.status = 'open';
+    else if (f.status === alerterV1.Status.STATUS_ACKNOWLEDGED) query.status = 'acknowledged';
+    else throw new AlerterError('INVALID_ARGUMENT', `${field}.status: unknown status ${f.status}`);
+  }
+  return query;
+}
+
+/** The AlerterService handlers. */
+export function alerterService(deps: AlerterServiceDeps): alerterV1.AlerterServiceServer {
+  const unary =
+    <Req, Res>(work: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      work(call).then(
+        (response) => callback(null, response),
+        (error: unknown) => {
+          const mapped = toGrpcStatus(error);
+          if (!(error instanceof AlerterError))
+            deps.log.error('call failed', { error: (error as Error).message });
+          callback(mapped);
+        },
+      );
+    };
+  return {
+    listAlerts: unary(async (call) => {
+      const viewer = viewerOf(deps.credentials, call.metadata);
+      const query = queryOf(viewer, call.request.filter, 'filter');
+      const size = call.request.pageSize === 0 ? 100 : call.request.pageSize;
+      if (size > MAX_PAGE) throw new AlerterError('INVALID_ARGUMENT', `page_size: at most ${MAX_PAGE}`);
+      const before = Number(call.request.beforeSequence);
+      const alerts = await listAlerts(deps.pool, query, before, size + 1);
+      const page = alerts.slice(0, size);
+      return {
+        alerts: page.map(alertToProto),
+        nextBefore: alerts.length > size ? BigInt(page[page.length - 1]?.sequence ?? 0) : 0n,
+      };
+    }),
+    watchAlerts: (call) => {
+      void watch(deps, call).catch((error: unknown) => {
+        const mapped = toGrpcStatus(error);
+        if (!(error instanceof AlerterError))
+          deps.log.error('watch failed', { error: (error as Error).message });
+        call.destroy(Object.assign(new Error(mapped.details), mapped));
+      });
+    },
+    acknowledgeAlert: unary(async (call) => {
+      const viewer = viewerOf(deps.credentials, call.metadata);
+      if (!viewer.identity.roles.has('operator')) {
+        throw new AlerterError('PERMISSION_DENIED', 'acknowledging alerts needs the operator role');
+      }
+      const id = call.request.alertId;
+      if (!/^[0-9a-f]{64}$/.test(id))
+        throw new AlerterError('INVALID_ARGUMENT', 'alert_id: 64 lower-case hex characters');
+      if (Buffer.byteLength(call.request.note, 'utf8') > MAX_NOTE_BYTES) {
+        throw new AlerterError('INVALID_ARGUMENT', `note: at most ${MAX_NOTE_BYTES} bytes`);
+      }
+      if ((await alertById(deps.pool, id)) === undefined)
+        throw new AlerterError('NOT_FOUND', `alert_id: no alert ${id}`);
+      const alert = await acknowledgeAlert(
+        deps.pool,
+        id,
+        viewer.identity.principal,
+        call.request.note,
+        deps.now() * 1000,
+      );
+      return { alert: alert === undefined ? undefined : alertToProto(alert) };
+    }),
+    getPolicy: unary(async (call) => {
+      viewerOf(deps.credentials, call.metadata);
+      const policy = deps.policy.policy;
+      const refused = deps.policy.refused;
+      return {
+        digest: policy.digest,
+        path: deps.policy.path,
+        loadedAtUs: BigInt(deps.policy.loadedAtUs),
+        rules: policy.rules.map((rule) => rule.id),
+        lastError: refused?.message ?? '',
+        lastErrorAtUs: BigInt(refused?.atUs ?? 0),
+      };
+    }),
+  };
+}
+
+/** Replays stored alerts after the client's sequence, then follows new ones until the call ends. */
+async function watch(
+  deps: AlerterServiceDeps,
+  call: ServerWritableStream<alerterV1.WatchAlertsRequest, alerterV1.WatchAlertsResponse>,
+): Promise<void> {
+  const viewer = viewerOf(deps.credentials, call.metadata);
+  const query = queryOf(viewer, call.request.filter, 'filter');
+  let after = call.request.onlyNew ? await lastSequence(deps.pool) : Number(call.request.afterSequence);
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const unsubscribe = deps.feed.subscribe(() => wake?.());
+  const end = () => {
+    ended = true;
+    wake?.();
+  };
+  call.on('cancelled', end);
+  call.on('close', end);
+  call.on('error', end);
+  try {
+    while (!ended) {
+      const woken = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      for (;;) {
+        const alerts = await alertsAfter(deps.pool, query, after, WATCH_BATCH);
+        for (const alert of alerts) {
+          if (ended) return;
+          after = alert.sequence;
+          if (!call.write({ alert: alertToProto(alert) })) {
+            await new Promise<void>((resolve) => call.once('drain', () => resolve()));
+          }
+        }
+        if (alerts.length < WATCH_BATCH) break;
+      }
+      await woken;
+    }
+  } finally {
+    unsubscribe();
+    if (!call.destroyed) call.end();
+  }
+}

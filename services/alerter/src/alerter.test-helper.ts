@@ -1,0 +1,131 @@
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { encodeImprint, imprintOf, mintUuidV7 } from '@msi/core';
+import { alerterV1, eventV1, ingestV1 } from '@msi/proto';
+
+const bearer = (key: string) => {
+  const m = new Metadata();
+  m.set('authorization', `Bearer ${key}`);
+  return m;
+};
+
+/** An alerter client for tests: promise-returning calls with an API key. */
+export function alerterClient(address: string) {
+  const client = new alerterV1.AlerterServiceClient(address, credentials.createInsecure());
+  return {
+    client,
+    list(
+      key: string,
+      request: Partial<alerterV1.ListAlertsRequest> = {},
+    ): Promise<alerterV1.ListAlertsResponse> {
+      return new Promise((resolve, reject) =>
+        client.listAlerts(
+          alerterV1.ListAlertsRequest.fromPartial({ pageSize: 1000, ...request }),
+          bearer(key),
+          (e, r) => (e !== null || r === undefined ? reject(e) : resolve(r)),
+        ),
+      );
+    },
+    acknowledge(key: string, alertId: string, note: string): Promise<alerterV1.AcknowledgeAlertResponse> {
+      return new Promise((resolve, reject) =>
+        client.acknowledgeAlert({ alertId, note }, bearer(key), (e, r) =>
+          e !== null || r === undefined ? reject(e) : resolve(r),
+        ),
+      );
+    },
+    policy(key: string): Promise<alerterV1.GetPolicyResponse> {
+      return new Promise((resolve, reject) =>
+        client.getPolicy({}, bearer(key), (e, r) => (e !== null || r === undefined ? reject(e) : resolve(r))),
+      );
+    },
+    watch(
+      key: string,
+      request: Partial<alerterV1.WatchAlertsRequest>,
+      onAlert: (a: alerterV1.Alert) => void,
+    ) {
+      const call = client.watchAlerts(alerterV1.WatchAlertsRequest.fromPartial(request), bearer(key));
+      call.on('data', (r: alerterV1.WatchAlertsResponse) => {
+        if (r.alert !== undefined) onAlert(r.alert);
+      });
+      call.on('error', () => {});
+      return call;
+    },
+    close: () => client.close(),
+  };
+}
+
+/** An ingest client for tests. */
+export function ingestFor(address: string, key: string) {
+  const client = new ingestV1.IngestServiceClient(address, credentials.createInsecure());
+  return {
+    submit(events: eventV1.DataEvent[]): Promise<ingestV1.SubmitBatchResponse> {
+      return new Promise((resolve, reject) =>
+        client.submitBatch({ events }, bearer(key), { deadline: Date.now() + 15_000 }, (e, r) =>
+          e !== null || r === undefined ? reject(e) : resolve(r),
+        ),
+      );
+    },
+    close: () => client.close(),
+  };
+}
+
+/** The wire imprint of a named test item (unique per run through `salt`). */
+export const item = (salt: string, name: string): Buffer =>
+  Buffer.from(encodeImprint(imprintOf('sha256', new TextEncoder().encode(`${salt}/${name}`))));
+
+const endpoint = (spec: string | undefined) => {
+  if (spec === undefined) return undefined;
+  const [system = '', region = '', host = ''] = spec.split('/');
+  return { system, region, host };
+};
+
+/** A DataEvent from a compact spec; `at` is occurred_at in ms (default now). */
+export function dataEvent(spec: {
+  kind: keyof typeof KINDS;
+  data: Buffer;
+  actor: string;
+  source?: string;
+  destination?: string;
+  inputs?: Buffer[];
+  outputs?: Buffer[];
+  attrs?: Record<string, string>;
+  at?: number;
+}): eventV1.DataEvent {
+  const source = endpoint(spec.source);
+  const destination = endpoint(spec.destination);
+  return eventV1.DataEvent.fromPartial({
+    eventId: Buffer.from(mintUuidV7(Date.now(), globalThis.crypto.getRandomValues(new Uint8Array(16)))),
+    kind: KINDS[spec.kind],
+    data: spec.data,
+    inputs: spec.inputs ?? [],
+    outputs: spec.outputs ?? [],
+    actor: spec.actor,
+    ...(source === undefined ? {} : { source }),
+    ...(destination === undefined ? {} : { destination }),
+    occurredAtUs: BigInt((spec.at ?? Date.now()) * 1000),
+    attributes: Object.entries(spec.attrs ?? {}).map(([key, value]) => ({ key, value })),
+  });
+}
+
+const KINDS = {
+  TRANSFER: eventV1.EventKind.EVENT_KIND_TRANSFER,
+  PROCESS: eventV1.EventKind.EVENT_KIND_PROCESS,
+  STORE: eventV1.EventKind.EVENT_KIND_STORE,
+  ACCESS: eventV1.EventKind.EVENT_KIND_ACCESS,
+  DELETE: eventV1.EventKind.EVENT_KIND_DELETE,
+  STATE: eventV1.EventKind.EVENT_KIND_STATE,
+} as const;
+
+/** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,277 @@
+import type { Ed25519Verifier } from '@msi/core';
+import { parseVerifierKey } from '@msi/core';
+import type { MerkleHasher } from '@msi/merkle';
+import { defaultStreamSettings, ensureStreams, streamNamesFor, subjectsFor } from '@msi/nats';
+import { createPool, migrate, type Pool, type PoolClient } from '@msi/postgres';
+import { alerterV1 } from '@msi/proto';
+import {
+  type CredentialStore,
+  createRegistry,
+  type Logger,
+  type RunningGrpcServer,
+  ServerCredentials,
+  startGrpcServer,
+  startMetricsServer,
+} from '@msi/service-kit';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { AlertFeed } from './alert-feed.js';
+import { AlertPublisher } from './alert-publisher.js';
+import { type AlerterContext, alertRaiser } from './alerter-context.js';
+import { alerterService } from './alerter-service.js';
+import { checkpointsHandler } from './checkpoint-intake.js';
+import { eventsHandler } from './event-intake.js';
+import { integrityHandler } from './integrity-intake.js';
+import { createAlerterMetrics } from './metrics.js';
+import { PolicyFile } from './policy-file.js';
+import { roundsHandler } from './round-intake.js';
+import { LEADER_LOCK_KEY, MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, SCHEMA } from './schema.js';
+import { sealsHandler } from './seal-intake.js';
+import { securityHandler } from './security-intake.js';
+import { startServiceLevelMonitor } from './sla-monitor.js';
+import { type PumpHandler, type PumpKey, StreamPump } from './stream-pump.js';
+import { WebhookDeliverer } from './webhook-deliverer.js';
+
+export interface AlerterOptions {
+  readonly nc: NatsConnection;
+  readonly databaseUrl: string;
+  readonly prefix: string;
+  readonly natsReplicas?: number;
+  readonly calendarKey: string;
+  readonly policyFile: string;
+  readonly policyPollMs?: number;
+  readonly credentials: CredentialStore;
+  /** Resolves a webhook's `secret_env` name (main passes the environment). */
+  readonly secretFromEnv: (name: string) => string | undefined;
+  readonly hasher: MerkleHasher;
+  readonly ed25519: Ed25519Verifier;
+  readonly host: string;
+  readonly port: number;
+  readonly metricsPort?: number;
+  readonly slaCheckMs?: number;
+  readonly webhookBackoff?: {
+    readonly baseMs: number;
+    readonly maxMs?: number;
+    readonly maxAttempts: number;
+  };
+  readonly log: Logger;
+  readonly now?: () => number;
+}
+
+export interface RunningAlerter {
+  readonly port: number;
+  readonly metricsPort: number | undefined;
+  readonly pool: Pool;
+  readonly policy: PolicyFile;
+  /** True while this instance holds the leader lock and consumes the streams. */
+  isLeader(): boolean;
+  /** True when every stream was applied up to its end at the last fetch. */
+  caughtUp(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Creates the schema and applies the migrations (idempotent). */
+export async function prepareAlerterSchema(pool: Pool): Promise<void> {
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
+  await migrate(pool, MIGRATIONS, { table: MIGRATIONS_TABLE, lockKey: MIGRATION_LOCK_KEY });
+}
+
+/**
+ * Starts the alerter: the policy file (hot-reloaded), the gRPC API on every instance, and — on the
+ * one instance holding the leader lock — the stream pumps, the service-level monitor, the outbox
+ * publisher and the webhook deliverer. Standby instances take over when the leader's session ends.
+ */
+export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
+  const now = o.now ?? Date.now;
+  const pool = createPool({ connectionString: o.databaseUrl, applicationName: 'msi-alerter', max: 12 });
+  await prepareAlerterSchema(pool);
+  const registry = createRegistry('alerter');
+  const metrics = createAlerterMetrics(registry);
+  const policy = await PolicyFile.load({
+    path: o.policyFile,
+    log: o.log.child({ component: 'policy' }),
+    ...(o.policyPollMs === undefined ? {} : { pollMs: o.policyPollMs }),
+    now,
+    onReload: () => metrics.policyReloads.inc({ result: 'applied' }),
+  });
+  const jsm = await jetstreamManager(o.nc);
+  await ensureStreams(jsm, o.prefix, { ...defaultStreamSettings, replicas: o.natsReplicas ?? 1 });
+  const js = jetstream(o.nc);
+  const ctx: AlerterContext = {
+    policy: () => policy.policy,
+    hasher: o.hasher,
+    ed25519: o.ed25519,
+    calendarKey: parseVerifierKey(o.calendarKey),
+    log: o.log.child({ component: 'rules' }),
+    now,
+    raise: alertRaiser(
+      () => policy.policy,
+      (raised) => {
+        if (raised.created)
+          metrics.alertsRaised.inc({ rule: raised.alert.rule, severity: raised.alert.severity });
+        else metrics.alertsDeduplicated.inc({ rule: raised.alert.rule });
+      },
+    ),
+  };
+  const feed = new AlertFeed(pool, o.log.child({ component: 'feed' }));
+  await feed.start();
+  const publisher = new AlertPublisher(pool, js, o.prefix, o.log.child({ component: 'publisher' }));
+  const deliverer = new WebhookDeliverer({
+    pool,
+    schema: SCHEMA,
+    secretOf: (name: string) => {
+      const hook = policy.policy.webhooks.find((w) => w.name === name);
+      if (hook === undefined) return undefined;
+      return hook.secret ?? (hook.secretEnv === undefined ? undefined : o.secretFromEnv(hook.secretEnv));
+    },
+    log: o.log.child({ component: 'webhooks' }),
+    backoff: {
+      baseMs: o.webhookBackoff?.baseMs ?? 1000,
+      maxMs: o.webhookBackoff?.maxMs ?? 5 * 60_000,
+      maxAttempts: o.webhookBackoff?.maxAttempts ?? 12,
+    },
+    hooks: {
+      onDelivered: () => metrics.webhookDeliveries.inc({ outcome: 'delivered' }),
+      onFailedAttempt: () => metrics.webhookDeliveries.inc({ outcome: 'failed_attempt' }),
+      onGaveUp: () => metrics.webhookDeliveries.inc({ outcome: 'gave_up' }),
+    },
+  });
+  const afterCommit = () => {
+    feed.notify();
+    publisher.kick();
+    deliverer.kick();
+  };
+
+  const names = streamNamesFor(o.prefix);
+  const subjects = subjectsFor(o.prefix);
+  const pumps: StreamPump[] = [];
+  const addPump = (key: PumpKey, stream: string, filter: string, handle: PumpHandler) => {
+    pumps.push(
+      new StreamPump({
+        key,
+        js,
+        pool,
+        stream,
+        filter,
+        handle: async (message, tx) => {
+          const result = await handle(message, tx);
+          if (result === 'applied') metrics.messagesApplied.inc({ stream: key });
+          return result;
+        },
+        afterCommit,
+        log: o.log.child({ component: `pump-${key}` }),
+      }),
+    );
+  };
+  addPump('events', names.events, subjects.allEvents, eventsHandler(ctx));
+  addPump('seals', names.seals, subjects.allSeals, sealsHandler(ctx));
+  const cursorOf = (key: PumpKey) => () => pumps.find((p) => p.key === key)?.cursor ?? 0;
+  addPump(
+    'rounds',
+    names.rounds,
+    subjects.rounds,
+    roundsHandler(ctx, { eventsCursor: cursorOf('events'), sealsCursor: cursorOf('seals') }),
+  );
+  addPump('checkpoints', names.checkpoints, subjects.checkpoints, checkpointsHandler(ctx));
+  addPump('security', names.security, subjects.security, securityHandler(ctx));
+  addPump('integrity', names.integrity, subjects.allIntegrity, integrityHandler(ctx));
+  const caughtUp = () => pumps.every((p) => p.caughtUp);
+
+  let leaderClient: PoolClient | undefined;
+  let monitor: { stop(): Promise<void> } | undefined;
+  let stopped = false;
+  const becomeLeader = async () => {
+    for (const pump of pumps) await pump.start();
+    monitor = startServiceLevelMonitor(ctx, pool, caughtUp, o.slaCheckMs ?? 1000, afterCommit);
+    publisher.start();
+    deliverer.start();
+    metrics.leader.set(1);
+    o.log.info('alerter active: consuming the streams');
+  };
+  const tryLead = async (): Promise<boolean> => {
+    const client = await pool.connect();
+    const { rows } = await client.query('SELECT pg_try_advisory_lock($1) AS ok', [LEADER_LOCK_KEY]);
+    if (rows[0].ok === true) {
+      leaderClient = client;
+      client.on('error', (error) => {
+        o.log.error('lost the leader session; exiting so a standby takes over', { error: error.message });
+        process.exitCode = 1;
+      });
+      await becomeLeader();
+      return true;
+    }
+    client.release();
+    return false;
+  };
+  let standby: NodeJS.Timeout | undefined;
+  if (!(await tryLead())) {
+    metrics.leader.set(0);
+    o.log.info('another alerter is active: standing by (serving the API)');
+    const retry = () => {
+      standby = setTimeout(async () => {
+        if (stopped) return;
+        try {
+          if (await tryLead()) return;
+        } catch (error: unknown) {
+          o.log.warn('leader check failed', { error: (error as Error).message });
+        }
+        retry();
+      }, 2000);
+    };
+    retry();
+  }
+
+  const server: RunningGrpcServer = await startGrpcServer({
+    host: o.host,
+    port: o.port,
+    credentials: ServerCredentials.createInsecure(),
+    maxReceiveMessageBytes: 1024 * 1024,
+    services: [
+      {
+        name: 'msi.alerter.v1.AlerterService',
+        definition: alerterV1.AlerterServiceService,
+        implementation: alerterService({
+          pool,
+          credentials: o.credentials,
+          feed,
+          policy,
+          now,
+          log: o.log.child({ component: 'api' }),
+        }),
+      },
+    ],
+  });
+  server.setServing(true);
+  let serving = true;
+  const metricsServer =
+    o.metricsPort === undefined || o.metricsPort === 0
+      ? undefined
+      : await startMetricsServer(registry, { host: o.host, port: o.metricsPort, healthy: () => serving });
+  return {
+    port: server.port,
+    metricsPort: metricsServer?.port,
+    pool,
+    policy,
+    isLeader: () => leaderClient !== undefined,
+    caughtUp,
+    async stop() {
+      stopped = true;
+      serving = false;
+      if (standby !== undefined) clearTimeout(standby);
+      server.setServing(false);
+      await server.shutdown(2000);
+      await metricsServer?.close();
+      await Promise.all(pumps.map((p) => p.stop()));
+      await monitor?.stop();
+      await publisher.stop();
+      await deliverer.stop();
+      await feed.close();
+      policy.close();
+      if (leaderClient !== undefined) {
+        await leaderClient.query('SELECT pg_advisory_unlock($1)', [LEADER_LOCK_KEY]).catch(() => {});
+        leaderClient.release();
+      }
+      await pool.end();
+    },
+  };
+}

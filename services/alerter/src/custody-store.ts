@@ -1,0 +1,103 @@
+import { type DataEvent, encodeImprint } from '@msi/core';
+import type { PoolClient } from '@msi/postgres';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { CustodyState, splitStateKey } from './custody.js';
+import { SCHEMA } from './schema.js';
+
+/** Loads the custody state of every item the events name (data, inputs, outputs). */
+export async function loadCustody(tx: PoolClient, events: readonly DataEvent[]): Promise<CustodyState> {
+  const state = new CustodyState();
+  const seen = new Map<string, Buffer>();
+  for (const event of events) {
+    for (const item of [event.data, ...event.inputs, ...event.outputs]) {
+      const b = Buffer.from(encodeImprint(item));
+      seen.set(b.toString('hex'), b);
+    }
+  }
+  const imprints = [...seen.values()];
+  const items = await tx.query(
+    `SELECT imprint, provenance, first_round FROM ${SCHEMA}.custody_items WHERE imprint = ANY($1::bytea[])`,
+    [imprints],
+  );
+  for (const row of items.rows) {
+    state.loadItem(new Uint8Array(row.imprint as Buffer), {
+      provenance: Boolean(row.provenance),
+      firstRound: Number(row.first_round),
+    });
+  }
+  const deletions = await tx.query(
+    `SELECT tenant, imprint, round, event_id FROM ${SCHEMA}.custody_deletions WHERE imprint = ANY($1::bytea[])`,
+    [imprints],
+  );
+  for (const row of deletions.rows) {
+    state.loadDeletion(String(row.tenant), new Uint8Array(row.imprint as Buffer), {
+      round: Number(row.round),
+      eventId: new Uint8Array(row.event_id as Buffer),
+    });
+  }
+  const facts = await tx.query(
+    `SELECT tenant, imprint, name, value FROM ${SCHEMA}.facts WHERE imprint = ANY($1::bytea[])`,
+    [imprints],
+  );
+  for (const row of facts.rows) {
+    state.loadFact(
+      String(row.tenant),
+      new Uint8Array(row.imprint as Buffer),
+      String(row.name),
+      String(row.value),
+    );
+  }
+  return state;
+}
+
+/** Writes back what the round changed. */
+export async function saveCustody(tx: PoolClient, state: CustodyState, round: number): Promise<void> {
+  const items = [...state.changedItems].map((key) => ({ key, item: state.items.get(key) }));
+  if (items.length > 0) {
+    await tx.query(
+      `INSERT INTO ${SCHEMA}.custody_items (imprint, provenance, first_round)
+       SELECT * FROM unnest($1::bytea[], $2::boolean[], $3::bigint[])
+       ON CONFLICT (imprint) DO UPDATE SET provenance = excluded.provenance`,
+      [
+        items.map(({ key }) => Buffer.from(hexToBytes(key))),
+        items.map(({ item }) => item?.provenance ?? false),
+        items.map(({ item }) => item?.firstRound ?? round),
+      ],
+    );
+  }
+  for (const key of state.changedDeletions) {
+    const [tenant = '', imprintHex = ''] = splitStateKey(key);
+    const deletion = state.deletions.get(key);
+    const imprint = Buffer.from(hexToBytes(imprintHex));
+    if (deletion === undefined) {
+      await tx.query(`DELETE FROM ${SCHEMA}.custody_deletions WHERE tenant = $1 AND imprint = $2`, [
+        tenant,
+        imprint,
+      ]);
+    } else {
+      await tx.query(
+        `INSERT INTO ${SCHEMA}.custody_deletions (tenant, imprint, round, event_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant, imprint) DO UPDATE SET round = excluded.round, event_id = excluded.event_id`,
+        [tenant, imprint, deletion.round, Buffer.from(deletion.eventId)],
+      );
+    }
+  }
+  for (const key of state.changedFacts) {
+    const [tenant = '', imprintHex = '', name = ''] = splitStateKey(key);
+    const value = state.facts.get(key);
+    const imprint = Buffer.from(hexToBytes(imprintHex));
+    if (value === undefined) {
+      await tx.query(`DELETE FROM ${SCHEMA}.facts WHERE tenant = $1 AND imprint = $2 AND name = $3`, [
+        tenant,
+        imprint,
+        name,
+      ]);
+    } else {
+      await tx.query(
+        `INSERT INTO ${SCHEMA}.facts (tenant, imprint, name, value, round) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant, imprint, name) DO UPDATE SET value = excluded.value, round = excluded.round`,
+        [tenant, imprint, name, value, round],
+      );
+    }
+  }
+}

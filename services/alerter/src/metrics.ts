@@ -1,0 +1,58 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** The alerter's Prometheus metrics (msi_alerter_*). */
+export interface AlerterMetrics {
+  /** New alerts raised, by rule and severity. */
+  readonly alertsRaised: Counter<'rule' | 'severity'>;
+  /** Repetitions folded into an open alert (deduplicated), by rule. */
+  readonly alertsDeduplicated: Counter<'rule'>;
+  /** Messages applied, by stream. */
+  readonly messagesApplied: Counter<'stream'>;
+  /** Policy reloads: result = applied | refused. */
+  readonly policyReloads: Counter<'result'>;
+  /** Webhook deliveries: outcome = delivered | failed_attempt | gave_up. */
+  readonly webhookDeliveries: Counter<'outcome'>;
+  /** Whether this instance is the active one (consumes the streams). */
+  readonly leader: Gauge;
+}
+
+export function createAlerterMetrics(registry: Registry): AlerterMetrics {
+  const registers = [registry];
+  return {
+    alertsRaised: new Counter({
+      name: 'msi_alerter_alerts_raised_total',
+      help: 'New alerts raised, by rule and severity.',
+      labelNames: ['rule', 'severity'],
+      registers,
+    }),
+    alertsDeduplicated: new Counter({
+      name: 'msi_alerter_alerts_deduplicated_total',
+      help: 'Repetitions counted on an open alert instead of raising a new one.',
+      labelNames: ['rule'],
+      registers,
+    }),
+    messagesApplied: new Counter({
+      name: 'msi_alerter_messages_applied_total',
+      help: 'Stream messages applied, by stream.',
+      labelNames: ['stream'],
+      registers,
+    }),
+    policyReloads: new Counter({
+      name: 'msi_alerter_policy_reloads_total',
+      help: 'Policy file reloads, by result (applied, refused).',
+      labelNames: ['result'],
+      registers,
+    }),
+    webhookDeliveries: new Counter({
+      name: 'msi_alerter_webhook_deliveries_total',
+      help: 'Webhook delivery attempts, by outcome (delivered, failed_attempt, gave_up).',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    leader: new Gauge({
+      name: 'msi_alerter_leader',
+      help: '1 when this instance consumes the streams, 0 while it stands by.',
+      registers,
+    }),
+  };
+}
