@@ -93,6 +93,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
     ...(o.policyPollMs === undefined ? {} : { pollMs: o.policyPollMs }),
     now,
     onReload: () => metrics.policyReloads.inc({ result: 'applied' }),
+    onRefused: () => metrics.policyReloads.inc({ result: 'refused' }),
   });
   const jsm = await jetstreamManager(o.nc);
   await ensureStreams(jsm, o.prefix, { ...defaultStreamSettings, replicas: o.natsReplicas ?? 1 });

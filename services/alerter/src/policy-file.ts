@@ -16,6 +16,8 @@ export interface PolicyFileOptions {
   readonly now?: () => number;
   /** Called after a new policy is in force. */
   readonly onReload?: (policy: Policy) => void;
+  /** Called when a changed file is refused (invalid or unreadable). */
+  readonly onRefused?: (refused: RefusedReload) => void;
 }
 
 /**
@@ -82,6 +84,7 @@ export class PolicyFile {
       } catch (error: unknown) {
         if (!(error instanceof PolicyError)) throw error;
         this.#refused = { message: error.message, atUs: now() * 1000 };
+        this.#o.onRefused?.(this.#refused);
         this.#o.log.error('policy file refused; the previous policy stays in force', {
           path: this.#o.path,
           problems: error.message,
@@ -105,6 +108,7 @@ export class PolicyFile {
         message: `cannot read ${this.#o.path}: ${(error as Error).message}`,
         atUs: now() * 1000,
       };
+      this.#o.onRefused?.(this.#refused);
       this.#o.log.error('policy file unreadable; the previous policy stays in force', {
         path: this.#o.path,
         error: (error as Error).message,
