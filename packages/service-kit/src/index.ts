@@ -10,3 +10,4 @@ export {
 export { createLogger, type Logger, type LoggerOptions, type LogLevel } from './logger.js';
 export { createRegistry, startMetricsServer } from './metrics-server.js';
 export { shutdownSignal } from './shutdown.js';
+export { type MappedStatus, unaryHandler } from './unary-handler.js';

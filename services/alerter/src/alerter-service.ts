@@ -1,8 +1,8 @@
-import type { Metadata, ServerUnaryCall, ServerWritableStream, sendUnaryData } from '@grpc/grpc-js';
+import type { Metadata, ServerWritableStream } from '@grpc/grpc-js';
 import { SEVERITIES } from '@msi/policy';
 import type { Pool } from '@msi/postgres';
 import { alerterV1 } from '@msi/proto';
-import { bearerKey, type CredentialStore, type Identity, type Logger } from '@msi/service-kit';
+import { bearerKey, type CredentialStore, type Identity, type Logger, unaryHandler } from '@msi/service-kit';
 import { type AlertCategory, alertToProto } from './alert.js';
 import type { AlertFeed } from './alert-feed.js';
 import {
@@ -98,19 +98,7 @@ export function queryOf(
 
 /** The AlerterService handlers. */
 export function alerterService(deps: AlerterServiceDeps): alerterV1.AlerterServiceServer {
-  const unary =
-    <Req, Res>(work: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) =>
-    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
-      work(call).then(
-        (response) => callback(null, response),
-        (error: unknown) => {
-          const mapped = toGrpcStatus(error);
-          if (!(error instanceof AlerterError))
-            deps.log.error('call failed', { error: (error as Error).message });
-          callback(mapped);
-        },
-      );
-    };
+  const unary = unaryHandler(toGrpcStatus, deps.log);
   return {
     listAlerts: unary(async (call) => {
       const viewer = viewerOf(deps.credentials, call.metadata);

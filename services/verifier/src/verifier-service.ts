@@ -1,4 +1,4 @@
-import { type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import { type ServerUnaryCall, status } from '@grpc/grpc-js';
 import {
   decodeEvent,
   type Ed25519Verifier,
@@ -11,7 +11,7 @@ import {
 import { consistencyNodes, fetchProof, type MerkleHasher, ProofError } from '@msi/merkle';
 import type { Pool } from '@msi/postgres';
 import { verifierV1 } from '@msi/proto';
-import type { Logger } from '@msi/service-kit';
+import { type Logger, unaryHandler } from '@msi/service-kit';
 import { eventToProto, receiptFromProto, receiptToProto, WireError } from '@msi/wire';
 import type { ApiKeys, Identity } from './credentials.js';
 import type { Failure } from './integrity.js';
@@ -65,18 +65,7 @@ export function failureReporter(pool: Pool, publish: (failure: Failure) => void)
 export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierServiceServer {
   const cache = new ReceiptCache();
   const finder = new EventFinder(deps.pool);
-  const unary =
-    <Req, Res>(work: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) =>
-    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
-      work(call).then(
-        (response) => callback(null, response),
-        (error: unknown) => {
-          const mapped = toStatus(error);
-          if (mapped.code === status.INTERNAL) deps.log.error('call failed', { error });
-          callback(mapped);
-        },
-      );
-    };
+  const unary = unaryHandler(toStatus, deps.log);
 
   const auditor = (call: ServerUnaryCall<unknown, unknown>): Identity => {
     const identity = deps.keys.authenticate(call.metadata);
