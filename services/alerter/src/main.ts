@@ -30,6 +30,10 @@ const alerter = await startAlerter({
   slaCheckMs: config.slaCheckMs,
   webhookBackoff: { baseMs: config.webhookBaseBackoffMs, maxAttempts: config.webhookMaxAttempts },
   log,
+  onLeadershipLost: () => {
+    log.error('exiting: the leader lock is lost');
+    process.exit(1);
+  },
 });
 log.info('alerter up', {
   grpc: `${config.grpcHost}:${alerter.port}`,
