@@ -29,6 +29,7 @@ import { LEADER_LOCK_KEY, MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, SCHE
 import { sealsHandler } from './seal-intake.js';
 import { securityHandler } from './security-intake.js';
 import { startServiceLevelMonitor } from './sla-monitor.js';
+import { StagedEvents } from './staged-events.js';
 import { type PumpHandler, type PumpKey, StreamPump } from './stream-pump.js';
 import { WebhookDeliverer } from './webhook-deliverer.js';
 
@@ -169,14 +170,15 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
       }),
     );
   };
-  addPump('events', names.events, subjects.allEvents, eventsHandler(ctx));
+  const staged = new StagedEvents(jsm, names.events);
+  addPump('events', names.events, subjects.allEvents, eventsHandler(ctx, staged));
   addPump('seals', names.seals, subjects.allSeals, sealsHandler(ctx));
   const cursorOf = (key: PumpKey) => () => pumps.find((p) => p.key === key)?.cursor ?? 0;
   addPump(
     'rounds',
     names.rounds,
     subjects.rounds,
-    roundsHandler(ctx, { eventsCursor: cursorOf('events'), sealsCursor: cursorOf('seals') }),
+    roundsHandler(ctx, { staged, eventsCursor: cursorOf('events'), sealsCursor: cursorOf('seals') }),
   );
   addPump('checkpoints', names.checkpoints, subjects.checkpoints, checkpointsHandler(ctx));
   addPump('security', names.security, subjects.security, securityHandler(ctx));

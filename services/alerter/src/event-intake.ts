@@ -6,6 +6,7 @@ import { streamV1 } from '@msi/proto';
 import type { AlerterContext } from './alerter-context.js';
 import { malformedMessage } from './integrity-candidates.js';
 import { SCHEMA } from './schema.js';
+import type { StagedEvents } from './staged-events.js';
 import type { PumpHandler } from './stream-pump.js';
 
 /** The events of one batch message, decoded; a malformed message is reported, not thrown. */
@@ -19,7 +20,7 @@ export function decodeBatch(data: Uint8Array): DataEvent[] {
  * stateless path), and the batch is staged until its round is anchored, when the stateful rules see
  * it in calendar order (round-intake.ts).
  */
-export function eventsHandler(ctx: AlerterContext): PumpHandler {
+export function eventsHandler(ctx: AlerterContext, staged: StagedEvents): PumpHandler {
   return async (message, tx) => {
     let shard: number;
     let events: DataEvent[];
@@ -33,10 +34,11 @@ export function eventsHandler(ctx: AlerterContext): PumpHandler {
     const flagged = await evaluateArrivalRules(ctx, ctx.policy(), events, tx);
     const maxReceived = events.reduce((max, e) => Math.max(max, e.receivedAt), 0);
     await tx.query(
-      `INSERT INTO ${SCHEMA}.staged_batches (stream_seq, shard, batch, max_received_at_us, flagged)
-       VALUES ($1, $2, $3, $4, $5)`,
-      [message.seq, shard, Buffer.from(message.data), maxReceived, flagged.map((id) => Buffer.from(id))],
+      `INSERT INTO ${SCHEMA}.staged_batches (stream_seq, shard, max_received_at_us, flagged)
+       VALUES ($1, $2, $3, $4)`,
+      [message.seq, shard, maxReceived, flagged.map((id) => Buffer.from(id))],
     );
+    staged.remember(message.seq, events);
     return 'applied';
   };
 }
@@ -81,12 +83,13 @@ async function evaluateArrivalRules(
 /** The staged events of one shard in [start, end) of the events stream, in stream then batch order. */
 export async function stagedEvents(
   tx: PoolClient,
+  staged: StagedEvents,
   shard: number,
   start: number,
   end: number,
 ): Promise<{ events: DataEvent[]; flagged: Uint8Array[]; seqs: number[] }> {
   const { rows } = await tx.query(
-    `SELECT stream_seq, batch, flagged FROM ${SCHEMA}.staged_batches
+    `SELECT stream_seq, flagged FROM ${SCHEMA}.staged_batches
      WHERE shard = $1 AND stream_seq >= $2 AND stream_seq < $3 ORDER BY stream_seq`,
     [shard, start, end],
   );
@@ -94,8 +97,9 @@ export async function stagedEvents(
   const flagged: Uint8Array[] = [];
   const seqs: number[] = [];
   for (const row of rows) {
-    seqs.push(Number(row.stream_seq));
-    events.push(...decodeBatch(new Uint8Array(row.batch as Buffer)));
+    const seq = Number(row.stream_seq);
+    seqs.push(seq);
+    events.push(...(await staged.events(seq)));
     for (const id of row.flagged as Buffer[]) flagged.push(new Uint8Array(id));
   }
   return { events, flagged, seqs };

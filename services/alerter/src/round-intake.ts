@@ -20,12 +20,15 @@ import { loadCustody, saveCustody } from './custody-store.js';
 import { stagedEvents } from './event-intake.js';
 import { type IntegrityFinding, integrityCandidate, malformedMessage } from './integrity-candidates.js';
 import { SCHEMA } from './schema.js';
+import type { StagedEvents } from './staged-events.js';
 import type { PumpHandler, PumpMessage } from './stream-pump.js';
 
 /** How long a round waits for the seals and events it covers to be applied before it is judged without them. */
 const READINESS_TIMEOUT_MS = 30_000;
 
 export interface RoundIntakeOptions {
+  /** The staged events (memory, else the events stream). */
+  readonly staged: StagedEvents;
   /** The last applied sequence of the events and seals streams (the pumps' cursors). */
   readonly eventsCursor: () => number;
   readonly sealsCursor: () => number;
@@ -131,7 +134,7 @@ export function roundsHandler(ctx: AlerterContext, o: RoundIntakeOptions): PumpH
       findings.push(...(await pendingCheckpointForks(tx, calendar.range.size, round.closedAt)));
     }
     await raiseAll(ctx, tx, findings);
-    await anchorEvents(ctx, tx, k, seals);
+    await anchorEvents(ctx, o.staged, tx, k, seals);
     await tx.query(
       `UPDATE ${SCHEMA}.calendar SET size = $1, range_hashes = $2, origin = $3, last_closed_at_us = $4,
          last_round_at_us = $5, interval_ms = $6, broken = $7`,
@@ -283,15 +286,21 @@ async function raiseAll(
 }
 
 /** The round's events in calendar order through the custody and `anchored` policy rules. */
-async function anchorEvents(ctx: AlerterContext, tx: PoolClient, k: number, seals: readonly SealRecord[]) {
+async function anchorEvents(
+  ctx: AlerterContext,
+  staged: StagedEvents,
+  tx: PoolClient,
+  k: number,
+  seals: readonly SealRecord[],
+) {
   const events: DataEvent[] = [];
   const flagged: Uint8Array[] = [];
   const consumed: number[] = [];
   for (const seal of seals) {
-    const staged = await stagedEvents(tx, seal.shard, seal.streamStart, seal.streamEnd);
-    events.push(...staged.events);
-    flagged.push(...staged.flagged);
-    consumed.push(...staged.seqs);
+    const batch = await stagedEvents(tx, staged, seal.shard, seal.streamStart, seal.streamEnd);
+    events.push(...batch.events);
+    flagged.push(...batch.flagged);
+    consumed.push(...batch.seqs);
     await tx.query(`DELETE FROM ${SCHEMA}.pending_seals WHERE shard = $1 AND seal_number = $2`, [
       seal.shard,
       seal.sealNumber,
@@ -312,6 +321,7 @@ async function anchorEvents(ctx: AlerterContext, tx: PoolClient, k: number, seal
   }
   if (consumed.length > 0) {
     await tx.query(`DELETE FROM ${SCHEMA}.staged_batches WHERE stream_seq = ANY($1::bigint[])`, [consumed]);
+    staged.forget(consumed);
   }
 }
 

@@ -123,4 +123,9 @@ CREATE TABLE ${SCHEMA}.auth_failures (
 `,
   },
   { id: 2, name: 'webhook deliveries', sql: webhookTablesSql(SCHEMA) },
+  {
+    id: 3,
+    name: 'staged batches keep no bytes (the events stream holds them)',
+    sql: `ALTER TABLE ${SCHEMA}.staged_batches DROP COLUMN batch`,
+  },
 ];

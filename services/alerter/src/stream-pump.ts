@@ -37,6 +37,8 @@ export interface PumpOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** At most this many messages are applied in one transaction. */
+const MAX_GROUP = 64;
 
 /**
  * Applies one stream to Postgres exactly once, in stream order: an ordered (ephemeral) consumer
@@ -50,6 +52,8 @@ export class StreamPump {
   #loop: Promise<void> = Promise.resolve();
   #cursor = 0;
   #caughtUp = false;
+  #queued = 0;
+  #halt: (() => void) | undefined;
 
   constructor(options: PumpOptions) {
     this.#o = options;
@@ -64,9 +68,9 @@ export class StreamPump {
     return this.#cursor;
   }
 
-  /** True once a fetch found nothing pending beyond what was applied. */
+  /** True when the last message delivered had nothing pending after it and all are applied. */
   get caughtUp(): boolean {
-    return this.#caughtUp;
+    return this.#caughtUp && this.#queued === 0;
   }
 
   async start(): Promise<void> {
@@ -79,6 +83,7 @@ export class StreamPump {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#halt?.();
     await this.#loop;
   }
 
@@ -103,61 +108,100 @@ export class StreamPump {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: this.#cursor + 1,
     });
-    try {
-      while (!this.#stopped) {
-        const batch = await consumer.fetch({ max_messages: 256, expires: 1000 });
-        const messages: PumpMessage[] = [];
-        let pending = 0;
-        for await (const m of batch) {
-          pending = m.info.pending;
-          messages.push({
+    const messages = await consumer.consume({ max_messages: 512 });
+    // Nothing delivered yet: caught up exactly when nothing is pending for the new consumer.
+    this.#caughtUp = await consumer
+      .info()
+      .then((info) => info.num_pending === 0)
+      .catch(() => false);
+    this.#halt = () => {
+      void messages.close();
+    };
+    // Messages are applied as they arrive (a reader of the iterator), in groups of whatever has
+    // arrived meanwhile (an applier), so latency stays low and a busy stream commits in batches.
+    const queue: PumpMessage[] = [];
+    let arrived: (() => void) | undefined;
+    let ended = false;
+    const reader = (async () => {
+      try {
+        for await (const m of messages) {
+          queue.push({
             seq: m.seq,
             subject: m.subject,
             data: m.data,
             storedAtUs: Math.floor(m.info.timestampNanos / 1000),
           });
+          this.#queued = queue.length;
+          this.#caughtUp = m.info.pending === 0;
+          arrived?.();
+          if (this.#stopped) break;
         }
-        for (const message of messages) {
-          if (message.seq <= this.#cursor) continue;
-          await this.#apply(message);
-          if (this.#stopped) return;
+      } finally {
+        ended = true;
+        arrived?.();
+      }
+    })();
+    try {
+      while (!this.#stopped && !ended) {
+        if (queue.length === 0) {
+          await new Promise<void>((resolve) => {
+            arrived = resolve;
+          });
+          arrived = undefined;
+          continue;
         }
-        this.#caughtUp = pending === 0;
+        const group = queue.splice(0, MAX_GROUP).filter((m) => m.seq > this.#cursor);
+        const applied = await this.#applyGroup(group);
+        if (applied < group.length) queue.unshift(...group.slice(applied));
+        this.#queued = queue.length;
       }
     } finally {
+      this.#halt = undefined;
+      void messages.close();
+      await reader.catch(() => {});
       await consumer.delete().catch(() => {});
     }
+    if (ended && !this.#stopped) throw new Error('the consumer ended');
   }
 
-  async #apply(message: PumpMessage): Promise<void> {
-    for (;;) {
-      const client = await this.#o.pool.connect();
-      let result: HandlerResult;
-      try {
-        await client.query('BEGIN');
-        result = await this.#o.handle(message, client);
-        if (result === 'applied') {
-          await client.query(`UPDATE ${SCHEMA}.cursors SET last_seq = $2 WHERE stream = $1`, [
-            this.#o.key,
-            message.seq,
-          ]);
-          await client.query('COMMIT');
-        } else {
-          await client.query('ROLLBACK');
+  /**
+   * Applies `group` in one transaction, each message under a savepoint, and advances the cursor to
+   * the last applied. A message whose handler says `wait` is rolled back to its savepoint and ends
+   * the group (it is offered again after a short sleep). Returns how many were applied.
+   */
+  async #applyGroup(group: readonly PumpMessage[]): Promise<number> {
+    if (group.length === 0) return 0;
+    const client = await this.#o.pool.connect();
+    let applied = 0;
+    try {
+      await client.query('BEGIN');
+      for (const message of group) {
+        await client.query('SAVEPOINT message');
+        const result = await this.#o.handle(message, client);
+        if (result === 'wait') {
+          await client.query('ROLLBACK TO SAVEPOINT message');
+          break;
         }
-      } catch (error: unknown) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
+        await client.query('RELEASE SAVEPOINT message');
+        applied += 1;
       }
-      if (result === 'applied') {
-        this.#cursor = message.seq;
-        this.#o.afterCommit?.();
-        return;
+      const last = group[applied - 1];
+      if (last !== undefined) {
+        await client.query(`UPDATE ${SCHEMA}.cursors SET last_seq = $2 WHERE stream = $1`, [
+          this.#o.key,
+          last.seq,
+        ]);
       }
-      if (this.#stopped) return;
-      await sleep(this.#o.waitMs ?? 50);
+      await client.query('COMMIT');
+      if (last !== undefined) this.#cursor = last.seq;
+    } catch (error: unknown) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
     }
+    if (applied > 0) this.#o.afterCommit?.();
+    if (applied < group.length && !this.#stopped) await sleep(this.#o.waitMs ?? 50);
+    return applied;
   }
 }
