@@ -12,4 +12,11 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The clock (milliseconds since the epoch), for event ids and occurred_at. */
   readonly now: () => number;
+  /** Standard output is a terminal (colours, lines rewritten in place); absent = it is not. */
+  readonly tty?: boolean;
+  /**
+   * A signal aborted on Ctrl-C or SIGTERM, for commands that run until stopped (`alerts --follow`,
+   * `up`). Signals are caught only once a command asks for this; absent = never interrupted.
+   */
+  readonly interrupted?: () => AbortSignal;
 }

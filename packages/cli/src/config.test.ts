@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CliError } from './cli-error.js';
-import { ingestConnection } from './config.js';
+import { alerterConnection, colorOutput, devStackSettings, ingestConnection } from './config.js';
 
 describe('ingestConnection', () => {
   it('prefers the flags over the environment', () => {
@@ -30,5 +30,40 @@ describe('ingestConnection', () => {
     } catch (error: unknown) {
       expect(error instanceof CliError && error.code).toBe('USAGE');
     }
+  });
+});
+
+describe('alerterConnection', () => {
+  it("defaults to npm start's alerter, then MSI_ALERTER_ADDRESS, then --server", () => {
+    expect(alerterConnection({ insecure: true }, {}).address).toBe('127.0.0.1:50054');
+    expect(alerterConnection({ insecure: true }, { MSI_ALERTER_ADDRESS: '' }).address).toBe(
+      '127.0.0.1:50054',
+    );
+    const env = { MSI_ALERTER_ADDRESS: 'alerts:443', MSI_API_KEY: 'k' };
+    expect(alerterConnection({ insecure: false }, env)).toEqual({
+      address: 'alerts:443',
+      apiKey: 'k',
+      insecure: false,
+    });
+    expect(alerterConnection({ server: 'h:1', insecure: true }, env).address).toBe('h:1');
+  });
+});
+
+describe('colorOutput and devStackSettings', () => {
+  it('colour only on a terminal without NO_COLOR', () => {
+    expect(colorOutput(true, {})).toBe(true);
+    expect(colorOutput(true, { NO_COLOR: '1' })).toBe(false);
+    expect(colorOutput(false, {})).toBe(false);
+    expect(colorOutput(undefined, {})).toBe(false);
+  });
+
+  it('msi up reads the variables npm start reads, empty meaning unset', () => {
+    expect(
+      devStackSettings({ MSI_NATS_URL: 'nats://n:4222', MSI_DATABASE_URL: '', MSI_DATA_DIR: '/d' }),
+    ).toEqual({
+      natsUrl: 'nats://n:4222',
+      databaseUrl: undefined,
+      dataDir: '/d',
+    });
   });
 });

@@ -1,7 +1,10 @@
 import { CliError } from './cli-error.js';
 import { booleanFlag, type ParsedFlags, stringFlag } from './parse-flags.js';
 
-/** How to reach a server (ingest or the verifier). The only place the CLI reads the environment. */
+/**
+ * How to reach a server (ingest, the verifier or the alerter). This file is the only place the CLI
+ * reads the environment.
+ */
 export interface ServerConnection {
   /** host:port. */
   readonly address: string;
@@ -46,6 +49,53 @@ export function verifierConnection(
     'verifier',
     'MSI_VERIFIER_ADDRESS',
   );
+}
+
+/** The alerter's address when neither --server nor MSI_ALERTER_ADDRESS names one (npm start's). */
+export const DEFAULT_ALERTER_ADDRESS = '127.0.0.1:50054';
+
+/**
+ * The alerter's address from --server or MSI_ALERTER_ADDRESS (default 127.0.0.1:50054), the key from
+ * --api-key or MSI_API_KEY.
+ */
+export function alerterConnection(
+  flags: ConnectionFlags,
+  env: Readonly<Record<string, string | undefined>>,
+): ServerConnection {
+  return serverConnection(
+    flags,
+    nonEmpty(env.MSI_ALERTER_ADDRESS) ?? DEFAULT_ALERTER_ADDRESS,
+    env.MSI_API_KEY,
+    'alerter',
+    'MSI_ALERTER_ADDRESS',
+  );
+}
+
+/** Whether to colour standard output: on a terminal, unless NO_COLOR is set (no-color.org). */
+export function colorOutput(
+  tty: boolean | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
+  return tty === true && nonEmpty(env.NO_COLOR) === undefined;
+}
+
+/** Where `msi up` keeps its state and which servers it uses (as `npm start`). */
+export interface DevStackSettings {
+  /** MSI_DATA_DIR, when set (default: .msi in the repository). */
+  readonly dataDir: string | undefined;
+  /** MSI_NATS_URL, when set (default: an embedded nats-server). */
+  readonly natsUrl: string | undefined;
+  /** MSI_DATABASE_URL, when set (default: an embedded Postgres). */
+  readonly databaseUrl: string | undefined;
+}
+
+/** `msi up`'s settings from the environment, as scripts/start.mjs reads them. */
+export function devStackSettings(env: Readonly<Record<string, string | undefined>>): DevStackSettings {
+  return {
+    dataDir: nonEmpty(env.MSI_DATA_DIR),
+    natsUrl: nonEmpty(env.MSI_NATS_URL),
+    databaseUrl: nonEmpty(env.MSI_DATABASE_URL),
+  };
 }
 
 /** Throws CliError USAGE when no server is named or the TLS flags contradict each other. */

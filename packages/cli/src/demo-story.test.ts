@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type DemoItem, demoFiles, emitArgs, STORY } from './demo-story.js';
+import {
+  CUSTOMER_READERS,
+  type DemoItem,
+  demoFiles,
+  emitArgs,
+  STORY,
+  type StoryEvent,
+} from './demo-story.js';
 
 const IMPRINTS: Record<DemoItem, string> = {
   customers: `sha256:${'1'.repeat(64)}`,
@@ -38,8 +45,27 @@ describe('the demo story', () => {
       'mallory',
       'reporting-job',
     ]);
+    expect(events.filter((e) => e.alert !== undefined).map((e) => [e.actor, e.alert])).toEqual([
+      ['backup-sync', 'pii-outside-allowed-regions'],
+      ['mallory', 'reader-not-allowed'],
+      ['reporting-job', 'use-after-delete'],
+    ]);
     const deleteAt = events.findIndex((e) => e.kind === 'DELETE');
     expect(events.slice(deleteAt + 1).some((e) => e.kind === 'ACCESS' && e.data === 'customers')).toBe(true);
+  });
+
+  it("declares the customer export's readers before anyone reads it: mallory is not one, the others are", () => {
+    const events = STORY.flatMap((step) => step.events);
+    const declared = events.findIndex((e) => e.kind === 'STATE' && e.data === 'customers');
+    expect(declared).toBeGreaterThan(0);
+    expect(emitArgs(events[declared] as StoryEvent, IMPRINTS, new Map([['store-customers', 'x']]))).toContain(
+      `fact.readers=${CUSTOMER_READERS.join(',')}`,
+    );
+    const readers = events.filter((e) => e.kind === 'ACCESS' && e.data === 'customers');
+    expect(events.indexOf(readers[0] as StoryEvent)).toBeGreaterThan(declared);
+    expect(readers.filter((e) => !CUSTOMER_READERS.includes(e.actor)).map((e) => e.actor)).toEqual([
+      'mallory',
+    ]);
   });
 
   it('refuses a parent that was not emitted yet', () => {

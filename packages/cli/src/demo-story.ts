@@ -8,7 +8,7 @@ export interface StoryEvent {
   /** A name other events use as parent. */
   readonly name: string;
   readonly tenant: DemoTenant;
-  readonly kind: 'STORE' | 'ACCESS' | 'TRANSFER' | 'PROCESS' | 'DELETE';
+  readonly kind: 'STORE' | 'ACCESS' | 'TRANSFER' | 'PROCESS' | 'DELETE' | 'STATE';
   readonly data: DemoItem;
   readonly actor: string;
   readonly source?: string;
@@ -22,11 +22,15 @@ export interface StoryEvent {
   readonly say: string;
   /** Why this event breaks a policy, when it does. */
   readonly violation?: string;
+  /** The rule of the shipped policy (services/alerter/policies/default.yaml) it should raise. */
+  readonly alert?: string;
 }
 
 export interface StoryStep {
   readonly title: string;
   readonly events: readonly StoryEvent[];
+  /** When set, every event so far is anchored before the story goes on; said while waiting. */
+  readonly anchorAfter?: string;
 }
 
 /** The file name and generated content of each item; `run` makes the content (and imprints) unique. */
@@ -62,7 +66,10 @@ const CURATED = 's3/eu-west-1/acme-curated';
 const WAREHOUSE = 'snowflake/eu-west-1/acme-analytics';
 const GLOBEX = 'globex-lake/eu-central-1/shared';
 
-/** The story, step by step (steps 1 to 5; anchoring, verification and history follow). */
+/** Who may read the customer export, as acme declares it (a `readers` fact). */
+export const CUSTOMER_READERS = ['crm-export', 'etl-customer-orders', 'reporting-job', 'backup-sync'];
+
+/** The story, step by step (steps 1 to 6; anchoring, verification, history and alerts follow). */
 export const STORY: readonly StoryStep[] = [
   {
     title: 'acme stores three files in s3/eu-west-1',
@@ -98,7 +105,26 @@ export const STORY: readonly StoryStep[] = [
     ],
   },
   {
+    title: 'acme declares who may read the customer export (a fact the alerter applies)',
+    anchorAfter:
+      'waiting until the files and the fact are anchored: a job should read only anchored inputs (else: unanchored-input)',
+    events: [
+      {
+        name: 'readers',
+        tenant: 'acme',
+        kind: 'STATE',
+        data: 'customers',
+        actor: 'data-governance',
+        attrs: [`fact.readers=${CUSTOMER_READERS.join(',')}`],
+        parents: ['store-customers'],
+        say: `data-governance records a STATE event: the export's readers are ${CUSTOMER_READERS.join(', ')}`,
+      },
+    ],
+  },
+  {
     title: 'an ETL job processes customers + orders into a derived dataset',
+    anchorAfter:
+      'waiting until the PROCESS is anchored: custody is judged in anchoring order, so the dataset must be produced before it moves (else: unknown-provenance)',
     events: [
       {
         name: 'process',
@@ -120,6 +146,7 @@ export const STORY: readonly StoryStep[] = [
   },
   {
     title: 'the derived dataset moves: to the warehouse, then to the tenant globex',
+    anchorAfter: 'waiting until the transfers are anchored, before globex reads what it received',
     events: [
       {
         name: 'to-warehouse',
@@ -184,6 +211,7 @@ export const STORY: readonly StoryStep[] = [
         attrs: ['classification=pii'],
         say: 'backup-sync TRANSFERs the pii customer export to s3/us-east-1',
         violation: 'pii data sent to a forbidden region (us-east-1)',
+        alert: 'pii-outside-allowed-regions',
       },
       {
         name: 'mallory',
@@ -193,7 +221,8 @@ export const STORY: readonly StoryStep[] = [
         actor: 'mallory',
         source: RAW,
         say: 'mallory ACCESSes the customer export',
-        violation: 'an unknown actor (mallory) read pii data',
+        violation: 'an actor who is not a declared reader (mallory) read pii data',
+        alert: 'reader-not-allowed',
       },
       {
         name: 'delete',
@@ -214,6 +243,7 @@ export const STORY: readonly StoryStep[] = [
         parents: ['delete'],
         say: 'reporting-job ACCESSes the customer export',
         violation: 'access after deletion',
+        alert: 'use-after-delete',
       },
     ],
   },

@@ -10,3 +10,16 @@ export function formatMicros(micros: number): string {
 export function formatSeconds(seconds: number): string {
   return `${new Date(seconds * 1000).toISOString().slice(0, 19)}Z`;
 }
+
+/**
+ * Local ISO 8601 to the second with the zone's offset, e.g. `2026-11-25T03:37:00+01:00`, from ms
+ * since the epoch; `offsetMinutes` is east of UTC (the negated Date#getTimezoneOffset()).
+ */
+export function formatLocalMillis(millis: number, offsetMinutes: number): string {
+  const local = new Date(millis + offsetMinutes * 60_000).toISOString().slice(0, 19);
+  if (offsetMinutes === 0) return `${local}Z`;
+  const abs = Math.abs(offsetMinutes);
+  const hours = String(Math.floor(abs / 60)).padStart(2, '0');
+  const minutes = String(abs % 60).padStart(2, '0');
+  return `${local}${offsetMinutes > 0 ? '+' : '-'}${hours}:${minutes}`;
+}

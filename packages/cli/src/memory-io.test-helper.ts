@@ -12,13 +12,23 @@ export interface Recorded {
 /** Runs `msi <args>` in this process with `stdin` as standard input and `env` as the environment. */
 export async function runRecorded(
   args: readonly string[],
-  options: { stdin?: string; env?: Record<string, string> } = {},
+  options: {
+    stdin?: string;
+    env?: Record<string, string>;
+    /** Standard output is a terminal. */
+    tty?: boolean;
+    /** What io.interrupted() returns (Ctrl-C when it aborts). */
+    interrupt?: AbortSignal;
+    /** Sees stdout as it is written (e.g. to interrupt once something was printed). */
+    onOut?: (stdout: string) => void;
+  } = {},
 ): Promise<Recorded> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
     out: (text) => {
       stdout += text;
+      options.onOut?.(stdout);
     },
     err: (text) => {
       stderr += text;
@@ -26,6 +36,8 @@ export async function runRecorded(
     stdin: () => Readable.from([Buffer.from(options.stdin ?? '')]),
     env: options.env ?? {},
     now: () => Date.now(),
+    ...(options.tty === undefined ? {} : { tty: options.tty }),
+    ...(options.interrupt === undefined ? {} : { interrupted: () => options.interrupt as AbortSignal }),
   };
   const status = await runCli(args, io);
   return { status, stdout, stderr };

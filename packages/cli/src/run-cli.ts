@@ -1,3 +1,4 @@
+import { alertsCommand } from './alerts-command.js';
 import { CliError, EXIT, exitStatus } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import type { Command } from './command.js';
@@ -7,6 +8,7 @@ import { emitCommand } from './emit-command.js';
 import { extendCommand } from './extend-command.js';
 import { historyCommand } from './history-command.js';
 import { receiptCommand } from './receipt-command.js';
+import { upCommand } from './up-command.js';
 import { verifyCommand } from './verify-command.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -16,7 +18,9 @@ export const COMMANDS: readonly Command[] = [
   emitCommand,
   receiptCommand,
   historyCommand,
+  alertsCommand,
   demoCommand,
+  upCommand,
 ];
 
 export function usage(): string {

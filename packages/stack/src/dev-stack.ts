@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateNoteKey, NOTE_ALG_COSIGNATURE_V1 } from '@msi/core';
 import pg from 'pg';
@@ -22,6 +22,8 @@ export interface DevStackOptions {
   readonly databaseUrl?: string;
   readonly ingestPort?: number;
   readonly verifierPort?: number;
+  /** The alerter's gRPC port (default 50054 when free, else a free port). */
+  readonly alerterPort?: number;
   readonly shards?: number;
   readonly aggregators?: number;
   readonly roundIntervalMs?: number;
@@ -36,16 +38,25 @@ export interface DevStack {
   readonly databaseUrl: string;
   readonly prefix: string;
   readonly apiKeys: readonly ApiKeyCredential[];
+  /** The alerter's policy file (`<dataDir>/policy.yaml`, a copy of the shipped one; hot-reloaded). */
+  readonly policyFile: string;
+  /** A key with the operator role (sees and acknowledges every alert). */
+  readonly operatorKey: ApiKeyCredential;
   readonly origin: { nats: string; postgres: string };
   stop(): Promise<void>;
 }
 
 const DEV_ORIGIN = 'msi.dev/calendar';
 
+/** The alerter's shipped policy, relative to the repository root. */
+const SHIPPED_POLICY = join('services', 'alerter', 'policies', 'default.yaml');
+
 /**
  * Development mode: everything on this machine. Embedded nats-server and Postgres where no server is
  * configured (free loopback ports, data under `dataDir`), a calendar signing key and API keys
- * generated once into `dataDir` (dev keys: never use them in production), then the pipeline.
+ * generated once into `dataDir` (dev keys: never use them in production; one of them has the
+ * operator role), the shipped alerter policy copied once to `dataDir/policy.yaml` (edit it there:
+ * the alerter reloads it), then the pipeline with the verifier, a witness and the alerter.
  */
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   // 0755: the embedded Postgres runs as its own OS user when started as root and must reach its
@@ -76,6 +87,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const signingKey = await devSigningKey(join(options.dataDir, 'calendar.key'));
     const apiKeys = await devApiKeys(join(options.dataDir, 'api-keys.json'));
     const witnessKey = await devWitnessKey(join(options.dataDir, 'witness.key'));
+    const policyFile = await devPolicyFile(options.root, join(options.dataDir, 'policy.yaml'));
+    const operatorKey = apiKeys.find((k) => k.roles.includes('operator'));
+    if (operatorKey === undefined) throw new Error('unreachable: devApiKeys ensures an operator key');
     const pipeline = await startPipeline({
       root: options.root,
       workDir: options.dataDir,
@@ -90,6 +104,10 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       apiKeys,
       signingKey,
       witnesses: [{ name: 'witness', port: (await isFree(7380)) ? 7380 : await freePort(), key: witnessKey }],
+      alerter: {
+        port: options.alerterPort ?? ((await isFree(50054)) ? 50054 : await freePort()),
+        policyFile,
+      },
       // Development: a publication every minute instead of daily, so one can be tried right away.
       extraEnv: { calendar: { MSI_CALENDAR_PUBLICATION_INTERVAL_MS: '60000' } },
       ...(options.onLine === undefined ? {} : { onLine: options.onLine }),
@@ -101,6 +119,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       databaseUrl,
       prefix: 'msi',
       apiKeys,
+      policyFile,
+      operatorKey,
       origin,
       async stop() {
         for (const stop of stops) await stop().catch(() => {});
@@ -144,14 +164,34 @@ async function devWitnessKey(file: string): Promise<string> {
   return key;
 }
 
+/** Copies the shipped policy to `file` unless it exists (the user's edits are kept). */
+async function devPolicyFile(root: string, file: string): Promise<string> {
+  try {
+    await copyFile(join(root, SHIPPED_POLICY), file, constants.COPYFILE_EXCL);
+  } catch (error: unknown) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return file;
+}
+
+/**
+ * The dev API keys from `file`, generated on first start (acme and globex emit and audit; `ops`
+ * operates). A file written before the alerter existed has no operator key: one is added.
+ */
 async function devApiKeys(file: string): Promise<ApiKeyCredential[]> {
-  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as ApiKeyCredential[];
   const key = () => `msi_dev_${randomBytes(18).toString('base64url')}`;
-  const keys: ApiKeyCredential[] = [
+  const existing = existsSync(file)
+    ? (JSON.parse(await readFile(file, 'utf8')) as ApiKeyCredential[])
+    : undefined;
+  const keys: ApiKeyCredential[] = existing ?? [
     { key: key(), tenant: 'acme', principal: 'acme-pipeline', roles: ['emitter', 'auditor'] },
     { key: key(), tenant: 'globex', principal: 'globex-pipeline', roles: ['emitter', 'auditor'] },
   ];
-  await writeFile(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  const hasOperator = keys.some((k) => k.roles.includes('operator'));
+  if (!hasOperator) keys.push({ key: key(), tenant: 'ops', principal: 'dev-operator', roles: ['operator'] });
+  if (existing === undefined || !hasOperator) {
+    await writeFile(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  }
   return keys;
 }
 

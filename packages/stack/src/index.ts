@@ -1,7 +1,25 @@
+export {
+  type DevConsole,
+  type DevConsoleOptions,
+  devBanner,
+  processLineText,
+  startDevConsole,
+  statusLine,
+} from './dev-console.js';
 export { type DevStack, type DevStackOptions, startDevStack } from './dev-stack.js';
 export { type EmbeddedNats, findNatsServer, startEmbeddedNats, waitForPort } from './embedded-nats.js';
 export { type EmbeddedPostgresServer, startEmbeddedPostgres } from './embedded-postgres.js';
 export { freePort } from './free-port.js';
+export {
+  countOpenAlerts,
+  formatOpenAlerts,
+  MAX_COUNTED,
+  type OpenAlertCounts,
+  pollOpenAlerts,
+  SEVERITY_NAMES,
+  type SeverityName,
+  tallyOpenAlerts,
+} from './open-alerts.js';
 export {
   type ApiKeyCredential,
   type Pipeline,

@@ -16,8 +16,9 @@ export interface PumpMessage {
 }
 
 /**
- * What a handler says about a message: `applied` commits it with the cursor; `wait` rolls back and
- * offers the same message again shortly (e.g. a round whose events are not staged yet).
+ * What a handler says about a message: `applied` commits it with the cursor; `wait` offers the same
+ * message again shortly (e.g. a round whose events are not staged yet). A handler MUST decide to
+ * wait before it writes anything: the messages before it in the group are committed.
  */
 export type HandlerResult = 'applied' | 'wait';
 
@@ -38,7 +39,7 @@ export interface PumpOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** At most this many messages are applied in one transaction. */
-const MAX_GROUP = 64;
+const MAX_GROUP = 16;
 
 /**
  * Applies one stream to Postgres exactly once, in stream order: an ordered (ephemeral) consumer
@@ -165,9 +166,9 @@ export class StreamPump {
   }
 
   /**
-   * Applies `group` in one transaction, each message under a savepoint, and advances the cursor to
-   * the last applied. A message whose handler says `wait` is rolled back to its savepoint and ends
-   * the group (it is offered again after a short sleep). Returns how many were applied.
+   * Applies `group` in one transaction and advances the cursor to the last applied. A message whose
+   * handler says `wait` (having written nothing) ends the group; it is offered again after a short
+   * sleep. Returns how many were applied.
    */
   async #applyGroup(group: readonly PumpMessage[]): Promise<number> {
     if (group.length === 0) return 0;
@@ -176,13 +177,8 @@ export class StreamPump {
     try {
       await client.query('BEGIN');
       for (const message of group) {
-        await client.query('SAVEPOINT message');
         const result = await this.#o.handle(message, client);
-        if (result === 'wait') {
-          await client.query('ROLLBACK TO SAVEPOINT message');
-          break;
-        }
-        await client.query('RELEASE SAVEPOINT message');
+        if (result === 'wait') break;
         applied += 1;
       }
       const last = group[applied - 1];
