@@ -104,6 +104,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
   const jsm = await jetstreamManager(o.nc);
   await ensureStreams(jsm, o.prefix, { ...defaultStreamSettings, replicas: o.natsReplicas ?? 1 });
   const js = jetstream(o.nc);
+  let alertsChanged = false;
   const ctx: AlerterContext = {
     policy: () => policy.policy,
     hasher: o.hasher,
@@ -114,6 +115,8 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
     raise: alertRaiser(
       () => policy.policy,
       (raised) => {
+        // Something to announce once the transaction commits (a new alert, or one more occurrence).
+        alertsChanged = true;
         if (raised.created)
           metrics.alertsRaised.inc({ rule: raised.alert.rule, severity: raised.alert.severity });
         else metrics.alertsDeduplicated.inc({ rule: raised.alert.rule });
@@ -143,7 +146,11 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
       onGaveUp: () => metrics.webhookDeliveries.inc({ outcome: 'gave_up' }),
     },
   });
+  // Watchers, the outbox and webhooks are woken only by commits that raised something (each wake
+  // costs them a query); their own polls cover anything else.
   const afterCommit = () => {
+    if (!alertsChanged) return;
+    alertsChanged = false;
     feed.notify();
     publisher.kick();
     deliverer.kick();
