@@ -1,5 +1,5 @@
 import { alerterV1 } from '@msi/proto';
-import { eventIdText, severityName } from './alert-json.js';
+import { eventIdText, severityName } from '@msi/wire';
 import { formatLocalMillis } from './format-time.js';
 
 export interface AlertLineOptions {

@@ -10,7 +10,7 @@ import {
   type StatusName,
   severityToProto,
   statusToProto,
-} from './alert-json.js';
+} from '@msi/wire';
 import { formatAlertLine } from './alert-line.js';
 import { type AlerterSession, openAlerterSession } from './alerter-connection.js';
 import { CliError, EXIT } from './cli-error.js';

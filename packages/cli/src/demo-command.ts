@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatImprint, parseReceiptJson } from '@msi/core';
 import { alerterV1 } from '@msi/proto';
-import { eventIdText, severityName } from './alert-json.js';
+import { eventIdText, severityName } from '@msi/wire';
 import { type AlerterSession, openAlerterSession } from './alerter-connection.js';
 import { CliError, EXIT } from './cli-error.js';
 import type { CliIo } from './cli-io.js';

@@ -1,3 +1,19 @@
+export {
+  alertJsonOf,
+  CATEGORY_NAMES,
+  type CategoryName,
+  categoryName,
+  categoryToProto,
+  eventIdText,
+  SEVERITY_NAMES,
+  type SeverityName,
+  STATUS_NAMES,
+  type StatusName,
+  severityName,
+  severityToProto,
+  statusName,
+  statusToProto,
+} from './alert-json.js';
 export { eventFromClient, type IngestStamp } from './event-from-client.js';
 export { eventToProto } from './event-to-proto.js';
 export { receiptFromProto, receiptToProto } from './receipt-proto.js';

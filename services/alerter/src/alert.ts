@@ -1,6 +1,6 @@
-import { formatUuid } from '@msi/core';
 import type { Severity } from '@msi/policy';
-import { alerterV1 } from '@msi/proto';
+import type { alerterV1 } from '@msi/proto';
+import { alertJsonOf, categoryToProto, severityToProto, statusToProto } from '@msi/wire';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 
@@ -62,29 +62,14 @@ export function alertIdOf(candidate: Pick<AlertCandidate, 'rule' | 'dedupeKey' |
   return bytesToHex(sha256(utf8ToBytes(`${candidate.rule}\n${candidate.dedupeKey}\n${candidate.trigger}`)));
 }
 
-const SEVERITY_TO_PROTO: Record<Severity, alerterV1.Severity> = {
-  low: alerterV1.Severity.SEVERITY_LOW,
-  medium: alerterV1.Severity.SEVERITY_MEDIUM,
-  high: alerterV1.Severity.SEVERITY_HIGH,
-  critical: alerterV1.Severity.SEVERITY_CRITICAL,
-};
-const CATEGORY_TO_PROTO: Record<AlertCategory, alerterV1.Category> = {
-  policy: alerterV1.Category.CATEGORY_POLICY,
-  custody: alerterV1.Category.CATEGORY_CUSTODY,
-  integrity: alerterV1.Category.CATEGORY_INTEGRITY,
-};
-
-export const severityToProto = (severity: Severity): alerterV1.Severity => SEVERITY_TO_PROTO[severity];
-export const categoryToProto = (category: AlertCategory): alerterV1.Category => CATEGORY_TO_PROTO[category];
-
 /** The wire form (gRPC and the `<prefix>.alerts.<severity>` messages). */
 export function alertToProto(alert: Alert): alerterV1.Alert {
   return {
     alertId: alert.alertId,
     sequence: BigInt(alert.sequence),
     rule: alert.rule,
-    severity: SEVERITY_TO_PROTO[alert.severity],
-    category: CATEGORY_TO_PROTO[alert.category],
+    severity: severityToProto(alert.severity),
+    category: categoryToProto(alert.category),
     tenant: alert.tenant,
     message: alert.message,
     dedupeKey: alert.dedupeKey,
@@ -93,7 +78,7 @@ export function alertToProto(alert: Alert): alerterV1.Alert {
     firstSeenUs: BigInt(alert.firstSeenUs),
     lastSeenUs: BigInt(alert.lastSeenUs),
     occurrences: BigInt(alert.occurrences),
-    status: alert.status === 'open' ? alerterV1.Status.STATUS_OPEN : alerterV1.Status.STATUS_ACKNOWLEDGED,
+    status: statusToProto(alert.status),
     acknowledgedBy: alert.acknowledgedBy,
     acknowledgedAtUs: BigInt(alert.acknowledgedAtUs),
     acknowledgeNote: alert.acknowledgeNote,
@@ -102,27 +87,7 @@ export function alertToProto(alert: Alert): alerterV1.Alert {
   };
 }
 
-/** The JSON form webhooks receive (and `msi alerts --json` prints): ids as text, times as µs numbers. */
+/** The JSON form webhooks receive (and `msi alerts --json` prints): @msi/wire's alertJsonOf. */
 export function alertToJson(alert: Alert): Record<string, unknown> {
-  return {
-    alert_id: alert.alertId,
-    sequence: alert.sequence,
-    rule: alert.rule,
-    severity: alert.severity,
-    category: alert.category,
-    tenant: alert.tenant,
-    message: alert.message,
-    dedupe_key: alert.dedupeKey,
-    event_ids: alert.eventIds.map((id) => formatUuid(id)),
-    anchored_round: alert.anchoredRound ?? null,
-    first_seen_us: alert.firstSeenUs,
-    last_seen_us: alert.lastSeenUs,
-    occurrences: alert.occurrences,
-    status: alert.status,
-    acknowledged_by: alert.acknowledgedBy,
-    acknowledged_at_us: alert.acknowledgedAtUs,
-    acknowledge_note: alert.acknowledgeNote,
-    details: alert.details,
-    policy_digest: alert.policyDigest,
-  };
+  return alertJsonOf(alertToProto(alert));
 }

@@ -1,6 +1,5 @@
 import { formatUuid } from '@msi/core';
 import { alerterV1 } from '@msi/proto';
-import { bytesToHex } from '@noble/hashes/utils.js';
 
 /** Alert severities, least serious first (the order `--severity` bounds from below). */
 export const SEVERITY_NAMES = ['low', 'medium', 'high', 'critical'] as const;
@@ -41,12 +40,13 @@ export const categoryName = (value: alerterV1.Category) => nameOf(CATEGORY, valu
 export const statusName = (value: alerterV1.Status) => nameOf(STATUS, value);
 
 /** An event id as text: a UUID when it has 16 bytes (the alerter's are), hex otherwise. */
-export const eventIdText = (id: Uint8Array): string => (id.length === 16 ? formatUuid(id) : bytesToHex(id));
+export const eventIdText = (id: Uint8Array): string =>
+  id.length === 16 ? formatUuid(id) : Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
 
 /**
- * An alert from the alerter (server input, not trusted beyond display) in the JSON form the alerter's
- * webhooks send (alertToJson in services/alerter): snake_case, event ids as UUID text, times as µs
- * numbers, `anchored_round` null while not anchored.
+ * An alert in its JSON form — what the alerter's webhooks send and `msi alerts --json` prints (the
+ * one definition both use): snake_case, event ids as UUID text, times as µs numbers,
+ * `anchored_round` null while not anchored. From a server it is display input, trusted no further.
  */
 export function alertJsonOf(alert: alerterV1.Alert): Record<string, unknown> {
   return {
