@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateNoteKey, NOTE_ALG_COSIGNATURE_V1 } from '@msi/core';
 import pg from 'pg';
@@ -62,6 +62,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   // 0755: the embedded Postgres runs as its own OS user when started as root and must reach its
   // directory; the key and credential files inside are 0600.
   await mkdir(options.dataDir, { recursive: true, mode: 0o755 });
+  // An existing directory keeps its mode (mkdtemp makes 0700): as root, open it to that user.
+  if (process.getuid?.() === 0) await chmod(options.dataDir, 0o755);
   const stops: Array<() => Promise<void>> = [];
   try {
     let natsUrl = options.natsUrl;
