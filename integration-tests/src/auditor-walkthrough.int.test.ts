@@ -3,8 +3,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { type CliIo, runCli } from '@msi/cli';
 import { formatVerifierKey, generateNoteKey, parsePublication, verifierKeyOf } from '@msi/core';
 import { connectNats, readSubject, streamNamesFor, subjectsFor } from '@msi/nats';
 import { type Pipeline, startPipeline } from '@msi/stack';
@@ -19,6 +17,7 @@ import {
 } from '@msi/testkit';
 import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MsiRun, runMsi } from './run-msi.js';
 
 const ACME = 'walkthrough-acme-key';
 const prefix = uniquePrefix();
@@ -26,27 +25,12 @@ let pipeline: Pipeline;
 let database: FreshDatabase;
 let workDir: string;
 
-async function msi(args: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-    stdin: () => Readable.from([]),
-    env: {
-      MSI_INGEST_ADDRESS: pipeline.ingestAddress,
-      MSI_VERIFIER_ADDRESS: pipeline.verifierAddress ?? '',
-      MSI_API_KEY: ACME,
-    },
-    now: () => Date.now(),
-  };
-  const status = await runCli(args, io);
-  return { status, stdout, stderr };
-}
+const msi = (args: readonly string[]): Promise<MsiRun> =>
+  runMsi(args, {
+    MSI_INGEST_ADDRESS: pipeline.ingestAddress,
+    MSI_VERIFIER_ADDRESS: pipeline.verifierAddress ?? '',
+    MSI_API_KEY: ACME,
+  });
 
 beforeAll(async () => {
   const { natsUrl, databaseUrl } = testServerUrls();

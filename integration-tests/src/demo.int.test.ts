@@ -5,8 +5,6 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { type CliIo, runCli } from '@msi/cli';
 import { parseVerifierKey, verifyReceipt } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
 import { type Pipeline, startPipeline } from '@msi/stack';
@@ -20,6 +18,7 @@ import {
   uniquePrefix,
 } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MsiRun, runMsi } from './run-msi.js';
 
 const API_KEYS = [
   {
@@ -40,23 +39,7 @@ let pipeline: Pipeline;
 let database: FreshDatabase;
 let workDir: string;
 
-async function demo(args: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-    stdin: () => Readable.from([]),
-    env: {},
-    now: () => Date.now(),
-  };
-  const status = await runCli(['demo', ...args], io);
-  return { status, stdout, stderr };
-}
+const demo = (args: readonly string[]): Promise<MsiRun> => runMsi(['demo', ...args], {});
 
 beforeAll(async () => {
   const { natsUrl, databaseUrl } = testServerUrls();

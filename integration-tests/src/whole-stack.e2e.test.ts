@@ -7,11 +7,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { type CliIo, runCli } from '@msi/cli';
 import { type DevStack, startDevStack } from '@msi/stack';
 import { freePort, repositoryRoot } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MsiRun, runMsi } from './run-msi.js';
 
 let dataDir: string;
 let stack: DevStack | undefined;
@@ -38,32 +37,15 @@ function keyOf(s: DevStack, tenant: string): string {
   return found.key;
 }
 
-async function msi(
-  args: readonly string[],
-  key?: string,
-): Promise<{ status: number; stdout: string; stderr: string }> {
+async function msi(args: readonly string[], key?: string): Promise<MsiRun> {
   const s = stack;
   if (s === undefined) throw new Error('the stack is not running');
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-    stdin: () => Readable.from([]),
-    env: {
-      MSI_INGEST_ADDRESS: s.pipeline.ingestAddress,
-      MSI_VERIFIER_ADDRESS: s.pipeline.verifierAddress ?? '',
-      MSI_ALERTER_ADDRESS: s.pipeline.alerterAddress ?? '',
-      MSI_API_KEY: key ?? keyOf(s, 'acme'),
-    },
-    now: () => Date.now(),
-  };
-  const status = await runCli(args, io);
-  return { status, stdout, stderr };
+  return runMsi(args, {
+    MSI_INGEST_ADDRESS: s.pipeline.ingestAddress,
+    MSI_VERIFIER_ADDRESS: s.pipeline.verifierAddress ?? '',
+    MSI_ALERTER_ADDRESS: s.pipeline.alerterAddress ?? '',
+    MSI_API_KEY: key ?? keyOf(s, 'acme'),
+  });
 }
 
 async function emit(args: readonly string[]): Promise<string> {
