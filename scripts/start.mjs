@@ -9,7 +9,29 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { startDevConsole } = await import(join(root, 'packages/stack/dist/index.js'));
 
+// Caught from the start: a Ctrl-C while starting stops what has started once it is up. The services
+// and the embedded servers' keepers run in their own process groups, so a terminal's Ctrl-C reaches
+// only this process; devConsole.stop() stops the services first, then NATS, then Postgres. A second
+// Ctrl-C exits at once (the services still running are sent SIGTERM, which they take as "exit now").
 let devConsole;
+let stopping = false;
+async function shutdown(signal) {
+  if (stopping) process.exit(130);
+  stopping = true;
+  if (devConsole === undefined) {
+    console.log(`\n${signal}: stopping once started…`);
+    return;
+  }
+  console.log(`\n${signal}: stopping…`);
+  await devConsole.stop();
+  console.log('stopped.');
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+// The terminal closed: the services, in their own process groups, did not get its SIGHUP.
+process.on('SIGHUP', () => void shutdown('SIGHUP'));
+
 try {
   devConsole = await startDevConsole({
     root,
@@ -23,15 +45,8 @@ try {
   console.error(`\nCould not start: ${error instanceof Error ? error.message : error}`);
   process.exit(1);
 }
-
-let stopping = false;
-async function shutdown(signal) {
-  if (stopping) process.exit(1);
-  stopping = true;
-  console.log(`\n${signal}: stopping…`);
+if (stopping) {
   await devConsole.stop();
   console.log('stopped.');
   process.exit(0);
 }
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -57,6 +57,11 @@ const SHIPPED_POLICY = join('services', 'alerter', 'policies', 'default.yaml');
  * generated once into `dataDir` (dev keys: never use them in production; one of them has the
  * operator role), the shipped alerter policy copied once to `dataDir/policy.yaml` (edit it there:
  * the alerter reloads it), then the pipeline with the verifier, a witness and the alerter.
+ *
+ * The services run in their own process groups and the embedded servers under detached keeper
+ * processes (server-keeper.ts), so a terminal's Ctrl-C reaches none of them: stop() stops the
+ * services first (one SIGTERM each, and waits for them), then NATS, then Postgres. If this process
+ * dies, the keepers stop their servers by themselves.
  */
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   // 0755: the embedded Postgres runs as its own OS user when started as root and must reach its
@@ -64,6 +69,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   await mkdir(options.dataDir, { recursive: true, mode: 0o755 });
   // An existing directory keeps its mode (mkdtemp makes 0700): as root, open it to that user.
   if (process.getuid?.() === 0) await chmod(options.dataDir, 0o755);
+  const say = options.say ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // Stopped in this order: the pipeline (unshifted below), then NATS, then Postgres.
   const stops: Array<() => Promise<void>> = [];
   try {
     let natsUrl = options.natsUrl;
@@ -72,16 +79,23 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       try {
         findNatsServer();
       } catch {
-        installNatsServer(options.say ?? ((line) => process.stdout.write(`${line}\n`)));
+        installNatsServer(say);
       }
-      const nats = await startEmbeddedNats({ storeDir: join(options.dataDir, 'nats') });
+      const nats = await startEmbeddedNats({
+        storeDir: join(options.dataDir, 'nats'),
+        isolated: true,
+        onUnexpectedExit: (detail) => say(`NATS stopped unexpectedly: ${detail}`),
+      });
       natsUrl = nats.url;
       stops.push(nats.stop);
       origin.nats = `embedded nats-server (${join(options.dataDir, 'nats')})`;
     }
     let databaseUrl = options.databaseUrl;
     if (databaseUrl === undefined) {
-      const postgres = await startEmbeddedPostgres({ dataDir: join(options.dataDir, 'postgres') });
+      const postgres = await startEmbeddedPostgres({
+        dataDir: join(options.dataDir, 'postgres'),
+        isolated: true,
+      });
       stops.push(postgres.stop);
       databaseUrl = await ensureDatabase(postgres.url, 'msi');
       origin.postgres = `embedded Postgres 17 (${join(options.dataDir, 'postgres')})`;
@@ -112,6 +126,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       },
       // Development: a publication every minute instead of daily, so one can be tried right away.
       extraEnv: { calendar: { MSI_CALENDAR_PUBLICATION_INTERVAL_MS: '60000' } },
+      // A terminal's Ctrl-C reaches this process only: stop() signals each service once.
+      detached: true,
       ...(options.onLine === undefined ? {} : { onLine: options.onLine }),
     });
     stops.unshift(() => pipeline.stop());

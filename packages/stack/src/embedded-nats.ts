@@ -4,6 +4,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import type { KeptServer } from './keep-server.js';
+import { startKeeper } from './keeper-handle.js';
 
 export interface EmbeddedNats {
   readonly url: string;
@@ -23,21 +25,58 @@ export function findNatsServer(): string {
   );
 }
 
+/** Options of {@link startEmbeddedNats}. */
+export interface EmbeddedNatsOptions {
+  /** The JetStream store (kept); default a fresh temp dir, deleted on stop. */
+  readonly storeDir?: string;
+  readonly port?: number;
+  /** Called if the server exits before stop(), with the end of what it wrote to stderr. */
+  readonly onUnexpectedExit?: (detail: string) => void;
+  /**
+   * Run nats-server under a detached keeper process (server-keeper.ts) instead of as a plain child:
+   * a terminal's Ctrl-C does not reach it, so it can be stopped after the services that use it,
+   * and it still stops when this process dies (even by SIGKILL). Default false (a plain child).
+   */
+  readonly isolated?: boolean;
+}
+
 /** Starts a nats-server with JetStream on a free loopback port, storing under a fresh temp dir. */
-export async function startEmbeddedNats(
-  options: {
-    storeDir?: string;
-    port?: number;
-    /** Called if the server exits before stop(), with the end of what it wrote to stderr. */
-    onUnexpectedExit?: (detail: string) => void;
-  } = {},
-): Promise<EmbeddedNats> {
+export async function startEmbeddedNats(options: EmbeddedNatsOptions = {}): Promise<EmbeddedNats> {
   const binary = findNatsServer();
   const port = options.port ?? (await freePort());
   const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'msi-nats-')));
-  const child: ChildProcess = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const onUnexpectedExit = options.onUnexpectedExit ?? (() => {});
+  const server = options.isolated
+    ? await startKeeper({ kind: 'nats', binary, port, storeDir }, { onUnexpectedExit })
+    : await spawnNatsServer({ binary, port, storeDir, onUnexpectedExit });
+  return {
+    url: server.url,
+    port,
+    storeDir,
+    async stop() {
+      await server.stop();
+      if (options.storeDir === undefined) await rm(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Runs `binary` as a child with JetStream on 127.0.0.1:`port`, storing in `storeDir`; resolves once
+ * the port accepts connections. stop() sends SIGTERM and waits for the exit. Used in-process and by
+ * the keeper.
+ */
+export async function spawnNatsServer(options: {
+  readonly binary: string;
+  readonly port: number;
+  readonly storeDir: string;
+  readonly onUnexpectedExit: (detail: string) => void;
+}): Promise<KeptServer> {
+  const { port } = options;
+  const child: ChildProcess = spawn(
+    options.binary,
+    ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', options.storeDir],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   let stopping = false;
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -45,25 +84,27 @@ export async function startEmbeddedNats(
   });
   child.once('exit', (code, signal) => {
     if (!stopping)
-      options.onUnexpectedExit?.(
-        `nats-server exited (code ${code}, signal ${signal}): ${stderr.slice(-2000)}`,
-      );
+      options.onUnexpectedExit(`nats-server exited (code ${code}, signal ${signal}): ${stderr.slice(-2000)}`);
   });
-  await waitForPort(port, 10_000, () =>
-    child.exitCode !== null ? `nats-server exited: ${stderr}` : undefined,
-  );
+  try {
+    await waitForPort(port, 10_000, () =>
+      child.exitCode !== null ? `nats-server exited: ${stderr}` : undefined,
+    );
+  } catch (error: unknown) {
+    stopping = true;
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
-    storeDir,
     async stop() {
       stopping = true;
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await exited;
       }
-      if (options.storeDir === undefined) await rm(storeDir, { recursive: true, force: true });
     },
   };
 }

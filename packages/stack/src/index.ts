@@ -7,9 +7,20 @@ export {
   statusLine,
 } from './dev-console.js';
 export { type DevStack, type DevStackOptions, startDevStack } from './dev-stack.js';
-export { type EmbeddedNats, findNatsServer, startEmbeddedNats, waitForPort } from './embedded-nats.js';
-export { type EmbeddedPostgresServer, startEmbeddedPostgres } from './embedded-postgres.js';
+export {
+  type EmbeddedNats,
+  type EmbeddedNatsOptions,
+  findNatsServer,
+  startEmbeddedNats,
+  waitForPort,
+} from './embedded-nats.js';
+export {
+  type EmbeddedPostgresOptions,
+  type EmbeddedPostgresServer,
+  startEmbeddedPostgres,
+} from './embedded-postgres.js';
 export { freePort } from './free-port.js';
+export { KeeperError, type KeeperErrorCode } from './keeper-protocol.js';
 export {
   countOpenAlerts,
   formatOpenAlerts,

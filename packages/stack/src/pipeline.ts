@@ -51,6 +51,8 @@ export interface PipelineOptions {
   readonly nodeArgs?: Readonly<Record<string, readonly string[]>>;
   /** Extra environment per service name (e.g. limits for a benchmark). */
   readonly extraEnv?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Run each service in its own process group (see SupervisedProcessOptions.detached). */
+  readonly detached?: boolean;
 }
 
 export interface Pipeline {
@@ -126,6 +128,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
           ...(options.extraEnv?.[name] ?? {}),
         },
         onLine,
+        detached: options.detached === true,
       }),
     );
   };

@@ -15,6 +15,20 @@ export interface SupervisedProcessOptions {
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
   readonly onLine: (line: ProcessLine) => void;
+  /**
+   * Run it in its own process group, so that a terminal's Ctrl-C (sent to the whole foreground
+   * group) does not reach it: only stop() and signal() do, so it gets one SIGTERM, not SIGINT and
+   * then SIGTERM (which services take as "exit now"). Should this process exit while it still
+   * runs (e.g. a forced exit on a second Ctrl-C), it is sent SIGTERM. Default false.
+   */
+  readonly detached?: boolean;
+}
+
+/** Detached children still running, signalled if this process exits first. */
+const detachedChildren = new Set<ChildProcess>();
+
+function signalDetachedChildren(): void {
+  for (const child of detachedChildren) child.kill('SIGTERM');
 }
 
 /**
@@ -41,8 +55,17 @@ export class SupervisedProcess {
       cwd: this.options.cwd,
       env: { ...minimalEnv(), ...this.options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: this.options.detached === true,
     });
     this.child = child;
+    if (this.options.detached === true) {
+      if (detachedChildren.size === 0) process.once('exit', signalDetachedChildren);
+      detachedChildren.add(child);
+      child.once('exit', () => {
+        detachedChildren.delete(child);
+        if (detachedChildren.size === 0) process.off('exit', signalDetachedChildren);
+      });
+    }
     for (const stream of ['stdout', 'stderr'] as const) {
       const source = child[stream];
       if (source === null) continue;
