@@ -25,6 +25,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         };
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
+        // A closed terminal: `msi up`'s services are detached from it, so the stack must stop them.
+        process.on('SIGHUP', onSignal);
       }
       return interruption.signal;
     },

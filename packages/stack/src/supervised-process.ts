@@ -54,10 +54,13 @@ export class SupervisedProcess {
     const child = spawn(this.options.command, [...this.options.args], {
       cwd: this.options.cwd,
       env: { ...minimalEnv(), ...this.options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // A detached service gets an IPC channel: when this process dies, even by SIGKILL, the channel
+      // closes and the service stops (service-kit's shutdownSignal), so none is left orphaned.
+      stdio: this.options.detached === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
       detached: this.options.detached === true,
     });
     this.child = child;
+    child.channel?.unref();
     if (this.options.detached === true) {
       if (detachedChildren.size === 0) process.once('exit', signalDetachedChildren);
       detachedChildren.add(child);

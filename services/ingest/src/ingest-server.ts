@@ -215,10 +215,13 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     });
     stops.push(() => grpc.server.forceShutdown());
     grpc.setServing(!nc.isClosed());
+    // Set by close(): the connection it drains going down is not news worth a warning.
+    let closing = false;
     const setServing = (value: boolean) => {
       if (value === serving) return;
       serving = value;
       grpc.setServing(value);
+      if (closing) return;
       if (value) logger.info('NATS reachable: serving');
       else logger.warn('NATS unreachable: not serving');
     };
@@ -269,6 +272,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       isServing: () => serving,
       close(graceMs = 5000) {
         closed ??= (async () => {
+          closing = true;
           const stopping = grpc.shutdown(graceMs);
           pipeline.flush();
           await stopping;
