@@ -7,6 +7,7 @@ import { demoCommand } from './demo-command.js';
 import { emitCommand } from './emit-command.js';
 import { extendCommand } from './extend-command.js';
 import { historyCommand } from './history-command.js';
+import { policyCommand } from './policy-command.js';
 import { receiptCommand } from './receipt-command.js';
 import { upCommand } from './up-command.js';
 import { verifyCommand } from './verify-command.js';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   receiptCommand,
   historyCommand,
   alertsCommand,
+  policyCommand,
   demoCommand,
   upCommand,
 ];
