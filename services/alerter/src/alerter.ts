@@ -117,6 +117,10 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
       (raised) => {
         // Something to announce once the transaction commits (a new alert, or one more occurrence).
         alertsChanged = true;
+        if (raised.created && raised.alert.category !== 'integrity') {
+          const delayS = (now() * 1000 - raised.alert.firstSeenUs) / 1e6;
+          if (delayS >= 0) metrics.alertDelaySeconds.observe({ category: raised.alert.category }, delayS);
+        }
         if (raised.created)
           metrics.alertsRaised.inc({ rule: raised.alert.rule, severity: raised.alert.severity });
         else metrics.alertsDeduplicated.inc({ rule: raised.alert.rule });

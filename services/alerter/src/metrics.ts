@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The alerter's Prometheus metrics (msi_alerter_*). */
 export interface AlerterMetrics {
@@ -14,6 +14,8 @@ export interface AlerterMetrics {
   readonly webhookDeliveries: Counter<'outcome'>;
   /** Whether this instance is the active one (consumes the streams). */
   readonly leader: Gauge;
+  /** From an event's receipt at ingest to its alert being raised, by category (policy, custody). */
+  readonly alertDelaySeconds: Histogram<'category'>;
 }
 
 export function createAlerterMetrics(registry: Registry): AlerterMetrics {
@@ -47,6 +49,13 @@ export function createAlerterMetrics(registry: Registry): AlerterMetrics {
       name: 'msi_alerter_webhook_deliveries_total',
       help: 'Webhook delivery attempts, by outcome (delivered, failed_attempt, gave_up).',
       labelNames: ['outcome'],
+      registers,
+    }),
+    alertDelaySeconds: new Histogram({
+      name: 'msi_alerter_alert_delay_seconds',
+      help: "Seconds from a triggering event's received_at (ingest's clock) to its alert being raised, by category.",
+      labelNames: ['category'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
       registers,
     }),
     leader: new Gauge({
