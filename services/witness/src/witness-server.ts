@@ -131,7 +131,7 @@ async function handle(
     return reply(res, 400, 'text/plain; charset=utf-8', `${error.message}\n`);
   }
   if (outcome.kind === 'cosigned') {
-    log.info('checkpoint cosigned', { origin: outcome.origin, size: outcome.size });
+    log.debug('checkpoint cosigned', { origin: outcome.origin, size: outcome.size });
     return reply(res, 200, 'text/plain; charset=utf-8', outcome.lines);
   }
   const status = STATUS[outcome.code];
