@@ -30,6 +30,7 @@ import { sealsHandler } from './seal-intake.js';
 import { securityHandler } from './security-intake.js';
 import { startServiceLevelMonitor } from './sla-monitor.js';
 import { StagedEvents } from './staged-events.js';
+import { StreamFloors } from './stream-floors.js';
 import { type PumpHandler, type PumpKey, StreamPump } from './stream-pump.js';
 import { WebhookDeliverer } from './webhook-deliverer.js';
 
@@ -182,6 +183,9 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
     );
   };
   const staged = new StagedEvents(jsm, names.events);
+  // Events older than the events stream's retention will never be staged: rounds do not wait for them.
+  const floors = new StreamFloors(jsm, [names.events, names.seals]);
+  await floors.start();
   addPump('events', names.events, subjects.allEvents, eventsHandler(ctx, staged));
   addPump('seals', names.seals, subjects.allSeals, sealsHandler(ctx));
   const cursorOf = (key: PumpKey) => () => pumps.find((p) => p.key === key)?.cursor ?? 0;
@@ -189,7 +193,13 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
     'rounds',
     names.rounds,
     subjects.rounds,
-    roundsHandler(ctx, { staged, eventsCursor: cursorOf('events'), sealsCursor: cursorOf('seals') }),
+    roundsHandler(ctx, {
+      staged,
+      eventsCursor: cursorOf('events'),
+      sealsCursor: cursorOf('seals'),
+      eventsFloor: () => floors.floor(names.events),
+      sealsFloor: () => floors.floor(names.seals),
+    }),
   );
   addPump('checkpoints', names.checkpoints, subjects.checkpoints, checkpointsHandler(ctx));
   addPump('security', names.security, subjects.security, securityHandler(ctx));
@@ -289,6 +299,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
       await deliverer.stop();
       await feed.close();
       policy.close();
+      floors.stop();
       if (leaderClient !== undefined) {
         await leaderClient.query('SELECT pg_advisory_unlock($1)', [LEADER_LOCK_KEY]).catch(() => {});
         leaderClient.release();

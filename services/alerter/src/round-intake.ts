@@ -32,6 +32,9 @@ export interface RoundIntakeOptions {
   /** The last applied sequence of the events and seals streams (the pumps' cursors). */
   readonly eventsCursor: () => number;
   readonly sealsCursor: () => number;
+  /** The first sequence the events / seals streams still hold: older messages are gone for good. */
+  readonly eventsFloor: () => number;
+  readonly sealsFloor: () => number;
   readonly readinessTimeoutMs?: number;
 }
 
@@ -70,7 +73,9 @@ export function roundsHandler(ctx: AlerterContext, o: RoundIntakeOptions): PumpH
     const needSeals = round.sealsEnd > round.sealsStart ? round.sealsEnd - 1 : 0;
     const needEvents = seals.reduce((max, s) => Math.max(max, s.streamEnd - 1), 0);
     const findings: IntegrityFinding[] = [];
-    if (o.sealsCursor() < needSeals || o.eventsCursor() < needEvents) {
+    const sealsReady = o.sealsCursor() >= needSeals || needSeals < o.sealsFloor();
+    const eventsReady = o.eventsCursor() >= needEvents || needEvents < o.eventsFloor();
+    if (!sealsReady || !eventsReady) {
       if (waitingSince?.seq !== message.seq) waitingSince = { seq: message.seq, atMs: ctx.now() };
       if (ctx.now() - waitingSince.atMs < (o.readinessTimeoutMs ?? READINESS_TIMEOUT_MS)) return 'wait';
       findings.push({

@@ -1,0 +1,151 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  encodeRound,
+  encodeSeal,
+  formatVerifierKey,
+  generateNoteKey,
+  parseSignerKey,
+  roundLeafHash,
+  signCheckpoint,
+  verifierKeyOf,
+} from '@msi/core';
+import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
+import { CompactRange } from '@msi/merkle';
+import { connectNats, defaultStreamSettings, ensureStreams, streamNamesFor, subjectsFor } from '@msi/nats';
+import { streamV1 } from '@msi/proto';
+import { CredentialStore, createLogger } from '@msi/service-kit';
+import {
+  createFreshDatabase,
+  deleteNatsNamespace,
+  type FreshDatabase,
+  repositoryRoot,
+  testServerUrls,
+  uniquePrefix,
+} from '@msi/testkit';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAlerts } from './alert-store.js';
+import { type RunningAlerter, startAlerter } from './alerter.js';
+import { waitFor } from './alerter.test-helper.js';
+
+/*
+ * An alerter started on a log whose events stream has already dropped old events (retention): the
+ * rounds that anchor them must not wait for events that will never come.
+ */
+const prefix = uniquePrefix();
+const hasher = nodeHasher();
+const signer = parseSignerKey(generateNoteKey('calendar.test', new Uint8Array(32).fill(5)).signerKey);
+let database: FreshDatabase;
+let nc: NatsConnection;
+let workDir: string;
+let alerter: RunningAlerter | undefined;
+
+beforeAll(async () => {
+  const { natsUrl, databaseUrl } = testServerUrls();
+  database = await createFreshDatabase(databaseUrl, 'alerter_retention');
+  workDir = await mkdtemp(join(tmpdir(), 'msi-alerter-retention-'));
+  nc = await connectNats({ servers: natsUrl, name: 'alerter-retention-test' });
+}, 60_000);
+
+afterAll(async () => {
+  await alerter?.stop();
+  await nc?.close();
+  await database?.drop();
+  await deleteNatsNamespace(testServerUrls().natsUrl, prefix);
+  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
+});
+
+describe('rounds whose events the stream no longer holds', () => {
+  it('are applied at once, without waiting for the events', async () => {
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    const subjects = subjectsFor(prefix);
+    const names = streamNamesFor(prefix);
+    await ensureStreams(jsm, prefix, { ...defaultStreamSettings, replicas: 1 });
+    // Twelve event batches, then the stream's retention drops them all (first_seq becomes 13).
+    for (let i = 0; i < 12; i++) {
+      await js.publish(
+        subjects.events(0),
+        streamV1.EventBatch.encode({ version: 1, batchId: `b${i}`, shard: 0, events: [] }).finish(),
+      );
+    }
+    await jsm.streams.purge(names.events);
+    // A seal of events 1..4 and the round that anchors it.
+    const seal = encodeSeal({
+      shard: 0,
+      sealNumber: 0,
+      streamStart: 1,
+      streamEnd: 5,
+      leafCount: 4,
+      maxReceivedAt: Date.now() * 1000,
+      root: new Uint8Array(32).fill(3),
+    });
+    const sealAck = await js.publish(
+      subjects.seals(0),
+      streamV1.ShardSealed.encode({
+        version: 1,
+        seal: Buffer.from(seal),
+        aggregatorId: 'a',
+        leaseRevision: 1n,
+      }).finish(),
+    );
+    const round = encodeRound({
+      round: 0,
+      closedAt: Date.now() * 1000,
+      intervalMs: 1000,
+      sealsStart: sealAck.seq,
+      sealsEnd: sealAck.seq + 1,
+      sealCount: 1,
+      root: new Uint8Array(32).fill(4),
+    });
+    const range = new CompactRange(hasher);
+    range.append(roundLeafHash(hasher, round));
+    const checkpoint = signCheckpoint(
+      { origin: 'calendar.test', size: 1, root: range.root(), extensions: [] },
+      signer,
+    );
+    await js.publish(
+      subjects.rounds,
+      streamV1.RoundAnchored.encode({
+        version: 1,
+        round: Buffer.from(round),
+        checkpoint,
+        seals: [Buffer.from(seal)],
+      }).finish(),
+    );
+
+    const policyFile = join(workDir, 'policy.yaml');
+    await writeFile(
+      policyFile,
+      await readFile(join(repositoryRoot(), 'services/alerter/policies/default.yaml')),
+    );
+    const started = Date.now();
+    alerter = await startAlerter({
+      nc,
+      databaseUrl: database.url,
+      prefix,
+      calendarKey: formatVerifierKey(verifierKeyOf(signer)),
+      policyFile,
+      credentials: CredentialStore.fromJson('{"credentials":[]}'),
+      secretFromEnv: () => undefined,
+      hasher,
+      ed25519: nodeEd25519(),
+      host: '127.0.0.1',
+      port: 0,
+      log: createLogger({ service: 'alerter-test', level: 'error' }),
+    });
+    const running = alerter;
+    await waitFor('the round applied', async () => {
+      const { rows } = await running.pool.query('SELECT size FROM alerter.calendar');
+      return Number(rows[0].size) === 1 ? true : undefined;
+    });
+    // Well under the 30 s a round waits for events that may still come.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const rules = (await listAlerts(running.pool, {}, 0, 100)).map((a) => a.rule);
+    expect(rules).not.toContain('round-events-missing');
+    expect(rules).not.toContain('checkpoint-inconsistent');
+  }, 60_000);
+});

@@ -1,0 +1,38 @@
+import type { JetStreamManager } from '@nats-io/jetstream';
+
+/**
+ * The first sequence still stored in some streams (their retention deletes older messages), read
+ * every `everyMs`: a round whose events are older than the events stream's floor will never see them
+ * staged, so it must not wait for them.
+ */
+export class StreamFloors {
+  readonly #floors = new Map<string, number>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly jsm: JetStreamManager,
+    private readonly streams: readonly string[],
+  ) {}
+
+  async start(everyMs = 5000): Promise<void> {
+    await this.refresh();
+    this.#timer = setInterval(() => void this.refresh().catch(() => {}), everyMs);
+    this.#timer.unref();
+  }
+
+  async refresh(): Promise<void> {
+    for (const stream of this.streams) {
+      const info = await this.jsm.streams.info(stream);
+      this.#floors.set(stream, info.state.first_seq);
+    }
+  }
+
+  /** The stream's first stored sequence as last read (1 before the first read). */
+  floor(stream: string): number {
+    return this.#floors.get(stream) ?? 1;
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+  }
+}
