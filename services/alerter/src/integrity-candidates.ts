@@ -8,6 +8,7 @@ export type IntegrityRule =
   | 'malformed-message'
   | 'calendar-gap'
   | 'calendar-duplicate-leaf'
+  | 'calendar-out-of-order'
   | 'calendar-rewrite'
   | 'calendar-time-backwards'
   | 'checkpoint-invalid'

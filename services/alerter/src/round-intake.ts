@@ -175,7 +175,10 @@ async function loadCalendar(ctx: AlerterContext, tx: PoolClient): Promise<Calend
   };
 }
 
-/** A round number seen again: the same leaf (a duplicate) or another one (history rewritten). */
+/**
+ * A round number at or below the calendar's size: the same leaf again (a duplicate), another leaf
+ * (history rewritten), or one never applied because a later round came first (out of order).
+ */
 async function repeatedRound(
   tx: PoolClient,
   k: number,
@@ -183,7 +186,19 @@ async function repeatedRound(
   message: PumpMessage,
 ): Promise<IntegrityFinding> {
   const { rows } = await tx.query(`SELECT leaf_hash FROM ${SCHEMA}.rounds WHERE k = $1`, [k]);
-  const same = rows.length > 0 && equal(new Uint8Array(rows[0].leaf_hash as Buffer), leaf);
+  if (rows.length === 0) {
+    // Never applied: it comes after a later round (the calendar is already broken by a gap).
+    return {
+      rule: 'calendar-out-of-order',
+      severity: 'high',
+      message: `round ${k} arrived after a later round (stream sequence ${message.seq}): the calendar's leaves are out of order`,
+      subject: `round=${k}`,
+      trigger: `rounds#${message.seq}`,
+      atUs: message.storedAtUs,
+      details: { round: String(k) },
+    };
+  }
+  const same = equal(new Uint8Array(rows[0].leaf_hash as Buffer), leaf);
   return same
     ? {
         rule: 'calendar-duplicate-leaf',

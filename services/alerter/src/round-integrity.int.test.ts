@@ -162,4 +162,12 @@ describe('calendar integrity', () => {
     });
     expect(rules).toContain('calendar-gap');
   });
+
+  it('a missing round arriving after a later one is out of order (not a rewrite)', async () => {
+    await publish(round(5, t0 + 5000), { advance: false });
+    await waitFor('out-of-order alert', async () =>
+      (await rulesRaised()).includes('calendar-out-of-order') ? true : undefined,
+    );
+    expect((await rulesRaised()).filter((r) => r === 'calendar-rewrite')).toHaveLength(1);
+  });
 });
