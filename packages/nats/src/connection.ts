@@ -1,7 +1,11 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { parseNatsServers } from './server-urls.js';
 
 export interface NatsConnectionOptions {
-  /** One or more server URLs, e.g. "nats://127.0.0.1:4222". */
+  /**
+   * One or more server URLs, e.g. "nats://127.0.0.1:4222"; a string may list several separated by
+   * commas and carry `user:password@` (MSI_NATS_URL), see parseNatsServers.
+   */
   readonly servers: string | readonly string[];
   /** Shown by the server in connection listings, e.g. "msi-ingest-7f3a". */
   readonly name: string;
@@ -15,15 +19,20 @@ export interface NatsConnectionOptions {
  * refuses work rather than exiting, and resumes when the bus is back.
  */
 export async function connectNats(options: NatsConnectionOptions): Promise<NatsConnection> {
+  const parsed = parseNatsServers(
+    typeof options.servers === 'string' ? options.servers : options.servers.join(','),
+  );
+  const user = options.user ?? parsed.user;
+  const pass = options.pass ?? parsed.pass;
   return connect({
-    servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
+    servers: parsed.servers,
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     pingInterval: 10_000,
     ...(options.token === undefined ? {} : { token: options.token }),
-    ...(options.user === undefined ? {} : { user: options.user }),
-    ...(options.pass === undefined ? {} : { pass: options.pass }),
+    ...(user === undefined ? {} : { user }),
+    ...(pass === undefined ? {} : { pass }),
   });
 }
 

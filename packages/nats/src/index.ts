@@ -6,6 +6,7 @@ export {
   publishDurable,
 } from './publish.js';
 export { readSubject, type StoredMessage } from './read-subject.js';
+export { type NatsServers, parseNatsServers, redactNatsUrl } from './server-urls.js';
 export {
   defaultStreamSettings,
   deleteStreamsWithPrefix,

@@ -1,5 +1,5 @@
 import { createWasmHasherSync } from '@msi/hash-wasm';
-import { connectNats, watchConnection } from '@msi/nats';
+import { connectNats, redactNatsUrl, watchConnection } from '@msi/nats';
 import {
   ConfigError,
   createLogger,
@@ -43,7 +43,7 @@ async function run(config: Config): Promise<void> {
       now: Date.now,
     });
     logger.info('aggregator up', {
-      nats: config.natsUrl,
+      nats: redactNatsUrl(config.natsUrl),
       prefix: config.prefix,
       shards: config.shards,
       roundIntervalMs: config.roundIntervalMs,

@@ -4,6 +4,7 @@ import {
   connectNats,
   defaultStreamSettings,
   ensureStreams,
+  redactNatsUrl,
   streamNamesFor,
   subjectsFor,
   watchConnection,
@@ -155,7 +156,7 @@ async function main(log: Logger): Promise<number> {
     intervalMs: config.intervalMs,
     publicationIntervalMs: config.publicationIntervalMs,
     prefix: config.prefix,
-    nats: config.natsUrl,
+    nats: redactNatsUrl(config.natsUrl),
     witnesses: config.witnesses.map((w) => ({ name: w.name, url: w.url })),
     metrics:
       metricsServer === undefined ? null : `http://${config.metricsHost}:${metricsServer.port}/metrics`,
