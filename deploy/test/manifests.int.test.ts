@@ -39,6 +39,11 @@ const policy = parsePolicy(policyText, { source: policyPath });
 /** The environment variables the policy's webhooks take their HMAC keys from (the alerter reads them). */
 const webhookSecretNames = policy.webhooks.flatMap((w) => (w.secretEnv === undefined ? [] : [w.secretEnv]));
 
+/** The NATS users' password variables deploy/nats/nats.conf references ($MSI_NATS_<USER>_PASSWORD). */
+const natsPasswordVariables = [
+  ...new Set([...read('nats/nats.conf').matchAll(/\$(MSI_NATS_[A-Z]+_PASSWORD)\b/g)].map((m) => m[1] ?? '')),
+];
+
 /** The grpc.health.v1 service name a probe asks for must be one the service registers. */
 function expectRegistered(service: string, healthName: string | undefined): void {
   if (healthName === undefined || healthName === '') return;
@@ -132,7 +137,11 @@ describe('deploy/docker-compose.yml', () => {
     for (const [name, svc] of Object.entries(s)) {
       const service = serviceOf(svc.command);
       if (service === undefined || service === 'witness') continue;
-      expect(svc.environment?.MSI_NATS_URL?.split(','), name).toHaveLength(3);
+      // Its own NATS user: the URL (all three servers, with user:password) comes from a secret file.
+      expect(svc.environment?.MSI_NATS_URL, name).toBeUndefined();
+      expect(svc.environment?.MSI_NATS_URL__FILE, name).toBe(`/run/secrets/nats_url_${service}`);
+      expect(svc.secrets, name).toContain(`nats_url_${service}`);
+      expect(compose.secrets[`nats_url_${service}`]?.file, name).toBe(`./secrets/nats/${service}-url`);
       if (knownNames(service).has('MSI_NATS_REPLICAS'))
         expect(svc.environment?.MSI_NATS_REPLICAS, name).toBe('3');
     }
@@ -147,13 +156,26 @@ describe('deploy/docker-compose.yml', () => {
       expectKnown(service, Object.keys(env));
       for (const [name, value] of Object.entries(env)) {
         // A key, secret or database URL is either a file path (TLS key) or comes from a secret file.
-        if (/KEY$|SECRET$|DATABASE_URL$/.test(name) && !String(value).startsWith('/'))
+        if (/KEY$|SECRET$|DATABASE_URL$|NATS_URL$/.test(name) && !String(value).startsWith('/'))
           expect.fail(`${name} must come from a secret (${name}__FILE)`);
         expect(String(value)).not.toMatch(/PRIVATE\+KEY/);
       }
       checked += 1;
     }
     expect(checked).toBe(6);
+  });
+
+  it('gives every NATS node each password nats.conf references, from a secret file', () => {
+    expect(natsPasswordVariables).toHaveLength(6);
+    const nodes = Object.entries(compose.services).filter(([n]) => n.startsWith('nats-'));
+    const script = String((nodes[0]?.[1].command as string[] | undefined)?.[0] ?? '');
+    for (const variable of natsPasswordVariables) {
+      const user = /^MSI_NATS_([A-Z]+)_PASSWORD$/.exec(variable)?.[1]?.toLowerCase() ?? '';
+      expect(script, variable).toMatch(new RegExp(`\\b${user}\\b`));
+      for (const [name, node] of nodes) expect(node.secrets, name).toContain(`nats_${user}_password`);
+      expect(compose.secrets[`nats_${user}_password`]?.file).toBe(`./secrets/nats/${user}-password`);
+    }
+    expect(script).toContain('MSI_NATS_$$(echo $$u | tr a-z A-Z)_PASSWORD');
   });
 
   it('probes grpc.health.v1 with the names the services register', () => {
@@ -232,7 +254,7 @@ describe('deploy/k8s', () => {
           const isPath = e.value?.startsWith('/') === true;
           // The calendar's verifier key is public: it comes from the msi-calendar-public ConfigMap.
           const isPublicKey = e.valueFrom?.configMapKeyRef?.name === 'msi-calendar-public';
-          if (/_KEY$|_SECRET$|DATABASE_URL$/.test(e.name) && !isPath && !isPublicKey) {
+          if (/_KEY$|_SECRET$|DATABASE_URL$|NATS_URL$/.test(e.name) && !isPath && !isPublicKey) {
             expect(e.valueFrom?.secretKeyRef, e.name).toBeDefined();
           }
         }
@@ -299,6 +321,42 @@ describe('deploy/k8s', () => {
     expect(Object.keys((database?.stringData ?? {}) as Record<string, string>)).toContain(
       env.get('MSI_ALERTER_DATABASE_URL')?.valueFrom?.secretKeyRef?.key,
     );
+  });
+
+  it("gives each service its own NATS user's URL, and the NATS nodes every password, from Secret msi-nats", () => {
+    const common = objects.find(
+      (o) => o.object.kind === 'ConfigMap' && (o.object.metadata as { name: string }).name === 'msi-common',
+    );
+    expect(Object.keys((common?.object.data ?? {}) as Record<string, string>)).not.toContain('MSI_NATS_URL');
+    const example = objects.find(
+      (o) => o.file === 'secrets.example.yaml' && (o.object.metadata as { name: string }).name === 'msi-nats',
+    );
+    const keys = Object.keys((example?.object.stringData ?? {}) as Record<string, string>);
+    const services: string[] = [];
+    for (const { object } of objects) {
+      if (object.kind !== 'Deployment') continue;
+      const d = new Deployment(object as ConstructorParameters<typeof Deployment>[0]);
+      for (const c of d.spec?.template.spec?.containers ?? []) {
+        const service = serviceOf(c.command);
+        if (service === undefined || service === 'witness') continue;
+        const ref = c.env?.find((e) => e.name === 'MSI_NATS_URL')?.valueFrom?.secretKeyRef;
+        expect(ref, service).toEqual({ name: 'msi-nats', key: `${service}-url` });
+        expect(keys).toContain(`${service}-url`);
+        services.push(service);
+      }
+    }
+    expect(services.sort()).toEqual(['aggregator', 'alerter', 'calendar', 'ingest', 'verifier']);
+    const nats = objects.find(
+      (o) => o.object.kind === 'StatefulSet' && (o.object.metadata as { name: string }).name === 'nats',
+    );
+    const s = new StatefulSet(nats?.object as ConstructorParameters<typeof StatefulSet>[0]);
+    const env = s.spec?.template.spec?.containers[0]?.env ?? [];
+    expect(natsPasswordVariables).toHaveLength(6);
+    for (const variable of natsPasswordVariables) {
+      const ref = env.find((e) => e.name === variable)?.valueFrom?.secretKeyRef;
+      expect(ref?.name, variable).toBe('msi-nats');
+      expect(keys, variable).toContain(ref?.key);
+    }
   });
 
   it('carries the same nats.conf as deploy/nats/nats.conf, routes and header aside', () => {

@@ -64,11 +64,21 @@ export async function ensureStreams(
     try {
       await jsm.streams.add(config);
     } catch (error: unknown) {
-      // Another service created it first, or it exists with other settings: bring it up to date.
+      // Another service created it first (possibly at this very moment, in a cluster), or it exists
+      // with other settings. Only a stream whose settings differ is updated: with NATS permissions
+      // most services may create streams but not change them (deploy/nats/nats.conf).
       if (!(error instanceof JetStreamApiError)) throw error;
+      const existing = await jsm.streams.info(config.name).catch(() => undefined);
+      if (existing !== undefined && hasSettings(existing.config, config)) continue;
       await jsm.streams.update(config.name, config);
     }
   }
+}
+
+/** True when `actual` has every setting `wanted` names, with the same value. */
+export function hasSettings(actual: StreamConfig, wanted: StreamConfig): boolean {
+  const have = actual as unknown as Record<string, unknown>;
+  return Object.entries(wanted).every(([key, value]) => JSON.stringify(have[key]) === JSON.stringify(value));
 }
 
 /** Deletes every stream and bucket stream whose name starts with the prefix's stream prefix (tests). */
