@@ -33,3 +33,22 @@ describe('ConfigReader', () => {
     ]);
   });
 });
+
+describe('ConfigReader.validated', () => {
+  it("records the validator's message under the variable's name, and skips a missing value", () => {
+    const r = new ConfigReader({ MSI_A: 'bad', MSI_B: 'good' });
+    const check = (value: string) => {
+      if (value !== 'good') throw new Error(`"${value}" is not good`);
+    };
+    expect(r.validated('MSI_A', undefined, check)).toBe('bad');
+    expect(r.validated('MSI_B', undefined, check)).toBe('good');
+    expect(r.validated('MSI_C', 'good', check)).toBe('good');
+    expect(r.validated('MSI_D', undefined, check)).toBe('');
+    expect(() => r.done()).toThrow(ConfigError);
+    try {
+      r.done();
+    } catch (error: unknown) {
+      expect((error as ConfigError).problems).toEqual(['MSI_A: "bad" is not good', 'MSI_D is required']);
+    }
+  });
+});

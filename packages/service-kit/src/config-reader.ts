@@ -57,6 +57,22 @@ export class ConfigReader {
     return fallback;
   }
 
+  /**
+   * A string checked by `validate` (e.g. a subject prefix or a key parser), which throws on a bad
+   * value: its message becomes the problem `NAME: message`. An empty value is not validated (a
+   * required variable that is missing is already a problem).
+   */
+  validated(name: string, fallback: string | undefined, validate: (value: string) => unknown): string {
+    const value = this.string(name, fallback);
+    if (value === '') return value;
+    try {
+      validate(value);
+    } catch (error: unknown) {
+      this.problems.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return value;
+  }
+
   /** Records a problem found by the caller's own cross-field checks. */
   problem(message: string): void {
     this.problems.push(message);

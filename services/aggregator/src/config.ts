@@ -38,12 +38,7 @@ export function loadConfig(
   randomId: () => string = randomAggregatorId,
 ): Config {
   const r = new ConfigReader(env);
-  const prefix = r.string('MSI_PREFIX', 'msi');
-  try {
-    assertValidPrefix(prefix);
-  } catch (error) {
-    r.problem(`MSI_PREFIX: ${(error as Error).message}`);
-  }
+  const prefix = r.validated('MSI_PREFIX', 'msi', assertValidPrefix);
   const aggregatorId = r.string('MSI_AGGREGATOR_ID', randomId());
   if (!ID_PATTERN.test(aggregatorId)) {
     r.problem(`MSI_AGGREGATOR_ID=${JSON.stringify(aggregatorId)} must be 1-64 characters of [A-Za-z0-9_-]`);

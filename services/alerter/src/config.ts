@@ -1,4 +1,4 @@
-import { NoteError, parseVerifierKey } from '@msi/core';
+import { parseVerifierKey } from '@msi/core';
 import { assertValidPrefix } from '@msi/nats';
 import { ConfigReader, type LogLevel } from '@msi/service-kit';
 
@@ -32,21 +32,8 @@ const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 /** Reads and validates the configuration; throws a ConfigError naming every problem at once. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
   const r = new ConfigReader(env);
-  const prefix = r.string('MSI_PREFIX', 'msi');
-  try {
-    assertValidPrefix(prefix);
-  } catch (error: unknown) {
-    r.problem(`MSI_PREFIX: ${(error as Error).message}`);
-  }
-  const calendarKey = r.string('MSI_ALERTER_CALENDAR_KEY');
-  if (calendarKey !== '') {
-    try {
-      parseVerifierKey(calendarKey);
-    } catch (error: unknown) {
-      if (!(error instanceof NoteError)) throw error;
-      r.problem(`MSI_ALERTER_CALENDAR_KEY: not a verifier key (${error.message})`);
-    }
-  }
+  const prefix = r.validated('MSI_PREFIX', 'msi', assertValidPrefix);
+  const calendarKey = r.validated('MSI_ALERTER_CALENDAR_KEY', undefined, parseVerifierKey);
   const config: Config = {
     natsUrl: r.string('MSI_NATS_URL', 'nats://127.0.0.1:4222'),
     natsReplicas: r.integer('MSI_NATS_REPLICAS', 1, { min: 1, max: 5 }),

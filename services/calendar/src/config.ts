@@ -49,12 +49,7 @@ const MAX_PUBLICATION_INTERVAL_MS = 31 * 24 * 3600_000;
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
   const r = new ConfigReader(env);
   const natsUrl = r.string('MSI_NATS_URL', 'nats://127.0.0.1:4222');
-  const prefix = r.string('MSI_PREFIX', 'msi');
-  try {
-    assertValidPrefix(prefix);
-  } catch (error: unknown) {
-    r.problem(`MSI_PREFIX: ${(error as Error).message}`);
-  }
+  const prefix = r.validated('MSI_PREFIX', 'msi', assertValidPrefix);
   const intervalMs = r.integer('MSI_ROUND_INTERVAL_MS', 1000, { min: MIN_INTERVAL_MS, max: MAX_INTERVAL_MS });
   const databaseUrl = r.string('MSI_DATABASE_URL');
   const migrationUrl = r.optionalString('MSI_CALENDAR_MIGRATION_URL') ?? databaseUrl;

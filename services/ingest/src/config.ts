@@ -62,12 +62,7 @@ const DAY = 24 * HOUR;
 /** Reads and validates the configuration; throws ConfigError naming every bad variable at once. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): IngestConfig {
   const read = new ConfigReader(env);
-  const prefix = read.string('MSI_PREFIX', 'msi');
-  try {
-    assertValidPrefix(prefix);
-  } catch (error: unknown) {
-    read.problem(`MSI_PREFIX: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const prefix = read.validated('MSI_PREFIX', 'msi', assertValidPrefix);
   const listen = parseListen(read.string('MSI_INGEST_LISTEN', '127.0.0.1:50051'), read);
   const config: IngestConfig = {
     natsUrl: read.string('MSI_NATS_URL', 'nats://127.0.0.1:4222'),

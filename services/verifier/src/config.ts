@@ -27,21 +27,8 @@ const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 /** Reads and validates the configuration; throws a ConfigError naming every problem at once. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
   const r = new ConfigReader(env);
-  const prefix = r.string('MSI_PREFIX', 'msi');
-  try {
-    assertValidPrefix(prefix);
-  } catch (error: unknown) {
-    r.problem(`MSI_PREFIX: ${(error as Error).message}`);
-  }
-  const calendarKey = r.string('MSI_VERIFIER_CALENDAR_KEY');
-  if (calendarKey !== '') {
-    try {
-      parseVerifierKey(calendarKey);
-    } catch (error: unknown) {
-      if (!(error instanceof NoteError)) throw error;
-      r.problem(`MSI_VERIFIER_CALENDAR_KEY: not a verifier key (${error.message})`);
-    }
-  }
+  const prefix = r.validated('MSI_PREFIX', 'msi', assertValidPrefix);
+  const calendarKey = r.validated('MSI_VERIFIER_CALENDAR_KEY', undefined, parseVerifierKey);
   const witnessKeys = (r.optionalString('MSI_VERIFIER_WITNESS_KEYS') ?? '')
     .split(',')
     .map((k) => k.trim())
