@@ -3,7 +3,8 @@ import { SEVERITIES } from '@msi/policy';
 import type { Pool } from '@msi/postgres';
 import { alerterV1 } from '@msi/proto';
 import { bearerKey, type CredentialStore, type Identity, type Logger, unaryHandler } from '@msi/service-kit';
-import { type AlertCategory, alertToProto } from './alert.js';
+import { categoryName, statusName } from '@msi/wire';
+import { alertToProto } from './alert.js';
 import type { AlertFeed } from './alert-feed.js';
 import {
   type AlertQuery,
@@ -46,12 +47,6 @@ function viewerOf(credentials: CredentialStore, metadata: Metadata): Viewer {
   throw new AlerterError('PERMISSION_DENIED', 'the auditor or operator role is required');
 }
 
-const CATEGORIES: Record<number, AlertCategory | undefined> = {
-  [alerterV1.Category.CATEGORY_POLICY]: 'policy',
-  [alerterV1.Category.CATEGORY_CUSTODY]: 'custody',
-  [alerterV1.Category.CATEGORY_INTEGRITY]: 'integrity',
-};
-
 /** The filter of a request as a query within what the viewer may see (hostile input). */
 export function queryOf(
   viewer: Viewer,
@@ -78,8 +73,8 @@ export function queryOf(
     query.minSeverityRank = f.minSeverity;
   }
   if (f.category !== alerterV1.Category.CATEGORY_UNSPECIFIED) {
-    const category = CATEGORIES[f.category];
-    if (category === undefined)
+    const category = categoryName(f.category);
+    if (category === 'unknown')
       throw new AlerterError('INVALID_ARGUMENT', `${field}.category: unknown category ${f.category}`);
     query.category = category;
   }
@@ -89,9 +84,10 @@ export function queryOf(
     query.rule = f.rule;
   }
   if (f.status !== alerterV1.Status.STATUS_UNSPECIFIED) {
-    if (f.status === alerterV1.Status.STATUS_OPEN) query.status = 'open';
-    else if (f.status === alerterV1.Status.STATUS_ACKNOWLEDGED) query.status = 'acknowledged';
-    else throw new AlerterError('INVALID_ARGUMENT', `${field}.status: unknown status ${f.status}`);
+    const status = statusName(f.status);
+    if (status === 'unknown')
+      throw new AlerterError('INVALID_ARGUMENT', `${field}.status: unknown status ${f.status}`);
+    query.status = status;
   }
   return query;
 }
