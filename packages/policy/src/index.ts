@@ -4,6 +4,7 @@ export {
   factsOfStateEvent,
   NO_FACTS,
 } from './facts.js';
+export { formatDay, WEEKDAYS, type Weekday, ZoneClock } from './local-time.js';
 export { parsePolicy } from './parse-policy.js';
 export type {
   CustodyRuleSettings,

@@ -1,5 +1,6 @@
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { encodeImprint, imprintOf, mintUuidV7 } from '@msi/core';
+import { formatDay, WEEKDAYS, type Weekday, ZoneClock } from '@msi/policy';
 import { alerterV1, eventV1, ingestV1 } from '@msi/proto';
 
 const bearer = (key: string) => {
@@ -128,4 +129,39 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * The latest instant at least `minAgeMs` before `nowMs` that a wall clock in `zone` shows as one of
+ * `weekdays` at `clock` (`HH:MM`), on a local date not in `skipDates` (`YYYY-MM-DD`). Daylight saving
+ * is the zone's own. Tests use it so that an event's occurred_at is a Saturday night or a Tuesday
+ * morning of this week, whatever today is, within ingest's age limit.
+ */
+export function recentLocalTime(spec: {
+  nowMs: number;
+  zone: string;
+  weekdays: readonly Weekday[];
+  clock: string;
+  minAgeMs: number;
+  skipDates?: readonly string[];
+}): number {
+  const zone = new ZoneClock(spec.zone);
+  const [hour, minute] = spec.clock.split(':').map(Number);
+  const quarter = 15 * 60_000;
+  let t = Math.floor((spec.nowMs - spec.minAgeMs) / quarter) * quarter;
+  for (let steps = 0; steps < 8 * 96; steps++, t -= quarter) {
+    const local = zone.localTime(t);
+    const weekday = WEEKDAYS[local.weekday] as Weekday;
+    if (
+      spec.weekdays.includes(weekday) &&
+      local.hour === hour &&
+      local.minute === minute &&
+      !(spec.skipDates ?? []).includes(formatDay(local.day))
+    ) {
+      return t;
+    }
+  }
+  throw new Error(
+    `no ${spec.weekdays.join('/')} ${spec.clock} in ${spec.zone} in the 8 days before ${spec.nowMs}`,
+  );
 }

@@ -148,7 +148,7 @@ export function roundsHandler(ctx: AlerterContext, o: RoundIntakeOptions): PumpH
         Buffer.concat(calendar.range.hashes().map((h) => Buffer.from(h))),
         calendar.origin,
         Math.max(calendar.lastClosedAtUs, round.closedAt),
-        message.storedAtUs,
+        round.closedAt, // the calendar's clock, for calendar-stalled (never the NATS server's)
         round.intervalMs,
         calendar.broken,
       ],

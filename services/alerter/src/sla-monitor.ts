@@ -6,9 +6,12 @@ import { SCHEMA } from './schema.js';
 /**
  * The pipeline's service levels, judged against the wall clock (a stalled service publishes
  * nothing, so only a clock can notice it): a shard whose oldest unsealed event is older than
- * `seal_sla_rounds` round intervals, a seal not anchored within `anchor_sla_rounds` intervals, and a
- * calendar that published no round for `calendar_stall_rounds` intervals. Each interval is the
- * calendar's own (from its latest round). One grace interval is added to every limit.
+ * `seal_sla_rounds` round intervals, a seal not anchored within `anchor_sla_rounds` intervals after
+ * its sealing window, and a calendar that published no round for `calendar_stall_rounds` intervals.
+ * Each interval is the calendar's own (from its latest round). One grace interval is added to every
+ * limit. Ages are the alerter's clock minus times the services stamped (ingest's received_at, the
+ * calendar's closed_at), never the NATS server's store times: the services' clocks agree (NTP), the
+ * server's need not.
  */
 export async function checkServiceLevels(ctx: AlerterContext, tx: PoolClient): Promise<IntegrityFinding[]> {
   const nowUs = ctx.now() * 1000;
@@ -41,7 +44,8 @@ export async function checkServiceLevels(ctx: AlerterContext, tx: PoolClient): P
      FROM ${SCHEMA}.pending_seals GROUP BY shard`,
   );
   for (const row of unanchored.rows) {
-    const ageUs = nowUs - Number(row.oldest);
+    // oldest = the seal's max_received_at: the seal closes up to one interval after it.
+    const ageUs = nowUs - Number(row.oldest) - intervalUs;
     if (ageUs <= (anchorSlaRounds + 1) * intervalUs) continue;
     findings.push({
       rule: 'seal-not-anchored',
