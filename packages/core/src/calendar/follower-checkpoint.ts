@@ -8,7 +8,7 @@ import type { FollowerState } from './follower-state.js';
 export interface FollowerTrust {
   /** The calendar's log key (Ed25519, named after the origin). */
   readonly logKey: NoteVerifierKey;
-  readonly ed25519?: Ed25519Verifier;
+  readonly ed25519?: Ed25519Verifier | undefined;
 }
 
 /** The checkpoint judged against the state, and the state with the origin learnt from it. */
