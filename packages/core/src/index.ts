@@ -16,7 +16,6 @@ export {
   type FollowViolationCode,
   followRound,
   type KnownCalendar,
-  NOT_FOLLOWED,
   packCompactRange,
   packFollowerState,
   type RoundExtension,

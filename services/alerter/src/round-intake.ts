@@ -208,15 +208,18 @@ async function loadCalendar(ctx: AlerterContext, tx: PoolClient): Promise<Calend
     follower = unpackFollowerState(ctx.hasher, new Uint8Array(row.follower as Buffer));
   } else {
     // Written before the `follower` column: seals_end was not kept (the next round's is not judged).
-    const lastClosedAt = Number(row.last_closed_at_us);
-    follower = {
-      size,
-      range: unpackCompactRange(ctx.hasher, size, new Uint8Array(row.range_hashes as Buffer)),
-      lastClosedAt: lastClosedAt === 0 ? null : lastClosedAt,
-      sealsEnd: size === 0 ? emptyFollowerState(ctx.hasher).sealsEnd : null,
-      intervalMs: size === 0 ? null : intervalMs,
-      origin: String(row.origin),
-    };
+    const origin = String(row.origin);
+    follower =
+      size === 0
+        ? { ...emptyFollowerState(ctx.hasher), origin }
+        : {
+            size,
+            range: unpackCompactRange(ctx.hasher, size, new Uint8Array(row.range_hashes as Buffer)),
+            lastClosedAt: Number(row.last_closed_at_us),
+            sealsEnd: null,
+            intervalMs,
+            origin,
+          };
   }
   return { size, follower, intervalMs, broken };
 }

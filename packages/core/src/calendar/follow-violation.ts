@@ -28,13 +28,6 @@ export interface FollowViolation {
   readonly message: string;
 }
 
-/** The codes for which a round is not followed. */
-export const NOT_FOLLOWED: readonly FollowViolationCode[] = [
-  'ROUND_MALFORMED',
-  'ROUND_GAP',
-  'ROUND_REPEATED',
-];
-
 /** The codes about a round's checkpoint (the others are about the round). */
 export const CHECKPOINT_VIOLATIONS: readonly FollowViolationCode[] = [
   'CHECKPOINT_INVALID',

@@ -10,7 +10,6 @@ export {
   CHECKPOINT_VIOLATIONS,
   type FollowViolation,
   type FollowViolationCode,
-  NOT_FOLLOWED,
 } from './follow-violation.js';
 export {
   type CheckedCheckpoint,
