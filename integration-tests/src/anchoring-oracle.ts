@@ -2,6 +2,7 @@
 // (event batches, seals, anchored rounds) with the core alone: it trusts no service's database.
 import {
   assembleReceipt,
+  bytesEqual,
   decodeEvent,
   decodeRound,
   decodeSeal,
@@ -13,8 +14,6 @@ import { type MerkleHasher, MerkleTree } from '@msi/merkle';
 import { readSubject, streamNamesFor, subjectsFor } from '@msi/nats';
 import { streamV1 } from '@msi/proto';
 import type { JetStreamClient } from '@nats-io/jetstream';
-
-const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
 
 export interface OracleOptions {
   readonly js: JetStreamClient;
@@ -47,7 +46,7 @@ export async function receiptFromStreams(
   const batches = await shardEvents(options, shard);
   const found = batches
     .flatMap((b) => b.events.map((bytes) => ({ seq: b.seq, bytes })))
-    .find((e) => equal(decodeEvent(e.bytes).eventId, eventId));
+    .find((e) => bytesEqual(decodeEvent(e.bytes).eventId, eventId));
   if (found === undefined) return undefined;
 
   const seals = (await readSubject(js, names.seals, subjectsFor(prefix).seals(shard))).map((m) => {
@@ -62,9 +61,9 @@ export async function receiptFromStreams(
     packed.set(eventLeafHash(hasher, bytes), i * 32);
   });
   const sealTree = MerkleTree.fromLeafHashes(hasher, packed, covered.length);
-  if (!equal(sealTree.root(), seal.record.root))
+  if (!bytesEqual(sealTree.root(), seal.record.root))
     throw new Error(`seal ${shard}/${seal.record.sealNumber}: root does not match its events`);
-  const eventIndex = covered.findIndex((bytes) => equal(bytes, found.bytes));
+  const eventIndex = covered.findIndex((bytes) => bytesEqual(bytes, found.bytes));
 
   const rounds = (await readSubject(js, names.rounds, subjectsFor(prefix).rounds)).map((m) =>
     streamV1.RoundAnchored.decode(m.data),
@@ -73,14 +72,14 @@ export async function receiptFromStreams(
     if (decodeRound(r.round).round !== k)
       throw new Error(`round message ${k} holds round ${decodeRound(r.round).round}`);
   });
-  const k = rounds.findIndex((r) => r.seals.some((s) => equal(s, seal.bytes)));
+  const k = rounds.findIndex((r) => r.seals.some((s) => bytesEqual(s, seal.bytes)));
   const anchored = rounds[k];
   const latest = rounds.at(-1);
   if (anchored === undefined || latest === undefined) return undefined;
   const roundTree = MerkleTree.fromLeaves(hasher, anchored.seals);
-  if (!equal(roundTree.root(), decodeRound(anchored.round).root))
+  if (!bytesEqual(roundTree.root(), decodeRound(anchored.round).root))
     throw new Error(`round ${k}: root does not match its seals`);
-  const sealIndex = anchored.seals.findIndex((s) => equal(s, seal.bytes));
+  const sealIndex = anchored.seals.findIndex((s) => bytesEqual(s, seal.bytes));
   const calendar = MerkleTree.fromLeaves(
     hasher,
     rounds.map((r) => r.round),

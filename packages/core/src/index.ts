@@ -1,4 +1,30 @@
 export {
+  type AnchoredRound,
+  CHECKPOINT_VIOLATIONS,
+  type CheckedCheckpoint,
+  checkFollowerCheckpoint,
+  type ExtendedRound,
+  emptyFollowerState,
+  extendFollower,
+  FIRST_SEAL_SEQUENCE,
+  type FollowedRound,
+  FollowerError,
+  type FollowerErrorCode,
+  type FollowerState,
+  type FollowerTrust,
+  type FollowViolation,
+  type FollowViolationCode,
+  followRound,
+  type KnownCalendar,
+  packCompactRange,
+  packFollowerState,
+  type RoundExtension,
+  type TreeNode,
+  type UnfollowedRound,
+  unpackCompactRange,
+  unpackFollowerState,
+} from './calendar/index.js';
+export {
   CHECKPOINT_ROOT_SIZE,
   type Checkpoint,
   CheckpointError,
@@ -15,6 +41,7 @@ export {
   signCheckpoint,
   verifyCosignatures,
 } from './checkpoint/index.js';
+export { bytesEqual } from './encoding/index.js';
 export {
   type Attribute,
   type DataEvent,

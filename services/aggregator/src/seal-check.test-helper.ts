@@ -1,5 +1,5 @@
 // TEST-ONLY: publishing event batches and checking the seals an aggregator produced from them.
-import { decodeEvent, eventLeafHash, type SealRecord } from '@msi/core';
+import { bytesEqual, decodeEvent, eventLeafHash, type SealRecord } from '@msi/core';
 import { HASH_SIZE, type MerkleHasher, MerkleTree } from '@msi/merkle';
 import { streamNamesFor, subjectsFor } from '@msi/nats';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
@@ -120,7 +120,7 @@ export function sealProblems(
       });
       if (r.leafCount !== leaves.length)
         problems.push(`${where}: ${r.leafCount} leaves, want ${leaves.length}`);
-      else if (!equal(MerkleTree.fromLeafHashes(hasher, packed, leaves.length).root(), r.root)) {
+      else if (!bytesEqual(MerkleTree.fromLeafHashes(hasher, packed, leaves.length).root(), r.root)) {
         problems.push(`${where}: root is not the tree over its events`);
       }
       const maxReceivedAt = Math.max(...covered.map((b) => b.maxReceivedAt));
@@ -135,10 +135,6 @@ export function sealProblems(
     }
   }
   return problems;
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** Polls `condition` every 100 ms until it holds or `timeoutMs` passes; returns whether it held. */

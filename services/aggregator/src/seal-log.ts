@@ -1,3 +1,4 @@
+import { bytesEqual } from '@msi/core';
 import { PublishError, publishDurable } from '@msi/nats';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { AggregatorError } from './aggregator-error.js';
@@ -87,7 +88,7 @@ export async function publishSeal(
   const same =
     stored !== null &&
     stored.subject === at.subject &&
-    equalBytes(decodeShardSealed(stored.data, at.shard).sealBytes, seal.sealBytes);
+    bytesEqual(decodeShardSealed(stored.data, at.shard).sealBytes, seal.sealBytes);
   if (!same) {
     throw new AggregatorError(
       'FENCED',
@@ -96,8 +97,4 @@ export async function publishSeal(
     );
   }
   return ack.seq;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -11,6 +11,7 @@ export type IntegrityRule =
   | 'calendar-out-of-order'
   | 'calendar-rewrite'
   | 'calendar-time-backwards'
+  | 'round-invalid'
   | 'checkpoint-invalid'
   | 'checkpoint-inconsistent'
   | 'calendar-fork'

@@ -1,15 +1,19 @@
 import {
+  bytesEqual,
   type DataEvent,
-  decodeRound,
-  decodeSeal,
+  emptyFollowerState,
+  type FollowerState,
+  type FollowViolation,
+  followRound,
   formatImprint,
   formatUuid,
-  openCheckpoint,
+  packCompactRange,
+  packFollowerState,
   type RoundRecord,
-  roundLeafHash,
   type SealRecord,
+  unpackCompactRange,
+  unpackFollowerState,
 } from '@msi/core';
-import { CompactRange } from '@msi/merkle';
 import type { Policy } from '@msi/policy';
 import type { PoolClient } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
@@ -38,38 +42,49 @@ export interface RoundIntakeOptions {
   readonly readinessTimeoutMs?: number;
 }
 
+/** The alerter's view of the calendar (table `calendar`). */
 interface CalendarRow {
+  /** Rounds seen: the follower's size, or past a gap the highest round + 1. */
   size: number;
-  range: CompactRange;
-  origin: string;
-  lastClosedAtUs: number;
+  /** The calendar as followed (core followRound); not kept once broken. */
+  follower: FollowerState;
+  /** interval_ms for the service levels (the last round's, when usable). */
+  intervalMs: number;
+  /** Why the calendar can no longer be followed (a gap), or ''. */
   broken: string;
 }
 
-const equal = (a: Uint8Array, b: Uint8Array): boolean =>
-  a.length === b.length && a.every((byte, i) => byte === b[i]);
-
 /**
- * Anchored rounds, in calendar order: the integrity of the calendar itself (gapless k, no rewrite,
- * closed_at increasing, every checkpoint signed by the calendar key and equal to the calendar the
- * alerter rebuilds from the rounds' leaves — which makes it consistent with every earlier one), then
- * the events of the round's seals in calendar order through the chain-of-custody rules and the
- * policy's `anchored` rules, with the facts of STATE events applied as they come.
+ * Anchored rounds, in calendar order: the integrity of the calendar itself — each round judged by
+ * core followRound against the calendar followed so far (every rule of docs/PROOFS.md §6 and its
+ * checkpoint: signed by the calendar key, naming k + 1 and the root of the calendar rebuilt from the
+ * leaves, which makes it consistent with every earlier one), each broken rule an alert; a repeated
+ * round number is a duplicate, a rewrite or out of order, a gap stops the following — then the
+ * events of the round's seals in calendar order through the chain-of-custody rules and the policy's
+ * `anchored` rules, with the facts of STATE events applied as they come.
  */
 export function roundsHandler(ctx: AlerterContext, o: RoundIntakeOptions): PumpHandler {
   let waitingSince: { seq: number; atMs: number } | undefined;
   return async (message, tx) => {
-    let round: RoundRecord;
-    let seals: SealRecord[];
     let anchored: streamV1.RoundAnchored;
     try {
       anchored = streamV1.RoundAnchored.decode(message.data);
-      round = decodeRound(anchored.round);
-      seals = anchored.seals.map((bytes) => decodeSeal(bytes));
     } catch (error: unknown) {
       await ctx.raise(tx, malformedMessage('rounds', message, (error as Error).message, ctx.now()));
       return 'applied';
     }
+    const calendar = await loadCalendar(ctx, tx);
+    const followed = followRound(ctx.hasher, calendar.follower, anchored, {
+      logKey: ctx.calendarKey,
+      ed25519: ctx.ed25519,
+    });
+    const round = followed.record;
+    if (round === undefined) {
+      const detail = followed.violations.map((v) => v.message).join('; ');
+      await ctx.raise(tx, malformedMessage('rounds', message, detail, ctx.now()));
+      return 'applied';
+    }
+    const seals = followed.seals.map((seal) => seal.record);
     const needSeals = round.sealsEnd > round.sealsStart ? round.sealsEnd - 1 : 0;
     const needEvents = seals.reduce((max, s) => Math.max(max, s.streamEnd - 1), 0);
     const findings: IntegrityFinding[] = [];
@@ -88,14 +103,12 @@ export function roundsHandler(ctx: AlerterContext, o: RoundIntakeOptions): PumpH
       });
     }
     waitingSince = undefined;
-    const calendar = await loadCalendar(ctx, tx);
-    const leaf = roundLeafHash(ctx.hasher, anchored.round);
     const k = round.round;
     if (k < calendar.size) {
-      await raiseAll(ctx, tx, [await repeatedRound(tx, k, leaf, message)]);
+      await raiseAll(ctx, tx, [await repeatedRound(tx, k, followed.leafHash, message)]);
       return 'applied';
     }
-    if (k > calendar.size && calendar.broken === '') {
+    if (calendar.broken === '' && followed.kind === 'not-followed') {
       findings.push({
         rule: 'calendar-gap',
         severity: 'critical',
@@ -107,72 +120,129 @@ export function roundsHandler(ctx: AlerterContext, o: RoundIntakeOptions): PumpH
       });
       calendar.broken = `leaves ${calendar.size}…${k - 1} missing`;
     }
-    if (calendar.lastClosedAtUs !== 0 && round.closedAt <= calendar.lastClosedAtUs) {
-      findings.push({
-        rule: 'calendar-time-backwards',
-        severity: 'high',
-        message: `round ${k} closed at ${new Date(round.closedAt / 1000).toISOString()}, not after the previous round (${new Date(calendar.lastClosedAtUs / 1000).toISOString()})`,
-        subject: 'calendar',
-        trigger: `rounds#${message.seq}`,
-        atUs: round.closedAt,
-        details: { round: String(k) },
-      });
-    }
-    if (calendar.broken === '') {
-      calendar.range.append(leaf);
-      const problem = checkpointProblem(ctx, anchored.checkpoint, calendar);
-      if (problem !== undefined) {
-        findings.push({
-          rule: problem.rule,
-          severity: 'critical',
-          message: `round ${k}: ${problem.detail}`,
-          subject: 'calendar',
-          trigger: `rounds#${message.seq}`,
-          atUs: round.closedAt,
-          details: { round: String(k), size: String(calendar.range.size) },
-        });
-      }
+    if (calendar.broken === '' && followed.kind === 'extended') {
+      const previous = calendar.follower;
+      findings.push(...followed.violations.map((v) => violationFinding(v, round, previous, message)));
+      calendar.follower = followed.state;
       await tx.query(
         `INSERT INTO ${SCHEMA}.rounds (k, leaf_hash, closed_at_us, root) VALUES ($1, $2, $3, $4)`,
-        [k, Buffer.from(leaf), round.closedAt, Buffer.from(calendar.range.root())],
+        [k, Buffer.from(followed.leafHash), round.closedAt, Buffer.from(followed.state.range.root())],
       );
-      findings.push(...(await pendingCheckpointForks(tx, calendar.range.size, round.closedAt)));
+      findings.push(...(await pendingCheckpointForks(tx, followed.state.size, round.closedAt)));
     }
+    calendar.size = calendar.broken === '' ? calendar.follower.size : Math.max(calendar.size, k + 1);
     await raiseAll(ctx, tx, findings);
     await anchorEvents(ctx, o.staged, tx, k, seals);
-    await tx.query(
-      `UPDATE ${SCHEMA}.calendar SET size = $1, range_hashes = $2, origin = $3, last_closed_at_us = $4,
-         last_round_at_us = $5, interval_ms = $6, broken = $7`,
-      [
-        calendar.broken === '' ? calendar.range.size : Math.max(calendar.size, k + 1),
-        Buffer.concat(calendar.range.hashes().map((h) => Buffer.from(h))),
-        calendar.origin,
-        Math.max(calendar.lastClosedAtUs, round.closedAt),
-        round.closedAt, // the calendar's clock, for calendar-stalled (never the NATS server's)
-        round.intervalMs,
-        calendar.broken,
-      ],
-    );
+    await saveCalendar(tx, calendar, round);
     return 'applied';
   };
 }
 
+/** A broken rule of a followed round as an alert: the calendar rules by name, the others `round-invalid`. */
+function violationFinding(
+  violation: FollowViolation,
+  round: RoundRecord,
+  previous: FollowerState,
+  message: PumpMessage,
+): IntegrityFinding {
+  const k = round.round;
+  const common = { subject: 'calendar', trigger: `rounds#${message.seq}`, atUs: round.closedAt };
+  switch (violation.code) {
+    case 'CLOSED_AT_NOT_INCREASING':
+      return {
+        ...common,
+        rule: 'calendar-time-backwards',
+        severity: 'high',
+        message: `round ${k} closed at ${isoOf(round.closedAt)}, not after the previous round (${isoOf(previous.lastClosedAt ?? 0)})`,
+        details: { round: String(k) },
+      };
+    case 'CHECKPOINT_INVALID':
+      return {
+        ...common,
+        rule: 'checkpoint-invalid',
+        severity: 'critical',
+        message: `round ${k}: its checkpoint does not verify: ${violation.message}`,
+        details: { round: String(k), size: String(k + 1) },
+      };
+    case 'CHECKPOINT_ORIGIN':
+    case 'CHECKPOINT_SIZE':
+    case 'CHECKPOINT_ROOT':
+      return {
+        ...common,
+        rule: 'checkpoint-inconsistent',
+        severity: 'critical',
+        message: `round ${k}: ${violation.message}`,
+        details: { round: String(k), size: String(k + 1), check: violation.code },
+      };
+    default:
+      return {
+        ...common,
+        rule: 'round-invalid',
+        severity: 'critical',
+        message: `round ${k} breaks ${violation.code}: ${violation.message}`,
+        subject: `check=${violation.code}`,
+        details: { round: String(k), check: violation.code },
+      };
+  }
+}
+
+/** A calendar time (µs) as ISO 8601, or the number when it is not a date. */
+function isoOf(us: number): string {
+  const date = new Date(us / 1000);
+  return Number.isNaN(date.getTime()) ? `${us} µs` : date.toISOString();
+}
+
 async function loadCalendar(ctx: AlerterContext, tx: PoolClient): Promise<CalendarRow> {
   const { rows } = await tx.query(
-    `SELECT size, range_hashes, origin, last_closed_at_us, broken FROM ${SCHEMA}.calendar FOR UPDATE`,
+    `SELECT size, range_hashes, origin, last_closed_at_us, interval_ms, broken, follower
+     FROM ${SCHEMA}.calendar FOR UPDATE`,
   );
   const row = rows[0];
-  const packed = new Uint8Array(row.range_hashes as Buffer);
-  const hashes = Array.from({ length: packed.length / 32 }, (_, i) => packed.slice(i * 32, i * 32 + 32));
   const size = Number(row.size);
   const broken = String(row.broken);
-  return {
-    size,
-    range: broken === '' ? CompactRange.fromState(ctx.hasher, size, hashes) : new CompactRange(ctx.hasher),
-    origin: String(row.origin),
-    lastClosedAtUs: Number(row.last_closed_at_us),
-    broken,
-  };
+  const intervalMs = Number(row.interval_ms);
+  let follower: FollowerState;
+  if (broken !== '') {
+    follower = emptyFollowerState(ctx.hasher); // not followed any more
+  } else if (row.follower !== null) {
+    follower = unpackFollowerState(ctx.hasher, new Uint8Array(row.follower as Buffer));
+  } else {
+    // Written before the `follower` column: seals_end was not kept (the next round's is not judged).
+    const origin = String(row.origin);
+    follower =
+      size === 0
+        ? { ...emptyFollowerState(ctx.hasher), origin }
+        : {
+            size,
+            range: unpackCompactRange(ctx.hasher, size, new Uint8Array(row.range_hashes as Buffer)),
+            lastClosedAt: Number(row.last_closed_at_us),
+            sealsEnd: null,
+            intervalMs,
+            origin,
+          };
+  }
+  return { size, follower, intervalMs, broken };
+}
+
+async function saveCalendar(tx: PoolClient, calendar: CalendarRow, round: RoundRecord): Promise<void> {
+  const { follower } = calendar;
+  // interval_ms feeds the service levels: a broken round's value (0, or beyond a Postgres integer) is not taken.
+  const intervalMs =
+    round.intervalMs >= 1 && round.intervalMs < 2 ** 31 ? round.intervalMs : calendar.intervalMs;
+  await tx.query(
+    `UPDATE ${SCHEMA}.calendar SET size = $1, range_hashes = $2, origin = $3, last_closed_at_us = $4,
+       last_round_at_us = $5, interval_ms = $6, broken = $7, follower = $8`,
+    [
+      calendar.size,
+      Buffer.from(packCompactRange(follower.range)),
+      follower.origin,
+      follower.lastClosedAt ?? 0,
+      round.closedAt, // the calendar's clock, for calendar-stalled (never the NATS server's)
+      intervalMs,
+      calendar.broken,
+      calendar.broken === '' ? Buffer.from(packFollowerState(follower)) : null,
+    ],
+  );
 }
 
 /**
@@ -198,7 +268,7 @@ async function repeatedRound(
       details: { round: String(k) },
     };
   }
-  const same = equal(new Uint8Array(rows[0].leaf_hash as Buffer), leaf);
+  const same = bytesEqual(new Uint8Array(rows[0].leaf_hash as Buffer), leaf);
   return same
     ? {
         rule: 'calendar-duplicate-leaf',
@@ -218,44 +288,6 @@ async function repeatedRound(
         atUs: message.storedAtUs,
         details: { round: String(k) },
       };
-}
-
-/** Why the round's checkpoint is not the calendar rebuilt from the leaves, or undefined when it is. */
-function checkpointProblem(
-  ctx: AlerterContext,
-  note: string,
-  calendar: CalendarRow,
-): { rule: 'checkpoint-invalid' | 'checkpoint-inconsistent'; detail: string } | undefined {
-  let checkpoint: { origin: string; size: number; root: Uint8Array };
-  try {
-    checkpoint = openCheckpoint(note, [ctx.calendarKey], ctx.ed25519).checkpoint;
-  } catch (error: unknown) {
-    return {
-      rule: 'checkpoint-invalid',
-      detail: `its checkpoint does not verify: ${(error as Error).message}`,
-    };
-  }
-  if (calendar.origin !== '' && checkpoint.origin !== calendar.origin) {
-    return {
-      rule: 'checkpoint-inconsistent',
-      detail: `checkpoint origin ${checkpoint.origin} is not ${calendar.origin}`,
-    };
-  }
-  calendar.origin = checkpoint.origin;
-  if (checkpoint.size !== calendar.range.size) {
-    return {
-      rule: 'checkpoint-inconsistent',
-      detail: `its checkpoint names size ${checkpoint.size}, the calendar has ${calendar.range.size} leaves`,
-    };
-  }
-  if (!equal(checkpoint.root, calendar.range.root())) {
-    return {
-      rule: 'checkpoint-inconsistent',
-      detail:
-        'its checkpoint root is not the root of the calendar rebuilt from the published rounds (inconsistent with earlier checkpoints)',
-    };
-  }
-  return undefined;
 }
 
 /** Cosigned checkpoints that arrived ahead of the rounds, now checkable against the calendar. */
@@ -285,7 +317,7 @@ export async function forkAt(
 ): Promise<IntegrityFinding | undefined> {
   const { rows } = await tx.query(`SELECT root FROM ${SCHEMA}.rounds WHERE k = $1`, [size - 1]);
   if (rows.length === 0) return undefined;
-  if (equal(new Uint8Array(rows[0].root as Buffer), root)) return undefined;
+  if (bytesEqual(new Uint8Array(rows[0].root as Buffer), root)) return undefined;
   return {
     rule: 'calendar-fork',
     severity: 'critical',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   encodeRound,
+  FIRST_SEAL_SEQUENCE,
   formatVerifierKey,
   generateNoteKey,
   parseSignerKey,
@@ -46,7 +47,7 @@ let nc: NatsConnection;
 let workDir: string;
 let alerter: RunningAlerter;
 const range = new CompactRange(hasher);
-const seals = 0;
+const seals = FIRST_SEAL_SEQUENCE; // round 0's seals_start; every round here is empty
 
 beforeAll(async () => {
   const { natsUrl, databaseUrl } = testServerUrls();

@@ -128,4 +128,9 @@ CREATE TABLE ${SCHEMA}.auth_failures (
     name: 'staged batches keep no bytes (the events stream holds them)',
     sql: `ALTER TABLE ${SCHEMA}.staged_batches DROP COLUMN batch`,
   },
+  {
+    id: 4,
+    name: 'the calendar follower state (core packFollowerState; NULL before, or once broken by a gap)',
+    sql: `ALTER TABLE ${SCHEMA}.calendar ADD COLUMN follower bytea`,
+  },
 ];

@@ -2,10 +2,10 @@ import { encodeRound, type RoundSeal, roundLeafHash, signCheckpoint } from '@msi
 import { streamV1 } from '@msi/proto';
 import { describe, expect, it } from 'vitest';
 import {
-  type CalendarIdentity,
+  decodeRoundAnchored,
   encodeRoundAnchored,
   judgePublished,
-  openRoundAnchored,
+  publishedCheckpoint,
   replayRound,
 } from './anchored-round.js';
 import { CalendarError, type CalendarErrorCode } from './calendar-error.js';
@@ -69,11 +69,15 @@ function mutate(i: number, change: (m: streamV1.RoundAnchored) => void): Uint8Ar
   return streamV1.RoundAnchored.encode(message).finish();
 }
 
-describe('openRoundAnchored and replayRound', () => {
+/** Decodes and replays `data` onto `state` as catch-up does. */
+const replay = (state: CalendarState, data: Uint8Array, id = identity) =>
+  replayRound(hasher, state, decodeRoundAnchored(data), id);
+
+describe('decodeRoundAnchored and replayRound', () => {
   it('replay every published round onto the empty calendar, reaching each checkpoint', () => {
     let state = emptyState(hasher);
     for (const [i, message] of messages.entries()) {
-      const replayed = replayRound(hasher, state, openRoundAnchored(message, identity));
+      const replayed = replay(state, message);
       state = replayed.extension.state;
       expect(state.root).toEqual(states[i + 1]?.root);
       expect(state.sealsEnd).toBe(states[i + 1]?.sealsEnd);
@@ -82,79 +86,113 @@ describe('openRoundAnchored and replayRound', () => {
     expect(state.size).toBe(rounds.length);
   });
 
+  it('refuse a message that is not protobuf, and version 2 (HISTORY_UNVERIFIABLE)', () => {
+    expect(codeOf(() => decodeRoundAnchored(Uint8Array.of(0xff, 0xff)))).toBe('HISTORY_UNVERIFIABLE');
+    const v2 = mutate(0, (m) => Object.assign(m, { version: 2 }));
+    expect(codeOf(() => decodeRoundAnchored(v2))).toBe('HISTORY_UNVERIFIABLE');
+  });
+
   const other = testKey('test.example/calendar', 2);
   const stranger = testKey('someone.else/log', 3);
-  const openCases: [string, () => Uint8Array, CalendarIdentity][] = [
-    ['a message that is not protobuf', () => Uint8Array.of(0xff, 0xff), identity],
-    ['version 2', () => mutate(0, (m) => Object.assign(m, { version: 2 })), identity],
+  const empty = () => emptyState(hasher);
+  const at = (size: number) => states[size] as CalendarState;
+  // Any violation core followRound finds (each rule has its own test there) refuses the round.
+  const replayCases: [string, () => unknown][] = [
     [
       'another calendar’s key of the same name',
-      () => chain(rounds, other.signer).messages[0] ?? new Uint8Array(),
-      identity,
+      () => replay(empty(), chain(rounds, other.signer).messages[0] ?? new Uint8Array()),
     ],
-    ['another origin', () => chain(rounds, stranger.signer).messages[0] ?? new Uint8Array(), identity],
-    ['another interval', () => messages[0] ?? new Uint8Array(), { ...identity, intervalMs: 500 }],
+    ['another origin', () => replay(empty(), chain(rounds, stranger.signer).messages[0] ?? new Uint8Array())],
+    [
+      'another interval',
+      () => replay(empty(), messages[0] ?? new Uint8Array(), { ...identity, intervalMs: 500 }),
+    ],
     [
       'a checkpoint of another size',
       () =>
-        mutate(1, (m) =>
-          Object.assign(m, {
-            checkpoint: streamV1.RoundAnchored.decode(messages[0] ?? new Uint8Array()).checkpoint,
-          }),
+        replay(
+          at(1),
+          mutate(1, (m) =>
+            Object.assign(m, {
+              checkpoint: streamV1.RoundAnchored.decode(messages[0] ?? new Uint8Array()).checkpoint,
+            }),
+          ),
         ),
-      identity,
     ],
-    ['a seal left out', () => mutate(0, (m) => m.seals.pop()), identity],
-  ];
-  it.each(openCases)('refuse %s (HISTORY_UNVERIFIABLE)', (_name, data, id) => {
-    expect(codeOf(() => openRoundAnchored(data(), id))).toBe('HISTORY_UNVERIFIABLE');
-  });
-
-  const second = () => openRoundAnchored(messages[1] ?? new Uint8Array(), identity);
-  const replayCases: [string, () => unknown][] = [
+    [
+      'a seal left out',
+      () =>
+        replay(
+          empty(),
+          mutate(0, (m) => m.seals.pop()),
+        ),
+    ],
     [
       'a tampered closed_at (the leaf no longer gives the checkpoint’s root)',
       () =>
-        replayRound(
-          hasher,
-          emptyState(hasher),
-          openRoundAnchored(
-            mutate(0, (m) => m.round.fill(0, 18, 20)),
-            identity,
-          ),
+        replay(
+          empty(),
+          mutate(0, (m) => m.round.fill(0, 18, 20)),
         ),
     ],
-    ['a round that does not follow the state', () => replayRound(hasher, emptyState(hasher), second())],
+    ['a round that does not follow the state', () => replay(empty(), messages[1] ?? new Uint8Array())],
     [
       'seals out of (shard, seal_number) order',
       () =>
-        replayRound(
-          hasher,
-          emptyState(hasher),
-          openRoundAnchored(
-            mutate(0, (m) => m.seals.reverse()),
-            identity,
-          ),
+        replay(
+          empty(),
+          mutate(0, (m) => m.seals.reverse()),
         ),
     ],
     [
       'a state whose seal range ends elsewhere',
-      () => replayRound(hasher, { ...(states[1] as CalendarState), sealsEnd: 2 }, second()),
+      () => replay({ ...at(1), sealsEnd: 2 }, messages[1] ?? new Uint8Array()),
     ],
     [
       'a state whose tree differs (a fork)',
       () => {
         const forked = chain([[makeSeal(5, 0, 100)]]).states[1] as CalendarState;
-        return replayRound(hasher, { ...forked, sealsEnd: (states[1] as CalendarState).sealsEnd }, second());
+        return replay({ ...forked, sealsEnd: at(1).sealsEnd }, messages[1] ?? new Uint8Array());
       },
     ],
     [
       'a state closed after the round',
-      () => replayRound(hasher, { ...(states[1] as CalendarState), lastClosedAt: 2 ** 52 }, second()),
+      () => replay({ ...at(1), lastClosedAt: 2 ** 52 }, messages[1] ?? new Uint8Array()),
     ],
   ];
   it.each(replayCases)('replayRound refuses %s (HISTORY_UNVERIFIABLE)', (_name, action) => {
     expect(codeOf(action)).toBe('HISTORY_UNVERIFIABLE');
+  });
+
+  it('names every broken rule', () => {
+    const error = (() => {
+      try {
+        replay(
+          empty(),
+          mutate(0, (m) => m.seals.reverse()),
+          { ...identity, intervalMs: 500 },
+        );
+      } catch (e: unknown) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.message).toMatch(/INTERVAL_CHANGED.*SEALS_ORDER.*ROOT_MISMATCH/);
+  });
+});
+
+describe('publishedCheckpoint', () => {
+  it('is the checkpoint of a message of this calendar', () => {
+    expect(publishedCheckpoint(messages[2] ?? new Uint8Array(), identity).size).toBe(3);
+  });
+  it('refuses another key or origin (HISTORY_UNVERIFIABLE)', () => {
+    const other = testKey('test.example/calendar', 2);
+    const foreign = chain(rounds, other.signer).messages[0] ?? new Uint8Array();
+    expect(codeOf(() => publishedCheckpoint(foreign, identity))).toBe('HISTORY_UNVERIFIABLE');
+    const stranger = testKey('someone.else/log', 3);
+    expect(codeOf(() => publishedCheckpoint(messages[0] ?? new Uint8Array(), identityOf(stranger)))).toBe(
+      'HISTORY_UNVERIFIABLE',
+    );
   });
 });
 

@@ -1,25 +1,23 @@
 import {
+  type AnchoredRound,
+  bytesEqual,
   type Checkpoint,
   CheckpointError,
   type ClosedRound,
-  closeRound,
-  decodeRound,
-  decodeSeal,
   type Ed25519Verifier,
   encodeRound,
+  type FollowerState,
+  followRound,
   NoteError,
   type NoteVerifierKey,
   openCheckpoint,
-  RoundError,
   type RoundRecord,
   type RoundSeal,
-  roundLeafHash,
-  SealError,
 } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { streamV1 } from '@msi/proto';
 import { CalendarError } from './calendar-error.js';
-import { type CalendarState, type Extension, extendState } from './calendar-state.js';
+import type { CalendarState, Extension } from './calendar-state.js';
 
 /** Who this calendar is: what a RoundAnchored must match to be one of ours. */
 export interface CalendarIdentity {
@@ -29,20 +27,12 @@ export interface CalendarIdentity {
   readonly verifierKey: NoteVerifierKey;
 }
 
-/** A RoundAnchored whose checkpoint signature and shape verified (not yet checked against a tree). */
-export interface OpenedRound {
-  readonly record: RoundRecord;
-  readonly roundBytes: Uint8Array;
-  readonly checkpoint: Checkpoint;
-  readonly note: string;
-  /** The seal records as carried, in the message's order. */
-  readonly seals: readonly Uint8Array[];
-}
-
-/** A published round replayed onto a state: the round as closeRound rebuilt it, and the new state. */
+/** A published round replayed onto a state: the round as published, and the new state. */
 export interface ReplayedRound {
-  readonly opened: OpenedRound;
-  readonly closed: ClosedRound;
+  readonly anchored: AnchoredRound;
+  readonly record: RoundRecord;
+  /** The covered seals in (shard, seal_number) order, as carried. */
+  readonly seals: readonly RoundSeal[];
   readonly leafHash: Uint8Array;
   readonly extension: Extension;
 }
@@ -58,80 +48,92 @@ export function encodeRoundAnchored(closed: ClosedRound, note: string): Uint8Arr
 }
 
 /**
- * Opens a RoundAnchored read from `<prefix>.rounds`: `data` is hostile input (the stream is shared).
- * It must be a version-1 message whose round record decodes with this calendar's interval, whose
- * checkpoint verifies with this calendar's key (origin and signature) at size k + 1, and which carries
- * seal_count seals. Throws HISTORY_UNVERIFIABLE otherwise.
+ * Reads a RoundAnchored from `<prefix>.rounds`: `data` is hostile input (the stream is shared). It
+ * must be a version-1 message; its contents are judged by replayRound. Throws HISTORY_UNVERIFIABLE.
  */
-export function openRoundAnchored(
-  data: Uint8Array,
-  identity: CalendarIdentity,
-  ed?: Ed25519Verifier,
-): OpenedRound {
-  const message = decodeMessage(data);
+export function decodeRoundAnchored(data: Uint8Array): AnchoredRound {
+  let message: streamV1.RoundAnchored;
+  try {
+    message = streamV1.RoundAnchored.decode(data);
+  } catch (error: unknown) {
+    return unverifiable(`not a RoundAnchored message: ${String(error)}`, error);
+  }
   if (message.version !== 1) unverifiable(`RoundAnchored version ${message.version} is not 1`);
-  const roundBytes = new Uint8Array(message.round);
-  const record = guard(() => decodeRound(roundBytes), 'round record');
-  if (record.intervalMs !== identity.intervalMs) {
-    unverifiable(
-      `round ${record.round} has interval ${record.intervalMs} ms, this calendar ${identity.intervalMs}`,
-    );
-  }
-  const { checkpoint } = guard(
-    () => openCheckpoint(message.checkpoint, [identity.verifierKey], ed),
-    'checkpoint',
-  );
-  if (checkpoint.origin !== identity.origin) unverifiable(`checkpoint of origin ${checkpoint.origin}`);
-  if (checkpoint.size !== record.round + 1) {
-    unverifiable(`checkpoint of size ${checkpoint.size} carried with round ${record.round}`);
-  }
-  if (message.seals.length !== record.sealCount) {
-    unverifiable(
-      `round ${record.round} carries ${message.seals.length} seals, its record says ${record.sealCount}`,
-    );
-  }
-  const seals = message.seals.map((seal) => new Uint8Array(seal));
-  return { record, roundBytes, checkpoint, note: message.checkpoint, seals };
+  return {
+    round: new Uint8Array(message.round),
+    checkpoint: message.checkpoint,
+    seals: message.seals.map((seal) => new Uint8Array(seal)),
+  };
 }
 
 /**
- * Replays an opened round onto `state` (pure): it must be round state.size, rebuild byte for byte with
- * core closeRound from its seals (seals_start = the state's seals_end, closed_at after the previous
- * round's, seals in (shard, seal_number) order), and its leaf must take the calendar to the
- * checkpoint's root. Throws HISTORY_UNVERIFIABLE otherwise.
+ * The checkpoint of the published RoundAnchored `data`: it must verify with this calendar's key and
+ * name its origin (how far the published log reaches). Throws HISTORY_UNVERIFIABLE otherwise.
  */
-export function replayRound(hasher: MerkleHasher, state: CalendarState, opened: OpenedRound): ReplayedRound {
-  const { record } = opened;
-  if (record.round !== state.size) unverifiable(`round ${record.round} does not follow size ${state.size}`);
-  const seals: RoundSeal[] = opened.seals.map((bytes) => ({
-    record: guard(() => decodeSeal(bytes), 'seal'),
-    bytes,
-  }));
-  const closed = guard(
-    () =>
-      closeRound(hasher, {
-        round: record.round,
-        closedAt: record.closedAt,
-        intervalMs: record.intervalMs,
-        sealsStart: state.sealsEnd,
-        sealsEnd: record.sealsEnd,
-        seals,
-        previousClosedAt: state.lastClosedAt,
-      }),
-    `round ${record.round}`,
-  );
-  if (!bytesEqual(encodeRound(closed.record), opened.roundBytes)) {
-    unverifiable(`round ${record.round} does not rebuild from its seals and the stored calendar`);
+export function publishedCheckpoint(
+  data: Uint8Array,
+  identity: CalendarIdentity,
+  ed?: Ed25519Verifier,
+): Checkpoint {
+  const { checkpoint } = decodeRoundAnchored(data);
+  let opened: Checkpoint;
+  try {
+    opened = openCheckpoint(checkpoint, [identity.verifierKey], ed).checkpoint;
+  } catch (error: unknown) {
+    if (error instanceof CheckpointError || error instanceof NoteError) {
+      return unverifiable(`checkpoint: ${error.code}: ${error.message}`, error);
+    }
+    throw error;
   }
-  if (closed.orderedSeals.some((seal, i) => !bytesEqual(seal.bytes, opened.seals[i] ?? new Uint8Array()))) {
-    unverifiable(`round ${record.round} carries its seals out of (shard, seal_number) order`);
+  if (opened.origin !== identity.origin) unverifiable(`checkpoint of origin ${opened.origin}`);
+  return opened;
+}
+
+/**
+ * Replays a published round onto `state` (pure), strictly: core followRound, from the stored
+ * calendar with this calendar's interval and origin, must find no violation of docs/PROOFS.md §6 —
+ * round k = state.size, the record's rules, seals_start = the state's seals_end, closed_at after the
+ * previous round's and not before any seal's max_received_at, the seals in (shard, seal_number)
+ * order under the record's root, and a checkpoint of this calendar's key naming size k + 1 and the
+ * root the round's leaf takes the stored calendar to. Throws HISTORY_UNVERIFIABLE otherwise, naming
+ * every broken rule.
+ */
+export function replayRound(
+  hasher: MerkleHasher,
+  state: CalendarState,
+  anchored: AnchoredRound,
+  identity: CalendarIdentity,
+  ed?: Ed25519Verifier,
+): ReplayedRound {
+  const follower: FollowerState = {
+    size: state.size,
+    range: state.range,
+    lastClosedAt: state.lastClosedAt,
+    sealsEnd: state.sealsEnd,
+    intervalMs: identity.intervalMs,
+    origin: identity.origin,
+  };
+  const followed = followRound(hasher, follower, anchored, { logKey: identity.verifierKey, ed25519: ed });
+  if (followed.kind !== 'extended' || followed.violations.length > 0) {
+    const k = followed.record?.round ?? '?';
+    const broken = followed.violations.map((v) => `${v.code}: ${v.message}`).join('; ');
+    unverifiable(`round ${k} does not extend the stored calendar of ${state.size} rounds: ${broken}`);
   }
-  const leafHash = roundLeafHash(hasher, opened.roundBytes);
-  const extension = extendState(state, leafHash, record);
-  if (!bytesEqual(extension.state.root, opened.checkpoint.root)) {
-    unverifiable(`round ${record.round} does not extend the stored calendar to the checkpoint's root`);
-  }
-  return { opened, closed, leafHash, extension };
+  const { range, lastClosedAt, sealsEnd } = followed.state;
+  const next: CalendarState = {
+    size: range.size,
+    root: range.root(),
+    range,
+    lastClosedAt,
+    sealsEnd: sealsEnd ?? state.sealsEnd,
+  };
+  return {
+    anchored,
+    record: followed.record,
+    seals: followed.seals,
+    leafHash: followed.leafHash,
+    extension: { state: next, nodes: followed.nodes },
+  };
 }
 
 /** How the database stands against the last checkpoint published on `<prefix>.rounds`. */
@@ -156,35 +158,6 @@ export function judgePublished(
     );
   }
   return 'up-to-date';
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
-}
-
-function decodeMessage(data: Uint8Array): streamV1.RoundAnchored {
-  try {
-    return streamV1.RoundAnchored.decode(data);
-  } catch (error: unknown) {
-    return unverifiable(`not a RoundAnchored message: ${String(error)}`, error);
-  }
-}
-
-/** Runs a core decoder or check; its errors become HISTORY_UNVERIFIABLE naming `what`. */
-function guard<T>(action: () => T, what: string): T {
-  try {
-    return action();
-  } catch (error: unknown) {
-    if (
-      error instanceof RoundError ||
-      error instanceof SealError ||
-      error instanceof CheckpointError ||
-      error instanceof NoteError
-    ) {
-      return unverifiable(`${what}: ${error.code}: ${error.message}`, error);
-    }
-    throw error;
-  }
 }
 
 function unverifiable(message: string, cause?: unknown): never {

@@ -1,11 +1,18 @@
-import type { RoundRecord, RoundSeal } from '@msi/core';
-import { CompactRange, compactRangeNodes, type MerkleHasher, ProofError } from '@msi/merkle';
+import {
+  bytesEqual,
+  FollowerError,
+  packCompactRange,
+  type RoundRecord,
+  type RoundSeal,
+  type TreeNode,
+  unpackCompactRange,
+} from '@msi/core';
+import { type CompactRange, compactRangeNodes, type MerkleHasher } from '@msi/merkle';
 import { inTransaction, migrate } from '@msi/postgres';
 import type pg from 'pg';
-import { bytesEqual } from './anchored-round.js';
 import { CalendarError } from './calendar-error.js';
 import { fetchNodes } from './calendar-nodes.js';
-import { type CalendarState, emptyState, packHashes, type TreeNode, unpackHashes } from './calendar-state.js';
+import { type CalendarState, emptyState } from './calendar-state.js';
 import { param, type Queryable, toBytes, toSafeInteger } from './db-values.js';
 import { appRoleStatements, MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, SCHEMA } from './schema.js';
 import { decideLease, type LeaseDecision, type WriterLease } from './writer-lease.js';
@@ -101,12 +108,11 @@ export async function loadState(db: Queryable, hasher: MerkleHasher): Promise<Ca
   const size = toSafeInteger(row.size, 'size');
   if (size === 0) return emptyState(hasher);
   if (row.closed_at_us === null) throw new CalendarError('STATE_CORRUPT', `round ${size - 1} is missing`);
-  const hashes = unpackHashes(toBytes(row.range_hashes, 'range_hashes'));
   let range: CompactRange;
   try {
-    range = CompactRange.fromState(hasher, size, hashes ?? []);
+    range = unpackCompactRange(hasher, size, toBytes(row.range_hashes, 'range_hashes'));
   } catch (error: unknown) {
-    if (error instanceof ProofError) {
+    if (error instanceof FollowerError) {
       throw new CalendarError('STATE_CORRUPT', `stored compact range: ${error.message}`, { cause: error });
     }
     throw error;
@@ -227,7 +233,7 @@ export async function appendRound(pool: pg.Pool, input: AppendInput): Promise<Le
       [
         input.next.size,
         param(input.next.root),
-        param(packHashes(input.next.range.hashes())),
+        param(packCompactRange(input.next.range)),
         decision.lease.owner,
         decision.lease.leaseUntilMs,
       ],

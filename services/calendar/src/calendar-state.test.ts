@@ -1,7 +1,8 @@
+import type { TreeNode } from '@msi/core';
 import { assembleProof, consistencyNodes, inclusionNodes, MerkleTree, nodesToFetch } from '@msi/merkle';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptyState, extendState, packHashes, type TreeNode, unpackHashes } from './calendar-state.js';
+import { emptyState, extendState } from './calendar-state.js';
 import { hasher } from './fixtures.test-helper.js';
 
 /** Appends `n` leaves, keeping every completed node in a map: the nodes table, in memory. */
@@ -53,13 +54,5 @@ describe('extendState', () => {
       { numRuns: 150 },
     );
     expect(state.root).toEqual(MerkleTree.fromLeaves(hasher, leaves).root());
-  });
-});
-
-describe('packHashes / unpackHashes', () => {
-  it('round-trip the compact range and refuse a ragged byte string', () => {
-    const { state } = grow(13);
-    expect(unpackHashes(packHashes(state.range.hashes()))).toEqual(state.range.hashes());
-    expect(unpackHashes(new Uint8Array(33))).toBeUndefined();
   });
 });

@@ -1,11 +1,5 @@
-import { CompactRange, HASH_SIZE, type MerkleHasher } from '@msi/merkle';
-
-/** A node of the calendar tree whose hash is final (a leaf, or a perfect subtree), as stored. */
-export interface TreeNode {
-  readonly level: number;
-  readonly index: number;
-  readonly hash: Uint8Array;
-}
+import { FIRST_SEAL_SEQUENCE, type TreeNode } from '@msi/core';
+import { CompactRange, type MerkleHasher } from '@msi/merkle';
 
 /** What the calendar needs to close and append its next round. */
 export interface CalendarState {
@@ -26,9 +20,6 @@ export interface Extension {
   readonly state: CalendarState;
   readonly nodes: readonly TreeNode[];
 }
-
-/** The first seal-stream sequence a calendar covers (JetStream sequences start at 1). */
-export const FIRST_SEAL_SEQUENCE = 1;
 
 /** The state of an empty calendar. */
 export function emptyState(hasher: MerkleHasher): CalendarState {
@@ -58,21 +49,4 @@ export function extendState(
     },
     nodes,
   };
-}
-
-/** The compact range's hashes packed into one byte string (as stored in calendar_writer). */
-export function packHashes(hashes: readonly Uint8Array[]): Uint8Array {
-  const packed = new Uint8Array(hashes.length * HASH_SIZE);
-  for (const [i, hash] of hashes.entries()) packed.set(hash, i * HASH_SIZE);
-  return packed;
-}
-
-/** The inverse of {@link packHashes}; undefined when the length is not a multiple of 32. */
-export function unpackHashes(packed: Uint8Array): Uint8Array[] | undefined {
-  if (packed.length % HASH_SIZE !== 0) return undefined;
-  const hashes: Uint8Array[] = [];
-  for (let offset = 0; offset < packed.length; offset += HASH_SIZE) {
-    hashes.push(packed.slice(offset, offset + HASH_SIZE));
-  }
-  return hashes;
 }

@@ -14,9 +14,10 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type pg from 'pg';
 import {
   type CalendarIdentity,
+  decodeRoundAnchored,
   encodeRoundAnchored,
   judgePublished,
-  openRoundAnchored,
+  publishedCheckpoint,
   replayRound,
 } from './anchored-round.js';
 import { CalendarError } from './calendar-error.js';
@@ -155,7 +156,7 @@ export class Calendar {
     const d = this.#deps;
     const last = await lastPublished(d.jsm, d.streams.rounds, d.subjects.rounds);
     if (last === undefined) return undefined;
-    const { checkpoint } = openRoundAnchored(last.data, d.identity, d.ed);
+    const checkpoint = publishedCheckpoint(last.data, d.identity, d.ed);
     const stored = checkpoint.size <= state.size ? await storedRootAt(d.pool, checkpoint.size) : undefined;
     return judgePublished(state.size, checkpoint, stored) === 'behind' ? checkpoint.size : undefined;
   }
@@ -228,17 +229,18 @@ export class Calendar {
       if (message.round > current.size) {
         throw new CalendarError('HISTORY_UNVERIFIABLE', `the rounds stream lacks round ${current.size}`);
       }
-      const replayed = replayRound(d.hasher, current, openRoundAnchored(message.data, d.identity, d.ed));
-      const { record, orderedSeals } = replayed.closed;
+      const anchored = decodeRoundAnchored(message.data);
+      const replayed = replayRound(d.hasher, current, anchored, d.identity, d.ed);
+      const { record, seals } = replayed;
       const appended = await this.#tryAppend({
         previous: current,
         next: replayed.extension.state,
         record,
-        recordBytes: replayed.opened.roundBytes,
+        recordBytes: anchored.round,
         leafHash: replayed.leafHash,
-        seals: orderedSeals,
+        seals,
         nodes: replayed.extension.nodes,
-        note: replayed.opened.note,
+        note: anchored.checkpoint,
         outbox: { subject: d.subjects.rounds, msgId: `round-${record.round}`, payload: message.data },
         replayed: true,
       });

@@ -1,9 +1,9 @@
 export {
   type CalendarIdentity,
+  decodeRoundAnchored,
   encodeRoundAnchored,
   judgePublished,
-  type OpenedRound,
-  openRoundAnchored,
+  publishedCheckpoint,
   type ReplayedRound,
   replayRound,
 } from './anchored-round.js';

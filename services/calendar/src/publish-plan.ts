@@ -1,4 +1,4 @@
-import { bytesEqual } from './anchored-round.js';
+import { bytesEqual } from '@msi/core';
 
 /** The last message on `<prefix>.rounds`: its stream sequence, its round number and its bytes. */
 export interface LastPublished {

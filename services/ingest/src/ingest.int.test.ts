@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { decodeEvent, EMPTY_ROUND_ROOT, encodeRound, eventLeafHash } from '@msi/core';
+import { bytesEqual, decodeEvent, EMPTY_ROUND_ROOT, encodeRound, eventLeafHash } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
 import { streamV1 } from '@msi/proto';
 import { deleteNatsNamespace, testServerUrls, uniquePrefix } from '@msi/testkit';
@@ -50,7 +50,7 @@ describe('ingest: a valid event', () => {
 
     const { batches } = await snapshot(natsUrl, prefix);
     const carrying = batches.filter((b) =>
-      b.batch.events.some((bytes) => decodeEvent(bytes).eventId.every((v, i) => v === event.eventId[i])),
+      b.batch.events.some((bytes) => bytesEqual(decodeEvent(bytes).eventId, event.eventId)),
     );
     expect(carrying).toHaveLength(1);
     const [found] = carrying;

@@ -2,7 +2,7 @@ import { encodeSeal } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
 import { CompactRange, MerkleTree } from '@msi/merkle';
 import { describe, expect, it } from 'vitest';
-import { checkSeal, treeLevels } from './checks.js';
+import { checkSeal, locateSeals, treeLevels } from './checks.js';
 
 const hasher = nodeHasher();
 const leaf = (i: number) => hasher.hashLeaves([new Uint8Array([i])]);
@@ -46,5 +46,25 @@ describe('checkSeal', () => {
     const perfect: [number, number, Uint8Array][] = [];
     for (const e of events) range.append(e.leafHash, (l, i, h) => perfect.push([l, i, h]));
     for (const [l, i, h] of perfect) expect(levels[l]?.slice(i * 32, i * 32 + 32)).toEqual(h);
+  });
+});
+
+describe('locateSeals', () => {
+  const seal = (fill: number) => new Uint8Array(81).fill(fill);
+  const published = [
+    { streamSeq: 4, record: seal(1) },
+    { streamSeq: 5, record: seal(2) },
+    { streamSeq: 9, record: seal(3) },
+  ];
+
+  it('finds each carried seal, byte for byte, in [seals_start, seals_end)', () => {
+    expect(locateSeals(4, 6, [seal(2), seal(1)], published)).toEqual({ sealSeqs: [5, 4], missing: 0 });
+  });
+
+  it('counts a seal published outside the range, or never, as missing', () => {
+    expect(locateSeals(4, 9, [seal(1), seal(3), seal(7)], published)).toEqual({
+      sealSeqs: [4, null, null],
+      missing: 2,
+    });
   });
 });

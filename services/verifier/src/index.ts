@@ -1,9 +1,10 @@
 export {
   type CheckResult,
   type CoveredEvent,
-  checkCheckpoint,
-  checkRound,
   checkSeal,
+  type KnownSeal,
+  type LocatedSeals,
+  locateSeals,
   treeLevels,
 } from './checks.js';
 export { type Config, loadConfig } from './config.js';

@@ -1,16 +1,24 @@
 import {
+  CHECKPOINT_VIOLATIONS,
   decodeEvent,
   decodeRound,
   decodeSeal,
   type Ed25519Verifier,
+  emptyFollowerState,
   encodeImprint,
   eventLeafHash,
+  type FollowerState,
+  type FollowViolation,
+  followRound,
   kindCode,
   type NoteVerifierKey,
-  roundLeafHash,
+  packCompactRange,
+  packFollowerState,
   type SealRecord,
+  unpackCompactRange,
+  unpackFollowerState,
 } from '@msi/core';
-import { CompactRange, type MerkleHasher } from '@msi/merkle';
+import type { MerkleHasher } from '@msi/merkle';
 import { defaultStreamSettings, ensureStreams, shardOfSubject, streamNamesFor, subjectsFor } from '@msi/nats';
 import { inTransaction, migrate, type Pool, type PoolClient } from '@msi/postgres';
 import { streamV1, verifierV1 } from '@msi/proto';
@@ -26,7 +34,7 @@ import {
   jetstreamManager,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { checkCheckpoint, checkRound, checkSeal } from './checks.js';
+import { checkSeal, locateSeals } from './checks.js';
 import { checkCosigned } from './cosigned.js';
 import { type Failure, publishFailure } from './integrity.js';
 import type { ProjectionPositions, VerifierMetrics } from './metrics.js';
@@ -115,8 +123,8 @@ export class Projector {
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
   #pumps = new Map<StreamKey, Pump>();
-  #range!: CompactRange;
-  #origin = '';
+  /** The calendar as followed from the rounds stream (core followRound). */
+  #calendar!: FollowerState;
   #stopped = false;
   #loop: Promise<void> = Promise.resolve();
   #wake: (() => void) | undefined;
@@ -171,14 +179,14 @@ export class Projector {
 
   async #load(): Promise<void> {
     const { rows } = await this.#o.pool.query(
-      `SELECT size, range_hashes, origin FROM ${SCHEMA}.calendar_state`,
+      `SELECT s.size, s.range_hashes, s.origin, s.follower, r.record AS last_record
+       FROM ${SCHEMA}.calendar_state s LEFT JOIN ${SCHEMA}.rounds r ON r.k = s.size - 1`,
     );
     const row = rows[0];
-    const size = Number(row.size);
-    const packed = new Uint8Array(row.range_hashes as Buffer);
-    const hashes = Array.from({ length: packed.length / 32 }, (_, i) => packed.slice(i * 32, i * 32 + 32));
-    this.#range = CompactRange.fromState(this.#o.hasher, size, hashes);
-    this.#origin = String(row.origin);
+    this.#calendar =
+      row.follower === null
+        ? legacyFollower(this.#o.hasher, row)
+        : unpackFollowerState(this.#o.hasher, new Uint8Array(row.follower as Buffer));
   }
 
   async #resetConsumers(): Promise<void> {
@@ -478,89 +486,83 @@ export class Projector {
     return true;
   }
 
-  /** Applies one RoundAnchored; false when the seals it covers are not applied yet. */
+  /**
+   * Applies one RoundAnchored, judged by core followRound against the calendar followed so far
+   * (every rule of docs/PROOFS.md §6) plus what only the projection can check (each seal published in
+   * the round's seal range); false when the seals it covers are not applied yet. A round that is not
+   * round k = size (or does not parse) is a failure and is not appended; any other round is appended
+   * whatever it breaks (so later checkpoints are still checked), marked verified only without a
+   * failure. Round rules broken → one ROUND_MISMATCH, checkpoint rules → one CHECKPOINT_INVALID.
+   */
   async #applyRound(m: JsMsg): Promise<boolean> {
     const stream = streamNamesFor(this.#o.prefix).rounds;
-    const malformed = (detail: string): Failure => ({
-      kind: Kind.INTEGRITY_FAILURE_KIND_MALFORMED_MESSAGE,
-      source: stream,
-      seq: m.seq,
-      shard: 0,
-      number: 0,
-      detail,
-    });
     let message: streamV1.RoundAnchored;
     try {
       message = streamV1.RoundAnchored.decode(m.data);
       if (message.version !== 1) throw new Error(`unknown RoundAnchored version ${message.version}`);
     } catch (error: unknown) {
-      await this.#recordOnly(
-        m.seq,
-        'rounds',
-        malformed(`undecodable round message: ${(error as Error).message}`),
-      );
+      await this.#recordOnly(m.seq, 'rounds', {
+        kind: Kind.INTEGRITY_FAILURE_KIND_MALFORMED_MESSAGE,
+        source: stream,
+        seq: m.seq,
+        shard: 0,
+        number: 0,
+        detail: `undecodable round message: ${(error as Error).message}`,
+      });
       return true;
     }
-    const k = this.#range.size;
-    const failures: Failure[] = [];
-    const roundFailure = (detail: string, kind = Kind.INTEGRITY_FAILURE_KIND_ROUND_MISMATCH): Failure => ({
+    const k = this.#calendar.size;
+    const roundFailure = (kind: verifierV1.IntegrityFailureKind, details: readonly string[]): Failure => ({
       kind,
       source: stream,
       seq: m.seq,
       shard: 0,
       number: k,
-      detail: `round ${k}: ${detail}`,
+      detail: `round ${k}: ${details.join('; ')}`,
     });
-    // The seal range is needed before the check: peek at it (checkRound decodes again, strictly).
-    let sealsEnd = 0;
-    try {
-      sealsEnd = decodeRound(message.round).sealsEnd;
-    } catch {
-      sealsEnd = 0;
+    const followed = followRound(this.#o.hasher, this.#calendar, message, {
+      logKey: this.#o.calendarKey,
+      ed25519: this.#o.ed25519,
+    });
+    if (followed.kind === 'not-followed') {
+      await this.#recordOnly(
+        m.seq,
+        'rounds',
+        roundFailure(Kind.INTEGRITY_FAILURE_KIND_ROUND_MISMATCH, followed.violations.map(describe)),
+      );
+      return true;
     }
-    if (sealsEnd > 0 && !(await this.#covered('seals', sealsEnd - 1))) return false;
-    const range = this.#range.clone();
-    let origin = this.#origin;
-    let appended: { verified: boolean; checkpoint: boolean } | undefined;
+    const { record, state: next } = followed;
+    if (record.sealsEnd > 0 && !(await this.#covered('seals', record.sealsEnd - 1))) return false;
+    const checkpointRules = followed.violations.filter((v) => CHECKPOINT_VIOLATIONS.includes(v.code));
+    const roundRules = followed.violations.filter((v) => !CHECKPOINT_VIOLATIONS.includes(v.code));
+    const failures: Failure[] = [];
     await inTransaction(this.#o.pool, async (db) => {
       const { rows } = await db.query(
-        `SELECT stream_seq, record FROM ${SCHEMA}.seals WHERE stream_seq < $1`,
-        [sealsEnd],
+        `SELECT stream_seq, record FROM ${SCHEMA}.seals WHERE stream_seq >= $1 AND stream_seq < $2`,
+        [record.sealsStart, record.sealsEnd],
       );
-      const published = rows.map((r) => ({
-        streamSeq: Number(r.stream_seq),
-        record: new Uint8Array(r.record),
-      }));
-      const checked = checkRound(this.#o.hasher, message.round, message.seals, k, published, decodeSeal);
-      if (!checked.ok) {
-        failures.push(roundFailure(checked.detail));
-        let numbered = false;
-        try {
-          numbered = decodeRound(message.round).round === k;
-        } catch {
-          numbered = false;
-        }
-        if (!numbered) {
-          // Not round k at all: nothing can be appended; record and move on.
-          await insertFailures(db, failures);
-          await setCursor(db, 'rounds', m.seq);
-          return;
-        }
+      const located = locateSeals(
+        record.sealsStart,
+        record.sealsEnd,
+        message.seals,
+        rows.map((r) => ({ streamSeq: Number(r.stream_seq), record: new Uint8Array(r.record) })),
+      );
+      const roundDetails = roundRules.map(describe);
+      if (located.missing > 0) {
+        roundDetails.push(
+          `SEAL_NOT_PUBLISHED: ${located.missing} of its seals were not published in [${record.sealsStart}, ${record.sealsEnd}) of the seal stream`,
+        );
       }
-      const nodes: { level: number; index: number; hash: Uint8Array }[] = [];
-      const leaf = roundLeafHash(this.#o.hasher, message.round);
-      range.append(leaf, (level, index, hash) => nodes.push({ level, index, hash }));
-      const checkpoint = checkCheckpoint(
-        message.checkpoint,
-        this.#o.calendarKey,
-        this.#o.ed25519,
-        range,
-        origin,
-      );
-      if (!checkpoint.ok)
-        failures.push(roundFailure(checkpoint.detail, Kind.INTEGRITY_FAILURE_KIND_CHECKPOINT_INVALID));
-      else origin = checkpoint.value.origin;
-      const round = checked.ok ? checked.value.round : undefined;
+      if (roundDetails.length > 0) {
+        failures.push(roundFailure(Kind.INTEGRITY_FAILURE_KIND_ROUND_MISMATCH, roundDetails));
+      }
+      if (checkpointRules.length > 0) {
+        failures.push(
+          roundFailure(Kind.INTEGRITY_FAILURE_KIND_CHECKPOINT_INVALID, checkpointRules.map(describe)),
+        );
+      }
+      const roundOk = roundDetails.length === 0;
       await db.query(
         `INSERT INTO ${SCHEMA}.rounds (k, stream_seq, record, leaf_hash, closed_at_us, seal_count, root, checkpoint,
            verified, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
@@ -568,50 +570,56 @@ export class Projector {
           k,
           m.seq,
           Buffer.from(message.round),
-          Buffer.from(leaf),
-          round?.closedAt ?? 0,
-          round?.sealCount ?? message.seals.length,
-          Buffer.from(round?.root ?? new Uint8Array(32)),
+          Buffer.from(followed.leafHash),
+          roundOk ? record.closedAt : 0,
+          message.seals.length,
+          Buffer.from(roundOk ? record.root : new Uint8Array(32)),
           message.checkpoint,
-          checked.ok && checkpoint.ok,
+          failures.length === 0,
           failures.map((f) => f.detail).join('; '),
         ],
       );
-      const sealSeqs = checked.ok ? checked.value.sealSeqs : [];
       await db.query(
         `INSERT INTO ${SCHEMA}.round_seals (k, position, seal_seq, record)
          SELECT $1, p - 1, s, r FROM unnest($2::bigint[], $3::bytea[]) WITH ORDINALITY AS x(s, r, p)`,
-        [k, message.seals.map((_, i) => sealSeqs[i] ?? null), message.seals.map((s) => Buffer.from(s))],
+        [
+          k,
+          roundOk ? located.sealSeqs : message.seals.map(() => null),
+          message.seals.map((s) => Buffer.from(s)),
+        ],
       );
       await db.query(
         `INSERT INTO ${SCHEMA}.calendar_nodes (level, idx, hash)
          SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[]) ON CONFLICT DO NOTHING`,
-        [nodes.map((n) => n.level), nodes.map((n) => n.index), nodes.map((n) => Buffer.from(n.hash))],
+        [
+          followed.nodes.map((n) => n.level),
+          followed.nodes.map((n) => n.index),
+          followed.nodes.map((n) => Buffer.from(n.hash)),
+        ],
       );
-      if (checkpoint.ok) {
+      if (followed.checkpoint !== undefined) {
         await db.query(`INSERT INTO ${SCHEMA}.checkpoints (size, root, note) VALUES ($1, $2, $3)`, [
-          range.size,
-          Buffer.from(range.root()),
+          next.size,
+          Buffer.from(next.range.root()),
           message.checkpoint,
         ]);
       }
-      const packed = Buffer.concat(range.hashes().map((h) => Buffer.from(h)));
       await db.query(
-        `UPDATE ${SCHEMA}.calendar_state SET size = $1, root = $2, range_hashes = $3, origin = $4`,
-        [range.size, Buffer.from(range.root()), packed, origin],
+        `UPDATE ${SCHEMA}.calendar_state SET size = $1, root = $2, range_hashes = $3, origin = $4, follower = $5`,
+        [
+          next.size,
+          Buffer.from(next.range.root()),
+          Buffer.from(packCompactRange(next.range)),
+          next.origin,
+          Buffer.from(packFollowerState(next)),
+        ],
       );
       await insertFailures(db, failures);
       await setCursor(db, 'rounds', m.seq);
-      appended = { verified: checked.ok && checkpoint.ok, checkpoint: checkpoint.ok };
     });
-    if (appended !== undefined) {
-      this.#o.metrics?.roundsApplied.inc({ verified: String(appended.verified) });
-      if (appended.checkpoint) this.#o.metrics?.checkpointsApplied.inc();
-    }
-    if (range.size > this.#range.size) {
-      this.#range = range;
-      this.#origin = origin;
-    }
+    this.#o.metrics?.roundsApplied.inc({ verified: String(failures.length === 0) });
+    if (followed.checkpoint !== undefined) this.#o.metrics?.checkpointsApplied.inc();
+    this.#calendar = next;
     this.#announce(failures);
     return true;
   }
@@ -650,7 +658,7 @@ export class Projector {
       );
       return true;
     }
-    if (size > this.#range.size) {
+    if (size > this.#calendar.size) {
       if (!(await this.#covered('rounds', Number.MAX_SAFE_INTEGER))) return false;
       const publishedMs = Math.floor(m.info.timestampNanos / 1_000_000);
       if (this.#o.now() - publishedMs < COSIGNED_GRACE_MS) return false;
@@ -729,4 +737,34 @@ export async function insertFailures(db: PoolClient | Pool, failures: readonly F
       [f.source, f.seq, f.kind, f.shard, f.number, f.detail],
     );
   }
+}
+
+/** A broken rule as a failure's detail names it. */
+const describe = (violation: FollowViolation): string => `${violation.code}: ${violation.message}`;
+
+/**
+ * The follower state of a projection written before the `follower` column (migration 3): the stored
+ * compact range and origin, and closed_at, seals_end and interval_ms of the last round (each stored
+ * round record decoded then; unknown fields are not judged for the next round).
+ */
+function legacyFollower(
+  hasher: MerkleHasher,
+  row: { size: unknown; range_hashes: unknown; origin: unknown; last_record: unknown },
+): FollowerState {
+  const size = Number(row.size);
+  if (size === 0) return { ...emptyFollowerState(hasher), origin: String(row.origin) };
+  let last: ReturnType<typeof decodeRound> | undefined;
+  try {
+    last = decodeRound(new Uint8Array(row.last_record as Buffer));
+  } catch {
+    last = undefined;
+  }
+  return {
+    size,
+    range: unpackCompactRange(hasher, size, new Uint8Array(row.range_hashes as Buffer)),
+    lastClosedAt: last?.closedAt ?? null,
+    sealsEnd: last?.sealsEnd ?? null,
+    intervalMs: last?.intervalMs ?? null,
+    origin: String(row.origin),
+  };
 }

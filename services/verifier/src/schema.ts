@@ -138,4 +138,9 @@ CREATE TABLE ${SCHEMA}.cosigned_checkpoints (
 );
 INSERT INTO ${SCHEMA}.cursors (stream, last_seq) VALUES ('checkpoints', 0);`,
   },
+  {
+    id: 3,
+    name: 'the calendar follower state (core packFollowerState; NULL: derived from the last round once)',
+    sql: `ALTER TABLE ${SCHEMA}.calendar_state ADD COLUMN follower bytea;`,
+  },
 ];

@@ -1,4 +1,5 @@
 import {
+  bytesEqual,
   type Checkpoint,
   CheckpointError,
   type Ed25519Verifier,
@@ -106,8 +107,4 @@ function inconsistency(
 
 function refuse(code: WitnessErrorCode, message: string, currentSize: number): Decision {
   return { kind: 'refuse', code, message, currentSize };
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -1,3 +1,4 @@
+import { bytesEqual } from '../encoding/bytes.js';
 import { algorithmById, algorithmByName, type HashAlgorithm } from './hash-algorithms.js';
 import { ImprintError } from './imprint-error.js';
 
@@ -63,6 +64,5 @@ export function parseImprint(bytes: Uint8Array): Imprint {
 
 /** True when both imprints have the same algorithm and digest. */
 export function imprintEquals(a: Imprint, b: Imprint): boolean {
-  if (a.algorithm !== b.algorithm || a.digest.length !== b.digest.length) return false;
-  return a.digest.every((byte, i) => byte === b.digest[i]);
+  return a.algorithm === b.algorithm && bytesEqual(a.digest, b.digest);
 }

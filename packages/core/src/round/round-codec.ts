@@ -22,11 +22,21 @@ export function encodeRound(round: RoundRecord): Uint8Array {
  * when the bytes do not parse, else the code of the broken rule.
  */
 export function decodeRound(bytes: Uint8Array): RoundRecord {
-  let round: RoundRecord;
+  const round = readRound(bytes);
+  validateRound(round);
+  return round;
+}
+
+/**
+ * Parses round record v1 bytes (hostile input) WITHOUT the rules of validateRound: for a calendar
+ * follower, which judges those rules as violations of a round it still follows. Throws RoundError
+ * ROUND_MALFORMED (with the field) when the bytes do not parse.
+ */
+export function readRound(bytes: Uint8Array): RoundRecord {
   try {
     const r = new ByteReader(bytes);
     readHeader(r, ROUND_HEADER);
-    round = {
+    const round = {
       round: r.u64('round'),
       closedAt: r.time('closed_at'),
       intervalMs: r.u32('interval_ms'),
@@ -36,14 +46,13 @@ export function decodeRound(bytes: Uint8Array): RoundRecord {
       root: r.bytes('root', HASH_SIZE),
     };
     r.end();
+    return round;
   } catch (error) {
     if (error instanceof EncodingError) {
       throw new RoundError('ROUND_MALFORMED', error.field, error.message, { cause: error });
     }
     throw error;
   }
-  validateRound(round);
-  return round;
 }
 
 /**

@@ -1,0 +1,17 @@
+/**
+ * Why a stored follower state or compact range cannot be restored. A rule a round breaks is not an
+ * error but a FollowViolation.
+ */
+export type FollowerErrorCode = 'STATE_MALFORMED';
+
+/** The one error of the calendar-follower area. */
+export class FollowerError extends Error {
+  override readonly name = 'FollowerError';
+  constructor(
+    readonly code: FollowerErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
