@@ -19,7 +19,8 @@ export const ED25519_SIGNATURE_SIZE = 64;
  *
  * Implementations MUST return `false`, never throw, for any bad input: a public key or signature of
  * the wrong length, a public key that is not a curve point, a non-canonical `S`, a signature that
- * does not verify. They MUST agree with {@link portableEd25519} on every honest signature.
+ * does not verify. They MUST agree with {@link portableEd25519} on every input: strict decoding of
+ * `A`, `S` below L and the cofactorless equation (docs/PROOFS.md §7).
  */
 export interface Ed25519Verifier {
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
