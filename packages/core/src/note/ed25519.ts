@@ -51,7 +51,7 @@ export function portableEd25519(): Ed25519Verifier {
 
 /**
  * `[S]B − [k]A` encodes to `R`. Preconditions: 32-byte key, 64-byte signature. Throws when the key
- * is not a canonical point encoding. Not constant-time: every value here is public.
+ * or `R` is not a canonical point encoding. Not constant-time: every value here is public.
  */
 function verifyCofactorless(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   const a = Point.fromBytes(publicKey, false);
@@ -59,6 +59,9 @@ function verifyCofactorless(publicKey: Uint8Array, message: Uint8Array, signatur
   const r = signature.subarray(0, 32);
   const s = bytesToNumberLE(signature.subarray(32));
   if (s >= L) return false;
+  // A fast exit, not a rule: an R that is not a canonical point encoding (this throws) could never
+  // equal the encoding computed below, and decoding costs less than the two multiplications.
+  Point.fromBytes(r, false);
   const input = new Uint8Array(64 + message.length);
   input.set(r, 0);
   input.set(publicKey, 32);
