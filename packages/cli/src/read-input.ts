@@ -5,7 +5,14 @@ import { CliError } from './cli-error.js';
 /** Largest file the CLI reads whole (receipts, checkpoints, proofs, trust files): 16 MiB. */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 
-/** The text of `path`, or of standard input when `path` is `-`. Throws CliError INPUT naming the file. */
+// fatal: ill-formed UTF-8 is refused, never replaced by U+FFFD (which would let two files read as one
+// text); ignoreBOM: a leading byte-order mark stays in the text, where JSON and notes refuse it.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The text of `path`, or of standard input when `path` is `-`: its bytes MUST be UTF-8
+ * (docs/PROOFS.md: text is UTF-8). Throws CliError INPUT naming the file.
+ */
 export async function readText(path: string, stdin: () => Readable, what: string): Promise<string> {
   let bytes: Buffer;
   try {
@@ -17,7 +24,11 @@ export async function readText(path: string, stdin: () => Readable, what: string
   if (bytes.length > MAX_INPUT_BYTES) {
     throw new CliError('INPUT', `${what} ${describe(path)} is larger than ${MAX_INPUT_BYTES} bytes`);
   }
-  return bytes.toString('utf8');
+  try {
+    return utf8.decode(bytes);
+  } catch (error: unknown) {
+    throw new CliError('INPUT', `${what} ${describe(path)} is not UTF-8 text`, { cause: error });
+  }
 }
 
 /** Parses `text` (hostile input) as JSON. Throws CliError INPUT naming the file. */

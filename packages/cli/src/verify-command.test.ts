@@ -192,6 +192,17 @@ describe('msi verify', () => {
     expect(notReceipt.stdout).toMatch(/^INVALID RECEIPT_MALFORMED: /);
   });
 
+  it('exits 2 for a file that is not UTF-8, never reading it as another text', async () => {
+    // A byte 0xff inside a string of a valid receipt: replaced by U+FFFD it would still be JSON.
+    const valid = Buffer.from(`${receiptToJson(world.receipt(4))}\n`);
+    const at = valid.indexOf('"checkpoint":"') + 15;
+    const path = join(dir, 'latin1.json');
+    await writeFile(path, Buffer.concat([valid.subarray(0, at), Buffer.of(0xff), valid.subarray(at)]));
+    const run = await runRecorded(['verify', path, '--key', logKey.verifierKey]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^msi verify: receipt .*latin1\.json is not UTF-8 text/);
+  });
+
   it('prints its help with --help and exits 0', async () => {
     const run = await runRecorded(['verify', '--help']);
     expect(run.status).toBe(0);

@@ -124,7 +124,7 @@ export {
 export {
   formatPublication,
   formatPublicationTime,
-  MAX_PUBLICATION_LENGTH,
+  MAX_PUBLICATION_BYTES,
   MAX_PUBLICATION_TIME,
   PUBLICATION_HEADER,
   type Publication,

@@ -85,6 +85,16 @@ describe('nodeEd25519', () => {
     }
   });
 
+  it('agrees on the cofactorless equation: an R with a small-order component is refused by both', () => {
+    // R = [r]B + T with T of order 8 and S = r + k·a (seed 0x05 × 32, message "hello"): only a
+    // cofactored verifier (such as @noble/curves' own verify) accepts it. docs/PROOFS.md §7.
+    const publicKey = hex('6e7a1cdd29b0b78fd13af4c5598feff4ef2a97166e3ca6f2e4fbfccd80505bf1');
+    const signature = hex(
+      'c9d986fbb51c85e8c612804aa8b633e8dff02860e3f0271804eb29f1e54f1aea1a78f78524bdb9493d4f7b579ab2a1e364eecf438b15c673dd144c3fa17f9307',
+    );
+    expect(both(publicKey, hex('68656c6c6f'), signature)).toEqual([false, false]);
+  });
+
   it('refuses S >= L and wrong lengths', () => {
     const v = RFC8032[0];
     if (!v) throw new Error('vector missing');

@@ -13,9 +13,11 @@ const stamp: IngestStamp = {
 };
 const data = Buffer.from(encodeImprint(imprintOf('sha256', new TextEncoder().encode('hello'))));
 
+const ownId = Buffer.from(mintUuidV7(1_764_000_000_000, new Uint8Array(16).fill(1)));
+
 function clientEvent(overrides: Partial<eventV1.DataEvent> = {}): eventV1.DataEvent {
   return eventV1.DataEvent.fromPartial({
-    eventId: Buffer.from(mintUuidV7(1_764_000_000_000, new Uint8Array(16).fill(1))),
+    eventId: ownId,
     kind: eventV1.EventKind.EVENT_KIND_STORE,
     data,
     actor: 'alice',
@@ -62,6 +64,13 @@ describe('eventFromClient', () => {
     expect(encodeEvent(again)).toEqual(encodeEvent(event));
   });
 
+  it('accepts a TRANSFER with an empty to_tenant (within the tenant) or to another tenant', () => {
+    for (const toTenant of ['', 'globex']) {
+      const transfer = clientEvent({ kind: eventV1.EventKind.EVENT_KIND_TRANSFER, toTenant });
+      expect(eventFromClient(transfer, stamp, '').toTenant).toBe(toTenant);
+    }
+  });
+
   it.each([
     ['tenant', { tenant: 'other' }, 'PERMISSION_DENIED', 'events[2].tenant'],
     ['submitter', { submitter: 'mallory' }, 'INVALID_ARGUMENT', 'events[2].submitter'],
@@ -79,6 +88,18 @@ describe('eventFromClient', () => {
       'events[2].attributes[0].key',
     ],
     ['inputs on STORE', { inputs: [data] }, 'INVALID_ARGUMENT', 'events[2].inputs'],
+    [
+      'a TRANSFER to its own tenant',
+      { kind: eventV1.EventKind.EVENT_KIND_TRANSFER, toTenant: 'acme' },
+      'INVALID_ARGUMENT',
+      'events[2].to_tenant',
+    ],
+    [
+      'a parent that is the event itself',
+      { parents: [Buffer.from(mintUuidV7(1_763_000_000_000, new Uint8Array(16))), ownId] },
+      'INVALID_ARGUMENT',
+      'events[2].parents[1]',
+    ],
   ] as const)('rejects %s naming the field', (_name, overrides, code, field) => {
     const error = failure(() =>
       eventFromClient(clientEvent(overrides as Partial<eventV1.DataEvent>), stamp, 'events[2]'),

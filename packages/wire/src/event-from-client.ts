@@ -2,6 +2,7 @@ import {
   type DataEvent,
   EventError,
   type EventKind,
+  formatUuid,
   type Imprint,
   ImprintError,
   parseImprint,
@@ -97,7 +98,31 @@ export function eventFromClient(message: eventV1.DataEvent, stamp: IngestStamp, 
     }
     throw error;
   }
+  checkIngestRules(event, at);
   return event;
+}
+
+/**
+ * The rules ingest adds to canonical event v1 (docs/PROOFS.md §4, "Rules of ingest"). They refuse
+ * new submissions only: events accepted before them stay valid, so decoders never apply them.
+ */
+function checkIngestRules(event: DataEvent, at: (field: string) => string): void {
+  if (event.kind === 'TRANSFER' && event.toTenant === event.tenant) {
+    throw new WireError(
+      'INVALID_ARGUMENT',
+      at('to_tenant'),
+      "to_tenant is the event's own tenant; leave it empty for a transfer within the tenant",
+    );
+  }
+  const id = formatUuid(event.eventId);
+  const self = event.parents.findIndex((parent) => formatUuid(parent) === id);
+  if (self >= 0) {
+    throw new WireError(
+      'INVALID_ARGUMENT',
+      at(`parents[${self}]`),
+      'is the event_id: an event cannot follow from itself',
+    );
+  }
 }
 
 function imprintField(bytes: Uint8Array, field: string): Imprint {

@@ -123,6 +123,19 @@ const invalid: [string, () => eventV1.DataEvent[], string][] = [
   ],
   ['STORE with inputs', () => atThree({ inputs: [imprint(1, 32)] }), 'events[3].inputs'],
   ['to_tenant on a STORE', () => atThree({ toTenant: 'globex' }), 'events[3].to_tenant'],
+  [
+    'a TRANSFER to its own tenant',
+    () => atThree({ kind: eventV1.EventKind.EVENT_KIND_TRANSFER, toTenant: 'acme' }),
+    'events[3].to_tenant',
+  ],
+  [
+    'a parent that is the event itself',
+    () => {
+      const id = freshEventId();
+      return atThree({ eventId: id, parents: [id] });
+    },
+    'events[3].parents[0]',
+  ],
   ['a parent that is not a UUIDv7', () => atThree({ parents: [v4()] }), 'events[3].parents[0]'],
   [
     'a repeated parent',

@@ -124,6 +124,14 @@ describe('cosignCheckpoint and verifyCosignatures', () => {
     expect(verifyCosignatures(note, [w1], ed)).toEqual([{ name: w1.name, keyId: w1.keyId, time: 300 }]);
   });
 
+  it('keeps the earliest time of a witness that has several valid lines (docs/PROOFS.md §7)', () => {
+    const later = lastSignature(cosignCheckpoint(signed, w1, 300));
+    const earlier = lastSignature(cosignCheckpoint(signed, w1, 100));
+    const note = parseNote(signed);
+    const text = formatNote({ text: note.text, signatures: [...note.signatures, later, earlier] });
+    expect(verifyCosignatures(text, [w1], ed)).toEqual([{ name: w1.name, keyId: w1.keyId, time: 100 }]);
+  });
+
   it('accepts time 0 and 2^53 - 1', () => {
     for (const time of [0, Number.MAX_SAFE_INTEGER]) {
       expect(verifyCosignatures(cosignCheckpoint(signed, w1, time), [w1], ed)[0]?.time).toBe(time);

@@ -53,8 +53,9 @@ export function cosignCheckpoint(noteText: string | Uint8Array, witness: NoteSig
 }
 
 /**
- * The cosignatures of trusted witnesses on the checkpoint note `noteText` (hostile input), in line
- * order, one per witness key (its first line). Only 0x04 keys of `trustedWitnessKeys` are used. The
+ * The cosignatures of trusted witnesses on the checkpoint note `noteText` (hostile input), one per
+ * witness key in the order of its first line, with the earliest time T of its lines (every one of
+ * which verified). Only 0x04 keys of `trustedWitnessKeys` are used. The
  * note and body must parse strictly (`CHECKPOINT_MALFORMED`); every line whose name and key id match
  * a trusted witness key MUST be `key id || T (u64) || Ed25519 signature` with T ≤ 2^53 − 1 and a
  * signature that verifies (`COSIGNATURE_INVALID`). Lines of other keys are ignored. The log's own
@@ -71,9 +72,9 @@ export function verifyCosignatures(
   for (const signature of note.signatures) {
     for (const key of matchingKeys(signature, keys)) {
       const time = verifiedTime(note.text, signature, key, ed);
-      if (!found.some((c) => c.name === key.name && c.keyId === key.keyId)) {
-        found.push({ name: key.name, keyId: key.keyId, time });
-      }
+      const at = found.findIndex((c) => c.name === key.name && c.keyId === key.keyId);
+      if (at < 0) found.push({ name: key.name, keyId: key.keyId, time });
+      else if (time < (found[at]?.time ?? time)) found[at] = { name: key.name, keyId: key.keyId, time };
     }
   }
   return found;

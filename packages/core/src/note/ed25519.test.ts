@@ -1,3 +1,6 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
+import { sha512 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ed25519PublicKey, ed25519Sign, isStrongEd25519PublicKey, portableEd25519 } from './ed25519.js';
@@ -96,4 +99,32 @@ describe('portableEd25519', () => {
     for (const v of RFC8032) expect(isStrongEd25519PublicKey(hex(v.publicKey))).toBe(true);
     expect(isStrongEd25519PublicKey(new Uint8Array(31))).toBe(false);
   });
+
+  it('checks the cofactorless equation: refuses an R with a small-order component', () => {
+    // An R of the form [r]B + T, T of order 8, with S = r + k·a: the cofactored equation
+    // [8][S]B = [8]R + [8][k]A holds, the cofactorless [S]B = R + [k]A does not (node:crypto refuses).
+    const seed = new Uint8Array(32).fill(5);
+    const message = hex('68656c6c6f');
+    const signature = signWithTorsion(seed, message);
+    const publicKey = ed25519PublicKey(seed);
+    expect(ed25519.verify(signature, message, publicKey, { zip215: false })).toBe(true); // noble: cofactored
+    expect(ed.verify(publicKey, message, signature)).toBe(false);
+    expect(ed.verify(publicKey, message, ed25519Sign(seed, message))).toBe(true);
+  });
 });
+
+/** A point of order 8 (noble's ED25519_TORSION_SUBGROUP[1]). */
+const ORDER_8 = '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05';
+
+/** A signature only a cofactored verifier accepts: R = [r]B + T (T of order 8), S = r + k·a mod L. */
+function signWithTorsion(seed: Uint8Array, message: Uint8Array): Uint8Array {
+  const { Point } = ed25519;
+  const L = Point.Fn.ORDER;
+  const { scalar, pointBytes } = ed25519.utils.getExtendedPublicKey(seed);
+  const r = 1_234_567_890_123n;
+  const R = Point.BASE.multiply(r)
+    .add(Point.fromBytes(hex(ORDER_8)))
+    .toBytes();
+  const k = bytesToNumberLE(sha512(Uint8Array.of(...R, ...pointBytes, ...message))) % L;
+  return Uint8Array.of(...R, ...numberToBytesLE((r + k * scalar) % L, 32));
+}

@@ -1,4 +1,11 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToNumberLE } from '@noble/curves/utils.js';
+import { sha512 } from '@noble/hashes/sha2.js';
+import { bytesEqual } from '../encoding/bytes.js';
+
+const Point = ed25519.Point;
+/** L, the order of the prime-order subgroup. */
+const L = Point.Fn.ORDER;
 
 /** Size in bytes of an Ed25519 public key (RFC 8032). */
 export const ED25519_PUBLIC_KEY_SIZE = 32;
@@ -12,7 +19,8 @@ export const ED25519_SIGNATURE_SIZE = 64;
  *
  * Implementations MUST return `false`, never throw, for any bad input: a public key or signature of
  * the wrong length, a public key that is not a curve point, a non-canonical `S`, a signature that
- * does not verify. They MUST agree with {@link portableEd25519} on every honest signature.
+ * does not verify. They MUST agree with {@link portableEd25519} on every input: strict decoding of
+ * `A`, `S` below L and the cofactorless equation (docs/PROOFS.md §7).
  */
 export interface Ed25519Verifier {
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
@@ -20,8 +28,11 @@ export interface Ed25519Verifier {
 
 /**
  * The portable verifier: pure JavaScript (@noble/curves), runs in browsers and every Node version.
- * Verification is strict RFC 8032 (canonical encodings of `A`, `R` and `S`), not ZIP-215, and
- * refuses small-order public keys (see {@link isStrongEd25519PublicKey}).
+ * Verification is strict RFC 8032 with the cofactorless equation (docs/PROOFS.md §7): `A` MUST be a
+ * canonical point of large order (see {@link isStrongEd25519PublicKey}), `S` MUST be below L, and
+ * the encoding of `[S]B − [k]A` MUST equal the 32 bytes of `R`, k = SHA-512(R || A || M) mod L. This
+ * is OpenSSL's equation (node:crypto): @noble/curves' own `verify` checks the cofactored one and
+ * would accept an `R` with a small-order component, which no honest signer produces.
  */
 export function portableEd25519(): Ed25519Verifier {
   return {
@@ -30,12 +41,33 @@ export function portableEd25519(): Ed25519Verifier {
         return false;
       }
       try {
-        return ed25519.verify(signature, message, publicKey, { zip215: false });
+        return verifyCofactorless(publicKey, message, signature);
       } catch {
         return false;
       }
     },
   };
+}
+
+/**
+ * `[S]B − [k]A` encodes to `R`. Preconditions: 32-byte key, 64-byte signature. Throws when the key
+ * or `R` is not a canonical point encoding. Not constant-time: every value here is public.
+ */
+function verifyCofactorless(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const a = Point.fromBytes(publicKey, false);
+  if (a.isSmallOrder()) return false;
+  const r = signature.subarray(0, 32);
+  const s = bytesToNumberLE(signature.subarray(32));
+  if (s >= L) return false;
+  // A fast exit, not a rule: an R that is not a canonical point encoding (this throws) could never
+  // equal the encoding computed below, and decoding costs less than the two multiplications.
+  Point.fromBytes(r, false);
+  const input = new Uint8Array(64 + message.length);
+  input.set(r, 0);
+  input.set(publicKey, 32);
+  input.set(message, 64);
+  const k = bytesToNumberLE(sha512(input)) % L;
+  return bytesEqual(Point.BASE.multiplyUnsafe(s).subtract(a.multiplyUnsafe(k)).toBytes(), r);
 }
 
 /**

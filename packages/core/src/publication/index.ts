@@ -1,7 +1,7 @@
 export {
   formatPublication,
   formatPublicationTime,
-  MAX_PUBLICATION_LENGTH,
+  MAX_PUBLICATION_BYTES,
   MAX_PUBLICATION_TIME,
   PUBLICATION_HEADER,
   type Publication,

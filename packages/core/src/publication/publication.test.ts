@@ -3,6 +3,7 @@ import { buildWorld, ORIGIN } from '../receipt/receipt-world.test-helper.js';
 import {
   formatPublication,
   formatPublicationTime,
+  MAX_PUBLICATION_BYTES,
   MAX_PUBLICATION_TIME,
   PUBLICATION_HEADER,
   parsePublication,
@@ -68,6 +69,24 @@ describe('formatPublication / parsePublication', () => {
       ['', 'PUBLICATION_MALFORMED'],
     ];
     for (const [text, code] of cases) expect(errorCode(() => parsePublication(text))).toBe(code);
+  });
+
+  it('counts the 65 536 limit in bytes of UTF-8, not in characters', () => {
+    // The note with an extension line (signed with the body; not checked when parsing).
+    const withExtension = (line: string): string => {
+      const lines = note.split('\n');
+      lines.splice(3, 0, line);
+      return `${PUBLICATION_HEADER}time 2025-11-25T01:00:00Z\n\n${lines.join('\n')}`;
+    };
+    const room = MAX_PUBLICATION_BYTES - (new TextEncoder().encode(withExtension('a')).length - 1);
+    const line = `${'é'.repeat(Math.floor(room / 2))}${'a'.repeat(room % 2)}`;
+    const atLimit = withExtension(line);
+    expect(new TextEncoder().encode(atLimit).length).toBe(MAX_PUBLICATION_BYTES);
+    expect(parsePublication(atLimit).checkpoint.extensions).toEqual([line]);
+    const over = withExtension(`${line}a`);
+    expect(over.length).toBeLessThan(MAX_PUBLICATION_BYTES / 2 + 1000); // few characters, many bytes
+    expect(errorCode(() => parsePublication(over))).toBe('PUBLICATION_MALFORMED');
+    expect(errorCode(() => parsePublication(withExtension('\ud800')))).toBe('PUBLICATION_MALFORMED');
   });
 
   it('refuses to format a note that is not a checkpoint', () => {

@@ -1,11 +1,12 @@
 import { type Checkpoint, CheckpointError, parseCheckpointNote } from '../checkpoint/index.js';
+import { utf8Length } from '../encoding/index.js';
 import { PublicationError } from './publication-error.js';
 
 /** The first line of every publication v1. */
 export const PUBLICATION_HEADER = 'MSI publication v1\n';
 
-/** The largest publication text accepted, in UTF-16 code units (a note of 100 signatures fits). */
-export const MAX_PUBLICATION_LENGTH = 65_536;
+/** The largest publication text accepted, in bytes of UTF-8 (a note of 100 signatures fits). */
+export const MAX_PUBLICATION_BYTES = 65_536;
 
 /** The last second a publication time may name: 9999-12-31T23:59:59Z. */
 export const MAX_PUBLICATION_TIME = 253_402_300_799;
@@ -44,8 +45,10 @@ export function formatPublication(time: number, checkpointNote: string): string 
  * PublicationError. The note's signatures are NOT checked: a holder trusts the publication itself.
  */
 export function parsePublication(text: string): Publication {
-  if (text.length > MAX_PUBLICATION_LENGTH) {
-    malformed(`publication has ${text.length} characters, at most ${MAX_PUBLICATION_LENGTH}`);
+  // A UTF-16 code unit is at least one byte of UTF-8: a text too long in units is too long in bytes.
+  const bytes = text.length > MAX_PUBLICATION_BYTES ? undefined : utf8Length(text);
+  if (bytes === undefined || bytes > MAX_PUBLICATION_BYTES) {
+    malformed(`publication is not UTF-8 text of at most ${MAX_PUBLICATION_BYTES} bytes`);
   }
   const version = VERSION_LINE.exec(text);
   if (version === null) malformed('publication does not start with "MSI publication v<N>\\n"');

@@ -45,17 +45,18 @@ export interface VerifiedAgainstPublication {
  * (its checkpoint parses, has the same origin and a size at least the receipt's, and its
  * consistency proof verifies); then the receipt's checkpoint or its extension's MUST have exactly
  * the publication's checkpoint body (origin, size, root, extension lines). `receipt` is hostile
- * input (JSON text checked for canonical form, or an already parsed receipt); `publication` is
+ * input (JSON text or UTF-8 bytes checked for canonical form, or an already parsed receipt); `publication` is
  * trusted by the caller (as from parsePublication). Throws ReceiptError: the §8 codes of steps 1–5,
  * `CHECKPOINT_MALFORMED` / `EXTENSION_INVALID` / `CONSISTENCY_PROOF_INVALID` for the extension,
  * `PUBLICATION_MISMATCH` when neither checkpoint is the publication's.
  */
 export function verifyReceiptAgainstPublication(
-  receipt: string | Receipt,
+  receipt: string | Uint8Array | Receipt,
   publication: Publication,
   hasher: MerkleHasher,
 ): VerifiedAgainstPublication {
-  const parsed = typeof receipt === 'string' ? parseReceiptJson(receipt) : receipt;
+  const parsed =
+    typeof receipt === 'string' || receipt instanceof Uint8Array ? parseReceiptJson(receipt) : receipt;
   const proven = checkReceiptProofs(parsed, hasher);
   const extended =
     parsed.extension === undefined ? undefined : checkExtension(parsed.extension, proven.checkpoint, hasher);

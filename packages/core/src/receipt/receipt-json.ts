@@ -44,15 +44,17 @@ const PROOF_KEYS = ['hashes', 'leafIndex', 'treeSize'];
 const EXTENSION_KEYS = ['checkpoint', 'consistency'];
 
 /**
- * Parses a receipt file (hostile input): the canonical JSON text, optionally followed by one "\n".
- * Throws ReceiptError RECEIPT_MALFORMED, RECEIPT_NOT_CANONICAL or UNSUPPORTED_VERSION. Only the
- * shape is checked here; the contents are checked by verifyReceipt.
+ * Parses a receipt file (hostile input): the canonical JSON text, optionally followed by one "\n",
+ * as a string or as bytes (which must be UTF-8). Throws ReceiptError, checking in this order
+ * (docs/PROOFS.md §8, step 1): RECEIPT_MALFORMED (not JSON, not UTF-8), RECEIPT_NOT_CANONICAL,
+ * RECEIPT_MALFORMED (not an object; `version` missing or not a number), UNSUPPORTED_VERSION (a
+ * number other than 1: whatever the other members, as they may differ in another version), then
+ * RECEIPT_MALFORMED for the shape. Only the shape is checked here; verifyReceipt checks the contents.
  */
-export function parseReceiptJson(text: string): Receipt {
-  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+export function parseReceiptJson(input: string | Uint8Array): Receipt {
   let value: unknown;
   try {
-    value = parseCanonicalJson(body);
+    value = parseCanonicalJson(withoutFinalNewline(input));
   } catch (error: unknown) {
     if (error instanceof JsonError && error.code === 'NOT_CANONICAL') {
       throw new ReceiptError(
@@ -63,7 +65,7 @@ export function parseReceiptJson(text: string): Receipt {
     }
     throw new ReceiptError('RECEIPT_MALFORMED', `receipt is not JSON: ${String(error)}`, { cause: error });
   }
-  const root = object(value, 'receipt', RECEIPT_KEYS, ['extension']);
+  const root = record(value, 'receipt');
   if (root.version !== RECEIPT_VERSION) {
     if (typeof root.version === 'number') {
       throw new ReceiptError(
@@ -73,6 +75,7 @@ export function parseReceiptJson(text: string): Receipt {
     }
     throw malformed('version must be the number 1');
   }
+  object(value, 'receipt', RECEIPT_KEYS, ['extension']);
   return {
     version: RECEIPT_VERSION,
     event: bytes(root.event, 'event'),
@@ -84,6 +87,12 @@ export function parseReceiptJson(text: string): Receipt {
     checkpoint: string(root.checkpoint, 'checkpoint'),
     ...(root.extension === undefined ? {} : { extension: extension(root.extension) }),
   };
+}
+
+/** The receipt text without the one "\n" a file may end with. */
+function withoutFinalNewline(input: string | Uint8Array): string | Uint8Array {
+  if (typeof input === 'string') return input.endsWith('\n') ? input.slice(0, -1) : input;
+  return input.at(-1) === 0x0a ? input.subarray(0, -1) : input;
 }
 
 function extension(value: unknown): ReceiptExtension {
@@ -109,15 +118,19 @@ function object(
   required: readonly string[],
   optional: readonly string[],
 ): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw malformed(`${name} must be an object`);
-  const record = value as Record<string, unknown>;
-  for (const key of required) if (!(key in record)) throw malformed(`${name}.${key} is missing`);
-  for (const key of Object.keys(record)) {
+  const members = record(value, name);
+  for (const key of required) if (!(key in members)) throw malformed(`${name}.${key} is missing`);
+  for (const key of Object.keys(members)) {
     if (!required.includes(key) && !optional.includes(key))
       throw malformed(`${name}.${key} is not a receipt member`);
   }
-  return record;
+  return members;
+}
+
+function record(value: unknown, name: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw malformed(`${name} must be an object`);
+  return value as Record<string, unknown>;
 }
 
 function hashes(value: unknown, name: string): Uint8Array[] {

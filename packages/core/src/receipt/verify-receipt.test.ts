@@ -48,6 +48,23 @@ describe('verifyReceipt', () => {
     expect(failureCode(() => verifyReceipt('not json', trustAll, crypto))).toBe('RECEIPT_MALFORMED');
   });
 
+  it('reads UTF-8 bytes, refusing ill-formed UTF-8 as malformed', () => {
+    const bytes = new TextEncoder().encode(`${receiptToJson(world.receipt(0))}\n`);
+    expect(verifyReceipt(bytes, trustAll, crypto).round.round).toBe(0);
+    const broken = Uint8Array.of(...bytes.subarray(0, 10), 0xff, ...bytes.subarray(11));
+    expect(failureCode(() => verifyReceipt(broken, trustAll, crypto))).toBe('RECEIPT_MALFORMED');
+  });
+
+  it('checks the version before the members, and canonical form before both (step 1)', () => {
+    const code = (text: string) => failureCode(() => verifyReceipt(text, trustAll, crypto));
+    expect(code('{"version":2}')).toBe('UNSUPPORTED_VERSION');
+    expect(code('{"next":[],"version":2}')).toBe('UNSUPPORTED_VERSION');
+    expect(code('{"version": 2}')).toBe('RECEIPT_NOT_CANONICAL');
+    expect(code('{"version":"1"}')).toBe('RECEIPT_MALFORMED');
+    expect(code('{"event":""}')).toBe('RECEIPT_MALFORMED');
+    expect(code('[1]')).toBe('RECEIPT_MALFORMED');
+  });
+
   it('round-trips receipts through JSON', () => {
     const receipt = extendReceipt(world.receipt(0, 1), {
       checkpoint: world.checkpointAt(4),
@@ -164,6 +181,15 @@ describe('verifyReceipt', () => {
       'UNKNOWN_SIGNATURE',
     );
     expect(verifyReceipt(receipt, { ...trustAll, strict: true }, crypto).unverifiedSignatures).toEqual([]);
+  });
+
+  it('counts a witness key given as a log key as untrusted: nothing would check its line', () => {
+    const receipt = world.receipt(0);
+    const swapped = { logKeys: [...trustAll.logKeys, ...trustAll.witnessKeys] };
+    expect(verifyReceipt(receipt, swapped, crypto).unverifiedSignatures).toHaveLength(2);
+    expect(failureCode(() => verifyReceipt(receipt, { ...swapped, strict: true }, crypto))).toBe(
+      'UNKNOWN_SIGNATURE',
+    );
   });
 
   it('fails on any single-character change of the JSON text (strict, every key trusted)', () => {

@@ -8,7 +8,12 @@ import {
   verifyCosignatures,
 } from '../checkpoint/index.js';
 import { type DataEvent, decodeEvent, eventLeafHash } from '../event/index.js';
-import type { Ed25519Verifier, NoteVerifierKey } from '../note/index.js';
+import {
+  type Ed25519Verifier,
+  NOTE_ALG_COSIGNATURE_V1,
+  NOTE_ALG_ED25519,
+  type NoteVerifierKey,
+} from '../note/index.js';
 import { decodeRound, type RoundRecord, roundLeafHash } from '../round/index.js';
 import { decodeSeal, type SealRecord, sealLeafHash } from '../seal/index.js';
 import { proveExtension, receiptCodeOf } from './prove-extension.js';
@@ -128,16 +133,16 @@ export function checkReceiptProofs(receipt: Receipt, hasher: MerkleHasher): Chec
 
 /**
  * Verifies a receipt (docs/PROOFS.md §8, steps 1–8) against the caller's trust. `input` is the JSON
- * text of a receipt file (checked for canonical form) or an already parsed receipt. Returns what was
- * proven, or throws ReceiptError whose code names the failed step. Sizes and indices are checked
- * before anything is hashed.
+ * text of a receipt file, as a string or UTF-8 bytes (checked for canonical form), or an already
+ * parsed receipt. Returns what was proven, or throws ReceiptError whose code names the failed step.
+ * Sizes and indices are checked before anything is hashed.
  */
 export function verifyReceipt(
-  input: string | Receipt,
+  input: string | Uint8Array | Receipt,
   trust: ReceiptTrust,
   crypto: ReceiptCrypto,
 ): VerifiedReceipt {
-  const receipt = typeof input === 'string' ? parseReceiptJson(input) : input;
+  const receipt = typeof input === 'string' || input instanceof Uint8Array ? parseReceiptJson(input) : input;
   const { hasher, ed25519 } = crypto;
   const { event, eventLeafHash: leaf, seal, round, checkpoint } = checkReceiptProofs(receipt, hasher);
   const opened = checkpointStep(() => openCheckpoint(receipt.checkpoint, trust.logKeys, ed25519));
@@ -176,8 +181,15 @@ export function verifyReceipt(
   };
 }
 
+/**
+ * The signature lines no trusted key checks: a line is trusted only by a log key (0x01) given as a
+ * log key or a witness key (0x04) given as a witness key, the keys steps 6–8 verify it with.
+ */
 function untrustedLines(receipt: Receipt, trust: ReceiptTrust): { name: string; keyId: number }[] {
-  const keys = [...trust.logKeys, ...(trust.witnessKeys ?? [])];
+  const keys = [
+    ...trust.logKeys.filter((key) => key.algorithm === NOTE_ALG_ED25519),
+    ...(trust.witnessKeys ?? []).filter((key) => key.algorithm === NOTE_ALG_COSIGNATURE_V1),
+  ];
   const notes = [
     receipt.checkpoint,
     ...(receipt.extension === undefined ? [] : [receipt.extension.checkpoint]),
