@@ -56,7 +56,7 @@ export type RoundExtension = ExtendedRound | UnfollowedRound;
  * Judges whether `round` extends the calendar the follower holds in `state` (docs/PROOFS.md §6),
  * without its checkpoint (checkFollowerCheckpoint). Pure. A round that does not parse, or whose
  * number is not `state.size` (a gap, a repeat), is not followed. Any other round IS followed — its
- * leaf appended, its closed_at, seals_end and interval_ms becoming the state's — and every rule it
+ * leaf appended, its closed_at and seals_end becoming the state's (the interval stays round 0's) — and every rule it
  * breaks is reported: the record's own rules (validateRound), interval_ms unchanged, closed_at after
  * the previous round's, seals_start = the previous seals_end, the carried seals decoding, as many as
  * seal_count, in strictly increasing (shard, seal_number) order, none with max_received_at after
@@ -94,7 +94,9 @@ export function extendFollower(
     range,
     lastClosedAt: record.closedAt,
     sealsEnd: record.sealsEnd,
-    intervalMs: record.intervalMs,
+    // The reference interval is the calendar's (round 0's): a round that changes it is reported, and
+    // so is every later round that keeps the changed value (PROOFS §6).
+    intervalMs: state.intervalMs ?? record.intervalMs,
   };
   return { kind: 'extended', state: next, record, leafHash, seals, nodes, violations };
 }

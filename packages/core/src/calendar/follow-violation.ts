@@ -9,7 +9,7 @@ export type FollowViolationCode =
   | 'ROUND_GAP' // not followed: round k > size, rounds size … k − 1 never came
   | 'ROUND_REPEATED' // not followed: round k < size, a round number followed before
   | 'ROUND_INVALID' // the record breaks a rule of round record v1 (validateRound; the RoundError code is in the message)
-  | 'INTERVAL_CHANGED' // interval_ms differs from the calendar's (the previous round's)
+  | 'INTERVAL_CHANGED' // interval_ms differs from the calendar's (round 0's, or the one the calendar was created with)
   | 'CLOSED_AT_NOT_INCREASING' // closed_at <= the previous round's closed_at
   | 'SEALS_START' // seals_start is not the previous round's seals_end (FIRST_SEAL_SEQUENCE for round 0)
   | 'SEAL_COUNT' // the message carries another number of seals than seal_count
