@@ -1,4 +1,12 @@
 export {
+  CLUSTER_SHELTER,
+  type ClusterPlacement,
+  ClusterPlacementError,
+  type ClusterPlacementErrorCode,
+  firstUnenterable,
+  placeCluster,
+} from './cluster-placement.js';
+export {
   type DevConsole,
   type DevConsoleOptions,
   devBanner,
