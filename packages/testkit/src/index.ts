@@ -10,6 +10,12 @@ export {
 export { buildWorkspace, repositoryRoot } from './build-once.js';
 export { readTestServerConfig, type TestServerConfig } from './config.js';
 export {
+  type EventuallyOptions,
+  EventuallyTimeoutError,
+  eventually,
+  type ProbeResult,
+} from './eventually.js';
+export {
   createFreshDatabase,
   deleteNatsNamespace,
   type FreshDatabase,
