@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateNoteKey, NOTE_ALG_COSIGNATURE_V1 } from '@msi/core';
 import pg from 'pg';
@@ -64,10 +64,13 @@ const SHIPPED_POLICY = join('services', 'alerter', 'policies', 'default.yaml');
  * dies, the keepers stop their servers by themselves.
  */
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
-  // The key and credential files inside are 0600. As root, the embedded Postgres runs as its own OS
-  // user: where that user cannot reach dataDir/postgres (a 0700 directory above it), the cluster is
-  // kept in a shelter and dataDir/postgres links to it (cluster-placement.ts).
+  // 0755: the embedded Postgres runs as its own OS user when started as root and must reach its
+  // directory; the key and credential files inside are 0600.
   await mkdir(options.dataDir, { recursive: true, mode: 0o755 });
+  // An existing directory keeps its mode (mkdtemp makes 0700): as root, open it to that user. Where
+  // a directory above it is closed to that user too (root's home, `mktemp -d`/msi), the cluster is
+  // kept in a shelter and dataDir/postgres links to it (cluster-placement.ts).
+  if (process.getuid?.() === 0) await chmod(options.dataDir, 0o755);
   const say = options.say ?? ((line: string) => process.stdout.write(`${line}\n`));
   // Stopped in this order: the pipeline (unshifted below), then NATS, then Postgres.
   const stops: Array<() => Promise<void>> = [];

@@ -23,3 +23,4 @@ export {
   uniquePrefix,
 } from './namespace.js';
 export { startTestServers, type TestServers } from './test-servers.js';
+export { type TestWorld, useWorld, type WorldOptions, type WorldPipeline } from './world.js';
