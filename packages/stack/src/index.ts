@@ -1,10 +1,7 @@
 export {
   CLUSTER_SHELTER,
-  type ClusterPlacement,
   ClusterPlacementError,
   type ClusterPlacementErrorCode,
-  firstUnenterable,
-  placeCluster,
 } from './cluster-placement.js';
 export {
   type DevConsole,
