@@ -2,12 +2,15 @@
 // `npm start`: the whole system on this machine, in development mode. Uses MSI_NATS_URL and
 // MSI_DATABASE_URL when set; otherwise runs nats-server from PATH and an embedded Postgres, with all
 // state under MSI_DATA_DIR (default .msi/ in the repository). Ctrl-C stops everything.
-// `msi up` runs the same code (startDevConsole in packages/stack).
-import { dirname, join, resolve } from 'node:path';
+// `msi up` runs the same code (startDevConsole in packages/stack) with the same settings: both read
+// them with the CLI's devStackSettings, which `msi demo` uses to find the dev API keys.
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { startDevConsole } = await import(join(root, 'packages/stack/dist/index.js'));
+const { devStackSettings } = await import(join(root, 'packages/cli/dist/config.js'));
+const settings = devStackSettings(process.env);
 
 // Caught from the start: a Ctrl-C while starting stops what has started once it is up. The services
 // and the embedded servers' keepers run in their own process groups, so a terminal's Ctrl-C reaches
@@ -35,9 +38,9 @@ process.on('SIGHUP', () => void shutdown('SIGHUP'));
 try {
   devConsole = await startDevConsole({
     root,
-    dataDir: resolve(process.env.MSI_DATA_DIR || join(root, '.msi')),
-    natsUrl: process.env.MSI_NATS_URL || undefined,
-    databaseUrl: process.env.MSI_DATABASE_URL || undefined,
+    dataDir: settings.dataDir,
+    natsUrl: settings.natsUrl,
+    databaseUrl: settings.databaseUrl,
     write: (text) => process.stdout.write(text),
     tty: process.stdout.isTTY === true,
   });

@@ -1,21 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { encodeImprint, formatUuid, imprintOf, mintUuidV7 } from '@msi/core';
 import { alerterV1, eventV1, ingestV1 } from '@msi/proto';
-import { type Pipeline, startPipeline } from '@msi/stack';
-import {
-  createFreshDatabase,
-  type FreshDatabase,
-  freePort,
-  repositoryRoot,
-  testServerUrls,
-} from '@msi/testkit';
+import { eventually, repositoryRoot, useWorld } from '@msi/testkit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type NatsUser, startTestCluster, type TestCluster, until } from './nats-cluster.test-helper.js';
+import { type NatsUser, startTestCluster, type TestCluster } from './nats-cluster.test-helper.js';
 
 // The REAL pipeline (calendar, aggregator, ingest, verifier, alerter as processes) against the
 // 3-node cluster of deploy/nats/nats.conf with its authorization: each service connects as its own
@@ -29,11 +21,39 @@ const EMITTER = 'acme-emitter-key';
 const OPERATOR = 'ops-key';
 
 let cluster: TestCluster;
-let database: FreshDatabase;
-let workDir: string;
-let pipeline: Pipeline;
 let admin: NatsConnection;
-const logs: string[] = [];
+
+const world = useWorld({
+  label: 'deploy_auth',
+  prefix: 'msi', // the prefix the file's permissions name; the cluster is private to this test
+  startTimeoutMs: 150_000,
+  pipeline: async ({ workDir, defer }) => {
+    cluster = await startTestCluster();
+    defer(() => cluster.stop());
+    const policyFile = join(workDir, 'policy.yaml');
+    await writeFile(
+      policyFile,
+      await readFile(join(repositoryRoot(), 'services/alerter/policies/default.yaml'), 'utf8'),
+    );
+    return {
+      // Replaced per service below: no service runs with a URL that lacks its own user.
+      natsUrl: cluster.servers.join(','),
+      verifier: true,
+      alerter: { policyFile },
+      // A witness: the calendar then publishes cosigned checkpoints, which the verifier and alerter read.
+      witnesses: ['witness-1'],
+      apiKeys: [
+        { key: EMITTER, tenant: 'acme', principal: 'acme-gateway', roles: ['emitter'] },
+        { key: OPERATOR, tenant: 'ops', principal: 'oncall', roles: ['operator'] },
+      ],
+      extraEnv: Object.fromEntries(
+        SERVICES.map((s) => [s, { MSI_NATS_URL: cluster.urlFor(s), MSI_NATS_REPLICAS: '3' }]),
+      ),
+      // A missing permission shows as a service that does not serve: its log names the refused subject.
+      servingTimeoutMs: 90_000,
+    };
+  },
+});
 
 const bearer = (key: string): Metadata => {
   const m = new Metadata();
@@ -43,7 +63,7 @@ const bearer = (key: string): Metadata => {
 
 /** The wire imprint of a named item, unique to this run. */
 const item = (name: string): Buffer =>
-  Buffer.from(encodeImprint(imprintOf('sha256', new TextEncoder().encode(`${workDir}/${name}`))));
+  Buffer.from(encodeImprint(imprintOf('sha256', new TextEncoder().encode(`${world.workDir}/${name}`))));
 
 function dataEvent(fields: Partial<eventV1.DataEvent>): eventV1.DataEvent {
   return eventV1.DataEvent.fromPartial({
@@ -54,7 +74,7 @@ function dataEvent(fields: Partial<eventV1.DataEvent>): eventV1.DataEvent {
 }
 
 async function submit(events: eventV1.DataEvent[]): Promise<ingestV1.SubmitBatchResponse> {
-  const client = new ingestV1.IngestServiceClient(pipeline.ingestAddress, credentials.createInsecure());
+  const client = new ingestV1.IngestServiceClient(world.pipeline.ingestAddress, credentials.createInsecure());
   try {
     return await new Promise((resolve, reject) =>
       client.submitBatch({ events }, bearer(EMITTER), { deadline: Date.now() + 15_000 }, (e, r) =>
@@ -68,7 +88,7 @@ async function submit(events: eventV1.DataEvent[]): Promise<ingestV1.SubmitBatch
 
 async function listAlerts(): Promise<alerterV1.Alert[]> {
   const client = new alerterV1.AlerterServiceClient(
-    pipeline.alerterAddress ?? '',
+    world.pipeline.alerterAddress ?? '',
     credentials.createInsecure(),
   );
   try {
@@ -94,53 +114,11 @@ const connectAs = (user: NatsUser): Promise<NatsConnection> =>
   });
 
 beforeAll(async () => {
-  cluster = await startTestCluster();
-  database = await createFreshDatabase(testServerUrls().databaseUrl, 'deploy_auth');
-  workDir = await mkdtemp(join(tmpdir(), 'msi-deploy-auth-'));
-  const policyFile = join(workDir, 'policy.yaml');
-  await writeFile(
-    policyFile,
-    await readFile(join(repositoryRoot(), 'services/alerter/policies/default.yaml'), 'utf8'),
-  );
-  pipeline = await startPipeline({
-    root: repositoryRoot(),
-    workDir,
-    // Replaced per service below: no service runs with a URL that lacks its own user.
-    natsUrl: cluster.servers.join(','),
-    databaseUrl: database.url,
-    prefix: 'msi',
-    shards: 2,
-    roundIntervalMs: 500,
-    aggregators: 1,
-    ingestPort: await freePort(),
-    verifierPort: await freePort(),
-    alerter: { port: await freePort(), policyFile },
-    // A witness: the calendar then publishes cosigned checkpoints, which the verifier and alerter read.
-    witnesses: [{ name: 'witness-1', port: await freePort() }],
-    apiKeys: [
-      { key: EMITTER, tenant: 'acme', principal: 'acme-gateway', roles: ['emitter'] },
-      { key: OPERATOR, tenant: 'ops', principal: 'oncall', roles: ['operator'] },
-    ],
-    extraEnv: Object.fromEntries(
-      SERVICES.map((s) => [s, { MSI_NATS_URL: cluster.urlFor(s), MSI_NATS_REPLICAS: '3' }]),
-    ),
-    onLine: ({ name, line }) => logs.push(`${name} | ${line}`),
-  });
-  try {
-    await pipeline.waitUntilServing(90_000);
-  } catch (error: unknown) {
-    // A missing permission shows here: the service's log names the refused subject.
-    throw new Error(`${String(error)}\n${logs.slice(-60).join('\n')}`);
-  }
   admin = await connectAs('admin');
-}, 150_000);
+});
 
 afterAll(async () => {
-  await pipeline?.stop();
   await admin?.close().catch(() => undefined);
-  await cluster?.stop();
-  await database?.drop();
-  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
 });
 
 describe('the pipeline on the authorized cluster (deploy/nats/nats.conf)', () => {
@@ -167,17 +145,23 @@ describe('the pipeline on the authorized cluster (deploy/nats/nats.conf)', () =>
       (await listAlerts())
         .filter((a) => a.rule === rule)
         .flatMap((a) => a.eventIds.map((id) => formatUuid(id)));
-    const pii = await until('pii alert', 60_000, async () => {
-      const ids = await alertsFor('pii-outside-allowed-regions');
-      if (ids.length === 0) throw new Error('none yet');
-      return ids;
-    });
+    const pii = await eventually(
+      'pii alert',
+      async () => {
+        const ids = await alertsFor('pii-outside-allowed-regions');
+        return ids.length === 0 ? undefined : ids;
+      },
+      { timeoutMs: 60_000 },
+    );
     expect(pii).toContain(formatUuid(piiToUs.eventId));
-    const custody = await until('custody alert (after anchoring)', 60_000, async () => {
-      const ids = await alertsFor('unknown-provenance');
-      if (!ids.includes(formatUuid(ghostRead.eventId))) throw new Error('not yet');
-      return ids;
-    });
+    const custody = await eventually(
+      'custody alert (after anchoring)',
+      async () => {
+        const ids = await alertsFor('unknown-provenance');
+        return ids.includes(formatUuid(ghostRead.eventId)) ? ids : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     expect(custody).toContain(formatUuid(ghostRead.eventId));
 
     // The calendar (user calendar) appended rounds, and the alerter (user alerter) published alerts.
@@ -186,10 +170,12 @@ describe('the pipeline on the authorized cluster (deploy/nats/nats.conf)', () =>
     expect((await jsm.streams.info('MSI_ALERTS')).state.messages).toBeGreaterThan(0);
     expect((await jsm.streams.info('MSI_ROUNDS')).config.num_replicas).toBe(3);
     // Checkpoints (calendar) reach the verifier's durable consumer (user verifier), which acks them.
-    await until('checkpoints acked by the verifier', 30_000, async () => {
-      const info = await jsm.consumers.info('MSI_CHECKPOINTS', 'verifier_checkpoints');
-      if (info.ack_floor.stream_seq === 0) throw new Error('nothing acked yet');
-    });
+    await eventually(
+      'checkpoints acked by the verifier',
+      async () =>
+        (await jsm.consumers.info('MSI_CHECKPOINTS', 'verifier_checkpoints')).ack_floor.stream_seq > 0,
+      { timeoutMs: 30_000 },
+    );
     const rounds = await jsm.consumers.info('MSI_ROUNDS', 'verifier_rounds');
     expect(rounds.ack_floor.stream_seq).toBeGreaterThan(0);
   }, 150_000);

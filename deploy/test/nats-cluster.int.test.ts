@@ -1,7 +1,8 @@
+import { eventually } from '@msi/testkit';
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCluster, type TestCluster, until } from './nats-cluster.test-helper.js';
+import { startTestCluster, type TestCluster } from './nats-cluster.test-helper.js';
 
 // Three real nats-server processes from deploy/nats/nats.conf (nats-cluster.test-helper.ts): the
 // JetStream cluster keeps every acknowledged message when a node dies.
@@ -31,24 +32,33 @@ describe('deploy/nats/nats.conf: a 3-node JetStream cluster', () => {
     if (nc === undefined) throw new Error('not connected');
     const conn = nc;
     // JetStream answers once the routes are up and a meta leader is elected.
-    const jsm = await until('JetStream API ready', 30_000, () => jetstreamManager(conn, { timeout: 2000 }));
+    const jsm = await eventually('JetStream API ready', () => jetstreamManager(conn, { timeout: 2000 }), {
+      timeoutMs: 30_000,
+    });
     const js = jetstream(conn);
     const stream = 'DEPLOY_TEST';
-    await until('R3 stream created', 30_000, () =>
-      jsm.streams.add({
-        name: stream,
-        subjects: ['deploy.test.>'],
-        num_replicas: 3,
-        storage: StorageType.File,
-        retention: RetentionPolicy.Limits,
-      }),
+    await eventually(
+      'R3 stream created',
+      () =>
+        jsm.streams.add({
+          name: stream,
+          subjects: ['deploy.test.>'],
+          num_replicas: 3,
+          storage: StorageType.File,
+          retention: RetentionPolicy.Limits,
+        }),
+      { timeoutMs: 30_000 },
     );
-    const info = await until('stream leader and 2 current replicas', 20_000, async () => {
-      const i = await jsm.streams.info(stream);
-      const current = (i.cluster?.replicas ?? []).filter((r) => r.current).length;
-      if (i.cluster?.leader === undefined || current !== 2) throw new Error(`leader/replicas not ready`);
-      return i;
-    });
+    const info = await eventually(
+      'stream leader and 2 current replicas',
+      async () => {
+        const i = await jsm.streams.info(stream);
+        const current = (i.cluster?.replicas ?? []).filter((r) => r.current).length;
+        if (i.cluster?.leader === undefined || current !== 2) throw new Error(`leader/replicas not ready`);
+        return i;
+      },
+      { timeoutMs: 20_000 },
+    );
     expect(info.config.num_replicas).toBe(3);
     expect(info.cluster?.name).toBe('msi');
 
@@ -68,8 +78,10 @@ describe('deploy/nats/nats.conf: a 3-node JetStream cluster', () => {
     for (let i = 0; i < 20; i += 1) {
       const body = `after-${i}`;
       // Retried with the same msgID until a new leader answers: stored once (duplicate window).
-      await until('publish after the leader died', 20_000, () =>
-        js.publish(`deploy.test.${i % 3}`, body, { msgID: body, timeout: 2000 }),
+      await eventually(
+        'publish after the leader died',
+        () => js.publish(`deploy.test.${i % 3}`, body, { msgID: body, timeout: 2000 }),
+        { timeoutMs: 20_000 },
       );
       sent.push(body);
     }

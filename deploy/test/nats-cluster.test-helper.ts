@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually, freePort } from '@msi/testkit';
 
 // Runs deploy/nats/nats.conf FOR REAL: three nats-server processes from PATH, each with a temp copy
 // of the file whose hosts and ports are rewritten to free loopback ports; everything else (JetStream
@@ -34,18 +34,6 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** deploy/nats/nats.conf with loopback ports and a temp store for one node. */
 function rewrite(conf: string, node: ClusterNode, nodes: readonly ClusterNode[], storeDir: string): string {
   let out = conf
@@ -58,21 +46,6 @@ function rewrite(conf: string, node: ClusterNode, nodes: readonly ClusterNode[],
     out = out.replace(`nats-route://${other.name}:6222`, `nats-route://127.0.0.1:${other.route}`);
   }
   return out;
-}
-
-/** Retries `attempt` every 250 ms until it resolves, or throws after `timeoutMs`. */
-export async function until<T>(what: string, timeoutMs: number, attempt: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      return await attempt();
-    } catch (error: unknown) {
-      last = error;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms (${String(last)})`);
 }
 
 /**
@@ -116,10 +89,15 @@ export async function startTestCluster(): Promise<TestCluster> {
       });
     }
     for (const node of nodes) {
-      await until(`${node.name} healthy`, 20_000, async () => {
-        const response = await fetch(`http://127.0.0.1:${node.monitor}/healthz?js-enabled-only=true`);
-        if (!response.ok) throw new Error(`healthz ${response.status}`);
-      });
+      await eventually(
+        `${node.name} healthy`,
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${node.monitor}/healthz?js-enabled-only=true`);
+          if (!response.ok) throw new Error(`healthz ${response.status}`);
+          return true;
+        },
+        { timeoutMs: 20_000 },
+      );
     }
   } catch (error: unknown) {
     await stop();

@@ -1,68 +1,36 @@
 // The README's auditor walk-through, run with the real `msi` CLI against the real pipeline and
 // verifier: emit → receipt → verify offline → tamper / wrong key → extend → history.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatVerifierKey, generateNoteKey, parsePublication, verifierKeyOf } from '@msi/core';
-import { connectNats, readSubject, streamNamesFor, subjectsFor } from '@msi/nats';
-import { type Pipeline, startPipeline } from '@msi/stack';
-import {
-  createFreshDatabase,
-  deleteNatsNamespace,
-  type FreshDatabase,
-  freePort,
-  repositoryRoot,
-  testServerUrls,
-  uniquePrefix,
-} from '@msi/testkit';
+import { readSubject, streamNamesFor, subjectsFor } from '@msi/nats';
+import { eventually, useWorld } from '@msi/testkit';
 import { jetstream } from '@nats-io/jetstream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type MsiRun, runMsi } from './run-msi.js';
 
 const ACME = 'walkthrough-acme-key';
-const prefix = uniquePrefix();
-let pipeline: Pipeline;
-let database: FreshDatabase;
-let workDir: string;
+const world = useWorld({
+  label: 'walkthrough',
+  nats: true,
+  pipeline: {
+    verifier: true,
+    witnesses: ['witness-a'],
+    extraEnv: { calendar: { MSI_CALENDAR_PUBLICATION_INTERVAL_MS: '2000' } },
+    apiKeys: [{ key: ACME, tenant: 'acme', principal: 'acme-pipeline', roles: ['emitter', 'auditor'] }],
+  },
+});
 
 const msi = (args: readonly string[]): Promise<MsiRun> =>
   runMsi(args, {
-    MSI_INGEST_ADDRESS: pipeline.ingestAddress,
-    MSI_VERIFIER_ADDRESS: pipeline.verifierAddress ?? '',
+    MSI_INGEST_ADDRESS: world.pipeline.ingestAddress,
+    MSI_VERIFIER_ADDRESS: world.pipeline.verifierAddress ?? '',
     MSI_API_KEY: ACME,
   });
 
-beforeAll(async () => {
-  const { natsUrl, databaseUrl } = testServerUrls();
-  database = await createFreshDatabase(databaseUrl, 'walkthrough');
-  workDir = await mkdtemp(join(tmpdir(), 'msi-walkthrough-'));
-  pipeline = await startPipeline({
-    root: repositoryRoot(),
-    workDir,
-    natsUrl,
-    databaseUrl: database.url,
-    prefix,
-    shards: 2,
-    roundIntervalMs: 500,
-    aggregators: 1,
-    ingestPort: await freePort(),
-    verifierPort: await freePort(),
-    witnesses: [{ name: 'witness-a', port: await freePort() }],
-    extraEnv: { calendar: { MSI_CALENDAR_PUBLICATION_INTERVAL_MS: '2000' } },
-    apiKeys: [{ key: ACME, tenant: 'acme', principal: 'acme-pipeline', roles: ['emitter', 'auditor'] }],
-  });
-  await pipeline.waitUntilServing(60_000);
-}, 90_000);
-
-afterAll(async () => {
-  await pipeline?.stop();
-  await database?.drop();
-  await deleteNatsNamespace(testServerUrls().natsUrl, prefix);
-  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
-});
-
 describe("the README's auditor walk-through (msi CLI, real pipeline and verifier)", () => {
   it('emits, fetches a receipt, verifies it offline, catches tampering, extends it and shows the history', async () => {
+    const { pipeline, prefix, workDir } = world;
     const data = join(workDir, 'export.csv');
     await writeFile(data, 'quarterly customer export\n');
     const emitted = await msi([
@@ -132,48 +100,51 @@ describe("the README's auditor walk-through (msi CLI, real pipeline and verifier
     // The witness cosigns checkpoints as they come; a receipt fetched a little later carries its
     // cosignature and verifies with a quorum of 1 (and not of 2: there is one witness).
     const witness = pipeline.witnesses[0]?.verifierKey ?? '';
-    let cosigned = { status: -1, stdout: '', stderr: '' };
-    for (let attempt = 0; attempt < 40 && cosigned.status !== 0; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const again = await msi(['receipt', ack.eventId, '--insecure']);
-      await writeFile(join(workDir, 'cosigned.json'), again.stdout);
-      cosigned = await msi([
-        'verify',
-        join(workDir, 'cosigned.json'),
-        '--key',
-        pipeline.verifierKey,
-        '--witness',
-        witness,
-        '--quorum',
-        '1',
-      ]);
-    }
+    const cosigned = await eventually(
+      "a receipt with the witness's cosignature",
+      async () => {
+        const again = await msi(['receipt', ack.eventId, '--insecure']);
+        await writeFile(join(workDir, 'cosigned.json'), again.stdout);
+        const verifiedWithQuorum = await msi([
+          'verify',
+          join(workDir, 'cosigned.json'),
+          '--key',
+          pipeline.verifierKey,
+          '--witness',
+          witness,
+          '--quorum',
+          '1',
+        ]);
+        if (verifiedWithQuorum.status !== 0) {
+          throw new Error(`not yet: ${verifiedWithQuorum.stdout}${verifiedWithQuorum.stderr}`);
+        }
+        return verifiedWithQuorum;
+      },
+      { timeoutMs: 20_000 },
+    );
     expect(cosigned.status, cosigned.stdout + cosigned.stderr).toBe(0);
     expect(cosigned.stdout).toMatch(/witnesses: witness-a@/);
 
     // A publication (printable checkpoint) made after the event's round: extend the receipt to it
     // and verify against the publication alone — no key at all.
     const publicationFile = join(workDir, 'publication.txt');
-    const nc = await connectNats({ servers: testServerUrls().natsUrl, name: 'walkthrough-publications' });
-    try {
-      const round = Number(/round (\d+)/.exec(verified.stdout)?.[1]);
-      let publication: string | undefined;
-      for (let attempt = 0; attempt < 40 && publication === undefined; attempt++) {
+    const round = Number(/round (\d+)/.exec(verified.stdout)?.[1]);
+    const publication = await eventually(
+      `a publication after round ${round}`,
+      async () => {
         const messages = await readSubject(
-          jetstream(nc),
+          jetstream(world.nc),
           streamNamesFor(prefix).publications,
           subjectsFor(prefix).publications,
         );
-        publication = messages
+        return messages
           .map((m) => new TextDecoder().decode(m.data))
           .find((text) => parsePublication(text).checkpoint.size > round);
-        if (publication === undefined) await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-      expect(publication).toBeDefined();
-      await writeFile(publicationFile, publication ?? '');
-    } finally {
-      await nc.close();
-    }
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(publication).toBeDefined();
+    await writeFile(publicationFile, publication);
     const toPublication = join(workDir, 'receipt-published.json');
     const extendedToPublication = await msi([
       'extend',

@@ -2,22 +2,12 @@
 // shipped policy): the story is told, every emitted event's receipt is saved and verifies offline,
 // the derived dataset's history shows its PROCESS and TRANSFER events, and the alerter raises the
 // three violations' alerts on the right events.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseVerifierKey, verifyReceipt } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
-import { type Pipeline, startPipeline } from '@msi/stack';
-import {
-  createFreshDatabase,
-  deleteNatsNamespace,
-  type FreshDatabase,
-  freePort,
-  repositoryRoot,
-  testServerUrls,
-  uniquePrefix,
-} from '@msi/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repositoryRoot, useWorld } from '@msi/testkit';
+import { describe, expect, it } from 'vitest';
 import { type MsiRun, runMsi } from './run-msi.js';
 
 const API_KEYS = [
@@ -34,45 +24,24 @@ const API_KEYS = [
     roles: ['emitter', 'auditor'] as const,
   },
 ];
-const prefix = uniquePrefix();
-let pipeline: Pipeline;
-let database: FreshDatabase;
-let workDir: string;
-
-const demo = (args: readonly string[]): Promise<MsiRun> => runMsi(['demo', ...args], {});
-
-beforeAll(async () => {
-  const { natsUrl, databaseUrl } = testServerUrls();
-  database = await createFreshDatabase(databaseUrl, 'demo');
-  workDir = await mkdtemp(join(tmpdir(), 'msi-demo-'));
-  await writeFile(join(workDir, 'api-keys.json'), `${JSON.stringify(API_KEYS, null, 2)}\n`);
-  pipeline = await startPipeline({
-    root: repositoryRoot(),
-    workDir,
-    natsUrl,
-    databaseUrl: database.url,
-    prefix,
-    shards: 2,
-    roundIntervalMs: 500,
-    aggregators: 1,
-    ingestPort: await freePort(),
-    verifierPort: await freePort(),
-    witnesses: [{ name: 'witness-a', port: await freePort() }],
-    alerter: {
-      port: await freePort(),
-      policyFile: join(repositoryRoot(), 'services', 'alerter', 'policies', 'default.yaml'),
-    },
-    apiKeys: API_KEYS,
-  });
-  await pipeline.waitUntilServing(60_000);
-}, 90_000);
-
-afterAll(async () => {
-  await pipeline?.stop();
-  await database?.drop();
-  await deleteNatsNamespace(testServerUrls().natsUrl, prefix);
-  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
+const world = useWorld({
+  label: 'demo',
+  pipeline: async ({ workDir }) => {
+    // Where npm start keeps them: the demo reads its keys from there.
+    await writeFile(join(workDir, 'api-keys.json'), `${JSON.stringify(API_KEYS, null, 2)}\n`);
+    return {
+      verifier: true,
+      witnesses: ['witness-a'],
+      alerter: {
+        policyFile: join(repositoryRoot(), 'services', 'alerter', 'policies', 'default.yaml'),
+      },
+      apiKeys: API_KEYS,
+    };
+  },
 });
+
+const demo = (args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<MsiRun> =>
+  runMsi(['demo', ...args], env);
 
 /** The id of the event the demo narrated with `say` (its `[KIND id]` tag). */
 function emittedId(stdout: string, say: RegExp): string {
@@ -90,6 +59,7 @@ function narratedAlert(stdout: string, rule: string): string {
 
 describe('msi demo (real pipeline, verifier, witness and alerter)', () => {
   it('narrates the story, saves a verifying receipt per event and shows the derived history', async () => {
+    const { pipeline, workDir } = world;
     const out = join(workDir, 'out');
     const witness = pipeline.witnesses[0]?.verifierKey ?? '';
     const { status, stdout, stderr } = await demo([
@@ -166,19 +136,22 @@ describe('msi demo (real pipeline, verifier, witness and alerter)', () => {
   }, 120_000);
 
   it('without --key saves the receipts, skips verification and says where the key comes from', async () => {
+    const { pipeline, workDir } = world;
     const out = join(workDir, 'out-nokey');
-    const { status, stdout, stderr } = await demo([
-      '--data-dir',
-      workDir,
-      '--server-ingest',
-      pipeline.ingestAddress,
-      '--server-verifier',
-      pipeline.verifierAddress ?? '',
-      '--server-alerter',
-      pipeline.alerterAddress ?? '',
-      '--out',
-      out,
-    ]);
+    // The keys from MSI_DATA_DIR, as npm start and msi up take it.
+    const { status, stdout, stderr } = await demo(
+      [
+        '--server-ingest',
+        pipeline.ingestAddress,
+        '--server-verifier',
+        pipeline.verifierAddress ?? '',
+        '--server-alerter',
+        pipeline.alerterAddress ?? '',
+        '--out',
+        out,
+      ],
+      { MSI_DATA_DIR: workDir },
+    );
     expect(status, stdout + stderr).toBe(0);
     expect(stdout).toMatch(/skipping offline verification .*--key/);
     expect(stdout).toMatch(/npm start prints/);

@@ -1,27 +1,17 @@
 // ensureStreams against a real NATS: streams that already have the wanted settings are left alone
 // (no update request — least-privilege NATS users may create streams but not change them, and two
 // services starting at once in a cluster both reach this path); only changed settings are updated.
-import { connectNats, defaultStreamSettings, ensureStreams, streamNamesFor } from '@msi/nats';
-import { deleteNatsNamespace, testServerUrls, uniquePrefix } from '@msi/testkit';
+import { defaultStreamSettings, ensureStreams, streamNamesFor } from '@msi/nats';
+import { useWorld } from '@msi/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-const prefix = uniquePrefix();
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  nc = await connectNats({ servers: testServerUrls().natsUrl, name: 'ensure-streams-test' });
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await deleteNatsNamespace(testServerUrls().natsUrl, prefix);
-});
+const world = useWorld({ label: 'ensure_streams', nats: true });
+const prefix = world.prefix;
 
 describe('ensureStreams', () => {
   it('creates the streams, then leaves matching ones alone and updates only what changed', async () => {
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(world.nc);
     const updated: string[] = [];
     const update = jsm.streams.update.bind(jsm.streams);
     jsm.streams.update = (name, config) => {

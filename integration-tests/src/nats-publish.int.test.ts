@@ -1,33 +1,21 @@
-import {
-  connectNats,
-  deleteStreamsWithPrefix,
-  ensureStreams,
-  PublishError,
-  publishDurable,
-  streamNamesFor,
-  subjectsFor,
-} from '@msi/nats';
-import { testServerUrls } from '@msi/testkit';
+import { ensureStreams, PublishError, publishDurable, streamNamesFor, subjectsFor } from '@msi/nats';
+import { useWorld } from '@msi/testkit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-const prefix = `t${Math.random().toString(16).slice(2, 10)}`;
+const world = useWorld({ label: 'nats_publish', nats: true });
+const prefix = world.prefix;
 const subjects = subjectsFor(prefix);
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  nc = await connectNats({ servers: testServerUrls().natsUrl, name: 'msi-nats-int-test' });
+  nc = world.nc;
   await ensureStreams(await jetstreamManager(nc), prefix, {
     replicas: 1,
     eventsMaxAgeMs: 3600_000,
     duplicateWindowMs: 60_000,
   });
-});
-
-afterAll(async () => {
-  await deleteStreamsWithPrefix(await jetstreamManager(nc), prefix);
-  await nc.close();
 });
 
 describe('streams and durable publish (real nats-server)', () => {

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DevStack, startDevStack } from '@msi/stack';
-import { freePort, repositoryRoot } from '@msi/testkit';
+import { eventually, freePort, repositoryRoot } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MsiRun, runMsi } from './run-msi.js';
 
@@ -65,40 +65,33 @@ async function alertsNaming(eventId: string): Promise<Record<string, unknown>[]>
     .filter((a) => (a.event_ids as string[]).includes(eventId));
 }
 
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}\n${logs.slice(-40).join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+/** Waits up to 30 s, with the stack's last lines when it times out. */
+const waiting = { timeoutMs: 30_000, detail: () => logs.slice(-40).join('\n') };
 
 /** Fetches a receipt until it verifies with the calendar key and a quorum of 1 of the witness. */
 async function cosignedReceipt(eventId: string, file: string): Promise<string> {
   const s = stack as DevStack;
   const witness = s.pipeline.witnesses[0]?.verifierKey ?? '';
-  return eventually(`a cosigned receipt of ${eventId}`, async () => {
-    const fetched = await msi(['receipt', eventId, '--insecure', '--wait', '--timeout', '30']);
-    if (fetched.status !== 0) return undefined;
-    await writeFile(file, fetched.stdout);
-    const verified = await msi([
-      'verify',
-      file,
-      '--key',
-      s.pipeline.verifierKey,
-      '--witness',
-      witness,
-      '--quorum',
-      '1',
-    ]);
-    return verified.status === 0 ? verified.stdout : undefined;
-  });
+  return eventually(
+    `a cosigned receipt of ${eventId}`,
+    async () => {
+      const fetched = await msi(['receipt', eventId, '--insecure', '--wait', '--timeout', '30']);
+      if (fetched.status !== 0) return undefined;
+      await writeFile(file, fetched.stdout);
+      const verified = await msi([
+        'verify',
+        file,
+        '--key',
+        s.pipeline.verifierKey,
+        '--witness',
+        witness,
+        '--quorum',
+        '1',
+      ]);
+      return verified.status === 0 ? verified.stdout : undefined;
+    },
+    waiting,
+  );
 }
 
 beforeAll(async () => {
@@ -155,18 +148,26 @@ describe('the whole stack as msi up starts it', () => {
       '--attr',
       'classification=pii',
     ]);
-    const history = await eventually('both events in the history', async () => {
-      const h = await msi(['history', imprint, '--insecure', '--key', verifierKey]);
-      return h.status === 0 && h.stdout.includes(violationId) && h.stdout.includes(storeId)
-        ? h.stdout
-        : undefined;
-    });
+    const history = await eventually(
+      'both events in the history',
+      async () => {
+        const h = await msi(['history', imprint, '--insecure', '--key', verifierKey]);
+        return h.status === 0 && h.stdout.includes(violationId) && h.stdout.includes(storeId)
+          ? h.stdout
+          : undefined;
+      },
+      waiting,
+    );
     expect(history).toContain('TRANSFER');
 
-    const [alert] = await eventually('the pii alert', async () => {
-      const found = await alertsNaming(violationId);
-      return found.length > 0 ? found : undefined;
-    });
+    const [alert] = await eventually(
+      'the pii alert',
+      async () => {
+        const found = await alertsNaming(violationId);
+        return found.length > 0 ? found : undefined;
+      },
+      waiting,
+    );
     expect(alert?.rule).toBe('pii-outside-allowed-regions');
     expect(alert?.severity).toBe('high');
     expect(alert?.tenant).toBe('acme');

@@ -1,6 +1,13 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CliError } from './cli-error.js';
-import { alerterConnection, colorOutput, devStackSettings, ingestConnection } from './config.js';
+import {
+  alerterConnection,
+  colorOutput,
+  devStackSettings,
+  ingestConnection,
+  REPOSITORY_ROOT,
+} from './config.js';
 
 describe('ingestConnection', () => {
   it('prefers the flags over the environment', () => {
@@ -65,5 +72,17 @@ describe('colorOutput and devStackSettings', () => {
       databaseUrl: undefined,
       dataDir: '/d',
     });
+  });
+
+  it('resolves the data directory once: --data-dir, else MSI_DATA_DIR, else .msi in the repository', () => {
+    const env = { MSI_DATA_DIR: 'from-env' };
+    expect(devStackSettings(env, '/flag', '/cwd').dataDir).toBe('/flag');
+    expect(devStackSettings(env, undefined, '/cwd').dataDir).toBe('/cwd/from-env');
+    expect(devStackSettings({ MSI_DATA_DIR: '/abs/dir/' }, undefined, '/cwd').dataDir).toBe('/abs/dir');
+    expect(devStackSettings({}, 'rel', '/cwd').dataDir).toBe('/cwd/rel');
+    expect(devStackSettings({ MSI_DATA_DIR: '' }, undefined, '/cwd').dataDir).toBe(
+      join(REPOSITORY_ROOT, '.msi'),
+    );
+    expect(join(REPOSITORY_ROOT, 'pnpm-workspace.yaml')).toMatch(/pnpm-workspace\.yaml$/);
   });
 });

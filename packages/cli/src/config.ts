@@ -1,3 +1,5 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CliError } from './cli-error.js';
 import { booleanFlag, type ParsedFlags, stringFlag } from './parse-flags.js';
 
@@ -79,20 +81,34 @@ export function colorOutput(
   return tty === true && nonEmpty(env.NO_COLOR) === undefined;
 }
 
-/** Where `msi up` keeps its state and which servers it uses (as `npm start`). */
+/** The repository root: this file is packages/cli/{src,dist}/config.{ts,js}. */
+export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Where the development stack keeps its state and which servers it uses. */
 export interface DevStackSettings {
-  /** MSI_DATA_DIR, when set (default: .msi in the repository). */
-  readonly dataDir: string | undefined;
+  /**
+   * The data directory, absolute: --data-dir, else MSI_DATA_DIR, else .msi in the repository
+   * (relative paths against the current directory). `npm start`, `msi up` and `msi demo` all use it.
+   */
+  readonly dataDir: string;
   /** MSI_NATS_URL, when set (default: an embedded nats-server). */
   readonly natsUrl: string | undefined;
   /** MSI_DATABASE_URL, when set (default: an embedded Postgres). */
   readonly databaseUrl: string | undefined;
 }
 
-/** `msi up`'s settings from the environment, as scripts/start.mjs reads them. */
-export function devStackSettings(env: Readonly<Record<string, string | undefined>>): DevStackSettings {
+/**
+ * The development stack's settings from the environment and an optional --data-dir: the one place
+ * that resolves the data directory (scripts/start.mjs calls it too). Empty variables mean unset.
+ */
+export function devStackSettings(
+  env: Readonly<Record<string, string | undefined>>,
+  dataDirFlag?: string,
+  cwd: string = process.cwd(),
+): DevStackSettings {
+  const given = dataDirFlag ?? nonEmpty(env.MSI_DATA_DIR);
   return {
-    dataDir: nonEmpty(env.MSI_DATA_DIR),
+    dataDir: given === undefined ? join(REPOSITORY_ROOT, '.msi') : resolve(cwd, given),
     natsUrl: nonEmpty(env.MSI_NATS_URL),
     databaseUrl: nonEmpty(env.MSI_DATABASE_URL),
   };

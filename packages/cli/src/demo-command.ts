@@ -7,7 +7,7 @@ import { type AlerterSession, openAlerterSession } from './alerter-connection.js
 import { CliError, EXIT } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import type { Command } from './command.js';
-import { alerterConnection, DEFAULT_ALERTER_ADDRESS } from './config.js';
+import { alerterConnection, DEFAULT_ALERTER_ADDRESS, devStackSettings } from './config.js';
 import { type DemoKeys, loadDemoKeys } from './demo-config.js';
 import { type DemoItem, type DemoTenant, demoFiles, emitArgs, STORY, type StoryEvent } from './demo-story.js';
 import { runCaptured } from './demo-subcommand.js';
@@ -31,7 +31,8 @@ the alerter raised on the story's events are listed (waiting up to 20 s for them
 and round each points at. Only imprints of generated files (under OUT/data) leave this machine.
 
 Options:
-  --data-dir DIR           where npm start keeps api-keys.json (default .msi)
+  --data-dir DIR           where npm start keeps api-keys.json (default: $MSI_DATA_DIR, else .msi
+                           in the repository, as npm start and msi up)
   --acme-key KEY           acme's API key instead of the one in DIR/api-keys.json
   --globex-key KEY         globex's API key instead of the one in DIR/api-keys.json
   --server-ingest H:P      ingest's address (default 127.0.0.1:50051)
@@ -96,12 +97,15 @@ export const demoCommand: Command = {
     if (flags.positionals.length > 0) {
       throw new CliError('USAGE', `msi demo takes no arguments, got "${flags.positionals[0]}" (see --help)`);
     }
-    return playDemo(await optionsOf(flags), io);
+    return playDemo(await optionsOf(flags, io.env), io);
   },
 };
 
-async function optionsOf(flags: ParsedFlags): Promise<DemoOptions> {
-  const keys = await loadDemoKeys(stringFlag(flags, 'data-dir') ?? '.msi', {
+async function optionsOf(
+  flags: ParsedFlags,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<DemoOptions> {
+  const keys = await loadDemoKeys(devStackSettings(env, stringFlag(flags, 'data-dir')).dataDir, {
     acme: stringFlag(flags, 'acme-key'),
     globex: stringFlag(flags, 'globex-key'),
   });

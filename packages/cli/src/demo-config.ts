@@ -28,7 +28,7 @@ export async function loadDemoKeys(
     const reason = error instanceof Error ? error.message : String(error);
     throw new CliError(
       'USAGE',
-      `cannot read ${path} (${reason}): start the stack with npm start, or give --data-dir, or --acme-key and --globex-key`,
+      `cannot read ${path} (${reason}): start the stack with npm start, or give --data-dir (or MSI_DATA_DIR), or --acme-key and --globex-key`,
       { cause: error },
     );
   }

@@ -1,55 +1,20 @@
 // `msi emit` against a real pipeline (NATS, Postgres, calendar, aggregators, ingest as processes).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatImprint, imprintOf, isUuidV7, parseUuid } from '@msi/core';
-import { freePort, type Pipeline, startPipeline } from '@msi/stack';
-import {
-  createFreshDatabase,
-  deleteNatsNamespace,
-  type FreshDatabase,
-  repositoryRoot,
-  testServerUrls,
-  uniquePrefix,
-} from '@msi/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useWorld } from '@msi/testkit';
+import { describe, expect, it } from 'vitest';
 import type { AckLine } from './format-ack.js';
 import { runRecorded } from './memory-io.test-helper.js';
 
 const API_KEY = 'test-key-cli-emitter';
-const prefix = uniquePrefix();
-let pipeline: Pipeline;
-let database: FreshDatabase;
-let workDir: string;
-let env: Record<string, string>;
-const logs: string[] = [];
-
-beforeAll(async () => {
-  const { natsUrl, databaseUrl } = testServerUrls();
-  database = await createFreshDatabase(databaseUrl, 'cli_emit');
-  workDir = await mkdtemp(join(tmpdir(), 'msi-cli-emit-'));
-  pipeline = await startPipeline({
-    root: repositoryRoot(),
-    workDir,
-    natsUrl,
-    databaseUrl: database.url,
-    prefix,
-    shards: 2,
-    roundIntervalMs: 500,
-    aggregators: 1,
-    ingestPort: await freePort(),
-    apiKeys: [{ key: API_KEY, tenant: 'acme', principal: 'cli-test', roles: ['emitter'] }],
-    onLine: ({ name, line }) => logs.push(`${name} | ${line}`),
-  });
-  await pipeline.waitUntilServing(30_000);
-  env = { MSI_INGEST_ADDRESS: pipeline.ingestAddress, MSI_API_KEY: API_KEY };
-}, 90_000);
-
-afterAll(async () => {
-  await pipeline?.stop();
-  await database?.drop();
-  await deleteNatsNamespace(testServerUrls().natsUrl, prefix);
-  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
+const world = useWorld({
+  label: 'cli_emit',
+  pipeline: { apiKeys: [{ key: API_KEY, tenant: 'acme', principal: 'cli-test', roles: ['emitter'] }] },
+});
+const env = (): Record<string, string> => ({
+  MSI_INGEST_ADDRESS: world.pipeline.ingestAddress,
+  MSI_API_KEY: API_KEY,
 });
 
 function acksOf(stdout: string): AckLine[] {
@@ -70,7 +35,7 @@ function expectDurable(ack: AckLine | undefined): asserts ack is Extract<AckLine
 
 describe('msi emit against a real pipeline', () => {
   it('emits one event from flags, hashing a data file locally', async () => {
-    const dataFile = join(workDir, 'report.csv');
+    const dataFile = join(world.workDir, 'report.csv');
     await writeFile(dataFile, 'id,value\n1,42\n');
     const run = await runRecorded(
       [
@@ -87,7 +52,7 @@ describe('msi emit against a real pipeline', () => {
         '--attr',
         'classification=pii',
       ],
-      { env },
+      { env: env() },
     );
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
@@ -108,9 +73,11 @@ describe('msi emit against a real pipeline', () => {
         attr: { batch: 'b1' },
       }),
     );
-    const file = join(workDir, 'events.jsonl');
+    const file = join(world.workDir, 'events.jsonl');
     await writeFile(file, `${lines.join('\n')}\n\n`);
-    const run = await runRecorded(['emit', '--insecure', '--jsonl', file, '--batch-size', '3'], { env });
+    const run = await runRecorded(['emit', '--insecure', '--jsonl', file, '--batch-size', '3'], {
+      env: env(),
+    });
     expect(run.status).toBe(0);
     const acks = acksOf(run.stdout);
     expect(acks).toHaveLength(7);
@@ -125,7 +92,7 @@ describe('msi emit against a real pipeline', () => {
     const first = acks[0];
     if (first === undefined || !('durable' in first)) throw new Error('no first ack');
     const retry = await runRecorded(['emit', '--insecure', '--jsonl', '-'], {
-      env,
+      env: env(),
       stdin: `${JSON.stringify({ 'event-id': first.eventId, kind: 'STORE', data: imprint(0), actor: 'etl', attr: { batch: 'b1' } })}\n`,
     });
     expect(retry.status).toBe(0);
@@ -146,7 +113,7 @@ describe('msi emit against a real pipeline', () => {
         '--actor',
         'a',
       ],
-      { env },
+      { env: env() },
     );
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^msi emit: ingest did not accept the credentials/);
@@ -154,7 +121,7 @@ describe('msi emit against a real pipeline', () => {
 
   it('names the lines of a batch ingest rejects, with exit 2', async () => {
     const run = await runRecorded(['emit', '--insecure', '--jsonl', '-'], {
-      env,
+      env: env(),
       stdin: `${JSON.stringify({ kind: 'PROCESS', data: `sha256:${'11'.repeat(32)}`, actor: 'etl' })}\n`,
     });
     expect(run.status).toBe(2);

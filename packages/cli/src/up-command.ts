@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CliError, EXIT } from './cli-error.js';
 import type { Command } from './command.js';
-import { devStackSettings } from './config.js';
+import { devStackSettings, REPOSITORY_ROOT } from './config.js';
 import { booleanFlag, parseFlags, stringFlag } from './parse-flags.js';
 
 const HELP = `Usage: msi up [--data-dir DIR]
@@ -25,9 +24,6 @@ could not start.`;
 /** The services `msi up` runs, whose builds it checks first. */
 const SERVICES = ['calendar', 'aggregator', 'ingest', 'verifier', 'witness', 'alerter'];
 
-/** The repository root: this file is packages/cli/{src,dist}/up-command.{ts,js}. */
-const repositoryRoot = () => fileURLToPath(new URL('../../../', import.meta.url));
-
 export const upCommand: Command = {
   name: 'up',
   summary: 'start the whole system on this machine (development mode), like npm start',
@@ -41,7 +37,7 @@ export const upCommand: Command = {
     if (flags.positionals.length > 0) {
       throw new CliError('USAGE', `msi up takes no arguments, got "${flags.positionals[0]}" (see --help)`);
     }
-    const root = repositoryRoot();
+    const root = REPOSITORY_ROOT;
     const missing = SERVICES.filter((s) => !existsSync(join(root, 'services', s, 'dist', 'main.js')));
     if (missing.length > 0) {
       throw new CliError(
@@ -49,8 +45,7 @@ export const upCommand: Command = {
         `the services are not built (${missing.join(', ')}): run \`npx tsc -b\` in ${root} first (npm start builds and starts)`,
       );
     }
-    const settings = devStackSettings(io.env);
-    const dataDir = resolve(stringFlag(flags, 'data-dir') ?? settings.dataDir ?? join(root, '.msi'));
+    const settings = devStackSettings(io.env, stringFlag(flags, 'data-dir'));
     // Loaded here, not at the top: the other commands do not need the stack's dependencies.
     const { startDevConsole } = await import('@msi/stack');
     const stop = io.interrupted?.() ?? new AbortController().signal;
@@ -58,7 +53,7 @@ export const upCommand: Command = {
     try {
       devConsole = await startDevConsole({
         root,
-        dataDir,
+        dataDir: settings.dataDir,
         natsUrl: settings.natsUrl,
         databaseUrl: settings.databaseUrl,
         write: io.out,

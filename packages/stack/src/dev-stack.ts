@@ -67,7 +67,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   // 0755: the embedded Postgres runs as its own OS user when started as root and must reach its
   // directory; the key and credential files inside are 0600.
   await mkdir(options.dataDir, { recursive: true, mode: 0o755 });
-  // An existing directory keeps its mode (mkdtemp makes 0700): as root, open it to that user.
+  // An existing directory keeps its mode (mkdtemp makes 0700): as root, open it to that user. Where
+  // a directory above it is closed to that user too (root's home, `mktemp -d`/msi), the cluster is
+  // kept in a shelter and dataDir/postgres links to it (cluster-placement.ts).
   if (process.getuid?.() === 0) await chmod(options.dataDir, 0o755);
   const say = options.say ?? ((line: string) => process.stdout.write(`${line}\n`));
   // Stopped in this order: the pipeline (unshifted below), then NATS, then Postgres.
@@ -98,7 +100,10 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       });
       stops.push(postgres.stop);
       databaseUrl = await ensureDatabase(postgres.url, 'msi');
-      origin.postgres = `embedded Postgres 17 (${join(options.dataDir, 'postgres')})`;
+      origin.postgres =
+        postgres.linkedFrom === undefined
+          ? `embedded Postgres 17 (${postgres.dataDir})`
+          : `embedded Postgres 17 (${postgres.dataDir}, linked from ${postgres.linkedFrom})`;
     }
     const signingKey = await devSigningKey(join(options.dataDir, 'calendar.key'));
     const apiKeys = await devApiKeys(join(options.dataDir, 'api-keys.json'));

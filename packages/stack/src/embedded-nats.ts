@@ -47,7 +47,10 @@ export async function startEmbeddedNats(options: EmbeddedNatsOptions = {}): Prom
   const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'msi-nats-')));
   const onUnexpectedExit = options.onUnexpectedExit ?? (() => {});
   const server = options.isolated
-    ? await startKeeper({ kind: 'nats', binary, port, storeDir }, { onUnexpectedExit })
+    ? await startKeeper(
+        { kind: 'nats', binary, port, storeDir, persistent: options.storeDir !== undefined },
+        { onUnexpectedExit },
+      )
     : await spawnNatsServer({ binary, port, storeDir, onUnexpectedExit });
   return {
     url: server.url,
@@ -62,8 +65,8 @@ export async function startEmbeddedNats(options: EmbeddedNatsOptions = {}): Prom
 
 /**
  * Runs `binary` as a child with JetStream on 127.0.0.1:`port`, storing in `storeDir`; resolves once
- * the port accepts connections. stop() sends SIGTERM and waits for the exit. Used in-process and by
- * the keeper.
+ * the port accepts connections. stop() sends SIGTERM and waits for the exit; if this process exits
+ * first, the child is killed. Used in-process and by the keeper.
  */
 export async function spawnNatsServer(options: {
   readonly binary: string;
@@ -82,7 +85,13 @@ export async function spawnNatsServer(options: {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-8192);
   });
+  // A plain child outlives a parent that exits without stop() (process.exit() from an exit hook,
+  // vitest after a teardown timeout): kill it as this process exits. (SIGKILL of this process is
+  // what a keeper is for: `isolated`.)
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   child.once('exit', (code, signal) => {
+    process.off('exit', killOnExit);
     if (!stopping)
       options.onUnexpectedExit(`nats-server exited (code ${code}, signal ${signal}): ${stderr.slice(-2000)}`);
   });

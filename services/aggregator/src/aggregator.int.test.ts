@@ -3,9 +3,8 @@ import { nodeHasher } from '@msi/crypto-node';
 import { portableHasher } from '@msi/merkle';
 import { streamNamesFor, subjectsFor } from '@msi/nats';
 import { createLogger, createRegistry } from '@msi/service-kit';
-import { deleteNatsNamespace, testServerUrls, uniquePrefix } from '@msi/testkit';
+import { eventually, useWorld } from '@msi/testkit';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AggregatorSettings, type RunningAggregator, startAggregator } from './aggregator.js';
 import { AggregatorError } from './aggregator-error.js';
@@ -16,17 +15,15 @@ import {
   readAllSeals,
   sealProblems,
   uncovered,
-  waitFor,
 } from './seal-check.test-helper.js';
 import { publishSeal, readLastSeal, type SealLogAddress } from './seal-log.js';
 import { encodeShardSealed } from './shard-sealed.js';
 import { type ShardLeaseHandle, ShardWorker } from './shard-worker.js';
 
-const { natsUrl } = testServerUrls();
-const prefix = uniquePrefix();
+const world = useWorld({ label: 'aggregator', nats: true });
+const prefix = world.prefix;
 const hasher = portableHasher();
 const logLines: string[] = [];
-let nc: NatsConnection;
 let js: JetStreamClient;
 let jsm: JetStreamManager;
 const running: RunningAggregator[] = [];
@@ -44,7 +41,7 @@ const settings = (aggregatorId: string): AggregatorSettings => ({
 
 async function start(aggregatorId: string): Promise<RunningAggregator> {
   const aggregator = await startAggregator({
-    nc,
+    nc: world.nc,
     hasher: nodeHasher(),
     settings: settings(aggregatorId),
     logger: createLogger({ service: 'aggregator', level: 'debug', write: (line) => logLines.push(line) }),
@@ -55,12 +52,18 @@ async function start(aggregatorId: string): Promise<RunningAggregator> {
   return aggregator;
 }
 
+/** True once every batch is covered by a seal; throws naming the uncovered ones until then. */
+async function allSealed(batches: readonly PublishedBatch[]): Promise<true> {
+  const left = uncovered(batches, await readAllSeals(jsm, prefix));
+  if (left.length > 0) throw new Error(`uncovered: ${left.map((b) => `${b.shard}@${b.seq}`)}`);
+  return true;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  nc = await connect({ servers: natsUrl, name: 'aggregator-int-test' });
-  js = jetstream(nc);
-  jsm = await jetstreamManager(nc);
+  js = jetstream(world.nc);
+  jsm = await jetstreamManager(world.nc);
 });
 
 afterEach((context) => {
@@ -70,8 +73,6 @@ afterEach((context) => {
 
 afterAll(async () => {
   for (const aggregator of running) await aggregator.stop().catch(() => {});
-  await nc?.close();
-  await deleteNatsNamespace(natsUrl, prefix);
 });
 
 describe('aggregator (in process, real NATS)', () => {
@@ -80,7 +81,11 @@ describe('aggregator (in process, real NATS)', () => {
 
   it('seals exactly the published events: gapless numbers, contiguous ranges, roots over their leaves', async () => {
     const first = await start('agg-one');
-    expect(await waitFor(() => first.ownedShards().length === 2, 5000)).toBe(true);
+    expect(
+      await eventually('agg-one to own both shards', () => first.ownedShards().length === 2, {
+        timeoutMs: 5000,
+      }),
+    ).toBe(true);
     // Bursts in separate windows, one spread over several windows, and one over the leaf cap (50).
     for (let burst = 0; burst < 3; burst++) {
       for (const shard of [0, 1]) published.push(await publishEvents(js, hasher, prefix, shard, 3 + burst));
@@ -92,10 +97,9 @@ describe('aggregator (in process, real NATS)', () => {
     }
     for (let i = 0; i < 4; i++) published.push(await publishEvents(js, hasher, prefix, 0, 20));
 
-    const covered = await waitFor(
-      async () => uncovered(published, await readAllSeals(jsm, prefix)).length === 0,
-      10_000,
-    );
+    const covered = await eventually('every published event sealed', () => allSealed(published), {
+      timeoutMs: 10_000,
+    });
     const seals = await readAllSeals(jsm, prefix);
     expect(covered, `uncovered: ${uncovered(published, seals).map((b) => b.seq)}`).toBe(true);
     expect(sealProblems(hasher, published, seals)).toEqual([]);
@@ -112,10 +116,14 @@ describe('aggregator (in process, real NATS)', () => {
     await jsm.streams.purge(streamNamesFor(prefix).seals);
     const second = await start('agg-two');
     const total = [...originals.values()].reduce((n, list) => n + list.length, 0);
-    const replayed = await waitFor(async () => {
-      const seals = await readAllSeals(jsm, prefix);
-      return [...seals.values()].reduce((n, list) => n + list.length, 0) >= total;
-    }, 10_000);
+    const replayed = await eventually(
+      `${total} seals replayed`,
+      async () => {
+        const seals = await readAllSeals(jsm, prefix);
+        return [...seals.values()].reduce((n, list) => n + list.length, 0) >= total;
+      },
+      { timeoutMs: 10_000 },
+    );
     await second.stop();
     const seals = await readAllSeals(jsm, prefix);
     for (const [shard, bytes] of originals) {
@@ -218,9 +226,7 @@ describe('shard worker against a takeover (real NATS)', () => {
   it('a worker whose shard was sealed meanwhile by a new owner is FENCED and publishes nothing', async () => {
     const old = worker({ revision: 1, expiresAtMs: Date.now() + 60_000 });
     const sealed: PublishedBatch[] = [await publishEvents(js, hasher, prefix, shard, 2)];
-    expect(
-      await waitFor(async () => uncovered(sealed, await readAllSeals(jsm, prefix)).length === 0, 5000),
-    ).toBe(true);
+    expect(await eventually('the batch sealed', () => allSealed(sealed), { timeoutMs: 5000 })).toBe(true);
     const first = await readLastSeal(jsm, at);
     // While the old owner holds an open seal, a new owner (having resumed from seal 0) seals the
     // same message as seal 1 first.

@@ -2,10 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { portableHasher } from '@msi/merkle';
 import { bucketNamesFor } from '@msi/nats';
-import { deleteNatsNamespace, repositoryRoot, testServerUrls, uniquePrefix } from '@msi/testkit';
+import { eventually, repositoryRoot, useWorld } from '@msi/testkit';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLease, leaseKey } from './lease.js';
 import {
@@ -14,15 +13,13 @@ import {
   readAllSeals,
   sealProblems,
   uncovered,
-  waitFor,
 } from './seal-check.test-helper.js';
 
-const { natsUrl } = testServerUrls();
-const prefix = uniquePrefix();
+const world = useWorld({ label: 'aggregator_processes', nats: true });
+const { natsUrl, prefix } = world;
 const hasher = portableHasher();
 const SHARDS = 4;
 const TTL_MS = 1500;
-let nc: NatsConnection;
 let js: JetStreamClient;
 let jsm: JetStreamManager;
 let leases: KV | undefined;
@@ -104,6 +101,13 @@ async function owners(): Promise<(string | undefined)[]> {
 const shardsOf = (all: (string | undefined)[], id: string): number[] =>
   all.flatMap((owner, shard) => (owner === id ? [shard] : []));
 
+/** True once each of `ids` owns `count` shards; throws with the owners until then. */
+async function ownsShards(ids: readonly string[], count: number): Promise<true> {
+  const all = await owners();
+  if (!ids.every((id) => shardsOf(all, id).length === count)) throw new Error(`owners: ${all}`);
+  return true;
+}
+
 async function publishToAll(batchesPerShard: number): Promise<void> {
   for (let i = 0; i < batchesPerShard; i++) {
     for (let shard = 0; shard < SHARDS; shard++)
@@ -112,9 +116,14 @@ async function publishToAll(batchesPerShard: number): Promise<void> {
 }
 
 async function expectAllSealedOnce(timeoutMs: number): Promise<void> {
-  const done = await waitFor(
-    async () => uncovered(published, await readAllSeals(jsm, prefix)).length === 0,
-    timeoutMs,
+  const done = await eventually(
+    'every published message sealed',
+    async () => {
+      const left = uncovered(published, await readAllSeals(jsm, prefix));
+      if (left.length > 0) throw new Error(`messages not sealed: ${left.map((b) => `${b.shard}@${b.seq}`)}`);
+      return true;
+    },
+    { timeoutMs },
   );
   const seals = await readAllSeals(jsm, prefix);
   expect(done, `messages not sealed: ${uncovered(published, seals).map((b) => `${b.shard}@${b.seq}`)}`).toBe(
@@ -124,9 +133,8 @@ async function expectAllSealedOnce(timeoutMs: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  nc = await connect({ servers: natsUrl, name: 'aggregator-processes-test' });
-  js = jetstream(nc);
-  jsm = await jetstreamManager(nc);
+  js = jetstream(world.nc);
+  jsm = await jetstreamManager(world.nc);
 });
 
 afterEach((context) => {
@@ -142,18 +150,15 @@ afterAll(async () => {
     a.signal('SIGCONT');
     a.signal('SIGKILL');
   }
-  await nc?.close();
-  await deleteNatsNamespace(natsUrl, prefix);
 });
 
 describe('aggregator processes (real NATS)', () => {
   it('two processes split the shards; after SIGKILL of one the other takes its shards, nothing lost or sealed twice', async () => {
     const a = startAggregator('agg-a');
     const b = startAggregator('agg-b');
-    const split = await waitFor(async () => {
-      const all = await owners();
-      return shardsOf(all, a.id).length === 2 && shardsOf(all, b.id).length === 2;
-    }, 10_000);
+    const split = await eventually('A and B to own 2 shards each', () => ownsShards([a.id, b.id], 2), {
+      timeoutMs: 10_000,
+    });
     expect(split, `owners: ${await owners()}`).toBe(true);
 
     await publishToAll(2);
@@ -171,9 +176,9 @@ describe('aggregator processes (real NATS)', () => {
       await publishToAll(1);
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
-    expect(await waitFor(async () => shardsOf(await owners(), b.id).length === SHARDS, 4 * TTL_MS)).toBe(
-      true,
-    );
+    expect(
+      await eventually('B to own every shard', () => ownsShards([b.id], SHARDS), { timeoutMs: 4 * TTL_MS }),
+    ).toBe(true);
     const takeoverMs = Date.now() - killedAt;
     process.stdout.write(
       `takeover after SIGKILL: all shards owned by the survivor ${takeoverMs} ms after the kill\n`,
@@ -185,7 +190,7 @@ describe('aggregator processes (real NATS)', () => {
     const b = spawned.find((x) => x.id === 'agg-b');
     if (b === undefined) throw new Error('agg-b from the previous test');
     const c = startAggregator('agg-c');
-    const split = await waitFor(async () => shardsOf(await owners(), c.id).length === 2, 10_000);
+    const split = await eventually('C to own 2 shards', () => ownsShards([c.id], 2), { timeoutMs: 10_000 });
     expect(split, `owners: ${await owners()}`).toBe(true);
     await publishToAll(1);
     await expectAllSealedOnce(10_000);
@@ -195,25 +200,28 @@ describe('aggregator processes (real NATS)', () => {
     await publishToAll(1);
     c.signal('SIGSTOP');
     await publishToAll(2);
-    expect(await waitFor(async () => shardsOf(await owners(), b.id).length === SHARDS, 4 * TTL_MS)).toBe(
-      true,
-    );
+    expect(
+      await eventually('B to own every shard', () => ownsShards([b.id], SHARDS), { timeoutMs: 4 * TTL_MS }),
+    ).toBe(true);
     await publishToAll(1);
     await expectAllSealedOnce(10_000);
 
     // Wake C: it finds its leases gone and stops working on those shards.
     const resumedAt = c.lines.length;
     c.signal('SIGCONT');
-    const stopped = await waitFor(
+    const stopped = await eventually(
+      `C to log "shard lease lost" for shards ${paused}`,
       () => paused.every((shard) => c.logged('shard lease lost', { shard }, resumedAt).length > 0),
-      3 * TTL_MS,
+      { timeoutMs: 3 * TTL_MS },
     );
     expect(stopped, `C's log after SIGCONT lacks "shard lease lost" for shards ${paused}`).toBe(true);
     // Whatever C attempted after waking, the seals stay gapless and cover every event exactly once,
     // also after C takes a fair share again under fresh leases.
     await publishToAll(2);
     await expectAllSealedOnce(10_000);
-    expect(await waitFor(async () => shardsOf(await owners(), c.id).length === 2, 4 * TTL_MS)).toBe(true);
+    expect(
+      await eventually('C to own 2 shards again', () => ownsShards([c.id], 2), { timeoutMs: 4 * TTL_MS }),
+    ).toBe(true);
     await publishToAll(1);
     await expectAllSealedOnce(10_000);
   });

@@ -136,16 +136,3 @@ export function sealProblems(
   }
   return problems;
 }
-
-/** Polls `condition` every 100 ms until it holds or `timeoutMs` passes; returns whether it held. */
-export async function waitFor(
-  condition: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return condition();
-}

@@ -1,39 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { formatUuid } from '@msi/core';
-import { connectNats, readSubject, streamNamesFor, subjectsFor } from '@msi/nats';
+import { readSubject, streamNamesFor, subjectsFor } from '@msi/nats';
 import { createPool, type Pool } from '@msi/postgres';
 import { alerterV1, streamV1, verifierV1 } from '@msi/proto';
-import { type Pipeline, startPipeline } from '@msi/stack';
-import {
-  createFreshDatabase,
-  deleteNatsNamespace,
-  type FreshDatabase,
-  freePort,
-  repositoryRoot,
-  testServerUrls,
-  uniquePrefix,
-} from '@msi/testkit';
+import { eventually, repositoryRoot, useWorld } from '@msi/testkit';
 import { jetstream } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  alerterClient,
-  dataEvent,
-  ingestFor,
-  item,
-  recentLocalTime,
-  waitFor,
-} from './alerter.test-helper.js';
+import { alerterClient, dataEvent, ingestFor, item, recentLocalTime } from './alerter.test-helper.js';
 import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from './webhook-signature.js';
 
-const prefix = uniquePrefix();
-const salt = prefix;
+const WEBHOOK_SECRET = 'whsec-test-secret';
 const KEYS = {
   acmeEmitter: 'acme-emitter-key',
   globexEmitter: 'globex-emitter-key',
@@ -41,19 +22,47 @@ const KEYS = {
   globexAuditor: 'globex-auditor-key',
   operator: 'ops-key',
 };
-const WEBHOOK_SECRET = 'whsec-test-secret';
 const hooks: { body: string; signature: string; attempt: string }[] = [];
 let hookAnswers = 0;
-let receiver: Server;
-let pipeline: Pipeline;
-let database: FreshDatabase;
-let workDir: string;
 let policyPath: string;
-let nc: NatsConnection;
+
+const world = useWorld({
+  label: 'alerter',
+  nats: true,
+  pipeline: async ({ workDir, defer }) => {
+    const receiver = await startHookReceiver();
+    defer(() => new Promise((resolve) => receiver.close(resolve)));
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    policyPath = join(workDir, 'policy.yaml');
+    const shipped = await readFile(join(repositoryRoot(), 'services/alerter/policies/default.yaml'), 'utf8');
+    await writeFile(
+      policyPath,
+      `${shipped}\nwebhooks:\n  - name: ops\n    url: ${hookUrl}\n    secret_env: MSI_TEST_WEBHOOK_SECRET\n    min_severity: critical\n`,
+    );
+    return {
+      alerter: { policyFile: policyPath },
+      apiKeys: [
+        { key: KEYS.acmeEmitter, tenant: 'acme', principal: 'acme-gateway', roles: ['emitter'] },
+        { key: KEYS.globexEmitter, tenant: 'globex', principal: 'globex-gateway', roles: ['emitter'] },
+        { key: KEYS.acmeAuditor, tenant: 'acme', principal: 'acme-audit', roles: ['auditor'] },
+        { key: KEYS.globexAuditor, tenant: 'globex', principal: 'globex-audit', roles: ['auditor'] },
+        { key: KEYS.operator, tenant: 'ops', principal: 'oncall', roles: ['operator'] },
+      ],
+      extraEnv: {
+        alerter: {
+          MSI_TEST_WEBHOOK_SECRET: WEBHOOK_SECRET,
+          MSI_ALERTER_WEBHOOK_BACKOFF_MS: '100',
+          MSI_ALERTER_POLICY_POLL_MS: '100',
+        },
+      },
+    };
+  },
+});
+const prefix = world.prefix;
+const salt = prefix;
 let db: Pool;
 let alerter: ReturnType<typeof alerterClient>;
 let acme: ReturnType<typeof ingestFor>;
-const logs: string[] = [];
 
 // Times of this week, whatever today is: ingest refuses occurred_at older than 7 days. The shipped
 // policy gives acme Berlin business hours (Mon–Fri 08:00–18:00) and a few holidays to avoid.
@@ -78,18 +87,15 @@ const MORNING_IN_BUSINESS_HOURS = recentLocalTime({
   skipDates: SHIPPED_HOLIDAYS,
 });
 
-beforeAll(async () => {
-  const { natsUrl, databaseUrl } = testServerUrls();
-  database = await createFreshDatabase(databaseUrl, 'alerter');
-  workDir = await mkdtemp(join(tmpdir(), 'msi-alerter-'));
-  receiver = createServer((req, res) => {
+/** The webhook receiver: the first delivery attempt fails (the alerter must retry), the rest are kept. */
+async function startHookReceiver(): Promise<Server> {
+  const receiver = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => {
       body += chunk;
     });
     req.on('end', () => {
       hookAnswers += 1;
-      // The first delivery attempt fails: the alerter must retry.
       if (hookAnswers === 1) {
         res.writeHead(500).end();
         return;
@@ -103,57 +109,19 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  policyPath = join(workDir, 'policy.yaml');
-  const shipped = await readFile(join(repositoryRoot(), 'services/alerter/policies/default.yaml'), 'utf8');
-  await writeFile(
-    policyPath,
-    `${shipped}\nwebhooks:\n  - name: ops\n    url: ${hookUrl}\n    secret_env: MSI_TEST_WEBHOOK_SECRET\n    min_severity: critical\n`,
-  );
-  pipeline = await startPipeline({
-    root: repositoryRoot(),
-    workDir,
-    natsUrl,
-    databaseUrl: database.url,
-    prefix,
-    shards: 2,
-    roundIntervalMs: 500,
-    aggregators: 1,
-    ingestPort: await freePort(),
-    alerter: { port: await freePort(), policyFile: policyPath },
-    apiKeys: [
-      { key: KEYS.acmeEmitter, tenant: 'acme', principal: 'acme-gateway', roles: ['emitter'] },
-      { key: KEYS.globexEmitter, tenant: 'globex', principal: 'globex-gateway', roles: ['emitter'] },
-      { key: KEYS.acmeAuditor, tenant: 'acme', principal: 'acme-audit', roles: ['auditor'] },
-      { key: KEYS.globexAuditor, tenant: 'globex', principal: 'globex-audit', roles: ['auditor'] },
-      { key: KEYS.operator, tenant: 'ops', principal: 'oncall', roles: ['operator'] },
-    ],
-    extraEnv: {
-      alerter: {
-        MSI_TEST_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        MSI_ALERTER_WEBHOOK_BACKOFF_MS: '100',
-        MSI_ALERTER_POLICY_POLL_MS: '100',
-      },
-    },
-    onLine: ({ name, line }) => logs.push(`${name} | ${line}`),
-  });
-  await pipeline.waitUntilServing(60_000);
-  nc = await connectNats({ servers: natsUrl, name: 'alerter-int-test' });
-  db = createPool({ connectionString: database.url });
-  alerter = alerterClient(pipeline.alerterAddress ?? '');
-  acme = ingestFor(pipeline.ingestAddress, KEYS.acmeEmitter);
-}, 90_000);
+  return receiver;
+}
+
+beforeAll(() => {
+  db = createPool({ connectionString: world.databaseUrl });
+  alerter = alerterClient(world.pipeline.alerterAddress ?? '');
+  acme = ingestFor(world.pipeline.ingestAddress, KEYS.acmeEmitter);
+});
 
 afterAll(async () => {
   acme?.close();
   alerter?.close();
-  await pipeline?.stop();
   await db?.end();
-  await nc?.close();
-  await new Promise((resolve) => receiver?.close(resolve));
-  await database?.drop();
-  await deleteNatsNamespace(testServerUrls().natsUrl, prefix);
-  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
 });
 
 const ids = (events: { eventId: Uint8Array }[]) => events.map((e) => formatUuid(e.eventId));
@@ -165,7 +133,7 @@ async function alertsOf(rule: string): Promise<alerterV1.Alert[]> {
 
 /** Waits until the alerter has anchored (applied in calendar order) every one of `events`. */
 async function anchored(events: { data: Uint8Array }[]): Promise<void> {
-  await waitFor('items anchored at the alerter', async () => {
+  await eventually('items anchored at the alerter', async () => {
     const { rows } = await db.query(
       'SELECT count(*) AS n FROM alerter.custody_items WHERE imprint = ANY($1::bytea[])',
       [events.map((e) => Buffer.from(e.data))],
@@ -253,7 +221,7 @@ describe('the shipped policy', () => {
     alerter.watch(KEYS.acmeAuditor, { afterSequence: newest }, (a) => watched.push(a));
     await acme.submit([...Object.values(violating), ...Object.values(compliant)]);
     await anchored([...Object.values(violating), ...Object.values(compliant)]);
-    await waitFor('the policy alerts', async () =>
+    await eventually('the policy alerts', async () =>
       (await alertsOf('deletion-under-retention-hold')).length > 0 ? true : undefined,
     );
   }, 60_000);
@@ -296,7 +264,7 @@ describe('the shipped policy', () => {
 
   it('stateless alerts get their anchoring round once anchored', async () => {
     const [alert] = await alertsOf('pii-outside-allowed-regions');
-    await waitFor('the anchored round on a stateless alert', async () => {
+    await eventually('the anchored round on a stateless alert', async () => {
       const [now] = await alertsOf('pii-outside-allowed-regions');
       return (now?.anchoredRound ?? 0n) > 0n ? true : undefined;
     });
@@ -304,7 +272,7 @@ describe('the shipped policy', () => {
   });
 
   it('WatchAlerts streams each new alert to the tenant auditor', async () => {
-    await waitFor('watched alerts', async () => (watched.length >= 4 ? true : undefined));
+    await eventually('watched alerts', async () => (watched.length >= 4 ? true : undefined));
     expect(new Set(watched.map((a) => a.rule))).toEqual(
       new Set([
         'pii-outside-allowed-regions',
@@ -319,8 +287,8 @@ describe('the shipped policy', () => {
 
   it('publishes every alert on <prefix>.alerts.<severity>', async () => {
     const all = (await alerter.list(KEYS.operator)).alerts;
-    const js = jetstream(nc);
-    const published = await waitFor('alerts on the stream', async () => {
+    const js = jetstream(world.nc);
+    const published = await eventually('alerts on the stream', async () => {
       const messages = await readSubject(js, streamNamesFor(prefix).alerts, subjectsFor(prefix).allAlerts);
       return messages.length >= all.length ? messages : undefined;
     });
@@ -331,7 +299,9 @@ describe('the shipped policy', () => {
   });
 
   it('delivers critical alerts to the webhook, retrying after a 500, signed with HMAC', async () => {
-    const delivered = await waitFor('a webhook delivery', async () => (hooks.length > 0 ? hooks : undefined));
+    const delivered = await eventually('a webhook delivery', async () =>
+      hooks.length > 0 ? hooks : undefined,
+    );
     const hook = delivered[0];
     expect(hook?.attempt).toBe('2');
     const now = Math.floor(Date.now() / 1000);
@@ -389,7 +359,7 @@ describe('chain of custody', () => {
     await acme.submit([ghostRead, afterDelete, process, clean]);
     await anchored([ghostRead, afterDelete, process, clean]);
     const named = async (rule: string) => (await alertsOf(rule)).flatMap(alertIds);
-    await waitFor('custody alerts', async () =>
+    await eventually('custody alerts', async () =>
       (await named('unanchored-input')).length > 0 ? true : undefined,
     );
     expect(await named('unknown-provenance')).toContain(formatUuid(ghostRead.eventId));
@@ -405,7 +375,7 @@ describe('chain of custody', () => {
 
 describe('integrity reports and security', () => {
   it('raises a critical alert for a verifier mismatch and a high one for a witness refusal', async () => {
-    const js = jetstream(nc);
+    const js = jetstream(world.nc);
     const subjects = subjectsFor(prefix);
     await js.publish(
       subjects.integrity('verifier'),
@@ -433,13 +403,13 @@ describe('integrity reports and security', () => {
         atUs: BigInt(Date.now() * 1000),
       }).finish(),
     );
-    const [mismatch] = await waitFor('verifier-mismatch', async () => {
+    const [mismatch] = await eventually('verifier-mismatch', async () => {
       const a = await alertsOf('verifier-mismatch');
       return a.length > 0 ? a : undefined;
     });
     expect(mismatch?.severity).toBe(alerterV1.Severity.SEVERITY_CRITICAL);
     expect(mismatch?.details.kind).toBe('seal_mismatch');
-    const [refusal] = await waitFor('witness-refused', async () => {
+    const [refusal] = await eventually('witness-refused', async () => {
       const a = await alertsOf('witness-refused');
       return a.length > 0 ? a : undefined;
     });
@@ -448,7 +418,7 @@ describe('integrity reports and security', () => {
   });
 
   it('a burst of failed authentications is one alert', async () => {
-    const intruder = ingestFor(pipeline.ingestAddress, 'not-a-key');
+    const intruder = ingestFor(world.pipeline.ingestAddress, 'not-a-key');
     for (let i = 0; i < 12; i++) {
       await expect(
         intruder.submit([dataEvent({ kind: 'STORE', data: item(salt, `x${i}`), actor: 'x' })]),
@@ -457,7 +427,7 @@ describe('integrity reports and security', () => {
       });
     }
     intruder.close();
-    const alerts = await waitFor('auth-failure-burst', async () => {
+    const alerts = await eventually('auth-failure-burst', async () => {
       const a = await alertsOf('auth-failure-burst');
       return a.length > 0 && (a[0]?.occurrences ?? 0n) >= 3n ? a : undefined;
     });
@@ -535,7 +505,7 @@ describe('policy hot reload', () => {
         'severity: hihg\n    when:\n      kind: TRANSFER',
       ),
     );
-    const refused = await waitFor('a refused reload', async () => {
+    const refused = await eventually('a refused reload', async () => {
       const p = await alerter.policy(KEYS.operator);
       return p.lastError !== '' ? p : undefined;
     });
@@ -551,7 +521,7 @@ describe('policy hot reload', () => {
       attrs: { classification: 'pii' },
     });
     await acme.submit([violation]);
-    await waitFor('an alert under the previous policy', async () =>
+    await eventually('an alert under the previous policy', async () =>
       (await alertsOf('pii-outside-allowed-regions')).some((a) =>
         alertIds(a).includes(formatUuid(violation.eventId)),
       )
@@ -565,7 +535,7 @@ describe('policy hot reload', () => {
         'severity: high\n    when:\n      kind: DELETE',
       ),
     );
-    const reloaded = await waitFor('the new policy', async () => {
+    const reloaded = await eventually('the new policy', async () => {
       const p = await alerter.policy(KEYS.operator);
       return p.digest !== before.digest && p.lastError === '' ? p : undefined;
     });

@@ -2,6 +2,7 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { encodeImprint, imprintOf, mintUuidV7 } from '@msi/core';
 import { formatDay, WEEKDAYS, type Weekday, ZoneClock } from '@msi/policy';
 import { alerterV1, eventV1, ingestV1 } from '@msi/proto';
+import { eventually } from '@msi/testkit';
 
 const bearer = (key: string) => {
   const m = new Metadata();
@@ -116,19 +117,16 @@ const KINDS = {
   STATE: eventV1.EventKind.EVENT_KIND_STATE,
 } as const;
 
-/** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
-export async function waitFor<T>(
+/**
+ * `eventually` (@msi/testkit) under its old name, for the tests not converted yet
+ * (round-integrity, alerter-integrity): new tests call `eventually` directly.
+ */
+export function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs = 20_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return eventually(what, probe, { timeoutMs });
 }
 
 /**

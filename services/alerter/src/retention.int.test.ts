@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   encodeRound,
@@ -13,55 +12,33 @@ import {
 } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
 import { CompactRange } from '@msi/merkle';
-import { connectNats, defaultStreamSettings, ensureStreams, streamNamesFor, subjectsFor } from '@msi/nats';
+import { defaultStreamSettings, ensureStreams, streamNamesFor, subjectsFor } from '@msi/nats';
 import { streamV1 } from '@msi/proto';
 import { CredentialStore, createLogger } from '@msi/service-kit';
-import {
-  createFreshDatabase,
-  deleteNatsNamespace,
-  type FreshDatabase,
-  repositoryRoot,
-  testServerUrls,
-  uniquePrefix,
-} from '@msi/testkit';
+import { eventually, repositoryRoot, useWorld } from '@msi/testkit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { listAlerts } from './alert-store.js';
 import { type RunningAlerter, startAlerter } from './alerter.js';
-import { waitFor } from './alerter.test-helper.js';
 
 /*
  * An alerter started on a log whose events stream has already dropped old events (retention): the
  * rounds that anchor them must not wait for events that will never come.
  */
-const prefix = uniquePrefix();
+const world = useWorld({ label: 'alerter_retention', database: true, nats: true });
+const prefix = world.prefix;
 const hasher = nodeHasher();
 const signer = parseSignerKey(generateNoteKey('calendar.test', new Uint8Array(32).fill(5)).signerKey);
-let database: FreshDatabase;
-let nc: NatsConnection;
-let workDir: string;
 let alerter: RunningAlerter | undefined;
-
-beforeAll(async () => {
-  const { natsUrl, databaseUrl } = testServerUrls();
-  database = await createFreshDatabase(databaseUrl, 'alerter_retention');
-  workDir = await mkdtemp(join(tmpdir(), 'msi-alerter-retention-'));
-  nc = await connectNats({ servers: natsUrl, name: 'alerter-retention-test' });
-}, 60_000);
 
 afterAll(async () => {
   await alerter?.stop();
-  await nc?.close();
-  await database?.drop();
-  await deleteNatsNamespace(testServerUrls().natsUrl, prefix);
-  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
 });
 
 describe('rounds whose events the stream no longer holds', () => {
   it('are applied at once, without waiting for the events', async () => {
-    const jsm = await jetstreamManager(nc);
-    const js = jetstream(nc);
+    const jsm = await jetstreamManager(world.nc);
+    const js = jetstream(world.nc);
     const subjects = subjectsFor(prefix);
     const names = streamNamesFor(prefix);
     await ensureStreams(jsm, prefix, { ...defaultStreamSettings, replicas: 1 });
@@ -117,15 +94,15 @@ describe('rounds whose events the stream no longer holds', () => {
       }).finish(),
     );
 
-    const policyFile = join(workDir, 'policy.yaml');
+    const policyFile = join(world.workDir, 'policy.yaml');
     await writeFile(
       policyFile,
       await readFile(join(repositoryRoot(), 'services/alerter/policies/default.yaml')),
     );
     const started = Date.now();
     alerter = await startAlerter({
-      nc,
-      databaseUrl: database.url,
+      nc: world.nc,
+      databaseUrl: world.databaseUrl,
       prefix,
       calendarKey: formatVerifierKey(verifierKeyOf(signer)),
       policyFile,
@@ -138,7 +115,7 @@ describe('rounds whose events the stream no longer holds', () => {
       log: createLogger({ service: 'alerter-test', level: 'error' }),
     });
     const running = alerter;
-    await waitFor('the round applied', async () => {
+    await eventually('the round applied', async () => {
       const { rows } = await running.pool.query('SELECT size FROM alerter.calendar');
       return Number(rows[0].size) === 1 ? true : undefined;
     });

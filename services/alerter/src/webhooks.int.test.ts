@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createPool, inTransaction, type Pool } from '@msi/postgres';
 import { createLogger } from '@msi/service-kit';
-import { createFreshDatabase, type FreshDatabase, testServerUrls } from '@msi/testkit';
+import { eventually, useWorld } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   backoffDelayMs,
@@ -30,18 +30,16 @@ import {
 const SECRET = 'whsec_integration';
 const logs: string[] = [];
 const log = createLogger({ service: 'alerter-webhooks-test', level: 'debug', write: (l) => logs.push(l) });
-let database: FreshDatabase;
+const world = useWorld({ label: 'alerter_webhooks', database: true });
 let pool: Pool;
 let schemas = 0;
 
-beforeAll(async () => {
-  database = await createFreshDatabase(testServerUrls().databaseUrl, 'alerter_webhooks');
-  pool = createPool({ connectionString: database.url, max: 8 });
+beforeAll(() => {
+  pool = createPool({ connectionString: world.databaseUrl, max: 8 });
 });
 
 afterAll(async () => {
   await pool?.end();
-  await database?.drop();
 });
 
 /** A schema of its own per test, so one test's deliverers never see another's rows. */
@@ -136,14 +134,6 @@ async function enqueue(schema: string, alertId: string, url: string, body: strin
   );
 }
 
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 async function row(schema: string, alertId: string) {
   const result = await pool.query(
     `SELECT state, attempts, last_status, last_error, delivered_at, body FROM ${schema}.webhook_deliveries
@@ -179,7 +169,7 @@ describe('WebhookDeliverer against a real receiver and Postgres', () => {
       expect(await enqueue(schema, 'alert-1', receiver.url, body)).toBe(true);
       d.start();
       d.kick();
-      await waitFor('delivery', async () => (await deliveryStats(pool, schema)).delivered === 1);
+      await eventually('delivery', async () => (await deliveryStats(pool, schema)).delivered === 1);
     } finally {
       await d.stop();
       await receiver.close();
@@ -217,7 +207,7 @@ describe('WebhookDeliverer against a real receiver and Postgres', () => {
     try {
       await enqueue(schema, 'alert-503', receiver.url, '{"alertId":"alert-503"}');
       d.start();
-      await waitFor('giving up', async () => (await deliveryStats(pool, schema)).failed === 1);
+      await eventually('giving up', async () => (await deliveryStats(pool, schema)).failed === 1);
     } finally {
       await d.stop();
       await receiver.close();
@@ -249,7 +239,7 @@ describe('WebhookDeliverer against a real receiver and Postgres', () => {
     try {
       await enqueue(schema, 'alert-hang', receiver.url, '{"alertId":"alert-hang"}');
       d.start();
-      await waitFor('delivery', async () => (await deliveryStats(pool, schema)).delivered === 1);
+      await eventually('delivery', async () => (await deliveryStats(pool, schema)).delivered === 1);
     } finally {
       await d.stop();
       await receiver.close();
@@ -275,13 +265,13 @@ describe('WebhookDeliverer against a real receiver and Postgres', () => {
     });
     const alerts = Array.from({ length: 30 }, (_, i) => `alert-${i}`);
     for (const alertId of alerts) await enqueue(schema, alertId, receiver.url, JSON.stringify({ alertId }));
-    const otherPool = createPool({ connectionString: database.url, max: 4 });
+    const otherPool = createPool({ connectionString: world.databaseUrl, max: 4 });
     const a = deliverer(schema, { concurrency: 4 });
     const b = deliverer(schema, { concurrency: 4 }, otherPool);
     try {
       a.deliverer.start();
       b.deliverer.start();
-      await waitFor(
+      await eventually(
         'all deliveries',
         async () => (await deliveryStats(pool, schema)).delivered === alerts.length,
       );
@@ -371,7 +361,7 @@ describe('claimDue and the settlements', () => {
     });
     try {
       d.start();
-      await waitFor('giving up', async () => (await deliveryStats(pool, schema)).failed === 1);
+      await eventually('giving up', async () => (await deliveryStats(pool, schema)).failed === 1);
     } finally {
       await d.stop();
       await receiver.close();

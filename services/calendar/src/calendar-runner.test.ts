@@ -1,4 +1,5 @@
 import { createLogger } from '@msi/service-kit';
+import { eventually } from '@msi/testkit';
 import { describe, expect, it } from 'vitest';
 import type { RoundOutcome } from './calendar.js';
 import { CalendarError } from './calendar-error.js';
@@ -27,13 +28,7 @@ function scripted(steps: readonly (RoundOutcome | Error)[]) {
 }
 
 const appended = (round: number): RoundOutcome => ({ kind: 'appended', round, seals: 0, takeover: false });
-const until = async (condition: () => boolean) => {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
+const soon = { timeoutMs: 5_000, intervalMs: 5 };
 
 describe('runCalendar', () => {
   it('closes one round per wall-clock boundary and kicks the publisher', async () => {
@@ -45,7 +40,7 @@ describe('runCalendar', () => {
       log,
       onRound: (o) => seen.push(o),
     });
-    await until(() => boundaries.length >= 4);
+    await eventually('4 round boundaries', () => boundaries.length >= 4, soon);
     await running.stop();
     expect(boundaries.every((b) => b % INTERVAL === 0)).toBe(true);
     expect(new Set(boundaries).size).toBe(boundaries.length); // each boundary once, increasing
@@ -57,7 +52,7 @@ describe('runCalendar', () => {
   it('keeps going after a transient error', async () => {
     const { closer, boundaries } = scripted([new Error('postgres away'), appended(0)]);
     const running = runCalendar(closer, { intervalMs: INTERVAL, nowMs: Date.now, log });
-    await until(() => boundaries.length >= 3);
+    await eventually('3 round boundaries, past the error', () => boundaries.length >= 3, soon);
     await running.stop();
   });
 

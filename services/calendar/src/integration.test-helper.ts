@@ -17,6 +17,7 @@ import { createLogger } from '@msi/service-kit';
 import {
   createFreshDatabase,
   deleteNatsNamespace,
+  eventually,
   type FreshDatabase,
   repositoryRoot,
   testServerUrls,
@@ -129,26 +130,16 @@ export async function publishSeal(ns: Namespace, seal: RoundSeal): Promise<numbe
 }
 
 /**
- * Polls `probe` until it returns a value other than undefined (errors count as "not yet": a process
- * may still be creating its tables), or fails after `timeoutMs` with the last error.
+ * `eventually` (@msi/testkit) under its old name, for the calendar's integration tests: polls
+ * `probe` until it returns a value (errors count as "not yet": a process may still be creating its
+ * tables), or fails after `timeoutMs` naming `what`, with the last error.
  */
-export async function waitFor<T>(
+export function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs = 15_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error: unknown) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: lastError });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return eventually(what, probe, { timeoutMs });
 }
 
 /** Every stored round: k, closed_at, seal range, writer. */

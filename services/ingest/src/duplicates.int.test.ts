@@ -2,7 +2,7 @@ import { decodeEvent, encodeEvent, eventLeafHash } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
 import { bucketNamesFor } from '@msi/nats';
 import type { eventV1, ingestV1 } from '@msi/proto';
-import { deleteNatsNamespace, testServerUrls, uniquePrefix } from '@msi/testkit';
+import { useWorld } from '@msi/testkit';
 import { eventFromClient } from '@msi/wire';
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
@@ -23,8 +23,8 @@ import {
 import type { RunningIngest } from './ingest-server.js';
 import { shardOf } from './shard-of.js';
 
-const { natsUrl } = testServerUrls();
-const prefix = uniquePrefix();
+const world = useWorld({ label: 'ingest_duplicates' });
+const { natsUrl, prefix } = world;
 let first: RunningIngest;
 let second: RunningIngest;
 let a: ingestV1.IngestServiceClient;
@@ -43,7 +43,6 @@ afterAll(async () => {
   b?.close();
   await first?.close(1000);
   await second?.close(1000);
-  await deleteNatsNamespace(natsUrl, prefix);
 });
 
 /** How many copies of each event id the events stream holds. */

@@ -1,13 +1,12 @@
 import { rm } from 'node:fs/promises';
 import { credentials, makeGenericClientConstructor, status } from '@grpc/grpc-js';
-import { type EmbeddedNats, startEmbeddedNats } from '@msi/testkit';
+import { type EmbeddedNats, eventually, startEmbeddedNats } from '@msi/testkit';
 import { service as healthService } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   callError,
   clientFor,
   durableOf,
-  eventually,
   KEYS,
   sampleEvent,
   startTestIngest,
@@ -17,14 +16,15 @@ import {
 } from './ingest.test-helper.js';
 import type { RunningIngest } from './ingest-server.js';
 
-// A private nats-server, so that stopping it disturbs no other test file.
+// A private nats-server, so that stopping it disturbs no other test file; under a keeper, so that it
+// stops with this test process however that ends.
 let nats: EmbeddedNats;
 let storeDir: string;
 let ingest: RunningIngest;
 const HealthClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
 
 beforeAll(async () => {
-  nats = await startEmbeddedNats();
+  nats = await startEmbeddedNats({ isolated: true });
   storeDir = nats.storeDir;
   ingest = await startTestIngest(testEnv(nats.url, 'health', writeCredentials()));
 });
@@ -62,7 +62,9 @@ describe('health follows NATS', () => {
     const port = nats.port;
     await nats.stop();
     await eventually(
+      'NOT_SERVING once NATS is away',
       async () => (await healthOf(ingest.port, 'msi.ingest.v1.IngestService')) === 'NOT_SERVING',
+      { timeoutMs: 10_000 },
     );
     expect(await healthOf(ingest.port, '')).toBe('NOT_SERVING');
     expect(ingest.isServing()).toBe(false);
@@ -70,16 +72,21 @@ describe('health follows NATS', () => {
 
     // It comes back with an empty store (the first server's store was removed): ingest recreates
     // its streams and bucket before it serves again.
-    nats = await startEmbeddedNats({ port, storeDir });
+    nats = await startEmbeddedNats({ port, storeDir, isolated: true });
     await eventually(
+      'SERVING once NATS is back',
       async () => (await healthOf(ingest.port, 'msi.ingest.v1.IngestService')) === 'SERVING',
-      15_000,
+      { timeoutMs: 15_000 },
     );
     // The first publish after a reconnect may still race the JetStream restart: retry as a client would.
-    await eventually(async () => {
-      const { ack } = await submit(client, sampleEvent());
-      return ack?.outcome?.$case === 'durable';
-    }, 15_000);
+    await eventually(
+      'a durable ack after the reconnect',
+      async () => {
+        const { ack } = await submit(client, sampleEvent());
+        return ack?.outcome?.$case === 'durable';
+      },
+      { timeoutMs: 15_000 },
+    );
     client.close();
   });
 });

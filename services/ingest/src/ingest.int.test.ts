@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { bytesEqual, decodeEvent, EMPTY_ROUND_ROOT, encodeRound, eventLeafHash } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
 import { streamV1 } from '@msi/proto';
-import { deleteNatsNamespace, testServerUrls, uniquePrefix } from '@msi/testkit';
+import { eventually, useWorld } from '@msi/testkit';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,6 @@ import {
   callError,
   clientFor,
   durableOf,
-  eventually,
   KEYS,
   sampleEvent,
   snapshot,
@@ -23,8 +22,8 @@ import {
 import type { RunningIngest } from './ingest-server.js';
 import { shardOf } from './shard-of.js';
 
-const { natsUrl } = testServerUrls();
-const prefix = uniquePrefix();
+const world = useWorld({ label: 'ingest' });
+const { natsUrl, prefix } = world;
 let ingest: RunningIngest;
 
 beforeAll(async () => {
@@ -33,7 +32,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ingest?.close(1000);
-  await deleteNatsNamespace(natsUrl, prefix);
 });
 
 describe('ingest: a valid event', () => {
@@ -119,7 +117,7 @@ describe('ingest: the expected round', () => {
     );
     await nc.close();
     let hint = 0n;
-    await eventually(async () => {
+    await eventually('an ack with the expected round', async () => {
       hint = durableOf((await submit(client, sampleEvent())).ack).expectedRound;
       return hint !== 0n;
     });
@@ -140,7 +138,10 @@ describe('ingest: security events', () => {
     expect((await callError(submit(acme, sampleEvent({ tenant: 'globex' })))).code).toBe(
       status.PERMISSION_DENIED,
     );
-    await eventually(async () => (await snapshot(natsUrl, prefix)).security.length >= 4);
+    await eventually(
+      'four security events',
+      async () => (await snapshot(natsUrl, prefix)).security.length >= 4,
+    );
     const { security } = await snapshot(natsUrl, prefix);
     const seen = security.map((e) => [e.kind, e.reason, e.principal, e.tenant, e.method]);
     const submitMethod = '/msi.ingest.v1.IngestService/Submit';

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { decodeEvent } from '@msi/core';
 import type { eventV1, ingestV1 } from '@msi/proto';
-import { deleteNatsNamespace, repositoryRoot, testServerUrls, uniquePrefix } from '@msi/testkit';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { repositoryRoot, useWorld } from '@msi/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   clientFor,
   durableOf,
@@ -15,8 +15,8 @@ import {
   writeCredentials,
 } from './ingest.test-helper.js';
 
-const { natsUrl } = testServerUrls();
-const prefix = uniquePrefix();
+const world = useWorld({ label: 'ingest_restart' });
+const { natsUrl, prefix } = world;
 const credentials = writeCredentials();
 const running: ChildProcess[] = [];
 
@@ -62,10 +62,6 @@ async function startProcess(): Promise<Started> {
 afterEach(() => {
   for (const child of running.splice(0))
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-afterAll(async () => {
-  await deleteNatsNamespace(natsUrl, prefix);
 });
 
 async function copiesOf(events: readonly eventV1.DataEvent[]): Promise<number[]> {

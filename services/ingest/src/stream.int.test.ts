@@ -2,7 +2,7 @@ import { type ServiceError, status } from '@grpc/grpc-js';
 import { decodeEvent, eventLeafHash } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
 import type { eventV1, ingestV1 } from '@msi/proto';
-import { deleteNatsNamespace, testServerUrls, uniquePrefix } from '@msi/testkit';
+import { useWorld } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clientFor,
@@ -16,8 +16,8 @@ import {
 } from './ingest.test-helper.js';
 import type { RunningIngest } from './ingest-server.js';
 
-const { natsUrl } = testServerUrls();
-const prefix = uniquePrefix();
+const world = useWorld({ label: 'ingest_stream' });
+const { natsUrl, prefix } = world;
 const WINDOW = 4;
 let ingest: RunningIngest;
 let client: ingestV1.IngestServiceClient;
@@ -32,7 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.close();
   await ingest?.close(1000);
-  await deleteNatsNamespace(natsUrl, prefix);
 });
 
 interface StreamRun {

@@ -6,13 +6,12 @@ import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { decodeEvent } from '@msi/core';
 import { streamV1 } from '@msi/proto';
-import { deleteNatsNamespace, testServerUrls, uniquePrefix } from '@msi/testkit';
+import { eventually, useWorld } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIngestClient } from './client.js';
 import {
   callError,
   durableOf,
-  eventually,
   KEYS,
   sampleEvent,
   snapshot,
@@ -25,8 +24,8 @@ import type { RunningIngest } from './ingest-server.js';
 
 // Certificates are made by the openssl CLI for this run: a server CA and server certificate for
 // 127.0.0.1, a client CA with three client certificates, and a rogue CA with a look-alike client.
-const { natsUrl } = testServerUrls();
-const prefix = uniquePrefix();
+const world = useWorld({ label: 'ingest_tls' });
+const { natsUrl, prefix } = world;
 const dir = mkdtempSync(join(tmpdir(), 'msi-ingest-tls-'));
 const file = (name: string) => join(dir, name);
 const read = (name: string) => readFileSync(file(name));
@@ -136,7 +135,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await ingest?.close(1000);
   await strict?.close(1000);
-  await deleteNatsNamespace(natsUrl, prefix);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -193,7 +191,7 @@ describe('ingest over TLS with client certificates', () => {
     expect((await callError(submit(impostor, sampleEvent()))).code).toBe(status.UNAUTHENTICATED);
     stranger.close();
     impostor.close();
-    await eventually(async () =>
+    await eventually('a security event for the unknown certificate', async () =>
       (await snapshot(natsUrl, prefix)).security.some((e) => e.reason === 'unknown_client_certificate'),
     );
     const { security } = await snapshot(natsUrl, prefix);

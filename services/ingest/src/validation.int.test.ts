@@ -1,6 +1,6 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { eventV1, type ingestV1 } from '@msi/proto';
-import { deleteNatsNamespace, testServerUrls, uniquePrefix } from '@msi/testkit';
+import { useWorld } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   callError,
@@ -18,8 +18,8 @@ import {
 } from './ingest.test-helper.js';
 import type { RunningIngest } from './ingest-server.js';
 
-const { natsUrl } = testServerUrls();
-const prefix = uniquePrefix();
+const world = useWorld({ label: 'ingest_validation' });
+const { natsUrl, prefix } = world;
 let ingest: RunningIngest;
 let acme: ingestV1.IngestServiceClient;
 const opened: ingestV1.IngestServiceClient[] = [];
@@ -51,7 +51,6 @@ afterAll(async () => {
   acme?.close();
   for (const client of opened) client.close();
   await ingest?.close(1000);
-  await deleteNatsNamespace(natsUrl, prefix);
 });
 
 const imprint = (id: number, length: number) => Buffer.from([id, ...new Uint8Array(length).fill(3)]);

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import {
@@ -19,27 +18,16 @@ import {
   verifyReceipt,
 } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
-import { connectNats, subjectsFor } from '@msi/nats';
+import { subjectsFor } from '@msi/nats';
 import { eventV1, ingestV1, streamV1, verifierV1 } from '@msi/proto';
 import { createLogger } from '@msi/service-kit';
-import { type Pipeline, startPipeline } from '@msi/stack';
-import {
-  createFreshDatabase,
-  deleteNatsNamespace,
-  type FreshDatabase,
-  freePort,
-  repositoryRoot,
-  testServerUrls,
-  uniquePrefix,
-} from '@msi/testkit';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { eventually, repositoryRoot, useWorld } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from './credentials.js';
 import { integritySubject } from './integrity.js';
 import { SCHEMA } from './schema.js';
 import { type RunningVerifier, startVerifier } from './verifier.js';
 
-const prefix = uniquePrefix();
 const crypto = { hasher: nodeHasher(), ed25519: nodeEd25519() };
 const KEYS = [
   { key: 'acme-emitter', tenant: 'acme', principal: 'acme-etl', roles: ['emitter'] as const },
@@ -48,48 +36,31 @@ const KEYS = [
 const seed = (b: number) => new Uint8Array(32).fill(b);
 const w1 = generateNoteKey('w1.example', seed(1), NOTE_ALG_COSIGNATURE_V1);
 const w2 = generateNoteKey('w2.example', seed(2), NOTE_ALG_COSIGNATURE_V1);
-let pipeline: Pipeline;
-let database: FreshDatabase;
-let workDir: string;
-let nc: NatsConnection;
+const world = useWorld({
+  label: 'verifier_cosigned',
+  nats: true,
+  pipeline: { roundIntervalMs: 300, apiKeys: KEYS.map((k) => ({ ...k, roles: [...k.roles] })) },
+});
+const prefix = world.prefix;
 let verifier: RunningVerifier;
 let client: verifierV1.VerifierServiceClient;
 const published: verifierV1.IntegrityFailure[] = [];
-const logs: string[] = [];
 
 beforeAll(async () => {
-  const { natsUrl, databaseUrl } = testServerUrls();
-  database = await createFreshDatabase(databaseUrl, 'verifier_cosigned');
-  workDir = await mkdtemp(join(tmpdir(), 'msi-verifier-cosigned-'));
-  pipeline = await startPipeline({
-    root: repositoryRoot(),
-    workDir,
-    natsUrl,
-    databaseUrl: database.url,
-    prefix,
-    shards: 2,
-    roundIntervalMs: 300,
-    aggregators: 1,
-    ingestPort: await freePort(),
-    apiKeys: KEYS.map((k) => ({ ...k, roles: [...k.roles] })),
-    onLine: ({ name, line }) => logs.push(`${name} | ${line}`),
-  });
-  await pipeline.waitUntilServing(30_000);
-  nc = await connectNats({ servers: natsUrl, name: 'verifier-cosigned-test' });
-  const sub = nc.subscribe(integritySubject(prefix));
+  const sub = world.nc.subscribe(integritySubject(prefix));
   void (async () => {
     for await (const m of sub) published.push(verifierV1.IntegrityFailure.decode(m.data));
   })();
   verifier = await startVerifier({
-    nc,
-    databaseUrl: database.url,
+    nc: world.nc,
+    databaseUrl: world.databaseUrl,
     prefix,
-    calendarKey: pipeline.verifierKey,
+    calendarKey: world.pipeline.verifierKey,
     keys: ApiKeys.fromJson(JSON.stringify({ credentials: KEYS })),
     ...crypto,
     host: '127.0.0.1',
     port: 0,
-    log: createLogger({ service: 'verifier', level: 'warn', write: (line) => logs.push(line) }),
+    log: createLogger({ service: 'verifier', level: 'warn', write: (line) => world.logs.push(line) }),
   });
   client = new verifierV1.VerifierServiceClient(`127.0.0.1:${verifier.port}`, credentials.createInsecure());
 }, 60_000);
@@ -97,11 +68,6 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.close();
   await verifier?.stop();
-  await pipeline?.stop();
-  await nc?.close();
-  await database?.drop();
-  await deleteNatsNamespace(testServerUrls().natsUrl, prefix);
-  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
 });
 
 function call<Req, Res>(
@@ -123,20 +89,6 @@ function call<Req, Res>(
   });
 }
 
-async function eventually<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what} did not happen within ${timeoutMs} ms\n${logs.slice(-30).join('\n')}`);
-}
-
 /** Runs the built `msi` CLI as a child process. */
 function msi(args: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   const bin = join(repositoryRoot(), 'packages/cli/bin/msi.mjs');
@@ -149,7 +101,7 @@ function msi(args: readonly string[]): Promise<{ status: number; stdout: string;
 }
 
 async function publishCosigned(size: number, checkpoint: string): Promise<void> {
-  const js = (await import('@nats-io/jetstream')).jetstream(nc);
+  const js = (await import('@nats-io/jetstream')).jetstream(world.nc);
   await js.publish(
     subjectsFor(prefix).checkpoints,
     streamV1.CheckpointCosigned.encode({ version: 1, size: BigInt(size), checkpoint }).finish(),
@@ -166,15 +118,21 @@ const event = eventV1.DataEvent.fromPartial({
   data: Buffer.from(encodeImprint(imprintOf('sha256', new TextEncoder().encode('cosigned')))),
 });
 
+/** How long to wait for the projector, with the services' last lines when it does not happen. */
+const waiting = { timeoutMs: 20_000, detail: () => world.logTail(30) };
+
 describe('receipts carry witness cosignatures (real pipeline)', () => {
-  const logKey = () => parseVerifierKey(pipeline.verifierKey);
+  const logKey = () => parseVerifierKey(world.pipeline.verifierKey);
   const witnessKeys = [parseVerifierKey(w1.verifierKey), parseVerifierKey(w2.verifierKey)];
   let plainReceipt = '';
   let size = 0;
   let cosigned = '';
 
   it('serves receipts against the newest cosigned checkpoint, which verify with a quorum of 2', async () => {
-    const ingest = new ingestV1.IngestServiceClient(pipeline.ingestAddress, credentials.createInsecure());
+    const ingest = new ingestV1.IngestServiceClient(
+      world.pipeline.ingestAddress,
+      credentials.createInsecure(),
+    );
     const md = new Metadata();
     md.set('authorization', 'Bearer acme-emitter');
     await new Promise<void>((resolve, reject) =>
@@ -188,10 +146,8 @@ describe('receipts carry witness cosignatures (real pipeline)', () => {
     expect(verifyReceipt(plainReceipt, { logKeys: [logKey()] }, crypto).witnesses).toEqual([]);
     // Freeze the streams, then cosign the newest checkpoint as the calendar would publish it: first
     // with one cosignature, then with both.
-    await pipeline.stop();
-    await eventually('catch-up', 20_000, async () =>
-      (await verifier.projector.caughtUp()) ? true : undefined,
-    );
+    await world.pipeline.stop();
+    await eventually('catch-up', async () => (await verifier.projector.caughtUp()) || undefined, waiting);
     const latest = await call(client.getCheckpoint, { size: 0n });
     size = Number(latest.size);
     const one = cosignCheckpoint(latest.checkpoint, w1.signer, 1_800_000_000);
@@ -199,13 +155,19 @@ describe('receipts carry witness cosignatures (real pipeline)', () => {
     await publishCosigned(size, one);
     await publishCosigned(size, cosigned);
     await publishCosigned(size, one); // fewer lines: the note with both is kept
-    await eventually('the cosigned checkpoint is kept', 20_000, async () => {
-      const { rows } = await verifier.pool.query(
-        `SELECT note, cosignature_count FROM ${SCHEMA}.cosigned_checkpoints WHERE size = $1`,
-        [size],
-      );
-      return (await verifier.projector.caughtUp()) && rows[0]?.cosignature_count === 2 ? rows[0] : undefined;
-    });
+    await eventually(
+      'the cosigned checkpoint is kept',
+      async () => {
+        const { rows } = await verifier.pool.query(
+          `SELECT note, cosignature_count FROM ${SCHEMA}.cosigned_checkpoints WHERE size = $1`,
+          [size],
+        );
+        return (await verifier.projector.caughtUp()) && rows[0]?.cosignature_count === 2
+          ? rows[0]
+          : undefined;
+      },
+      waiting,
+    );
     expect((await call(client.getCheckpoint, { size: BigInt(size) })).checkpoint).toBe(cosigned);
     expect((await call(client.getCheckpoint, { size: 0n })).checkpoint).toBe(cosigned);
 
@@ -232,9 +194,16 @@ describe('receipts carry witness cosignatures (real pipeline)', () => {
 
   it('msi verify --witness --quorum prints the witnesses; msi extend picks the cosignatures up', async () => {
     const response = await call(client.getReceipt, { eventId: event.eventId, wait: false }, 'acme-auditor');
-    const file = join(workDir, 'receipt.json');
+    const file = join(world.workDir, 'receipt.json');
     await writeFile(file, response.receiptJson);
-    const trust = ['--key', pipeline.verifierKey, '--witness', w1.verifierKey, '--witness', w2.verifierKey];
+    const trust = [
+      '--key',
+      world.pipeline.verifierKey,
+      '--witness',
+      w1.verifierKey,
+      '--witness',
+      w2.verifierKey,
+    ];
     const ok = await msi(['verify', file, ...trust, '--quorum', '2']);
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
@@ -246,7 +215,7 @@ describe('receipts carry witness cosignatures (real pipeline)', () => {
     expect(short.stdout + short.stderr).toContain('QUORUM_NOT_MET');
 
     // The receipt served before the cosignatures had none; extending it fetches GetCheckpoint.
-    const plain = join(workDir, 'plain.json');
+    const plain = join(world.workDir, 'plain.json');
     await writeFile(plain, plainReceipt);
     expect((await msi(['verify', plain, ...trust, '--quorum', '2'])).status).toBe(1);
     const extended = await msi([
@@ -262,7 +231,7 @@ describe('receipts carry witness cosignatures (real pipeline)', () => {
     expect(extended.stderr).toBe('');
     expect(extended.status).toBe(0);
     expect(parseReceiptJson(extended.stdout.trimEnd()).extension?.checkpoint).toBe(cosigned);
-    const extendedFile = join(workDir, 'extended.json');
+    const extendedFile = join(world.workDir, 'extended.json');
     await writeFile(extendedFile, extended.stdout);
     const again = await msi(['verify', extendedFile, ...trust, '--quorum', '2']);
     expect(again.status).toBe(0);
@@ -274,7 +243,7 @@ describe('receipts carry witness cosignatures (real pipeline)', () => {
     const forked = cosignCheckpoint(
       signCheckpoint(
         { ...checkpoint, root: new Uint8Array(32).fill(0xcd) },
-        parseSignerKey(pipeline.signingKey),
+        parseSignerKey(world.pipeline.signingKey),
       ),
       w1.signer,
       1_800_000_010,
@@ -287,8 +256,10 @@ describe('receipts carry witness cosignatures (real pipeline)', () => {
     );
     await publishCosigned(size, extra);
     const kind = verifierV1.IntegrityFailureKind.INTEGRITY_FAILURE_KIND_CHECKPOINT_INVALID;
-    const failure = await eventually('the fork is reported', 20_000, async () =>
-      published.find((f) => f.kind === kind && Number(f.number) === size),
+    const failure = await eventually(
+      'the fork is reported',
+      () => published.find((f) => f.kind === kind && Number(f.number) === size),
+      waiting,
     );
     expect(failure.detail).toContain('fork');
     expect(failure.stream).toMatch(/_CHECKPOINTS$/);
