@@ -10,8 +10,9 @@ import { describe, expect, it } from 'vitest';
 const SCRIPT = (module: string) => `
 import { shutdownSignal } from ${JSON.stringify(module)};
 const work = setInterval(() => {}, 1000);
+const stopped = shutdownSignal(() => {}); // handlers first: 'ready' lets the test send its signal
 process.stdout.write('ready\\n');
-const signal = await shutdownSignal(() => {});
+const signal = await stopped;
 process.stdout.write('stopping on ' + signal + '\\n');
 clearInterval(work);
 `;
