@@ -38,6 +38,7 @@ export interface ComposeService {
   readonly environment?: Record<string, string>;
   readonly deploy?: { readonly replicas?: number };
   readonly volumes?: string[];
+  readonly ports?: string[];
   readonly secrets?: string[];
   readonly healthcheck?: { readonly test?: string[] };
 }

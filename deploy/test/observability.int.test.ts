@@ -176,6 +176,7 @@ describe(`deploy/${dashboardPath}`, () => {
     const variable = dashboard.templating.list.find((v) => v.name === 'datasource');
     expect(variable).toMatchObject({ type: 'datasource', query: 'prometheus' });
     for (const p of queryPanels) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a template.
       expect(p.datasource, p.title).toEqual({ type: 'prometheus', uid: '${datasource}' });
       for (const t of p.targets ?? []) expect(t.datasource, `${p.title} ${t.refId}`).toEqual(p.datasource);
     }
