@@ -95,6 +95,42 @@ describe('the PromQL check itself', () => {
       ).toBe(true);
     }
   });
+
+  it('refuses a dashboard Grafana would misread', () => {
+    const ds = { type: 'prometheus', uid: 'p' };
+    const panel = {
+      id: 1,
+      type: 'timeseries',
+      title: 'p',
+      datasource: ds,
+      gridPos: { x: 0, y: 0, w: 8, h: 8 },
+    };
+    const bad = {
+      uid: 'u',
+      title: 't',
+      schemaVersion: 16,
+      time: { from: 'now-1h', to: 'now' },
+      panels: [
+        { ...panel, targets: [] },
+        { ...panel, id: 2, gridPos: { x: 0, y: 8, w: 25, h: 8 }, targets: [{ refId: 'A', expr: 'up' }] },
+        { ...panel, id: 3, targets: [{ refId: 'A' }] },
+        { id: 4, type: 'row', title: 'r', gridPos: { x: 0, y: 16, w: 24, h: 1 } },
+      ],
+    };
+    const errors = schemaErrors('grafana-dashboard.schema.json', bad);
+    for (const at of [
+      '/schemaVersion',
+      '/panels/0/targets',
+      '/panels/1/gridPos/w',
+      '/panels/2/targets/0',
+      '/panels/3',
+    ]) {
+      expect(
+        errors.some((e) => e.startsWith(at)),
+        `${at} in ${errors.join('\n')}`,
+      ).toBe(true);
+    }
+  });
 });
 
 describe(`deploy/${rulesPath}`, () => {
