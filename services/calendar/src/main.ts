@@ -26,6 +26,7 @@ import { runCalendar } from './calendar-runner.js';
 import { type Config, loadConfig } from './config.js';
 import { createCalendarMetrics, createPublicationMetrics, createWitnessMetrics } from './metrics.js';
 import { startPublisher } from './publication-publisher.js';
+import { latestPublication } from './publication-store.js';
 import { loadLogKey } from './signing-key.js';
 import { startWitnessSubmitter } from './witness-submitter.js';
 
@@ -147,7 +148,7 @@ async function main(log: Logger): Promise<number> {
           publishTimeoutMs: config.publishTimeoutMs,
           nowMs: Date.now,
           log,
-          metrics: createPublicationMetrics(registry),
+          metrics: createPublicationMetrics(registry, async () => (await latestPublication(pool))?.time),
         });
   log.info('calendar up', {
     origin,

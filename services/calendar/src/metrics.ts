@@ -120,7 +120,25 @@ export interface PublicationMetrics {
   readonly publications: Counter<'outcome'>;
 }
 
-export function createPublicationMetrics(registry: Registry): PublicationMetrics {
+/**
+ * Registers the publication metrics on `registry`. `latestTime` (the newest stored publication's time,
+ * seconds since the epoch; undefined before the first) is read at each scrape for
+ * msi_calendar_last_publication_timestamp_seconds, 0 until there is one; a failed read keeps the last
+ * value, so a database that stays away makes the publication look overdue, as it will be.
+ */
+export function createPublicationMetrics(
+  registry: Registry,
+  latestTime: () => Promise<number | undefined> = async () => undefined,
+): PublicationMetrics {
+  new Gauge({
+    name: 'msi_calendar_last_publication_timestamp_seconds',
+    help: 'Time of the newest stored publication (seconds since the epoch; 0 before the first)',
+    registers: [registry],
+    async collect() {
+      const time = await latestTime().catch(() => null);
+      if (time !== null) this.set(time ?? 0);
+    },
+  });
   return {
     publications: new Counter({
       name: 'msi_calendar_publications_total',

@@ -89,7 +89,9 @@ export class IngestCalls {
 
   /** Claims, publishes and answers admitted events; one ack per event of the request, in order. */
   async process(prepared: PreparedRequest, deadlineMs: number): Promise<ingestV1.EventAck[]> {
+    const started = this.deps.now();
     const acks = await this.deps.pipeline.submit(prepared.events, deadlineMs);
+    this.deps.metrics.ackSeconds.observe(Math.max(0, this.deps.now() - started) / 1000);
     this.count(acks);
     return expandAcks(acks.map(ackToProto), prepared.slots);
   }

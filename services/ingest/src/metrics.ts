@@ -10,6 +10,8 @@ export interface IngestMetrics {
   readonly batchEvents: Histogram;
   readonly batchBytes: Histogram;
   readonly publishSeconds: Histogram;
+  /** Per request: from its events being admitted to their acks (claim, batch, JetStream ack). */
+  readonly ackSeconds: Histogram;
   readonly inFlight: Gauge;
   readonly securityEvents: Counter<'kind'>;
   readonly securityDropped: Counter;
@@ -61,6 +63,12 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
       name: 'msi_ingest_publish_seconds',
       help: 'Time from sealing a batch to its JetStream ack',
       buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    ackSeconds: new Histogram({
+      name: 'msi_ingest_ack_seconds',
+      help: "Time from a request's events being admitted to their acks (claim, batch, JetStream ack)",
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
     inFlight: new Gauge({
