@@ -9,5 +9,19 @@ export {
 } from './grpc-server.js';
 export { createLogger, type Logger, type LoggerOptions, type LogLevel } from './logger.js';
 export { createRegistry, startMetricsServer } from './metrics-server.js';
+export { protoRegistry, requestSchemaOf } from './proto-schemas.js';
+export {
+  type SecurityIncident,
+  SecurityReporter,
+  type SecurityReporterOptions,
+} from './security-reporter.js';
 export { shutdownSignal } from './shutdown.js';
-export { type MappedStatus, unaryHandler } from './unary-handler.js';
+export { type DecodeProblem, findDecodeProblem } from './strict-decode.js';
+export {
+  isUndecodable,
+  type RefusedCall,
+  strictService,
+  type UndecodableHandler,
+  UndecodableRequest,
+} from './strict-service.js';
+export { type MappedStatus, retryLater, unaryHandler } from './unary-handler.js';
