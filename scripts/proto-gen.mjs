@@ -81,10 +81,7 @@ function writeDescriptors(file) {
   const tmp = mkdtempSync(join(tmpdir(), 'msi-proto-fds-'));
   try {
     const set = join(tmp, 'descriptors.binpb');
-    run(
-      [buf, 'build', 'proto', '--exclude-source-info', '--as-file-descriptor-set', '-o', set],
-      'buf build',
-    );
+    run([buf, 'build', 'proto', '--exclude-source-info', '--as-file-descriptor-set', '-o', set], 'buf build');
     const base64 = readFileSync(set).toString('base64');
     const lines = base64.match(/.{1,96}/g) ?? [];
     writeFileSync(

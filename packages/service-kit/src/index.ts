@@ -1,5 +1,13 @@
 export { ConfigError, ConfigReader } from './config-reader.js';
-export { bearerKey, CredentialStore, CredentialsError, type Identity, type Role } from './credentials.js';
+export {
+  type ApiKeyFailure,
+  authenticateApiKey,
+  bearerKey,
+  CredentialStore,
+  CredentialsError,
+  type Identity,
+  type Role,
+} from './credentials.js';
 export {
   type GrpcServerOptions,
   type GrpcServiceBinding,
@@ -25,3 +33,8 @@ export {
   UndecodableRequest,
 } from './strict-service.js';
 export { type MappedStatus, retryLater, unaryHandler } from './unary-handler.js';
+export {
+  type CallAuthentication,
+  type UndecodableRefusalOptions,
+  undecodableRefusal,
+} from './undecodable-refusal.js';

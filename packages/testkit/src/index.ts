@@ -16,4 +16,5 @@ export {
   testServerUrls,
   uniquePrefix,
 } from './namespace.js';
+export { type RawAnswer, RawGrpcClient } from './raw-grpc.js';
 export { startTestServers, type TestServers } from './test-servers.js';

@@ -5,13 +5,16 @@ import { defaultStreamSettings, ensureStreams, streamNamesFor, subjectsFor } fro
 import { createPool, migrate, type Pool, type PoolClient } from '@msi/postgres';
 import { alerterV1 } from '@msi/proto';
 import {
+  authenticateApiKey,
   type CredentialStore,
   createRegistry,
   type Logger,
   type RunningGrpcServer,
+  SecurityReporter,
   ServerCredentials,
   startGrpcServer,
   startMetricsServer,
+  undecodableRefusal,
 } from '@msi/service-kit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -76,6 +79,9 @@ export interface RunningAlerter {
   caughtUp(): boolean;
   stop(): Promise<void>;
 }
+
+/** Security events published per second at most (bursts of twice that); the rest are counted. */
+const SECURITY_EVENTS_PER_SECOND = 100;
 
 /** Creates the schema and applies the migrations (idempotent). */
 export async function prepareAlerterSchema(pool: Pool): Promise<void> {
@@ -219,7 +225,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
   };
   const tryLead = async (): Promise<boolean> => {
     const client = await pool.connect();
-    const { rows } = await client.query('SELECT pg_try_advisory_lock($1) AS ok', [LEADER_LOCK_KEY]);
+    const { rows } = await client.query('SELECT pg_try_advisory_lock($1::int8) AS ok', [LEADER_LOCK_KEY]);
     if (rows[0].ok === true) {
       leaderClient = client;
       client.on('error', (error) => {
@@ -253,6 +259,14 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
     retry();
   }
 
+  const security = new SecurityReporter({
+    service: 'alerter',
+    send: (payload) => o.nc.publish(subjects.security, payload),
+    now,
+    perSecond: SECURITY_EVENTS_PER_SECOND,
+    onPublished: (kind) => metrics.securityEvents.inc({ kind }),
+    onDropped: () => metrics.securityDropped.inc(),
+  });
   const server: RunningGrpcServer = await startGrpcServer({
     host: o.host,
     port: o.port,
@@ -265,10 +279,15 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
         implementation: alerterService({
           pool,
           credentials: o.credentials,
+          security,
           feed,
           policy,
           now,
           log: o.log.child({ component: 'api' }),
+        }),
+        onUndecodable: undecodableRefusal({
+          authenticate: (call) => authenticateApiKey(o.credentials, call.metadata),
+          security,
         }),
       },
     ],
@@ -301,7 +320,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
       policy.close();
       floors.stop();
       if (leaderClient !== undefined) {
-        await leaderClient.query('SELECT pg_advisory_unlock($1)', [LEADER_LOCK_KEY]).catch(() => {});
+        await leaderClient.query('SELECT pg_advisory_unlock($1::int8)', [LEADER_LOCK_KEY]).catch(() => {});
         leaderClient.release();
       }
       await pool.end();

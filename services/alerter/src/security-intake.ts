@@ -28,18 +28,18 @@ export function securityHandler(ctx: AlerterContext): PumpHandler {
     const { threshold, windowUs, severity } = ctx.policy().integrity.authFailures;
     const peer = peerHost(event.peer);
     const atUs = Number(event.atUs) || message.storedAtUs;
-    await tx.query(`INSERT INTO ${SCHEMA}.auth_failures (peer, at_us, stream_seq) VALUES ($1, $2, $3)`, [
-      peer,
-      atUs,
-      message.seq,
-    ]);
-    await tx.query(`DELETE FROM ${SCHEMA}.auth_failures WHERE peer = $1 AND at_us < $2`, [
+    await tx.query(
+      `INSERT INTO ${SCHEMA}.auth_failures (peer, at_us, stream_seq) VALUES ($1::text, $2::int8, $3::int8)`,
+      [peer, atUs, message.seq],
+    );
+    await tx.query(`DELETE FROM ${SCHEMA}.auth_failures WHERE peer = $1::text AND at_us < $2::int8`, [
       peer,
       atUs - windowUs,
     ]);
-    const { rows } = await tx.query(`SELECT count(*) AS n FROM ${SCHEMA}.auth_failures WHERE peer = $1`, [
-      peer,
-    ]);
+    const { rows } = await tx.query(
+      `SELECT count(*) AS n FROM ${SCHEMA}.auth_failures WHERE peer = $1::text`,
+      [peer],
+    );
     const count = Number(rows[0].n);
     if (count < threshold) return 'applied';
     const kind =

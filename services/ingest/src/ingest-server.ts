@@ -17,6 +17,7 @@ import {
   createLogger,
   createRegistry,
   type Logger,
+  SecurityReporter,
   startGrpcServer,
   startMetricsServer,
 } from '@msi/service-kit';
@@ -30,11 +31,11 @@ import type { IngestConfig } from './config.js';
 import { expectedRound } from './expected-round.js';
 import { IdempotencyStore } from './idempotency-store.js';
 import { IngestCalls } from './ingest-calls.js';
+import { grpcStatusOf, statusDetails } from './ingest-error.js';
 import { IngestPipeline } from './ingest-pipeline.js';
 import { ingestServiceImplementation } from './ingest-service.js';
 import { createIngestMetrics } from './metrics.js';
 import { RoundTracker } from './round-tracker.js';
-import { SecurityReporter } from './security-reporter.js';
 import { serverCredentials } from './server-credentials.js';
 import type { SealedBatch } from './shard-batcher.js';
 
@@ -171,6 +172,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       credentials,
       pipeline,
       security: new SecurityReporter({
+        service: 'ingest',
         send: (payload) => nc.publish(subjects.security, payload),
         now,
         perSecond: config.securityEventsPerSecond,
@@ -209,6 +211,10 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           name: SERVICE_NAME,
           definition: ingestV1.IngestServiceService,
           implementation: ingestServiceImplementation(calls, config.streamWindow),
+          onUndecodable: (call, request) => {
+            const refused = calls.refuseUndecodable(call, call.getPath(), request);
+            return { code: grpcStatusOf(refused.code), details: statusDetails(refused) };
+          },
         },
       ],
       maxReceiveMessageBytes: config.maxMessageBytes,

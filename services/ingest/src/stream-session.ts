@@ -1,6 +1,6 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ingestV1 } from '@msi/proto';
-import type { Identity } from '@msi/service-kit';
+import { type Identity, isUndecodable, type UndecodableRequest } from '@msi/service-kit';
 import type { IngestCalls } from './ingest-calls.js';
 import { grpcStatusOf, IngestError, statusDetails } from './ingest-error.js';
 
@@ -41,7 +41,16 @@ export class StreamSession {
   ) {}
 
   start(): void {
-    this.call.on('data', (request: ingestV1.SubmitStreamRequest) => this.receive(request));
+    this.call.on('data', (request: ingestV1.SubmitStreamRequest | UndecodableRequest) => {
+      if (!isUndecodable(request)) this.receive(request);
+      else if (this.failure === undefined && !this.finished) {
+        const path = `requests[${this.nextSequence}]`;
+        const refused = this.calls.refuseUndecodable(this.call, SUBMIT_STREAM, request, path);
+        this.failure = refused; // counted by refuseUndecodable
+        this.call.pause();
+        this.flush();
+      }
+    });
     this.call.on('end', () => {
       this.clientDone = true;
       this.flush();

@@ -420,7 +420,7 @@ export class Projector {
     await inTransaction(this.#o.pool, async (db) => {
       const { rows } = await db.query(
         `SELECT leaf_hash, received_at_us FROM ${SCHEMA}.events
-         WHERE shard = $1 AND stream_seq >= $2 AND stream_seq < $3 ORDER BY stream_seq, position`,
+         WHERE shard = $1::int4 AND stream_seq >= $2::int8 AND stream_seq < $3::int8 ORDER BY stream_seq, position`,
         [record.shard, record.streamStart, record.streamEnd],
       );
       const checked = checkSeal(
@@ -433,7 +433,8 @@ export class Projector {
       );
       await db.query(
         `INSERT INTO ${SCHEMA}.seals (stream_seq, shard, seal_number, record, stream_start, stream_end, leaf_count,
-           root, verified, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+           root, verified, detail) VALUES ($1::int8, $2::int8, $3::int8, $4::bytea, $5::int8, $6::int8, $7::int8, $8::bytea,
+           $9::bool, $10::text) ON CONFLICT DO NOTHING`,
         [
           m.seq,
           record.shard,
@@ -450,13 +451,13 @@ export class Projector {
       if (checked.ok) {
         await db.query(
           `INSERT INTO ${SCHEMA}.seal_levels (seal_seq, level, hashes)
-           SELECT $1, l - 1, h FROM unnest($2::bytea[]) WITH ORDINALITY AS x(h, l) ON CONFLICT DO NOTHING`,
+           SELECT $1::int8, l - 1, h FROM unnest($2::bytea[]) WITH ORDINALITY AS x(h, l) ON CONFLICT DO NOTHING`,
           [m.seq, checked.value.map((level) => Buffer.from(level))],
         );
         await db.query(
-          `UPDATE ${SCHEMA}.events e SET seal_seq = $1, leaf_index = t.i
+          `UPDATE ${SCHEMA}.events e SET seal_seq = $1::int8, leaf_index = t.i
            FROM (SELECT stream_seq, position, row_number() OVER (ORDER BY stream_seq, position) - 1 AS i
-                 FROM ${SCHEMA}.events WHERE shard = $2 AND stream_seq >= $3 AND stream_seq < $4) t
+                 FROM ${SCHEMA}.events WHERE shard = $2::int4 AND stream_seq >= $3::int8 AND stream_seq < $4::int8) t
            WHERE e.stream_seq = t.stream_seq AND e.position = t.position AND e.seal_seq IS NULL`,
           [m.seq, record.shard, record.streamStart, record.streamEnd],
         );
@@ -524,7 +525,7 @@ export class Projector {
     let appended: { verified: boolean; checkpoint: boolean } | undefined;
     await inTransaction(this.#o.pool, async (db) => {
       const { rows } = await db.query(
-        `SELECT stream_seq, record FROM ${SCHEMA}.seals WHERE stream_seq < $1`,
+        `SELECT stream_seq, record FROM ${SCHEMA}.seals WHERE stream_seq < $1::int8`,
         [sealsEnd],
       );
       const published = rows.map((r) => ({
@@ -563,7 +564,8 @@ export class Projector {
       const round = checked.ok ? checked.value.round : undefined;
       await db.query(
         `INSERT INTO ${SCHEMA}.rounds (k, stream_seq, record, leaf_hash, closed_at_us, seal_count, root, checkpoint,
-           verified, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+           verified, detail) VALUES ($1::int8, $2::int8, $3::bytea, $4::bytea, $5::int8, $6::int4, $7::bytea, $8::text,
+           $9::bool, $10::text)`,
         [
           k,
           m.seq,
@@ -580,7 +582,7 @@ export class Projector {
       const sealSeqs = checked.ok ? checked.value.sealSeqs : [];
       await db.query(
         `INSERT INTO ${SCHEMA}.round_seals (k, position, seal_seq, record)
-         SELECT $1, p - 1, s, r FROM unnest($2::bigint[], $3::bytea[]) WITH ORDINALITY AS x(s, r, p)`,
+         SELECT $1::int8, p - 1, s, r FROM unnest($2::bigint[], $3::bytea[]) WITH ORDINALITY AS x(s, r, p)`,
         [k, message.seals.map((_, i) => sealSeqs[i] ?? null), message.seals.map((s) => Buffer.from(s))],
       );
       await db.query(
@@ -589,15 +591,14 @@ export class Projector {
         [nodes.map((n) => n.level), nodes.map((n) => n.index), nodes.map((n) => Buffer.from(n.hash))],
       );
       if (checkpoint.ok) {
-        await db.query(`INSERT INTO ${SCHEMA}.checkpoints (size, root, note) VALUES ($1, $2, $3)`, [
-          range.size,
-          Buffer.from(range.root()),
-          message.checkpoint,
-        ]);
+        await db.query(
+          `INSERT INTO ${SCHEMA}.checkpoints (size, root, note) VALUES ($1::int8, $2::bytea, $3::text)`,
+          [range.size, Buffer.from(range.root()), message.checkpoint],
+        );
       }
       const packed = Buffer.concat(range.hashes().map((h) => Buffer.from(h)));
       await db.query(
-        `UPDATE ${SCHEMA}.calendar_state SET size = $1, root = $2, range_hashes = $3, origin = $4`,
+        `UPDATE ${SCHEMA}.calendar_state SET size = $1::int8, root = $2::bytea, range_hashes = $3::bytea, origin = $4::text`,
         [range.size, Buffer.from(range.root()), packed, origin],
       );
       await insertFailures(db, failures);
@@ -655,9 +656,10 @@ export class Projector {
       const publishedMs = Math.floor(m.info.timestampNanos / 1_000_000);
       if (this.#o.now() - publishedMs < COSIGNED_GRACE_MS) return false;
     }
-    const { rows } = await this.#o.pool.query(`SELECT note FROM ${SCHEMA}.checkpoints WHERE size = $1`, [
-      size,
-    ]);
+    const { rows } = await this.#o.pool.query(
+      `SELECT note FROM ${SCHEMA}.checkpoints WHERE size = $1::int8`,
+      [size],
+    );
     const verified = rows[0] === undefined ? undefined : String(rows[0].note);
     const checked = checkCosigned(
       size,
@@ -683,7 +685,7 @@ export class Projector {
     await inTransaction(this.#o.pool, async (db) => {
       if (cosignatureCount > 0) {
         const result = await db.query(
-          `INSERT INTO ${SCHEMA}.cosigned_checkpoints (size, note, cosignature_count) VALUES ($1, $2, $3)
+          `INSERT INTO ${SCHEMA}.cosigned_checkpoints (size, note, cosignature_count) VALUES ($1::int8, $2::text, $3::int4)
            ON CONFLICT (size) DO UPDATE SET note = excluded.note, cosignature_count = excluded.cosignature_count
            WHERE ${SCHEMA}.cosigned_checkpoints.cosignature_count < excluded.cosignature_count`,
           [size, note, cosignatureCount],
@@ -714,10 +716,10 @@ export class Projector {
 }
 
 async function setCursor(db: PoolClient, key: StreamKey, seq: number): Promise<void> {
-  await db.query(`UPDATE ${SCHEMA}.cursors SET last_seq = greatest(last_seq, $2) WHERE stream = $1`, [
-    key,
-    seq,
-  ]);
+  await db.query(
+    `UPDATE ${SCHEMA}.cursors SET last_seq = greatest(last_seq, $2::int8) WHERE stream = $1::text`,
+    [key, seq],
+  );
 }
 
 /** Records failures (idempotent: a rebuild finds the same ones again). */
@@ -725,7 +727,7 @@ export async function insertFailures(db: PoolClient | Pool, failures: readonly F
   for (const f of failures) {
     await db.query(
       `INSERT INTO ${SCHEMA}.integrity_failures (source, seq, kind, shard, number, detail)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+       VALUES ($1::text, $2::int8, $3::int2, $4::int8, $5::int8, $6::text) ON CONFLICT DO NOTHING`,
       [f.source, f.seq, f.kind, f.shard, f.number, f.detail],
     );
   }

@@ -1,14 +1,17 @@
 import { type Ed25519Verifier, parseVerifierKey } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
+import { subjectsFor } from '@msi/nats';
 import { createPool, type Pool } from '@msi/postgres';
 import { verifierV1 } from '@msi/proto';
 import {
   createRegistry,
   type Logger,
   type RunningGrpcServer,
+  SecurityReporter,
   ServerCredentials,
   startGrpcServer,
   startMetricsServer,
+  undecodableRefusal,
 } from '@msi/service-kit';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ApiKeys } from './credentials.js';
@@ -49,6 +52,15 @@ export interface RunningVerifier {
   stop(): Promise<void>;
 }
 
+/** Security events published per second at most (bursts of twice that); the rest are counted. */
+const SECURITY_EVENTS_PER_SECOND = 100;
+/** The methods anyone may call (the public audit of the calendar): no key is asked of them. */
+const PUBLIC_METHODS: ReadonlySet<string> = new Set(
+  ['VerifyReceipt', 'GetCheckpoint', 'GetConsistencyProof', 'GetRound'].map(
+    (name) => `/msi.verifier.v1.VerifierService/${name}`,
+  ),
+);
+
 /** Starts the projection and the gRPC server (health SERVING once started). */
 export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier> {
   const now = o.now ?? Date.now;
@@ -79,6 +91,14 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
     metrics,
   });
   positions = () => projector.positions();
+  const security = new SecurityReporter({
+    service: 'verifier',
+    send: (payload) => o.nc.publish(subjectsFor(o.prefix).security, payload),
+    now,
+    perSecond: SECURITY_EVENTS_PER_SECOND,
+    onPublished: (kind) => metrics.securityEvents.inc({ kind }),
+    onDropped: () => metrics.securityDropped.inc(),
+  });
   const server = await startGrpcServer({
     host: o.host,
     port: o.port,
@@ -93,10 +113,16 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
           hasher: o.hasher,
           ed25519: o.ed25519,
           keys: o.keys,
+          security,
           report: failureReporter(pool, publish),
           now,
           log: o.log.child({ component: 'api' }),
           metrics,
+        }),
+        onUndecodable: undecodableRefusal({
+          authenticate: (call) => o.keys.authenticateCall(call.metadata),
+          security,
+          publicMethods: PUBLIC_METHODS,
         }),
       },
     ],
