@@ -68,7 +68,7 @@ describe('ingest decodes requests strictly', () => {
     ],
     ['tenant', atTwo({ tenant: MARK }), 'events[2].tenant'],
   ])(
-    'refuses invalid UTF-8 in %s with INVALID_ARGUMENT naming %s, leaving no trace',
+    'refuses invalid UTF-8 in %s with INVALID_ARGUMENT naming the field, leaving no trace',
     async (_, events, field) => {
       const before = await snapshot(natsUrl, prefix);
       const answer = await raw.unary(SUBMIT_BATCH, spoiled(batchOf(events)), KEYS.acme);
