@@ -1,4 +1,4 @@
-import type { Metadata, ServerWritableStream } from '@grpc/grpc-js';
+import { type Metadata, type ServerWritableStream, status } from '@grpc/grpc-js';
 import { SEVERITIES } from '@msi/policy';
 import type { Pool } from '@msi/postgres';
 import { alerterV1 } from '@msi/proto';
@@ -176,12 +176,19 @@ export function alerterService(deps: AlerterServiceDeps): alerterV1.AlerterServi
       };
     }),
     watchAlerts: (call) => {
-      void watch(deps, call).catch((error: unknown) => {
-        const mapped = toGrpcStatus(error);
-        if (!(error instanceof AlerterError))
-          deps.log.error('watch failed', { error: (error as Error).message });
-        call.destroy(Object.assign(new Error(mapped.details), mapped));
-      });
+      // Ends with OK when the client goes away, else with the error's status (emitting 'error' makes
+      // grpc-js send it; destroy() would not, and the client would wait for its deadline).
+      watch(deps, call).then(
+        () => {
+          if (!call.writableEnded) call.end();
+        },
+        (error: unknown) => {
+          const mapped = toGrpcStatus(error);
+          if (mapped.code === status.INTERNAL)
+            deps.log.error('watch failed', { error: (error as Error).message });
+          if (!call.writableEnded) call.emit('error', mapped);
+        },
+      );
     },
     acknowledgeAlert: unary(async (call) => {
       const viewer = viewerOf(deps, call);
@@ -268,6 +275,5 @@ async function watch(
     }
   } finally {
     unsubscribe();
-    if (!call.destroyed) call.end();
   }
 }

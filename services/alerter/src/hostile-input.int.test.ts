@@ -1,0 +1,184 @@
+// Hostile input at the alerter's edge: numbers beyond what a sequence can be, strings that are not
+// UTF-8, bodies that are not protobuf — each refused naming the field, never INTERNAL, and reported.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { formatVerifierKey, generateNoteKey, parseSignerKey, verifierKeyOf } from '@msi/core';
+import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
+import { connectNats, subjectsFor } from '@msi/nats';
+import { alerterV1, streamV1 } from '@msi/proto';
+import { CredentialStore, createLogger } from '@msi/service-kit';
+import {
+  createFreshDatabase,
+  deleteNatsNamespace,
+  type FreshDatabase,
+  RawGrpcClient,
+  repositoryRoot,
+  testServerUrls,
+  uniquePrefix,
+} from '@msi/testkit';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningAlerter, startAlerter } from './alerter.js';
+
+const prefix = uniquePrefix();
+const SERVICE = '/msi.alerter.v1.AlerterService';
+const AUDITOR = 'acme-auditor-key';
+let database: FreshDatabase;
+let nc: NatsConnection;
+let workDir: string;
+let alerter: RunningAlerter;
+let raw: RawGrpcClient;
+const security: streamV1.SecurityEvent[] = [];
+
+beforeAll(async () => {
+  const { natsUrl, databaseUrl } = testServerUrls();
+  database = await createFreshDatabase(databaseUrl, 'alerter_hostile');
+  workDir = await mkdtemp(join(tmpdir(), 'msi-alerter-hostile-'));
+  const policyFile = join(workDir, 'policy.yaml');
+  await writeFile(
+    policyFile,
+    await readFile(join(repositoryRoot(), 'services/alerter/policies/default.yaml')),
+  );
+  nc = await connectNats({ servers: natsUrl, name: 'alerter-hostile-test' });
+  const sub = nc.subscribe(subjectsFor(prefix).security);
+  void (async () => {
+    for await (const m of sub) security.push(streamV1.SecurityEvent.decode(m.data));
+  })();
+  const key = generateNoteKey('calendar.test', new Uint8Array(32).fill(3)).signerKey;
+  alerter = await startAlerter({
+    nc,
+    databaseUrl: database.url,
+    prefix,
+    calendarKey: formatVerifierKey(verifierKeyOf(parseSignerKey(key))),
+    policyFile,
+    credentials: CredentialStore.fromJson(
+      JSON.stringify({
+        credentials: [{ key: AUDITOR, tenant: 'acme', principal: 'acme-audit', roles: ['auditor'] }],
+      }),
+    ),
+    secretFromEnv: () => undefined,
+    hasher: nodeHasher(),
+    ed25519: nodeEd25519(),
+    host: '127.0.0.1',
+    port: 0,
+    log: createLogger({ service: 'alerter-test', level: 'error', write: () => {} }),
+  });
+  raw = new RawGrpcClient(`127.0.0.1:${alerter.port}`);
+}, 60_000);
+
+afterAll(async () => {
+  raw?.close();
+  await alerter?.stop();
+  await nc?.close();
+  await database?.drop();
+  await deleteNatsNamespace(testServerUrls().natsUrl, prefix);
+  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
+});
+
+/** `body` with its one occurrence of MARK replaced by bytes that are not UTF-8. */
+function spoiled(body: Uint8Array): Buffer {
+  const bytes = Buffer.from(body);
+  bytes.set([0xff, 0xfe, 0x41, 0x41], bytes.indexOf(Buffer.from('MARK')));
+  return bytes;
+}
+
+describe('the alerter refuses hostile input naming the field, never INTERNAL', () => {
+  it.each([
+    [
+      'ListAlerts before_sequence 2^63',
+      () =>
+        raw.unary(
+          `${SERVICE}/ListAlerts`,
+          alerterV1.ListAlertsRequest.encode({
+            filter: undefined,
+            pageSize: 0,
+            beforeSequence: 2n ** 63n,
+          }).finish(),
+          AUDITOR,
+        ),
+      status.OUT_OF_RANGE,
+      'before_sequence: ',
+    ],
+    [
+      'WatchAlerts after_sequence 2^64 − 1',
+      () =>
+        raw.serverStream(
+          `${SERVICE}/WatchAlerts`,
+          alerterV1.WatchAlertsRequest.encode({
+            filter: undefined,
+            afterSequence: 2n ** 64n - 1n,
+            onlyNew: false,
+          }).finish(),
+          AUDITOR,
+        ),
+      status.OUT_OF_RANGE,
+      'after_sequence: ',
+    ],
+    [
+      'a filter rule that is not UTF-8',
+      () =>
+        raw.unary(
+          `${SERVICE}/ListAlerts`,
+          spoiled(
+            alerterV1.ListAlertsRequest.encode(
+              alerterV1.ListAlertsRequest.fromPartial({ filter: { rule: 'MARK' } }),
+            ).finish(),
+          ),
+          AUDITOR,
+        ),
+      status.INVALID_ARGUMENT,
+      'filter.rule: not valid UTF-8',
+    ],
+    [
+      'a note that is not UTF-8 (before the role is checked)',
+      () =>
+        raw.unary(
+          `${SERVICE}/AcknowledgeAlert`,
+          spoiled(
+            alerterV1.AcknowledgeAlertRequest.encode({ alertId: 'a'.repeat(64), note: 'MARK' }).finish(),
+          ),
+          AUDITOR,
+        ),
+      status.INVALID_ARGUMENT,
+      'note: not valid UTF-8',
+    ],
+    [
+      'garbage without a key',
+      () => raw.unary(`${SERVICE}/GetPolicy`, Buffer.from([0x0b])),
+      status.UNAUTHENTICATED,
+      'a valid API key',
+    ],
+    [
+      'garbage on a stream without a key',
+      () => raw.serverStream(`${SERVICE}/WatchAlerts`, Buffer.from([0x12, 0x09])),
+      status.UNAUTHENTICATED,
+      'a valid API key',
+    ],
+    [
+      'garbage with a key',
+      () => raw.unary(`${SERVICE}/ListAlerts`, Buffer.from([0x0a, 0x05, 0x01]), AUDITOR),
+      status.INVALID_ARGUMENT,
+      'filter: ',
+    ],
+  ])('answers %s with its status, naming the field', async (_, call, code, details) => {
+    const answer = await call();
+    expect(answer.code).toBe(code);
+    expect(answer.details.startsWith(details)).toBe(true);
+  });
+
+  it('reports failed authentication and undecodable requests as security events', async () => {
+    const kinds = streamV1.SecurityEventKind;
+    await raw.unary(`${SERVICE}/GetPolicy`, alerterV1.GetPolicyRequest.encode({}).finish(), 'wrong-key');
+    await expect
+      .poll(() => security.filter((e) => e.service === 'alerter').map((e) => [e.kind, e.reason, e.principal]))
+      .toEqual(
+        expect.arrayContaining([
+          [kinds.SECURITY_EVENT_KIND_UNAUTHENTICATED, 'unknown_api_key', ''],
+          [kinds.SECURITY_EVENT_KIND_UNAUTHENTICATED, 'missing_credentials', ''],
+          [kinds.SECURITY_EVENT_KIND_MALFORMED_REQUEST, 'undecodable_request', 'acme-audit'],
+        ]),
+      );
+  });
+});
