@@ -215,17 +215,31 @@ export class Projector {
         for (const key of KEYS) if (await this.#pump(key)) progressed = true;
       } catch (error: unknown) {
         this.#o.log.error('projection step failed; resuming from the stored cursors', { error });
-        await this.#sleep(500);
-        if (this.#stopped) return;
-        try {
-          await this.#load();
-          await this.#resetConsumers();
-        } catch (reset: unknown) {
-          this.#o.log.error('could not reset the consumers', { error: reset });
-        }
+        await this.#resume();
         continue;
       }
       if (!progressed) await this.#sleep(25);
+    }
+  }
+
+  /**
+   * Recreates the consumers from the stored cursors, retrying (every second) until the database and
+   * NATS answer — through an outage. Pumping on with the old consumers is no option: what they
+   * delivered but was not applied would come back only after ack_wait (5 minutes).
+   */
+  async #resume(): Promise<void> {
+    for (let attempt = 1; !this.#stopped; attempt++) {
+      await this.#sleep(attempt === 1 ? 500 : 1000);
+      if (this.#stopped) return;
+      try {
+        await this.#load();
+        await this.#resetConsumers();
+        if (attempt > 1) this.#o.log.info('projection resumed', { attempts: attempt });
+        return;
+      } catch (reset: unknown) {
+        if (attempt === 1 || attempt % 30 === 0)
+          this.#o.log.warn('could not resume the projection yet; retrying', { attempt, error: reset });
+      }
     }
   }
 
