@@ -16,7 +16,12 @@ export {
   startGrpcServer,
 } from './grpc-server.js';
 export { createLogger, type Logger, type LoggerOptions, type LogLevel } from './logger.js';
-export { createRegistry, startMetricsServer } from './metrics-server.js';
+export {
+  createRegistry,
+  type RunningMetricsServer,
+  startMetricsListener,
+  startMetricsServer,
+} from './metrics-server.js';
 export { protoRegistry, requestSchemaOf } from './proto-schemas.js';
 export {
   type SecurityIncident,

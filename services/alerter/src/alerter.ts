@@ -13,7 +13,7 @@ import {
   SecurityReporter,
   ServerCredentials,
   startGrpcServer,
-  startMetricsServer,
+  startMetricsListener,
   undecodableRefusal,
 } from '@msi/service-kit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -52,7 +52,10 @@ export interface AlerterOptions {
   readonly ed25519: Ed25519Verifier;
   readonly host: string;
   readonly port: number;
+  /** /metrics and /healthz on metricsHost:metricsPort; undefined or 0 = not served. */
   readonly metricsPort?: number;
+  /** Default 127.0.0.1: loopback unless configured otherwise. */
+  readonly metricsHost?: string;
   readonly slaCheckMs?: number;
   readonly webhookBackoff?: {
     readonly baseMs: number;
@@ -294,10 +297,11 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
   });
   server.setServing(true);
   let serving = true;
-  const metricsServer =
-    o.metricsPort === undefined || o.metricsPort === 0
-      ? undefined
-      : await startMetricsServer(registry, { host: o.host, port: o.metricsPort, healthy: () => serving });
+  const metricsServer = await startMetricsListener(registry, {
+    host: o.metricsHost ?? '127.0.0.1',
+    port: o.metricsPort ?? 0,
+    healthy: () => serving,
+  });
   return {
     port: server.port,
     metricsPort: metricsServer?.port,

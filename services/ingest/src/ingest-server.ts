@@ -19,7 +19,7 @@ import {
   type Logger,
   SecurityReporter,
   startGrpcServer,
-  startMetricsServer,
+  startMetricsListener,
 } from '@msi/service-kit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Registry } from 'prom-client';
@@ -55,7 +55,8 @@ export interface RunningIngest {
   readonly instanceId: string;
   /** The gRPC port actually bound (MSI_INGEST_LISTEN may say 0). */
   readonly port: number;
-  readonly metricsPort: number;
+  /** The metrics server's port, undefined when it is off (MSI_INGEST_METRICS_PORT=0). */
+  readonly metricsPort: number | undefined;
   isServing(): boolean;
   /** Stops accepting calls, lets running ones finish (up to `graceMs`), publishes what is batched, disconnects. */
   close(graceMs?: number): Promise<void>;
@@ -255,17 +256,18 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       if (up) void reestablish();
       else setServing(false);
     });
-    const metricsServer = await startMetricsServer(registry, {
-      host: config.listenHost,
+    const metricsServer = await startMetricsListener(registry, {
+      host: config.metricsHost,
       port: config.metricsPort,
       healthy: () => serving,
     });
-    stops.push(() => metricsServer.close());
+    stops.push(() => metricsServer?.close());
     logger.info('ingest serving', {
       instanceId,
       grpc: `${config.listenHost}:${grpc.port}`,
       tls: config.transport.kind,
-      metrics: `http://${config.listenHost}:${metricsServer.port}/metrics`,
+      metrics:
+        metricsServer === undefined ? 'off' : `http://${config.metricsHost}:${metricsServer.port}/metrics`,
       prefix: config.prefix,
       shards: config.shards,
       credentials: credentials.counts(),
@@ -274,7 +276,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     return {
       instanceId,
       port: grpc.port,
-      metricsPort: metricsServer.port,
+      metricsPort: metricsServer?.port,
       isServing: () => serving,
       close(graceMs = 5000) {
         closed ??= (async () => {
@@ -282,7 +284,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           const stopping = grpc.shutdown(graceMs);
           pipeline.flush();
           await stopping;
-          await metricsServer.close();
+          await metricsServer?.close();
           rounds.stop();
           publisher.close();
           await nc.drain().catch(() => nc.close());

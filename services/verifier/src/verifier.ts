@@ -10,7 +10,7 @@ import {
   SecurityReporter,
   ServerCredentials,
   startGrpcServer,
-  startMetricsServer,
+  startMetricsListener,
   undecodableRefusal,
 } from '@msi/service-kit';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -35,8 +35,10 @@ export interface VerifierOptions {
   readonly ed25519: Ed25519Verifier;
   readonly host: string;
   readonly port: number;
-  /** Prometheus /metrics and /healthz on host:metricsPort; undefined or 0 = not served. */
+  /** Prometheus /metrics and /healthz on metricsHost:metricsPort; undefined or 0 = not served. */
   readonly metricsPort?: number;
+  /** Default 127.0.0.1: loopback unless configured otherwise. */
+  readonly metricsHost?: string;
   readonly log: Logger;
   readonly now?: () => number;
   readonly onFailure?: (failure: Failure) => void;
@@ -130,10 +132,11 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
   addReflection(server.server);
   server.setServing(true);
   let serving = true;
-  const metricsServer =
-    o.metricsPort === undefined || o.metricsPort === 0
-      ? undefined
-      : await startMetricsServer(registry, { host: o.host, port: o.metricsPort, healthy: () => serving });
+  const metricsServer = await startMetricsListener(registry, {
+    host: o.metricsHost ?? '127.0.0.1',
+    port: o.metricsPort ?? 0,
+    healthy: () => serving,
+  });
   return {
     port: server.port,
     metricsPort: metricsServer?.port,
