@@ -12,7 +12,8 @@ export function peerHost(peer: string): string {
 }
 
 /**
- * Failed authentication and authorization (`<prefix>.security`): a burst of at least `threshold`
+ * Failed authentication and authorization, and undecodable requests (`<prefix>.security`, from
+ * ingest, the verifier and the alerter): a burst of at least `threshold`
  * failures from one peer host within the window (both from the policy, in the events' own time) is
  * an alert; the burst's later failures count as occurrences of it.
  */
@@ -45,13 +46,15 @@ export function securityHandler(ctx: AlerterContext): PumpHandler {
     const kind =
       event.kind === streamV1.SecurityEventKind.SECURITY_EVENT_KIND_PERMISSION_DENIED
         ? 'denied'
-        : 'unauthenticated';
+        : event.kind === streamV1.SecurityEventKind.SECURITY_EVENT_KIND_MALFORMED_REQUEST
+          ? 'malformed request'
+          : 'unauthenticated';
     await ctx.raise(
       tx,
       integrityCandidate({
         rule: 'auth-failure-burst',
         severity,
-        message: `${count} failed authentications or authorizations from ${peer} within ${windowUs / 1_000_000} s (last: ${kind}, ${event.reason || 'no reason'}, ${event.method || 'no method'}${event.principal === '' ? '' : `, principal ${event.principal}`})`,
+        message: `${count} refused calls (authentication, authorization, undecodable requests) from ${peer} within ${windowUs / 1_000_000} s (last: ${kind}, ${event.reason || 'no reason'}, ${event.method || 'no method'}${event.principal === '' ? '' : `, principal ${event.principal}`})`,
         subject: `peer=${peer}`,
         trigger: `security#${message.seq}`,
         atUs,
