@@ -3,7 +3,10 @@ import { type DescField, type DescMessage, ScalarType } from '@bufbuild/protobuf
 
 /** Why a request body was refused before any handler saw it. */
 export interface DecodeProblem {
-  /** The offending field's path in the request, e.g. `events[2].actor`; '' for the body as a whole. */
+  /**
+   * The offending field's path in the request, e.g. `events[2].actor` (an unknown field by its
+   * number: `events[0].#31`); '' for the body as a whole.
+   */
   readonly field: string;
   readonly message: string;
 }
@@ -59,7 +62,7 @@ class Walker {
       if (number < 1 || number > 0x1fffffff) throw new Refusal(path, `field number ${number} is not valid`);
       const field = schema.fields.find((f) => f.number === number);
       if (field === undefined) {
-        this.skip(wireType, end, path === '' ? `field ${number}` : `${path}.<field ${number}>`);
+        this.skip(wireType, end, join(path, `#${number}`));
         continue;
       }
       const index = counts.get(number) ?? 0;

@@ -17,10 +17,10 @@ import type { MappedStatus } from './unary-handler.js';
 export class UndecodableRequest {
   constructor(readonly problem: DecodeProblem) {}
 
-  /** `<field>: <message>`, or the message alone when the body as a whole is at fault. */
+  /** `<field>: <message>`; `body: <message>` when the body as a whole is at fault. */
   get details(): string {
     const { field, message } = this.problem;
-    return field === '' ? message : `${field}: ${message}`;
+    return `${field === '' ? 'body' : field}: ${message}`;
   }
 }
 

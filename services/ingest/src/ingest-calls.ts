@@ -83,9 +83,9 @@ export class IngestCalls {
     path = '',
   ): IngestError {
     const result = authenticate(call.metadata, call.getAuthContext(), this.deps.credentials);
-    const field = prefixed(path, request.problem.field);
+    const field = prefixed(path, request.problem.field) || 'body';
     const refused = result.ok
-      ? new IngestError('INVALID_ARGUMENT', field === '' ? undefined : field, request.problem.message)
+      ? new IngestError('INVALID_ARGUMENT', field, request.problem.message)
       : new IngestError('UNAUTHENTICATED', undefined, `not authenticated (${result.reason})`);
     this.deps.security.report({
       kind: result.ok ? 'MALFORMED_REQUEST' : 'UNAUTHENTICATED',

@@ -231,18 +231,11 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
         const { receipt, trustedKeys, witnessKeys, quorum } = call.request;
         if (receipt === undefined)
           throw new CallError(status.INVALID_ARGUMENT, 'receipt: a receipt is required');
-        let trust: Parameters<typeof verifyReceipt>[1];
-        try {
-          trust = {
-            logKeys: trustedKeys.map((k) => parseVerifierKey(k)),
-            witnessKeys: witnessKeys.map((k) => parseVerifierKey(k)),
-            quorum,
-          };
-        } catch (error: unknown) {
-          if (error instanceof NoteError)
-            throw new CallError(status.INVALID_ARGUMENT, `trusted_keys, witness_keys: ${error.message}`);
-          throw error;
-        }
+        const trust: Parameters<typeof verifyReceipt>[1] = {
+          logKeys: trustedKeys.map((k, i) => keyField(`trusted_keys[${i}]`, k)),
+          witnessKeys: witnessKeys.map((k, i) => keyField(`witness_keys[${i}]`, k)),
+          quorum,
+        };
         try {
           const proven = verifyReceipt(receiptFromProto(receipt), trust, {
             hasher: deps.hasher,
@@ -373,6 +366,17 @@ function timed<Call, Res>(
       throw error;
     }
   };
+}
+
+/** A verifier key string from a request, or INVALID_ARGUMENT naming the field. */
+function keyField(field: string, text: string): ReturnType<typeof parseVerifierKey> {
+  try {
+    return parseVerifierKey(text);
+  } catch (error: unknown) {
+    if (error instanceof NoteError)
+      throw new CallError(status.INVALID_ARGUMENT, `${field}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** A data imprint (algorithm id || digest) from a request, or INVALID_ARGUMENT naming the field. */
