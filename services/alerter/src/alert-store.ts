@@ -9,6 +9,7 @@ import {
   MAX_ALERT_EVENT_IDS,
 } from './alert.js';
 import { ALERT_CHANNEL, ALERT_SEQUENCE_LOCK_KEY, SCHEMA } from './schema.js';
+import { storableRecord, storableText } from './storable-text.js';
 
 type Queryable = Pool | PoolClient;
 
@@ -54,7 +55,15 @@ export function alertFromRow(row: any): Alert {
  * are serialised by a transaction-scoped advisory lock, so sequences commit in order (WatchAlerts
  * relies on it) and a NOTIFY on ALERT_CHANNEL announces it at commit.
  */
-export async function raiseAlert(client: PoolClient, candidate: AlertCandidate): Promise<Raised> {
+export async function raiseAlert(client: PoolClient, raised: AlertCandidate): Promise<Raised> {
+  // Its id from what the rule saw; its text as Postgres can store it (U+0000 would fail every retry).
+  const alertId = alertIdOf(raised);
+  const candidate: AlertCandidate = {
+    ...raised,
+    message: storableText(raised.message),
+    dedupeKey: storableText(raised.dedupeKey),
+    details: storableRecord(raised.details),
+  };
   await client.query('SELECT pg_advisory_xact_lock($1::int8)', [ALERT_SEQUENCE_LOCK_KEY]);
   const open = await client.query(
     `SELECT ${COLUMNS} FROM ${SCHEMA}.alerts
@@ -75,7 +84,6 @@ export async function raiseAlert(client: PoolClient, candidate: AlertCandidate):
     );
     return { alert: alertFromRow(rows[0]), created: false };
   }
-  const alertId = alertIdOf(candidate);
   const { rows } = await client.query(
     `INSERT INTO ${SCHEMA}.alerts (sequence, alert_id, rule, severity, category, tenant, message, dedupe_key,
        event_ids, anchored_round, first_seen_us, last_seen_us, occurrences, status, details, policy_digest)

@@ -39,6 +39,9 @@ const MAX_PAGE = 1000;
 /** Sequences are below 2^53 (a bigint column read as a safe integer). */
 const MAX_SEQUENCE = BigInt(Number.MAX_SAFE_INTEGER);
 const MAX_NOTE_BYTES = 1000;
+/** What a tenant and a rule id can be (events' tenants; policy and integrity rule ids). */
+const TENANT = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const RULE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const WATCH_BATCH = 500;
 
 /** Who may see what: operators everything, auditors their tenant's alerts. */
@@ -122,6 +125,8 @@ export function queryOf(
   const f = filter ?? alerterV1.AlertFilter.fromPartial({});
   const query: { -readonly [K in keyof AlertQuery]: AlertQuery[K] } = {};
   if (f.tenant !== '') {
+    if (!TENANT.test(f.tenant))
+      throw new AlerterError('INVALID_ARGUMENT', `${field}.tenant: not a tenant ([a-z0-9._-], 1–64)`);
     if (viewer.tenants !== undefined && !viewer.tenants.includes(f.tenant)) {
       throw new AlerterError(
         'PERMISSION_DENIED',
@@ -145,8 +150,8 @@ export function queryOf(
     query.category = category;
   }
   if (f.rule !== '') {
-    if (f.rule.length > 128)
-      throw new AlerterError('INVALID_ARGUMENT', `${field}.rule: at most 128 characters`);
+    if (!RULE_ID.test(f.rule))
+      throw new AlerterError('INVALID_ARGUMENT', `${field}.rule: not a rule id ([a-z0-9-], 1–64)`);
     query.rule = f.rule;
   }
   if (f.status !== alerterV1.Status.STATUS_UNSPECIFIED) {
@@ -209,6 +214,8 @@ export function alerterService(deps: AlerterServiceDeps): alerterV1.AlerterServi
       if (Buffer.byteLength(call.request.note, 'utf8') > MAX_NOTE_BYTES) {
         throw new AlerterError('INVALID_ARGUMENT', `note: at most ${MAX_NOTE_BYTES} bytes`);
       }
+      if (call.request.note.includes('\u0000'))
+        throw new AlerterError('INVALID_ARGUMENT', 'note: U+0000 cannot be stored');
       if ((await alertById(deps.pool, id)) === undefined)
         throw new AlerterError('NOT_FOUND', `alert_id: no alert ${id}`);
       const alert = await acknowledgeAlert(

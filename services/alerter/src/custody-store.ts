@@ -3,6 +3,7 @@ import type { PoolClient } from '@msi/postgres';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { CustodyState, splitStateKey } from './custody.js';
 import { SCHEMA } from './schema.js';
+import { storableText } from './storable-text.js';
 
 /** Loads the custody state of every item the events name (data, inputs, outputs). */
 export async function loadCustody(tx: PoolClient, events: readonly DataEvent[]): Promise<CustodyState> {
@@ -95,7 +96,7 @@ export async function saveCustody(tx: PoolClient, state: CustodyState, round: nu
       await tx.query(
         `INSERT INTO ${SCHEMA}.facts (tenant, imprint, name, value, round) VALUES ($1::text, $2::bytea, $3::text, $4::text, $5::int8)
          ON CONFLICT (tenant, imprint, name) DO UPDATE SET value = excluded.value, round = excluded.round`,
-        [tenant, imprint, name, value, round],
+        [tenant, imprint, name, storableText(value), round],
       );
     }
   }

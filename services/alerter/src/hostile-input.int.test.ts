@@ -3,8 +3,18 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { status } from '@grpc/grpc-js';
-import { formatVerifierKey, generateNoteKey, parseSignerKey, verifierKeyOf } from '@msi/core';
+import { credentials, Metadata, status } from '@grpc/grpc-js';
+import {
+  type DataEvent,
+  encodeEvent,
+  formatUuid,
+  formatVerifierKey,
+  generateNoteKey,
+  imprintOf,
+  mintUuidV7,
+  parseSignerKey,
+  verifierKeyOf,
+} from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
 import { connectNats, subjectsFor } from '@msi/nats';
 import { alerterV1, streamV1 } from '@msi/proto';
@@ -18,6 +28,7 @@ import {
   testServerUrls,
   uniquePrefix,
 } from '@msi/testkit';
+import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningAlerter, startAlerter } from './alerter.js';
@@ -181,4 +192,67 @@ describe('the alerter refuses hostile input naming the field, never INTERNAL', (
         ]),
       );
   });
+
+  it('raises alerts on events whose text holds U+0000 (valid in an event, not in Postgres text) without stalling', async () => {
+    const transfer = (actor: string): DataEvent => ({
+      tenant: 'acme',
+      eventId: mintUuidV7(Date.now(), globalThis.crypto.getRandomValues(new Uint8Array(16))),
+      kind: 'TRANSFER',
+      data: imprintOf('sha256', globalThis.crypto.getRandomValues(new Uint8Array(8))),
+      inputs: [],
+      outputs: [],
+      toTenant: '',
+      actor,
+      submitter: 'acme-gateway',
+      source: { system: 's3', region: 'eu-west-1', host: '' },
+      destination: { system: 's3', region: 'us-east-1', host: '' },
+      occurredAt: Date.now() * 1000,
+      receivedAt: Date.now() * 1000,
+      parents: [],
+      attributes: [
+        { key: 'classification', value: 'pii' },
+        { key: 'note', value: 'a\u0000b' },
+      ],
+      nonce: new Uint8Array(16),
+    });
+    // Both break pii-outside-allowed-regions (an arrival rule): the first names its actor with a NUL.
+    const poisoned = transfer('back\u0000up');
+    const clean = { ...transfer('backup'), attributes: [{ key: 'classification', value: 'pii' }] };
+    const js = jetstream(nc);
+    for (const [i, event] of [poisoned, clean].entries()) {
+      await js.publish(
+        subjectsFor(prefix).events(0),
+        streamV1.EventBatch.encode({
+          version: 1,
+          batchId: `nul-${i}`,
+          shard: 0,
+          events: [Buffer.from(encodeEvent(event))],
+        }).finish(),
+      );
+    }
+    const client = new alerterV1.AlerterServiceClient(
+      `127.0.0.1:${alerter.port}`,
+      credentials.createInsecure(),
+    );
+    const list = () =>
+      new Promise<alerterV1.Alert[]>((resolve, reject) => {
+        const metadata = new Metadata();
+        metadata.set('authorization', `Bearer ${AUDITOR}`);
+        client.listAlerts(alerterV1.ListAlertsRequest.fromPartial({ pageSize: 100 }), metadata, (e, r) =>
+          e !== null || r === undefined ? reject(e) : resolve(r.alerts),
+        );
+      });
+    const ids = (alerts: alerterV1.Alert[]) => alerts.flatMap((a) => a.eventIds.map((id) => formatUuid(id)));
+    try {
+      await expect
+        .poll(async () => ids(await list()), { timeout: 15_000, interval: 200 })
+        .toEqual(expect.arrayContaining([formatUuid(poisoned.eventId), formatUuid(clean.eventId)]));
+      const shown = (await list()).find((a) =>
+        a.eventIds.some((id) => formatUuid(id) === formatUuid(poisoned.eventId)),
+      );
+      expect(shown?.message).toContain('back\uFFFDup');
+    } finally {
+      client.close();
+    }
+  }, 30_000);
 });

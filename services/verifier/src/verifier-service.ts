@@ -317,7 +317,7 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
       async (call: ServerUnaryCall<verifierV1.GetRoundRequest, verifierV1.GetRoundResponse>) => {
         const selector = call.request.selector;
         if (selector === undefined)
-          throw new CallError(status.INVALID_ARGUMENT, 'round or at_us is required');
+          throw new CallError(status.INVALID_ARGUMENT, 'round: one of round and at_us is required');
         const { rows } =
           selector.$case === 'round'
             ? await deps.pool.query(`SELECT k, record FROM ${SCHEMA}.rounds WHERE k = $1::int8`, [
