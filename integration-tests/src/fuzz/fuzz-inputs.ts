@@ -286,7 +286,7 @@ function encodings(seeded: SeededData): Record<keyof typeof FUZZ_RPCS, fc.Arbitr
     ),
     getHistory: one(
       fc.record({
-        data: seededBytes,
+        data: mostly(fc.constantFrom(...seeded.imprints), bytesOf(seeded)),
         fromUs: mostly(fc.constant(0n), timesAround(Date.now()), i64),
         toUs: mostly(fc.constant(0n), timesAround(Date.now()), i64),
         pageSize,
