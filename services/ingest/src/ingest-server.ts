@@ -31,7 +31,7 @@ import type { IngestConfig } from './config.js';
 import { expectedRound } from './expected-round.js';
 import { IdempotencyStore } from './idempotency-store.js';
 import { IngestCalls } from './ingest-calls.js';
-import { grpcStatusOf, statusDetails } from './ingest-error.js';
+import { statusOf } from './ingest-error.js';
 import { IngestPipeline } from './ingest-pipeline.js';
 import { ingestServiceImplementation } from './ingest-service.js';
 import { createIngestMetrics } from './metrics.js';
@@ -214,7 +214,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           implementation: ingestServiceImplementation(calls, config.streamWindow),
           onUndecodable: (call, request) => {
             const refused = calls.refuseUndecodable(call, call.getPath(), request);
-            return { code: grpcStatusOf(refused.code), details: statusDetails(refused) };
+            return statusOf(refused);
           },
         },
       ],

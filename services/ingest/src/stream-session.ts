@@ -2,7 +2,7 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ingestV1 } from '@msi/proto';
 import { type Identity, isUndecodable, type UndecodableRequest } from '@msi/service-kit';
 import type { IngestCalls } from './ingest-calls.js';
-import { grpcStatusOf, IngestError, statusDetails } from './ingest-error.js';
+import { IngestError, statusOf } from './ingest-error.js';
 
 interface Pending {
   readonly sequence: bigint;
@@ -135,7 +135,7 @@ export class StreamSession {
   private abort(error: IngestError): void {
     if (this.finished) return;
     this.finished = true;
-    this.call.emit('error', { code: grpcStatusOf(error.code), details: statusDetails(error) });
+    this.call.emit('error', statusOf(error));
   }
 
   /** Sends what settled, in one response per tick; ends the call once nothing is left to answer. */
@@ -166,10 +166,7 @@ export class StreamSession {
     if (this.pending.length > 0) return;
     if (this.failure !== undefined) {
       this.finished = true;
-      this.call.emit('error', {
-        code: grpcStatusOf(this.failure.code),
-        details: statusDetails(this.failure),
-      });
+      this.call.emit('error', statusOf(this.failure));
     } else if (this.clientDone) {
       this.finished = true;
       this.call.end();
