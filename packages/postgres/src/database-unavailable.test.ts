@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { isDatabaseUnavailable } from './database-unavailable.js';
+import { isDatabaseUnavailable, waitForDatabase } from './database-unavailable.js';
 
 function databaseError(code: string): pg.DatabaseError {
   const error = new pg.DatabaseError('server said so', 0, 'error');
@@ -36,5 +36,34 @@ describe('isDatabaseUnavailable', () => {
     ['undefined', undefined],
   ])('is false for %s', (_, error) => {
     expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+});
+
+describe('waitForDatabase', () => {
+  /** Answers its first `failures` queries with `error`, then succeeds. */
+  const database = (failures: number, error: unknown) => {
+    let calls = 0;
+    return {
+      calls: () => calls,
+      query: async () => {
+        calls += 1;
+        if (calls <= failures) throw error;
+        return { rows: [] };
+      },
+    };
+  };
+
+  it('waits while the database starts (57P03, refused connections), then resolves', async () => {
+    const db = database(3, databaseError('57P03'));
+    const waits: number[] = [];
+    await waitForDatabase(db, { intervalMs: 1, onWait: (_, attempt) => waits.push(attempt) });
+    expect(waits).toEqual([1, 2, 3]);
+    expect(db.calls()).toBe(4);
+  });
+
+  it('throws at once what waiting does not cure (a wrong password)', async () => {
+    const db = database(5, databaseError('28P01'));
+    await expect(waitForDatabase(db, { intervalMs: 1 })).rejects.toMatchObject({ code: '28P01' });
+    expect(db.calls()).toBe(1);
   });
 });

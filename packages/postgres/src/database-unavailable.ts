@@ -49,3 +49,25 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof AggregateError && error.errors.some((e) => isDatabaseUnavailable(e))) return true;
   return error.cause !== undefined && error.cause !== error && isDatabaseUnavailable(error.cause);
 }
+
+/**
+ * Resolves once the database answers `SELECT 1`, retrying every `intervalMs` while it is unavailable
+ * (isDatabaseUnavailable): a service started before its database, or while it restarts, waits for it
+ * instead of exiting and being restarted in a loop. Any other error (a wrong password, a missing
+ * database) is thrown at once. `onWait` hears of each failed attempt (to log it).
+ */
+export async function waitForDatabase(
+  db: { query(text: string): Promise<unknown> },
+  options: { intervalMs?: number; onWait?: (error: unknown, attempt: number) => void } = {},
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.query('SELECT 1');
+      return;
+    } catch (error: unknown) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      options.onWait?.(error, attempt);
+      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1000));
+    }
+  }
+}

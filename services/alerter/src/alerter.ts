@@ -2,7 +2,7 @@ import type { Ed25519Verifier } from '@msi/core';
 import { parseVerifierKey } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { defaultStreamSettings, ensureStreams, streamNamesFor, subjectsFor } from '@msi/nats';
-import { createPool, migrate, type Pool, type PoolClient } from '@msi/postgres';
+import { createPool, migrate, type Pool, type PoolClient, waitForDatabase } from '@msi/postgres';
 import { alerterV1 } from '@msi/proto';
 import {
   authenticateApiKey,
@@ -100,6 +100,13 @@ export async function prepareAlerterSchema(pool: Pool): Promise<void> {
 export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
   const now = o.now ?? Date.now;
   const pool = createPool({ connectionString: o.databaseUrl, applicationName: 'msi-alerter', max: 12 });
+  // Started before its database, or while it restarts: wait for it rather than exit in a loop.
+  await waitForDatabase(pool, {
+    onWait: (error, attempt) => {
+      if (attempt === 1 || attempt % 30 === 0)
+        o.log.warn('waiting for the database', { attempt, error: (error as Error).message });
+    },
+  });
   await prepareAlerterSchema(pool);
   const registry = createRegistry('alerter');
   const metrics = createAlerterMetrics(registry);

@@ -67,9 +67,14 @@ beforeAll(async () => {
   });
   await pipeline.waitUntilServing(30_000);
   nc = await connectNats({ servers: natsUrl, name: 'verifier-outage-test' });
-  verifier = await startVerifier({
+  verifier = await runVerifier(postgres.url);
+  client = new verifierV1.VerifierServiceClient(`127.0.0.1:${verifier.port}`, credentials.createInsecure());
+}, 240_000);
+
+function runVerifier(databaseUrl: string): Promise<RunningVerifier> {
+  return startVerifier({
     nc,
-    databaseUrl: postgres.url,
+    databaseUrl,
     prefix,
     calendarKey: pipeline.verifierKey,
     keys: ApiKeys.fromJson(JSON.stringify({ credentials: KEYS })),
@@ -79,8 +84,7 @@ beforeAll(async () => {
     port: 0,
     log: createLogger({ service: 'verifier', level: 'error', write: () => {} }),
   });
-  client = new verifierV1.VerifierServiceClient(`127.0.0.1:${verifier.port}`, credentials.createInsecure());
-}, 240_000);
+}
 
 afterAll(async () => {
   client?.close();
@@ -158,5 +162,19 @@ describe('the verifier across a restart of its Postgres', () => {
     postgres = await startVerifierPostgres();
     expect((await getReceipt(before, false)).code).toBe(status.OK);
     expect((await getReceipt(during, true, 30_000)).code).toBe(status.OK);
+  }, 120_000);
+
+  it('starts while its Postgres is down, waiting for it instead of exiting', async () => {
+    client.close();
+    await verifier.stop();
+    const url = postgres?.url ?? '';
+    await postgres?.stop();
+    postgres = undefined;
+    const starting = runVerifier(url);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    postgres = await startVerifierPostgres();
+    verifier = await starting;
+    client = new verifierV1.VerifierServiceClient(`127.0.0.1:${verifier.port}`, credentials.createInsecure());
+    expect((await getReceipt(await submit(), true, 30_000)).code).toBe(status.OK);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { type Ed25519Verifier, parseVerifierKey } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { subjectsFor } from '@msi/nats';
-import { createPool, type Pool } from '@msi/postgres';
+import { createPool, type Pool, waitForDatabase } from '@msi/postgres';
 import { verifierV1 } from '@msi/proto';
 import {
   createRegistry,
@@ -78,6 +78,14 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
     publishFailure(o.nc, o.prefix, failure, now());
     onFailure(failure);
   };
+  // Started before its database, or while it restarts: wait for it rather than exit (and be
+  // restarted in a loop by a supervisor).
+  await waitForDatabase(pool, {
+    onWait: (error, attempt) => {
+      if (attempt === 1 || attempt % 30 === 0)
+        o.log.warn('waiting for the database', { attempt, error: (error as Error).message });
+    },
+  });
   const projector = await Projector.start({
     pool,
     nc: o.nc,
