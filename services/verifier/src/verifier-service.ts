@@ -153,7 +153,7 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
                 (error.code === 'NOT_ANCHORED' || error.code === 'NOT_FOUND') &&
                 call.request.wait;
               const left = until - deps.now();
-              if (!waitable || !Number.isFinite(until) || left <= 0) throw error;
+              if (!waitable || left <= 0) throw error;
               await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_POLL_MS, left)));
             }
           }
@@ -390,7 +390,7 @@ function imprintField(field: string, bytes: Uint8Array): void {
   }
 }
 
-export function toStatus(error: unknown): MappedStatus {
+function toStatus(error: unknown): MappedStatus {
   if (error instanceof CallError) return { code: error.code, details: error.message };
   if (isDatabaseUnavailable(error)) return retryLater("the verifier's database is unavailable");
   if (error instanceof LookupError) {

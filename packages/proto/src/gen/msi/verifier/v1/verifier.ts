@@ -64,7 +64,7 @@ export interface GetReceiptRequest {
    * most 60 s), and then answers as it would have without `wait` — NOT_FOUND for an id it has not
    * seen (or that is not visible to the caller: an id that never arrives ends NOT_FOUND, never
    * DEADLINE_EXCEEDED, given a deadline of more than 250 ms), UNAVAILABLE for one not anchored yet.
-   * Without a deadline there is nothing to wait within: `wait` has no effect.
+   * A call without a deadline waits the 60 s at most.
    */
   wait: boolean;
 }
