@@ -31,17 +31,38 @@ const MAX_DEPTH = 32;
 export function findDecodeProblem(schema: DescMessage, body: Uint8Array): DecodeProblem | undefined {
   const walker = new Walker(body);
   try {
-    walker.message(schema, body.length, '', 0);
+    walker.message(schema, body.length, ROOT, 0);
     return undefined;
   } catch (error: unknown) {
-    if (error instanceof Refusal) return { field: error.field, message: error.message };
+    if (error instanceof Refusal) return { field: error.at.toString(), message: error.message };
     throw error;
   }
 }
 
+/**
+ * Where the walker is in the request: `events[2].actor` is Path(Path(ROOT, 'events', 2), 'actor').
+ * Made into text only when a refusal names it (building strings for every field read would cost as
+ * much as the walk).
+ */
+class Path {
+  constructor(
+    readonly up: Path | undefined,
+    readonly name: string,
+    readonly index = -1,
+  ) {}
+
+  toString(): string {
+    const own = this.index < 0 ? this.name : `${this.name}[${this.index}]`;
+    const up = this.up?.toString() ?? '';
+    return up === '' ? own : `${up}.${own}`;
+  }
+}
+
+const ROOT = new Path(undefined, '');
+
 class Refusal extends Error {
   constructor(
-    readonly field: string,
+    readonly at: Path,
     message: string,
   ) {
     super(message);
@@ -52,66 +73,73 @@ class Walker {
   pos = 0;
   constructor(private readonly bytes: Uint8Array) {}
 
-  message(schema: DescMessage, end: number, path: string, depth: number): void {
-    if (depth > MAX_DEPTH) throw new Refusal(path, `messages nested more than ${MAX_DEPTH} deep`);
-    const counts = new Map<number, number>();
+  message(schema: DescMessage, end: number, at: Path, depth: number): void {
+    if (depth > MAX_DEPTH) throw new Refusal(at, `messages nested more than ${MAX_DEPTH} deep`);
+    const fields = fieldsOf(schema);
+    let counts: Map<number, number> | undefined;
     while (this.pos < end) {
-      const tag = this.varint(end, path);
+      const tag = this.varint(end, at);
       const number = Math.floor(tag / 8);
       const wireType = tag % 8;
-      if (number < 1 || number > 0x1fffffff) throw new Refusal(path, `field number ${number} is not valid`);
-      const field = schema.fields.find((f) => f.number === number);
+      if (number < 1 || number > 0x1fffffff) throw new Refusal(at, `field number ${number} is not valid`);
+      const field = fields.get(number);
       if (field === undefined) {
-        this.skip(wireType, end, join(path, `#${number}`));
+        this.skip(wireType, end, new Path(at, `#${number}`));
         continue;
       }
-      const index = counts.get(number) ?? 0;
-      counts.set(number, index + 1);
-      this.field(field, wireType, end, join(path, field.name), index, depth);
+      let index = -1;
+      if (field.fieldKind === 'list' || field.fieldKind === 'map') {
+        counts ??= new Map();
+        index = counts.get(number) ?? 0;
+        counts.set(number, index + 1);
+      }
+      this.field(field, wireType, end, new Path(at, field.name, index), depth);
     }
-    if (this.pos !== end) throw new Refusal(path, 'the last field runs past the end of its message');
+    if (this.pos !== end) throw new Refusal(at, 'the last field runs past the end of its message');
   }
 
-  private field(field: DescField, wireType: number, end: number, name: string, index: number, depth: number) {
+  /** One occurrence of `field` (`at` names it, with its index when it repeats). */
+  private field(field: DescField, wireType: number, end: number, at: Path, depth: number) {
     switch (field.fieldKind) {
       case 'scalar':
-        return this.scalar(field.scalar, wireType, end, name);
+        return this.scalar(field.scalar, wireType, end, at);
       case 'enum':
-        return this.scalar(ScalarType.INT32, wireType, end, name);
+        return this.scalar(ScalarType.INT32, wireType, end, at);
       case 'message':
-        this.expect(wireType, LENGTH_DELIMITED, name);
-        return this.nested(field.message, end, name, depth);
+        this.expect(wireType, LENGTH_DELIMITED, at);
+        return this.nested(field.message, end, at, depth);
       case 'list': {
-        const item = `${name}[${index}]`;
         if (field.listKind === 'message') {
-          this.expect(wireType, LENGTH_DELIMITED, item);
-          return this.nested(field.message, end, item, depth);
+          this.expect(wireType, LENGTH_DELIMITED, at);
+          return this.nested(field.message, end, at, depth);
         }
         const scalar = field.listKind === 'enum' ? ScalarType.INT32 : field.scalar;
-        if (wireType === LENGTH_DELIMITED && isPackable(scalar)) return this.packed(scalar, end, name);
-        return this.scalar(scalar, wireType, end, item);
+        if (wireType === LENGTH_DELIMITED && isPackable(scalar)) {
+          return this.packed(scalar, end, new Path(at.up, at.name));
+        }
+        return this.scalar(scalar, wireType, end, at);
       }
       case 'map': {
-        this.expect(wireType, LENGTH_DELIMITED, `${name}[${index}]`);
-        const length = this.length(end, `${name}[${index}]`);
-        return this.mapEntry(field, this.pos + length, `${name}[${index}]`, depth);
+        this.expect(wireType, LENGTH_DELIMITED, at);
+        const length = this.length(end, at);
+        return this.mapEntry(field, this.pos + length, at, depth);
       }
     }
   }
 
-  private nested(schema: DescMessage, end: number, path: string, depth: number): void {
-    const length = this.length(end, path);
-    this.message(schema, this.pos + length, path, depth + 1);
+  private nested(schema: DescMessage, end: number, at: Path, depth: number): void {
+    const length = this.length(end, at);
+    this.message(schema, this.pos + length, at, depth + 1);
   }
 
-  private mapEntry(field: DescField & { fieldKind: 'map' }, end: number, path: string, depth: number): void {
+  private mapEntry(field: DescField & { fieldKind: 'map' }, end: number, at: Path, depth: number): void {
     while (this.pos < end) {
-      const tag = this.varint(end, path);
+      const tag = this.varint(end, at);
       const number = Math.floor(tag / 8);
       const wireType = tag % 8;
-      if (number === 1) this.scalar(field.mapKey, wireType, end, `${path}.key`);
-      else if (number === 2) this.mapValue(field, wireType, end, `${path}.value`, depth);
-      else this.skip(wireType, end, path);
+      if (number === 1) this.scalar(field.mapKey, wireType, end, new Path(at, 'key'));
+      else if (number === 2) this.mapValue(field, wireType, end, new Path(at, 'value'), depth);
+      else this.skip(wireType, end, at);
     }
   }
 
@@ -119,88 +147,89 @@ class Walker {
     field: DescField & { fieldKind: 'map' },
     wireType: number,
     end: number,
-    name: string,
+    at: Path,
     depth: number,
   ) {
     switch (field.mapKind) {
       case 'scalar':
-        return this.scalar(field.scalar, wireType, end, name);
+        return this.scalar(field.scalar, wireType, end, at);
       case 'enum':
-        return this.scalar(ScalarType.INT32, wireType, end, name);
+        return this.scalar(ScalarType.INT32, wireType, end, at);
       case 'message':
-        this.expect(wireType, LENGTH_DELIMITED, name);
-        return this.nested(field.message, end, name, depth);
+        this.expect(wireType, LENGTH_DELIMITED, at);
+        return this.nested(field.message, end, at, depth);
     }
   }
 
-  private packed(scalar: ScalarType, end: number, name: string): void {
-    const length = this.length(end, name);
+  /** A packed repeated scalar; `at` names the list (its items get their index). */
+  private packed(scalar: ScalarType, end: number, at: Path): void {
+    const length = this.length(end, at);
     const stop = this.pos + length;
     const wireType = wireTypeOf(scalar);
-    for (let i = 0; this.pos < stop; i++) this.scalar(scalar, wireType, stop, `${name}[${i}]`);
-    if (this.pos !== stop) throw new Refusal(name, 'a packed value runs past the end of its field');
+    for (let i = 0; this.pos < stop; i++) this.scalar(scalar, wireType, stop, new Path(at.up, at.name, i));
+    if (this.pos !== stop) throw new Refusal(at, 'a packed value runs past the end of its field');
   }
 
-  private scalar(scalar: ScalarType, wireType: number, end: number, name: string): void {
-    this.expect(wireType, wireTypeOf(scalar), name);
-    if (wireType === VARINT) this.varintValue(scalar, end, name);
-    else if (wireType !== LENGTH_DELIMITED) this.advance(wireType === FIXED64 ? 8 : 4, end, name);
+  private scalar(scalar: ScalarType, wireType: number, end: number, at: Path): void {
+    this.expect(wireType, wireTypeOf(scalar), at);
+    if (wireType === VARINT) this.varintValue(scalar, end, at);
+    else if (wireType !== LENGTH_DELIMITED) this.advance(wireType === FIXED64 ? 8 : 4, end, at);
     else {
-      const length = this.length(end, name);
-      if (scalar === ScalarType.STRING && !isUtf8(this.bytes.subarray(this.pos, this.pos + length))) {
-        throw new Refusal(name, 'not valid UTF-8 (proto3 strings must be)');
+      const length = this.length(end, at);
+      if (scalar === ScalarType.STRING && !isUtf8Text(this.bytes, this.pos, this.pos + length)) {
+        throw new Refusal(at, 'not valid UTF-8 (proto3 strings must be)');
       }
       this.pos += length;
     }
   }
 
   /** A varint field's value: at most 10 bytes; for a 32-bit type, one that fits 32 bits. */
-  private varintValue(scalar: ScalarType, end: number, name: string): void {
+  private varintValue(scalar: ScalarType, end: number, at: Path): void {
     const start = this.pos;
-    this.varint(end, name);
+    this.varint(end, at);
     const size = this.pos - start;
     // uint32, and sint32 (zigzag maps the 32-bit range onto [0, 2^32)): at most 32 bits.
     const unsigned = scalar === ScalarType.UINT32 || scalar === ScalarType.SINT32;
     if (unsigned && (size > 5 || (size === 5 && (this.bytes[start + 4] ?? 0) > 0x0f))) {
-      throw new Refusal(name, 'does not fit an unsigned 32-bit integer');
+      throw new Refusal(at, 'does not fit an unsigned 32-bit integer');
     }
     if (scalar === ScalarType.INT32 && !fitsInt32(this.bytes, start, size)) {
-      throw new Refusal(name, 'does not fit a 32-bit integer');
+      throw new Refusal(at, 'does not fit a 32-bit integer');
     }
   }
 
-  private skip(wireType: number, end: number, name: string): void {
-    if (wireType === VARINT) this.varint(end, name);
+  private skip(wireType: number, end: number, at: Path): void {
+    if (wireType === VARINT) this.varint(end, at);
     else if (wireType === FIXED64 || wireType === FIXED32)
-      this.advance(wireType === FIXED64 ? 8 : 4, end, name);
+      this.advance(wireType === FIXED64 ? 8 : 4, end, at);
     else if (wireType === LENGTH_DELIMITED) {
-      const length = this.length(end, name); // before `this.pos +=`: it moves pos past the prefix
+      const length = this.length(end, at); // before `this.pos +=`: it moves pos past the prefix
       this.pos += length;
-    } else throw new Refusal(name, `wire type ${wireType} is not allowed (no groups in proto3)`);
+    } else throw new Refusal(at, `wire type ${wireType} is not allowed (no groups in proto3)`);
   }
 
-  private expect(actual: number, wanted: number, name: string): void {
-    if (actual !== wanted) throw new Refusal(name, `wire type ${actual} where ${wanted} was expected`);
+  private expect(actual: number, wanted: number, at: Path): void {
+    if (actual !== wanted) throw new Refusal(at, `wire type ${actual} where ${wanted} was expected`);
   }
 
-  private advance(count: number, end: number, name: string): void {
-    if (this.pos + count > end) throw new Refusal(name, 'runs past the end of the body');
+  private advance(count: number, end: number, at: Path): void {
+    if (this.pos + count > end) throw new Refusal(at, 'runs past the end of the body');
     this.pos += count;
   }
 
   /** A length prefix that stays within `end`. */
-  private length(end: number, name: string): number {
-    const length = this.varint(end, name);
-    if (length > end - this.pos) throw new Refusal(name, 'its length runs past the end of the body');
+  private length(end: number, at: Path): number {
+    const length = this.varint(end, at);
+    if (length > end - this.pos) throw new Refusal(at, 'its length runs past the end of the body');
     return length;
   }
 
   /** A varint of at most 10 bytes within `end`; its value (exact up to 2^53, larger ones only compared). */
-  private varint(end: number, name: string): number {
+  private varint(end: number, at: Path): number {
     let value = 0;
     let scale = 1;
     for (let i = 0; i < 10; i++) {
-      if (this.pos >= end) throw new Refusal(name, 'a varint runs past the end of the body');
+      if (this.pos >= end) throw new Refusal(at, 'a varint runs past the end of the body');
       const byte = this.bytes[this.pos++] ?? 0;
       value += (byte & 0x7f) * scale;
       scale *= 128;
@@ -209,11 +238,29 @@ class Walker {
         return value;
       }
     }
-    throw new Refusal(name, 'a varint is longer than 64 bits');
+    throw new Refusal(at, 'a varint is longer than 64 bits');
   }
 }
 
-const join = (path: string, name: string): string => (path === '' ? name : `${path}.${name}`);
+/** Whether bytes[start, end) are UTF-8: ASCII checked here (most strings), the rest by node:buffer. */
+function isUtf8Text(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    if ((bytes[i] ?? 0) >= 0x80) return isUtf8(bytes.subarray(start, end));
+  }
+  return true;
+}
+
+const byNumber = new WeakMap<DescMessage, ReadonlyMap<number, DescField>>();
+
+/** A message's fields by number (built once per schema). */
+function fieldsOf(schema: DescMessage): ReadonlyMap<number, DescField> {
+  let fields = byNumber.get(schema);
+  if (fields === undefined) {
+    fields = new Map(schema.fields.map((f) => [f.number, f]));
+    byNumber.set(schema, fields);
+  }
+  return fields;
+}
 
 function wireTypeOf(scalar: ScalarType): number {
   switch (scalar) {
