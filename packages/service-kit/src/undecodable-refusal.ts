@@ -25,25 +25,32 @@ export interface UndecodableRefusalOptions {
 export function undecodableRefusal(options: UndecodableRefusalOptions): UndecodableHandler {
   return (call: RefusedCall, request: UndecodableRequest) => {
     const method = call.getPath();
-    const auth: CallAuthentication = options.publicMethods?.has(method)
-      ? { ok: false, reason: 'public_method' }
-      : options.authenticate(call);
-    const unauthenticated = !auth.ok && auth.reason !== 'public_method';
+    const peer = call.getPeer();
+    const auth = options.publicMethods?.has(method) ? undefined : options.authenticate(call);
+    if (auth !== undefined && !auth.ok) {
+      options.security.report({
+        kind: 'UNAUTHENTICATED',
+        method,
+        peer,
+        principal: '',
+        tenant: '',
+        reason: auth.reason,
+      });
+      options.onRefused?.(status.UNAUTHENTICATED);
+      return {
+        code: status.UNAUTHENTICATED,
+        details: 'a valid API key is required (authorization: Bearer <key>)',
+      };
+    }
     options.security.report({
-      kind: unauthenticated ? 'UNAUTHENTICATED' : 'MALFORMED_REQUEST',
+      kind: 'MALFORMED_REQUEST',
       method,
-      peer: call.getPeer(),
-      principal: auth.ok ? auth.identity.principal : '',
-      tenant: auth.ok ? auth.identity.tenant : '',
-      reason: auth.ok || !unauthenticated ? 'undecodable_request' : auth.reason,
+      peer,
+      principal: auth?.identity.principal ?? '',
+      tenant: auth?.identity.tenant ?? '',
+      reason: 'undecodable_request',
     });
-    const code = unauthenticated ? status.UNAUTHENTICATED : status.INVALID_ARGUMENT;
-    options.onRefused?.(code);
-    return {
-      code,
-      details: unauthenticated
-        ? 'a valid API key is required (authorization: Bearer <key>)'
-        : request.details,
-    };
+    options.onRefused?.(status.INVALID_ARGUMENT);
+    return { code: status.INVALID_ARGUMENT, details: request.details };
   };
 }
