@@ -19,7 +19,7 @@ export async function migrate(
   assertOrdered(migrations);
   const client = await pool.connect();
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [options.lockKey]);
+    await client.query('SELECT pg_advisory_lock($1::int8)', [options.lockKey]);
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${options.table} (id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
     );
@@ -32,7 +32,7 @@ export async function migrate(
       await client.query('BEGIN');
       try {
         await client.query(migration.sql);
-        await client.query(`INSERT INTO ${options.table} (id, name) VALUES ($1, $2)`, [
+        await client.query(`INSERT INTO ${options.table} (id, name) VALUES ($1::int4, $2::text)`, [
           migration.id,
           migration.name,
         ]);
@@ -47,7 +47,7 @@ export async function migrate(
     }
     return applied;
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [options.lockKey]).catch(() => {});
+    await client.query('SELECT pg_advisory_unlock($1::int8)', [options.lockKey]).catch(() => {});
     client.release();
   }
 }

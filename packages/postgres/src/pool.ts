@@ -8,6 +8,8 @@ export interface PoolOptions {
   readonly connectionString: string;
   readonly max?: number;
   readonly applicationName?: string;
+  /** How long a checkout may wait for a new connection before failing (default 10 s; 0 = forever). */
+  readonly connectTimeoutMs?: number;
 }
 
 /** A pool whose bigint columns come back as JS bigint (never silently rounded numbers). */
@@ -16,6 +18,7 @@ export function createPool(options: PoolOptions): pg.Pool {
     connectionString: options.connectionString,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'msi',
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === 20
@@ -25,6 +28,13 @@ export function createPool(options: PoolOptions): pg.Pool {
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // Nor may a checked-out one (pg-pool removes its own listener on checkout): a server restarting
+  // sends 57P01 to every connection, and an 'error' event without a listener kills the process. The
+  // query in progress, or the next one, rejects instead (isDatabaseUnavailable), and the broken
+  // client is discarded when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }
 

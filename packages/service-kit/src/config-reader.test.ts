@@ -12,6 +12,18 @@ describe('ConfigReader', () => {
     expect(() => reader.done()).not.toThrow();
   });
 
+  it('reads the metrics listener the same way for every service: loopback, 0 = off', () => {
+    expect(new ConfigReader({}).metricsListener('MSI_X_METRICS_HOST', 'MSI_X_METRICS_PORT', 9100)).toEqual({
+      metricsHost: '127.0.0.1',
+      metricsPort: 9100,
+    });
+    const set = new ConfigReader({ MSI_X_METRICS_HOST: '0.0.0.0', MSI_X_METRICS_PORT: '0' });
+    expect(set.metricsListener('MSI_X_METRICS_HOST', 'MSI_X_METRICS_PORT', 9100)).toEqual({
+      metricsHost: '0.0.0.0',
+      metricsPort: 0,
+    });
+  });
+
   it('reports every problem at once, naming each variable', () => {
     const reader = new ConfigReader({ N: '1.5', B: 'maybe', E: 'z' });
     reader.string('REQUIRED');

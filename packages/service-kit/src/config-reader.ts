@@ -73,6 +73,23 @@ export class ConfigReader {
     return value;
   }
 
+  /**
+   * Where a service serves /metrics and /healthz, the same in every service: `hostName` (default
+   * 127.0.0.1 — loopback unless configured otherwise) and `portName` (0 = off; see
+   * startMetricsListener), e.g. `MSI_VERIFIER_METRICS_HOST` and `MSI_VERIFIER_METRICS_PORT` (the
+   * full names, so that each service's variables can be found in its config.ts).
+   */
+  metricsListener(
+    hostName: string,
+    portName: string,
+    defaultPort: number,
+  ): { metricsHost: string; metricsPort: number } {
+    return {
+      metricsHost: this.string(hostName, '127.0.0.1'),
+      metricsPort: this.integer(portName, defaultPort, { min: 0, max: 65_535 }),
+    };
+  }
+
   /** Records a problem found by the caller's own cross-field checks. */
   problem(message: string): void {
     this.problems.push(message);

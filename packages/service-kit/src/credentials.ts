@@ -183,3 +183,20 @@ export function bearerKey(values: readonly unknown[]): string | null | undefined
   const match = values.length === 1 && typeof value === 'string' ? BEARER.exec(value) : null;
   return match?.[1] ?? null;
 }
+
+/** Why a call's API key did not authenticate (SecurityEvent.reason). */
+export type ApiKeyFailure = 'missing_credentials' | 'malformed_authorization' | 'unknown_api_key';
+
+/** The identity of a call's `authorization: Bearer <key>` metadata (hostile input), or why not. */
+export function authenticateApiKey(
+  store: CredentialStore,
+  metadata: { get(key: string): readonly unknown[] },
+):
+  | { readonly ok: true; readonly identity: Identity }
+  | { readonly ok: false; readonly reason: ApiKeyFailure } {
+  const key = bearerKey(metadata.get('authorization'));
+  if (key === undefined) return { ok: false, reason: 'missing_credentials' };
+  if (key === null) return { ok: false, reason: 'malformed_authorization' };
+  const identity = store.byApiKey(key);
+  return identity === undefined ? { ok: false, reason: 'unknown_api_key' } : { ok: true, identity };
+}

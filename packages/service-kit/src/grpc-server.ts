@@ -5,12 +5,18 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import { strictService, type UndecodableHandler } from './strict-service.js';
 
 export interface GrpcServiceBinding {
   /** Fully qualified name for grpc.health.v1, e.g. "msi.ingest.v1.IngestService". */
   readonly name: string;
   readonly definition: ServiceDefinition;
   readonly implementation: UntypedServiceImplementation;
+  /**
+   * Answers a call whose request body does not decode strictly (strict-service.ts): every request
+   * is checked against its schema from proto/ before the implementation sees it.
+   */
+  readonly onUndecodable: UndecodableHandler;
 }
 
 export interface GrpcServerOptions {
@@ -39,7 +45,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
   health.addToServer(server);
   for (const service of options.services) {
-    server.addService(service.definition, service.implementation);
+    const strict = strictService(service.definition, service.implementation, service.onUndecodable);
+    server.addService(strict.definition, strict.implementation);
     health.setStatus(service.name, 'NOT_SERVING');
   }
   const port = await new Promise<number>((resolve, reject) => {

@@ -43,3 +43,17 @@ export async function startMetricsServer(
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   return { server, port, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
+
+/** A running metrics server. */
+export type RunningMetricsServer = Awaited<ReturnType<typeof startMetricsServer>>;
+
+/**
+ * A service's metrics listener as configured (ConfigReader.metricsListener): port 0 means off
+ * (undefined) in every service; otherwise /metrics and /healthz on host:port.
+ */
+export async function startMetricsListener(
+  registry: Registry,
+  options: { host: string; port: number; healthy: () => boolean },
+): Promise<RunningMetricsServer | undefined> {
+  return options.port === 0 ? undefined : startMetricsServer(registry, options);
+}

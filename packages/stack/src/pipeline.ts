@@ -152,7 +152,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       MSI_WITNESS_STATE_FILE: join(options.workDir, `${witness.name}-${options.prefix}.state.json`),
     });
   }
-  // Metrics on port 0 (a free port, or off): several processes of one service never collide.
+  // Metrics off (port 0) everywhere: several processes of one service never collide.
   add('calendar', 'calendar', {
     MSI_DATABASE_URL: options.databaseUrl,
     MSI_CALENDAR_SIGNING_KEY: signingKey,

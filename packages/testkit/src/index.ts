@@ -22,5 +22,6 @@ export {
   testServerUrls,
   uniquePrefix,
 } from './namespace.js';
+export { type RawAnswer, RawGrpcClient } from './raw-grpc.js';
 export { startTestServers, type TestServers } from './test-servers.js';
 export { type TestWorld, useWorld, type WorldOptions, type WorldPipeline } from './world.js';

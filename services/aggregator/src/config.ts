@@ -17,7 +17,7 @@ export interface Config {
   readonly maxSealLeaves: number;
   readonly natsReplicas: number;
   readonly metricsHost: string;
-  /** 0 picks a free port (logged at start). */
+  /** 0 = no metrics server. */
   readonly metricsPort: number;
   readonly logLevel: LogLevel;
 }
@@ -53,8 +53,7 @@ export function loadConfig(
     graceMs: r.integer('MSI_AGGREGATOR_GRACE_MS', 250, { min: 0, max: 60_000 }),
     maxSealLeaves: r.integer('MSI_AGGREGATOR_MAX_SEAL_LEAVES', 4_194_304, { min: 1, max: 67_108_864 }),
     natsReplicas: r.integer('MSI_NATS_REPLICAS', 1, { min: 1, max: 5 }),
-    metricsHost: r.string('MSI_AGGREGATOR_METRICS_HOST', '0.0.0.0'),
-    metricsPort: r.integer('MSI_AGGREGATOR_METRICS_PORT', 9102, { min: 0, max: 65_535 }),
+    ...r.metricsListener('MSI_AGGREGATOR_METRICS_HOST', 'MSI_AGGREGATOR_METRICS_PORT', 9102),
     logLevel: r.oneOf('MSI_LOG_LEVEL', ['debug', 'info', 'warn', 'error'], 'info'),
   };
   r.done();

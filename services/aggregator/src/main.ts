@@ -5,7 +5,7 @@ import {
   createLogger,
   createRegistry,
   shutdownSignal,
-  startMetricsServer,
+  startMetricsListener,
 } from '@msi/service-kit';
 import { startAggregator } from './aggregator.js';
 import { type Config, loadConfig } from './config.js';
@@ -27,7 +27,7 @@ async function run(config: Config): Promise<void> {
     const registry = createRegistry('aggregator');
     const metrics = createMetrics(registry);
     // Metrics first: a port conflict must stop the process before it takes any shard.
-    const metricsServer = await startMetricsServer(registry, {
+    const metricsServer = await startMetricsListener(registry, {
       host: config.metricsHost,
       port: config.metricsPort,
       healthy: () => connected,
@@ -48,13 +48,14 @@ async function run(config: Config): Promise<void> {
       shards: config.shards,
       roundIntervalMs: config.roundIntervalMs,
       leaseTtlMs: config.leaseTtlMs,
-      metrics: `http://${config.metricsHost}:${metricsServer.port}/metrics`,
+      metrics:
+        metricsServer === undefined ? 'off' : `http://${config.metricsHost}:${metricsServer.port}/metrics`,
     });
     const signal = await shutdownSignal((again) => logger.warn('still stopping', { signal: again }));
     logger.info('stopping', { signal });
     stopping = true;
     await aggregator.stop();
-    await metricsServer.close();
+    await metricsServer?.close();
     logger.info('stopped');
   } finally {
     await nc.drain().catch(() => nc.close());

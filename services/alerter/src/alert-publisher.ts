@@ -55,7 +55,7 @@ export class AlertPublisher {
         alerterV1.Alert.encode(alertToProto(alert)).finish(),
         { msgID: `alert-${alert.alertId}`, attempts: 3, timeoutMs: 5000 },
       );
-      await this.pool.query(`UPDATE ${SCHEMA}.alerts SET published = true WHERE sequence = $1`, [
+      await this.pool.query(`UPDATE ${SCHEMA}.alerts SET published = true WHERE sequence = $1::int8`, [
         alert.sequence,
       ]);
     }

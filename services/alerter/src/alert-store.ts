@@ -9,6 +9,7 @@ import {
   MAX_ALERT_EVENT_IDS,
 } from './alert.js';
 import { ALERT_CHANNEL, ALERT_SEQUENCE_LOCK_KEY, SCHEMA } from './schema.js';
+import { storableRecord, storableText } from './storable-text.js';
 
 type Queryable = Pool | PoolClient;
 
@@ -54,11 +55,19 @@ export function alertFromRow(row: any): Alert {
  * are serialised by a transaction-scoped advisory lock, so sequences commit in order (WatchAlerts
  * relies on it) and a NOTIFY on ALERT_CHANNEL announces it at commit.
  */
-export async function raiseAlert(client: PoolClient, candidate: AlertCandidate): Promise<Raised> {
-  await client.query('SELECT pg_advisory_xact_lock($1)', [ALERT_SEQUENCE_LOCK_KEY]);
+export async function raiseAlert(client: PoolClient, raised: AlertCandidate): Promise<Raised> {
+  // Its id from what the rule saw; its text as Postgres can store it (U+0000 would fail every retry).
+  const alertId = alertIdOf(raised);
+  const candidate: AlertCandidate = {
+    ...raised,
+    message: storableText(raised.message),
+    dedupeKey: storableText(raised.dedupeKey),
+    details: storableRecord(raised.details),
+  };
+  await client.query('SELECT pg_advisory_xact_lock($1::int8)', [ALERT_SEQUENCE_LOCK_KEY]);
   const open = await client.query(
     `SELECT ${COLUMNS} FROM ${SCHEMA}.alerts
-     WHERE dedupe_key = $1 AND status = 'open' AND last_seen_us >= $2
+     WHERE dedupe_key = $1::text AND status = 'open' AND last_seen_us >= $2::int8
      ORDER BY sequence DESC LIMIT 1`,
     [candidate.dedupeKey, candidate.atUs - candidate.dedupeWindowUs],
   );
@@ -67,19 +76,19 @@ export async function raiseAlert(client: PoolClient, candidate: AlertCandidate):
     const { rows } = await client.query(
       `UPDATE ${SCHEMA}.alerts SET
          occurrences = occurrences + 1,
-         last_seen_us = greatest(last_seen_us, $2),
-         event_ids = CASE WHEN cardinality(event_ids) + cardinality($3::bytea[]) <= $4
+         last_seen_us = greatest(last_seen_us, $2::int8),
+         event_ids = CASE WHEN cardinality(event_ids) + cardinality($3::bytea[]) <= $4::int4
                           THEN event_ids || $3::bytea[] ELSE event_ids END
-       WHERE sequence = $1 RETURNING ${COLUMNS}`,
+       WHERE sequence = $1::int8 RETURNING ${COLUMNS}`,
       [open.rows[0].sequence, candidate.atUs, ids, MAX_ALERT_EVENT_IDS],
     );
     return { alert: alertFromRow(rows[0]), created: false };
   }
-  const alertId = alertIdOf(candidate);
   const { rows } = await client.query(
     `INSERT INTO ${SCHEMA}.alerts (sequence, alert_id, rule, severity, category, tenant, message, dedupe_key,
        event_ids, anchored_round, first_seen_us, last_seen_us, occurrences, status, details, policy_digest)
-     SELECT coalesce(max(sequence), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 1, 'open', $11, $12
+     SELECT coalesce(max(sequence), 0) + 1, $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text,
+       $8::bytea[], $9::int8, $10::int8, $10::int8, 1, 'open', $11::jsonb, $12::text
      FROM ${SCHEMA}.alerts
      ON CONFLICT (alert_id) DO NOTHING
      RETURNING ${COLUMNS}`,
@@ -100,13 +109,13 @@ export async function raiseAlert(client: PoolClient, candidate: AlertCandidate):
   );
   if (rows.length === 0) {
     // The same occurrence raised before (a replayed message): nothing new.
-    const existing = await client.query(`SELECT ${COLUMNS} FROM ${SCHEMA}.alerts WHERE alert_id = $1`, [
+    const existing = await client.query(`SELECT ${COLUMNS} FROM ${SCHEMA}.alerts WHERE alert_id = $1::text`, [
       alertId,
     ]);
     return { alert: alertFromRow(existing.rows[0]), created: false };
   }
   const alert = alertFromRow(rows[0]);
-  await client.query('SELECT pg_notify($1, $2)', [ALERT_CHANNEL, String(alert.sequence)]);
+  await client.query('SELECT pg_notify($1::text, $2::text)', [ALERT_CHANNEL, String(alert.sequence)]);
   return { alert, created: true };
 }
 
@@ -118,7 +127,7 @@ export async function markAnchored(
 ): Promise<void> {
   if (eventIds.length === 0) return;
   await client.query(
-    `UPDATE ${SCHEMA}.alerts SET anchored_round = $2
+    `UPDATE ${SCHEMA}.alerts SET anchored_round = $2::int8
      WHERE anchored_round IS NULL AND event_ids[1] = ANY($1::bytea[])`,
     [eventIds.map((id) => Buffer.from(id)), round],
   );
@@ -143,10 +152,10 @@ function where(query: AlertQuery, params: unknown[]): string {
     clauses.push(sql.replace('?', `$${params.length}`));
   };
   if (query.tenants !== undefined) add('tenant = ANY(?::text[])', query.tenants);
-  if (query.minSeverityRank !== undefined) add(`${RANK_SQL} >= ?`, query.minSeverityRank);
-  if (query.category !== undefined) add('category = ?', query.category);
-  if (query.rule !== undefined) add('rule = ?', query.rule);
-  if (query.status !== undefined) add('status = ?', query.status);
+  if (query.minSeverityRank !== undefined) add(`${RANK_SQL} >= ?::int4`, query.minSeverityRank);
+  if (query.category !== undefined) add('category = ?::text', query.category);
+  if (query.rule !== undefined) add('rule = ?::text', query.rule);
+  if (query.status !== undefined) add('status = ?::text', query.status);
   return clauses.length === 0 ? 'true' : clauses.join(' AND ');
 }
 
@@ -161,8 +170,8 @@ export async function listAlerts(
   const filter = where(query, params);
   params.push(before === 0 ? Number.MAX_SAFE_INTEGER : before, limit);
   const { rows } = await db.query(
-    `SELECT ${COLUMNS} FROM ${SCHEMA}.alerts WHERE ${filter} AND sequence < $${params.length - 1}
-     ORDER BY sequence DESC LIMIT $${params.length}`,
+    `SELECT ${COLUMNS} FROM ${SCHEMA}.alerts WHERE ${filter} AND sequence < $${params.length - 1}::int8
+     ORDER BY sequence DESC LIMIT $${params.length}::int8`,
     params,
   );
   return rows.map(alertFromRow);
@@ -179,8 +188,8 @@ export async function alertsAfter(
   const filter = where(query, params);
   params.push(after, limit);
   const { rows } = await db.query(
-    `SELECT ${COLUMNS} FROM ${SCHEMA}.alerts WHERE ${filter} AND sequence > $${params.length - 1}
-     ORDER BY sequence LIMIT $${params.length}`,
+    `SELECT ${COLUMNS} FROM ${SCHEMA}.alerts WHERE ${filter} AND sequence > $${params.length - 1}::int8
+     ORDER BY sequence LIMIT $${params.length}::int8`,
     params,
   );
   return rows.map(alertFromRow);
@@ -193,7 +202,9 @@ export async function lastSequence(db: Queryable): Promise<number> {
 }
 
 export async function alertById(db: Queryable, alertId: string): Promise<Alert | undefined> {
-  const { rows } = await db.query(`SELECT ${COLUMNS} FROM ${SCHEMA}.alerts WHERE alert_id = $1`, [alertId]);
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM ${SCHEMA}.alerts WHERE alert_id = $1::text`, [
+    alertId,
+  ]);
   return rows.length === 0 ? undefined : alertFromRow(rows[0]);
 }
 
@@ -206,9 +217,9 @@ export async function acknowledgeAlert(
   atUs: number,
 ): Promise<Alert | undefined> {
   await db.query(
-    `UPDATE ${SCHEMA}.alerts SET status = 'acknowledged', acknowledged_by = $2, acknowledged_at_us = $3,
-       acknowledge_note = $4
-     WHERE alert_id = $1 AND status = 'open'`,
+    `UPDATE ${SCHEMA}.alerts SET status = 'acknowledged', acknowledged_by = $2::text, acknowledged_at_us = $3::int8,
+       acknowledge_note = $4::text
+     WHERE alert_id = $1::text AND status = 'open'`,
     [alertId, by, atUs, note],
   );
   return alertById(db, alertId);

@@ -55,6 +55,10 @@ describe('queryOf (a request filter, hostile input)', () => {
       /^INVALID_ARGUMENT filter\.min_severity/,
     );
     expect(refused({ rule: 'x'.repeat(129) })).toMatch(/^INVALID_ARGUMENT filter\.rule/);
+    // What Postgres text cannot hold (U+0000) or no rule id or tenant can be: refused, not INTERNAL.
+    expect(refused({ rule: 'use-after-\u0000' })).toMatch(/^INVALID_ARGUMENT filter\.rule/);
+    expect(refused({ tenant: 'acme\u0000' })).toMatch(/^INVALID_ARGUMENT filter\.tenant/);
+    expect(refused({ tenant: 'Acme Corp' })).toMatch(/^INVALID_ARGUMENT filter\.tenant/);
     expect(refused({ tenant: 'globex' }, auditor)).toMatch(/^PERMISSION_DENIED filter\.tenant/);
   });
 });

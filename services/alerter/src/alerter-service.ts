@@ -1,8 +1,15 @@
-import type { Metadata, ServerWritableStream } from '@grpc/grpc-js';
+import { type Metadata, type ServerWritableStream, status } from '@grpc/grpc-js';
 import { SEVERITIES } from '@msi/policy';
 import type { Pool } from '@msi/postgres';
 import { alerterV1 } from '@msi/proto';
-import { bearerKey, type CredentialStore, type Identity, type Logger, unaryHandler } from '@msi/service-kit';
+import {
+  authenticateApiKey,
+  type CredentialStore,
+  type Identity,
+  type Logger,
+  type SecurityReporter,
+  unaryHandler,
+} from '@msi/service-kit';
 import { categoryName, statusName } from '@msi/wire';
 import { alertToProto } from './alert.js';
 import type { AlertFeed } from './alert-feed.js';
@@ -20,6 +27,8 @@ import type { PolicyFile } from './policy-file.js';
 export interface AlerterServiceDeps {
   readonly pool: Pool;
   readonly credentials: CredentialStore;
+  /** Publishes failed authentications and authorizations as security events. */
+  readonly security: SecurityReporter;
   readonly feed: AlertFeed;
   readonly policy: PolicyFile;
   readonly now: () => number;
@@ -27,7 +36,12 @@ export interface AlerterServiceDeps {
 }
 
 const MAX_PAGE = 1000;
+/** Sequences are below 2^53 (a bigint column read as a safe integer). */
+const MAX_SEQUENCE = BigInt(Number.MAX_SAFE_INTEGER);
 const MAX_NOTE_BYTES = 1000;
+/** What a tenant and a rule id can be (events' tenants; policy and integrity rule ids). */
+const TENANT = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const RULE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const WATCH_BATCH = 500;
 
 /** Who may see what: operators everything, auditors their tenant's alerts. */
@@ -37,14 +51,69 @@ interface Viewer {
   readonly tenants: readonly string[] | undefined;
 }
 
-function viewerOf(credentials: CredentialStore, metadata: Metadata): Viewer {
-  const key = bearerKey(metadata.get('authorization'));
-  const identity = typeof key === 'string' ? credentials.byApiKey(key) : undefined;
-  if (identity === undefined)
+/** What viewerOf looks at of a call (hostile input). */
+interface CallInfo {
+  readonly metadata: Metadata;
+  getPath(): string;
+  getPeer(): string;
+}
+
+/** The caller's viewer; failed authentication and authorization are reported as security events. */
+function viewerOf(deps: Pick<AlerterServiceDeps, 'credentials' | 'security'>, call: CallInfo): Viewer {
+  const auth = authenticateApiKey(deps.credentials, call.metadata);
+  const incident = { method: call.getPath(), peer: call.getPeer() };
+  if (!auth.ok) {
+    deps.security.report({
+      ...incident,
+      kind: 'UNAUTHENTICATED',
+      principal: '',
+      tenant: '',
+      reason: auth.reason,
+    });
     throw new AlerterError('UNAUTHENTICATED', 'a valid API key is required (authorization: Bearer <key>)');
+  }
+  const { identity } = auth;
   if (identity.roles.has('operator')) return { identity, tenants: undefined };
   if (identity.roles.has('auditor')) return { identity, tenants: [identity.tenant] };
+  deps.security.report({
+    ...incident,
+    kind: 'PERMISSION_DENIED',
+    principal: identity.principal,
+    tenant: identity.tenant,
+    reason: 'missing_role',
+  });
   throw new AlerterError('PERMISSION_DENIED', 'the auditor or operator role is required');
+}
+
+/** queryOf for a call's `filter`; an auditor asking for another tenant is reported (tenant_mismatch). */
+function filterOf(
+  deps: Pick<AlerterServiceDeps, 'security'>,
+  call: CallInfo,
+  viewer: Viewer,
+  filter: alerterV1.AlertFilter | undefined,
+): AlertQuery {
+  try {
+    return queryOf(viewer, filter, 'filter');
+  } catch (error: unknown) {
+    if (error instanceof AlerterError && error.code === 'PERMISSION_DENIED') {
+      deps.security.report({
+        kind: 'PERMISSION_DENIED',
+        method: call.getPath(),
+        peer: call.getPeer(),
+        principal: viewer.identity.principal,
+        tenant: viewer.identity.tenant,
+        reason: 'tenant_mismatch',
+      });
+    }
+    throw error;
+  }
+}
+
+/** A uint64 sequence from a request, or OUT_OF_RANGE naming the field. */
+function sequenceField(field: string, value: bigint): number {
+  if (value > MAX_SEQUENCE)
+    throw new AlerterError('OUT_OF_RANGE', `${field}: ${value} is beyond any sequence`);
+  return Number(value);
 }
 
 /** The filter of a request as a query within what the viewer may see (hostile input). */
@@ -56,6 +125,8 @@ export function queryOf(
   const f = filter ?? alerterV1.AlertFilter.fromPartial({});
   const query: { -readonly [K in keyof AlertQuery]: AlertQuery[K] } = {};
   if (f.tenant !== '') {
+    if (!TENANT.test(f.tenant))
+      throw new AlerterError('INVALID_ARGUMENT', `${field}.tenant: not a tenant ([a-z0-9._-], 1–64)`);
     if (viewer.tenants !== undefined && !viewer.tenants.includes(f.tenant)) {
       throw new AlerterError(
         'PERMISSION_DENIED',
@@ -79,8 +150,8 @@ export function queryOf(
     query.category = category;
   }
   if (f.rule !== '') {
-    if (f.rule.length > 128)
-      throw new AlerterError('INVALID_ARGUMENT', `${field}.rule: at most 128 characters`);
+    if (!RULE_ID.test(f.rule))
+      throw new AlerterError('INVALID_ARGUMENT', `${field}.rule: not a rule id ([a-z0-9-], 1–64)`);
     query.rule = f.rule;
   }
   if (f.status !== alerterV1.Status.STATUS_UNSPECIFIED) {
@@ -97,11 +168,11 @@ export function alerterService(deps: AlerterServiceDeps): alerterV1.AlerterServi
   const unary = unaryHandler(toGrpcStatus, deps.log);
   return {
     listAlerts: unary(async (call) => {
-      const viewer = viewerOf(deps.credentials, call.metadata);
-      const query = queryOf(viewer, call.request.filter, 'filter');
+      const viewer = viewerOf(deps, call);
+      const query = filterOf(deps, call, viewer, call.request.filter);
       const size = call.request.pageSize === 0 ? 100 : call.request.pageSize;
       if (size > MAX_PAGE) throw new AlerterError('INVALID_ARGUMENT', `page_size: at most ${MAX_PAGE}`);
-      const before = Number(call.request.beforeSequence);
+      const before = sequenceField('before_sequence', call.request.beforeSequence);
       const alerts = await listAlerts(deps.pool, query, before, size + 1);
       const page = alerts.slice(0, size);
       return {
@@ -110,16 +181,31 @@ export function alerterService(deps: AlerterServiceDeps): alerterV1.AlerterServi
       };
     }),
     watchAlerts: (call) => {
-      void watch(deps, call).catch((error: unknown) => {
-        const mapped = toGrpcStatus(error);
-        if (!(error instanceof AlerterError))
-          deps.log.error('watch failed', { error: (error as Error).message });
-        call.destroy(Object.assign(new Error(mapped.details), mapped));
-      });
+      // Ends with OK when the client goes away, else with the error's status (emitting 'error' makes
+      // grpc-js send it; destroy() would not, and the client would wait for its deadline).
+      watch(deps, call).then(
+        () => {
+          if (!call.writableEnded) call.end();
+        },
+        (error: unknown) => {
+          const mapped = toGrpcStatus(error);
+          if (mapped.code === status.INTERNAL)
+            deps.log.error('watch failed', { error: (error as Error).message });
+          if (!call.writableEnded) call.emit('error', mapped);
+        },
+      );
     },
     acknowledgeAlert: unary(async (call) => {
-      const viewer = viewerOf(deps.credentials, call.metadata);
+      const viewer = viewerOf(deps, call);
       if (!viewer.identity.roles.has('operator')) {
+        deps.security.report({
+          kind: 'PERMISSION_DENIED',
+          method: call.getPath(),
+          peer: call.getPeer(),
+          principal: viewer.identity.principal,
+          tenant: viewer.identity.tenant,
+          reason: 'missing_role',
+        });
         throw new AlerterError('PERMISSION_DENIED', 'acknowledging alerts needs the operator role');
       }
       const id = call.request.alertId;
@@ -128,6 +214,8 @@ export function alerterService(deps: AlerterServiceDeps): alerterV1.AlerterServi
       if (Buffer.byteLength(call.request.note, 'utf8') > MAX_NOTE_BYTES) {
         throw new AlerterError('INVALID_ARGUMENT', `note: at most ${MAX_NOTE_BYTES} bytes`);
       }
+      if (call.request.note.includes('\u0000'))
+        throw new AlerterError('INVALID_ARGUMENT', 'note: U+0000 cannot be stored');
       if ((await alertById(deps.pool, id)) === undefined)
         throw new AlerterError('NOT_FOUND', `alert_id: no alert ${id}`);
       const alert = await acknowledgeAlert(
@@ -140,7 +228,7 @@ export function alerterService(deps: AlerterServiceDeps): alerterV1.AlerterServi
       return { alert: alert === undefined ? undefined : alertToProto(alert) };
     }),
     getPolicy: unary(async (call) => {
-      viewerOf(deps.credentials, call.metadata);
+      viewerOf(deps, call);
       const policy = deps.policy.policy;
       const refused = deps.policy.refused;
       return {
@@ -160,9 +248,10 @@ async function watch(
   deps: AlerterServiceDeps,
   call: ServerWritableStream<alerterV1.WatchAlertsRequest, alerterV1.WatchAlertsResponse>,
 ): Promise<void> {
-  const viewer = viewerOf(deps.credentials, call.metadata);
-  const query = queryOf(viewer, call.request.filter, 'filter');
-  let after = call.request.onlyNew ? await lastSequence(deps.pool) : Number(call.request.afterSequence);
+  const viewer = viewerOf(deps, call);
+  const query = filterOf(deps, call, viewer, call.request.filter);
+  const from = sequenceField('after_sequence', call.request.afterSequence);
+  let after = call.request.onlyNew ? await lastSequence(deps.pool) : from;
   let ended = false;
   let wake: (() => void) | undefined;
   const unsubscribe = deps.feed.subscribe(() => wake?.());
@@ -193,6 +282,5 @@ async function watch(
     }
   } finally {
     unsubscribe();
-    if (!call.destroyed) call.end();
   }
 }

@@ -2,16 +2,19 @@ import type { Ed25519Verifier } from '@msi/core';
 import { parseVerifierKey } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { defaultStreamSettings, ensureStreams, streamNamesFor, subjectsFor } from '@msi/nats';
-import { createPool, migrate, type Pool, type PoolClient } from '@msi/postgres';
+import { createPool, migrate, type Pool, type PoolClient, waitForDatabase } from '@msi/postgres';
 import { alerterV1 } from '@msi/proto';
 import {
+  authenticateApiKey,
   type CredentialStore,
   createRegistry,
   type Logger,
   type RunningGrpcServer,
+  SecurityReporter,
   ServerCredentials,
   startGrpcServer,
-  startMetricsServer,
+  startMetricsListener,
+  undecodableRefusal,
 } from '@msi/service-kit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -49,7 +52,10 @@ export interface AlerterOptions {
   readonly ed25519: Ed25519Verifier;
   readonly host: string;
   readonly port: number;
+  /** /metrics and /healthz on metricsHost:metricsPort; undefined or 0 = not served. */
   readonly metricsPort?: number;
+  /** Default 127.0.0.1: loopback unless configured otherwise. */
+  readonly metricsHost?: string;
   readonly slaCheckMs?: number;
   readonly webhookBackoff?: {
     readonly baseMs: number;
@@ -77,6 +83,9 @@ export interface RunningAlerter {
   stop(): Promise<void>;
 }
 
+/** Security events published per second at most (bursts of twice that); the rest are counted. */
+const SECURITY_EVENTS_PER_SECOND = 100;
+
 /** Creates the schema and applies the migrations (idempotent). */
 export async function prepareAlerterSchema(pool: Pool): Promise<void> {
   await pool.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
@@ -91,6 +100,13 @@ export async function prepareAlerterSchema(pool: Pool): Promise<void> {
 export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
   const now = o.now ?? Date.now;
   const pool = createPool({ connectionString: o.databaseUrl, applicationName: 'msi-alerter', max: 12 });
+  // Started before its database, or while it restarts: wait for it rather than exit in a loop.
+  await waitForDatabase(pool, {
+    onWait: (error, attempt) => {
+      if (attempt === 1 || attempt % 30 === 0)
+        o.log.warn('waiting for the database', { attempt, error: (error as Error).message });
+    },
+  });
   await prepareAlerterSchema(pool);
   const registry = createRegistry('alerter');
   const metrics = createAlerterMetrics(registry, () => streamLag());
@@ -229,7 +245,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
   };
   const tryLead = async (): Promise<boolean> => {
     const client = await pool.connect();
-    const { rows } = await client.query('SELECT pg_try_advisory_lock($1) AS ok', [LEADER_LOCK_KEY]);
+    const { rows } = await client.query('SELECT pg_try_advisory_lock($1::int8) AS ok', [LEADER_LOCK_KEY]);
     if (rows[0].ok === true) {
       leaderClient = client;
       client.on('error', (error) => {
@@ -263,6 +279,14 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
     retry();
   }
 
+  const security = new SecurityReporter({
+    service: 'alerter',
+    send: (payload) => o.nc.publish(subjects.security, payload),
+    now,
+    perSecond: SECURITY_EVENTS_PER_SECOND,
+    onPublished: (kind) => metrics.securityEvents.inc({ kind }),
+    onDropped: () => metrics.securityDropped.inc(),
+  });
   const server: RunningGrpcServer = await startGrpcServer({
     host: o.host,
     port: o.port,
@@ -275,20 +299,26 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
         implementation: alerterService({
           pool,
           credentials: o.credentials,
+          security,
           feed,
           policy,
           now,
           log: o.log.child({ component: 'api' }),
+        }),
+        onUndecodable: undecodableRefusal({
+          authenticate: (call) => authenticateApiKey(o.credentials, call.metadata),
+          security,
         }),
       },
     ],
   });
   server.setServing(true);
   let serving = true;
-  const metricsServer =
-    o.metricsPort === undefined || o.metricsPort === 0
-      ? undefined
-      : await startMetricsServer(registry, { host: o.host, port: o.metricsPort, healthy: () => serving });
+  const metricsServer = await startMetricsListener(registry, {
+    host: o.metricsHost ?? '127.0.0.1',
+    port: o.metricsPort ?? 0,
+    healthy: () => serving,
+  });
   return {
     port: server.port,
     metricsPort: metricsServer?.port,
@@ -311,7 +341,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
       policy.close();
       floors.stop();
       if (leaderClient !== undefined) {
-        await leaderClient.query('SELECT pg_advisory_unlock($1)', [LEADER_LOCK_KEY]).catch(() => {});
+        await leaderClient.query('SELECT pg_advisory_unlock($1::int8)', [LEADER_LOCK_KEY]).catch(() => {});
         leaderClient.release();
       }
       await pool.end();

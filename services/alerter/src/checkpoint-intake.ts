@@ -41,7 +41,7 @@ export function checkpointsHandler(ctx: AlerterContext): PumpHandler {
     if (String(rows[0].broken) !== '') return 'applied';
     if (checkpoint.size > Number(rows[0].size)) {
       await tx.query(
-        `INSERT INTO ${SCHEMA}.pending_checkpoints (size, root, note) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+        `INSERT INTO ${SCHEMA}.pending_checkpoints (size, root, note) VALUES ($1::int8, $2::bytea, $3::text) ON CONFLICT DO NOTHING`,
         [checkpoint.size, Buffer.from(checkpoint.root), note],
       );
       return 'applied';

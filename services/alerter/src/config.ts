@@ -18,6 +18,8 @@ export interface Config {
   readonly credentialsFile: string | undefined;
   readonly grpcHost: string;
   readonly grpcPort: number;
+  /** /metrics and /healthz: loopback unless configured otherwise. */
+  readonly metricsHost: string;
   /** 0 = no metrics server. */
   readonly metricsPort: number;
   /** How often the service levels (sealing, anchoring, calendar) are checked, ms. */
@@ -45,7 +47,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     credentialsFile: r.optionalString('MSI_ALERTER_CREDENTIALS_FILE'),
     grpcHost: r.string('MSI_ALERTER_HOST', '0.0.0.0'),
     grpcPort: r.integer('MSI_ALERTER_PORT', 50054, { min: 0, max: 65535 }),
-    metricsPort: r.integer('MSI_ALERTER_METRICS_PORT', 0, { min: 0, max: 65535 }),
+    ...r.metricsListener('MSI_ALERTER_METRICS_HOST', 'MSI_ALERTER_METRICS_PORT', 0),
     slaCheckMs: r.integer('MSI_ALERTER_SLA_CHECK_MS', 1000, { min: 100, max: 600_000 }),
     webhookBaseBackoffMs: r.integer('MSI_ALERTER_WEBHOOK_BACKOFF_MS', 1000, { min: 10, max: 600_000 }),
     webhookMaxAttempts: r.integer('MSI_ALERTER_WEBHOOK_MAX_ATTEMPTS', 12, { min: 1, max: 100 }),

@@ -3,6 +3,7 @@ import type { PoolClient } from '@msi/postgres';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { CustodyState, splitStateKey } from './custody.js';
 import { SCHEMA } from './schema.js';
+import { storableText } from './storable-text.js';
 
 /** Loads the custody state of every item the events name (data, inputs, outputs). */
 export async function loadCustody(tx: PoolClient, events: readonly DataEvent[]): Promise<CustodyState> {
@@ -70,13 +71,13 @@ export async function saveCustody(tx: PoolClient, state: CustodyState, round: nu
     const deletion = state.deletions.get(key);
     const imprint = Buffer.from(hexToBytes(imprintHex));
     if (deletion === undefined) {
-      await tx.query(`DELETE FROM ${SCHEMA}.custody_deletions WHERE tenant = $1 AND imprint = $2`, [
-        tenant,
-        imprint,
-      ]);
+      await tx.query(
+        `DELETE FROM ${SCHEMA}.custody_deletions WHERE tenant = $1::text AND imprint = $2::bytea`,
+        [tenant, imprint],
+      );
     } else {
       await tx.query(
-        `INSERT INTO ${SCHEMA}.custody_deletions (tenant, imprint, round, event_id) VALUES ($1, $2, $3, $4)
+        `INSERT INTO ${SCHEMA}.custody_deletions (tenant, imprint, round, event_id) VALUES ($1::text, $2::bytea, $3::int8, $4::bytea)
          ON CONFLICT (tenant, imprint) DO UPDATE SET round = excluded.round, event_id = excluded.event_id`,
         [tenant, imprint, deletion.round, Buffer.from(deletion.eventId)],
       );
@@ -87,16 +88,15 @@ export async function saveCustody(tx: PoolClient, state: CustodyState, round: nu
     const value = state.facts.get(key);
     const imprint = Buffer.from(hexToBytes(imprintHex));
     if (value === undefined) {
-      await tx.query(`DELETE FROM ${SCHEMA}.facts WHERE tenant = $1 AND imprint = $2 AND name = $3`, [
-        tenant,
-        imprint,
-        name,
-      ]);
+      await tx.query(
+        `DELETE FROM ${SCHEMA}.facts WHERE tenant = $1::text AND imprint = $2::bytea AND name = $3::text`,
+        [tenant, imprint, name],
+      );
     } else {
       await tx.query(
-        `INSERT INTO ${SCHEMA}.facts (tenant, imprint, name, value, round) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO ${SCHEMA}.facts (tenant, imprint, name, value, round) VALUES ($1::text, $2::bytea, $3::text, $4::text, $5::int8)
          ON CONFLICT (tenant, imprint, name) DO UPDATE SET value = excluded.value, round = excluded.round`,
-        [tenant, imprint, name, value, round],
+        [tenant, imprint, name, storableText(value), round],
       );
     }
   }

@@ -35,7 +35,7 @@ export function eventsHandler(ctx: AlerterContext, staged: StagedEvents): PumpHa
     const maxReceived = events.reduce((max, e) => Math.max(max, e.receivedAt), 0);
     await tx.query(
       `INSERT INTO ${SCHEMA}.staged_batches (stream_seq, shard, max_received_at_us, flagged)
-       VALUES ($1, $2, $3, $4)`,
+       VALUES ($1::int8, $2::int4, $3::int8, $4::bytea[])`,
       [message.seq, shard, maxReceived, flagged.map((id) => Buffer.from(id))],
     );
     staged.remember(message.seq, events);
@@ -90,7 +90,7 @@ export async function stagedEvents(
 ): Promise<{ events: DataEvent[]; flagged: Uint8Array[]; seqs: number[] }> {
   const { rows } = await tx.query(
     `SELECT stream_seq, flagged FROM ${SCHEMA}.staged_batches
-     WHERE shard = $1 AND stream_seq >= $2 AND stream_seq < $3 ORDER BY stream_seq`,
+     WHERE shard = $1::int4 AND stream_seq >= $2::int8 AND stream_seq < $3::int8 ORDER BY stream_seq`,
     [shard, start, end],
   );
   const events: DataEvent[] = [];

@@ -27,6 +27,7 @@ const alerter = await startAlerter({
   host: config.grpcHost,
   port: config.grpcPort,
   metricsPort: config.metricsPort,
+  metricsHost: config.metricsHost,
   slaCheckMs: config.slaCheckMs,
   webhookBackoff: { baseMs: config.webhookBaseBackoffMs, maxAttempts: config.webhookMaxAttempts },
   log,
@@ -37,7 +38,7 @@ const alerter = await startAlerter({
 });
 log.info('alerter up', {
   grpc: `${config.grpcHost}:${alerter.port}`,
-  metrics: alerter.metricsPort === undefined ? 'off' : `${config.grpcHost}:${alerter.metricsPort}/metrics`,
+  metrics: alerter.metricsPort === undefined ? 'off' : `${config.metricsHost}:${alerter.metricsPort}/metrics`,
   prefix: config.prefix,
   policy: config.policyFile,
   digest: alerter.policy.policy.digest,

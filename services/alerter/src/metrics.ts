@@ -16,6 +16,9 @@ export interface AlerterMetrics {
   readonly leader: Gauge;
   /** From an event's receipt at ingest to its alert being raised, by category (policy, custody). */
   readonly alertDelaySeconds: Histogram<'category'>;
+  /** Security events published on <prefix>.security, by kind; and those dropped by the rate limit. */
+  readonly securityEvents: Counter<'kind'>;
+  readonly securityDropped: Counter;
 }
 
 /**
@@ -85,6 +88,17 @@ export function createAlerterMetrics(
     leader: new Gauge({
       name: 'msi_alerter_leader',
       help: '1 when this instance consumes the streams, 0 while it stands by.',
+      registers,
+    }),
+    securityEvents: new Counter({
+      name: 'msi_alerter_security_events_total',
+      help: 'Security events (failed authentication or authorization, undecodable requests) published, by kind.',
+      labelNames: ['kind'],
+      registers,
+    }),
+    securityDropped: new Counter({
+      name: 'msi_alerter_security_events_dropped_total',
+      help: 'Security events not published because of the rate limit.',
       registers,
     }),
   };

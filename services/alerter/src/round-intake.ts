@@ -125,7 +125,7 @@ export function roundsHandler(ctx: AlerterContext, o: RoundIntakeOptions): PumpH
       findings.push(...followed.violations.map((v) => violationFinding(v, round, previous, message)));
       calendar.follower = followed.state;
       await tx.query(
-        `INSERT INTO ${SCHEMA}.rounds (k, leaf_hash, closed_at_us, root) VALUES ($1, $2, $3, $4)`,
+        `INSERT INTO ${SCHEMA}.rounds (k, leaf_hash, closed_at_us, root) VALUES ($1::int8, $2::bytea, $3::int8, $4::bytea)`,
         [k, Buffer.from(followed.leafHash), round.closedAt, Buffer.from(followed.state.range.root())],
       );
       findings.push(...(await pendingCheckpointForks(tx, followed.state.size, round.closedAt)));
@@ -230,8 +230,9 @@ async function saveCalendar(tx: PoolClient, calendar: CalendarRow, round: RoundR
   const intervalMs =
     round.intervalMs >= 1 && round.intervalMs < 2 ** 31 ? round.intervalMs : calendar.intervalMs;
   await tx.query(
-    `UPDATE ${SCHEMA}.calendar SET size = $1, range_hashes = $2, origin = $3, last_closed_at_us = $4,
-       last_round_at_us = $5, interval_ms = $6, broken = $7, follower = $8`,
+    `UPDATE ${SCHEMA}.calendar SET size = $1::int8, range_hashes = $2::bytea, origin = $3::text,
+       last_closed_at_us = $4::int8, last_round_at_us = $5::int8, interval_ms = $6::int4, broken = $7::text,
+       follower = $8::bytea`,
     [
       calendar.size,
       Buffer.from(packCompactRange(follower.range)),
@@ -255,7 +256,7 @@ async function repeatedRound(
   leaf: Uint8Array,
   message: PumpMessage,
 ): Promise<IntegrityFinding> {
-  const { rows } = await tx.query(`SELECT leaf_hash FROM ${SCHEMA}.rounds WHERE k = $1`, [k]);
+  const { rows } = await tx.query(`SELECT leaf_hash FROM ${SCHEMA}.rounds WHERE k = $1::int8`, [k]);
   if (rows.length === 0) {
     // Never applied: it comes after a later round (the calendar is already broken by a gap).
     return {
@@ -297,7 +298,7 @@ async function pendingCheckpointForks(
   atUs: number,
 ): Promise<IntegrityFinding[]> {
   const { rows } = await tx.query(
-    `DELETE FROM ${SCHEMA}.pending_checkpoints p WHERE size <= $1 RETURNING size, root, note`,
+    `DELETE FROM ${SCHEMA}.pending_checkpoints p WHERE size <= $1::int8 RETURNING size, root, note`,
     [size],
   );
   const findings: IntegrityFinding[] = [];
@@ -315,7 +316,7 @@ export async function forkAt(
   root: Uint8Array,
   atUs: number,
 ): Promise<IntegrityFinding | undefined> {
-  const { rows } = await tx.query(`SELECT root FROM ${SCHEMA}.rounds WHERE k = $1`, [size - 1]);
+  const { rows } = await tx.query(`SELECT root FROM ${SCHEMA}.rounds WHERE k = $1::int8`, [size - 1]);
   if (rows.length === 0) return undefined;
   if (bytesEqual(new Uint8Array(rows[0].root as Buffer), root)) return undefined;
   return {
@@ -353,7 +354,7 @@ async function anchorEvents(
     events.push(...batch.events);
     flagged.push(...batch.flagged);
     consumed.push(...batch.seqs);
-    await tx.query(`DELETE FROM ${SCHEMA}.pending_seals WHERE shard = $1 AND seal_number = $2`, [
+    await tx.query(`DELETE FROM ${SCHEMA}.pending_seals WHERE shard = $1::int4 AND seal_number = $2::int8`, [
       seal.shard,
       seal.sealNumber,
     ]);

@@ -19,14 +19,15 @@ export function sealsHandler(ctx: AlerterContext): PumpHandler {
       return 'applied';
     }
     await tx.query(
-      `INSERT INTO ${SCHEMA}.shards (shard, sealed_end) VALUES ($1, $2)
+      `INSERT INTO ${SCHEMA}.shards (shard, sealed_end) VALUES ($1::int4, $2::int8)
        ON CONFLICT (shard) DO UPDATE SET sealed_end = greatest(${SCHEMA}.shards.sealed_end, excluded.sealed_end)`,
       [seal.shard, seal.streamEnd],
     );
     // seen_at_us is the seal's max_received_at (ingest's clock), not the NATS server's store time:
     // service levels compare the services' clocks with the alerter's, never with the server's.
     await tx.query(
-      `INSERT INTO ${SCHEMA}.pending_seals (shard, seal_number, stream_seq, seen_at_us) VALUES ($1, $2, $3, $4)
+      `INSERT INTO ${SCHEMA}.pending_seals (shard, seal_number, stream_seq, seen_at_us)
+       VALUES ($1::int4, $2::int8, $3::int8, $4::int8)
        ON CONFLICT DO NOTHING`,
       [seal.shard, seal.sealNumber, message.seq, seal.maxReceivedAt],
     );

@@ -12,7 +12,8 @@ export function peerHost(peer: string): string {
 }
 
 /**
- * Failed authentication and authorization (`<prefix>.security`): a burst of at least `threshold`
+ * Failed authentication and authorization, and undecodable requests (`<prefix>.security`, from
+ * ingest, the verifier and the alerter): a burst of at least `threshold`
  * failures from one peer host within the window (both from the policy, in the events' own time) is
  * an alert; the burst's later failures count as occurrences of it.
  */
@@ -28,30 +29,32 @@ export function securityHandler(ctx: AlerterContext): PumpHandler {
     const { threshold, windowUs, severity } = ctx.policy().integrity.authFailures;
     const peer = peerHost(event.peer);
     const atUs = Number(event.atUs) || message.storedAtUs;
-    await tx.query(`INSERT INTO ${SCHEMA}.auth_failures (peer, at_us, stream_seq) VALUES ($1, $2, $3)`, [
-      peer,
-      atUs,
-      message.seq,
-    ]);
-    await tx.query(`DELETE FROM ${SCHEMA}.auth_failures WHERE peer = $1 AND at_us < $2`, [
+    await tx.query(
+      `INSERT INTO ${SCHEMA}.auth_failures (peer, at_us, stream_seq) VALUES ($1::text, $2::int8, $3::int8)`,
+      [peer, atUs, message.seq],
+    );
+    await tx.query(`DELETE FROM ${SCHEMA}.auth_failures WHERE peer = $1::text AND at_us < $2::int8`, [
       peer,
       atUs - windowUs,
     ]);
-    const { rows } = await tx.query(`SELECT count(*) AS n FROM ${SCHEMA}.auth_failures WHERE peer = $1`, [
-      peer,
-    ]);
+    const { rows } = await tx.query(
+      `SELECT count(*) AS n FROM ${SCHEMA}.auth_failures WHERE peer = $1::text`,
+      [peer],
+    );
     const count = Number(rows[0].n);
     if (count < threshold) return 'applied';
     const kind =
       event.kind === streamV1.SecurityEventKind.SECURITY_EVENT_KIND_PERMISSION_DENIED
         ? 'denied'
-        : 'unauthenticated';
+        : event.kind === streamV1.SecurityEventKind.SECURITY_EVENT_KIND_MALFORMED_REQUEST
+          ? 'malformed request'
+          : 'unauthenticated';
     await ctx.raise(
       tx,
       integrityCandidate({
         rule: 'auth-failure-burst',
         severity,
-        message: `${count} failed authentications or authorizations from ${peer} within ${windowUs / 1_000_000} s (last: ${kind}, ${event.reason || 'no reason'}, ${event.method || 'no method'}${event.principal === '' ? '' : `, principal ${event.principal}`})`,
+        message: `${count} refused calls (authentication, authorization, undecodable requests) from ${peer} within ${windowUs / 1_000_000} s (last: ${kind}, ${event.reason || 'no reason'}, ${event.method || 'no method'}${event.principal === '' ? '' : `, principal ${event.principal}`})`,
         subject: `peer=${peer}`,
         trigger: `security#${message.seq}`,
         atUs,

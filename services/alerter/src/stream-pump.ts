@@ -80,9 +80,10 @@ export class StreamPump {
   }
 
   async start(): Promise<void> {
-    const { rows } = await this.#o.pool.query(`SELECT last_seq FROM ${SCHEMA}.cursors WHERE stream = $1`, [
-      this.#o.key,
-    ]);
+    const { rows } = await this.#o.pool.query(
+      `SELECT last_seq FROM ${SCHEMA}.cursors WHERE stream = $1::text`,
+      [this.#o.key],
+    );
     this.#cursor = Number(rows[0]?.last_seq ?? 0);
     this.#loop = this.#run();
   }
@@ -188,7 +189,7 @@ export class StreamPump {
       }
       const last = group[applied - 1];
       if (last !== undefined) {
-        await client.query(`UPDATE ${SCHEMA}.cursors SET last_seq = $2 WHERE stream = $1`, [
+        await client.query(`UPDATE ${SCHEMA}.cursors SET last_seq = $2::int8 WHERE stream = $1::text`, [
           this.#o.key,
           last.seq,
         ]);

@@ -90,7 +90,7 @@ CREATE INDEX webhook_deliveries_due ON ${t} (state, next_attempt_at);`;
  */
 export async function enqueueDelivery(client: PoolClient, schema: string, d: NewDelivery): Promise<boolean> {
   const result = await client.query(
-    `INSERT INTO ${table(schema)} (alert_id, webhook, url, body) VALUES ($1, $2, $3, $4)
+    `INSERT INTO ${table(schema)} (alert_id, webhook, url, body) VALUES ($1::text, $2::text, $3::text, $4::text)
      ON CONFLICT (alert_id, webhook) DO NOTHING`,
     [d.alertId, d.webhook, d.url, d.body],
   );
@@ -122,7 +122,7 @@ export async function claimDue(
        SELECT alert_id, webhook FROM ${t}
        WHERE state = 'pending' AND next_attempt_at <= now()
        ORDER BY next_attempt_at
-       LIMIT $1
+       LIMIT $1::int4
        FOR UPDATE SKIP LOCKED
      )
      UPDATE ${t} d SET attempts = d.attempts + 1, next_attempt_at = now() + $2::double precision * interval '1 millisecond'
@@ -150,8 +150,8 @@ export async function markDelivered(
 ): Promise<boolean> {
   const result = await pool.query(
     `UPDATE ${table(schema)}
-     SET state = 'delivered', delivered_at = now(), last_status = $3, last_error = NULL
-     WHERE alert_id = $1 AND webhook = $2 AND state <> 'delivered'`,
+     SET state = 'delivered', delivered_at = now(), last_status = $3::int4, last_error = NULL
+     WHERE alert_id = $1::text AND webhook = $2::text AND state <> 'delivered'`,
     [d.alertId, d.webhook, d.status],
   );
   return result.rowCount === 1;
@@ -166,11 +166,11 @@ export async function markFailedAttempt(pool: Pool, schema: string, f: FailedAtt
   if (retryInMs !== undefined) nonNegative('retryInMs', retryInMs);
   const result = await pool.query(
     `UPDATE ${table(schema)}
-     SET last_status = $4, last_error = $5,
+     SET last_status = $4::int4, last_error = $5::text,
          state = CASE WHEN $6::double precision IS NULL THEN 'failed' ELSE 'pending' END,
          next_attempt_at = CASE WHEN $6::double precision IS NULL THEN next_attempt_at
                                 ELSE now() + $6::double precision * interval '1 millisecond' END
-     WHERE alert_id = $1 AND webhook = $2 AND attempts = $3 AND state = 'pending'`,
+     WHERE alert_id = $1::text AND webhook = $2::text AND attempts = $3::int4 AND state = 'pending'`,
     [f.alertId, f.webhook, f.attempt, f.status ?? null, f.error, retryInMs ?? null],
   );
   return result.rowCount === 1;

@@ -37,6 +37,7 @@ export interface Config {
   readonly publicationIntervalMs: number;
   /** 0 = no metrics server. */
   readonly metricsPort: number;
+  /** /metrics and /healthz: loopback unless configured otherwise. */
   readonly metricsHost: string;
   readonly logLevel: LogLevel;
 }
@@ -109,8 +110,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     witnesses: witnessList.witnesses,
     witnessTimeoutMs: r.integer('MSI_CALENDAR_WITNESS_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),
     publicationIntervalMs,
-    metricsPort: r.integer('MSI_CALENDAR_METRICS_PORT', 0, { min: 0, max: 65_535 }),
-    metricsHost: r.string('MSI_CALENDAR_METRICS_HOST', '0.0.0.0'),
+    ...r.metricsListener('MSI_CALENDAR_METRICS_HOST', 'MSI_CALENDAR_METRICS_PORT', 0),
     logLevel: r.oneOf('MSI_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
   r.done();

@@ -16,7 +16,7 @@ import {
   createRegistry,
   type Logger,
   shutdownSignal,
-  startMetricsServer,
+  startMetricsListener,
 } from '@msi/service-kit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Calendar } from './calendar.js';
@@ -89,14 +89,11 @@ async function main(log: Logger): Promise<number> {
   metrics.info.set({ origin, verifier_key: key.verifierKey, instance: config.instanceId }, 1);
   metrics.calendarSize.set(state.size);
   let failed = false;
-  const metricsServer =
-    config.metricsPort === 0
-      ? undefined
-      : await startMetricsServer(registry, {
-          host: config.metricsHost,
-          port: config.metricsPort,
-          healthy: () => connected && !failed,
-        });
+  const metricsServer = await startMetricsListener(registry, {
+    host: config.metricsHost,
+    port: config.metricsPort,
+    healthy: () => connected && !failed,
+  });
 
   const calendar = new Calendar({
     pool,

@@ -50,6 +50,9 @@ export interface IngestConfig {
   readonly publishAttempts: number;
   /** SubmitStream: requests a client may have unanswered (the credit). */
   readonly streamWindow: number;
+  /** /metrics and /healthz: loopback unless configured otherwise. */
+  readonly metricsHost: string;
+  /** 0 = no metrics server. */
   readonly metricsPort: number;
   /** Security events published per second at most (burst: twice that); the rest are counted. */
   readonly securityEventsPerSecond: number;
@@ -94,7 +97,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
     publishTimeoutMs: read.integer('MSI_INGEST_PUBLISH_TIMEOUT_MS', 2000, { min: 50, max: 60 * SECOND }),
     publishAttempts: read.integer('MSI_INGEST_PUBLISH_ATTEMPTS', 3, { min: 1, max: 20 }),
     streamWindow: read.integer('MSI_INGEST_STREAM_WINDOW', 256, { min: 1, max: 100_000 }),
-    metricsPort: read.integer('MSI_INGEST_METRICS_PORT', 9464, { min: 0, max: 65_535 }),
+    ...read.metricsListener('MSI_INGEST_METRICS_HOST', 'MSI_INGEST_METRICS_PORT', 9464),
     securityEventsPerSecond: read.integer('MSI_INGEST_SECURITY_EVENTS_PER_SECOND', 100, {
       min: 1,
       max: 100_000,

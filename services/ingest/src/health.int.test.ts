@@ -68,7 +68,9 @@ describe('health follows NATS', () => {
     );
     expect(await healthOf(ingest.port, '')).toBe('NOT_SERVING');
     expect(ingest.isServing()).toBe(false);
-    expect((await callError(submit(client, sampleEvent()))).code).toBe(status.UNAVAILABLE);
+    const away = await callError(submit(client, sampleEvent()));
+    expect(away.code).toBe(status.UNAVAILABLE);
+    expect(away.metadata.get('grpc-retry-pushback-ms')).toEqual(['1000']); // a retry hint
 
     // It comes back with an empty store (the first server's store was removed): ingest recreates
     // its streams and bucket before it serves again.

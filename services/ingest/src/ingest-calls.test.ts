@@ -1,4 +1,4 @@
-import { CredentialStore, createLogger } from '@msi/service-kit';
+import { CredentialStore, createLogger, SecurityReporter } from '@msi/service-kit';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { Admission } from './admission.js';
@@ -6,7 +6,6 @@ import { IngestCalls } from './ingest-calls.js';
 import type { Ack } from './ingest-pipeline.js';
 import { createIngestMetrics } from './metrics.js';
 import type { PreparedEvent } from './prepare-events.js';
-import { SecurityReporter } from './security-reporter.js';
 
 /** IngestCalls over a pipeline that answers after `latencyMs` of an injected clock. */
 function callsWith(latencyMs: number, acks: readonly Ack[]) {
@@ -21,7 +20,7 @@ function callsWith(latencyMs: number, acks: readonly Ack[]) {
         return [...acks];
       },
     },
-    security: new SecurityReporter({ send: () => {}, now: () => clock, perSecond: 1 }),
+    security: new SecurityReporter({ service: 'ingest', send: () => {}, now: () => clock, perSecond: 1 }),
     metrics,
     admission: new Admission(10),
     isServing: () => true,

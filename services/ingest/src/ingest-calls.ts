@@ -1,6 +1,12 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { eventV1, ingestV1 } from '@msi/proto';
-import type { CredentialStore, Identity, Logger } from '@msi/service-kit';
+import type {
+  CredentialStore,
+  Identity,
+  Logger,
+  SecurityReporter,
+  UndecodableRequest,
+} from '@msi/service-kit';
 import { ackToProto, expandAcks } from './ack-to-proto.js';
 import type { Admission } from './admission.js';
 import { authenticate, hasRole, type PeerAuthContext } from './authenticate.js';
@@ -8,7 +14,6 @@ import { IngestError } from './ingest-error.js';
 import type { Ack } from './ingest-pipeline.js';
 import type { IngestMetrics } from './metrics.js';
 import { type PreparedRequest, prepareEvents, type StampContext } from './prepare-events.js';
-import type { SecurityReporter } from './security-reporter.js';
 
 /** What the call handlers need; ingest-server.ts wires the real ones. */
 export interface IngestCallDeps {
@@ -64,6 +69,34 @@ export class IngestCalls {
       throw new IngestError('PERMISSION_DENIED', undefined, 'submitting events needs the emitter role');
     }
     return result.identity;
+  }
+
+  /**
+   * The refusal of a request whose body did not decode (strict decoding, service-kit): UNAUTHENTICATED
+   * when the caller does not authenticate, else INVALID_ARGUMENT naming the field (`field` is its
+   * path in the call, e.g. `requests[3].events[2].actor`); reported as a security event either way.
+   */
+  refuseUndecodable(
+    call: Omit<CallInfo, 'getDeadline'>,
+    method: string,
+    request: UndecodableRequest,
+    path = '',
+  ): IngestError {
+    const result = authenticate(call.metadata, call.getAuthContext(), this.deps.credentials);
+    const field = prefixed(path, request.problem.field) || 'body';
+    const refused = result.ok
+      ? new IngestError('INVALID_ARGUMENT', field, request.problem.message)
+      : new IngestError('UNAUTHENTICATED', undefined, `not authenticated (${result.reason})`);
+    this.deps.security.report({
+      kind: result.ok ? 'MALFORMED_REQUEST' : 'UNAUTHENTICATED',
+      method,
+      peer: call.getPeer(),
+      principal: result.ok ? result.identity.principal : '',
+      tenant: result.ok ? result.identity.tenant : '',
+      reason: result.ok ? 'undecodable_request' : result.reason,
+    });
+    this.deps.metrics.rejected.inc({ code: refused.code });
+    return refused;
   }
 
   /** Validates and stamps one request's events (throws IngestError naming the field). */
@@ -158,3 +191,6 @@ export class IngestCalls {
     if (duplicate > 0) this.deps.metrics.duplicate.inc(duplicate);
   }
 }
+
+const prefixed = (path: string, field: string): string =>
+  path === '' ? field : field === '' ? path : `${path}.${field}`;

@@ -1,4 +1,4 @@
-import { status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 
 /**
  * Why a call was refused as a whole. `field` names the offending field of the request when there is
@@ -44,3 +44,18 @@ export function statusDetails(error: IngestError): string {
     ? error.message
     : `${error.field}: ${error.message}`;
 }
+
+/**
+ * The gRPC status a refusal is answered with: its code, `<field>: <message>`, and for UNAVAILABLE
+ * (NATS away, JetStream not confirming) the trailer `grpc-retry-pushback-ms` telling gRPC clients
+ * with a retry policy when to try again.
+ */
+export function statusOf(error: IngestError): { code: status; details: string; metadata?: Metadata } {
+  const code = grpcStatusOf(error.code);
+  if (code !== status.UNAVAILABLE) return { code, details: statusDetails(error) };
+  const metadata = new Metadata();
+  metadata.set('grpc-retry-pushback-ms', String(RETRY_PUSHBACK_MS));
+  return { code, details: statusDetails(error), metadata };
+}
+
+const RETRY_PUSHBACK_MS = 1000;

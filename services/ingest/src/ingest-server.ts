@@ -17,8 +17,9 @@ import {
   createLogger,
   createRegistry,
   type Logger,
+  SecurityReporter,
   startGrpcServer,
-  startMetricsServer,
+  startMetricsListener,
 } from '@msi/service-kit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Registry } from 'prom-client';
@@ -30,11 +31,11 @@ import type { IngestConfig } from './config.js';
 import { expectedRound } from './expected-round.js';
 import { IdempotencyStore } from './idempotency-store.js';
 import { IngestCalls } from './ingest-calls.js';
+import { statusOf } from './ingest-error.js';
 import { IngestPipeline } from './ingest-pipeline.js';
 import { ingestServiceImplementation } from './ingest-service.js';
 import { createIngestMetrics } from './metrics.js';
 import { RoundTracker } from './round-tracker.js';
-import { SecurityReporter } from './security-reporter.js';
 import { serverCredentials } from './server-credentials.js';
 import type { SealedBatch } from './shard-batcher.js';
 
@@ -54,7 +55,8 @@ export interface RunningIngest {
   readonly instanceId: string;
   /** The gRPC port actually bound (MSI_INGEST_LISTEN may say 0). */
   readonly port: number;
-  readonly metricsPort: number;
+  /** The metrics server's port, undefined when it is off (MSI_INGEST_METRICS_PORT=0). */
+  readonly metricsPort: number | undefined;
   isServing(): boolean;
   /** Stops accepting calls, lets running ones finish (up to `graceMs`), publishes what is batched, disconnects. */
   close(graceMs?: number): Promise<void>;
@@ -171,6 +173,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       credentials,
       pipeline,
       security: new SecurityReporter({
+        service: 'ingest',
         send: (payload) => nc.publish(subjects.security, payload),
         now,
         perSecond: config.securityEventsPerSecond,
@@ -209,6 +212,10 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           name: SERVICE_NAME,
           definition: ingestV1.IngestServiceService,
           implementation: ingestServiceImplementation(calls, config.streamWindow),
+          onUndecodable: (call, request) => {
+            const refused = calls.refuseUndecodable(call, call.getPath(), request);
+            return statusOf(refused);
+          },
         },
       ],
       maxReceiveMessageBytes: config.maxMessageBytes,
@@ -249,17 +256,18 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       if (up) void reestablish();
       else setServing(false);
     });
-    const metricsServer = await startMetricsServer(registry, {
-      host: config.listenHost,
+    const metricsServer = await startMetricsListener(registry, {
+      host: config.metricsHost,
       port: config.metricsPort,
       healthy: () => serving,
     });
-    stops.push(() => metricsServer.close());
+    stops.push(() => metricsServer?.close());
     logger.info('ingest serving', {
       instanceId,
       grpc: `${config.listenHost}:${grpc.port}`,
       tls: config.transport.kind,
-      metrics: `http://${config.listenHost}:${metricsServer.port}/metrics`,
+      metrics:
+        metricsServer === undefined ? 'off' : `http://${config.metricsHost}:${metricsServer.port}/metrics`,
       prefix: config.prefix,
       shards: config.shards,
       credentials: credentials.counts(),
@@ -268,7 +276,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     return {
       instanceId,
       port: grpc.port,
-      metricsPort: metricsServer.port,
+      metricsPort: metricsServer?.port,
       isServing: () => serving,
       close(graceMs = 5000) {
         closed ??= (async () => {
@@ -276,7 +284,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           const stopping = grpc.shutdown(graceMs);
           pipeline.flush();
           await stopping;
-          await metricsServer.close();
+          await metricsServer?.close();
           rounds.stop();
           publisher.close();
           await nc.drain().catch(() => nc.close());

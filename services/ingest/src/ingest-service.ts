@@ -1,7 +1,7 @@
 import type { sendUnaryData } from '@grpc/grpc-js';
 import type { ingestV1 } from '@msi/proto';
 import type { IngestCalls } from './ingest-calls.js';
-import { grpcStatusOf, IngestError, statusDetails } from './ingest-error.js';
+import { IngestError, statusOf } from './ingest-error.js';
 import { StreamSession, SUBMIT_STREAM } from './stream-session.js';
 
 const SUBMIT = '/msi.ingest.v1.IngestService/Submit';
@@ -40,7 +40,7 @@ export function ingestServiceImplementation(
       } catch (error: unknown) {
         const refused = asIngestError(calls, error);
         calls.deps.metrics.rejected.inc({ code: refused.code });
-        call.emit('error', { code: grpcStatusOf(refused.code), details: statusDetails(refused) });
+        call.emit('error', statusOf(refused));
         return;
       }
       new StreamSession(call, calls, identity, streamWindow).start();
@@ -58,7 +58,7 @@ function unary<Response>(
     (error: unknown) => {
       const refused = asIngestError(calls, error);
       calls.deps.metrics.rejected.inc({ code: refused.code });
-      callback({ code: grpcStatusOf(refused.code), details: statusDetails(refused) });
+      callback(statusOf(refused));
     },
   );
 }

@@ -57,7 +57,7 @@ export function sampleEvent(overrides: Partial<eventV1.DataEvent> = {}): eventV1
   });
 }
 
-/** The environment of a test ingest: plaintext on a free port, quiet logs, metrics on a free port. */
+/** The environment of a test ingest: plaintext on a free port, quiet logs, no metrics server. */
 export function testEnv(
   natsUrl: string,
   prefix: string,

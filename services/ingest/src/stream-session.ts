@@ -1,8 +1,8 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ingestV1 } from '@msi/proto';
-import type { Identity } from '@msi/service-kit';
+import { type Identity, isUndecodable, type UndecodableRequest } from '@msi/service-kit';
 import type { IngestCalls } from './ingest-calls.js';
-import { grpcStatusOf, IngestError, statusDetails } from './ingest-error.js';
+import { IngestError, statusOf } from './ingest-error.js';
 
 interface Pending {
   readonly sequence: bigint;
@@ -41,7 +41,16 @@ export class StreamSession {
   ) {}
 
   start(): void {
-    this.call.on('data', (request: ingestV1.SubmitStreamRequest) => this.receive(request));
+    this.call.on('data', (request: ingestV1.SubmitStreamRequest | UndecodableRequest) => {
+      if (!isUndecodable(request)) this.receive(request);
+      else if (this.failure === undefined && !this.finished) {
+        const path = `requests[${this.nextSequence}]`;
+        const refused = this.calls.refuseUndecodable(this.call, SUBMIT_STREAM, request, path);
+        this.failure = refused; // counted by refuseUndecodable
+        this.call.pause();
+        this.flush();
+      }
+    });
     this.call.on('end', () => {
       this.clientDone = true;
       this.flush();
@@ -126,7 +135,7 @@ export class StreamSession {
   private abort(error: IngestError): void {
     if (this.finished) return;
     this.finished = true;
-    this.call.emit('error', { code: grpcStatusOf(error.code), details: statusDetails(error) });
+    this.call.emit('error', statusOf(error));
   }
 
   /** Sends what settled, in one response per tick; ends the call once nothing is left to answer. */
@@ -157,10 +166,7 @@ export class StreamSession {
     if (this.pending.length > 0) return;
     if (this.failure !== undefined) {
       this.finished = true;
-      this.call.emit('error', {
-        code: grpcStatusOf(this.failure.code),
-        details: statusDetails(this.failure),
-      });
+      this.call.emit('error', statusOf(this.failure));
     } else if (this.clientDone) {
       this.finished = true;
       this.call.end();

@@ -17,6 +17,8 @@ export interface Config {
   readonly credentialsFile: string | undefined;
   readonly grpcHost: string;
   readonly grpcPort: number;
+  /** /metrics and /healthz: loopback unless configured otherwise. */
+  readonly metricsHost: string;
   /** 0 = no metrics server. */
   readonly metricsPort: number;
   readonly logLevel: LogLevel;
@@ -54,7 +56,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     credentialsFile: r.optionalString('MSI_VERIFIER_CREDENTIALS_FILE'),
     grpcHost: r.string('MSI_VERIFIER_HOST', '0.0.0.0'),
     grpcPort: r.integer('MSI_VERIFIER_PORT', 50053, { min: 0, max: 65535 }),
-    metricsPort: r.integer('MSI_VERIFIER_METRICS_PORT', 0, { min: 0, max: 65535 }),
+    ...r.metricsListener('MSI_VERIFIER_METRICS_HOST', 'MSI_VERIFIER_METRICS_PORT', 0),
     logLevel,
   };
   r.done();

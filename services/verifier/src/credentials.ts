@@ -1,5 +1,11 @@
 import type { Metadata } from '@grpc/grpc-js';
-import { bearerKey, CredentialStore, type Identity } from '@msi/service-kit';
+import {
+  authenticateApiKey,
+  bearerKey,
+  type CallAuthentication,
+  CredentialStore,
+  type Identity,
+} from '@msi/service-kit';
 
 export { CredentialsError, type Identity, type Role } from '@msi/service-kit';
 
@@ -26,6 +32,11 @@ export class ApiKeys {
   authenticate(metadata: Metadata): Identity | undefined {
     const key = bearerKey(metadata.get('authorization'));
     return typeof key === 'string' ? this.byApiKey(key) : undefined;
+  }
+
+  /** The identity of a call's API key, or why it does not authenticate (for security events). */
+  authenticateCall(metadata: Metadata): CallAuthentication {
+    return authenticateApiKey(this.store, metadata);
   }
 
   /** How many API keys are configured. */

@@ -25,11 +25,13 @@ const verifier = await startVerifier({
   host: config.grpcHost,
   port: config.grpcPort,
   metricsPort: config.metricsPort,
+  metricsHost: config.metricsHost,
   log,
 });
 log.info('verifier up', {
   grpc: `${config.grpcHost}:${verifier.port}`,
-  metrics: verifier.metricsPort === undefined ? 'off' : `${config.grpcHost}:${verifier.metricsPort}/metrics`,
+  metrics:
+    verifier.metricsPort === undefined ? 'off' : `${config.metricsHost}:${verifier.metricsPort}/metrics`,
   prefix: config.prefix,
   apiKeys: keys.size,
 });

@@ -23,6 +23,9 @@ export interface VerifierMetrics {
   /** GetReceipt calls by gRPC status name, including the time spent waiting. */
   readonly getReceiptSeconds: Histogram<'code'>;
   readonly receiptsServed: Counter;
+  /** Security events published on <prefix>.security, by kind; and those dropped by the rate limit. */
+  readonly securityEvents: Counter<'kind'>;
+  readonly securityDropped: Counter;
 }
 
 /** The label of an integrity failure kind, e.g. SEAL_MISMATCH → "seal_mismatch". */
@@ -104,6 +107,17 @@ export function createVerifierMetrics(
     receiptsServed: new Counter({
       name: 'msi_verifier_receipts_served_total',
       help: 'Receipts served (by GetReceipt and GetHistory)',
+      registers,
+    }),
+    securityEvents: new Counter({
+      name: 'msi_verifier_security_events_total',
+      help: 'Security events (failed authentication or authorization, undecodable requests) published, by kind',
+      labelNames: ['kind'],
+      registers,
+    }),
+    securityDropped: new Counter({
+      name: 'msi_verifier_security_events_dropped_total',
+      help: 'Security events not published because of the rate limit',
       registers,
     }),
   };

@@ -223,17 +223,31 @@ export class Projector {
         for (const key of KEYS) if (await this.#pump(key)) progressed = true;
       } catch (error: unknown) {
         this.#o.log.error('projection step failed; resuming from the stored cursors', { error });
-        await this.#sleep(500);
-        if (this.#stopped) return;
-        try {
-          await this.#load();
-          await this.#resetConsumers();
-        } catch (reset: unknown) {
-          this.#o.log.error('could not reset the consumers', { error: reset });
-        }
+        await this.#resume();
         continue;
       }
       if (!progressed) await this.#sleep(25);
+    }
+  }
+
+  /**
+   * Recreates the consumers from the stored cursors, retrying (every second) until the database and
+   * NATS answer — through an outage. Pumping on with the old consumers is no option: what they
+   * delivered but was not applied would come back only after ack_wait (5 minutes).
+   */
+  async #resume(): Promise<void> {
+    for (let attempt = 1; !this.#stopped; attempt++) {
+      await this.#sleep(attempt === 1 ? 500 : 1000);
+      if (this.#stopped) return;
+      try {
+        await this.#load();
+        await this.#resetConsumers();
+        if (attempt > 1) this.#o.log.info('projection resumed', { attempts: attempt });
+        return;
+      } catch (reset: unknown) {
+        if (attempt === 1 || attempt % 30 === 0)
+          this.#o.log.warn('could not resume the projection yet; retrying', { attempt, error: reset });
+      }
     }
   }
 
@@ -428,7 +442,7 @@ export class Projector {
     await inTransaction(this.#o.pool, async (db) => {
       const { rows } = await db.query(
         `SELECT leaf_hash, received_at_us FROM ${SCHEMA}.events
-         WHERE shard = $1 AND stream_seq >= $2 AND stream_seq < $3 ORDER BY stream_seq, position`,
+         WHERE shard = $1::int4 AND stream_seq >= $2::int8 AND stream_seq < $3::int8 ORDER BY stream_seq, position`,
         [record.shard, record.streamStart, record.streamEnd],
       );
       const checked = checkSeal(
@@ -441,7 +455,8 @@ export class Projector {
       );
       await db.query(
         `INSERT INTO ${SCHEMA}.seals (stream_seq, shard, seal_number, record, stream_start, stream_end, leaf_count,
-           root, verified, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+           root, verified, detail) VALUES ($1::int8, $2::int8, $3::int8, $4::bytea, $5::int8, $6::int8, $7::int8, $8::bytea,
+           $9::bool, $10::text) ON CONFLICT DO NOTHING`,
         [
           m.seq,
           record.shard,
@@ -458,13 +473,13 @@ export class Projector {
       if (checked.ok) {
         await db.query(
           `INSERT INTO ${SCHEMA}.seal_levels (seal_seq, level, hashes)
-           SELECT $1, l - 1, h FROM unnest($2::bytea[]) WITH ORDINALITY AS x(h, l) ON CONFLICT DO NOTHING`,
+           SELECT $1::int8, l - 1, h FROM unnest($2::bytea[]) WITH ORDINALITY AS x(h, l) ON CONFLICT DO NOTHING`,
           [m.seq, checked.value.map((level) => Buffer.from(level))],
         );
         await db.query(
-          `UPDATE ${SCHEMA}.events e SET seal_seq = $1, leaf_index = t.i
+          `UPDATE ${SCHEMA}.events e SET seal_seq = $1::int8, leaf_index = t.i
            FROM (SELECT stream_seq, position, row_number() OVER (ORDER BY stream_seq, position) - 1 AS i
-                 FROM ${SCHEMA}.events WHERE shard = $2 AND stream_seq >= $3 AND stream_seq < $4) t
+                 FROM ${SCHEMA}.events WHERE shard = $2::int4 AND stream_seq >= $3::int8 AND stream_seq < $4::int8) t
            WHERE e.stream_seq = t.stream_seq AND e.position = t.position AND e.seal_seq IS NULL`,
           [m.seq, record.shard, record.streamStart, record.streamEnd],
         );
@@ -539,7 +554,7 @@ export class Projector {
     const failures: Failure[] = [];
     await inTransaction(this.#o.pool, async (db) => {
       const { rows } = await db.query(
-        `SELECT stream_seq, record FROM ${SCHEMA}.seals WHERE stream_seq >= $1 AND stream_seq < $2`,
+        `SELECT stream_seq, record FROM ${SCHEMA}.seals WHERE stream_seq >= $1::int8 AND stream_seq < $2::int8`,
         [record.sealsStart, record.sealsEnd],
       );
       const located = locateSeals(
@@ -565,7 +580,8 @@ export class Projector {
       const roundOk = roundDetails.length === 0;
       await db.query(
         `INSERT INTO ${SCHEMA}.rounds (k, stream_seq, record, leaf_hash, closed_at_us, seal_count, root, checkpoint,
-           verified, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+           verified, detail) VALUES ($1::int8, $2::int8, $3::bytea, $4::bytea, $5::int8, $6::int4, $7::bytea, $8::text,
+           $9::bool, $10::text)`,
         [
           k,
           m.seq,
@@ -581,7 +597,7 @@ export class Projector {
       );
       await db.query(
         `INSERT INTO ${SCHEMA}.round_seals (k, position, seal_seq, record)
-         SELECT $1, p - 1, s, r FROM unnest($2::bigint[], $3::bytea[]) WITH ORDINALITY AS x(s, r, p)`,
+         SELECT $1::int8, p - 1, s, r FROM unnest($2::bigint[], $3::bytea[]) WITH ORDINALITY AS x(s, r, p)`,
         [
           k,
           roundOk ? located.sealSeqs : message.seals.map(() => null),
@@ -598,14 +614,14 @@ export class Projector {
         ],
       );
       if (followed.checkpoint !== undefined) {
-        await db.query(`INSERT INTO ${SCHEMA}.checkpoints (size, root, note) VALUES ($1, $2, $3)`, [
-          next.size,
-          Buffer.from(next.range.root()),
-          message.checkpoint,
-        ]);
+        await db.query(
+          `INSERT INTO ${SCHEMA}.checkpoints (size, root, note) VALUES ($1::int8, $2::bytea, $3::text)`,
+          [next.size, Buffer.from(next.range.root()), message.checkpoint],
+        );
       }
       await db.query(
-        `UPDATE ${SCHEMA}.calendar_state SET size = $1, root = $2, range_hashes = $3, origin = $4, follower = $5`,
+        `UPDATE ${SCHEMA}.calendar_state SET size = $1::int8, root = $2::bytea, range_hashes = $3::bytea,
+           origin = $4::text, follower = $5::bytea`,
         [
           next.size,
           Buffer.from(next.range.root()),
@@ -663,9 +679,10 @@ export class Projector {
       const publishedMs = Math.floor(m.info.timestampNanos / 1_000_000);
       if (this.#o.now() - publishedMs < COSIGNED_GRACE_MS) return false;
     }
-    const { rows } = await this.#o.pool.query(`SELECT note FROM ${SCHEMA}.checkpoints WHERE size = $1`, [
-      size,
-    ]);
+    const { rows } = await this.#o.pool.query(
+      `SELECT note FROM ${SCHEMA}.checkpoints WHERE size = $1::int8`,
+      [size],
+    );
     const verified = rows[0] === undefined ? undefined : String(rows[0].note);
     const checked = checkCosigned(
       size,
@@ -691,7 +708,7 @@ export class Projector {
     await inTransaction(this.#o.pool, async (db) => {
       if (cosignatureCount > 0) {
         const result = await db.query(
-          `INSERT INTO ${SCHEMA}.cosigned_checkpoints (size, note, cosignature_count) VALUES ($1, $2, $3)
+          `INSERT INTO ${SCHEMA}.cosigned_checkpoints (size, note, cosignature_count) VALUES ($1::int8, $2::text, $3::int4)
            ON CONFLICT (size) DO UPDATE SET note = excluded.note, cosignature_count = excluded.cosignature_count
            WHERE ${SCHEMA}.cosigned_checkpoints.cosignature_count < excluded.cosignature_count`,
           [size, note, cosignatureCount],
@@ -722,10 +739,10 @@ export class Projector {
 }
 
 async function setCursor(db: PoolClient, key: StreamKey, seq: number): Promise<void> {
-  await db.query(`UPDATE ${SCHEMA}.cursors SET last_seq = greatest(last_seq, $2) WHERE stream = $1`, [
-    key,
-    seq,
-  ]);
+  await db.query(
+    `UPDATE ${SCHEMA}.cursors SET last_seq = greatest(last_seq, $2::int8) WHERE stream = $1::text`,
+    [key, seq],
+  );
 }
 
 /** Records failures (idempotent: a rebuild finds the same ones again). */
@@ -733,7 +750,7 @@ export async function insertFailures(db: PoolClient | Pool, failures: readonly F
   for (const f of failures) {
     await db.query(
       `INSERT INTO ${SCHEMA}.integrity_failures (source, seq, kind, shard, number, detail)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+       VALUES ($1::text, $2::int8, $3::int2, $4::int8, $5::int8, $6::text) ON CONFLICT DO NOTHING`,
       [f.source, f.seq, f.kind, f.shard, f.number, f.detail],
     );
   }

@@ -44,7 +44,7 @@ export interface EventRow {
 export const CHECKPOINT_NOTES = `SELECT p.size, coalesce(c.note, p.note) AS note FROM ${SCHEMA}.checkpoints p
   LEFT JOIN ${SCHEMA}.cosigned_checkpoints c ON c.size = p.size`;
 
-const VISIBLE = `(e.tenant = $2 OR (e.kind = 1 AND e.to_tenant = $2))`;
+const VISIBLE = `(e.tenant = $2::text OR (e.kind = 1 AND e.to_tenant = $2::text))`;
 
 function eventRow(r: Record<string, unknown>): EventRow {
   const anchor =
@@ -221,7 +221,7 @@ async function anchorOf(db: Pool, sealSeq: number): Promise<EventRow['anchor']> 
     `SELECT s.record, s.leaf_count, rs.k, rs.position FROM ${SCHEMA}.seals s
      JOIN ${SCHEMA}.round_seals rs ON rs.seal_seq = s.stream_seq
      JOIN ${SCHEMA}.rounds r ON r.k = rs.k AND r.verified
-     WHERE s.stream_seq = $1 AND s.verified ORDER BY rs.k LIMIT 1`,
+     WHERE s.stream_seq = $1::int8 AND s.verified ORDER BY rs.k LIMIT 1`,
     [sealSeq],
   );
   const row = rows[0];
@@ -251,7 +251,7 @@ function sealNodes(
 async function loadSealLevels(db: Pool, sealSeq: number): Promise<Uint8Array[]> {
   const { rows } = await db.query({
     name: 'verifier_seal_levels',
-    text: `SELECT level, hashes FROM ${SCHEMA}.seal_levels WHERE seal_seq = $1 ORDER BY level`,
+    text: `SELECT level, hashes FROM ${SCHEMA}.seal_levels WHERE seal_seq = $1::int8 ORDER BY level`,
     values: [sealSeq],
   });
   const levels: Uint8Array[] = [];
@@ -295,10 +295,10 @@ export async function historyOf(
        string_agg(i.role, ',' ORDER BY i.role) AS role
      FROM ${SCHEMA}.event_imprints i
      JOIN ${SCHEMA}.events e ON e.stream_seq = i.stream_seq AND e.position = i.position
-     WHERE i.imprint = $1 AND ${VISIBLE}
-       AND ($3 = 0 OR e.received_at_us >= $3) AND ($4 = 0 OR e.received_at_us < $4)
+     WHERE i.imprint = $1::bytea AND ${VISIBLE}
+       AND ($3::int8 = 0 OR e.received_at_us >= $3::int8) AND ($4::int8 = 0 OR e.received_at_us < $4::int8)
      GROUP BY e.stream_seq, e.position
-     ORDER BY e.received_at_us, e.stream_seq, e.position OFFSET $5 LIMIT $6`,
+     ORDER BY e.received_at_us, e.stream_seq, e.position OFFSET $5::int8 LIMIT $6::int8`,
     [Buffer.from(imprint), tenant, range.fromUs, range.toUs, range.offset, range.limit],
   );
   return rows.map((r) => ({
@@ -416,7 +416,7 @@ export class ReceiptCache {
     if (cached !== undefined) return cached;
     const { rows } = await db.query(
       `SELECT r.record, coalesce(array_agg(s.record ORDER BY s.position), '{}') AS seals
-       FROM ${SCHEMA}.rounds r JOIN ${SCHEMA}.round_seals s ON s.k = r.k WHERE r.k = $1 GROUP BY r.record`,
+       FROM ${SCHEMA}.rounds r JOIN ${SCHEMA}.round_seals s ON s.k = r.k WHERE r.k = $1::int8 GROUP BY r.record`,
       [k],
     );
     const row = rows[0];

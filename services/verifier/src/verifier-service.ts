@@ -2,17 +2,26 @@ import { type ServerUnaryCall, status } from '@grpc/grpc-js';
 import {
   decodeEvent,
   type Ed25519Verifier,
+  ImprintError,
   NoteError,
+  parseImprint,
   parseVerifierKey,
   ReceiptError,
   receiptToJson,
   verifyReceipt,
 } from '@msi/core';
 import { consistencyNodes, fetchProof, type MerkleHasher, ProofError } from '@msi/merkle';
-import type { Pool } from '@msi/postgres';
+import { isDatabaseUnavailable, type Pool } from '@msi/postgres';
 import { verifierV1 } from '@msi/proto';
-import { type Logger, unaryHandler } from '@msi/service-kit';
+import {
+  type Logger,
+  type MappedStatus,
+  retryLater,
+  type SecurityReporter,
+  unaryHandler,
+} from '@msi/service-kit';
 import { eventToProto, receiptFromProto, receiptToProto, WireError } from '@msi/wire';
+import { CallError } from './call-error.js';
 import type { ApiKeys, Identity } from './credentials.js';
 import type { Failure } from './integrity.js';
 import type { VerifierMetrics } from './metrics.js';
@@ -26,6 +35,7 @@ import {
   ReceiptCache,
   receiptOf,
 } from './receipt-store.js';
+import { checkVerifyRequest, count, eventIdField, instant } from './request-checks.js';
 import { SCHEMA } from './schema.js';
 
 export interface VerifierServiceDeps {
@@ -33,6 +43,8 @@ export interface VerifierServiceDeps {
   readonly hasher: MerkleHasher;
   readonly ed25519: Ed25519Verifier;
   readonly keys: ApiKeys;
+  /** Publishes failed authentications and authorizations (and undecodable requests) as security events. */
+  readonly security: SecurityReporter;
   /** Reports an integrity failure found while serving (a tampered projection row). */
   readonly report: (failure: Failure) => void;
   readonly now: () => number;
@@ -41,17 +53,17 @@ export interface VerifierServiceDeps {
   readonly metrics?: Pick<VerifierMetrics, 'getReceiptSeconds' | 'receiptsServed'>;
 }
 
-class CallError extends Error {
-  constructor(
-    readonly code: status,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const MAX_PAGE = 1000;
 const WAIT_POLL_MS = 100;
+/**
+ * A waiting GetReceipt answers this long before the call's deadline (NOT_FOUND or UNAVAILABLE, as
+ * without `wait`), so the caller gets the verifier's answer rather than its own DEADLINE_EXCEEDED.
+ */
+const WAIT_MARGIN_MS = 250;
+/** The longest a GetReceipt waits, whatever its deadline. */
+const MAX_WAIT_MS = 60_000;
+/** page_token: the offset of the next page, in decimal. */
+const PAGE_TOKEN = /^(0|[1-9][0-9]{0,14})$/;
 
 /** Builds the report function: records the failure in the projection and publishes it. */
 export function failureReporter(pool: Pool, publish: (failure: Failure) => void): (failure: Failure) => void {
@@ -68,10 +80,29 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
   const unary = unaryHandler(toStatus, deps.log);
 
   const auditor = (call: ServerUnaryCall<unknown, unknown>): Identity => {
-    const identity = deps.keys.authenticate(call.metadata);
-    if (identity === undefined) throw new CallError(status.UNAUTHENTICATED, 'a valid API key is required');
-    if (!identity.roles.has('auditor'))
+    const auth = deps.keys.authenticateCall(call.metadata);
+    const incident = { method: call.getPath(), peer: call.getPeer() };
+    if (!auth.ok) {
+      deps.security.report({
+        ...incident,
+        kind: 'UNAUTHENTICATED',
+        principal: '',
+        tenant: '',
+        reason: auth.reason,
+      });
+      throw new CallError(status.UNAUTHENTICATED, 'a valid API key is required');
+    }
+    const { identity } = auth;
+    if (!identity.roles.has('auditor')) {
+      deps.security.report({
+        ...incident,
+        kind: 'PERMISSION_DENIED',
+        principal: identity.principal,
+        tenant: identity.tenant,
+        reason: 'missing_role',
+      });
       throw new CallError(status.PERMISSION_DENIED, 'the auditor role is required');
+    }
     return identity;
   };
 
@@ -101,11 +132,16 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
         deps.metrics,
         async (call: ServerUnaryCall<verifierV1.GetReceiptRequest, verifierV1.GetReceiptResponse>) => {
           const identity = auditor(call);
+          const eventId = eventIdField('event_id', call.request.eventId);
           const deadline = call.getDeadline();
-          const until = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+          const until =
+            Math.min(
+              deadline instanceof Date ? deadline.getTime() : Number(deadline),
+              deps.now() + MAX_WAIT_MS,
+            ) - WAIT_MARGIN_MS;
           for (;;) {
             try {
-              const row = await finder.find(call.request.eventId, identity.tenant);
+              const row = await finder.find(eventId, identity.tenant);
               if (row === undefined)
                 throw new LookupError('NOT_FOUND', 'no such event visible to this tenant');
               const receipt = await serveReceipt(row);
@@ -116,8 +152,9 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
                 error instanceof LookupError &&
                 (error.code === 'NOT_ANCHORED' || error.code === 'NOT_FOUND') &&
                 call.request.wait;
-              if (!waitable || !Number.isFinite(until) || deps.now() + WAIT_POLL_MS >= until) throw error;
-              await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+              const left = until - deps.now();
+              if (!waitable || left <= 0) throw error;
+              await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_POLL_MS, left)));
             }
           }
         },
@@ -128,15 +165,16 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
       async (call: ServerUnaryCall<verifierV1.GetHistoryRequest, verifierV1.GetHistoryResponse>) => {
         const identity = auditor(call);
         const { data, fromUs, toUs, pageSize, pageToken } = call.request;
+        imprintField('data', data);
+        const range = { fromUs: instant('from_us', fromUs), toUs: instant('to_us', toUs) };
         const limit = pageSize === 0 ? 100 : pageSize;
         if (limit > MAX_PAGE)
-          throw new CallError(status.INVALID_ARGUMENT, `page_size must be at most ${MAX_PAGE}`);
+          throw new CallError(status.INVALID_ARGUMENT, `page_size: at most ${MAX_PAGE} (got ${limit})`);
+        if (pageToken !== '' && !PAGE_TOKEN.test(pageToken))
+          throw new CallError(status.INVALID_ARGUMENT, 'page_token: not a token this verifier gave out');
         const offset = pageToken === '' ? 0 : Number(pageToken);
-        if (!Number.isSafeInteger(offset) || offset < 0)
-          throw new CallError(status.INVALID_ARGUMENT, 'bad page_token');
         const rows = await historyOf(deps.pool, data, identity.tenant, {
-          fromUs: Number(fromUs),
-          toUs: Number(toUs),
+          ...range,
           offset,
           limit: limit + 1,
         });
@@ -189,20 +227,15 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
 
     verifyReceipt: unary(
       async (call: ServerUnaryCall<verifierV1.VerifyReceiptRequest, verifierV1.VerifyReceiptResponse>) => {
+        checkVerifyRequest(call.request);
         const { receipt, trustedKeys, witnessKeys, quorum } = call.request;
-        if (receipt === undefined) throw new CallError(status.INVALID_ARGUMENT, 'receipt is required');
-        let trust: Parameters<typeof verifyReceipt>[1];
-        try {
-          trust = {
-            logKeys: trustedKeys.map((k) => parseVerifierKey(k)),
-            witnessKeys: witnessKeys.map((k) => parseVerifierKey(k)),
-            quorum,
-          };
-        } catch (error: unknown) {
-          if (error instanceof NoteError)
-            throw new CallError(status.INVALID_ARGUMENT, `bad key: ${error.message}`);
-          throw error;
-        }
+        if (receipt === undefined)
+          throw new CallError(status.INVALID_ARGUMENT, 'receipt: a receipt is required');
+        const trust: Parameters<typeof verifyReceipt>[1] = {
+          logKeys: trustedKeys.map((k, i) => keyField(`trusted_keys[${i}]`, k)),
+          witnessKeys: witnessKeys.map((k, i) => keyField(`witness_keys[${i}]`, k)),
+          quorum,
+        };
         try {
           const proven = verifyReceipt(receiptFromProto(receipt), trust, {
             hasher: deps.hasher,
@@ -237,11 +270,11 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
 
     getCheckpoint: unary(
       async (call: ServerUnaryCall<verifierV1.GetCheckpointRequest, verifierV1.GetCheckpointResponse>) => {
-        const size = Number(call.request.size);
+        const size = count('size', call.request.size);
         const { rows } =
           size === 0
             ? await deps.pool.query(`${CHECKPOINT_NOTES} ORDER BY p.size DESC LIMIT 1`)
-            : await deps.pool.query(`${CHECKPOINT_NOTES} WHERE p.size = $1`, [size]);
+            : await deps.pool.query(`${CHECKPOINT_NOTES} WHERE p.size = $1::int8`, [size]);
         const row = rows[0];
         if (row === undefined) throw new CallError(status.NOT_FOUND, 'no verified checkpoint of that size');
         return { checkpoint: String(row.note), size: BigInt(row.size) };
@@ -252,11 +285,21 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
       async (
         call: ServerUnaryCall<verifierV1.GetConsistencyProofRequest, verifierV1.GetConsistencyProofResponse>,
       ) => {
-        const oldSize = Number(call.request.oldSize);
-        const newSize = Number(call.request.newSize);
+        const oldSize = count('old_size', call.request.oldSize);
+        const newSize = count('new_size', call.request.newSize);
+        if (oldSize < 1) throw new CallError(status.INVALID_ARGUMENT, 'old_size: at least 1');
+        if (newSize < oldSize)
+          throw new CallError(
+            status.INVALID_ARGUMENT,
+            `new_size: ${newSize} is less than old_size ${oldSize}`,
+          );
         const { rows } = await deps.pool.query(`SELECT size FROM ${SCHEMA}.calendar_state`);
         const have = Number(rows[0]?.size ?? 0);
-        if (newSize > have) throw new CallError(status.OUT_OF_RANGE, `the calendar has ${have} rounds`);
+        if (newSize > have)
+          throw new CallError(
+            status.OUT_OF_RANGE,
+            `new_size: ${newSize} is beyond the calendar's ${have} rounds`,
+          );
         try {
           const nodes = consistencyNodes(oldSize, newSize);
           const hashes = await fetchProof(deps.hasher, nodes, newSize, (wanted) =>
@@ -274,22 +317,24 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
       async (call: ServerUnaryCall<verifierV1.GetRoundRequest, verifierV1.GetRoundResponse>) => {
         const selector = call.request.selector;
         if (selector === undefined)
-          throw new CallError(status.INVALID_ARGUMENT, 'round or at_us is required');
+          throw new CallError(status.INVALID_ARGUMENT, 'round: one of round and at_us is required');
         const { rows } =
           selector.$case === 'round'
-            ? await deps.pool.query(`SELECT k, record FROM ${SCHEMA}.rounds WHERE k = $1`, [selector.value])
+            ? await deps.pool.query(`SELECT k, record FROM ${SCHEMA}.rounds WHERE k = $1::int8`, [
+                count('round', selector.value),
+              ])
             : await deps.pool.query(
-                `SELECT k, record FROM ${SCHEMA}.rounds WHERE closed_at_us >= $1 ORDER BY k LIMIT 1`,
-                [selector.value],
+                `SELECT k, record FROM ${SCHEMA}.rounds WHERE closed_at_us >= $1::int8 ORDER BY k LIMIT 1`,
+                [instant('at_us', selector.value)],
               );
         const row = rows[0];
         if (row === undefined) throw new CallError(status.NOT_FOUND, 'no such round');
         const k = Number(row.k);
         const seals = await deps.pool.query(
-          `SELECT record FROM ${SCHEMA}.round_seals WHERE k = $1 ORDER BY position`,
+          `SELECT record FROM ${SCHEMA}.round_seals WHERE k = $1::int8 ORDER BY position`,
           [k],
         );
-        const cp = await deps.pool.query(`${CHECKPOINT_NOTES} WHERE p.size = $1`, [k + 1]);
+        const cp = await deps.pool.query(`${CHECKPOINT_NOTES} WHERE p.size = $1::int8`, [k + 1]);
         return {
           round: row.record as Buffer,
           seals: seals.rows.map((s) => s.record as Buffer),
@@ -323,8 +368,31 @@ function timed<Call, Res>(
   };
 }
 
-function toStatus(error: unknown): { code: status; details: string } {
+/** A verifier key string from a request, or INVALID_ARGUMENT naming the field. */
+function keyField(field: string, text: string): ReturnType<typeof parseVerifierKey> {
+  try {
+    return parseVerifierKey(text);
+  } catch (error: unknown) {
+    if (error instanceof NoteError)
+      throw new CallError(status.INVALID_ARGUMENT, `${field}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** A data imprint (algorithm id || digest) from a request, or INVALID_ARGUMENT naming the field. */
+function imprintField(field: string, bytes: Uint8Array): void {
+  try {
+    parseImprint(bytes);
+  } catch (error: unknown) {
+    if (error instanceof ImprintError)
+      throw new CallError(status.INVALID_ARGUMENT, `${field}: ${error.code}: ${error.message}`);
+    throw error;
+  }
+}
+
+function toStatus(error: unknown): MappedStatus {
   if (error instanceof CallError) return { code: error.code, details: error.message };
+  if (isDatabaseUnavailable(error)) return retryLater("the verifier's database is unavailable");
   if (error instanceof LookupError) {
     const code = {
       NOT_FOUND: status.NOT_FOUND,

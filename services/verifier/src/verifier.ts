@@ -1,14 +1,17 @@
 import { type Ed25519Verifier, parseVerifierKey } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
-import { createPool, type Pool } from '@msi/postgres';
+import { subjectsFor } from '@msi/nats';
+import { createPool, type Pool, waitForDatabase } from '@msi/postgres';
 import { verifierV1 } from '@msi/proto';
 import {
   createRegistry,
   type Logger,
   type RunningGrpcServer,
+  SecurityReporter,
   ServerCredentials,
   startGrpcServer,
-  startMetricsServer,
+  startMetricsListener,
+  undecodableRefusal,
 } from '@msi/service-kit';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ApiKeys } from './credentials.js';
@@ -32,8 +35,10 @@ export interface VerifierOptions {
   readonly ed25519: Ed25519Verifier;
   readonly host: string;
   readonly port: number;
-  /** Prometheus /metrics and /healthz on host:metricsPort; undefined or 0 = not served. */
+  /** Prometheus /metrics and /healthz on metricsHost:metricsPort; undefined or 0 = not served. */
   readonly metricsPort?: number;
+  /** Default 127.0.0.1: loopback unless configured otherwise. */
+  readonly metricsHost?: string;
   readonly log: Logger;
   readonly now?: () => number;
   readonly onFailure?: (failure: Failure) => void;
@@ -48,6 +53,15 @@ export interface RunningVerifier {
   readonly server: RunningGrpcServer;
   stop(): Promise<void>;
 }
+
+/** Security events published per second at most (bursts of twice that); the rest are counted. */
+const SECURITY_EVENTS_PER_SECOND = 100;
+/** The methods anyone may call (the public audit of the calendar): no key is asked of them. */
+const PUBLIC_METHODS: ReadonlySet<string> = new Set(
+  ['VerifyReceipt', 'GetCheckpoint', 'GetConsistencyProof', 'GetRound'].map(
+    (name) => `/msi.verifier.v1.VerifierService/${name}`,
+  ),
+);
 
 /** Starts the projection and the gRPC server (health SERVING once started). */
 export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier> {
@@ -64,6 +78,14 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
     publishFailure(o.nc, o.prefix, failure, now());
     onFailure(failure);
   };
+  // Started before its database, or while it restarts: wait for it rather than exit (and be
+  // restarted in a loop by a supervisor).
+  await waitForDatabase(pool, {
+    onWait: (error, attempt) => {
+      if (attempt === 1 || attempt % 30 === 0)
+        o.log.warn('waiting for the database', { attempt, error: (error as Error).message });
+    },
+  });
   const projector = await Projector.start({
     pool,
     nc: o.nc,
@@ -79,6 +101,14 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
     metrics,
   });
   positions = () => projector.positions();
+  const security = new SecurityReporter({
+    service: 'verifier',
+    send: (payload) => o.nc.publish(subjectsFor(o.prefix).security, payload),
+    now,
+    perSecond: SECURITY_EVENTS_PER_SECOND,
+    onPublished: (kind) => metrics.securityEvents.inc({ kind }),
+    onDropped: () => metrics.securityDropped.inc(),
+  });
   const server = await startGrpcServer({
     host: o.host,
     port: o.port,
@@ -93,10 +123,16 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
           hasher: o.hasher,
           ed25519: o.ed25519,
           keys: o.keys,
+          security,
           report: failureReporter(pool, publish),
           now,
           log: o.log.child({ component: 'api' }),
           metrics,
+        }),
+        onUndecodable: undecodableRefusal({
+          authenticate: (call) => o.keys.authenticateCall(call.metadata),
+          security,
+          publicMethods: PUBLIC_METHODS,
         }),
       },
     ],
@@ -104,10 +140,11 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
   addReflection(server.server);
   server.setServing(true);
   let serving = true;
-  const metricsServer =
-    o.metricsPort === undefined || o.metricsPort === 0
-      ? undefined
-      : await startMetricsServer(registry, { host: o.host, port: o.metricsPort, healthy: () => serving });
+  const metricsServer = await startMetricsListener(registry, {
+    host: o.metricsHost ?? '127.0.0.1',
+    port: o.metricsPort ?? 0,
+    healthy: () => serving,
+  });
   return {
     port: server.port,
     metricsPort: metricsServer?.port,

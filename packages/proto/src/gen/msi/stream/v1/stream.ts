@@ -16,6 +16,12 @@ export enum SecurityEventKind {
   SECURITY_EVENT_KIND_UNAUTHENTICATED = 1,
   /** SECURITY_EVENT_KIND_PERMISSION_DENIED - An authenticated principal attempted something its roles or tenant do not allow. */
   SECURITY_EVENT_KIND_PERMISSION_DENIED = 2,
+  /**
+   * SECURITY_EVENT_KIND_MALFORMED_REQUEST - A request body that does not decode strictly (not protobuf, a string that is not UTF-8, a field
+   * in the wrong wire type, …) from an authenticated principal, or from anyone on a public method.
+   * An unauthenticated caller's undecodable body is reported as UNAUTHENTICATED.
+   */
+  SECURITY_EVENT_KIND_MALFORMED_REQUEST = 3,
 }
 
 /**
@@ -61,7 +67,8 @@ export interface RoundAnchored {
 }
 
 /**
- * Published on `<prefix>.security` for failed authentication and authorization attempts. Never
+ * Published on `<prefix>.security` for failed authentication and authorization attempts and for
+ * request bodies that do not decode. Never
  * anchored: these are operational signals for the alerter, not data-transaction events.
  */
 export interface SecurityEvent {
@@ -69,7 +76,7 @@ export interface SecurityEvent {
   version: number;
   /** What happened. */
   kind: SecurityEventKind;
-  /** The service that saw it, e.g. "ingest". */
+  /** The service that saw it: "ingest", "verifier" or "alerter". */
   service: string;
   /** The gRPC method called, e.g. "/msi.ingest.v1.IngestService/SubmitBatch". */
   method: string;
@@ -79,7 +86,10 @@ export interface SecurityEvent {
   principal: string;
   /** The tenant of the principal, when known. */
   tenant: string;
-  /** A short machine-readable reason, e.g. "unknown_api_key", "tenant_mismatch", "missing_role". */
+  /**
+   * A short machine-readable reason, e.g. "unknown_api_key", "tenant_mismatch", "missing_role",
+   * "undecodable_request".
+   */
   reason: string;
   /** When, in microseconds since the Unix epoch (the service's clock). */
   atUs: bigint;

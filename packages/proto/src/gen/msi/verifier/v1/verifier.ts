@@ -56,11 +56,15 @@ export enum IntegrityFailureKind {
 
 /** Request of GetReceipt. */
 export interface GetReceiptRequest {
-  /** The event id (16-byte UUIDv7) as minted by the client. */
+  /** The event id (16-byte UUIDv7) as minted by the client; any other length is INVALID_ARGUMENT. */
   eventId: Buffer;
   /**
-   * When true and the event is known but not anchored yet, wait for its round (within the call's
-   * deadline) instead of failing UNAVAILABLE.
+   * When true, an event that is not projected yet (unknown) or not anchored yet is waited for: the
+   * verifier polls until its receipt can be served or until 250 ms before the call's deadline (at
+   * most 60 s), and then answers as it would have without `wait` — NOT_FOUND for an id it has not
+   * seen (or that is not visible to the caller: an id that never arrives ends NOT_FOUND, never
+   * DEADLINE_EXCEEDED, given a deadline of more than 250 ms), UNAVAILABLE for one not anchored yet.
+   * A call without a deadline waits the 60 s at most.
    */
   wait: boolean;
 }
@@ -79,9 +83,15 @@ export interface GetReceiptResponse {
 export interface GetHistoryRequest {
   /** The data imprint (algorithm id || digest, docs/PROOFS.md §3) of the item. */
   data: Buffer;
-  /** Only events received at or after this instant (µs since the epoch); 0 for no lower bound. */
+  /**
+   * Only events received at or after this instant (µs since the epoch); 0 for no lower bound.
+   * Negative or beyond 2^53 − 1: OUT_OF_RANGE.
+   */
   fromUs: bigint;
-  /** Only events received before this instant (µs since the epoch); 0 for no upper bound. */
+  /**
+   * Only events received before this instant (µs since the epoch); 0 for no upper bound.
+   * Negative or beyond 2^53 − 1: OUT_OF_RANGE.
+   */
   toUs: bigint;
   /** At most this many entries (1–1000; 0 means 100). */
   pageSize: number;
@@ -148,9 +158,12 @@ export interface VerifyReceiptRequest {
   receipt:
     | Receipt
     | undefined;
-  /** Trusted log verifier keys (`<name>+<key id>+<base64>`); at least one. */
+  /** Trusted log verifier keys (`<name>+<key id>+<base64>`); at least one, at most 16. */
   trustedKeys: string[];
-  /** Trusted witness verifier keys. */
+  /**
+   * Trusted witness verifier keys; at most 64. (Every limit of this public call, checked before any
+   * work: services/verifier/README.md, "Limits".)
+   */
   witnessKeys: string[];
   /** How many distinct trusted witnesses must have cosigned (0 for none). */
   quorum: number;
@@ -190,7 +203,7 @@ export interface ProvenSummary {
 
 /** Request of GetCheckpoint. */
 export interface GetCheckpointRequest {
-  /** The calendar size wanted; 0 for the newest checkpoint. */
+  /** The calendar size wanted; 0 for the newest checkpoint. Beyond 2^53 − 1: OUT_OF_RANGE. */
   size: bigint;
 }
 
@@ -1774,7 +1787,8 @@ export type VerifierServiceService = typeof VerifierServiceService;
 export const VerifierServiceService = {
   /**
    * The receipt of one event (needs the auditor role of the event's tenant). NOT_FOUND when the event
-   * is unknown or not visible to the caller; UNAVAILABLE when it is not anchored yet (unless `wait`).
+   * is unknown or not visible to the caller; UNAVAILABLE when it is not anchored yet (unless `wait`)
+   * or when the verifier's database is away (then with a retry hint: grpc-retry-pushback-ms).
    */
   getReceipt: {
     path: "/msi.verifier.v1.VerifierService/GetReceipt" as const,
@@ -1844,7 +1858,8 @@ export const VerifierServiceService = {
 export interface VerifierServiceServer extends UntypedServiceImplementation {
   /**
    * The receipt of one event (needs the auditor role of the event's tenant). NOT_FOUND when the event
-   * is unknown or not visible to the caller; UNAVAILABLE when it is not anchored yet (unless `wait`).
+   * is unknown or not visible to the caller; UNAVAILABLE when it is not anchored yet (unless `wait`)
+   * or when the verifier's database is away (then with a retry hint: grpc-retry-pushback-ms).
    */
   getReceipt: handleUnaryCall<GetReceiptRequest, GetReceiptResponse>;
   /** The chain of custody of a data item: every visible event naming it as data, input or output. */
@@ -1862,7 +1877,8 @@ export interface VerifierServiceServer extends UntypedServiceImplementation {
 export interface VerifierServiceClient extends Client {
   /**
    * The receipt of one event (needs the auditor role of the event's tenant). NOT_FOUND when the event
-   * is unknown or not visible to the caller; UNAVAILABLE when it is not anchored yet (unless `wait`).
+   * is unknown or not visible to the caller; UNAVAILABLE when it is not anchored yet (unless `wait`)
+   * or when the verifier's database is away (then with a retry hint: grpc-retry-pushback-ms).
    */
   getReceipt(
     request: GetReceiptRequest,

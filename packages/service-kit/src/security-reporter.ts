@@ -1,17 +1,21 @@
 import { streamV1 } from '@msi/proto';
-import type { AuthFailureReason } from './authenticate.js';
 
-/** A failed authentication or authorization attempt, as ingest saw it. */
+/** A failed authentication or authorization attempt, or an undecodable request, as a service saw it. */
 export interface SecurityIncident {
-  readonly kind: 'UNAUTHENTICATED' | 'PERMISSION_DENIED';
+  readonly kind: 'UNAUTHENTICATED' | 'PERMISSION_DENIED' | 'MALFORMED_REQUEST';
+  /** The gRPC method path. */
   readonly method: string;
   readonly peer: string;
+  /** Empty when the caller did not authenticate. */
   readonly principal: string;
   readonly tenant: string;
-  readonly reason: AuthFailureReason;
+  /** Short and machine-readable, e.g. `unknown_api_key`, `missing_role`, `undecodable_request`. */
+  readonly reason: string;
 }
 
 export interface SecurityReporterOptions {
+  /** The reporting service's name ("ingest", "verifier", "alerter"). */
+  readonly service: string;
   /** Sends one encoded streamV1.SecurityEvent; MUST NOT block (core NATS publish buffers it). */
   readonly send: (payload: Uint8Array) => void;
   readonly now: () => number;
@@ -24,6 +28,7 @@ export interface SecurityReporterOptions {
 const KINDS = {
   UNAUTHENTICATED: streamV1.SecurityEventKind.SECURITY_EVENT_KIND_UNAUTHENTICATED,
   PERMISSION_DENIED: streamV1.SecurityEventKind.SECURITY_EVENT_KIND_PERMISSION_DENIED,
+  MALFORMED_REQUEST: streamV1.SecurityEventKind.SECURITY_EVENT_KIND_MALFORMED_REQUEST,
 } as const;
 
 /**
@@ -53,7 +58,7 @@ export class SecurityReporter {
     const payload = streamV1.SecurityEvent.encode({
       version: 1,
       kind: KINDS[incident.kind],
-      service: 'ingest',
+      service: this.options.service,
       method: incident.method,
       peer: incident.peer,
       principal: incident.principal,

@@ -16,6 +16,7 @@ function harness(perSecond: number) {
   const sent: Uint8Array[] = [];
   let dropped = 0;
   const reporter = new SecurityReporter({
+    service: 'ingest',
     send: (payload) => sent.push(payload),
     now: () => now,
     perSecond,
@@ -64,6 +65,7 @@ describe('SecurityReporter', () => {
   it('never throws into the call when sending fails', () => {
     let dropped = 0;
     const reporter = new SecurityReporter({
+      service: 'verifier',
       send: () => {
         throw new Error('connection closed');
       },
