@@ -42,6 +42,7 @@ export {
   verifyCosignatures,
 } from './checkpoint/index.js';
 export { bytesEqual } from './encoding/index.js';
+export { CodedError } from './error/index.js';
 export {
   type Attribute,
   type DataEvent,

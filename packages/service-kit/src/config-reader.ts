@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Reads typed settings from an environment-like record, collecting every problem so a service that
  * is misconfigured says everything wrong at once, naming each variable. Services call it only from
@@ -8,6 +10,38 @@ export class ConfigError extends Error {
     super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * Reads the file a variable names and parses it, for a service's config loader: an unreadable file
+ * or a `parse` that throws becomes a ConfigError naming the variable (`NAME: <path>: <why>`).
+ */
+export function fromFile<T>(variable: string, path: string, parse: (text: string) => T): T {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error: unknown) {
+    throw new ConfigError([`${variable}: cannot read ${path}: ${messageOf(error)}`]);
+  }
+  try {
+    return parse(text);
+  } catch (error: unknown) {
+    throw new ConfigError([`${variable}: ${path}: ${messageOf(error)}`]);
+  }
+}
+
+/** Runs a check of a variable's value that may throw (e.g. a key parser): its error names the variable. */
+export function checkedValue<T>(variable: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError([`${variable}: ${messageOf(error)}`]);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 export class ConfigReader {

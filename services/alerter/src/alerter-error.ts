@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import { CodedError } from '@msi/core';
 import { isDatabaseUnavailable } from '@msi/postgres';
 import { type MappedStatus, retryLater } from '@msi/service-kit';
 
@@ -10,14 +11,8 @@ export type AlerterErrorCode =
   | 'OUT_OF_RANGE'
   | 'NOT_FOUND';
 
-export class AlerterError extends Error {
-  constructor(
-    readonly code: AlerterErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AlerterError';
-  }
+export class AlerterError extends CodedError<AlerterErrorCode> {
+  override readonly name = 'AlerterError';
 }
 
 const STATUS: Record<AlerterErrorCode, status> = {

@@ -2,22 +2,22 @@ import type { Ed25519Verifier } from '@msi/core';
 import { parseVerifierKey } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { defaultStreamSettings, ensureStreams, streamNamesFor, subjectsFor } from '@msi/nats';
-import { createPool, migrate, type Pool, type PoolClient, waitForDatabase } from '@msi/postgres';
+import { migrate, type Pool, type PoolClient } from '@msi/postgres';
 import { alerterV1 } from '@msi/proto';
 import {
   authenticateApiKey,
   type CredentialStore,
-  createRegistry,
   type Logger,
   type RunningGrpcServer,
   SecurityReporter,
   ServerCredentials,
+  type ServiceHealth,
   startGrpcServer,
-  startMetricsListener,
   undecodableRefusal,
 } from '@msi/service-kit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { Registry } from 'prom-client';
 import { AlertFeed } from './alert-feed.js';
 import { AlertPublisher } from './alert-publisher.js';
 import { type AlerterContext, alertRaiser } from './alerter-context.js';
@@ -38,8 +38,12 @@ import { type PumpHandler, type PumpKey, StreamPump } from './stream-pump.js';
 import { WebhookDeliverer } from './webhook-deliverer.js';
 
 export interface AlerterOptions {
+  /** The NATS connection and the alerter's database (max ≥ 12 connections), opened by the runner. */
   readonly nc: NatsConnection;
-  readonly databaseUrl: string;
+  readonly pool: Pool;
+  /** grpc.health.v1 follows it. */
+  readonly health: ServiceHealth;
+  readonly registry: Registry;
   readonly prefix: string;
   readonly natsReplicas?: number;
   readonly calendarKey: string;
@@ -52,10 +56,6 @@ export interface AlerterOptions {
   readonly ed25519: Ed25519Verifier;
   readonly host: string;
   readonly port: number;
-  /** /metrics and /healthz on metricsHost:metricsPort; undefined or 0 = not served. */
-  readonly metricsPort?: number;
-  /** Default 127.0.0.1: loopback unless configured otherwise. */
-  readonly metricsHost?: string;
   readonly slaCheckMs?: number;
   readonly webhookBackoff?: {
     readonly baseMs: number;
@@ -63,7 +63,7 @@ export interface AlerterOptions {
     readonly maxAttempts: number;
   };
   readonly log: Logger;
-  readonly now?: () => number;
+  readonly nowMs?: () => number;
   /**
    * Called when the leader's database session is lost: the lock is gone, so a standby may already
    * consume the streams. The stream work stops first; main exits so the supervisor restarts it.
@@ -73,7 +73,6 @@ export interface AlerterOptions {
 
 export interface RunningAlerter {
   readonly port: number;
-  readonly metricsPort: number | undefined;
   readonly pool: Pool;
   readonly policy: PolicyFile;
   /** True while this instance holds the leader lock and consumes the streams. */
@@ -98,17 +97,9 @@ export async function prepareAlerterSchema(pool: Pool): Promise<void> {
  * publisher and the webhook deliverer. Standby instances take over when the leader's session ends.
  */
 export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
-  const now = o.now ?? Date.now;
-  const pool = createPool({ connectionString: o.databaseUrl, applicationName: 'msi-alerter', max: 12 });
-  // Started before its database, or while it restarts: wait for it rather than exit in a loop.
-  await waitForDatabase(pool, {
-    onWait: (error, attempt) => {
-      if (attempt === 1 || attempt % 30 === 0)
-        o.log.warn('waiting for the database', { attempt, error: (error as Error).message });
-    },
-  });
+  const now = o.nowMs ?? Date.now;
+  const { pool, registry } = o;
   await prepareAlerterSchema(pool);
-  const registry = createRegistry('alerter');
   const metrics = createAlerterMetrics(registry, () => streamLag());
   const policy = await PolicyFile.load({
     path: o.policyFile,
@@ -311,28 +302,19 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
         }),
       },
     ],
-  });
-  server.setServing(true);
-  let serving = true;
-  const metricsServer = await startMetricsListener(registry, {
-    host: o.metricsHost ?? '127.0.0.1',
-    port: o.metricsPort ?? 0,
-    healthy: () => serving,
+    health: o.health,
   });
   return {
     port: server.port,
-    metricsPort: metricsServer?.port,
     pool,
     policy,
     isLeader: () => leaderClient !== undefined,
     caughtUp,
     async stop() {
       stopped = true;
-      serving = false;
       if (standby !== undefined) clearTimeout(standby);
       server.setServing(false);
       await server.shutdown(2000);
-      await metricsServer?.close();
       await Promise.all(pumps.map((p) => p.stop()));
       await monitor?.stop();
       await publisher.stop();
@@ -344,7 +326,6 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
         await leaderClient.query('SELECT pg_advisory_unlock($1::int8)', [LEADER_LOCK_KEY]).catch(() => {});
         leaderClient.release();
       }
-      await pool.end();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { CodedError } from '@msi/core';
 import type { Pool } from '@msi/postgres';
 import type { Logger } from '@msi/service-kit';
 import {
@@ -69,14 +70,8 @@ export interface WebhookDelivererOptions {
 /** Why the options were refused. */
 export type WebhookDeliveryErrorCode = 'INVALID_OPTIONS';
 
-export class WebhookDeliveryError extends Error {
+export class WebhookDeliveryError extends CodedError<WebhookDeliveryErrorCode> {
   override readonly name = 'WebhookDeliveryError';
-  constructor(
-    readonly code: WebhookDeliveryErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** The backoff when none is given: 1 s doubling to 5 min, 12 attempts (about 23 min in all). */

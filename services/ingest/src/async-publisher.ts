@@ -1,3 +1,4 @@
+import { CodedError } from '@msi/core';
 import { createInbox, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 
 /** A JetStream acknowledgement. */
@@ -10,14 +11,8 @@ export type AsyncPublishErrorCode =
   /** The stream's expected-last-subject-sequence check failed (for KV: the key exists). */
   'WRONG_LAST_SEQUENCE' | 'TIMEOUT' | 'NO_RESPONDERS' | 'REJECTED' | 'CLOSED';
 
-export class AsyncPublishError extends Error {
+export class AsyncPublishError extends CodedError<AsyncPublishErrorCode> {
   override readonly name = 'AsyncPublishError';
-  constructor(
-    readonly code: AsyncPublishErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 interface Outgoing {

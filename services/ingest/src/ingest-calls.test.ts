@@ -29,7 +29,7 @@ function callsWith(latencyMs: number, acks: readonly Ack[]) {
     },
     now: () => clock,
     maxWaitMs: 1000,
-    logger: createLogger({ service: 'ingest', level: 'error' }),
+    log: createLogger({ service: 'ingest', level: 'error' }),
   });
   return { calls, registry };
 }

@@ -28,7 +28,7 @@ export interface IngestCallDeps {
   readonly now: () => number;
   /** How long a call without a deadline may wait for an earlier submission of the same id. */
   readonly maxWaitMs: number;
-  readonly logger: Logger;
+  readonly log: Logger;
 }
 
 /** The parts of a grpc-js server call the handlers look at. */

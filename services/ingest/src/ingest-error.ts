@@ -1,4 +1,5 @@
 import { Metadata, status } from '@grpc/grpc-js';
+import { CodedError } from '@msi/core';
 
 /**
  * Why a call was refused as a whole. `field` names the offending field of the request when there is
@@ -12,15 +13,15 @@ export type IngestErrorCode =
   | 'UNAVAILABLE'
   | 'INTERNAL';
 
-export class IngestError extends Error {
+export class IngestError extends CodedError<IngestErrorCode> {
   override readonly name = 'IngestError';
   constructor(
-    readonly code: IngestErrorCode,
+    code: IngestErrorCode,
     readonly field: string | undefined,
     message: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(code, message, options);
   }
 }
 

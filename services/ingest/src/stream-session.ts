@@ -113,7 +113,7 @@ export class StreamSession {
         },
         (error: unknown) => {
           // The pipeline answers failures as failed acks; this is a bug. End the call at once.
-          this.calls.deps.logger.error('stream request failed', { error });
+          this.calls.deps.log.error('stream request failed', { error });
           this.abort(new IngestError('UNAVAILABLE', undefined, 'internal error while processing; retry'));
         },
       )

@@ -1,4 +1,4 @@
-import { assembleReceipt, checkReceiptProofs, type Receipt, ReceiptError } from '@msi/core';
+import { assembleReceipt, CodedError, checkReceiptProofs, type Receipt, ReceiptError } from '@msi/core';
 import { fetchProof, inclusionNodes, type MerkleHasher, MerkleTree, type NodeAddress } from '@msi/merkle';
 import type { Pool } from '@msi/postgres';
 import { SCHEMA } from './schema.js';
@@ -10,14 +10,8 @@ export type LookupErrorCode =
   | 'OUT_OF_RANGE' // a size or round beyond what the projection holds
   | 'TAMPERED'; // the projection's rows do not prove what they claim (reported as an integrity failure)
 
-export class LookupError extends Error {
+export class LookupError extends CodedError<LookupErrorCode> {
   override readonly name = 'LookupError';
-  constructor(
-    readonly code: LookupErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** An event row visible to a tenant: its own, or a TRANSFER to it. */

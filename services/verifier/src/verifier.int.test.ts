@@ -39,7 +39,7 @@ import { ApiKeys } from './credentials.js';
 import { integritySubject } from './integrity.js';
 import { dropProjection, projectionDigest } from './projector.js';
 import { SCHEMA } from './schema.js';
-import { type RunningVerifier, startVerifier } from './verifier.js';
+import { type RunningTestVerifier, startTestVerifier } from './verifier.test-helper.js';
 
 const prefix = uniquePrefix();
 const crypto = { hasher: nodeHasher(), ed25519: nodeEd25519() };
@@ -54,13 +54,13 @@ let pipeline: Pipeline;
 let database: FreshDatabase;
 let workDir: string;
 let nc: NatsConnection;
-let verifier: RunningVerifier;
+let verifier: RunningTestVerifier;
 let client: verifierV1.VerifierServiceClient;
 const published: verifierV1.IntegrityFailure[] = [];
 const logs: string[] = [];
 
-async function runVerifier(): Promise<RunningVerifier> {
-  return startVerifier({
+async function runVerifier(): Promise<RunningTestVerifier> {
+  return startTestVerifier({
     nc,
     databaseUrl: database.url,
     prefix,

@@ -10,7 +10,7 @@ import {
   parseCheckpointNote,
 } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
-import type { AddCheckpointRequest } from './add-checkpoint-request.js';
+import type { AddCheckpointRequest } from '@msi/witness-client';
 import { type Decision, decideAddCheckpoint } from './decide-add-checkpoint.js';
 import { KeyedLock } from './keyed-lock.js';
 import { WitnessError } from './witness-error.js';

@@ -1,3 +1,5 @@
+import { CodedError } from '../error/coded-error.js';
+
 /**
  * The step of receipt verification that failed (docs/PROOFS.md §8, "Verification algorithm"). A
  * closed set: callers (the CLI's exit status, the verifier API) switch on it, never on messages.
@@ -22,13 +24,6 @@ export type ReceiptFailureCode =
   | 'QUORUM_NOT_MET' // step 8
   | 'PUBLICATION_MISMATCH'; // publications: neither the checkpoint nor the extension is the publication's
 
-export class ReceiptError extends Error {
+export class ReceiptError extends CodedError<ReceiptFailureCode> {
   override readonly name = 'ReceiptError';
-  constructor(
-    readonly code: ReceiptFailureCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }
