@@ -1,7 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { CodedError } from '@msi/core';
-import { isDatabaseUnavailable } from '@msi/postgres';
-import { type MappedStatus, retryLater } from '@msi/service-kit';
+import { errorStatus } from '@msi/service-kit';
 
 /** Why an alerter call is refused (a closed set, mapped to gRPC status at the edge). */
 export type AlerterErrorCode =
@@ -15,7 +14,8 @@ export class AlerterError extends CodedError<AlerterErrorCode> {
   override readonly name = 'AlerterError';
 }
 
-const STATUS: Record<AlerterErrorCode, status> = {
+/** THE table: each code's gRPC status. */
+const STATUS: Readonly<Record<AlerterErrorCode, status>> = {
   UNAUTHENTICATED: status.UNAUTHENTICATED,
   PERMISSION_DENIED: status.PERMISSION_DENIED,
   INVALID_ARGUMENT: status.INVALID_ARGUMENT,
@@ -24,11 +24,11 @@ const STATUS: Record<AlerterErrorCode, status> = {
 };
 
 /**
- * The gRPC status of an error: AlerterError by its code, the database being away UNAVAILABLE with a
+ * The gRPC status of an error: AlerterError by the table, the database being away UNAVAILABLE with a
  * retry hint, anything else INTERNAL (details hidden).
  */
-export function toGrpcStatus(error: unknown): MappedStatus {
-  if (error instanceof AlerterError) return { code: STATUS[error.code], details: error.message };
-  if (isDatabaseUnavailable(error)) return retryLater("the alerter's database is unavailable");
-  return { code: status.INTERNAL, details: 'internal error' };
-}
+export const toGrpcStatus = errorStatus({
+  errors: [AlerterError],
+  table: STATUS,
+  database: "the alerter's database",
+});

@@ -1,4 +1,4 @@
-import { createPool } from '@msi/postgres';
+import { createPool, waitForDatabase } from '@msi/postgres';
 import { createRegistry, ServiceHealth, startMetricsListener } from '@msi/service-kit';
 import { type AlerterOptions, type RunningAlerter, startAlerter } from './alerter.js';
 
@@ -10,13 +10,14 @@ export type RunningTestAlerter = RunningAlerter & {
 
 /**
  * Starts an alerter in this process the way main.ts does, on a pool of `databaseUrl` (ended by
- * stop); `metricsPort` also serves /metrics and /healthz there.
+ * stop; waited for like the runner's ctx.postgres); `metricsPort` also serves /metrics and /healthz.
  */
 export async function startTestAlerter(
   o: Omit<AlerterOptions, 'pool' | 'health' | 'registry'> & { databaseUrl: string; metricsPort?: number },
 ): Promise<RunningTestAlerter> {
   const { databaseUrl, metricsPort, ...options } = o;
   const pool = createPool({ connectionString: databaseUrl, applicationName: 'msi-alerter-test', max: 12 });
+  await waitForDatabase(pool);
   const health = new ServiceHealth();
   const registry = createRegistry('alerter');
   try {

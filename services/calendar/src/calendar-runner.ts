@@ -50,7 +50,11 @@ export function runCalendar(calendar: RoundCloser, options: RunnerOptions): Runn
     run: async () => {
       // Timers may fire a little early by the wall clock: wait until the boundary has truly passed,
       // and never take the same boundary twice.
-      next ??= nextClosing(Math.max(options.nowMs(), previous), options.intervalMs, options.closeDelayMs ?? 0);
+      next ??= nextClosing(
+        Math.max(options.nowMs(), previous),
+        options.intervalMs,
+        options.closeDelayMs ?? 0,
+      );
       if (options.nowMs() < next) return next - options.nowMs();
       const boundary = next;
       next = undefined;

@@ -1,5 +1,6 @@
-import { Metadata, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { CodedError } from '@msi/core';
+import { errorStatus, type MappedStatus } from '@msi/service-kit';
 
 /**
  * Why a call was refused as a whole. `field` names the offending field of the request when there is
@@ -47,16 +48,12 @@ export function statusDetails(error: IngestError): string {
 }
 
 /**
- * The gRPC status a refusal is answered with: its code, `<field>: <message>`, and for UNAVAILABLE
- * (NATS away, JetStream not confirming) the trailer `grpc-retry-pushback-ms` telling gRPC clients
- * with a retry policy when to try again.
+ * The gRPC status a refusal is answered with: its code by the table, `<field>: <message>`, and for
+ * UNAVAILABLE (NATS away, JetStream not confirming) the trailer `grpc-retry-pushback-ms` telling
+ * gRPC clients with a retry policy when to try again.
  */
-export function statusOf(error: IngestError): { code: status; details: string; metadata?: Metadata } {
-  const code = grpcStatusOf(error.code);
-  if (code !== status.UNAVAILABLE) return { code, details: statusDetails(error) };
-  const metadata = new Metadata();
-  metadata.set('grpc-retry-pushback-ms', String(RETRY_PUSHBACK_MS));
-  return { code, details: statusDetails(error), metadata };
-}
-
-const RETRY_PUSHBACK_MS = 1000;
+export const statusOf: (error: IngestError) => MappedStatus = errorStatus({
+  errors: [IngestError],
+  table: STATUS,
+  details: (error) => statusDetails(error as IngestError),
+});

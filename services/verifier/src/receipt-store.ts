@@ -1,18 +1,8 @@
-import { assembleReceipt, CodedError, checkReceiptProofs, type Receipt, ReceiptError } from '@msi/core';
+import { assembleReceipt, checkReceiptProofs, type Receipt, ReceiptError } from '@msi/core';
 import { fetchProof, inclusionNodes, type MerkleHasher, MerkleTree, type NodeAddress } from '@msi/merkle';
 import type { Pool } from '@msi/postgres';
 import { SCHEMA } from './schema.js';
-
-/** Why a receipt or query could not be served. */
-export type LookupErrorCode =
-  | 'NOT_FOUND' // unknown, or not visible to the caller's tenant
-  | 'NOT_ANCHORED' // known, its round (or a checkpoint of it) not applied yet
-  | 'OUT_OF_RANGE' // a size or round beyond what the projection holds
-  | 'TAMPERED'; // the projection's rows do not prove what they claim (reported as an integrity failure)
-
-export class LookupError extends CodedError<LookupErrorCode> {
-  override readonly name = 'LookupError';
-}
+import { VerifierError } from './verifier-error.js';
 
 /** An event row visible to a tenant: its own, or a TRANSFER to it. */
 export interface EventRow {
@@ -161,16 +151,16 @@ export async function receiptOf(
   cache: ReceiptCache = new ReceiptCache(),
 ): Promise<Receipt> {
   if (event.sealSeq === undefined || event.leafIndex === undefined) {
-    throw new LookupError('NOT_ANCHORED', 'the event is not in a verified seal yet');
+    throw new VerifierError('NOT_ANCHORED', 'the event is not in a verified seal yet');
   }
   const sealSeq = event.sealSeq;
   const seal = event.anchor ?? (await cache.anchor(db, sealSeq));
-  if (seal === undefined) throw new LookupError('NOT_ANCHORED', 'the seal is not anchored yet');
+  if (seal === undefined) throw new VerifierError('NOT_ANCHORED', 'the seal is not anchored yet');
   const { leafCount, k } = seal;
   const latest = await cache.latestCheckpoint(db);
   const checkpoint = latest?.cosigned !== undefined && latest.cosigned.size > k ? latest.cosigned : latest;
   if (checkpoint === undefined || checkpoint.size <= k) {
-    throw new LookupError('NOT_ANCHORED', 'no verified checkpoint covers the round yet');
+    throw new VerifierError('NOT_ANCHORED', 'no verified checkpoint covers the round yet');
   }
   const size = checkpoint.size;
   const eventHashes = await fetchProof(
@@ -180,7 +170,7 @@ export async function receiptOf(
     async (nodes) => sealNodes(sealSeq, await cache.sealLevels(db, sealSeq), nodes),
   );
   const round = await cache.round(db, hasher, k);
-  if (round === undefined) throw new LookupError('NOT_ANCHORED', 'the round is not stored');
+  if (round === undefined) throw new VerifierError('NOT_ANCHORED', 'the round is not stored');
   const position = seal.position;
   const roundHashes = await cache.calendarProof(db, hasher, k, size);
   const receipt = assembleReceipt({
@@ -200,7 +190,7 @@ export async function receiptOf(
     checkReceiptProofs(receipt, hasher);
   } catch (error: unknown) {
     if (error instanceof ReceiptError) {
-      throw new LookupError(
+      throw new VerifierError(
         'TAMPERED',
         `stored rows do not prove the event (${error.code}): ${error.message}`,
       );
@@ -237,7 +227,7 @@ function sealNodes(
     const level = levels[n.level];
     const start = n.index * 32;
     if (level === undefined || start + 32 > level.length)
-      throw new LookupError('TAMPERED', `seal ${sealSeq}: a tree node is missing`);
+      throw new VerifierError('TAMPERED', `seal ${sealSeq}: a tree node is missing`);
     return level.subarray(start, start + 32);
   });
 }
@@ -262,7 +252,7 @@ export async function fetchCalendarNodes(db: Pool, nodes: readonly NodeAddress[]
     [nodes.map((n) => n.level), nodes.map((n) => n.index)],
   );
   return rows.map((r) => {
-    if (r.hash === null) throw new LookupError('OUT_OF_RANGE', 'a calendar node is not stored');
+    if (r.hash === null) throw new VerifierError('OUT_OF_RANGE', 'a calendar node is not stored');
     return new Uint8Array(r.hash as Buffer);
   });
 }

@@ -1,4 +1,4 @@
-import { createPool } from '@msi/postgres';
+import { createPool, waitForDatabase } from '@msi/postgres';
 import { createRegistry, ServiceHealth, startMetricsListener } from '@msi/service-kit';
 import { type RunningVerifier, startVerifier, type VerifierOptions } from './verifier.js';
 
@@ -10,13 +10,14 @@ export type RunningTestVerifier = RunningVerifier & {
 
 /**
  * Starts a verifier in this process the way main.ts does, on a pool of `databaseUrl` (ended by
- * stop); `metricsPort` also serves /metrics and /healthz there.
+ * stop; waited for like the runner's ctx.postgres); `metricsPort` also serves /metrics and /healthz.
  */
 export async function startTestVerifier(
   o: Omit<VerifierOptions, 'pool' | 'health' | 'registry'> & { databaseUrl: string; metricsPort?: number },
 ): Promise<RunningTestVerifier> {
   const { databaseUrl, metricsPort, ...options } = o;
   const pool = createPool({ connectionString: databaseUrl, applicationName: 'msi-verifier-test' });
+  await waitForDatabase(pool);
   const health = new ServiceHealth();
   const registry = createRegistry('verifier');
   const verifier = await startVerifier({ ...options, pool, health, registry });
