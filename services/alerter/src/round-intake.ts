@@ -15,7 +15,7 @@ import {
   unpackFollowerState,
 } from '@msi/core';
 import type { Policy } from '@msi/policy';
-import type { PoolClient } from '@msi/postgres';
+import { type PoolClient, toBytes, toSafeInteger } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
 import { markAnchored } from './alert-store.js';
 import { type AlerterContext, DEFAULT_DEDUPE_WINDOW_US } from './alerter-context.js';
@@ -198,14 +198,14 @@ async function loadCalendar(ctx: AlerterContext, tx: PoolClient): Promise<Calend
      FROM ${SCHEMA}.calendar FOR UPDATE`,
   );
   const row = rows[0];
-  const size = Number(row.size);
+  const size = toSafeInteger(row.size, 'size');
   const broken = String(row.broken);
-  const intervalMs = Number(row.interval_ms);
+  const intervalMs = toSafeInteger(row.interval_ms, 'interval_ms');
   let follower: FollowerState;
   if (broken !== '') {
     follower = emptyFollowerState(ctx.hasher); // not followed any more
   } else if (row.follower !== null) {
-    follower = unpackFollowerState(ctx.hasher, new Uint8Array(row.follower as Buffer));
+    follower = unpackFollowerState(ctx.hasher, toBytes(row.follower, 'follower'));
   } else {
     // Written before the `follower` column: seals_end was not kept (the next round's is not judged).
     const origin = String(row.origin);
@@ -214,8 +214,8 @@ async function loadCalendar(ctx: AlerterContext, tx: PoolClient): Promise<Calend
         ? { ...emptyFollowerState(ctx.hasher), origin }
         : {
             size,
-            range: unpackCompactRange(ctx.hasher, size, new Uint8Array(row.range_hashes as Buffer)),
-            lastClosedAt: Number(row.last_closed_at_us),
+            range: unpackCompactRange(ctx.hasher, size, toBytes(row.range_hashes, 'range_hashes')),
+            lastClosedAt: toSafeInteger(row.last_closed_at_us, 'last_closed_at_us'),
             sealsEnd: null,
             intervalMs,
             origin,
@@ -269,7 +269,7 @@ async function repeatedRound(
       details: { round: String(k) },
     };
   }
-  const same = bytesEqual(new Uint8Array(rows[0].leaf_hash as Buffer), leaf);
+  const same = bytesEqual(toBytes(rows[0].leaf_hash, 'leaf_hash'), leaf);
   return same
     ? {
         rule: 'calendar-duplicate-leaf',
@@ -303,7 +303,7 @@ async function pendingCheckpointForks(
   );
   const findings: IntegrityFinding[] = [];
   for (const row of rows) {
-    const fork = await forkAt(tx, Number(row.size), new Uint8Array(row.root as Buffer), atUs);
+    const fork = await forkAt(tx, toSafeInteger(row.size, 'size'), toBytes(row.root, 'root'), atUs);
     if (fork !== undefined) findings.push(fork);
   }
   return findings;
@@ -318,7 +318,7 @@ export async function forkAt(
 ): Promise<IntegrityFinding | undefined> {
   const { rows } = await tx.query(`SELECT root FROM ${SCHEMA}.rounds WHERE k = $1::int8`, [size - 1]);
   if (rows.length === 0) return undefined;
-  if (bytesEqual(new Uint8Array(rows[0].root as Buffer), root)) return undefined;
+  if (bytesEqual(toBytes(rows[0].root, 'root'), root)) return undefined;
   return {
     rule: 'calendar-fork',
     severity: 'critical',

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '@msi/postgres';
+import { type Pool, type PoolClient, toSafeInteger } from '@msi/postgres';
 import type { AlerterContext } from './alerter-context.js';
 import { type IntegrityFinding, integrityCandidate } from './integrity-candidates.js';
 import { SCHEMA } from './schema.js';
@@ -18,7 +18,7 @@ export async function checkServiceLevels(ctx: AlerterContext, tx: PoolClient): P
   const { sealSlaRounds, anchorSlaRounds, calendarStallRounds } = ctx.policy().integrity;
   const calendar = (await tx.query(`SELECT size, interval_ms, last_round_at_us FROM ${SCHEMA}.calendar`))
     .rows[0];
-  const intervalUs = Number(calendar.interval_ms) * 1000;
+  const intervalUs = toSafeInteger(calendar.interval_ms, 'interval_ms') * 1000;
   const findings: IntegrityFinding[] = [];
   const unsealed = await tx.query(
     `SELECT b.shard, min(b.max_received_at_us) AS oldest, count(*) AS batches
@@ -27,7 +27,7 @@ export async function checkServiceLevels(ctx: AlerterContext, tx: PoolClient): P
      GROUP BY b.shard`,
   );
   for (const row of unsealed.rows) {
-    const ageUs = nowUs - Number(row.oldest);
+    const ageUs = nowUs - toSafeInteger(row.oldest, 'oldest');
     if (ageUs <= (sealSlaRounds + 1) * intervalUs) continue;
     findings.push({
       rule: 'shard-not-sealed',
@@ -45,7 +45,7 @@ export async function checkServiceLevels(ctx: AlerterContext, tx: PoolClient): P
   );
   for (const row of unanchored.rows) {
     // oldest = the seal's max_received_at: the seal closes up to one interval after it.
-    const ageUs = nowUs - Number(row.oldest) - intervalUs;
+    const ageUs = nowUs - toSafeInteger(row.oldest, 'oldest') - intervalUs;
     if (ageUs <= (anchorSlaRounds + 1) * intervalUs) continue;
     findings.push({
       rule: 'seal-not-anchored',
@@ -61,12 +61,15 @@ export async function checkServiceLevels(ctx: AlerterContext, tx: PoolClient): P
       },
     });
   }
-  const lastRoundUs = Number(calendar.last_round_at_us);
-  if (Number(calendar.size) > 0 && nowUs - lastRoundUs > (calendarStallRounds + 1) * intervalUs) {
+  const lastRoundUs = toSafeInteger(calendar.last_round_at_us, 'last_round_at_us');
+  if (
+    toSafeInteger(calendar.size, 'size') > 0 &&
+    nowUs - lastRoundUs > (calendarStallRounds + 1) * intervalUs
+  ) {
     findings.push({
       rule: 'calendar-stalled',
       severity: 'critical',
-      message: `no calendar round for ${((nowUs - lastRoundUs) / 1e6).toFixed(1)} s (after round ${Number(calendar.size) - 1}; SLA ${calendarStallRounds} rounds)`,
+      message: `no calendar round for ${((nowUs - lastRoundUs) / 1e6).toFixed(1)} s (after round ${toSafeInteger(calendar.size, 'size') - 1}; SLA ${calendarStallRounds} rounds)`,
       subject: 'calendar',
       trigger: `stalled-after=${calendar.size}`,
       atUs: nowUs,

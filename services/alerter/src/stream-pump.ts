@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '@msi/postgres';
+import { type Pool, type PoolClient, toSafeInteger } from '@msi/postgres';
 import type { Logger } from '@msi/service-kit';
 import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import { SCHEMA } from './schema.js';
@@ -84,7 +84,7 @@ export class StreamPump {
       `SELECT last_seq FROM ${SCHEMA}.cursors WHERE stream = $1::text`,
       [this.#o.key],
     );
-    this.#cursor = Number(rows[0]?.last_seq ?? 0);
+    this.#cursor = toSafeInteger(rows[0]?.last_seq ?? 0, 'last_seq');
     this.#loop = this.#run();
   }
 

@@ -20,7 +20,15 @@ import {
 } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { defaultStreamSettings, ensureStreams, shardOfSubject, streamNamesFor, subjectsFor } from '@msi/nats';
-import { inTransaction, migrate, type Pool, type PoolClient } from '@msi/postgres';
+import {
+  inTransaction,
+  migrate,
+  type Pool,
+  type PoolClient,
+  toBytes,
+  toSafeInteger,
+  toText,
+} from '@msi/postgres';
 import { streamV1, verifierV1 } from '@msi/proto';
 import type { Logger } from '@msi/service-kit';
 import {
@@ -186,7 +194,7 @@ export class Projector {
     this.#calendar =
       row.follower === null
         ? legacyFollower(this.#o.hasher, row)
-        : unpackFollowerState(this.#o.hasher, new Uint8Array(row.follower as Buffer));
+        : unpackFollowerState(this.#o.hasher, toBytes(row.follower, 'follower'));
   }
 
   async #resetConsumers(): Promise<void> {
@@ -200,7 +208,7 @@ export class Projector {
     };
     const { rows } = await this.#o.pool.query(`SELECT stream, last_seq FROM ${SCHEMA}.cursors`);
     for (const key of KEYS) {
-      const cursor = Number(rows.find((r) => r.stream === key)?.last_seq ?? 0);
+      const cursor = toSafeInteger(rows.find((r) => r.stream === key)?.last_seq ?? 0, 'last_seq');
       await this.#jsm.consumers.delete(names[key], consumerName(key)).catch(() => {});
       await this.#jsm.consumers.add(names[key], {
         durable_name: consumerName(key),
@@ -449,8 +457,8 @@ export class Projector {
         this.#o.hasher,
         record,
         rows.map((r) => ({
-          leafHash: new Uint8Array(r.leaf_hash as Buffer),
-          receivedAt: Number(r.received_at_us),
+          leafHash: toBytes(r.leaf_hash, 'leaf_hash'),
+          receivedAt: toSafeInteger(r.received_at_us, 'received_at_us'),
         })),
       );
       await db.query(
@@ -561,7 +569,10 @@ export class Projector {
         record.sealsStart,
         record.sealsEnd,
         message.seals,
-        rows.map((r) => ({ streamSeq: Number(r.stream_seq), record: new Uint8Array(r.record) })),
+        rows.map((r) => ({
+          streamSeq: toSafeInteger(r.stream_seq, 'stream_seq'),
+          record: toBytes(r.record, 'record'),
+        })),
       );
       const roundDetails = roundRules.map(describe);
       if (located.missing > 0) {
@@ -683,7 +694,7 @@ export class Projector {
       `SELECT note FROM ${SCHEMA}.checkpoints WHERE size = $1::int8`,
       [size],
     );
-    const verified = rows[0] === undefined ? undefined : String(rows[0].note);
+    const verified = rows[0] === undefined ? undefined : toText(rows[0].note, 'note');
     const checked = checkCosigned(
       size,
       message.checkpoint,
@@ -768,17 +779,17 @@ function legacyFollower(
   hasher: MerkleHasher,
   row: { size: unknown; range_hashes: unknown; origin: unknown; last_record: unknown },
 ): FollowerState {
-  const size = Number(row.size);
+  const size = toSafeInteger(row.size, 'size');
   if (size === 0) return { ...emptyFollowerState(hasher), origin: String(row.origin) };
   let last: ReturnType<typeof decodeRound> | undefined;
   try {
-    last = decodeRound(new Uint8Array(row.last_record as Buffer));
+    last = decodeRound(toBytes(row.last_record, 'last_record'));
   } catch {
     last = undefined;
   }
   return {
     size,
-    range: unpackCompactRange(hasher, size, new Uint8Array(row.range_hashes as Buffer)),
+    range: unpackCompactRange(hasher, size, toBytes(row.range_hashes, 'range_hashes')),
     lastClosedAt: last?.closedAt ?? null,
     sealsEnd: last?.sealsEnd ?? null,
     intervalMs: last?.intervalMs ?? null,

@@ -1,6 +1,6 @@
 import { assembleReceipt, checkReceiptProofs, type Receipt, ReceiptError } from '@msi/core';
 import { fetchProof, inclusionNodes, type MerkleHasher, MerkleTree, type NodeAddress } from '@msi/merkle';
-import type { Pool } from '@msi/postgres';
+import { type Pool, toBytes, toBytesList, toOptionalSafeInteger, toSafeInteger, toText } from '@msi/postgres';
 import { SCHEMA } from './schema.js';
 import { VerifierError } from './verifier-error.js';
 
@@ -36,20 +36,20 @@ function eventRow(r: Record<string, unknown>): EventRow {
       ? {}
       : {
           anchor: {
-            sealRecord: new Uint8Array(r.seal_record as Buffer),
-            leafCount: Number(r.leaf_count),
-            k: Number(r.k),
-            position: Number(r.seal_position),
+            sealRecord: toBytes(r.seal_record, 'seal_record'),
+            leafCount: toSafeInteger(r.leaf_count, 'leaf_count'),
+            k: toSafeInteger(r.k, 'k'),
+            position: toSafeInteger(r.seal_position, 'seal_position'),
           },
         };
   return {
     ...anchor,
-    streamSeq: Number(r.stream_seq),
-    position: Number(r.position),
+    streamSeq: toSafeInteger(r.stream_seq, 'stream_seq'),
+    position: toSafeInteger(r.position, 'position'),
     tenant: String(r.tenant),
-    canonical: new Uint8Array(r.canonical as Buffer),
-    sealSeq: r.seal_seq === null ? undefined : Number(r.seal_seq),
-    leafIndex: r.leaf_index === null ? undefined : Number(r.leaf_index),
+    canonical: toBytes(r.canonical, 'canonical'),
+    sealSeq: toOptionalSafeInteger(r.seal_seq, 'seal_seq'),
+    leafIndex: toOptionalSafeInteger(r.leaf_index, 'leaf_index'),
   };
 }
 
@@ -74,7 +74,7 @@ export async function findEvents(
     values: [requests.map((r) => Buffer.from(r.eventId)), requests.map((r) => r.tenant)],
   });
   const found: (EventRow | undefined)[] = requests.map(() => undefined);
-  for (const row of rows) found[Number(row.i) - 1] = eventRow(row);
+  for (const row of rows) found[toSafeInteger(row.i, 'i') - 1] = eventRow(row);
   return found;
 }
 
@@ -211,10 +211,10 @@ async function anchorOf(db: Pool, sealSeq: number): Promise<EventRow['anchor']> 
   const row = rows[0];
   if (row === undefined) return undefined;
   return {
-    sealRecord: new Uint8Array(row.record as Buffer),
-    leafCount: Number(row.leaf_count),
-    k: Number(row.k),
-    position: Number(row.position),
+    sealRecord: toBytes(row.record, 'record'),
+    leafCount: toSafeInteger(row.leaf_count, 'leaf_count'),
+    k: toSafeInteger(row.k, 'k'),
+    position: toSafeInteger(row.position, 'position'),
   };
 }
 
@@ -239,7 +239,7 @@ async function loadSealLevels(db: Pool, sealSeq: number): Promise<Uint8Array[]> 
     values: [sealSeq],
   });
   const levels: Uint8Array[] = [];
-  for (const row of rows) levels[Number(row.level)] = new Uint8Array(row.hashes as Buffer);
+  for (const row of rows) levels[toSafeInteger(row.level, 'level')] = toBytes(row.hashes, 'hashes');
   return levels;
 }
 
@@ -253,7 +253,7 @@ export async function fetchCalendarNodes(db: Pool, nodes: readonly NodeAddress[]
   );
   return rows.map((r) => {
     if (r.hash === null) throw new VerifierError('OUT_OF_RANGE', 'a calendar node is not stored');
-    return new Uint8Array(r.hash as Buffer);
+    return toBytes(r.hash, 'hash');
   });
 }
 
@@ -288,7 +288,7 @@ export async function historyOf(
   return rows.map((r) => ({
     event: eventRow(r),
     role: String(r.role),
-    receivedAt: Number(r.received_at_us),
+    receivedAt: toSafeInteger(r.received_at_us, 'received_at_us'),
   }));
 }
 
@@ -387,11 +387,16 @@ export class ReceiptCache {
     const cosigned =
       row?.cosigned_size === null || row?.cosigned_size === undefined
         ? {}
-        : { cosigned: { size: Number(row.cosigned_size), note: String(row.cosigned_note) } };
+        : {
+            cosigned: {
+              size: toSafeInteger(row.cosigned_size, 'cosigned_size'),
+              note: toText(row.cosigned_note, 'cosigned_note'),
+            },
+          };
     this.#checkpoint =
       row === undefined
         ? undefined
-        : { size: Number(row.size), note: String(row.note), ...cosigned, at: now };
+        : { size: toSafeInteger(row.size, 'size'), note: toText(row.note, 'note'), ...cosigned, at: now };
     return this.#checkpoint;
   }
 
@@ -405,9 +410,9 @@ export class ReceiptCache {
     );
     const row = rows[0];
     if (row === undefined) return undefined;
-    const seals = (row.seals as Buffer[]).map((s) => new Uint8Array(s));
+    const seals = toBytesList(row.seals, 'seals');
     const round = {
-      record: new Uint8Array(row.record as Buffer),
+      record: toBytes(row.record, 'record'),
       sealCount: seals.length,
       tree: MerkleTree.fromLeaves(hasher, seals),
     };

@@ -11,7 +11,7 @@ import {
   verifyReceipt,
 } from '@msi/core';
 import { consistencyNodes, fetchProof, type MerkleHasher, ProofError } from '@msi/merkle';
-import type { Pool } from '@msi/postgres';
+import { type Pool, toBytes, toSafeInteger, toText } from '@msi/postgres';
 import { verifierV1 } from '@msi/proto';
 import { type Logger, type SecurityReporter, unaryHandler } from '@msi/service-kit';
 import { eventToProto, receiptFromProto, receiptToProto, WireError } from '@msi/wire';
@@ -270,7 +270,7 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
             : await deps.pool.query(`${CHECKPOINT_NOTES} WHERE p.size = $1::int8`, [size]);
         const row = rows[0];
         if (row === undefined) throw new VerifierError('NOT_FOUND', 'no verified checkpoint of that size');
-        return { checkpoint: String(row.note), size: BigInt(row.size) };
+        return { checkpoint: toText(row.note, 'note'), size: BigInt(row.size) };
       },
     ),
 
@@ -287,7 +287,7 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
             `new_size: ${newSize} is less than old_size ${oldSize}`,
           );
         const { rows } = await deps.pool.query(`SELECT size FROM ${SCHEMA}.calendar_state`);
-        const have = Number(rows[0]?.size ?? 0);
+        const have = toSafeInteger(rows[0]?.size ?? 0, 'size');
         if (newSize > have)
           throw new VerifierError(
             'OUT_OF_RANGE',
@@ -322,15 +322,15 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
               );
         const row = rows[0];
         if (row === undefined) throw new VerifierError('NOT_FOUND', 'no such round');
-        const k = Number(row.k);
+        const k = toSafeInteger(row.k, 'k');
         const seals = await deps.pool.query(
           `SELECT record FROM ${SCHEMA}.round_seals WHERE k = $1::int8 ORDER BY position`,
           [k],
         );
         const cp = await deps.pool.query(`${CHECKPOINT_NOTES} WHERE p.size = $1::int8`, [k + 1]);
         return {
-          round: row.record as Buffer,
-          seals: seals.rows.map((s) => s.record as Buffer),
+          round: Buffer.from(toBytes(row.record, 'record')),
+          seals: seals.rows.map((s) => Buffer.from(toBytes(s.record, 'record'))),
           checkpoint: cp.rows[0] === undefined ? '' : String(cp.rows[0].note),
         };
       },
