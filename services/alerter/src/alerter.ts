@@ -2,13 +2,14 @@ import type { Ed25519Verifier } from '@msi/core';
 import { parseVerifierKey } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { defaultStreamSettings, ensureStreams, streamNamesFor, subjectsFor } from '@msi/nats';
-import { migrate, type Pool, type PoolClient } from '@msi/postgres';
+import { migrate, type Pool } from '@msi/postgres';
 import { alerterV1 } from '@msi/proto';
 import {
   authenticateApiKey,
   type CredentialStore,
   type Logger,
   type RunningGrpcServer,
+  type RunningLoop,
   SecurityReporter,
   ServerCredentials,
   type ServiceHealth,
@@ -25,6 +26,7 @@ import { alerterService } from './alerter-service.js';
 import { checkpointsHandler } from './checkpoint-intake.js';
 import { eventsHandler } from './event-intake.js';
 import { integrityHandler } from './integrity-intake.js';
+import { LeaderLock } from './leader-lock.js';
 import { createAlerterMetrics, type StreamLag } from './metrics.js';
 import { PolicyFile } from './policy-file.js';
 import { roundsHandler } from './round-intake.js';
@@ -65,10 +67,10 @@ export interface AlerterOptions {
   readonly log: Logger;
   readonly nowMs?: () => number;
   /**
-   * Called when the leader's database session is lost: the lock is gone, so a standby may already
-   * consume the streams. The stream work stops first; main exits so the supervisor restarts it.
+   * The leader's work could not be stopped after its lock's session ended (main exits 1, to be
+   * restarted). Normally losing the lock stops the work and the instance tries for the lock again.
    */
-  readonly onLeadershipLost?: () => void;
+  readonly onFatal?: (error: unknown) => void;
 }
 
 export interface RunningAlerter {
@@ -185,6 +187,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
           return result;
         },
         afterCommit,
+        fence: (tx) => leader.fence(tx),
         log: o.log.child({ component: `pump-${key}` }),
       }),
     );
@@ -214,7 +217,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
   const caughtUp = () => pumps.every((p) => p.caughtUp);
   /** The backlog per stream, for the metric; only the leader consumes, so a standby has none. */
   const streamLag = async (): Promise<StreamLag> => {
-    if (leaderClient === undefined) return {};
+    if (!leader.held) return {};
     const lag: Record<string, number> = {};
     for (const pump of pumps) {
       const info = await jsm.streams.info(pump.stream);
@@ -223,51 +226,42 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
     return lag;
   };
 
-  let leaderClient: PoolClient | undefined;
-  let monitor: { stop(): Promise<void> } | undefined;
-  let stopped = false;
-  const becomeLeader = async () => {
-    for (const pump of pumps) await pump.start();
-    monitor = startServiceLevelMonitor(ctx, pool, caughtUp, o.slaCheckMs ?? 1000, afterCommit);
-    publisher.start();
-    deliverer.start();
-    metrics.leader.set(1);
-    o.log.info('alerter active: consuming the streams');
+  let monitor: RunningLoop | undefined;
+  const leader: LeaderLock = new LeaderLock({
+    pool,
+    key: LEADER_LOCK_KEY,
+    log: o.log.child({ component: 'leader' }),
+    onAcquired: async () => {
+      for (const pump of pumps) await pump.start();
+      monitor = startServiceLevelMonitor(ctx, pool, caughtUp, o.slaCheckMs ?? 1000, afterCommit, (tx) =>
+        leader.fence(tx),
+      );
+      publisher.start();
+      deliverer.start();
+      metrics.leader.set(1);
+      o.log.info('alerter active: consuming the streams');
+    },
+    onLost: async () => {
+      metrics.leader.set(0);
+      try {
+        await stopLeaderWork();
+      } catch (error: unknown) {
+        // The work could not be stopped cleanly: exit (1) and be restarted rather than risk it.
+        o.onFatal?.(error);
+      }
+    },
+  });
+  const stopLeaderWork = async () => {
+    await Promise.all(pumps.map((p) => p.stop()));
+    await monitor?.stop();
+    monitor = undefined;
+    await publisher.stop();
+    await deliverer.stop();
   };
-  const tryLead = async (): Promise<boolean> => {
-    const client = await pool.connect();
-    const { rows } = await client.query('SELECT pg_try_advisory_lock($1::int8) AS ok', [LEADER_LOCK_KEY]);
-    if (rows[0].ok === true) {
-      leaderClient = client;
-      client.on('error', (error) => {
-        o.log.error('lost the leader session: stopping stream work (a standby takes over)', {
-          error: error.message,
-        });
-        leaderClient = undefined;
-        void Promise.all(pumps.map((p) => p.stop())).then(() => o.onLeadershipLost?.());
-      });
-      await becomeLeader();
-      return true;
-    }
-    client.release();
-    return false;
-  };
-  let standby: NodeJS.Timeout | undefined;
-  if (!(await tryLead())) {
+  await leader.start();
+  if (!leader.held) {
     metrics.leader.set(0);
     o.log.info('another alerter is active: standing by (serving the API)');
-    const retry = () => {
-      standby = setTimeout(async () => {
-        if (stopped) return;
-        try {
-          if (await tryLead()) return;
-        } catch (error: unknown) {
-          o.log.warn('leader check failed', { error: (error as Error).message });
-        }
-        retry();
-      }, 2000);
-    };
-    retry();
   }
 
   const security = new SecurityReporter({
@@ -308,24 +302,16 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
     port: server.port,
     pool,
     policy,
-    isLeader: () => leaderClient !== undefined,
+    isLeader: () => leader.held,
     caughtUp,
     async stop() {
-      stopped = true;
-      if (standby !== undefined) clearTimeout(standby);
       server.setServing(false);
       await server.shutdown(2000);
-      await Promise.all(pumps.map((p) => p.stop()));
-      await monitor?.stop();
-      await publisher.stop();
-      await deliverer.stop();
+      await stopLeaderWork();
+      await leader.stop();
       await feed.close();
-      policy.close();
-      floors.stop();
-      if (leaderClient !== undefined) {
-        await leaderClient.query('SELECT pg_advisory_unlock($1::int8)', [LEADER_LOCK_KEY]).catch(() => {});
-        leaderClient.release();
-      }
+      await policy.close();
+      await floors.stop();
     },
   };
 }

@@ -30,7 +30,7 @@ await runService({
       slaCheckMs: config.slaCheckMs,
       webhookBackoff: { baseMs: config.webhookBaseBackoffMs, maxAttempts: config.webhookMaxAttempts },
       log: ctx.log,
-      onLeadershipLost: () => ctx.fail(new Error('the leader lock is lost')),
+      onFatal: (error) => ctx.fail(error),
     });
     ctx.log.info('alerter up', {
       grpc: `${config.grpcHost}:${alerter.port}`,

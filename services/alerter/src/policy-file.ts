@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { type Policy, PolicyError, parsePolicy } from '@msi/policy';
-import type { Logger } from '@msi/service-kit';
+import { every, type Logger, type RunningLoop } from '@msi/service-kit';
 
 /** A refused reload: the file on disk is invalid; the previous policy stays in force. */
 export interface RefusedReload {
@@ -32,7 +32,7 @@ export class PolicyFile {
   #loadedAtUs: number;
   #refused: RefusedReload | undefined;
   #stamp: string;
-  #timer: NodeJS.Timeout | undefined;
+  #loop: RunningLoop | undefined;
   #checking = false;
 
   private constructor(o: PolicyFileOptions, policy: Policy, stamp: string, atUs: number) {
@@ -47,8 +47,13 @@ export class PolicyFile {
     const now = o.now ?? Date.now;
     const { text, stamp } = await read(o.path);
     const file = new PolicyFile(o, parsePolicy(text, { source: o.path }), stamp, now() * 1000);
-    file.#timer = setInterval(() => void file.check(), o.pollMs ?? 1000);
-    file.#timer.unref();
+    file.#loop = every({
+      intervalMs: o.pollMs ?? 1000,
+      waitFirst: true,
+      run: async () => {
+        await file.check();
+      },
+    });
     return file;
   }
 
@@ -119,8 +124,8 @@ export class PolicyFile {
     }
   }
 
-  close(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+  async close(): Promise<void> {
+    await this.#loop?.stop();
   }
 }
 

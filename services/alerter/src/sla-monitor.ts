@@ -1,4 +1,5 @@
-import { type Pool, type PoolClient, toSafeInteger } from '@msi/postgres';
+import { inTransaction, type Pool, type PoolClient, toSafeInteger } from '@msi/postgres';
+import { every, type RunningLoop } from '@msi/service-kit';
 import type { AlerterContext } from './alerter-context.js';
 import { type IntegrityFinding, integrityCandidate } from './integrity-candidates.js';
 import { SCHEMA } from './schema.js';
@@ -87,29 +88,19 @@ export function startServiceLevelMonitor(
   ready: () => boolean,
   everyMs: number,
   afterCommit: () => void,
-): { stop(): Promise<void> } {
-  let running: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    if (!ready()) return;
-    running = running.then(async () => {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const findings = await checkServiceLevels(ctx, client);
-        await client.query('COMMIT');
-        if (findings.length > 0) afterCommit();
-      } catch (error: unknown) {
-        await client.query('ROLLBACK').catch(() => {});
-        ctx.log.warn('service level check failed', { error: (error as Error).message });
-      } finally {
-        client.release();
-      }
-    });
-  }, everyMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  fence: (tx: PoolClient) => Promise<void> = async () => {},
+): RunningLoop {
+  return every({
+    intervalMs: everyMs,
+    waitFirst: true,
+    run: async () => {
+      if (!ready()) return;
+      const findings = await inTransaction(pool, async (tx) => {
+        await fence(tx);
+        return checkServiceLevels(ctx, tx);
+      });
+      if (findings.length > 0) afterCommit();
     },
-  };
+    onError: (error) => ctx.log.warn('service level check failed', { error: (error as Error).message }),
+  });
 }

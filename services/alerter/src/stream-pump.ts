@@ -33,6 +33,11 @@ export interface PumpOptions {
   readonly handle: PumpHandler;
   /** Called after each commit (to wake publishers and watchers). */
   readonly afterCommit?: () => void;
+  /**
+   * Run first in every transaction: throws unless this instance may still apply (the leader lock's
+   * fence), so nothing commits once the lock is lost.
+   */
+  readonly fence?: (tx: PoolClient) => Promise<void>;
   readonly log: Logger;
   readonly waitMs?: number;
 }
@@ -79,7 +84,9 @@ export class StreamPump {
     return this.#caughtUp && this.#queued === 0;
   }
 
+  /** Starts from the stored cursor (again after stop: a new leader resumes exactly). */
   async start(): Promise<void> {
+    this.#stopped = false;
     const { rows } = await this.#o.pool.query(
       `SELECT last_seq FROM ${SCHEMA}.cursors WHERE stream = $1::text`,
       [this.#o.key],
@@ -182,6 +189,7 @@ export class StreamPump {
     let applied = 0;
     try {
       await client.query('BEGIN');
+      await this.#o.fence?.(client);
       for (const message of group) {
         const result = await this.#o.handle(message, client);
         if (result === 'wait') break;
@@ -189,10 +197,13 @@ export class StreamPump {
       }
       const last = group[applied - 1];
       if (last !== undefined) {
-        await client.query(`UPDATE ${SCHEMA}.cursors SET last_seq = $2::int8 WHERE stream = $1::text`, [
-          this.#o.key,
-          last.seq,
-        ]);
+        // From the cursor this pump started at, or nothing: two appliers of one stream (a leader
+        // that lost its lock and the next one) can never both commit the same message.
+        const moved = await client.query(
+          `UPDATE ${SCHEMA}.cursors SET last_seq = $2::int8 WHERE stream = $1::text AND last_seq = $3::int8`,
+          [this.#o.key, last.seq, this.#cursor],
+        );
+        if (moved.rowCount !== 1) throw new Error(`the ${this.#o.key} cursor moved under this pump`);
       }
       await client.query('COMMIT');
       if (last !== undefined) this.#cursor = last.seq;
