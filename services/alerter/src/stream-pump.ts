@@ -1,5 +1,5 @@
 import { type Pool, type PoolClient, toSafeInteger } from '@msi/postgres';
-import type { Logger } from '@msi/service-kit';
+import { every, type Logger, type RunningLoop } from '@msi/service-kit';
 import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import { SCHEMA } from './schema.js';
 
@@ -55,7 +55,7 @@ const MAX_GROUP = 16;
 export class StreamPump {
   readonly #o: PumpOptions;
   #stopped = false;
-  #loop: Promise<void> = Promise.resolve();
+  #loop: RunningLoop | undefined;
   #cursor = 0;
   #caughtUp = false;
   #queued = 0;
@@ -92,28 +92,24 @@ export class StreamPump {
       [this.#o.key],
     );
     this.#cursor = toSafeInteger(rows[0]?.last_seq ?? 0, 'last_seq');
-    this.#loop = this.#run();
+    this.#loop = every({
+      intervalMs: 1000,
+      run: async () => {
+        await this.#follow();
+        return 0;
+      },
+      onError: (error) =>
+        this.#o.log.warn('stream pump failed; restarting from the stored cursor', {
+          stream: this.#o.key,
+          error: (error as Error).message,
+        }),
+    });
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#halt?.();
-    await this.#loop;
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stopped) {
-      try {
-        await this.#follow();
-      } catch (error: unknown) {
-        if (this.#stopped) return;
-        this.#o.log.warn('stream pump failed; restarting from the stored cursor', {
-          stream: this.#o.key,
-          error: (error as Error).message,
-        });
-        await sleep(1000);
-      }
-    }
+    await this.#loop?.stop();
   }
 
   async #follow(): Promise<void> {

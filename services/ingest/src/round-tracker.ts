@@ -1,6 +1,6 @@
 import { decodeRound } from '@msi/core';
 import { streamV1 } from '@msi/proto';
-import type { Logger } from '@msi/service-kit';
+import { every, type Logger, type RunningLoop } from '@msi/service-kit';
 import { type ConsumerMessages, DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import type { LastRound } from './expected-round.js';
 
@@ -13,7 +13,7 @@ import type { LastRound } from './expected-round.js';
 export class RoundTracker {
   #last: LastRound | undefined;
   #messages: ConsumerMessages | undefined;
-  #stopped = false;
+  #loop: RunningLoop | undefined;
   readonly #js: JetStreamClient;
   readonly #stream: string;
   readonly #subject: string;
@@ -31,30 +31,28 @@ export class RoundTracker {
   }
 
   start(): void {
-    void this.#follow();
+    this.#loop ??= every({
+      intervalMs: 1000,
+      run: (stopped) => this.#follow(stopped),
+      onError: (error) => this.#log.debug('round tracker restarts', { error }),
+    });
   }
 
   stop(): void {
-    this.#stopped = true;
+    void this.#loop?.stop();
     void this.#messages?.close().catch(() => undefined);
   }
 
-  async #follow(): Promise<void> {
-    while (!this.#stopped) {
-      try {
-        const consumer = await this.#js.consumers.get(this.#stream, {
-          filter_subjects: this.#subject,
-          deliver_policy: DeliverPolicy.Last,
-          inactive_threshold: 30_000,
-        });
-        this.#messages = await consumer.consume({ max_messages: 16 });
-        if (this.#stopped) await this.#messages.close();
-        for await (const message of this.#messages) this.#observe(message.data);
-      } catch (error: unknown) {
-        if (!this.#stopped) this.#log.debug('round tracker restarts', { error });
-      }
-      if (!this.#stopped) await new Promise((resolve) => setTimeout(resolve, 1000).unref());
-    }
+  /** Follows the rounds until the consumer ends (then the loop starts over a second later). */
+  async #follow(stopped: AbortSignal): Promise<void> {
+    const consumer = await this.#js.consumers.get(this.#stream, {
+      filter_subjects: this.#subject,
+      deliver_policy: DeliverPolicy.Last,
+      inactive_threshold: 30_000,
+    });
+    this.#messages = await consumer.consume({ max_messages: 16 });
+    if (stopped.aborted) await this.#messages.close();
+    for await (const message of this.#messages) this.#observe(message.data);
   }
 
   #observe(data: Uint8Array): void {

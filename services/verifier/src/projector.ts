@@ -30,7 +30,7 @@ import {
   toText,
 } from '@msi/postgres';
 import { streamV1, verifierV1 } from '@msi/proto';
-import type { Logger } from '@msi/service-kit';
+import { every, type Logger, type RunningLoop } from '@msi/service-kit';
 import {
   AckPolicy,
   type Consumer,
@@ -51,6 +51,8 @@ import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, PROJECTION_TABLES, SC
 const Kind = verifierV1.IntegrityFailureKind;
 type StreamKey = 'events' | 'seals' | 'rounds' | 'checkpoints';
 const KEYS: readonly StreamKey[] = ['events', 'seals', 'rounds', 'checkpoints'];
+/** How long the projector waits when no consumer had anything, ms (woken by nothing: it polls). */
+const IDLE_MS = 25;
 /**
  * How long a cosigned checkpoint of a size the rounds have not reached yet waits (after the rounds
  * stream is fully applied) before it is reported: the calendar publishes the round first.
@@ -133,9 +135,9 @@ export class Projector {
   #pumps = new Map<StreamKey, Pump>();
   /** The calendar as followed from the rounds stream (core followRound). */
   #calendar!: FollowerState;
-  #stopped = false;
-  #loop: Promise<void> = Promise.resolve();
-  #wake: (() => void) | undefined;
+  #loop: RunningLoop | undefined;
+  /** Set when a step failed: the consumers are recreated from the stored cursors before going on. */
+  #resumeAttempt = 0;
 
   private constructor(o: ProjectorOptions, jsm: JetStreamManager) {
     this.#o = o;
@@ -152,14 +154,12 @@ export class Projector {
     const p = new Projector(o, jsm);
     await p.#load();
     await p.#resetConsumers();
-    p.#loop = p.#run();
+    p.#loop = every({ intervalMs: IDLE_MS, run: () => p.#step() });
     return p;
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#wake?.();
-    await this.#loop;
+    await this.#loop?.stop();
   }
 
   /** True when every message stored on the four streams has been applied. */
@@ -224,52 +224,39 @@ export class Projector {
     }
   }
 
-  async #run(): Promise<void> {
-    while (!this.#stopped) {
-      let progressed = false;
-      try {
-        for (const key of KEYS) if (await this.#pump(key)) progressed = true;
-      } catch (error: unknown) {
-        this.#o.log.error('projection step failed; resuming from the stored cursors', { error });
-        await this.#resume();
-        continue;
-      }
-      if (!progressed) await this.#sleep(25);
+  /** One step: what every consumer has (at once again when anything was applied), or a resume. */
+  async #step(): Promise<number> {
+    if (this.#resumeAttempt > 0) return this.#resume();
+    let progressed = false;
+    try {
+      for (const key of KEYS) if (await this.#pump(key)) progressed = true;
+    } catch (error: unknown) {
+      this.#o.log.error('projection step failed; resuming from the stored cursors', { error });
+      this.#resumeAttempt = 1;
+      return 500;
     }
+    return progressed ? 0 : IDLE_MS;
   }
 
   /**
-   * Recreates the consumers from the stored cursors, retrying (every second) until the database and
+   * Recreates the consumers from the stored cursors, retried (every second) until the database and
    * NATS answer — through an outage. Pumping on with the old consumers is no option: what they
    * delivered but was not applied would come back only after ack_wait (5 minutes).
    */
-  async #resume(): Promise<void> {
-    for (let attempt = 1; !this.#stopped; attempt++) {
-      await this.#sleep(attempt === 1 ? 500 : 1000);
-      if (this.#stopped) return;
-      try {
-        await this.#load();
-        await this.#resetConsumers();
-        if (attempt > 1) this.#o.log.info('projection resumed', { attempts: attempt });
-        return;
-      } catch (reset: unknown) {
-        if (attempt === 1 || attempt % 30 === 0)
-          this.#o.log.warn('could not resume the projection yet; retrying', { attempt, error: reset });
-      }
+  async #resume(): Promise<number> {
+    const attempt = this.#resumeAttempt;
+    try {
+      await this.#load();
+      await this.#resetConsumers();
+      if (attempt > 1) this.#o.log.info('projection resumed', { attempts: attempt });
+      this.#resumeAttempt = 0;
+      return 0;
+    } catch (reset: unknown) {
+      if (attempt === 1 || attempt % 30 === 0)
+        this.#o.log.warn('could not resume the projection yet; retrying', { attempt, error: reset });
+      this.#resumeAttempt = attempt + 1;
+      return 1000;
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve();
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 
   /** Applies what one consumer has; returns whether anything was applied. */
