@@ -107,7 +107,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
     path: o.policyFile,
     log: o.log.child({ component: 'policy' }),
     ...(o.policyPollMs === undefined ? {} : { pollMs: o.policyPollMs }),
-    now,
+    nowMs: now,
     onReload: () => metrics.policyReloads.inc({ result: 'applied' }),
     onRefused: () => metrics.policyReloads.inc({ result: 'refused' }),
   });
@@ -121,7 +121,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
     ed25519: o.ed25519,
     calendarKey: parseVerifierKey(o.calendarKey),
     log: o.log.child({ component: 'rules' }),
-    now,
+    nowMs: now,
     raise: alertRaiser(
       () => policy.policy,
       (raised) => {
@@ -267,7 +267,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
   const security = new SecurityReporter({
     service: 'alerter',
     send: (payload) => o.nc.publish(subjects.security, payload),
-    now,
+    nowMs: now,
     perSecond: SECURITY_EVENTS_PER_SECOND,
     onPublished: (kind) => metrics.securityEvents.inc({ kind }),
     onDropped: () => metrics.securityDropped.inc(),
@@ -287,7 +287,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
           security,
           feed,
           policy,
-          now,
+          nowMs: now,
           log: o.log.child({ component: 'api' }),
         }),
         onUndecodable: undecodableRefusal({

@@ -18,7 +18,7 @@ export function checkpointsHandler(ctx: AlerterContext): PumpHandler {
     try {
       note = streamV1.CheckpointCosigned.decode(message.data).checkpoint;
     } catch (error: unknown) {
-      await ctx.raise(tx, malformedMessage('checkpoints', message, (error as Error).message, ctx.now()));
+      await ctx.raise(tx, malformedMessage('checkpoints', message, (error as Error).message, ctx.nowMs()));
       return 'applied';
     }
     let checkpoint: { size: number; root: Uint8Array; origin: string };

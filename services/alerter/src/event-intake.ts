@@ -28,7 +28,7 @@ export function eventsHandler(ctx: AlerterContext, staged: StagedEvents): PumpHa
       shard = shardOfSubject(message.subject);
       events = decodeBatch(message.data);
     } catch (error: unknown) {
-      await ctx.raise(tx, malformedMessage('events', message, (error as Error).message, ctx.now()));
+      await ctx.raise(tx, malformedMessage('events', message, (error as Error).message, ctx.nowMs()));
       return 'applied';
     }
     const flagged = await evaluateArrivalRules(ctx, ctx.policy(), events, tx);

@@ -13,7 +13,7 @@ export interface PolicyFileOptions {
   readonly log: Logger;
   /** How often the file is checked for changes (default 1000 ms). */
   readonly pollMs?: number;
-  readonly now?: () => number;
+  readonly nowMs?: () => number;
   /** Called after a new policy is in force. */
   readonly onReload?: (policy: Policy) => void;
   /** Called when a changed file is refused (invalid or unreadable). */
@@ -44,7 +44,7 @@ export class PolicyFile {
 
   /** Loads the file; throws PolicyError (or a file error) when the first load fails. */
   static async load(o: PolicyFileOptions): Promise<PolicyFile> {
-    const now = o.now ?? Date.now;
+    const now = o.nowMs ?? Date.now;
     const { text, stamp } = await read(o.path);
     const file = new PolicyFile(o, parsePolicy(text, { source: o.path }), stamp, now() * 1000);
     file.#loop = every({
@@ -78,7 +78,7 @@ export class PolicyFile {
   async check(): Promise<boolean> {
     if (this.#checking) return false;
     this.#checking = true;
-    const now = this.#o.now ?? Date.now;
+    const now = this.#o.nowMs ?? Date.now;
     try {
       const { text, stamp } = await read(this.#o.path);
       if (stamp === this.#stamp) return false;

@@ -70,7 +70,7 @@ export function roundsHandler(ctx: AlerterContext, o: RoundIntakeOptions): PumpH
     try {
       anchored = streamV1.RoundAnchored.decode(message.data);
     } catch (error: unknown) {
-      await ctx.raise(tx, malformedMessage('rounds', message, (error as Error).message, ctx.now()));
+      await ctx.raise(tx, malformedMessage('rounds', message, (error as Error).message, ctx.nowMs()));
       return 'applied';
     }
     const calendar = await loadCalendar(ctx, tx);
@@ -81,7 +81,7 @@ export function roundsHandler(ctx: AlerterContext, o: RoundIntakeOptions): PumpH
     const round = followed.record;
     if (round === undefined) {
       const detail = followed.violations.map((v) => v.message).join('; ');
-      await ctx.raise(tx, malformedMessage('rounds', message, detail, ctx.now()));
+      await ctx.raise(tx, malformedMessage('rounds', message, detail, ctx.nowMs()));
       return 'applied';
     }
     const seals = followed.seals.map((seal) => seal.record);
@@ -91,15 +91,15 @@ export function roundsHandler(ctx: AlerterContext, o: RoundIntakeOptions): PumpH
     const sealsReady = o.sealsCursor() >= needSeals || needSeals < o.sealsFloor();
     const eventsReady = o.eventsCursor() >= needEvents || needEvents < o.eventsFloor();
     if (!sealsReady || !eventsReady) {
-      if (waitingSince?.seq !== message.seq) waitingSince = { seq: message.seq, atMs: ctx.now() };
-      if (ctx.now() - waitingSince.atMs < (o.readinessTimeoutMs ?? READINESS_TIMEOUT_MS)) return 'wait';
+      if (waitingSince?.seq !== message.seq) waitingSince = { seq: message.seq, atMs: ctx.nowMs() };
+      if (ctx.nowMs() - waitingSince.atMs < (o.readinessTimeoutMs ?? READINESS_TIMEOUT_MS)) return 'wait';
       findings.push({
         rule: 'round-events-missing',
         severity: 'high',
         message: `round ${round.round}: the seals or events it covers were not on the streams after ${READINESS_TIMEOUT_MS / 1000} s; judged without them`,
         subject: `round=${round.round}`,
         trigger: `rounds#${message.seq}`,
-        atUs: ctx.now() * 1000,
+        atUs: ctx.nowMs() * 1000,
       });
     }
     waitingSince = undefined;

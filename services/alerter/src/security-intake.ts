@@ -24,7 +24,7 @@ export function securityHandler(ctx: AlerterContext): PumpHandler {
     try {
       event = streamV1.SecurityEvent.decode(message.data);
     } catch (error: unknown) {
-      await ctx.raise(tx, malformedMessage('security', message, (error as Error).message, ctx.now()));
+      await ctx.raise(tx, malformedMessage('security', message, (error as Error).message, ctx.nowMs()));
       return 'applied';
     }
     const { threshold, windowUs, severity } = ctx.policy().integrity.authFailures;

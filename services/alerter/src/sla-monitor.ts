@@ -15,7 +15,7 @@ import { SCHEMA } from './schema.js';
  * server's need not.
  */
 export async function checkServiceLevels(ctx: AlerterContext, tx: PoolClient): Promise<IntegrityFinding[]> {
-  const nowUs = ctx.now() * 1000;
+  const nowUs = ctx.nowMs() * 1000;
   const { sealSlaRounds, anchorSlaRounds, calendarStallRounds } = ctx.policy().integrity;
   const calendar = (await tx.query(`SELECT size, interval_ms, last_round_at_us FROM ${SCHEMA}.calendar`))
     .rows[0];

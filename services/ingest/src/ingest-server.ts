@@ -166,7 +166,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         publishBatch,
         subjectOf: (shard) => subjects.events(shard),
         nextBatchId,
-        now,
+        nowMs: now,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       },
       {
@@ -191,7 +191,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       security: new SecurityReporter({
         service: 'ingest',
         send: (payload) => nc.publish(subjects.security, payload),
-        now,
+        nowMs: now,
         perSecond: config.securityEventsPerSecond,
         onPublished: (kind) => metrics.securityEvents.inc({ kind }),
         onDropped: () => metrics.securityDropped.inc(),
@@ -214,7 +214,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           expectedRound: expectedRound(rounds.lastRound, receivedAtUs, config.roundIntervalMs),
         };
       },
-      now,
+      nowMs: now,
       maxWaitMs: config.claimWindowMs + config.publishTimeoutMs + CLOCK_SLACK_MS + 1000,
       log,
     });

@@ -95,7 +95,7 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
   const security = new SecurityReporter({
     service: 'verifier',
     send: (payload) => o.nc.publish(subjectsFor(o.prefix).security, payload),
-    now,
+    nowMs: now,
     perSecond: SECURITY_EVENTS_PER_SECOND,
     onPublished: (kind) => metrics.securityEvents.inc({ kind }),
     onDropped: () => metrics.securityDropped.inc(),

@@ -74,7 +74,7 @@ export async function startWitness(options: WitnessServerOptions): Promise<Runni
     state,
     hasher: options.hasher ?? nodeHasher(),
     ed: options.ed ?? nodeEd25519(),
-    now: options.nowMs ?? Date.now,
+    nowMs: options.nowMs ?? Date.now,
   });
   const server = createServer((req, res) => {
     handle(witness, log, req, res).catch((error: unknown) => {
