@@ -2,12 +2,12 @@
 // variable, from the real entry point (services/<name>/dist/main.js as a child process), whether it
 // is a value the config reader refuses or a file it names that cannot be read or used; and every
 // gRPC server (ingest, the verifier, the alerter) answers server reflection with its services.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client, credentials } from '@grpc/grpc-js';
 import { generateNoteKey, NOTE_ALG_COSIGNATURE_V1 } from '@msi/core';
+import { SupervisedProcess } from '@msi/stack';
 import { repositoryRoot, useWorld } from '@msi/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -108,28 +108,24 @@ const CASES: readonly (readonly [string, Record<string, string>, string])[] = [
   ],
 ];
 
-function runMain(
+async function runMain(
   service: string,
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repositoryRoot(), 'services', service, 'dist', 'main.js')], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
+  const lines: string[] = [];
+  const child = new SupervisedProcess({
+    name: service,
+    command: process.execPath,
+    args: [join(repositoryRoot(), 'services', service, 'dist', 'main.js')],
+    cwd: repositoryRoot(),
+    env,
+    onLine: (line) => lines.push(line.line),
   });
+  child.start();
+  const timer = setTimeout(() => child.signal('SIGKILL'), 20_000);
+  const code = await child.exited();
+  clearTimeout(timer);
+  return { code, output: lines.join('\n') };
 }
 
 describe('a bad setting: exit 2 naming the variable, for every service', () => {

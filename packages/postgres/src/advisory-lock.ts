@@ -9,11 +9,7 @@ export async function withAdvisoryLock<T>(
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1::int8)', [key]);
-    try {
-      return await work(client);
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1::int8)', [key]).catch(() => {});
-    }
+    return await holding(client, key, work);
   } finally {
     client.release();
   }
@@ -27,14 +23,22 @@ export async function tryWithAdvisoryLock<T>(
 ): Promise<T | undefined> {
   const client = await pool.connect();
   try {
-    if (!(await tryAdvisoryLock(client, key))) return undefined;
-    try {
-      return await work(client);
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1::int8)', [key]).catch(() => {});
-    }
+    return (await tryAdvisoryLock(client, key)) ? await holding(client, key, work) : undefined;
   } finally {
     client.release();
+  }
+}
+
+/** Runs `work` while `client` holds lock `key`, then unlocks it. */
+async function holding<T>(
+  client: pg.PoolClient,
+  key: number | bigint,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  try {
+    return await work(client);
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1::int8)', [key]).catch(() => {});
   }
 }
 

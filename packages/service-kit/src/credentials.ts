@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { fromFile } from './config-reader.js';
 
 /** What a credential may do. Submitting events needs `emitter`. */
 export type Role = 'emitter' | 'auditor' | 'operator';
@@ -53,6 +54,15 @@ export class CredentialStore {
     this.#keys = keys;
     this.#certFingerprints = certFingerprints;
     this.#certSubjects = certSubjects;
+  }
+
+  /**
+   * The credentials of the file a variable names (none when it is unset): an unreadable or invalid
+   * file is a ConfigError naming the variable.
+   */
+  static fromFileOf(variable: string, path: string | undefined): CredentialStore {
+    if (path === undefined) return CredentialStore.fromJson('{"credentials":[]}');
+    return fromFile(variable, path, (text) => CredentialStore.fromJson(text));
   }
 
   /** Parses the file's text (trusted operator input, still checked field by field). */

@@ -2,6 +2,23 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { isDatabaseUnavailable } from '@msi/postgres';
 import type { MappedStatus } from './unary-handler.js';
 
+/** The refusals every MSI API shares, each named as its gRPC status. */
+export type ApiRefusalCode =
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
+  | 'INVALID_ARGUMENT'
+  | 'OUT_OF_RANGE'
+  | 'NOT_FOUND';
+
+/** Their part of a service's table (the verifier's and the alerter's start from it). */
+export const API_REFUSALS: Readonly<Record<ApiRefusalCode, status>> = {
+  UNAUTHENTICATED: status.UNAUTHENTICATED,
+  PERMISSION_DENIED: status.PERMISSION_DENIED,
+  INVALID_ARGUMENT: status.INVALID_ARGUMENT,
+  OUT_OF_RANGE: status.OUT_OF_RANGE,
+  NOT_FOUND: status.NOT_FOUND,
+};
+
 /** An error class whose instances carry a code of the closed union `Code` (core CodedError's shape). */
 export type CodedErrorClass<Code extends string> = abstract new (
   ...args: never[]

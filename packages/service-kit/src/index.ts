@@ -9,6 +9,8 @@ export {
   type Role,
 } from './credentials.js';
 export {
+  API_REFUSALS,
+  type ApiRefusalCode,
   type CodedErrorClass,
   type ErrorStatusOptions,
   errorStatus,
@@ -22,6 +24,7 @@ export {
   ServerCredentials,
   startGrpcServer,
 } from './grpc-server.js';
+export { type InProcessOptions, type InProcessParts, startInProcess } from './in-process.js';
 export {
   createLogger,
   LOG_LEVELS,

@@ -64,12 +64,7 @@ export function loadAlerter(
   env: Readonly<Record<string, string | undefined>>,
 ): Config & { readonly credentials: CredentialStore } {
   const config = loadConfig(env);
-  const credentials =
-    config.credentialsFile === undefined
-      ? CredentialStore.fromJson('{"credentials":[]}')
-      : fromFile('MSI_ALERTER_CREDENTIALS_FILE', config.credentialsFile, (text) =>
-          CredentialStore.fromJson(text),
-        );
+  const credentials = CredentialStore.fromFileOf('MSI_ALERTER_CREDENTIALS_FILE', config.credentialsFile);
   fromFile('MSI_ALERTER_POLICY_FILE', config.policyFile, (text) =>
     parsePolicy(text, { source: config.policyFile }),
   );

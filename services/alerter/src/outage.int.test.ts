@@ -3,44 +3,35 @@
 // stop consuming the moment its leader lock's session ends, say NOT_SERVING on grpc.health.v1 and on
 // /healthz meanwhile, then take the lock again and consume from its stored cursors — never exiting,
 // never alerting twice for one event, never losing one.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
 import { createPool } from '@msi/postgres';
-import { type Pipeline, startPipeline } from '@msi/stack';
+import { SupervisedProcess } from '@msi/stack';
 import {
-  createFreshDatabase,
-  deleteNatsNamespace,
   type EmbeddedPostgresServer,
   eventually,
-  type FreshDatabase,
   freePort,
   repositoryRoot,
   startEmbeddedPostgres,
-  testServerUrls,
-  uniquePrefix,
+  useWorld,
 } from '@msi/testkit';
 import { service as healthService } from 'grpc-health-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dataEvent, ingestFor, item } from './alerter.test-helper.js';
 
-const prefix = uniquePrefix();
 const KEYS = [
-  { key: 'acme-emitter', tenant: 'acme', principal: 'acme-etl', roles: ['emitter'] as const },
-  { key: 'ops-operator', tenant: 'ops', principal: 'ops', roles: ['operator', 'auditor'] as const },
+  { key: 'acme-emitter', tenant: 'acme', principal: 'acme-etl', roles: ['emitter' as const] },
+  { key: 'ops-operator', tenant: 'ops', principal: 'ops', roles: ['operator' as const, 'auditor' as const] },
 ];
 const HealthClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
+const world = useWorld({ label: 'alerter_outage', pipeline: { apiKeys: KEYS, roundIntervalMs: 300 } });
 
-let pipeline: Pipeline;
-let database: FreshDatabase;
-let workDir: string;
 let pgDir: string;
 let pgPort: number;
 let postgres: EmbeddedPostgresServer | undefined;
-let alerter: ChildProcess;
-let alerterExit: Promise<number | null>;
+let alerter: SupervisedProcess;
 let alerterOutput = '';
 let grpcPort: number;
 let metricsPort: number;
@@ -48,37 +39,25 @@ let metricsPort: number;
 const startAlerterPostgres = () => startEmbeddedPostgres({ dataDir: pgDir, port: pgPort, isolated: true });
 
 beforeAll(async () => {
-  const { natsUrl, databaseUrl } = testServerUrls();
-  database = await createFreshDatabase(databaseUrl, 'alerter_outage');
-  workDir = await mkdtemp(join(tmpdir(), 'msi-alerter-outage-'));
-  pgDir = await mkdtemp(join(tmpdir(), 'msi-pg-alerter-outage-'));
+  pgDir = await mkdtemp(join(tmpdir(), 'msi-pg-alerter-outage-')); // its own: the server runs as another user
+  world.defer(() => rm(pgDir, { recursive: true, force: true }));
   pgPort = await freePort();
   postgres = await startAlerterPostgres();
-  pipeline = await startPipeline({
-    root: repositoryRoot(),
-    workDir,
-    natsUrl,
-    databaseUrl: database.url,
-    prefix,
-    shards: 2,
-    roundIntervalMs: 300,
-    aggregators: 1,
-    ingestPort: await freePort(),
-    apiKeys: KEYS.map((k) => ({ ...k, roles: [...k.roles] })),
-    logLevel: 'warn',
-  });
-  await pipeline.waitUntilServing(30_000);
-  const credentialsFile = join(workDir, 'alerter-credentials.json');
+  world.defer(() => postgres?.stop());
+  const credentialsFile = join(world.workDir, 'alerter-credentials.json');
   await writeFile(credentialsFile, JSON.stringify({ credentials: KEYS }));
   grpcPort = await freePort();
   metricsPort = await freePort();
-  alerter = spawn(process.execPath, [join(repositoryRoot(), 'services/alerter/dist/main.js')], {
+  alerter = new SupervisedProcess({
+    name: 'alerter',
+    command: process.execPath,
+    args: [join(repositoryRoot(), 'services/alerter/dist/main.js')],
+    cwd: repositoryRoot(),
     env: {
-      PATH: process.env.PATH ?? '',
-      MSI_NATS_URL: natsUrl,
-      MSI_PREFIX: prefix,
+      MSI_NATS_URL: world.natsUrl,
+      MSI_PREFIX: world.prefix,
       MSI_ALERTER_DATABASE_URL: postgres.url,
-      MSI_ALERTER_CALENDAR_KEY: pipeline.verifierKey,
+      MSI_ALERTER_CALENDAR_KEY: world.pipeline.verifierKey,
       MSI_ALERTER_POLICY_FILE: join(repositoryRoot(), 'services/alerter/policies/default.yaml'),
       MSI_ALERTER_CREDENTIALS_FILE: credentialsFile,
       MSI_ALERTER_HOST: '127.0.0.1',
@@ -86,30 +65,16 @@ beforeAll(async () => {
       MSI_ALERTER_METRICS_PORT: String(metricsPort),
       MSI_LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    onLine: (line) => {
+      alerterOutput += `${line.line}\n`;
+    },
   });
-  for (const stream of [alerter.stdout, alerter.stderr]) {
-    stream?.on('data', (chunk: Buffer) => {
-      alerterOutput += chunk.toString();
-    });
-  }
-  alerterExit = new Promise((resolve) => alerter.once('exit', (code) => resolve(code)));
+  alerter.start();
+  world.defer(() => alerter.stop());
   await eventually('the alerter serving', async () => ((await health()) === 'SERVING' ? true : undefined), {
     timeoutMs: 30_000,
   });
-}, 240_000);
-
-afterAll(async () => {
-  if (alerter !== undefined && alerter.exitCode === null) {
-    alerter.kill('SIGTERM');
-    await alerterExit;
-  }
-  await pipeline?.stop();
-  await postgres?.stop();
-  await database?.drop();
-  await deleteNatsNamespace(testServerUrls().natsUrl, prefix);
-  for (const dir of [workDir, pgDir]) if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-}, 60_000);
+}, 120_000);
 
 /** grpc.health.v1 Check(""), or 'DOWN' when the call fails. */
 function health(): Promise<string> {
@@ -135,7 +100,7 @@ async function healthz(): Promise<number> {
 
 /** pii sent outside the EU: one alert each (distinct items, so none deduplicates into another). */
 async function violate(salt: string, count: number): Promise<void> {
-  const ingest = ingestFor(pipeline.ingestAddress, 'acme-emitter');
+  const ingest = ingestFor(world.pipeline.ingestAddress, 'acme-emitter');
   try {
     await ingest.submit(
       Array.from({ length: count }, (_, i) =>
@@ -205,6 +170,6 @@ describe('the alerter across a restart of its Postgres', () => {
     expect(alerterOutput).toContain('took the leader lock');
     await new Promise((resolve) => setTimeout(resolve, 1500)); // any repeat would land meanwhile
     expect(await alertsInDatabase()).toEqual({ alerts: 7, occurrences: 7, events: 7 });
-    expect(alerter.exitCode).toBeNull();
+    expect(alerter.running).toBe(true);
   }, 180_000);
 });

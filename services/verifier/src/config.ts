@@ -1,6 +1,6 @@
 import { NOTE_ALG_COSIGNATURE_V1, NoteError, parseVerifierKey } from '@msi/core';
 import { assertValidPrefix } from '@msi/nats';
-import { ConfigReader, fromFile, LOG_LEVELS, type LogLevel } from '@msi/service-kit';
+import { ConfigReader, CredentialStore, LOG_LEVELS, type LogLevel } from '@msi/service-kit';
 import { ApiKeys } from './credentials.js';
 
 /** The verifier's configuration, read once from the environment (see README.md for each variable). */
@@ -67,9 +67,6 @@ export function loadVerifier(
   env: Readonly<Record<string, string | undefined>>,
 ): Config & { readonly keys: ApiKeys } {
   const config = loadConfig(env);
-  const keys =
-    config.credentialsFile === undefined
-      ? ApiKeys.fromJson('{"credentials":[]}')
-      : fromFile('MSI_VERIFIER_CREDENTIALS_FILE', config.credentialsFile, (text) => ApiKeys.fromJson(text));
-  return { ...config, keys };
+  const store = CredentialStore.fromFileOf('MSI_VERIFIER_CREDENTIALS_FILE', config.credentialsFile);
+  return { ...config, keys: ApiKeys.of(store) };
 }

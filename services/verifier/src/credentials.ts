@@ -22,6 +22,11 @@ export class ApiKeys {
     this.#store = store;
   }
 
+  /** The API keys of a credentials store (its certificate entries are not used). */
+  static of(store: CredentialStore): ApiKeys {
+    return new ApiKeys(store);
+  }
+
   /** Parses the file's text (operator input, checked entry by entry). Throws CredentialsError. */
   static fromJson(text: string): ApiKeys {
     return new ApiKeys(CredentialStore.fromJson(text));

@@ -1,17 +1,16 @@
 import { status } from '@grpc/grpc-js';
 import { CodedError } from '@msi/core';
-import { errorStatus } from '@msi/service-kit';
+import { API_REFUSALS, type ApiRefusalCode, errorStatus } from '@msi/service-kit';
 
 /**
  * Why a verifier call is refused or a receipt cannot be served. A closed set; the message starts with
  * the request field it is about, when there is one.
  */
 export type VerifierErrorCode =
-  | 'UNAUTHENTICATED' // no valid API key
-  | 'PERMISSION_DENIED' // the key lacks the auditor role
-  | 'INVALID_ARGUMENT' // a request field is malformed or over a limit
-  | 'OUT_OF_RANGE' // a number beyond what the field or the projection holds
-  | 'NOT_FOUND' // unknown, or not visible to the caller's tenant
+  // UNAUTHENTICATED (no valid API key), PERMISSION_DENIED (not an auditor), INVALID_ARGUMENT (a
+  // field malformed or over a limit), OUT_OF_RANGE (beyond the field or the projection), NOT_FOUND
+  // (unknown, or not visible to the caller's tenant)
+  | ApiRefusalCode
   | 'NOT_ANCHORED' // known, its round (or a checkpoint of it) not applied yet
   | 'TAMPERED'; // the projection's rows do not prove what they claim (reported as an integrity failure)
 
@@ -22,11 +21,7 @@ export class VerifierError extends CodedError<VerifierErrorCode> {
 
 /** THE table: each code's gRPC status. */
 const STATUS: Readonly<Record<VerifierErrorCode, status>> = {
-  UNAUTHENTICATED: status.UNAUTHENTICATED,
-  PERMISSION_DENIED: status.PERMISSION_DENIED,
-  INVALID_ARGUMENT: status.INVALID_ARGUMENT,
-  OUT_OF_RANGE: status.OUT_OF_RANGE,
-  NOT_FOUND: status.NOT_FOUND,
+  ...API_REFUSALS,
   NOT_ANCHORED: status.UNAVAILABLE,
   TAMPERED: status.DATA_LOSS,
 };
