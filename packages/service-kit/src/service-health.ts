@@ -23,27 +23,30 @@ export class ServiceHealth {
 
   /** Marks `dependency` up or down (`reason` says why it is down). */
   set(dependency: string, up: boolean, reason = 'unavailable'): void {
-    if (up) this.#down.delete(dependency);
-    else this.#down.set(dependency, reason);
-    this.#update();
+    const changed = up ? this.#down.delete(dependency) : !this.#down.has(dependency);
+    if (!up) this.#down.set(dependency, reason);
+    this.#update(changed);
   }
 
   /** Not serving for good: the service is stopping. */
   stopping(): void {
     this.#stopping = true;
-    this.#update();
+    this.#update(false);
   }
 
-  /** Calls `listener` with every change (and once now); returns the unsubscribe function. */
+  /**
+   * Calls `listener` whenever a dependency goes up or down or serving changes (and once now), with
+   * whether the service serves; returns the unsubscribe function.
+   */
   watch(listener: (serving: boolean) => void): () => void {
     this.#listeners.add(listener);
     listener(this.#serving);
     return () => this.#listeners.delete(listener);
   }
 
-  #update(): void {
+  #update(dependencyChanged: boolean): void {
     const serving = !this.#stopping && this.#down.size === 0;
-    if (serving === this.#serving) return;
+    if (serving === this.#serving && !dependencyChanged) return;
     this.#serving = serving;
     for (const listener of this.#listeners) listener(serving);
   }
