@@ -22,6 +22,11 @@ await runService({
     ctx.onStop(() => mark('stop connection'));
     ctx.onStop(async () => { await new Promise((r) => setTimeout(r, 20)); mark('stop loop'); });
     if (mode === 'start-fails') throw new Error('port in use');
+    if (mode === 'slow-start') {
+      setInterval(() => {}, 1000); // waitForDatabase's timer, retrying a database that never answers
+      mark('waiting');
+      await new Promise(() => {});
+    }
     const work = setInterval(() => {}, 1000);
     let failed;
     if (mode === 'parts-fail') failed = new Promise((_, reject) => setTimeout(() => reject(new Error('refuses to append')), 10));
@@ -81,7 +86,8 @@ async function run(mode: string, onReady?: (child: ReturnType<typeof fork>) => v
 
 const STOPPED_IN_ORDER = ['ready', 'stop parts', 'stop loop', 'stop connection'];
 
-describe('runService', () => {
+// Each case starts a Node process: generous timeouts for a loaded machine.
+describe('runService', { timeout: 30_000 }, () => {
   it('SIGTERM: stops the parts, then what was registered last first; exit 0', async () => {
     const r = await run('ok', (child) => child.kill('SIGTERM'));
     expect(r.marks).toEqual(STOPPED_IN_ORDER);
@@ -99,6 +105,29 @@ describe('runService', () => {
     const r = await run('ok', (child) => child.disconnect());
     expect(r.marks).toEqual(STOPPED_IN_ORDER);
     expect(r.code).toBe(0);
+  });
+
+  it('a signal while it is still starting stops what started; exit 0', async () => {
+    const child = fork(file, [], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, MSI_TEST_MODE: 'slow-start' },
+    });
+    let out = '';
+    let signalled = false;
+    child.stdout?.on('data', (chunk) => {
+      out += String(chunk);
+      if (out.includes('MARK waiting\n') && child.signalCode === null && !signalled) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(out.split('\n').filter((l) => l.startsWith('MARK '))).toEqual([
+      'MARK waiting',
+      'MARK stop loop',
+      'MARK stop connection',
+    ]);
+    expect(code).toBe(0);
   });
 
   it.each(['bad-config', 'bad-file'])(

@@ -120,7 +120,8 @@ export async function runService<Config extends ServiceSettings>(
   });
   process.on('uncaughtException', (error) => reportFatal(error));
   process.on('unhandledRejection', (error) => reportFatal(error));
-  // Listening before anything starts: a signal during the start stops the service once started.
+  // Listening before anything starts: a signal during the start (a database waited for, say) stops
+  // what has started and exits 0.
   const signalled = shutdownSignal((again) => {
     log.warn('second signal while stopping: exiting now', { signal: again });
     process.exit(EXIT_FATAL);
@@ -133,13 +134,21 @@ export async function runService<Config extends ServiceSettings>(
     const metrics = await startMetrics(registry, config, health);
     if (metrics !== undefined) stops.push(() => metrics.close());
     const ctx = serviceContext({ name: definition.name, log, registry, health, stops, fail: reportFatal });
-    const parts = await definition.start(ctx, config);
-    if (parts !== undefined) stops.push(() => parts.stop());
-    const ended = await Promise.race([
-      signalled,
-      fatal,
-      ...(parts?.failed === undefined ? [] : [parts.failed.catch((error: unknown) => ({ error }))]),
-    ]);
+    const starting = definition.start(ctx, config).then((parts) => ({ parts }));
+    const first = await Promise.race([starting, signalled, fatal]);
+    let ended: { signal: NodeJS.Signals } | { error: unknown };
+    if ('parts' in first) {
+      const { parts } = first;
+      if (parts !== undefined) stops.push(() => parts.stop());
+      ended = await Promise.race([
+        signalled,
+        fatal,
+        ...(parts?.failed === undefined ? [] : [parts.failed.catch((error: unknown) => ({ error }))]),
+      ]);
+    } else {
+      starting.catch(() => {}); // what it started is stopped below; the rest ends with the process
+      ended = first;
+    }
     health.stopping();
     if ('error' in ended) {
       code = EXIT_FATAL;

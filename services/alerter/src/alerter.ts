@@ -307,8 +307,9 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
     async stop() {
       server.setServing(false);
       await server.shutdown(2000);
-      await stopLeaderWork();
       await leader.stop();
+      await stopLeaderWork();
+      await leader.release();
       await feed.close();
       await policy.close();
       await floors.stop();

@@ -77,10 +77,14 @@ export class LeaderLock {
     throw new LeaderLockError('LEADER_LOCK_LOST', 'this instance no longer holds the leader lock');
   }
 
-  /** Stops trying; releases the lock if held (the leader's work must be stopped first). */
+  /** Stops trying for the lock and checking the session (a try in progress completes first). */
   async stop(): Promise<void> {
     await this.#loop?.stop();
     await this.#losing;
+  }
+
+  /** Releases the lock if held; after stop(), once the leader's work has stopped. */
+  async release(): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
     this.#pid = undefined;
