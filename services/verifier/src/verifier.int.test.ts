@@ -350,7 +350,8 @@ describe('the verifier: projection, receipts, history, audits (real pipeline)', 
     const origin = String(rows[n - 1].checkpoint).split('\n')[0] ?? '';
     const { rows: before } = await verifier.pool.query(`SELECT max(size) AS size FROM ${SCHEMA}.checkpoints`);
     // Round n itself is well formed (empty, after the last); the checkpoint signed with the real
-    // calendar key is of a forked calendar: round n − 1 replaced by another round with another root.
+    // calendar key is of a forked calendar: round n − 1 replaced by another valid round (another
+    // closed_at: whether round n − 1 holds seals or is an empty heartbeat, its root cannot change).
     const next = encodeRound({
       round: n,
       closedAt: last.closedAt + 1000,
@@ -360,7 +361,7 @@ describe('the verifier: projection, receipts, history, audits (real pipeline)', 
       sealCount: 0,
       root: crypto.hasher.emptyRoot(),
     });
-    const forkedPrevious = encodeRound({ ...last, root: new Uint8Array(32).fill(0xab) });
+    const forkedPrevious = encodeRound({ ...last, closedAt: last.closedAt + 1 });
     const fork = CompactRange.fromState(crypto.hasher, 0, []);
     for (const [k, r] of rows.entries()) {
       const leaf = k === n - 1 ? roundLeafHash(crypto.hasher, forkedPrevious) : new Uint8Array(r.leaf_hash);
