@@ -1,5 +1,12 @@
 import type { Severity } from '@msi/policy';
-import { type Pool, type PoolClient, toBytesList, toOptionalSafeInteger, toSafeInteger } from '@msi/postgres';
+import {
+  type Pool,
+  type PoolClient,
+  toBytesList,
+  toOptionalSafeInteger,
+  toSafeInteger,
+  toText,
+} from '@msi/postgres';
 import {
   type Alert,
   type AlertCandidate,
@@ -27,24 +34,24 @@ const COLUMNS = `sequence, alert_id, rule, severity, category, tenant, message, 
 export function alertFromRow(row: any): Alert {
   return {
     sequence: toSafeInteger(row.sequence, 'sequence'),
-    alertId: String(row.alert_id),
-    rule: String(row.rule),
+    alertId: toText(row.alert_id, 'alert_id'),
+    rule: toText(row.rule, 'rule'),
     severity: row.severity as Severity,
     category: row.category as AlertCategory,
-    tenant: String(row.tenant),
-    message: String(row.message),
-    dedupeKey: String(row.dedupe_key),
+    tenant: toText(row.tenant, 'tenant'),
+    message: toText(row.message, 'message'),
+    dedupeKey: toText(row.dedupe_key, 'dedupe_key'),
     eventIds: toBytesList(row.event_ids, 'event_ids'),
     anchoredRound: toOptionalSafeInteger(row.anchored_round, 'anchored_round'),
     firstSeenUs: toSafeInteger(row.first_seen_us, 'first_seen_us'),
     lastSeenUs: toSafeInteger(row.last_seen_us, 'last_seen_us'),
     occurrences: toSafeInteger(row.occurrences, 'occurrences'),
     status: row.status as AlertStatus,
-    acknowledgedBy: String(row.acknowledged_by),
+    acknowledgedBy: toText(row.acknowledged_by, 'acknowledged_by'),
     acknowledgedAtUs: toSafeInteger(row.acknowledged_at_us, 'acknowledged_at_us'),
-    acknowledgeNote: String(row.acknowledge_note),
+    acknowledgeNote: toText(row.acknowledge_note, 'acknowledge_note'),
     details: row.details as Record<string, string>,
-    policyDigest: String(row.policy_digest),
+    policyDigest: toText(row.policy_digest, 'policy_digest'),
   };
 }
 

@@ -1,5 +1,5 @@
 import { type DataEvent, encodeImprint } from '@msi/core';
-import { type PoolClient, toBytes, toSafeInteger } from '@msi/postgres';
+import { type PoolClient, toBytes, toSafeInteger, toText } from '@msi/postgres';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { CustodyState, splitStateKey } from './custody.js';
 import { SCHEMA } from './schema.js';
@@ -31,7 +31,7 @@ export async function loadCustody(tx: PoolClient, events: readonly DataEvent[]):
     [imprints],
   );
   for (const row of deletions.rows) {
-    state.loadDeletion(String(row.tenant), toBytes(row.imprint, 'imprint'), {
+    state.loadDeletion(toText(row.tenant, 'tenant'), toBytes(row.imprint, 'imprint'), {
       round: toSafeInteger(row.round, 'round'),
       eventId: toBytes(row.event_id, 'event_id'),
     });
@@ -41,7 +41,12 @@ export async function loadCustody(tx: PoolClient, events: readonly DataEvent[]):
     [imprints],
   );
   for (const row of facts.rows) {
-    state.loadFact(String(row.tenant), toBytes(row.imprint, 'imprint'), String(row.name), String(row.value));
+    state.loadFact(
+      toText(row.tenant, 'tenant'),
+      toBytes(row.imprint, 'imprint'),
+      toText(row.name, 'name'),
+      toText(row.value, 'value'),
+    );
   }
   return state;
 }

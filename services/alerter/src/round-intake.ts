@@ -15,7 +15,7 @@ import {
   unpackFollowerState,
 } from '@msi/core';
 import type { Policy } from '@msi/policy';
-import { type PoolClient, toBytes, toSafeInteger } from '@msi/postgres';
+import { type PoolClient, toBytes, toSafeInteger, toText } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
 import { markAnchored } from './alert-store.js';
 import { type AlerterContext, DEFAULT_DEDUPE_WINDOW_US } from './alerter-context.js';
@@ -199,7 +199,7 @@ async function loadCalendar(ctx: AlerterContext, tx: PoolClient): Promise<Calend
   );
   const row = rows[0];
   const size = toSafeInteger(row.size, 'size');
-  const broken = String(row.broken);
+  const broken = toText(row.broken, 'broken');
   const intervalMs = toSafeInteger(row.interval_ms, 'interval_ms');
   let follower: FollowerState;
   if (broken !== '') {
@@ -208,7 +208,7 @@ async function loadCalendar(ctx: AlerterContext, tx: PoolClient): Promise<Calend
     follower = unpackFollowerState(ctx.hasher, toBytes(row.follower, 'follower'));
   } else {
     // Written before the `follower` column: seals_end was not kept (the next round's is not judged).
-    const origin = String(row.origin);
+    const origin = toText(row.origin, 'origin');
     follower =
       size === 0
         ? { ...emptyFollowerState(ctx.hasher), origin }

@@ -46,7 +46,7 @@ function eventRow(r: Record<string, unknown>): EventRow {
     ...anchor,
     streamSeq: toSafeInteger(r.stream_seq, 'stream_seq'),
     position: toSafeInteger(r.position, 'position'),
-    tenant: String(r.tenant),
+    tenant: toText(r.tenant, 'tenant'),
     canonical: toBytes(r.canonical, 'canonical'),
     sealSeq: toOptionalSafeInteger(r.seal_seq, 'seal_seq'),
     leafIndex: toOptionalSafeInteger(r.leaf_index, 'leaf_index'),
