@@ -11,13 +11,9 @@ export {
   param,
   type Queryable,
   RowValueError,
-  toBigInt,
-  toBoolean,
   toBytes,
   toBytesList,
-  toOptionalBytes,
   toOptionalSafeInteger,
-  toOptionalText,
   toSafeInteger,
   toText,
 } from './row-values.js';

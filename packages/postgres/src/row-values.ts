@@ -33,17 +33,6 @@ export function toOptionalSafeInteger(value: unknown, column: string): number | 
   return value === null || value === undefined ? undefined : toSafeInteger(value, column);
 }
 
-/** A bigint column as a bigint (int8 counters and µs times that may pass 2^53). */
-export function toBigInt(value: unknown, column: string): bigint {
-  if (typeof value === 'bigint') return value;
-  if (
-    (typeof value === 'number' && Number.isSafeInteger(value)) ||
-    (typeof value === 'string' && /^-?\d+$/.test(value))
-  )
-    return BigInt(value);
-  throw new RowValueError(`column ${column}: ${String(value)} is not an integer`);
-}
-
 /** A bytea column as a Uint8Array (pg gives Buffers). */
 export function toBytes(value: unknown, column: string): Uint8Array {
   if (!(value instanceof Uint8Array)) throw new RowValueError(`column ${column}: not bytes`);
@@ -56,26 +45,9 @@ export function toBytesList(value: unknown, column: string): Uint8Array[] {
   return value.map((item, i) => toBytes(item, `${column}[${i}]`));
 }
 
-/** Like toBytes, with NULL as undefined. */
-export function toOptionalBytes(value: unknown, column: string): Uint8Array | undefined {
-  return value === null || value === undefined ? undefined : toBytes(value, column);
-}
-
 /** A text column as a string. */
 export function toText(value: unknown, column: string): string {
   if (typeof value !== 'string') throw new RowValueError(`column ${column}: ${String(value)} is not text`);
-  return value;
-}
-
-/** Like toText, with NULL as undefined. */
-export function toOptionalText(value: unknown, column: string): string | undefined {
-  return value === null || value === undefined ? undefined : toText(value, column);
-}
-
-/** A boolean column. */
-export function toBoolean(value: unknown, column: string): boolean {
-  if (typeof value !== 'boolean')
-    throw new RowValueError(`column ${column}: ${String(value)} is not a boolean`);
   return value;
 }
 

@@ -30,16 +30,6 @@ export function fromFile<T>(variable: string, path: string, parse: (text: string
   }
 }
 
-/** Runs a check of a variable's value that may throw (e.g. a key parser): its error names the variable. */
-export function checkedValue<T>(variable: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (error: unknown) {
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError([`${variable}: ${messageOf(error)}`]);
-  }
-}
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,4 @@
-export { ConfigError, ConfigReader, checkedValue, fromFile } from './config-reader.js';
+export { ConfigError, ConfigReader, fromFile } from './config-reader.js';
 export {
   type ApiKeyFailure,
   authenticateApiKey,
@@ -31,7 +31,6 @@ export {
   type Logger,
   type LoggerOptions,
   type LogLevel,
-  scrubUrlPasswords,
 } from './logger.js';
 export {
   createRegistry,
@@ -47,8 +46,6 @@ export {
 } from './security-reporter.js';
 export { ServiceHealth } from './service-health.js';
 export {
-  EXIT_CONFIG,
-  EXIT_FATAL,
   type PostgresOptions,
   runService,
   type ServiceContext,

@@ -71,8 +71,8 @@ export interface ServiceDefinition<Config extends ServiceSettings> {
 }
 
 /** Exit codes: 0 stopped on a signal, 1 a fatal error (after stopping what started), 2 a bad setting. */
-export const EXIT_FATAL = 1;
-export const EXIT_CONFIG = 2;
+const EXIT_FATAL = 1;
+const EXIT_CONFIG = 2;
 
 /**
  * Runs a service as a process, the one way every service starts: configuration (exit 2 naming each

@@ -26,6 +26,7 @@ export class IngestError extends CodedError<IngestErrorCode> {
   }
 }
 
+/** THE table: each code's gRPC status. */
 const STATUS: Readonly<Record<IngestErrorCode, status>> = {
   INVALID_ARGUMENT: status.INVALID_ARGUMENT,
   PERMISSION_DENIED: status.PERMISSION_DENIED,
@@ -34,11 +35,6 @@ const STATUS: Readonly<Record<IngestErrorCode, status>> = {
   UNAVAILABLE: status.UNAVAILABLE,
   INTERNAL: status.INTERNAL,
 };
-
-/** The one table from our codes to gRPC status codes. */
-export function grpcStatusOf(code: IngestErrorCode): status {
-  return STATUS[code];
-}
 
 /** The status details text: `<field>: <message>` when a field is named. */
 export function statusDetails(error: IngestError): string {
