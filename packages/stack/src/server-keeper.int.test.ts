@@ -99,7 +99,12 @@ describe('isolated embedded NATS', () => {
     });
     const exited = exitOf(keeper);
     const ready = await new Promise((resolve) => keeper.once('message', resolve));
-    expect(parseKeeperReport(ready)).toEqual({ type: 'ready', url: `nats://127.0.0.1:${port}`, port });
+    expect(parseKeeperReport(ready)).toEqual({
+      type: 'ready',
+      url: `nats://127.0.0.1:${port}`,
+      port,
+      serverPid: expect.any(Number),
+    });
     keeper.disconnect();
     expect(await exited).toBe(0);
     expect(await portOpen(port)).toBe(false);
