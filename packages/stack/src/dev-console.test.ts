@@ -67,8 +67,8 @@ describe('the dev console', () => {
       utc,
     );
     expect(leftDown).toBe(
-      'calendar     | ! exited with status 2, a bad configuration: 05:06:07.089 ERROR calendar invalid configuration ' +
-        'problems=["MSI_CALENDAR_LEASE_MS=900 must exceed MSI_ROUND_INTERVAL_MS"] — not restarted: fix the setting and start the stack again',
+      'calendar     | ! exited with status 2 (a bad configuration) and is not restarted — fix the setting and start the stack again: ' +
+        '05:06:07.089 ERROR calendar invalid configuration problems=["MSI_CALENDAR_LEASE_MS=900 must exceed MSI_ROUND_INTERVAL_MS"]',
     );
   });
 

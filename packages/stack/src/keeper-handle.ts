@@ -3,12 +3,14 @@ import { fileURLToPath } from 'node:url';
 import type { KeptServer } from './keep-server.js';
 import { KeeperError, type KeeperSpec, parseKeeperReport } from './keeper-protocol.js';
 
-/** How a keeper ended: its exit, and what it reported or wrote last. */
+/** How a keeper ended: its own exit, what it reported, what it wrote last. */
 export interface KeeperEnd {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
-  /** The `exited` report (its server died), else the end of the keeper's stderr, if any. */
-  readonly detail: string | undefined;
+  /** Its `exited` report: its server died, and how. */
+  readonly serverDied: string | undefined;
+  /** The end of its stderr, if any. */
+  readonly stderr: string | undefined;
   /** True when stop() asked for it. */
   readonly requested: boolean;
 }
@@ -55,17 +57,17 @@ export async function startKeeper(spec: KeeperSpec, options: KeeperOptions = {})
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-8192);
   });
-  let exitReport: string | undefined;
+  let serverDied: string | undefined;
   const ended = new Promise<Omit<KeeperEnd, 'requested'>>((resolve) => {
     child.once('error', (error) =>
-      resolve({ code: null, signal: null, detail: `the keeper could not run: ${error.message}` }),
+      resolve({ code: null, signal: null, serverDied, stderr: `the keeper could not run: ${error.message}` }),
     );
     child.once('exit', (code, signal) =>
-      resolve({ code, signal, detail: exitReport ?? (stderr.trim().slice(-2000) || undefined) }),
+      resolve({ code, signal, serverDied, stderr: stderr.trim().slice(-2000) || undefined }),
     );
   });
-  const exited = ended.then(({ code, signal, detail }) =>
-    `the ${spec.kind} keeper exited (code ${code}, signal ${signal}) ${detail ?? ''}`.trim(),
+  const exited = ended.then(({ code, signal, stderr: said }) =>
+    `the ${spec.kind} keeper exited (code ${code}, signal ${signal}) ${serverDied ?? said ?? ''}`.trim(),
   );
   const stopTimeoutMs = options.stopTimeoutMs ?? 60_000;
   let stopping = false;
@@ -80,7 +82,7 @@ export async function startKeeper(spec: KeeperSpec, options: KeeperOptions = {})
     child.on('message', (message: unknown) => {
       const report = parseReportOrUndefined(message);
       if (report?.type !== 'exited') return;
-      exitReport = report.detail;
+      serverDied = report.detail;
       unexpected(report.detail);
     });
     void exited.then(unexpected);

@@ -55,16 +55,16 @@ export function checkRestartPolicy(policy: RestartPolicy): RestartPolicy {
 }
 
 /**
- * Decides about a process that exited with `exit` after running `ranMs`, when `previousFailures`
- * runs in a row had failed before it.
+ * Decides about a process that exited with `exit` (undefined: a server whose keeper said only how
+ * it died) after running `ranMs`, when `previousFailures` runs in a row had failed before it.
  */
 export function decideOnExit(
   policy: RestartPolicy,
   previousFailures: number,
-  exit: ProcessExit,
+  exit: ProcessExit | undefined,
   ranMs: number,
 ): RestartDecision {
-  if (exit.code === EXIT_BAD_CONFIGURATION) return { kind: 'leave-down', reason: 'bad-configuration' };
+  if (exit?.code === EXIT_BAD_CONFIGURATION) return { kind: 'leave-down', reason: 'bad-configuration' };
   return nextRestart(policy, previousFailures, ranMs);
 }
 

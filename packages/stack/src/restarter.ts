@@ -29,9 +29,10 @@ export type SupervisionEvent =
   | {
       readonly kind: 'died';
       readonly name: string;
-      readonly exit: ProcessExit;
+      /** Its exit code or signal; undefined for a server whose keeper reported how it died (`detail`). */
+      readonly exit: ProcessExit | undefined;
       readonly ranMs: number;
-      /** What it said last (its last stderr line, or its keeper's report). */
+      /** What it said last (its last stderr line), or its keeper's report. */
       readonly detail: string | undefined;
       readonly restartInMs: number;
       /** Failures in a row, this one included. */
@@ -101,14 +102,17 @@ export class Restarter {
     this.#startedAt = this.#clock.now();
   }
 
-  /** The current run ended unasked, with `exit`; `detail` is what it said last. */
-  exited(exit: ProcessExit, detail: string | undefined): void {
+  /**
+   * The current run ended unasked, with `exit` (undefined when only `detail` says how: a server's
+   * keeper reporting its death); `detail` is what it said last.
+   */
+  exited(exit: ProcessExit | undefined, detail: string | undefined): void {
     if (this.#halted) return;
     const { name } = this.#options;
     const ranMs = this.#clock.now() - this.#startedAt;
     const decision = decideOnExit(this.#policy, this.#failures, exit, ranMs);
     if (decision.kind === 'leave-down') {
-      this.#emit({ kind: 'left-down', name, exit, detail });
+      this.#emit({ kind: 'left-down', name, exit: exit ?? { code: null, signal: null }, detail });
       return;
     }
     this.#failures = decision.failures;

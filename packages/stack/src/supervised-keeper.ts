@@ -40,7 +40,9 @@ export async function startSupervisedKeeper(
     void keeper.ended.then((end) => {
       if (end.requested || keeper !== current) return;
       killGroup(keeper.pid);
-      restarter.exited({ code: end.code, signal: end.signal }, end.detail);
+      // Its server died and it said how; or the keeper itself died (killed), taking the server along.
+      if (end.serverDied !== undefined) restarter.exited(undefined, end.serverDied);
+      else restarter.exited({ code: end.code, signal: end.signal }, end.stderr);
     });
   };
   restarter.started();
