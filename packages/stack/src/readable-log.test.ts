@@ -25,6 +25,18 @@ describe('readableLogLine', () => {
       '23:59:59.999 WARN  ingest NATS away retry=true',
     ],
     [
+      'a service-kit record with a field named time',
+      {
+        t: '2026-03-04T05:06:07.089Z',
+        level: 'info',
+        service: 'calendar',
+        msg: 'publication',
+        time: 'T',
+        size: 34,
+      },
+      '05:06:07.089 INFO  calendar publication time=T size=34',
+    ],
+    [
       "pino's numeric level and epoch time, its pid and hostname left out",
       { level: 50, time: Date.UTC(2026, 2, 4, 5, 6, 7, 89), pid: 42, hostname: 'h', msg: 'failed' },
       '05:06:07.089 ERROR failed',

@@ -31,18 +31,8 @@ const PINO_LEVELS: Readonly<Record<number, string>> = {
   50: 'error',
   60: 'fatal',
 };
-/** Fields shown in the line's head, or that only repeat what the console's prefix says. */
-const HEAD_FIELDS = new Set([
-  't',
-  'time',
-  'level',
-  'service',
-  'component',
-  'msg',
-  'instance',
-  'pid',
-  'hostname',
-]);
+/** Fields shown in the line's head (and its time stamp), or that only repeat the console's prefix. */
+const HEAD_FIELDS = new Set(['level', 'service', 'component', 'msg', 'instance', 'pid', 'hostname']);
 
 /** The readable form of one log line (see the file comment). */
 export function readableLogLine(line: string, options: ReadableLogOptions): string {
@@ -53,7 +43,9 @@ export function readableLogLine(line: string, options: ReadableLogOptions): stri
   const paint = (color: string | undefined, text: string) =>
     options.colors && color !== undefined ? `${color}${text}${RESET}` : text;
   const head: string[] = [];
-  const time = clockTime(record.time ?? record.t, options.timeZone);
+  // service-kit stamps `t` (and `time` may then be a field of the message); pino stamps `time`.
+  const stamp = 't' in record ? 't' : 'time';
+  const time = clockTime(record[stamp], options.timeZone);
   if (time !== undefined) head.push(paint(DIM, time));
   head.push(paint(LEVEL_COLORS[level], level.padEnd(5)));
   const source = [record.service, record.component].filter((s) => typeof s === 'string' && s !== '');
@@ -61,7 +53,7 @@ export function readableLogLine(line: string, options: ReadableLogOptions): stri
   if (typeof record.msg === 'string' && record.msg !== '') head.push(record.msg);
   const stacks: string[] = [];
   for (const [key, value] of Object.entries(record)) {
-    if (HEAD_FIELDS.has(key)) continue;
+    if (key === stamp || HEAD_FIELDS.has(key)) continue;
     head.push(`${key}=${fieldText(value)}`);
     const stack = stackOf(value);
     if (stack !== undefined) stacks.push(stack);
