@@ -1,0 +1,24 @@
+export { AggregateError, type AggregateErrorCode } from './aggregate-error.js';
+export {
+  AggregateTemplate,
+  type AggregateTemplateFields,
+  TEMPLATE_ENTROPY_BYTES,
+} from './aggregate-template.js';
+export { AGGREGATED_EVENT_HEADER, type AggregatedEvent } from './aggregated-event.js';
+export { aggregatedLeafHash, decodeAggregatedEvent } from './decode-aggregated-event.js';
+export {
+  AGGREGATE_ATTRIBUTE_PREFIX,
+  AGGREGATE_FORMAT,
+  AGGREGATE_FORMAT_KEY,
+  AGGREGATE_LEAVES_KEY,
+  type AggregateRoot,
+  type RootEventFields,
+  readRootEvent,
+  rootEventFields,
+} from './root-event.js';
+export { validateAggregatedEvent } from './validate-aggregated-event.js';
+export {
+  aggregatedEventSize,
+  encodeAggregatedEvent,
+  writeAggregatedEvent,
+} from './write-aggregated-event.js';
