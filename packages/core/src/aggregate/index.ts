@@ -1,4 +1,3 @@
-export { AggregateError, type AggregateErrorCode } from './aggregate-error.js';
 export {
   AggregateTemplate,
   type AggregateTemplateFields,
@@ -16,6 +15,7 @@ export {
   readRootEvent,
   rootEventFields,
 } from './root-event.js';
+export { RootEventError, type RootEventErrorCode } from './root-event-error.js';
 export { validateAggregatedEvent } from './validate-aggregated-event.js';
 export {
   aggregatedEventSize,

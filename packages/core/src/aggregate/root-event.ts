@@ -1,6 +1,6 @@
 import type { Attribute, DataEvent } from '../event/index.js';
 import type { Imprint } from '../imprint/index.js';
-import { AggregateError } from './aggregate-error.js';
+import { RootEventError } from './root-event-error.js';
 
 /** Attribute keys of this prefix are reserved for the aggregate format in a root event. */
 export const AGGREGATE_ATTRIBUTE_PREFIX = 'msi.aggregate.';
@@ -51,7 +51,7 @@ const LEAVES = /^[1-9][0-9]{0,15}$/;
  * imprint (the root), exactly one `msi.aggregate.format` of `1`, exactly one `msi.aggregate.leaves`
  * of a decimal in [1, 2^53 − 1] without leading zeros, and no other `msi.aggregate.` attribute.
  * Other fields are the client's and not examined. `event` was decoded from hostile bytes; throws
- * AggregateError ROOT_EVENT_INVALID naming what is wrong.
+ * RootEventError ROOT_EVENT_INVALID naming what is wrong.
  */
 export function readRootEvent(event: DataEvent): AggregateRoot {
   if (event.kind !== 'STORE') fail(`kind is ${event.kind}, want STORE`);
@@ -82,5 +82,5 @@ function checkAggregate({ root, leafCount }: AggregateRoot): void {
 }
 
 function fail(message: string): never {
-  throw new AggregateError('ROOT_EVENT_INVALID', `root event: ${message}`);
+  throw new RootEventError('ROOT_EVENT_INVALID', `root event: ${message}`);
 }
