@@ -1,6 +1,10 @@
 import { canonicalJson, JsonError, parseCanonicalJson } from '../json/index.js';
 import { decodeBase64, encodeBase64 } from '../note/index.js';
 import { RECEIPT_VERSION, type Receipt, type ReceiptExtension, type ReceiptProof } from './receipt.js';
+
+/** Receipt v1's version number, for the parsers of later versions that embed one. */
+export const RECEIPT_VERSION_1 = RECEIPT_VERSION;
+
 import { ReceiptError } from './receipt-error.js';
 
 /** The canonical (RFC 8785) JSON text of a receipt, without a trailing newline. */
