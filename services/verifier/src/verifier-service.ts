@@ -27,6 +27,7 @@ import {
   receiptOf,
 } from './receipt-store.js';
 import { SCHEMA } from './schema.js';
+import { watchReceiptsHandler } from './watch-receipts.js';
 
 export interface VerifierServiceDeps {
   readonly pool: Pool;
@@ -297,6 +298,8 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
         };
       },
     ),
+
+    watchReceipts: watchReceiptsHandler({ ...deps, cache }),
   };
 }
 
