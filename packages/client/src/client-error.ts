@@ -13,6 +13,7 @@ export type MsiClientErrorCode =
   | 'UNAVAILABLE' // a server could not be reached or failed (retryable by calling again)
   | 'RECEIPT_INVALID' // a receipt a server delivered does not verify (its failure code is in the message)
   | 'NOT_AGGREGATED' // aggregation is not configured (no `aggregation` option)
+  | 'NOT_ANCHORED' // a local tree's root event is not anchored yet: its receipts cannot be made
   | 'STORE_FAILED'; // the receipt store could not write or read
 
 /** The one error of @msi/client. */

@@ -118,7 +118,8 @@ export class FileReceiptStore implements ReceiptStore {
 }
 
 function checkId(id: string): string {
-  if (!UUID_TEXT.test(id)) throw new MsiClientError('STORE_FAILED', `"${id.slice(0, 40)}" is not an event id`);
+  if (!UUID_TEXT.test(id))
+    throw new MsiClientError('STORE_FAILED', `"${id.slice(0, 40)}" is not an event id`);
   return id;
 }
 
@@ -137,6 +138,8 @@ async function guard<T>(what: string, run: () => Promise<T>): Promise<T> {
   } catch (error: unknown) {
     if (error instanceof MsiClientError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new MsiClientError('STORE_FAILED', `receipt store: cannot ${what}: ${reason}`, '', { cause: error });
+    throw new MsiClientError('STORE_FAILED', `receipt store: cannot ${what}: ${reason}`, '', {
+      cause: error,
+    });
   }
 }

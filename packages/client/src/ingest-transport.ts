@@ -7,7 +7,10 @@ export interface IngestTransport {
    * One SubmitBatch call with a deadline. Resolves with one ack per event in order; rejects with an
    * error carrying the gRPC `code` and `details` (a ServiceError).
    */
-  submitBatch(events: readonly eventV1.DataEvent[], deadlineMs: number): Promise<readonly ingestV1.EventAck[]>;
+  submitBatch(
+    events: readonly eventV1.DataEvent[],
+    deadlineMs: number,
+  ): Promise<readonly ingestV1.EventAck[]>;
   close(): void;
 }
 

@@ -23,13 +23,15 @@ const NO_NONCE = new Uint8Array(16);
 /**
  * The client's fields of `input` (hostile to the extent the caller's data is), checked by every rule
  * the client can check before sending: the field rules of docs/PROOFS.md §4 and, as ingest would,
- * that no parent is the event itself. Throws MsiClientError INVALID_EVENT naming the field. The
- * nonce is `nonce` (aggregated events) or zeros (individual events: ingest chooses it).
+ * that no parent is the event itself (unless `validate` is false: the aggregated writer checks them
+ * itself). Throws MsiClientError INVALID_EVENT naming the field. The nonce is `nonce` (aggregated
+ * events) or zeros (individual events: ingest chooses it).
  */
 export function normalizeEvent(
   input: EventInput,
   context: EventContext,
   nonce: Uint8Array = NO_NONCE,
+  validate = true,
 ): EventClaims {
   const claims: EventClaims = {
     eventId: input.eventId === undefined ? context.mintId() : eventId(input.eventId, 'event_id'),
@@ -46,6 +48,12 @@ export function normalizeEvent(
     attributes: attributes(input.attributes),
     nonce,
   };
+  if (validate) checkClaims(claims);
+  return claims;
+}
+
+/** The rules of §4 on the client's fields, and ingest's: no parent is the event itself. */
+export function checkClaims(claims: EventClaims): void {
   try {
     // the rules of §4 on the client's fields, and that no parent is the event itself (ingest's rule)
     validateAggregatedEvent(claims);
@@ -55,7 +63,6 @@ export function normalizeEvent(
     }
     throw error;
   }
-  return claims;
 }
 
 function imprint(value: ImprintLike, field: string): Imprint {
@@ -77,9 +84,14 @@ function eventId(value: EventIdLike, field: string): Uint8Array {
   try {
     id = typeof value === 'string' ? parseUuid(value) : value;
   } catch (cause: unknown) {
-    throw new MsiClientError('INVALID_EVENT', `${field}: "${String(value).slice(0, 80)}" is not a UUID`, field, {
-      cause,
-    });
+    throw new MsiClientError(
+      'INVALID_EVENT',
+      `${field}: "${String(value).slice(0, 80)}" is not a UUID`,
+      field,
+      {
+        cause,
+      },
+    );
   }
   if (!isUuidV7(id)) throw new MsiClientError('INVALID_EVENT', `${field}: not a UUIDv7`, field);
   return id;

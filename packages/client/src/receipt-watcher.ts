@@ -33,7 +33,10 @@ export class ReceiptWatcher {
   readonly #streams = new Set<ReceiptStream>();
   #closed = false;
 
-  constructor(transport: VerifierTransport, options: { coalesceMs: number; retry: RetryPolicy; random: () => number }) {
+  constructor(
+    transport: VerifierTransport,
+    options: { coalesceMs: number; retry: RetryPolicy; random: () => number },
+  ) {
     this.#transport = transport;
     this.#coalesceMs = options.coalesceMs;
     this.#retry = options.retry;
@@ -111,7 +114,10 @@ export class ReceiptWatcher {
               watched.resolve(receiptFromProto(receipt));
             } catch (error: unknown) {
               watched.reject(
-                new MsiClientError('RECEIPT_INVALID', `the verifier sent a malformed receipt: ${String(error)}`),
+                new MsiClientError(
+                  'RECEIPT_INVALID',
+                  `the verifier sent a malformed receipt: ${String(error)}`,
+                ),
               );
             }
           }
@@ -131,8 +137,18 @@ export class ReceiptWatcher {
     const left = batch.filter((w) => this.#watched.get(hex(w.id)) === w);
     if (left.length === 0) return;
     const failure = error === undefined ? undefined : callFailureOf(error);
-    if (failure !== undefined && (failure.code === status.UNAUTHENTICATED || failure.code === status.PERMISSION_DENIED || failure.code === status.INVALID_ARGUMENT)) {
-      const code = failure.code === status.UNAUTHENTICATED ? 'UNAUTHENTICATED' : failure.code === status.PERMISSION_DENIED ? 'PERMISSION_DENIED' : 'UNAVAILABLE';
+    if (
+      failure !== undefined &&
+      (failure.code === status.UNAUTHENTICATED ||
+        failure.code === status.PERMISSION_DENIED ||
+        failure.code === status.INVALID_ARGUMENT)
+    ) {
+      const code =
+        failure.code === status.UNAUTHENTICATED
+          ? 'UNAUTHENTICATED'
+          : failure.code === status.PERMISSION_DENIED
+            ? 'PERMISSION_DENIED'
+            : 'UNAVAILABLE';
       for (const w of left) {
         this.#watched.delete(hex(w.id));
         w.reject(new MsiClientError(code, `the verifier refused WatchReceipts: ${failure.details}`));
@@ -145,4 +161,5 @@ export class ReceiptWatcher {
   }
 }
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+const hex = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');

@@ -53,6 +53,9 @@ export function invalidEventIndex(details: string): number | undefined {
 
 /** The delay before attempt `attempt` (1 = the first retry): doubling, capped, jittered by `random` in [0, 1). */
 export function retryDelayMs(policy: RetryPolicy, attempt: number, random: number): number {
-  const full = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
+  const full = Math.min(
+    policy.maxDelayMs,
+    policy.initialDelayMs * 2 ** Math.min(30, Math.max(0, attempt - 1)),
+  );
   return Math.round(full * (0.5 + random / 2));
 }

@@ -63,6 +63,8 @@ export class SubmitQueue {
   #inFlight = 0;
   #linger: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Set by drained(): batches go out without waiting for more events until the queue is idle. */
+  #hurry = false;
   #roomWaiters: (() => void)[] = [];
   #idleWaiters: (() => void)[] = [];
 
@@ -112,8 +114,10 @@ export class SubmitQueue {
     });
   }
 
-  /** Resolves once every submitted event has settled (durable or failed). */
+  /** Resolves once every submitted event has settled (durable or failed); sends without lingering. */
   drained(): Promise<void> {
+    this.#hurry = true;
+    this.#schedule();
     if (this.#open === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
@@ -125,7 +129,8 @@ export class SubmitQueue {
   }
 
   #schedule(): void {
-    while (this.#inFlight < this.#o.maxInFlight && this.#ready.length >= this.#o.maxBatchEvents) {
+    const full = this.#hurry ? 1 : this.#o.maxBatchEvents;
+    while (this.#inFlight < this.#o.maxInFlight && this.#ready.length >= full) {
       this.#dispatch();
     }
     if (this.#ready.length === 0 || this.#linger !== undefined) return;
@@ -241,10 +246,13 @@ export class SubmitQueue {
     }
     if (retry.length === 0) return;
     const attempts = Math.max(...retry.map((item) => item.attempts));
-    setTimeout(() => {
-      this.#ready.unshift(...retry);
-      this.#schedule();
-    }, retryDelayMs(this.#o.retry, attempts, this.#o.random()));
+    setTimeout(
+      () => {
+        this.#ready.unshift(...retry);
+        this.#schedule();
+      },
+      retryDelayMs(this.#o.retry, attempts, this.#o.random()),
+    );
   }
 
   #settle(item: Pending, settle: () => void): void {
@@ -254,6 +262,9 @@ export class SubmitQueue {
       this.#counted--;
       this.#roomWaiters.shift()?.();
     }
-    if (this.#open === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+    if (this.#open === 0) {
+      this.#hurry = false;
+      for (const wake of this.#idleWaiters.splice(0)) wake();
+    }
   }
 }
