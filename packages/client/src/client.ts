@@ -3,12 +3,12 @@ import {
   checkReceiptProofs,
   type DataEvent,
   formatUuid,
-  mintUuidV7,
   parseVerifierKey,
   type Receipt,
   ReceiptError,
   ReceiptVerifier,
   receiptToJson,
+  writeUuidV7,
 } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
 import { createWasmHasherSync, type WasmMerkleHasher } from '@msi/hash-wasm';
@@ -187,7 +187,9 @@ export class MsiClient {
       if (this.#closed) throw new MsiClientError('CLOSED', 'the client closed while emit waited for room');
     }
     const context = { nowMs: this.#o.now(), mintId: () => this.#mintId() };
-    const claims = normalizeEvent(input, context, this.#entropy.bytes(16), false);
+    const { bytes, at } = this.#entropy.take(16);
+    // the nonce is a view of the pool: the writer copies it into the event's bytes at once
+    const claims = normalizeEvent(input, context, bytes.subarray(at, at + 16), false);
     return { mode: 'aggregated', ...aggregator.add(claims) };
   }
 
@@ -298,7 +300,10 @@ export class MsiClient {
   }
 
   #mintId(): Uint8Array {
-    return mintUuidV7(this.#o.now(), this.#entropy.bytes(16));
+    const id = new Uint8Array(16);
+    const { bytes, at } = this.#entropy.take(16);
+    writeUuidV7(id, 0, this.#o.now(), bytes, at);
+    return id;
   }
 
   /** Receives, verifies and stores an individual event's receipt (onReceipt too). */

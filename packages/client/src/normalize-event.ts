@@ -19,6 +19,8 @@ export interface EventContext {
 }
 
 const NO_NONCE = new Uint8Array(16);
+const NONE: readonly never[] = Object.freeze([]);
+const NO_ENDPOINT = Object.freeze({ system: '', region: '', host: '' });
 
 /**
  * The client's fields of `input` (hostile to the extent the caller's data is), checked by every rule
@@ -37,14 +39,23 @@ export function normalizeEvent(
     eventId: input.eventId === undefined ? context.mintId() : eventId(input.eventId, 'event_id'),
     kind: input.kind,
     data: imprint(input.data, 'data'),
-    inputs: (input.inputs ?? []).map((i, n) => imprint(i, `inputs[${n}]`)),
-    outputs: (input.outputs ?? []).map((o, n) => imprint(o, `outputs[${n}]`)),
+    inputs:
+      input.inputs === undefined || input.inputs.length === 0
+        ? NONE
+        : input.inputs.map((i, n) => imprint(i, `inputs[${n}]`)),
+    outputs:
+      input.outputs === undefined || input.outputs.length === 0
+        ? NONE
+        : input.outputs.map((o, n) => imprint(o, `outputs[${n}]`)),
     toTenant: input.toTenant ?? '',
     actor: input.actor,
     source: endpoint(input.source),
     destination: endpoint(input.destination),
     occurredAt: occurredAt(input.occurredAt, context.nowMs),
-    parents: (input.parents ?? []).map((p, n) => eventId(p, `parents[${n}]`)),
+    parents:
+      input.parents === undefined || input.parents.length === 0
+        ? NONE
+        : input.parents.map((p, n) => eventId(p, `parents[${n}]`)),
     attributes: attributes(input.attributes),
     nonce,
   };
@@ -97,8 +108,13 @@ function eventId(value: EventIdLike, field: string): Uint8Array {
   return id;
 }
 
-function endpoint(value: EndpointInput | undefined): { system: string; region: string; host: string } {
-  return { system: value?.system ?? '', region: value?.region ?? '', host: value?.host ?? '' };
+function endpoint(value: EndpointInput | undefined): {
+  readonly system: string;
+  readonly region: string;
+  readonly host: string;
+} {
+  if (value === undefined) return NO_ENDPOINT;
+  return { system: value.system ?? '', region: value.region ?? '', host: value.host ?? '' };
 }
 
 function occurredAt(value: Date | number | undefined, nowMs: number): number {
@@ -108,7 +124,7 @@ function occurredAt(value: Date | number | undefined, nowMs: number): number {
 }
 
 function attributes(value: EventInput['attributes']): readonly Attribute[] {
-  if (value === undefined) return [];
+  if (value === undefined) return NONE;
   if (Array.isArray(value)) return value as readonly Attribute[];
   return Object.entries(value as Record<string, string>).map(([key, v]) => ({ key, value: v }));
 }

@@ -4,6 +4,8 @@ import type { WasmMerkleHasher } from '@msi/hash-wasm';
 
 /** Bytes of aggregated events gathered before they are hashed and handed to the store. */
 const CHUNK_BYTES = 1 << 20;
+/** Leaves per block of leaf hashes (2 MiB) and lengths: blocks are added, never grown and copied. */
+const BLOCK_LEAVES = 1 << 16;
 
 /** What an open tree hands over when it is sealed. */
 export interface ClosedLeaves {
@@ -17,7 +19,8 @@ export interface ClosedLeaves {
  * A local tree being filled (docs/PROOFS.md §12). Events are written into a 1 MiB chunk; a full chunk
  * is leaf-hashed in one call of the WASM kernel (hashPackedLeaves) and handed to `append` (the
  * store), then forgotten. What stays in memory per event is its leaf hash (32 B) and its length
- * (4 B), in arrays that grow by 1.25×: the bytes themselves go to the store.
+ * (4 B), in blocks of 65,536 that are added as needed (never copied to grow): the bytes themselves go
+ * to the store. Closing copies the blocks once into the arrays the sealed tree keeps.
  */
 export class OpenTree {
   readonly #hasher: WasmMerkleHasher;
@@ -25,8 +28,8 @@ export class OpenTree {
   #chunk = new Uint8Array(CHUNK_BYTES);
   #used = 0;
   #ends: number[] = [];
-  #leaves = new Uint8Array(32 * 1024);
-  #lengths = new Uint32Array(1024);
+  readonly #leafBlocks: Uint8Array[] = [];
+  readonly #lengthBlocks: Uint32Array[] = [];
   #hashed = 0;
 
   /** @param append receives each chunk of whole events, in order (the store keeps the order). */
@@ -71,11 +74,17 @@ export class OpenTree {
   /** Hashes and hands over what is written, and returns every leaf. The tree takes no more events. */
   close(): ClosedLeaves {
     this.#flush();
-    return {
-      count: this.#hashed,
-      leafHashes: this.#leaves.subarray(0, 32 * this.#hashed),
-      eventLengths: this.#lengths.subarray(0, this.#hashed),
-    };
+    const count = this.#hashed;
+    const leafHashes = new Uint8Array(32 * count);
+    const eventLengths = new Uint32Array(count);
+    this.#leafBlocks.forEach((block, b) => {
+      const n = Math.min(BLOCK_LEAVES, count - b * BLOCK_LEAVES);
+      leafHashes.set(block.subarray(0, 32 * n), 32 * b * BLOCK_LEAVES);
+      eventLengths.set((this.#lengthBlocks[b] as Uint32Array).subarray(0, n), b * BLOCK_LEAVES);
+    });
+    this.#leafBlocks.length = 0;
+    this.#lengthBlocks.length = 0;
+    return { count, leafHashes, eventLengths };
   }
 
   #added(end: number): number {
@@ -87,29 +96,40 @@ export class OpenTree {
   #flush(): void {
     const n = this.#ends.length;
     if (n === 0) return;
-    this.#reserve(this.#hashed + n);
-    this.#hasher.hashPackedLeaves(this.#chunk, 0, this.#ends, n, this.#leaves, 32 * this.#hashed);
+    let done = 0;
     let from = 0;
-    for (let i = 0; i < n; i++) {
-      const end = this.#ends[i] as number;
-      this.#lengths[this.#hashed + i] = end - from;
-      from = end;
+    while (done < n) {
+      // the chunk's events go into the current block, and the next one when it fills
+      const index = this.#hashed + done;
+      const block = Math.floor(index / BLOCK_LEAVES);
+      const at = index % BLOCK_LEAVES;
+      if (block === this.#leafBlocks.length) {
+        this.#leafBlocks.push(new Uint8Array(32 * BLOCK_LEAVES));
+        this.#lengthBlocks.push(new Uint32Array(BLOCK_LEAVES));
+      }
+      const take = Math.min(n - done, BLOCK_LEAVES - at);
+      const ends = done === 0 && take === n ? this.#ends : this.#ends.slice(done, done + take);
+      const start = done === 0 ? 0 : (this.#ends[done - 1] as number);
+      this.#hasher.hashPackedLeaves(
+        this.#chunk,
+        start,
+        ends,
+        take,
+        this.#leafBlocks[block] as Uint8Array,
+        32 * at,
+      );
+      const lengths = this.#lengthBlocks[block] as Uint32Array;
+      for (let i = 0; i < take; i++) {
+        const end = this.#ends[done + i] as number;
+        lengths[at + i] = end - from;
+        from = end;
+      }
+      done += take;
     }
     this.#hashed += n;
     this.#append(this.#chunk.subarray(0, this.#used));
     this.#chunk = new Uint8Array(CHUNK_BYTES);
     this.#used = 0;
     this.#ends = [];
-  }
-
-  #reserve(count: number): void {
-    if (count <= this.#lengths.length) return;
-    const capacity = Math.max(count, Math.ceil(this.#lengths.length * 1.25));
-    const leaves = new Uint8Array(32 * capacity);
-    leaves.set(this.#leaves.subarray(0, 32 * this.#hashed));
-    const lengths = new Uint32Array(capacity);
-    lengths.set(this.#lengths.subarray(0, this.#hashed));
-    this.#leaves = leaves;
-    this.#lengths = lengths;
   }
 }

@@ -12,6 +12,7 @@ export {
   aggregatedLeafHash,
   decodeAggregatedEvent,
   encodeAggregatedEvent,
+  MAX_AGGREGATED_EVENT_SIZE,
   RootEventError,
   type RootEventErrorCode,
   type RootEventFields,

@@ -11,6 +11,7 @@ import { aggregatedLeafHash, decodeAggregatedEvent } from './decode-aggregated-e
 import {
   aggregatedEventSize,
   encodeAggregatedEvent,
+  MAX_AGGREGATED_EVENT_SIZE,
   writeAggregatedEvent,
 } from './write-aggregated-event.js';
 
@@ -134,6 +135,33 @@ describe('aggregated event v1 (docs/PROOFS.md §12)', () => {
       code: 'KIND_MISMATCH',
       field: 'inputs',
     });
+  });
+
+  it('MAX_AGGREGATED_EVENT_SIZE bounds every event the rules allow (the largest PROCESS, 64 bytes under it)', () => {
+    const id = (i: number) => Uint8Array.of(0, 0, 0, 0, 0, i + 2, 0x70, i, 0x80, 0, 0, 0, 0, 0, 0, 0);
+    const big = (n: number) => 'x'.repeat(n);
+    const digest = { algorithm: 'sha512' as const, digest: new Uint8Array(64) };
+    const endpoint = { system: big(256), region: big(256), host: big(256) };
+    const largest: AggregatedEvent = {
+      eventId: id(200),
+      kind: 'PROCESS',
+      data: digest,
+      inputs: Array.from({ length: 64 }, () => digest),
+      outputs: Array.from({ length: 64 }, () => digest),
+      toTenant: '',
+      actor: big(256),
+      source: endpoint,
+      destination: endpoint,
+      occurredAt: 1,
+      parents: Array.from({ length: 64 }, (_, i) => id(i)),
+      attributes: Array.from({ length: 64 }, (_, i) => ({
+        key: `${String(i).padStart(2, '0')}${big(62)}`,
+        value: big(256),
+      })),
+      nonce: new Uint8Array(16),
+    };
+    // to_tenant (64 bytes) is a TRANSFER's and inputs/outputs a PROCESS's: the bound counts both
+    expect(encodeAggregatedEvent(largest).length).toBe(MAX_AGGREGATED_EVENT_SIZE - 64);
   });
 
   it('writes into a buffer at an offset, or returns -1 without writing when it does not fit', () => {

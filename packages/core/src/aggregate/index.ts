@@ -20,5 +20,6 @@ export { validateAggregatedEvent } from './validate-aggregated-event.js';
 export {
   aggregatedEventSize,
   encodeAggregatedEvent,
+  MAX_AGGREGATED_EVENT_SIZE,
   writeAggregatedEvent,
 } from './write-aggregated-event.js';

@@ -11,6 +11,24 @@ import { validateAggregatedEvent } from './validate-aggregated-event.js';
 
 const TWO_32 = 2 ** 32;
 const HEADER_SIZE = 5;
+/**
+ * The most bytes an aggregated event v1 can have, by the limits of §4: 64-byte digests, 64 inputs
+ * and outputs, a 64-byte to_tenant, a 256-byte actor and endpoint strings, 64 parents, 64 attributes
+ * of 64-byte keys and 256-byte values. A writer with this much room needs not measure first.
+ */
+export const MAX_AGGREGATED_EVENT_SIZE =
+  HEADER_SIZE +
+  16 +
+  1 +
+  66 +
+  2 * (2 + 64 * 66) +
+  (2 + 64) +
+  (2 + 256) +
+  6 * (2 + 256) +
+  8 +
+  (2 + 64 * 16) +
+  (2 + 64 * (2 + 64 + 2 + 256)) +
+  16;
 const ALGORITHM_IDS: ReadonlyMap<string, number> = new Map(
   HASH_ALGORITHMS.filter((a) => a.accepted).map((a) => [a.name, a.id]),
 );
@@ -23,8 +41,13 @@ const encoder = new TextEncoder();
  */
 export function writeAggregatedEvent(event: AggregatedEvent, target: Uint8Array, offset: number): number {
   validateAggregatedEvent(event);
-  const size = aggregatedEventSize(event);
-  if (offset < 0 || offset + size > target.length) return -1;
+  if (offset < 0) return -1;
+  if (
+    target.length - offset < MAX_AGGREGATED_EVENT_SIZE &&
+    offset + aggregatedEventSize(event) > target.length
+  ) {
+    return -1;
+  }
   return writeValid(event, target, offset);
 }
 
@@ -127,16 +150,25 @@ export function putBytes(target: Uint8Array, at: number, bytes: Uint8Array): num
   return at + bytes.length;
 }
 
-/** A `str`: u16 length and UTF-8. Precondition: well-formed text (validated). */
+/**
+ * A `str`: u16 length and UTF-8. ASCII (the common case) is written in one pass; other text through
+ * TextEncoder. Precondition: well-formed text (validated) and room for it.
+ */
 export function putStr(target: Uint8Array, at: number, text: string): number {
-  const length = utf8Length(text) ?? 0;
-  putU16(target, at, length);
   const start = at + 2;
-  if (length === text.length) {
-    for (let i = 0; i < length; i++) target[start + i] = text.charCodeAt(i);
-  } else {
+  const n = text.length;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) break;
+    target[start + i] = c;
+  }
+  let length = n;
+  if (i < n) {
+    length = utf8Length(text) ?? 0;
     encoder.encodeInto(text, target.subarray(start, start + length));
   }
+  putU16(target, at, length);
   return start + length;
 }
 
