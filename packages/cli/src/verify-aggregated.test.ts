@@ -1,7 +1,11 @@
 // msi verify on receipts v2 (docs/PROOFS.md §13): every vector of core's testdata/aggregated-receipts
 // gets its verdict from the command, with the vector's trust given as flags.
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runRecorded } from './memory-io.test-helper.js';
 
@@ -46,6 +50,32 @@ describe('msi verify on receipts v2', () => {
       }
     },
   );
+
+  it('fails on any single-character change of a receipt v2 (strict, every key trusted)', async () => {
+    const v = receipts.find((r) => r.name === 'leaf-2-transfer') as Vector;
+    const text = readFileSync(`${DIR}${v.receipt}`, 'utf8');
+    const dir = await mkdtemp(join(tmpdir(), 'msi-cli-v2-'));
+    try {
+      const path = join(dir, 'receipt.json');
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat({ max: text.length - 2 }),
+          fc.integer({ min: 0x20, max: 0x7e }),
+          async (at, code) => {
+            const replacement = String.fromCharCode(code);
+            fc.pre(text[at] !== replacement);
+            await writeFile(path, text.slice(0, at) + replacement + text.slice(at + 1));
+            const run = await runRecorded(['verify', path, ...flagsOf(v)]);
+            // 1: a verdict (INVALID <code>); 2: not JSON any more, an input error
+            expect([1, 2]).toContain(run.status);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('prints the JSON result with the local tree', async () => {
     const v = receipts.find((r) => r.name === 'leaf-3-access') as Vector;
