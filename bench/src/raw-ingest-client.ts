@@ -13,8 +13,11 @@ export async function rawLoad(
   options: { batch: number; inFlight: number },
 ): Promise<number> {
   const client = new ingestV1.IngestServiceClient(address, credentials.createInsecure());
-  const metadata = new Metadata();
-  metadata.set('authorization', `Bearer ${apiKey}`);
+  const metadata = () => {
+    const m = new Metadata(); // one per call: a call takes over the metadata it is given
+    m.set('authorization', `Bearer ${apiKey}`);
+    return m;
+  };
   const data = Buffer.from(encodeImprint(imprintOf('sha256', new TextEncoder().encode('individual'))));
   const random = new Uint8Array(16);
   const event = (): eventV1.DataEvent => ({
@@ -35,9 +38,11 @@ export async function rawLoad(
     attributes: [{ key: 'n', value: '1' }],
     nonce: Buffer.alloc(0),
   });
+  let failedCalls = 0;
   const submit = (events: eventV1.DataEvent[]) =>
     new Promise<number>((resolve) => {
-      client.submitBatch({ events }, metadata, { deadline: Date.now() + 30_000 }, (error, response) => {
+      client.submitBatch({ events }, metadata(), { deadline: Date.now() + 30_000 }, (error, response) => {
+        if (error !== null) failedCalls++;
         resolve(
           error === null ? (response?.acks.filter((a) => a.outcome?.$case === 'durable').length ?? 0) : 0,
         );
@@ -55,5 +60,6 @@ export async function rawLoad(
   );
   const elapsed = (performance.now() - start) / 1000;
   client.close();
+  if (failedCalls > 0) console.log(`  raw client: ${failedCalls} SubmitBatch calls failed`);
   return durable / elapsed;
 }

@@ -76,6 +76,8 @@ export interface AnchoredTree {
 interface Open {
   readonly tree: OpenTree;
   readonly treeId: string;
+  /** When the tree was opened (the clock, ms). */
+  readonly openedAt: number;
   readonly rootEventId: Uint8Array;
   /** The store's appends of this tree's chunks, in order. */
   appends: Promise<void>;
@@ -233,6 +235,7 @@ export class Aggregator {
     const treeId = formatUuid(rootEventId);
     const open: Open = {
       treeId,
+      openedAt: this.#ports.now(),
       rootEventId,
       appends: Promise.resolve(),
       tree: new OpenTree(this.#ports.hasher, (chunk) => {
@@ -247,7 +250,13 @@ export class Aggregator {
   #added(open: Open): void {
     this.#pending++;
     this.#sequence++;
-    if (open.tree.size >= this.#s.maxLeaves) this.seal();
+    if (open.tree.size >= this.#s.maxLeaves) {
+      this.seal();
+      return;
+    }
+    // A caller emitting in a tight loop never lets the interval timer run: every 1,024 events the
+    // tree's age is checked here too, so trees are sealed per interval whatever the event loop does.
+    if ((this.#sequence & 1023) === 0 && this.#ports.now() - open.openedAt >= this.#s.intervalMs) this.seal();
   }
 
   async #sealTree(open: Open): Promise<void> {

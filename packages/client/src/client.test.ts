@@ -240,6 +240,20 @@ describe('aggregated events', () => {
     expect(() => verifyAggregatedReceipt(mutated, trust, crypto)).toThrow(ReceiptError);
   });
 
+  it('seals a tree per interval even when the caller emits in a tight loop (the timer never runs)', async () => {
+    let clock = 1_764_000_000_000;
+    const { c, ingest } = client({ aggregation: { intervalMs: 1000 }, now: () => clock });
+    const writer = c.aggregateTemplate({ kind: 'STORE', actor: 'a', dataAlgorithm: 'sha256' });
+    for (let i = 0; i < 5000; i++) {
+      writer.tryEmit(data(i).digest);
+      clock += 1; // 1 ms per event: 5 intervals, never yielding to the event loop
+    }
+    await c.flush();
+    const roots = ingest.batches.flat();
+    expect(roots.length).toBeGreaterThanOrEqual(4);
+    expect(roots.length).toBeLessThanOrEqual(6);
+  });
+
   it('NOT_AGGREGATED without the option; CLOSED after close; QUEUE_FULL at maxPendingEvents', async () => {
     const plain = client();
     expect(await failure(plain.c.emit(store(1), { mode: 'aggregated' }))).toMatchObject({
