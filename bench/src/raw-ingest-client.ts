@@ -54,7 +54,9 @@ export async function rawLoad(
   await Promise.all(
     Array.from({ length: options.inFlight }, async () => {
       while (performance.now() < until) {
-        durable += await submit(Array.from({ length: options.batch }, event));
+        // (not `durable += await …`: that reads durable before the await and loses the other loops' counts)
+        const acked = await submit(Array.from({ length: options.batch }, event));
+        durable += acked;
       }
     }),
   );

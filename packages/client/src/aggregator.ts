@@ -182,6 +182,12 @@ export class Aggregator {
     return start === undefined ? undefined : { treeId: start.treeId, index: sequence - start.first };
   }
 
+  /** Resolves once every event of the open tree written so far is handed to the store. */
+  async stored(): Promise<void> {
+    this.#open?.tree.flushChunk();
+    await this.#open?.appends;
+  }
+
   /** Seals the open tree now, if it holds events. */
   seal(): void {
     const open = this.#open;

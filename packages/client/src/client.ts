@@ -233,6 +233,15 @@ export class MsiClient {
   }
 
   /**
+   * Resolves once the bytes of every aggregated event emitted so far are in the receipt store (its
+   * writes done), without sealing the open tree: what the client then holds in memory per event is
+   * its leaf hash and length. A caller emitting faster than the store writes can pace itself on it.
+   */
+  async stored(): Promise<void> {
+    await this.#aggregator?.stored();
+  }
+
+  /**
    * flush(), then resolves once every local tree is anchored (its root receipt verified and stored)
    * and every awaited individual receipt delivered.
    */

@@ -71,6 +71,11 @@ export class OpenTree {
     return this.#added(end);
   }
 
+  /** Hashes the chunk written so far and hands it to the store now (the tree stays open). */
+  flushChunk(): void {
+    this.#flush();
+  }
+
   /** Hashes and hands over what is written, and returns every leaf. The tree takes no more events. */
   close(): ClosedLeaves {
     this.#flush();
