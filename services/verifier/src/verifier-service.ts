@@ -37,6 +37,7 @@ import {
 } from './receipt-store.js';
 import { checkVerifyRequest, count, eventIdField, instant } from './request-checks.js';
 import { SCHEMA } from './schema.js';
+import { watchReceiptsHandler } from './watch-receipts.js';
 
 export interface VerifierServiceDeps {
   readonly pool: Pool;
@@ -342,6 +343,8 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
         };
       },
     ),
+
+    watchReceipts: watchReceiptsHandler({ ...deps, cache }),
   };
 }
 

@@ -1,0 +1,70 @@
+/**
+ * The anchored frontier: the size of the newest verified checkpoint, i.e. every round below it can be
+ * served with a receipt. One poller for all WatchReceipts streams of a process: it reads the frontier
+ * every `intervalMs` while at least one stream waits, and not at all otherwise. Waiting is by value
+ * (resolve once the frontier passes it), so a stream that misses a poll misses nothing.
+ */
+export class AnchoredFrontier {
+  readonly #read: () => Promise<number>;
+  readonly #intervalMs: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #waiters = new Set<{ above: number; resolve: (frontier: number | undefined) => void }>();
+  #timer: NodeJS.Timeout | undefined;
+  #last = 0;
+
+  constructor(
+    read: () => Promise<number>,
+    options: { intervalMs?: number; onError?: (error: unknown) => void } = {},
+  ) {
+    this.#read = read;
+    this.#intervalMs = options.intervalMs ?? 200;
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  /** The frontier now (one read). */
+  async current(): Promise<number> {
+    this.#last = Math.max(this.#last, await this.#read());
+    return this.#last;
+  }
+
+  /**
+   * Resolves with the frontier once it is above `above`, or with undefined when `signal` aborts
+   * (the stream was cancelled).
+   */
+  waitAbove(above: number, signal: AbortSignal): Promise<number | undefined> {
+    if (this.#last > above) return Promise.resolve(this.#last);
+    if (signal.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const waiter = {
+        above,
+        resolve: (frontier: number | undefined) => {
+          this.#waiters.delete(waiter);
+          signal.removeEventListener('abort', onAbort);
+          resolve(frontier);
+        },
+      };
+      const onAbort = () => waiter.resolve(undefined);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.add(waiter);
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined || this.#waiters.size === 0) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#poll();
+    }, this.#intervalMs);
+  }
+
+  async #poll(): Promise<void> {
+    try {
+      const frontier = await this.current();
+      for (const waiter of [...this.#waiters]) if (frontier > waiter.above) waiter.resolve(frontier);
+    } catch (error: unknown) {
+      this.#onError(error);
+    }
+    this.#schedule();
+  }
+}
