@@ -15,6 +15,9 @@ export default defineConfig({
           name: 'unit',
           include: ['{packages,services,bench}/**/*.test.ts'],
           exclude: [...exclude, '**/*.int.test.ts', '**/*.e2e.test.ts'],
+          // The mutation and property tests verify thousands of receipts: 5 s is too tight on a busy
+          // 2-core machine (a real hang still fails).
+          testTimeout: 20_000,
         },
       },
       {

@@ -53,6 +53,27 @@ export function verifierConnection(
   );
 }
 
+/**
+ * The verifier's address for a command whose --server is another service's (`msi emit
+ * --receipts-dir`): from --verifier, else MSI_VERIFIER_ADDRESS. Throws CliError USAGE.
+ */
+export function verifierAddressOf(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
+  const address = flag ?? nonEmpty(env.MSI_VERIFIER_ADDRESS);
+  if (address === undefined) {
+    throw new CliError(
+      'USAGE',
+      'receipts come from the verifier: give --verifier host:port or set MSI_VERIFIER_ADDRESS',
+    );
+  }
+  if (!/^[^\s/]+:[0-9]{1,5}$/.test(address)) {
+    throw new CliError('USAGE', `--verifier "${address.slice(0, 80)}" is not host:port`);
+  }
+  return address;
+}
+
 /** The alerter's address when neither --server nor MSI_ALERTER_ADDRESS names one (npm start's). */
 export const DEFAULT_ALERTER_ADDRESS = '127.0.0.1:50054';
 

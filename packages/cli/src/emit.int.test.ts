@@ -1,5 +1,5 @@
 // `msi emit` against a real pipeline (NATS, Postgres, calendar, aggregators, ingest as processes).
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatImprint, imprintOf, isUuidV7, parseUuid } from '@msi/core';
 import { useWorld } from '@msi/testkit';
@@ -10,10 +10,14 @@ import { runRecorded } from './memory-io.test-helper.js';
 const API_KEY = 'test-key-cli-emitter';
 const world = useWorld({
   label: 'cli_emit',
-  pipeline: { apiKeys: [{ key: API_KEY, tenant: 'acme', principal: 'cli-test', roles: ['emitter'] }] },
+  pipeline: {
+    verifier: true,
+    apiKeys: [{ key: API_KEY, tenant: 'acme', principal: 'cli-test', roles: ['emitter', 'auditor'] }],
+  },
 });
 const env = (): Record<string, string> => ({
   MSI_INGEST_ADDRESS: world.pipeline.ingestAddress,
+  MSI_VERIFIER_ADDRESS: world.pipeline.verifierAddress ?? '',
   MSI_API_KEY: API_KEY,
 });
 
@@ -119,12 +123,104 @@ describe('msi emit against a real pipeline', () => {
     expect(run.stderr).toMatch(/^msi emit: ingest did not accept the credentials/);
   });
 
-  it('names the lines of a batch ingest rejects, with exit 2', async () => {
+  it('names the line and field of an event that breaks a rule, with exit 2', async () => {
     const run = await runRecorded(['emit', '--insecure', '--jsonl', '-'], {
       env: env(),
       stdin: `${JSON.stringify({ kind: 'PROCESS', data: `sha256:${'11'.repeat(32)}`, actor: 'etl' })}\n`,
     });
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/^msi emit: lines 1-1: ingest rejected the request: /);
+    expect(run.stderr).toMatch(/^msi emit: stdin:1: inputs: PROCESS needs at least one/);
+  });
+
+  it('--aggregate --receipts-dir: emits aggregated, waits for anchoring, writes a receipt v2 per event that msi verify accepts', async () => {
+    const dir = join(world.workDir, 'aggregated-receipts');
+    const lines = Array.from({ length: 5 }, (_, i) =>
+      JSON.stringify({
+        kind: 'STORE',
+        data: formatImprint(imprintOf('sha256', new TextEncoder().encode(`agg-${i}`))),
+        actor: 'sensor',
+      }),
+    );
+    const run = await runRecorded(
+      [
+        'emit',
+        '--insecure',
+        '--aggregate',
+        '--receipts-dir',
+        dir,
+        '--key',
+        world.pipeline.verifierKey,
+        '--jsonl',
+        '-',
+      ],
+      { env: env(), stdin: `${lines.join('\n')}\n` },
+    );
+    expect(run.status).toBe(0);
+    const outcomes = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(outcomes).toHaveLength(5);
+    for (const o of outcomes) expect(o).toMatchObject({ aggregated: true });
+    expect(run.stderr).toContain(`msi emit: 5 receipts written to ${dir}`);
+    const files = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort();
+    expect(files).toEqual(outcomes.map((o) => `${o.eventId}.json`).sort());
+    for (const name of files) {
+      const verified = await runRecorded(['verify', join(dir, name), '--key', world.pipeline.verifierKey]);
+      expect(verified.status).toBe(0);
+      expect(verified.stdout).toMatch(
+        /^VALID aggregated event \S+ {2}STORE acme sha256:\S+ {2}leaf \d of 5 of root event \S+ submitted by cli-test /,
+      );
+    }
+    const text = await readFile(join(dir, files[0] ?? ''), 'utf8');
+    const changed = join(dir, 'changed.txt');
+    await writeFile(changed, text.replace('"leafIndex":', '"leafIndex":1'));
+    const invalid = await runRecorded(['verify', changed, '--key', world.pipeline.verifierKey]);
+    expect(invalid.status).toBe(1);
+  });
+
+  it('--receipts-dir without --aggregate writes the receipt v1 of each event; --aggregate alone is a usage error', async () => {
+    const dir = join(world.workDir, 'individual-receipts');
+    const run = await runRecorded(
+      [
+        'emit',
+        '--insecure',
+        '--receipts-dir',
+        dir,
+        '--kind',
+        'ACCESS',
+        '--data',
+        `sha256:${'22'.repeat(32)}`,
+        '--actor',
+        'bob',
+      ],
+      { env: env() },
+    );
+    expect(run.status).toBe(0);
+    const [ack] = acksOf(run.stdout);
+    expectDurable(ack);
+    const verified = await runRecorded([
+      'verify',
+      join(dir, `${ack.eventId}.json`),
+      '--key',
+      world.pipeline.verifierKey,
+    ]);
+    expect(verified.stdout).toMatch(new RegExp(`^VALID event ${ack.eventId}  ACCESS acme `));
+    const usage = await runRecorded(
+      [
+        'emit',
+        '--insecure',
+        '--aggregate',
+        '--kind',
+        'STORE',
+        '--data',
+        `sha256:${'22'.repeat(32)}`,
+        '--actor',
+        'a',
+      ],
+      { env: env() },
+    );
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('--aggregate needs --receipts-dir');
   });
 });

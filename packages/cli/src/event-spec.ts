@@ -1,3 +1,4 @@
+import type { EventInput } from '@msi/client';
 import {
   encodeImprint,
   type Imprint,
@@ -127,6 +128,38 @@ export function buildEvent(
     parents: spec.parents.map((text) => Buffer.from(uuid(text, 'parent', fail))),
     attributes: spec.attrs.map((pair) => attribute(pair, fail)),
   });
+}
+
+/**
+ * The SDK's form of a spec whose data imprint is known (as buildEvent): what `msi emit` hands to
+ * @msi/client, which mints the id when the spec has none and checks every rule before sending.
+ * Throws CliError INPUT prefixed with `where` for what does not parse.
+ */
+export function eventInputOf(spec: EventSpec, data: Imprint | undefined, where: string): EventInput {
+  const fail = (message: string): never => {
+    throw new CliError('INPUT', `${where}: ${message}`);
+  };
+  const kind = (
+    spec.kind ?? fail('the kind is missing (--kind STORE|ACCESS|TRANSFER|PROCESS|DELETE|STATE)')
+  ).toUpperCase();
+  if (!isEventKind(kind)) return fail(`unknown kind "${spec.kind}"`);
+  const actor = spec.actor ?? fail('the actor is missing (--actor NAME)');
+  return {
+    kind,
+    data:
+      data ??
+      imprintText(spec.data ?? fail('no data: give --data IMPRINT or --data-file PATH'), 'data', fail),
+    actor,
+    ...(spec.eventId === undefined ? {} : { eventId: uuid(spec.eventId, 'event-id', fail) }),
+    inputs: spec.inputs.map((text) => imprintText(text, 'input', fail)),
+    outputs: spec.outputs.map((text) => imprintText(text, 'output', fail)),
+    toTenant: spec.toTenant ?? '',
+    source: endpoint(spec.source, 'source', fail),
+    destination: endpoint(spec.destination, 'destination', fail),
+    ...(spec.occurredAt === undefined ? {} : { occurredAt: Number(occurredAt(spec.occurredAt, 0, fail)) }),
+    parents: spec.parents.map((text) => uuid(text, 'parent', fail)),
+    attributes: spec.attrs.map((pair) => attribute(pair, fail)),
+  };
 }
 
 type Fail = (message: string) => never;

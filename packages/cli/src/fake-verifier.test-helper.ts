@@ -81,6 +81,9 @@ export async function startFakeVerifier(options: FakeVerifierOptions): Promise<F
     getRound(_call, callback) {
       callback(grpcError(status.UNIMPLEMENTED, 'not here'), null);
     },
+    watchReceipts(call) {
+      call.emit('error', grpcError(status.UNIMPLEMENTED, 'not here'));
+    },
   };
   server.addService(verifierV1.VerifierServiceService, implementation);
   const port = await new Promise<number>((resolve, reject) =>

@@ -3,6 +3,7 @@ import {
   formatUuid,
   type ReceiptFailureCode,
   type VerifiedAgainstPublication,
+  type VerifiedAggregatedReceipt,
   type VerifiedReceipt,
 } from '@msi/core';
 import { formatMicros, formatSeconds } from './format-time.js';
@@ -50,6 +51,47 @@ export function verifiedJson(verified: VerifiedReceipt): Record<string, unknown>
     logKeys: verified.logKeys,
     witnesses: verified.witnesses.map((w) => ({ name: w.name, time: formatSeconds(w.time) })),
     unverifiedSignatures: verified.unverifiedSignatures.map((s) => s.name),
+  };
+}
+
+/**
+ * The one-line summary of what a valid receipt v2 proves (docs/PROOFS.md §13), e.g. `VALID
+ * aggregated event 0192… STORE acme sha256:ab…  leaf 3 of 6 of root event 0192… submitted by gw
+ * received 2026-…Z  round 42 closed …  checkpoint msi.dev/calendar@43  witnesses: none`.
+ */
+export function formatAggregatedLine(verified: VerifiedAggregatedReceipt): string {
+  const { event, rootReceipt } = verified;
+  const root = formatVerifiedLine(rootReceipt);
+  const anchoring = root.slice(root.indexOf('  round '));
+  return (
+    `VALID aggregated event ${formatUuid(event.eventId)}  ${event.kind} ${verified.tenant} ${formatImprint(event.data)}` +
+    `  leaf ${verified.leafIndex} of ${verified.leafCount} of root event ${formatUuid(rootReceipt.event.eventId)}` +
+    ` submitted by ${verified.submitter} received ${formatMicros(verified.receivedAt)}${anchoring}`
+  );
+}
+
+/** The machine-readable result of a valid receipt v2 (`--json`): the root receipt's, and the event's own. */
+export function aggregatedJson(verified: VerifiedAggregatedReceipt): Record<string, unknown> {
+  const { event } = verified;
+  return {
+    ...verifiedJson(verified.rootReceipt),
+    version: 2,
+    event: {
+      eventId: formatUuid(event.eventId),
+      kind: event.kind,
+      tenant: verified.tenant,
+      data: formatImprint(event.data),
+      actor: event.actor,
+      submitter: verified.submitter,
+      occurredAt: formatMicros(event.occurredAt),
+      receivedAt: formatMicros(verified.receivedAt),
+    },
+    localTree: {
+      rootEventId: formatUuid(verified.rootReceipt.event.eventId),
+      leafIndex: verified.leafIndex,
+      leafCount: verified.leafCount,
+      root: Buffer.from(verified.localRoot).toString('hex'),
+    },
   };
 }
 

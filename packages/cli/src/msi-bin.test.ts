@@ -135,8 +135,11 @@ describe('the msi executable', () => {
       `sha256:${'00'.repeat(32)}`,
       '--actor',
       'a',
+      '--retry-for',
+      '1',
     );
     expect(result.status).toBe(3);
     expect(result.stderr).toMatch(/^msi emit: cannot reach ingest at 127\.0\.0\.1:1/);
+    expect(JSON.parse(result.stdout)).toMatchObject({ failed: true, code: 'TIMEOUT' });
   });
 });

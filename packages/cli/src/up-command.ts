@@ -11,7 +11,9 @@ Starts the whole system on this machine in development mode, exactly as \`npm st
 also builds first): NATS (nats-server from PATH, or $MSI_NATS_URL), Postgres (embedded, or
 $MSI_DATABASE_URL), the calendar, two aggregators, ingest, the verifier, a witness and the alerter,
 with prefixed logs, the endpoints, dev keys and alert policy printed, and a live status line with
-the open alerts. State is kept under DIR for the next start. Ctrl-C stops everything.
+the open alerts. A service or server that dies is started again with backoff (one that exits 2, a
+bad setting, is not: the console says why). State is kept under DIR for the next start. Ctrl-C
+stops everything.
 
 Options:
   --data-dir DIR         where state, dev keys and policy.yaml live (default: $MSI_DATA_DIR, else

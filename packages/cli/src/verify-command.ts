@@ -1,12 +1,15 @@
 import {
   CheckpointError,
+  checkAggregatedProofs,
   openCheckpoint,
   type Publication,
+  parseAggregatedReceiptJson,
   ReceiptError,
   type ReceiptTrust,
+  ReceiptVerifier,
   receiptCodeOf,
+  type VerifiedAgainstPublication,
   verifyCosignatures,
-  verifyReceipt,
   verifyReceiptAgainstPublication,
 } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
@@ -14,7 +17,9 @@ import { EXIT } from './cli-error.js';
 import type { Command } from './command.js';
 import { formatSeconds } from './format-time.js';
 import {
+  aggregatedJson,
   failureJson,
+  formatAggregatedLine,
   formatFailureLine,
   formatPublishedLine,
   formatVerifiedLine,
@@ -32,7 +37,10 @@ const HELP = `Usage: msi verify <receipt.json> --key VERIFIER_KEY [options]
 Verifies a receipt OFFLINE (no server is contacted) against the keys you trust, and prints one
 line of what it proves: VALID event <id> <kind> <tenant> <data> round <k> closed <closed_at>
 checkpoint <origin>@<size> witnesses: <name>@<time>, ...
-On failure prints INVALID <CODE>: <message>, where CODE names the failing step (docs/PROOFS.md §8).
+A receipt of an aggregated event (version 2, as msi emit --aggregate --receipts-dir writes them)
+prints VALID aggregated event <id> <kind> <tenant> <data> leaf <i> of <n> of root event <id>
+submitted by <submitter> ..., the root event's round, checkpoint and witnesses (docs/PROOFS.md §13).
+On failure prints INVALID <CODE>: <message>, where CODE names the failing step (docs/PROOFS.md §8, §13).
 
 With --publication FILE (a publication you trust, from a newspaper, a web page, a colleague), no
 key is needed: the receipt's checkpoint, or the later checkpoint it was extended to (msi extend
@@ -82,7 +90,7 @@ export const verifyCommand: Command = {
   },
 };
 
-/** The output line (or JSON) of a valid receipt; throws ReceiptError when it is not. */
+/** The output line (or JSON) of a valid receipt of either version; throws ReceiptError when it is not. */
 function verdict(
   text: string,
   trust: ReceiptTrust | undefined,
@@ -90,21 +98,45 @@ function verdict(
   json: boolean,
 ): string {
   const hasher = nodeHasher();
-  const ed25519 = nodeEd25519();
-  const verified = trust === undefined ? undefined : verifyReceipt(text, trust, { hasher, ed25519 });
-  if (publication === undefined) {
+  const verified =
+    trust === undefined
+      ? undefined
+      : new ReceiptVerifier(trust, { hasher, ed25519: nodeEd25519() }).verify(text);
+  const line = (): string => {
     if (verified === undefined) throw new Error('unreachable: no trust and no publication');
+    if (verified.version === 2)
+      return json ? JSON.stringify(aggregatedJson(verified)) : formatAggregatedLine(verified);
     return json ? JSON.stringify(verifiedJson(verified)) : formatVerifiedLine(verified);
-  }
+  };
+  if (publication === undefined) return line();
   if (trust !== undefined) checkPublicationSignatures(publication, trust);
-  const published = verifyReceiptAgainstPublication(text, publication, hasher);
+  const published = againstPublication(text, publication, hasher);
   if (verified === undefined) {
     return json ? JSON.stringify(publishedJson(published)) : formatPublishedLine(published);
   }
-  if (json) {
-    return JSON.stringify({ ...verifiedJson(verified), published: publishedJson(published).published });
-  }
-  return `${formatVerifiedLine(verified)}  published ${formatSeconds(published.publishedAt)}`;
+  if (json) return JSON.stringify({ ...JSON.parse(line()), published: publishedJson(published).published });
+  return `${line()}  published ${formatSeconds(published.publishedAt)}`;
+}
+
+/**
+ * A receipt against a publication (docs/PROOFS.md §10): of a receipt v2, its local proof and root
+ * receipt's proofs, then the root receipt against the publication.
+ */
+function againstPublication(
+  text: string,
+  publication: Publication,
+  hasher: ReturnType<typeof nodeHasher>,
+): VerifiedAgainstPublication {
+  if (versionOf(text) !== 2) return verifyReceiptAgainstPublication(text, publication, hasher);
+  const receipt = parseAggregatedReceiptJson(text);
+  checkAggregatedProofs(receipt, hasher);
+  return verifyReceiptAgainstPublication(receipt.rootReceipt, publication, hasher);
+}
+
+/** The `version` member of a JSON text (already known to be JSON), or undefined. */
+function versionOf(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  return typeof value === 'object' && value !== null ? (value as { version?: unknown }).version : undefined;
 }
 
 /**

@@ -1,4 +1,28 @@
 export {
+  AGGREGATE_ATTRIBUTE_PREFIX,
+  AGGREGATE_FORMAT,
+  AGGREGATE_FORMAT_KEY,
+  AGGREGATE_LEAVES_KEY,
+  AGGREGATED_EVENT_HEADER,
+  type AggregatedEvent,
+  type AggregateRoot,
+  AggregateTemplate,
+  type AggregateTemplateFields,
+  aggregatedEventSize,
+  aggregatedLeafHash,
+  decodeAggregatedEvent,
+  encodeAggregatedEvent,
+  MAX_AGGREGATED_EVENT_SIZE,
+  RootEventError,
+  type RootEventErrorCode,
+  type RootEventFields,
+  readRootEvent,
+  rootEventFields,
+  TEMPLATE_ENTROPY_BYTES,
+  validateAggregatedEvent,
+  writeAggregatedEvent,
+} from './aggregate/index.js';
+export {
   type AnchoredRound,
   CHECKPOINT_VIOLATIONS,
   type CheckedCheckpoint,
@@ -41,7 +65,7 @@ export {
   signCheckpoint,
   verifyCosignatures,
 } from './checkpoint/index.js';
-export { bytesEqual } from './encoding/index.js';
+export { bytesEqual, utf8Length } from './encoding/index.js';
 export { CodedError } from './error/index.js';
 export {
   type Attribute,
@@ -49,6 +73,7 @@ export {
   decodeEvent,
   type Endpoint,
   EVENT_LIMITS,
+  type EventClaims,
   EventError,
   type EventErrorCode,
   type EventKind,
@@ -88,6 +113,7 @@ export {
 } from './json/index.js';
 export {
   addNoteSignature,
+  base64Length,
   decodeBase64,
   defaultEd25519,
   ED25519_PUBLIC_KEY_SIZE,
@@ -95,6 +121,7 @@ export {
   ED25519_SIGNATURE_SIZE,
   type Ed25519Verifier,
   encodeBase64,
+  encodeBase64Into,
   formatKeyId,
   formatNote,
   formatVerifierKey,
@@ -136,10 +163,17 @@ export {
   verifyReceiptAgainstPublication,
 } from './publication/index.js';
 export {
+  AGGREGATED_RECEIPT_VERSION,
+  type AggregatedReceipt,
+  aggregatedReceiptToJson,
   assembleReceipt,
+  type CheckedAggregatedProofs,
   type CheckedProofs,
+  checkAggregatedProofs,
   checkReceiptProofs,
   extendReceipt,
+  formatAggregatedReceipt,
+  parseAggregatedReceiptJson,
   parseReceiptJson,
   proveExtension,
   RECEIPT_VERSION,
@@ -151,9 +185,14 @@ export {
   type ReceiptParts,
   type ReceiptProof,
   type ReceiptTrust,
+  ReceiptVerifier,
+  type ReceiptVerifierOptions,
   receiptCodeOf,
   receiptToJson,
+  type VerifiedAggregatedReceipt,
+  type VerifiedAnyReceipt,
   type VerifiedReceipt,
+  verifyAggregatedReceipt,
   verifyReceipt,
   type WitnessStatement,
 } from './receipt/index.js';
@@ -195,4 +234,5 @@ export {
   UuidError,
   type UuidErrorCode,
   uuidV7Time,
+  writeUuidV7,
 } from './uuid/index.js';

@@ -132,3 +132,119 @@ export function hashNodePair(kernel: Kernel, left: Uint8Array, right: Uint8Array
 export function sha256(kernel: Kernel, message: Uint8Array): Uint8Array {
   return hashMessages(kernel, [message], 0);
 }
+
+/**
+ * RFC 9162 leaf hashes H(0x00 || m) of `count` messages laid out back to back in `bytes`: message i
+ * is bytes[ends[i − 1], ends[i]) with ends[−1] = `start`. Digest i is written to `out` at
+ * outAt + 32 i. For a writer that encodes its leaves into one buffer: no view per message is made;
+ * each chunk of messages is copied into kernel memory once and moved to its padded slot there.
+ * Precondition (checked): the ends are non-decreasing and within `bytes`, and `out` has room.
+ */
+export function hashPackedLeaves(
+  kernel: Kernel,
+  bytes: Uint8Array,
+  start: number,
+  ends: ArrayLike<number>,
+  count: number,
+  out: Uint8Array,
+  outAt: number,
+): void {
+  if (count === 0) return;
+  checkPacked(bytes, start, ends, count, out, outAt);
+  let minBlocks = Number.POSITIVE_INFINITY;
+  let maxBlocks = 0;
+  let from = start;
+  for (let i = 0; i < count; i++) {
+    const blocks = paddedBlocks((ends[i] as number) - from + 1);
+    if (blocks < minBlocks) minBlocks = blocks;
+    if (blocks > maxBlocks) maxBlocks = blocks;
+    from = ends[i] as number;
+  }
+  if (minBlocks === maxBlocks) {
+    hashPackedGroup(kernel, bytes, start, ends, null, count, minBlocks, out, outAt);
+    return;
+  }
+  const groups = new Map<number, number[]>();
+  from = start;
+  for (let i = 0; i < count; i++) {
+    const blocks = paddedBlocks((ends[i] as number) - from + 1);
+    const group = groups.get(blocks);
+    if (group === undefined) groups.set(blocks, [i]);
+    else group.push(i);
+    from = ends[i] as number;
+  }
+  for (const [blocks, indices] of groups) {
+    hashPackedGroup(kernel, bytes, start, ends, indices, indices.length, blocks, out, outAt);
+  }
+}
+
+function checkPacked(
+  bytes: Uint8Array,
+  start: number,
+  ends: ArrayLike<number>,
+  count: number,
+  out: Uint8Array,
+  outAt: number,
+): void {
+  let from = start;
+  if (!Number.isSafeInteger(count) || count < 0 || count > ends.length || start < 0) {
+    throw new RangeError(`hashPackedLeaves: ${count} messages, ${ends.length} ends, start ${start}`);
+  }
+  for (let i = 0; i < count; i++) {
+    const end = ends[i] as number;
+    if (!(end >= from && end <= bytes.length && end - from + 1 <= MAX_MESSAGE)) {
+      throw new RangeError(
+        `hashPackedLeaves: message ${i} ends at ${end}, after ${from}, in ${bytes.length}`,
+      );
+    }
+    from = end;
+  }
+  if (outAt < 0 || outAt + count * DIGEST_SIZE > out.length) {
+    throw new RangeError(`hashPackedLeaves: no room for ${count} digests at ${outAt} in ${out.length}`);
+  }
+}
+
+/** Hashes the packed messages at `indices` (all `count` when null), which all pad to `blocks` blocks. */
+function hashPackedGroup(
+  kernel: Kernel,
+  bytes: Uint8Array,
+  start: number,
+  ends: ArrayLike<number>,
+  indices: readonly number[] | null,
+  count: number,
+  blocks: number,
+  out: Uint8Array,
+  outAt: number,
+): void {
+  const stride = blocks * BLOCK_SIZE;
+  const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / stride));
+  const begin = (i: number) => (i === 0 ? start : (ends[i - 1] as number));
+  for (let first = 0; first < count; first += perChunk) {
+    const n = Math.min(perChunk, count - first);
+    const at = (j: number) => (indices === null ? first + j : (indices[first + j] as number));
+    const lo = begin(at(0));
+    const hi = ends[at(n - 1)] as number;
+    const dst = KERNEL_BASE + n * stride;
+    const staging = dst + n * DIGEST_SIZE;
+    const memory = kernel.memory(staging + (hi - lo));
+    memory.set(bytes.subarray(lo, hi), staging);
+    memory.fill(0, KERNEL_BASE, dst);
+    for (let j = 0; j < n; j++) {
+      const i = at(j);
+      const from = begin(i);
+      const length = (ends[i] as number) - from;
+      const slot = KERNEL_BASE + j * stride;
+      memory.copyWithin(slot + 1, staging + from - lo, staging + from - lo + length);
+      writePadding(memory, slot, length + 1, blocks);
+    }
+    kernel.padded(KERNEL_BASE, dst, n, blocks);
+    if (indices === null) {
+      out.set(memory.subarray(dst, dst + n * DIGEST_SIZE), outAt + first * DIGEST_SIZE);
+    } else {
+      for (let j = 0; j < n; j++) {
+        const digest = dst + j * DIGEST_SIZE;
+        out.set(memory.subarray(digest, digest + DIGEST_SIZE), outAt + at(j) * DIGEST_SIZE);
+      }
+    }
+  }
+}

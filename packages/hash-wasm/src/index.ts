@@ -1,2 +1,7 @@
 export { type KernelVariant, simdSupported } from './kernel.js';
-export { createWasmHasher, createWasmHasherSync, type WasmHasherOptions } from './wasm-hasher.js';
+export {
+  createWasmHasher,
+  createWasmHasherSync,
+  type WasmHasherOptions,
+  type WasmMerkleHasher,
+} from './wasm-hasher.js';

@@ -1,7 +1,7 @@
 export { assembleProof, fetchProof, type NodeFetcher } from './assemble-proof.js';
 export { CompactRange, type NodeVisitor } from './compact-range.js';
 export { HASH_SIZE, type MerkleHasher, portableHasher } from './hasher.js';
-export { MerkleTree, merkleRoot } from './merkle-tree.js';
+export { MerkleTree, merkleRoot, merkleRootOfLeafHashes } from './merkle-tree.js';
 export {
   compactRangeNodes,
   consistencyNodes,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HASH_SIZE, type MerkleHasher, portableHasher } from './hasher.js';
-import { MerkleTree, merkleRoot } from './merkle-tree.js';
+import { MerkleTree, merkleRoot, merkleRootOfLeafHashes } from './merkle-tree.js';
 import { ProofError, type ProofErrorCode } from './proof-error.js';
 import { refLeafHash, refNodeHash, refPath, refProof, refRoot, testLeaves } from './reference.test-helper.js';
 
@@ -27,6 +27,7 @@ describe('MerkleTree against the naive RFC 9162 reference', () => {
       expect(tree.size).toBe(size);
       expect(hex(tree.root())).toBe(hex(refRoot(d)));
       expect(hex(merkleRoot(hasher, d))).toBe(hex(refRoot(d)));
+      expect(hex(merkleRootOfLeafHashes(hasher, hasher.hashLeaves(d), size))).toBe(hex(refRoot(d)));
       for (let index = 0; index < size; index++) {
         expect(hex(tree.leafHash(index))).toBe(hex(refLeafHash(d[index] as Uint8Array)));
         expect(hexAll(tree.inclusionProof(index))).toEqual(hexAll(refPath(index, d)));
@@ -107,6 +108,8 @@ describe('the empty tree and a single leaf', () => {
     expect(tree.size).toBe(0);
     expect(hex(tree.root())).toBe(hex(refRoot([])));
     expect(hex(merkleRoot(hasher, []))).toBe(hex(hasher.emptyRoot()));
+    expect(hex(merkleRootOfLeafHashes(hasher, new Uint8Array(0), 0))).toBe(hex(hasher.emptyRoot()));
+    expect(() => merkleRootOfLeafHashes(hasher, new Uint8Array(33), 1)).toThrow(/leaf hashes/);
     expect(codeOf(() => tree.inclusionProof(0))).toBe('INDEX_OUT_OF_RANGE');
     expect(codeOf(() => tree.leafHash(0))).toBe('INDEX_OUT_OF_RANGE');
     expect(codeOf(() => tree.consistencyProof(0))).toBe('SIZE_OUT_OF_RANGE');

@@ -101,6 +101,26 @@ export function merkleRoot(hasher: MerkleHasher, leaves: readonly Uint8Array[]):
   return level.slice(0, HASH_SIZE);
 }
 
+/**
+ * MTH over `count` leaf hashes packed in `packedLeafHashes` (exactly count * 32 bytes), keeping one
+ * level at a time: for a caller that needs the root of a large tree, not its proofs. Throws as
+ * {@link MerkleTree.fromLeafHashes}.
+ */
+export function merkleRootOfLeafHashes(
+  hasher: MerkleHasher,
+  packedLeafHashes: Uint8Array,
+  count: number,
+): Uint8Array {
+  checkSize(count, 'leaf count');
+  if (packedLeafHashes.length !== count * HASH_SIZE) {
+    throw new ProofError('HASH_SIZE', `${packedLeafHashes.length} bytes of leaf hashes, want ${count} * 32`);
+  }
+  if (count === 0) return hasher.emptyRoot();
+  let level = packedLeafHashes;
+  for (let n = count; n > 1; n = Math.ceil(n / 2)) level = nextLevel(hasher, level, n);
+  return level.slice(0, HASH_SIZE);
+}
+
 /** Every level from the leaves (level 0) to the root; [leafHashes] when count <= 1. */
 function buildLevels(hasher: MerkleHasher, leafHashes: Uint8Array, count: number): Uint8Array[] {
   const levels = [leafHashes];

@@ -1,15 +1,74 @@
 import { describe, expect, it } from 'vitest';
-import { processLineText, statusLine } from './dev-console.js';
+import { processLineText, statusLine, supervisionLineText } from './dev-console.js';
 import { tallyOpenAlerts } from './open-alerts.js';
 
+const utc = { color: undefined, timeZone: 'UTC' };
+
 describe('the dev console', () => {
-  it('unpacks JSON log records and keeps other lines as they are', () => {
-    const record = JSON.stringify({ t: 1, level: 'info', service: 'alerter', msg: 'serving', port: 50054 });
-    expect(processLineText({ name: 'alerter', stream: 'stdout', line: record }, undefined)).toBe(
-      'alerter      | INFO  serving {"port":50054}',
+  it('makes JSON log records readable and keeps other lines as they are', () => {
+    const record = JSON.stringify({
+      t: '2026-03-04T05:06:07.089Z',
+      level: 'info',
+      service: 'alerter',
+      msg: 'serving',
+      port: 50054,
+    });
+    expect(processLineText({ name: 'alerter', stream: 'stdout', line: record }, utc)).toBe(
+      'alerter      | 05:06:07.089 INFO  alerter serving port=50054',
     );
-    expect(processLineText({ name: 'calendar', stream: 'stderr', line: 'plain text' }, '\x1b[36m')).toBe(
-      '\x1b[36mcalendar    \x1b[0m | plain text',
+    expect(
+      processLineText({ name: 'calendar', stream: 'stderr', line: 'plain text' }, { color: '\x1b[36m' }),
+    ).toBe('\x1b[36mcalendar    \x1b[0m | plain text');
+  });
+
+  it('colours only on a terminal (a colour given)', () => {
+    const record = JSON.stringify({
+      level: 'error',
+      time: '2026-03-04T05:06:07.089Z',
+      service: 's',
+      msg: 'm',
+    });
+    const plain = processLineText({ name: 's', stream: 'stdout', line: record }, utc);
+    expect(plain).not.toContain('\x1b[');
+    const coloured = processLineText(
+      { name: 's', stream: 'stdout', line: record },
+      { ...utc, color: '\x1b[36m' },
+    );
+    expect(coloured).toContain('\x1b[31mERROR\x1b[0m');
+  });
+
+  it('says which process died, how and when it restarts; and why one is left down', () => {
+    const died = supervisionLineText(
+      {
+        kind: 'died',
+        name: 'ingest',
+        exit: { code: null, signal: 'SIGKILL' },
+        ranMs: 4210,
+        detail: 'whatever it logged last',
+        restartInMs: 250,
+        failures: 1,
+      },
+      utc,
+    );
+    expect(died).toBe('ingest       | ! died (signal SIGKILL) after 4.2 s — restarting in 250 ms');
+    const leftDown = supervisionLineText(
+      {
+        kind: 'left-down',
+        name: 'calendar',
+        exit: { code: 2, signal: null },
+        detail: JSON.stringify({
+          level: 'error',
+          time: '2026-03-04T05:06:07.089Z',
+          service: 'calendar',
+          msg: 'invalid configuration',
+          problems: ['MSI_CALENDAR_LEASE_MS=900 must exceed MSI_ROUND_INTERVAL_MS'],
+        }),
+      },
+      utc,
+    );
+    expect(leftDown).toBe(
+      'calendar     | ! exited with status 2 (a bad configuration) and is not restarted — fix the setting and start the stack again: ' +
+        '05:06:07.089 ERROR calendar invalid configuration problems=["MSI_CALENDAR_LEASE_MS=900 must exceed MSI_ROUND_INTERVAL_MS"]',
     );
   });
 

@@ -1,7 +1,10 @@
 import { type DevStack, startDevStack } from './dev-stack.js';
 import { formatOpenAlerts, type OpenAlertCounts, pollOpenAlerts } from './open-alerts.js';
+import { readableLogLine } from './readable-log.js';
+import type { SupervisionEvent } from './restarter.js';
 import { type RoundSummary, watchRounds } from './round-watcher.js';
 import type { ProcessLine } from './supervised-process.js';
+import { describeSupervisionEvent } from './supervision-text.js';
 
 export interface DevConsoleOptions {
   /** The repository root (services run from services/<name>/dist/main.js). */
@@ -31,24 +34,50 @@ const SERVING_TIMEOUT_MS = 60_000;
 /** How often the open alerts are counted. */
 const ALERT_POLL_MS = 2000;
 
+/** How the console draws a line: colours on a terminal only; times in this machine's zone by default. */
+export interface LineStyle {
+  /** The process name's colour; undefined: no colours at all (not a terminal). */
+  readonly color: string | undefined;
+  /** The IANA time zone log times are shown in (tests); default this machine's. */
+  readonly timeZone?: string;
+}
+
 /**
- * One line of a service as the console shows it: `name | LEVEL message {extra fields}` (JSON log
- * records are unpacked; other lines are shown as they are), the name coloured with `color`.
+ * One line of a service as the console shows it: `name | HH:MM:SS.mmm LEVEL service/component
+ * message key=value …` (JSON log records made readable by readable-log.ts; other lines shown as
+ * they are), coloured only with a `color`.
  */
-export function processLineText(line: ProcessLine, color: string | undefined): string {
-  let text = line.line;
-  try {
-    const record = JSON.parse(line.line) as Record<string, unknown>;
-    const { t: _t, level, service: _service, msg, ...rest } = record;
-    if (typeof level === 'string' && typeof msg === 'string') {
-      const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
-      text = `${level.toUpperCase().padEnd(5)} ${msg}${extra}`;
-    }
-  } catch {
-    // not a JSON log record: shown as it is
-  }
-  const label = line.name.padEnd(12);
-  return `${color === undefined ? label : `${color}${label}${RESET}`} | ${text}`;
+export function processLineText(line: ProcessLine, style: LineStyle): string {
+  return `${nameLabel(line.name, style.color)} | ${readableLogLine(line.line, logStyle(style))}`;
+}
+
+/**
+ * A supervision event as the console shows it: `name | ! died (signal SIGKILL) after 3.2 s —
+ * restarting in 250 ms`, the text of a bad configuration's last line made readable too.
+ */
+export function supervisionLineText(event: SupervisionEvent, style: LineStyle): string {
+  const text = `! ${describeSupervisionEvent(event, (line) => readableLogLine(line, logStyle(style)))}`;
+  const color = style.color === undefined ? undefined : EVENT_COLORS[event.kind];
+  return `${nameLabel(event.name, style.color)} | ${color === undefined ? text : `${color}${text}${RESET}`}`;
+}
+
+const EVENT_COLORS: Readonly<Record<SupervisionEvent['kind'], string>> = {
+  died: '\x1b[33m',
+  'restart-failed': '\x1b[33m',
+  restarted: '\x1b[32m',
+  'left-down': '\x1b[1;31m',
+};
+
+function nameLabel(name: string, color: string | undefined): string {
+  const label = name.padEnd(12);
+  return color === undefined ? label : `${color}${label}${RESET}`;
+}
+
+function logStyle(style: LineStyle) {
+  return {
+    colors: style.color !== undefined,
+    ...(style.timeZone === undefined ? {} : { timeZone: style.timeZone }),
+  };
 }
 
 /** The banner printed once everything serves: endpoints, keys and how to follow the alerts. */
@@ -71,6 +100,7 @@ export function devBanner(stack: DevStack): string[] {
     `    MSI_API_KEY=${stack.operatorKey.key} npm run -s msi -- alerts --insecure${
       pipeline.alerterAddress === '127.0.0.1:50054' ? '' : ` --server ${pipeline.alerterAddress ?? ''}`
     } --follow`,
+    '  A service or server that dies is restarted (one with a bad setting is not: the console says why).',
     '  Ctrl-C stops everything; state is kept for the next start.',
     '',
   ];
@@ -102,9 +132,16 @@ export function statusLine(
 export async function startDevConsole(options: DevConsoleOptions): Promise<DevConsole> {
   const { write, tty } = options;
   const colors = new Map<string, string>();
+  const styleOf = (name: string): LineStyle => {
+    if (!tty) return { color: undefined };
+    if (!colors.has(name)) colors.set(name, COLORS[colors.size % COLORS.length] ?? '');
+    return { color: colors.get(name) };
+  };
   const onLine = (line: ProcessLine) => {
-    if (!colors.has(line.name)) colors.set(line.name, COLORS[colors.size % COLORS.length] ?? '');
-    write(`${tty ? CLEAR_LINE : ''}${processLineText(line, tty ? colors.get(line.name) : undefined)}\n`);
+    write(`${tty ? CLEAR_LINE : ''}${processLineText(line, styleOf(line.name))}\n`);
+  };
+  const onSupervision = (event: SupervisionEvent) => {
+    write(`${tty ? CLEAR_LINE : ''}${supervisionLineText(event, styleOf(event.name))}\n`);
   };
   write(`MSI development stack (data in ${options.dataDir}) — starting…\n`);
   const stack = await startDevStack({
@@ -113,6 +150,7 @@ export async function startDevConsole(options: DevConsoleOptions): Promise<DevCo
     ...(options.natsUrl === undefined ? {} : { natsUrl: options.natsUrl }),
     ...(options.databaseUrl === undefined ? {} : { databaseUrl: options.databaseUrl }),
     onLine,
+    onSupervision,
     say: (line) => write(`${line}\n`),
   });
   try {

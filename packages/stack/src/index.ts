@@ -7,9 +7,11 @@ export {
   type DevConsole,
   type DevConsoleOptions,
   devBanner,
+  type LineStyle,
   processLineText,
   startDevConsole,
   statusLine,
+  supervisionLineText,
 } from './dev-console.js';
 export { type DevStack, type DevStackOptions, startDevStack } from './dev-stack.js';
 export {
@@ -43,5 +45,14 @@ export {
   startPipeline,
   waitForHealth,
 } from './pipeline.js';
+export { type ReadableLogOptions, readableLogLine } from './readable-log.js';
+export {
+  DEFAULT_RESTART_POLICY,
+  EXIT_BAD_CONFIGURATION,
+  type ProcessExit,
+  type RestartPolicy,
+} from './restart-policy.js';
+export { type Clock, type RestartOptions, type SupervisionEvent, systemClock } from './restarter.js';
 export { type RoundSummary, watchRounds } from './round-watcher.js';
 export { type ProcessLine, SupervisedProcess, type SupervisedProcessOptions } from './supervised-process.js';
+export { describeSupervisionEvent } from './supervision-text.js';

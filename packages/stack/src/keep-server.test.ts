@@ -19,6 +19,7 @@ function fakeServer(options: { failStart?: string; failStop?: string } = {}) {
     const server: KeptServer = {
       url: 'nats://127.0.0.1:4333',
       port: 4333,
+      pid: 4242,
       async stop() {
         events.push('stopping');
         if (options.failStop !== undefined) throw new Error(options.failStop);
@@ -55,7 +56,7 @@ describe('keepServer', () => {
       const kept = keepServer(server.start, channel, stop.requested);
       server.finishStart();
       await tick();
-      expect(reports).toEqual([{ type: 'ready', url: 'nats://127.0.0.1:4333', port: 4333 }]);
+      expect(reports).toEqual([{ type: 'ready', url: 'nats://127.0.0.1:4333', port: 4333, serverPid: 4242 }]);
       expect(server.events).toEqual(['starting', 'started']);
       stop.request(reason);
       expect(await kept).toBe(0);

@@ -4,6 +4,8 @@ import type { KeeperReport, StopReason } from './keeper-protocol.js';
 export interface KeptServer {
   readonly url: string;
   readonly port: number;
+  /** The server's process id (Postgres: the postmaster's). */
+  readonly pid: number;
   /** Stops the server gracefully; resolves once it has exited. */
   stop(): Promise<void>;
 }
@@ -43,7 +45,7 @@ export async function keepServer(
     await channel.send({ type: 'failed', message: messageOf(error) });
     return 1;
   }
-  await channel.send({ type: 'ready', url: server.url, port: server.port });
+  await channel.send({ type: 'ready', url: server.url, port: server.port, serverPid: server.pid });
   const outcome = await Promise.race([
     stopRequested.then((reason) => ({ kind: 'stop', reason }) as const),
     died.then((detail) => ({ kind: 'died', detail }) as const),

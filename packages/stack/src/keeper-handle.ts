@@ -3,10 +3,26 @@ import { fileURLToPath } from 'node:url';
 import type { KeptServer } from './keep-server.js';
 import { KeeperError, type KeeperSpec, parseKeeperReport } from './keeper-protocol.js';
 
+/** How a keeper ended: its own exit, what it reported, what it wrote last. */
+export interface KeeperEnd {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Its `exited` report: its server died, and how. */
+  readonly serverDied: string | undefined;
+  /** The end of its stderr, if any. */
+  readonly stderr: string | undefined;
+  /** True when stop() asked for it. */
+  readonly requested: boolean;
+}
+
 /** A server hosted by a keeper process, seen from the process that started it. */
-export interface KeeperHandle extends KeptServer {
+export interface KeeperHandle extends Omit<KeptServer, 'pid'> {
   /** The keeper's process id (also its process group id: it runs detached). */
   readonly pid: number;
+  /** The server's process id (Postgres: the postmaster's). */
+  readonly serverPid: number;
+  /** Resolves once the keeper has exited, asked to or not. */
+  readonly ended: Promise<KeeperEnd>;
 }
 
 export interface KeeperOptions {
@@ -16,6 +32,8 @@ export interface KeeperOptions {
   readonly stopTimeoutMs?: number;
   /** Called once if the server or its keeper exits before stop(). */
   readonly onUnexpectedExit?: (detail: string) => void;
+  /** Gives up a start under way (KEEPER_ABORTED): the keeper and its server are stopped. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -39,14 +57,18 @@ export async function startKeeper(spec: KeeperSpec, options: KeeperOptions = {})
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-8192);
   });
-  const exited = new Promise<string>((resolve) => {
-    child.once('error', (error) => resolve(`the keeper could not run: ${error.message}`));
+  let serverDied: string | undefined;
+  const ended = new Promise<Omit<KeeperEnd, 'requested'>>((resolve) => {
+    child.once('error', (error) =>
+      resolve({ code: null, signal: null, serverDied, stderr: `the keeper could not run: ${error.message}` }),
+    );
     child.once('exit', (code, signal) =>
-      resolve(
-        `the ${spec.kind} keeper exited (code ${code}, signal ${signal}) ${stderr.slice(-2000)}`.trim(),
-      ),
+      resolve({ code, signal, serverDied, stderr: stderr.trim().slice(-2000) || undefined }),
     );
   });
+  const exited = ended.then(({ code, signal, stderr: said }) =>
+    `the ${spec.kind} keeper exited (code ${code}, signal ${signal}) ${serverDied ?? said ?? ''}`.trim(),
+  );
   const stopTimeoutMs = options.stopTimeoutMs ?? 60_000;
   let stopping = false;
   let reported = false;
@@ -56,16 +78,20 @@ export async function startKeeper(spec: KeeperSpec, options: KeeperOptions = {})
     options.onUnexpectedExit?.(detail);
   };
   try {
-    const ready = await awaitReady(child, exited, spec, options.readyTimeoutMs ?? 60_000);
+    const ready = await awaitReady(child, exited, spec, options.readyTimeoutMs ?? 60_000, options.signal);
     child.on('message', (message: unknown) => {
       const report = parseReportOrUndefined(message);
-      if (report?.type === 'exited') unexpected(report.detail);
+      if (report?.type !== 'exited') return;
+      serverDied = report.detail;
+      unexpected(report.detail);
     });
     void exited.then(unexpected);
     return {
       url: ready.url,
       port: ready.port,
       pid: child.pid ?? 0,
+      serverPid: ready.serverPid,
+      ended: ended.then((end) => ({ ...end, requested: stopping })),
       async stop() {
         stopping = true;
         await terminate(child, exited, stopTimeoutMs);
@@ -84,16 +110,24 @@ function awaitReady(
   exited: Promise<string>,
   spec: KeeperSpec,
   timeoutMs: number,
-): Promise<{ url: string; port: number }> {
+  signal: AbortSignal | undefined,
+): Promise<{ url: string; port: number; serverPid: number }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new KeeperError('KEEPER_TIMEOUT', `${spec.kind} did not come up within ${timeoutMs} ms`)),
       timeoutMs,
     );
+    const onAbort = () => {
+      settle();
+      reject(new KeeperError('KEEPER_ABORTED', `the start of ${spec.kind} was given up`));
+    };
     const settle = () => {
       clearTimeout(timer);
       child.off('message', onMessage);
+      signal?.removeEventListener('abort', onAbort);
     };
+    if (signal?.aborted === true) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     const onMessage = (message: unknown) => {
       const report = parseReportOrUndefined(message);
       if (report?.type === 'ready') {

@@ -35,7 +35,7 @@ describe('parseKeeperSpec', () => {
 
 describe('parseKeeperReport', () => {
   it.each([
-    { type: 'ready', url: 'nats://127.0.0.1:4333', port: 4333 },
+    { type: 'ready', url: 'nats://127.0.0.1:4333', port: 4333, serverPid: 4242 },
     { type: 'failed', message: 'initdb failed' },
     { type: 'exited', detail: 'nats-server exited (code 1, signal null)' },
     { type: 'stopped' },
@@ -47,7 +47,9 @@ describe('parseKeeperReport', () => {
     ['a string', 'shutdown'],
     ['null', null],
     ['ready without a url', { type: 'ready', port: 4333 }],
-    ['ready with a bad port', { type: 'ready', url: 'nats://x', port: -1 }],
+    ['ready with a bad port', { type: 'ready', url: 'nats://x', port: -1, serverPid: 4242 }],
+    ['ready without the server pid', { type: 'ready', url: 'nats://x', port: 4333 }],
+    ['ready with pid 0', { type: 'ready', url: 'nats://x', port: 4333, serverPid: 0 }],
     ['failed without a message', { type: 'failed' }],
     ['an unknown type', { type: 'started' }],
   ])('rejects %s', (_name, message) => {

@@ -31,7 +31,8 @@ export type KeeperSpec =
 
 /** What a keeper reports to its parent. */
 export type KeeperReport =
-  | { readonly type: 'ready'; readonly url: string; readonly port: number }
+  /** The server serves at `url`; `serverPid` is its process (Postgres: the postmaster). */
+  | { readonly type: 'ready'; readonly url: string; readonly port: number; readonly serverPid: number }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'exited'; readonly detail: string }
   | { readonly type: 'stopped' };
@@ -42,7 +43,12 @@ export type KeeperCommand = { readonly type: 'stop' };
 /** Why a keeper stops its server. */
 export type StopReason = 'stop-command' | 'disconnected' | 'SIGTERM';
 
-export type KeeperErrorCode = 'KEEPER_PROTOCOL' | 'KEEPER_START_FAILED' | 'KEEPER_EXITED' | 'KEEPER_TIMEOUT';
+export type KeeperErrorCode =
+  | 'KEEPER_PROTOCOL'
+  | 'KEEPER_START_FAILED'
+  | 'KEEPER_EXITED'
+  | 'KEEPER_TIMEOUT'
+  | 'KEEPER_ABORTED';
 
 /** A keeper that could not be started, or a message that does not follow this protocol. */
 export class KeeperError extends Error {
@@ -64,6 +70,10 @@ function isFields(value: unknown): value is Fields {
 
 function isPort(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 65536;
+}
+
+function isPid(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 }
 
 function isText(value: unknown): value is string {
@@ -99,8 +109,8 @@ export function parseKeeperReport(message: unknown): KeeperReport {
   if (isFields(message)) {
     switch (message.type) {
       case 'ready':
-        if (isText(message.url) && isPort(message.port)) {
-          return { type: 'ready', url: message.url, port: message.port };
+        if (isText(message.url) && isPort(message.port) && isPid(message.serverPid)) {
+          return { type: 'ready', url: message.url, port: message.port, serverPid: message.serverPid };
         }
         break;
       case 'failed':

@@ -9,6 +9,7 @@ import {
   verifierKeyOf,
 } from '@msi/core';
 import { service as healthService } from 'grpc-health-check';
+import type { RestartOptions } from './restarter.js';
 import { type ProcessLine, SupervisedProcess } from './supervised-process.js';
 
 export interface ApiKeyCredential {
@@ -53,6 +54,14 @@ export interface PipelineOptions {
   readonly extraEnv?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Run each service in its own process group (see SupervisedProcessOptions.detached). */
   readonly detached?: boolean;
+  /**
+   * Start a service again when it exits without stop() — a crash, a kill — with backoff; one that
+   * exits 2 (bad configuration) stays down (see restart-policy.ts). The calendar then runs under a
+   * fixed instance id (its process name), so a restarted calendar takes its own writer lease back at
+   * once. Absent (the default): a process that exits stays down, as the tests that kill one on
+   * purpose (takeover, replay, an alerter killed mid-stream) want.
+   */
+  readonly restart?: RestartOptions;
 }
 
 export interface Pipeline {
@@ -129,6 +138,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         },
         onLine,
         detached: options.detached === true,
+        ...(options.restart === undefined ? {} : { restart: options.restart }),
       }),
     );
   };
@@ -157,6 +167,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     MSI_DATABASE_URL: options.databaseUrl,
     MSI_CALENDAR_SIGNING_KEY: signingKey,
     MSI_CALENDAR_METRICS_PORT: '0',
+    ...(options.restart === undefined ? {} : { MSI_CALENDAR_INSTANCE_ID: 'calendar' }),
     ...(witnesses.length === 0
       ? {}
       : { MSI_CALENDAR_WITNESSES: witnesses.map((w) => `${w.url}=${w.verifierKey}`).join(',') }),

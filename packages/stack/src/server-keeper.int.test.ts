@@ -2,7 +2,7 @@
 // detached process that ignores SIGINT, stop on stop(), and stop by themselves when the IPC channel
 // closes, including when the process that started them is SIGKILLed.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { findNatsServer, startEmbeddedNats } from './embedded-nats.js';
 import { freePort } from './free-port.js';
 import { startKeeper } from './keeper-handle.js';
 import { parseKeeperReport } from './keeper-protocol.js';
+import type { SupervisionEvent } from './restarter.js';
 
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
 
@@ -99,7 +100,12 @@ describe('isolated embedded NATS', () => {
     });
     const exited = exitOf(keeper);
     const ready = await new Promise((resolve) => keeper.once('message', resolve));
-    expect(parseKeeperReport(ready)).toEqual({ type: 'ready', url: `nats://127.0.0.1:${port}`, port });
+    expect(parseKeeperReport(ready)).toEqual({
+      type: 'ready',
+      url: `nats://127.0.0.1:${port}`,
+      port,
+      serverPid: expect.any(Number),
+    });
     keeper.disconnect();
     expect(await exited).toBe(0);
     expect(await portOpen(port)).toBe(false);
@@ -129,6 +135,47 @@ describe('isolated embedded NATS', () => {
     await parentExited;
     expect(await eventually(() => !isAlive(pid))).toBe(true);
     expect(await eventually(async () => !(await portOpen(port)))).toBe(true);
+  });
+});
+
+describe('isolated embedded NATS with restart', () => {
+  it('a dead server, and a killed keeper, are replaced on the same port with the same store', async () => {
+    const events: SupervisionEvent[] = [];
+    const nats = await startEmbeddedNats({
+      isolated: true,
+      storeDir: join(dir, 'nats-restart'),
+      restart: { onEvent: (event) => events.push(event) },
+    });
+    try {
+      const first = nats.serverPid;
+      process.kill(first, 'SIGKILL');
+      expect(await eventually(() => events.some((e) => e.kind === 'restarted'))).toBe(true);
+      expect(events[0]).toMatchObject({ kind: 'died', name: 'nats', exit: undefined, restartInMs: 250 });
+      expect(events[0]?.kind === 'died' ? events[0].detail : '').toMatch(/signal SIGKILL/);
+      const second = nats.serverPid;
+      expect(second).not.toBe(first);
+      expect(isAlive(second)).toBe(true);
+      expect(await portOpen(nats.port)).toBe(true);
+
+      // The keeper itself killed: its orphaned nats-server (same process group) goes too, and a
+      // new keeper serves on the same port.
+      const keeperPid = Number(
+        (await readFile(`/proc/${second}/stat`, 'utf8')).split(') ')[1]?.split(' ')[1] ?? Number.NaN,
+      );
+      process.kill(keeperPid, 'SIGKILL');
+      expect(await eventually(() => events.filter((e) => e.kind === 'restarted').length === 2)).toBe(true);
+      expect(events[2]).toMatchObject({ kind: 'died', exit: { code: null, signal: 'SIGKILL' } });
+      // Gone: no process, or a zombie nobody reaps (an orphan's new parent, in a container, may not).
+      expect(!isAlive(second) || (await readFile(`/proc/${second}/stat`, 'utf8')).includes(') Z ')).toBe(
+        true,
+      );
+      expect(nats.serverPid).not.toBe(second);
+      expect(await portOpen(nats.port)).toBe(true);
+    } finally {
+      await nats.stop();
+    }
+    expect(await portOpen(nats.port)).toBe(false);
+    expect(events.filter((e) => e.kind === 'died')).toHaveLength(2); // the stop is no death
   });
 });
 

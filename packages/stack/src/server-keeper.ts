@@ -63,8 +63,13 @@ function starter(spec: KeeperSpec): StartKeptServer {
         };
       };
     case 'postgres':
-      return () =>
-        runEmbeddedPostgres({ dataDir: spec.dataDir, port: spec.port, persistent: spec.persistent });
+      return (onUnexpectedExit) =>
+        runEmbeddedPostgres({
+          dataDir: spec.dataDir,
+          port: spec.port,
+          persistent: spec.persistent,
+          onUnexpectedExit,
+        });
     default: {
       const unknown: never = spec;
       throw new Error(`unknown keeper spec ${JSON.stringify(unknown)}`);

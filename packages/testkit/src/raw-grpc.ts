@@ -13,7 +13,8 @@ const identity = (bytes: Buffer): Buffer => bytes;
  * A gRPC client that sends bytes as they are (identity serializers): request bodies that no
  * encoder would write — not protobuf, strings that are not UTF-8, fields in the wrong wire type —
  * reach the server exactly, for tests of hostile input. Every call resolves (never rejects) with
- * its status; server streams are read until `maxMessages` or the deadline, then cancelled (OK).
+ * its status; server streams are read until `maxMessages` or the deadline, then cancelled (OK once a
+ * message came, else DEADLINE_EXCEEDED).
  */
 export class RawGrpcClient {
   readonly #client: Client;
@@ -94,9 +95,11 @@ function collect(call: NodeJS.EventEmitter & { cancel(): void }, maxMessages: nu
       }
     });
     call.on('error', (error: ServiceError) => {
-      // A stream we cancelled, or one that ran to its deadline after answering, ended well.
+      // A stream we cancelled, or one that ran to its deadline after answering, ended well. One that
+      // reached its deadline without a message did not answer: its code stays DEADLINE_EXCEEDED (a
+      // slow refusal is not an OK).
       const quietEnd =
-        error.code === status.DEADLINE_EXCEEDED || (error.code === status.CANCELLED && messages.length > 0);
+        (error.code === status.DEADLINE_EXCEEDED || error.code === status.CANCELLED) && messages.length > 0;
       finish(quietEnd ? { code: status.OK, details: '', messages } : answerOf(error, messages));
     });
     call.on('status', (s: { code: status; details: string }) => {

@@ -8,6 +8,7 @@ import { type Pipeline, startPipeline } from '@msi/stack';
 import {
   createFreshDatabase,
   deleteNatsNamespace,
+  eventually,
   type FreshDatabase,
   freePort,
   repositoryRoot,
@@ -17,7 +18,7 @@ import {
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alerterClient, dataEvent, ingestFor, item, waitFor } from './alerter.test-helper.js';
+import { alerterClient, dataEvent, ingestFor, item } from './alerter.test-helper.js';
 
 const prefix = uniquePrefix();
 const OPERATOR = 'ops-key';
@@ -77,13 +78,13 @@ async function alertsOf(rule: string): Promise<alerterV1.Alert[]> {
 }
 
 const firstAlert = (rule: string, timeoutMs = 30_000) =>
-  waitFor(
+  eventually(
     rule,
     async () => {
       const alerts = await alertsOf(rule);
       return alerts.length > 0 ? alerts[0] : undefined;
     },
-    timeoutMs,
+    { timeoutMs: timeoutMs },
   );
 
 describe('a forked calendar', () => {
@@ -107,7 +108,7 @@ describe('a forked calendar', () => {
     });
     try {
       const js = jetstream(nc);
-      const forked = await waitFor('rounds of the forked calendar', async () => {
+      const forked = await eventually('rounds of the forked calendar', async () => {
         // The stream appears once the forked calendar has started.
         const rounds = await readSubject(
           js,
@@ -121,7 +122,7 @@ describe('a forked calendar', () => {
       ).checkpoint;
       const { checkpoint } = parseCheckpointNote(note);
       // The main calendar started first: it already has a leaf at that size, with another root.
-      await waitFor('the main calendar past the fork size', async () => {
+      await eventually('the main calendar past the fork size', async () => {
         const rounds = await readSubject(js, streamNamesFor(prefix).rounds, subjectsFor(prefix).rounds);
         return rounds.length >= checkpoint.size ? true : undefined;
       });
@@ -204,7 +205,7 @@ describe('restarts', () => {
     }
     alerterProcess.start();
     await pipeline.waitUntilServing(30_000);
-    const alerts = await waitFor('every transfer alerted', async () => {
+    const alerts = await eventually('every transfer alerted', async () => {
       const a = (await alertsOf('pii-outside-allowed-regions')).filter(
         (x) => x.rule === 'pii-outside-allowed-regions',
       );
@@ -215,7 +216,7 @@ describe('restarts', () => {
     expect(alerts.every((a) => a.occurrences === 1n)).toBe(true);
     // Published once each on the stream (the outbox republishes with the alert id as msgID).
     const js = jetstream(nc);
-    const published = await waitFor('alerts published', async () => {
+    const published = await eventually('alerts published', async () => {
       const messages = await readSubject(js, streamNamesFor(prefix).alerts, subjectsFor(prefix).allAlerts);
       const pii = messages
         .map((m) => alerterV1.Alert.decode(m.data))

@@ -2,7 +2,6 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { encodeImprint, imprintOf, mintUuidV7 } from '@msi/core';
 import { formatDay, WEEKDAYS, type Weekday, ZoneClock } from '@msi/policy';
 import { alerterV1, eventV1, ingestV1 } from '@msi/proto';
-import { eventually } from '@msi/testkit';
 
 const bearer = (key: string) => {
   const m = new Metadata();
@@ -116,18 +115,6 @@ const KINDS = {
   DELETE: eventV1.EventKind.EVENT_KIND_DELETE,
   STATE: eventV1.EventKind.EVENT_KIND_STATE,
 } as const;
-
-/**
- * `eventually` (@msi/testkit) under its old name, for the tests not converted yet
- * (round-integrity, alerter-integrity): new tests call `eventually` directly.
- */
-export function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  return eventually(what, probe, { timeoutMs });
-}
 
 /**
  * The latest instant at least `minAgeMs` before `nowMs` that a wall clock in `zone` shows as one of

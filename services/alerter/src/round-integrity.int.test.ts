@@ -20,6 +20,7 @@ import { CredentialStore, createLogger } from '@msi/service-kit';
 import {
   createFreshDatabase,
   deleteNatsNamespace,
+  eventually,
   type FreshDatabase,
   repositoryRoot,
   testServerUrls,
@@ -29,7 +30,6 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAlerts } from './alert-store.js';
-import { waitFor } from './alerter.test-helper.js';
 import { type RunningTestAlerter, startTestAlerter } from './alerter-start.test-helper.js';
 
 /*
@@ -123,7 +123,7 @@ describe('calendar integrity', () => {
   it('consistent rounds raise nothing', async () => {
     await publish(round(0, t0), { advance: true });
     await publish(round(1, t0 + 1000), { advance: true });
-    await waitFor('two rounds applied', async () => {
+    await eventually('two rounds applied', async () => {
       const { rows } = await alerter.pool.query('SELECT size FROM alerter.calendar');
       return Number(rows[0].size) === 2 ? true : undefined;
     });
@@ -133,7 +133,7 @@ describe('calendar integrity', () => {
   it('a round published twice is a duplicate; the same k with another leaf is a rewrite', async () => {
     await publish(round(1, t0 + 1000), { advance: false });
     await publish(round(1, t0 + 1500), { advance: false });
-    await waitFor('duplicate and rewrite', async () => {
+    await eventually('duplicate and rewrite', async () => {
       const rules = await rulesRaised();
       return rules.includes('calendar-duplicate-leaf') && rules.includes('calendar-rewrite')
         ? true
@@ -144,7 +144,7 @@ describe('calendar integrity', () => {
   it('a checkpoint signed by another key, or naming another root, is critical', async () => {
     await publish(round(2, t0 + 2000), { advance: true, signWith: otherSigner });
     await publish(round(3, t0 + 3000), { advance: true, root: new Uint8Array(32).fill(1) });
-    const alerts = await waitFor('checkpoint alerts', async () => {
+    const alerts = await eventually('checkpoint alerts', async () => {
       const all = await listAlerts(alerter.pool, {}, 0, 100);
       const found = all.filter(
         (a) => a.rule === 'checkpoint-invalid' || a.rule === 'checkpoint-inconsistent',
@@ -157,7 +157,7 @@ describe('calendar integrity', () => {
   it('closed_at going backwards, then a gap in k', async () => {
     await publish(round(4, t0 + 2500), { advance: true });
     await publish(round(7, t0 + 9000), { advance: false });
-    const rules = await waitFor('time and gap alerts', async () => {
+    const rules = await eventually('time and gap alerts', async () => {
       const r = await rulesRaised();
       return r.includes('calendar-time-backwards') && r.includes('calendar-gap') ? r : undefined;
     });
@@ -166,7 +166,7 @@ describe('calendar integrity', () => {
 
   it('a missing round arriving after a later one is out of order (not a rewrite)', async () => {
     await publish(round(5, t0 + 5000), { advance: false });
-    await waitFor('out-of-order alert', async () =>
+    await eventually('out-of-order alert', async () =>
       (await rulesRaised()).includes('calendar-out-of-order') ? true : undefined,
     );
     expect((await rulesRaised()).filter((r) => r === 'calendar-rewrite')).toHaveLength(1);

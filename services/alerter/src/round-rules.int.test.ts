@@ -24,6 +24,7 @@ import { CredentialStore, createLogger } from '@msi/service-kit';
 import {
   createFreshDatabase,
   deleteNatsNamespace,
+  eventually,
   type FreshDatabase,
   repositoryRoot,
   testServerUrls,
@@ -33,7 +34,6 @@ import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAlerts } from './alert-store.js';
-import { waitFor } from './alerter.test-helper.js';
 import { type RunningTestAlerter, startTestAlerter } from './alerter-start.test-helper.js';
 
 /*
@@ -281,7 +281,7 @@ describe('every rule a round breaks raises an alert', () => {
     roundZero = await craft(1);
     const seq = await publishRound(roundZero);
     followed = followRound(hasher, followed, roundZero, trust).state;
-    await waitFor('round 0 applied', async () => {
+    await eventually('round 0 applied', async () => {
       const { rows } = await alerter.pool.query('SELECT size FROM alerter.calendar');
       return Number(rows[0].size) === 1 ? true : undefined;
     });
@@ -301,7 +301,7 @@ describe('every rule a round breaks raises an alert', () => {
     await publishRound(anchored);
     const k = followed.size;
     followed = judged.state; // what the alerter follows too, whatever this test finds
-    await waitFor(`${expected.rule} ${expected.check ?? ''}`, async () =>
+    await eventually(`${expected.rule} ${expected.check ?? ''}`, async () =>
       (await raised(expected)) > before ? true : undefined,
     );
     if (expected.rule === 'round-invalid') {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createPool, type Pool } from '@msi/postgres';
 import { createLogger } from '@msi/service-kit';
+import { eventually } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSeal } from './fixtures.test-helper.js';
 import {
@@ -10,7 +11,6 @@ import {
   publishSeal,
   startInProcess,
   storedRounds,
-  waitFor,
 } from './integration.test-helper.js';
 import { publishNow } from './publication-publisher.js';
 import { latestPublication } from './publication-store.js';
@@ -39,11 +39,11 @@ beforeAll(async () => {
   });
   stop = started.stop;
   await publishSeal(ns, makeSeal(0, 0, Date.now() * 1000));
-  await waitFor('a round with a seal and 3 rounds', async () => {
+  await eventually('a round with a seal and 3 rounds', async () => {
     const rounds = await storedRounds(ns.pool);
     return rounds.length >= 3 && rounds.some((r) => r.sealCount > 0) ? true : undefined;
   });
-  await waitFor('the outbox row of round 0 published', async () => {
+  await eventually('the outbox row of round 0 published', async () => {
     const { rows } = await ns.pool.query(`SELECT 1 FROM ${SCHEMA}.outbox WHERE published_at IS NOT NULL`);
     return rows.length > 0 ? true : undefined;
   });

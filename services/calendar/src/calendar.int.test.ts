@@ -1,6 +1,7 @@
 import { decodeRound, decodeSeal, openCheckpoint, roundLeafHash, verifierKeyOf } from '@msi/core';
 import { portableHasher, verifyInclusion } from '@msi/merkle';
 import { streamV1 } from '@msi/proto';
+import { eventually } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoundOutcome } from './calendar.js';
 import { calendarInclusionProof } from './calendar-nodes.js';
@@ -14,7 +15,6 @@ import {
   publishSeal,
   startInProcess,
   storedRounds,
-  waitFor,
 } from './integration.test-helper.js';
 
 const hasher = portableHasher();
@@ -40,7 +40,7 @@ afterAll(async () => {
 
 describe('calendar (in process, real NATS and Postgres)', () => {
   it('appends an empty round every interval, gapless, closed_at strictly increasing', async () => {
-    await waitFor('5 rounds', async () => ((await calendarSizeOf(ns.pool)) >= 5 ? true : undefined));
+    await eventually('5 rounds', async () => ((await calendarSizeOf(ns.pool)) >= 5 ? true : undefined));
     const rounds = await storedRounds(ns.pool);
     rounds.forEach((round, i) => {
       expect(round.k).toBe(i);
@@ -61,7 +61,7 @@ describe('calendar (in process, real NATS and Postgres)', () => {
     const seqs: number[] = [];
     for (const seal of seals) seqs.push(await publishSeal(ns, seal));
     seqs.push(await publishSeal(ns, seals[0] ?? makeSeal(9, 9, 1))); // redelivered: a new message, same seal
-    const covering = await waitFor('the round covering the seals', async () => {
+    const covering = await eventually('the round covering the seals', async () => {
       const rounds = await storedRounds(ns.pool);
       return rounds.find((round) => round.sealCount > 0);
     });
@@ -107,7 +107,7 @@ describe('calendar (in process, real NATS and Postgres)', () => {
     );
 
     // RoundAnchored arrives on <prefix>.rounds with the round, the checkpoint and the seals in order.
-    const message = await waitFor('RoundAnchored of the round', async () => {
+    const message = await eventually('RoundAnchored of the round', async () => {
       const found = await ns.jsm.streams
         .getMessage(ns.streams.rounds, { seq: covering.k + 1 })
         .catch(() => null);
@@ -123,7 +123,7 @@ describe('calendar (in process, real NATS and Postgres)', () => {
 
   it('publishes every round to <prefix>.rounds once, in order', async () => {
     const size = await calendarSizeOf(ns.pool);
-    await waitFor('the outbox to drain', async () => {
+    await eventually('the outbox to drain', async () => {
       const info = await ns.jsm.streams.info(ns.streams.rounds);
       return info.state.last_seq >= size ? true : undefined;
     });

@@ -76,7 +76,7 @@ export async function openNamespace(): Promise<Namespace> {
       const name = `${db.name}_copy${extraDatabases.length}`;
       const admin = createPool({ connectionString: databaseUrl, max: 1 });
       try {
-        await waitFor('the template database to be free', async () => {
+        await eventually('the template database to be free', async () => {
           await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
             db.name,
           ]);
@@ -127,19 +127,6 @@ export async function publishSeal(ns: Namespace, seal: RoundSeal): Promise<numbe
     attempts: 3,
   });
   return ack.seq;
-}
-
-/**
- * `eventually` (@msi/testkit) under its old name, for the calendar's integration tests: polls
- * `probe` until it returns a value (errors count as "not yet": a process may still be creating its
- * tables), or fails after `timeoutMs` naming `what`, with the last error.
- */
-export function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  return eventually(what, probe, { timeoutMs });
 }
 
 /** Every stored round: k, closed_at, seal range, writer. */

@@ -1,5 +1,6 @@
 import { openCheckpoint, verifierKeyOf } from '@msi/core';
 import { portableHasher, verifyConsistency } from '@msi/merkle';
+import { eventually } from '@msi/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { calendarConsistencyProof } from './calendar-nodes.js';
 import { calendarCheckpoint } from './calendar-queries.js';
@@ -14,7 +15,6 @@ import {
   publishSeal,
   spawnCalendar,
   storedRounds,
-  waitFor,
 } from './integration.test-helper.js';
 import { SCHEMA } from './schema.js';
 
@@ -42,15 +42,15 @@ function start(ns: Namespace, instanceId: string): CalendarProcess {
 }
 
 const up = (p: CalendarProcess) =>
-  waitFor('the calendar to be up', async () =>
+  eventually('the calendar to be up', async () =>
     p.lines().some((l) => l.msg === 'calendar up') ? true : undefined,
   );
 
 const sizeAtLeast = (ns: Namespace, size: number, timeoutMs = 15_000) =>
-  waitFor(
+  eventually(
     `calendar size ${size}`,
     async () => ((await calendarSizeOf(ns.pool)) >= size ? true : undefined),
-    timeoutMs,
+    { timeoutMs: timeoutMs },
   );
 
 /** Publishes a seal on shard 0 or 1 every 60 ms until stopped; returns the (shard, seal_number) pairs. */
@@ -114,7 +114,7 @@ describe('calendar processes (dist/main.js)', () => {
     await sizeAtLeast(ns, before + 4);
     await seals.stop();
     const lastSeal = (await ns.jsm.streams.info(ns.streams.seals)).state.last_seq;
-    await waitFor('every seal anchored', async () => {
+    await eventually('every seal anchored', async () => {
       const rounds = await storedRounds(ns.pool);
       return (rounds.at(-1)?.sealsEnd ?? 0) > lastSeal ? true : undefined;
     });
@@ -146,7 +146,7 @@ describe('calendar processes (dist/main.js)', () => {
     const [killed, survivor] = leader === 'cal-a' ? [a, b] : [b, a];
     await killed.kill('SIGKILL');
     const takeover = early.length;
-    await waitFor('the other process to append', async () => {
+    await eventually('the other process to append', async () => {
       const rounds = await storedRounds(ns.pool);
       return rounds.filter((r) => r.writer !== leader).length >= 3 ? true : undefined;
     });

@@ -1,5 +1,6 @@
 import { parsePublication } from '@msi/core';
 import { createLogger } from '@msi/service-kit';
+import { eventually } from '@msi/testkit';
 import type { Subscription } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calendarCheckpoint } from './calendar-queries.js';
@@ -10,7 +11,6 @@ import {
   processEnv,
   spawnCalendar,
   startInProcess,
-  waitFor,
 } from './integration.test-helper.js';
 import { type PublicationOutcome, type RunningPublisher, startPublisher } from './publication-publisher.js';
 import { calendarPublications, latestPublication } from './publication-store.js';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   await ns.nc.flush();
   const started = await startInProcess(ns, { intervalMs: ROUND_MS, instanceId: 'publications-a' });
   stopCalendar = started.stop;
-  await waitFor('the first round', async () => ((await calendarSizeOf(ns.pool)) > 0 ? true : undefined));
+  await eventually('the first round', async () => ((await calendarSizeOf(ns.pool)) > 0 ? true : undefined));
   const log = createLogger({ service: 'calendar', level: 'warn', write: () => {} });
   const common = {
     pool: ns.pool,
@@ -59,13 +59,13 @@ beforeAll(async () => {
       onPublication: (o) => outcomes.standby.push(o),
     }),
   );
-  await waitFor(
+  await eventually(
     'three publications stored and received',
     async () => {
       const stored = await calendarPublications(ns.pool);
       return stored.length >= 3 && received.length >= 3 ? true : undefined;
     },
-    20_000,
+    { timeoutMs: 20_000 },
   );
   for (const publisher of publishers) await publisher.stop();
 }, 40_000);
@@ -105,7 +105,7 @@ describe('publications', () => {
 
   it('publishes each stored publication on <prefix>.publications with msgID publication-<time>', async () => {
     const stored = await calendarPublications(ns.pool);
-    await waitFor('every stored publication received', async () =>
+    await eventually('every stored publication received', async () =>
       received.length >= stored.length ? true : undefined,
     );
     expect(received.map((m) => m.text)).toEqual(stored.map((p) => p.text));
@@ -140,15 +140,15 @@ describe('a calendar process', () => {
       MSI_CALENDAR_PUBLICATION_INTERVAL_MS: String(PUBLICATION_MS),
     });
     try {
-      const stored = await waitFor(
+      const stored = await eventually(
         'a publication from the process',
         async () => (await latestPublication(other.pool)) ?? undefined,
-        15_000,
+        { timeoutMs: 15_000 },
       );
       const parsed = parsePublication(stored.text);
       expect(parsed.checkpoint.size).toBe(stored.size);
       expect(parsed.note).toBe((await calendarCheckpoint(other.pool, stored.size))?.note);
-      await waitFor('the publication on the stream', async () => {
+      await eventually('the publication on the stream', async () => {
         const info = await other.jsm.streams.info(other.streams.publications);
         return info.state.messages > 0 ? true : undefined;
       });

@@ -2,7 +2,7 @@ import { openCheckpoint, verifierKeyOf } from '@msi/core';
 import { portableHasher, verifyConsistency } from '@msi/merkle';
 import { createPool, type Pool } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
-import { createFreshDatabase, type FreshDatabase } from '@msi/testkit';
+import { createFreshDatabase, eventually, type FreshDatabase } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calendarConsistencyProof } from './calendar-nodes.js';
 import { makeSeal, testKey } from './fixtures.test-helper.js';
@@ -16,7 +16,6 @@ import {
   publishSeal,
   spawnCalendar,
   storedRounds,
-  waitFor,
 } from './integration.test-helper.js';
 
 const hasher = portableHasher();
@@ -63,7 +62,7 @@ async function publishSeals(count: number): Promise<void> {
 }
 
 const sizeAtLeast = (pool: Pool, size: number) =>
-  waitFor(`calendar size ${size}`, async () => ((await calendarSizeOf(pool)) >= size ? true : undefined));
+  eventually(`calendar size ${size}`, async () => ((await calendarSizeOf(pool)) >= size ? true : undefined));
 
 /** Round records on <prefix>.rounds, in stream order. */
 async function publishedRounds(): Promise<Uint8Array[]> {
@@ -98,7 +97,7 @@ describe('a calendar on a restored (older) database', () => {
     const restored = start(backup.url, 'cal-restored');
     await publishSeals(2);
     await sizeAtLeast(backupPool, m + 3);
-    await waitFor('the restored calendar to publish', async () =>
+    await eventually('the restored calendar to publish', async () =>
       (await publishedRounds()).length >= m + 3 ? true : undefined,
     );
     await restored.kill('SIGTERM');

@@ -12,7 +12,7 @@ import {
 } from '@msi/core';
 import { streamV1 } from '@msi/proto';
 import { createLogger } from '@msi/service-kit';
-import { freePort, repositoryRoot } from '@msi/testkit';
+import { eventually, freePort, repositoryRoot } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calendarCosignedCheckpoint, witnessSizes } from './cosignature-store.js';
 import {
@@ -21,7 +21,6 @@ import {
   type Namespace,
   openNamespace,
   startInProcess,
-  waitFor,
 } from './integration.test-helper.js';
 import { readRange, streamEnd } from './jetstream-log.js';
 import { parseWitnessList, type WitnessTarget } from './witness-list.js';
@@ -142,14 +141,14 @@ afterAll(async () => {
 describe('witness submission (real NATS, Postgres and two witnesses)', () => {
   it('a witness that is down delays nothing, and catches up with the newest checkpoint once started', async () => {
     const [a, b] = targets as [WitnessTarget, WitnessTarget];
-    await waitFor('witness a to cosign 3 checkpoints', async () => {
+    await eventually('witness a to cosign 3 checkpoints', async () => {
       const sizes = await witnessSizes(ns.pool);
       return (sizes.get(a.name) ?? 0) >= 3 ? true : undefined;
     });
     const sizeWhileDown = await calendarSizeOf(ns.pool);
     expect((await witnessSizes(ns.pool)).get(b.name)).toBeUndefined();
     await startTestWitness(witnesses[1] ?? fail(), 1);
-    const caughtUp = await waitFor('witness b to catch up', async () => {
+    const caughtUp = await eventually('witness b to catch up', async () => {
       const size = (await witnessSizes(ns.pool)).get(b.name) ?? 0;
       return size > sizeWhileDown ? size : undefined;
     });
@@ -165,7 +164,7 @@ describe('witness submission (real NATS, Postgres and two witnesses)', () => {
   it('cosigns every checkpoint with both witnesses; CheckpointCosigned notes verify with both keys', async () => {
     const start = await calendarSizeOf(ns.pool);
     // Every checkpoint is covered within a few rounds: both witnesses reach each size the calendar had.
-    await waitFor('both witnesses at the calendar size of the start and 3 more', async () => {
+    await eventually('both witnesses at the calendar size of the start and 3 more', async () => {
       const sizes = await witnessSizes(ns.pool);
       return targets.every((t) => (sizes.get(t.name) ?? 0) >= start + 3) ? true : undefined;
     });
@@ -198,7 +197,7 @@ describe('witness submission (real NATS, Postgres and two witnesses)', () => {
     await w.running?.close();
     w.running = undefined;
     const sizeAtClose = await calendarSizeOf(ns.pool);
-    await waitFor('3 more rounds while witness a is down', async () =>
+    await eventually('3 more rounds while witness a is down', async () =>
       (await calendarSizeOf(ns.pool)) >= sizeAtClose + 3 ? true : undefined,
     );
     const before = (await witnessSizes(ns.pool)).get(a.name) ?? 0;
@@ -209,7 +208,7 @@ describe('witness submission (real NATS, Postgres and two witnesses)', () => {
     };
     expect(state.logs[logKey.signer.name]?.size).toBeGreaterThanOrEqual(Math.max(1, before));
     await startTestWitness(w, 0);
-    const size = await waitFor('witness a to cosign again', async () => {
+    const size = await eventually('witness a to cosign again', async () => {
       const now = (await witnessSizes(ns.pool)).get(a.name) ?? 0;
       return now >= sizeAtClose + 3 ? now : undefined;
     });
@@ -225,7 +224,7 @@ describe('witness submission (real NATS, Postgres and two witnesses)', () => {
     stops.push(forked.stop);
     submitter(ns2);
     const other = ns2;
-    const refusals = await waitFor(
+    const refusals = await eventually(
       'WitnessRefused from both witnesses',
       async () => {
         const messages = await messagesOf(
@@ -237,7 +236,7 @@ describe('witness submission (real NATS, Postgres and two witnesses)', () => {
         const names = new Set(decoded.map((r) => r.witness));
         return names.size === 2 ? decoded : undefined;
       },
-      30_000,
+      { timeoutMs: 30_000 },
     );
     for (const refusal of refusals) {
       expect(refusal.status).toBe(422);

@@ -28,7 +28,7 @@ export const VERIFY_LIMITS = {
 /** The largest number a uint64/int64 request field may carry: sizes, rounds and times stay below it. */
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** A VerifyReceipt request within VERIFY_LIMITS, or CallError INVALID_ARGUMENT naming the field. */
+/** A VerifyReceipt request within VERIFY_LIMITS, or VerifierError INVALID_ARGUMENT naming the field. */
 export function checkVerifyRequest(request: verifierV1.VerifyReceiptRequest): void {
   const { receipt, trustedKeys, witnessKeys } = request;
   atMost('trusted_keys', trustedKeys.length, VERIFY_LIMITS.trustedKeys, 'keys');
@@ -72,7 +72,7 @@ export function checkVerifyRequest(request: verifierV1.VerifyReceiptRequest): vo
   }
 }
 
-/** A uint64 count, size or index that fits a safe integer, or CallError OUT_OF_RANGE naming it. */
+/** A uint64 count, size or index that fits a safe integer, or VerifierError OUT_OF_RANGE naming it. */
 export function count(field: string, value: bigint): number {
   if (value < 0n || value > MAX_SAFE) {
     throw new VerifierError('OUT_OF_RANGE', `${field}: ${value} is out of range (0 to 2^53 − 1)`);

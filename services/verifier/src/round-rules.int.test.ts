@@ -21,6 +21,7 @@ import { createLogger } from '@msi/service-kit';
 import {
   createFreshDatabase,
   deleteNatsNamespace,
+  eventually,
   type FreshDatabase,
   testServerUrls,
   uniquePrefix,
@@ -241,7 +242,7 @@ async function publishRound(anchored: AnchoredRound): Promise<number> {
 
 /** The failure published for the round message at `seq`, once there is one. */
 async function failureAt(seq: number, kind: verifierV1.IntegrityFailureKind) {
-  return waitFor(`a failure for rounds#${seq}`, async () =>
+  return eventually(`a failure for rounds#${seq}`, async () =>
     published.find(
       (f) =>
         f.stream === streamNamesFor(prefix).rounds && Number(f.streamSequence) === seq && f.kind === kind,
@@ -249,22 +250,12 @@ async function failureAt(seq: number, kind: verifierV1.IntegrityFailureKind) {
   );
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('every rule a round breaks is an integrity failure', () => {
   it('an honest round 0 is verified', async () => {
     roundZero = await craft(1);
     const seq = await publishRound(roundZero);
     followed = followRound(hasher, followed, roundZero, trust).state;
-    const verified = await waitFor('round 0 applied', async () => {
+    const verified = await eventually('round 0 applied', async () => {
       const { rows } = await verifier.pool.query(`SELECT verified FROM ${SCHEMA}.rounds WHERE k = 0`);
       return rows[0]?.verified as boolean | undefined;
     });

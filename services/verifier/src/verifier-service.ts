@@ -30,6 +30,7 @@ import {
 import { checkVerifyRequest, count, eventIdField, instant } from './request-checks.js';
 import { SCHEMA } from './schema.js';
 import { toStatus, VerifierError } from './verifier-error.js';
+import { watchReceiptsHandler } from './watch-receipts.js';
 
 export interface VerifierServiceDeps {
   readonly pool: Pool;
@@ -335,6 +336,8 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
         };
       },
     ),
+
+    watchReceipts: watchReceiptsHandler({ ...deps, cache }),
   };
 }
 

@@ -26,6 +26,7 @@ import { type Pipeline, startPipeline } from '@msi/stack';
 import {
   createFreshDatabase,
   deleteNatsNamespace,
+  eventually,
   type FreshDatabase,
   freePort,
   repositoryRoot,
@@ -172,20 +173,6 @@ const getReceipt = (eventId: Buffer, apiKey: string, wait = true) =>
 const getHistory = (data: Buffer, apiKey: string) =>
   call(client.getHistory, { data, fromUs: 0n, toUs: 0n, pageSize: 0, pageToken: '' }, apiKey);
 
-async function eventually<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${what} did not happen within ${timeoutMs} ms\n${logs.slice(-30).join('\n')}`);
-}
-
 const x = imprint('raw-x');
 const y = imprint('derived-y');
 const store = event(eventV1.EventKind.EVENT_KIND_STORE, { data: x });
@@ -310,8 +297,10 @@ describe('the verifier: projection, receipts, history, audits (real pipeline)', 
       }).finish(),
     );
     const kind = verifierV1.IntegrityFailureKind.INTEGRITY_FAILURE_KIND_SEAL_MISMATCH;
-    await eventually('the forged seal is reported', 20_000, async () =>
-      published.find((f) => f.kind === kind && f.shard === 7),
+    await eventually(
+      'the forged seal is reported',
+      async () => published.find((f) => f.kind === kind && f.shard === 7),
+      { timeoutMs: 20_000, detail: () => logs.slice(-30).join('\n') },
     );
     const { rows } = await verifier.pool.query(
       `SELECT detail FROM ${SCHEMA}.integrity_failures WHERE kind = $1`,
@@ -322,9 +311,10 @@ describe('the verifier: projection, receipts, history, audits (real pipeline)', 
 
   it('rebuilds from the streams to the same state', async () => {
     await pipeline.stop(); // freeze the streams (no more heartbeat rounds)
-    await eventually('catch-up', 20_000, async () =>
-      (await verifier.projector.caughtUp()) ? true : undefined,
-    );
+    await eventually('catch-up', async () => ((await verifier.projector.caughtUp()) ? true : undefined), {
+      timeoutMs: 20_000,
+      detail: () => logs.slice(-30).join('\n'),
+    });
     const before = await projectionDigest(verifier.pool);
     client.close();
     await verifier.stop();
@@ -334,9 +324,10 @@ describe('the verifier: projection, receipts, history, audits (real pipeline)', 
     await admin.end();
     verifier = await runVerifier();
     client = new verifierV1.VerifierServiceClient(`127.0.0.1:${verifier.port}`, credentials.createInsecure());
-    await eventually('rebuild', 30_000, async () =>
-      (await verifier.projector.caughtUp()) ? true : undefined,
-    );
+    await eventually('rebuild', async () => ((await verifier.projector.caughtUp()) ? true : undefined), {
+      timeoutMs: 30_000,
+      detail: () => logs.slice(-30).join('\n'),
+    });
     expect(await projectionDigest(verifier.pool)).toBe(before);
   }, 60_000);
 
@@ -382,8 +373,10 @@ describe('the verifier: projection, receipts, history, audits (real pipeline)', 
       }).finish(),
     );
     const kind = verifierV1.IntegrityFailureKind.INTEGRITY_FAILURE_KIND_CHECKPOINT_INVALID;
-    const failure = await eventually('the inconsistent checkpoint is reported', 20_000, async () =>
-      published.find((f) => f.kind === kind && Number(f.number) === n),
+    const failure = await eventually(
+      'the inconsistent checkpoint is reported',
+      async () => published.find((f) => f.kind === kind && Number(f.number) === n),
+      { timeoutMs: 20_000, detail: () => logs.slice(-30).join('\n') },
     );
     expect(failure.detail).toContain('inconsistent');
     const { rows: stored } = await verifier.pool.query(
@@ -420,6 +413,9 @@ describe('the verifier: projection, receipts, history, audits (real pipeline)', 
       code: status.DATA_LOSS,
     });
     const kind = verifierV1.IntegrityFailureKind.INTEGRITY_FAILURE_KIND_PROJECTION_TAMPERED;
-    await eventually('the tampering is reported', 10_000, async () => published.find((f) => f.kind === kind));
+    await eventually('the tampering is reported', async () => published.find((f) => f.kind === kind), {
+      timeoutMs: 10_000,
+      detail: () => logs.slice(-30).join('\n'),
+    });
   }, 30_000);
 });

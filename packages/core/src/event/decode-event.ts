@@ -1,8 +1,9 @@
 import { ByteReader, EncodingError, readHeader } from '../encoding/index.js';
 import { UUID_SIZE } from '../uuid/index.js';
-import { type Attribute, type DataEvent, type Endpoint, EVENT_LIMITS, kindFromCode } from './data-event.js';
+import { type DataEvent, EVENT_LIMITS, kindFromCode } from './data-event.js';
 import { EventError } from './event-error.js';
 import { EVENT_HEADER } from './event-format.js';
+import { checkAttributeOrder, readAttribute, readEndpoint, readList } from './read-event-fields.js';
 import { validateEvent } from './validate-event.js';
 
 /**
@@ -54,38 +55,4 @@ function readEvent(r: ByteReader): DataEvent {
     tenant, eventId, kind, data, inputs, outputs, toTenant, actor, submitter, source, destination,
     occurredAt, receivedAt, parents, attributes, nonce,
   };
-}
-
-/** A `list<T>` whose count is checked against the event limit before any item is read. */
-function readList<T>(r: ByteReader, field: string, readItem: (field: string) => T): T[] {
-  const count = r.count(field);
-  if (count > EVENT_LIMITS.maxListItems) {
-    throw new EventError(
-      'TOO_MANY',
-      field,
-      `${field}: has ${count} items, at most ${EVENT_LIMITS.maxListItems}`,
-    );
-  }
-  const items: T[] = [];
-  for (let i = 0; i < count; i++) items.push(readItem(`${field}[${i}]`));
-  return items;
-}
-
-function readEndpoint(r: ByteReader, field: string): Endpoint {
-  return { system: r.str(`${field}.system`), region: r.str(`${field}.region`), host: r.str(`${field}.host`) };
-}
-
-function readAttribute(r: ByteReader, field: string): Attribute {
-  return { key: r.str(`${field}.key`), value: r.str(`${field}.value`) };
-}
-
-/** Keys strictly ascending. Precondition: validated (ASCII, unique) keys, so `<` is bytewise order. */
-function checkAttributeOrder(attributes: readonly Attribute[]): void {
-  for (let i = 1; i < attributes.length; i++) {
-    const previous = attributes[i - 1]?.key ?? '';
-    if (!(previous < (attributes[i]?.key ?? ''))) {
-      const field = `attributes[${i}].key`;
-      throw new EventError('EVENT_MALFORMED', field, `${field}: attributes are not sorted by key`);
-    }
-  }
 }

@@ -11,4 +11,5 @@ export {
 export { decodeEvent } from './decode-event.js';
 export { encodeEvent, eventLeafHash, sortAttributes } from './encode-event.js';
 export { EventError, type EventErrorCode } from './event-error.js';
-export { validateEvent } from './validate-event.js';
+export { checkAttributeOrder, readAttribute, readEndpoint, readList } from './read-event-fields.js';
+export { checkEventFields, type EventClaims, validateEvent } from './validate-event.js';

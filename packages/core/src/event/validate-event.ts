@@ -12,12 +12,30 @@ function fail(code: EventErrorCode, field: string, problem: string): never {
 }
 
 /**
+ * The fields of an event the client chooses: everything but the three that ingest stamps (`tenant`,
+ * `submitter`, `received_at`). A locally aggregated event (docs/PROOFS.md §12) has only these.
+ */
+export type EventClaims = Omit<DataEvent, 'tenant' | 'submitter' | 'receivedAt'>;
+
+/**
  * Checks every rule of canonical event v1 (docs/PROOFS.md §4) on a domain event, in field order, and
  * throws EventError for the first broken one, naming the field (snake_case path). Attribute paths
  * index `event.attributes` as given (not sorted). Does not check attribute order (encodeEvent sorts).
  */
 export function validateEvent(event: DataEvent): void {
-  checkTenant('tenant', event.tenant);
+  checkEventFields(event, event);
+}
+
+/**
+ * The rules of §4 on the client's fields of `event`, in field order, and, when `stamp` is given, on
+ * the stamped fields too, each in its place in the canonical order (tenant first, submitter after
+ * actor, received_at after occurred_at). Throws EventError for the first broken rule.
+ */
+export function checkEventFields(
+  event: EventClaims,
+  stamp: Pick<DataEvent, 'tenant' | 'submitter' | 'receivedAt'> | undefined,
+): void {
+  if (stamp !== undefined) checkTenant('tenant', stamp.tenant);
   checkUuid('event_id', event.eventId);
   if (!isEventKind(event.kind)) fail('KIND_INVALID', 'kind', 'not one of the six kinds');
   checkImprintField('data', event.data);
@@ -28,11 +46,11 @@ export function validateEvent(event: DataEvent): void {
     fail('KIND_MISMATCH', 'to_tenant', `must be empty for kind ${event.kind}`);
   }
   checkText('actor', event.actor, 1, EVENT_LIMITS.maxPrincipalBytes);
-  checkText('submitter', event.submitter, 1, EVENT_LIMITS.maxPrincipalBytes);
+  if (stamp !== undefined) checkText('submitter', stamp.submitter, 1, EVENT_LIMITS.maxPrincipalBytes);
   checkEndpoint('source', event.source);
   checkEndpoint('destination', event.destination);
   checkTime('occurred_at', event.occurredAt);
-  checkTime('received_at', event.receivedAt);
+  if (stamp !== undefined) checkTime('received_at', stamp.receivedAt);
   checkParents(event.parents);
   checkAttributes(event.attributes);
   if (event.nonce.length !== EVENT_LIMITS.nonceBytes) {

@@ -36,9 +36,10 @@ export interface AcceptedAlgorithm extends HashAlgorithmInfo {
   readonly accepted: true;
 }
 
-function accepted(entry: RegistryEntry | undefined, what: string): AcceptedAlgorithm {
+/** `what` names the algorithm in an error message; it is only computed for one (hot path). */
+function accepted(entry: RegistryEntry | undefined, what: () => string): AcceptedAlgorithm {
   if (entry === undefined) {
-    throw new ImprintError('UNKNOWN_ALGORITHM', `${what} is not in the hash-algorithm registry`);
+    throw new ImprintError('UNKNOWN_ALGORITHM', `${what()} is not in the hash-algorithm registry`);
   }
   if (!entry.accepted) {
     throw new ImprintError('DEPRECATED_ALGORITHM', `${entry.name} is deprecated and not accepted`);
@@ -50,7 +51,7 @@ function accepted(entry: RegistryEntry | undefined, what: string): AcceptedAlgor
 export function algorithmById(id: number): AcceptedAlgorithm {
   return accepted(
     HASH_ALGORITHMS.find((entry) => entry.id === id),
-    `algorithm id 0x${id.toString(16).padStart(2, '0')}`,
+    () => `algorithm id 0x${id.toString(16).padStart(2, '0')}`,
   );
 }
 
@@ -62,6 +63,6 @@ export function algorithmById(id: number): AcceptedAlgorithm {
 export function algorithmByName(name: string): AcceptedAlgorithm {
   return accepted(
     HASH_ALGORITHMS.find((entry) => entry.name === name),
-    `algorithm name ${JSON.stringify(name.slice(0, 16))}`,
+    () => `algorithm name ${JSON.stringify(name.slice(0, 16))}`,
   );
 }

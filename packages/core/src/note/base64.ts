@@ -26,6 +26,39 @@ export function encodeBase64(bytes: Uint8Array): string {
   return out;
 }
 
+/** The length of the base64 text of `byteLength` bytes (with padding). */
+export function base64Length(byteLength: number): number {
+  return 4 * Math.ceil(byteLength / 3);
+}
+
+const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+
+/**
+ * Writes the base64 text of `bytes` (as {@link encodeBase64}) as ASCII bytes into `target` at `at`,
+ * which must have room for base64Length(bytes.length) bytes; returns the offset after it. For
+ * writers that produce JSON as bytes without building strings.
+ */
+export function encodeBase64Into(bytes: Uint8Array, target: Uint8Array, at: number): number {
+  let o = at;
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    target[o++] = ALPHABET_CODES[n >>> 18] as number;
+    target[o++] = ALPHABET_CODES[(n >>> 12) & 0x3f] as number;
+    target[o++] = ALPHABET_CODES[(n >>> 6) & 0x3f] as number;
+    target[o++] = ALPHABET_CODES[n & 0x3f] as number;
+  }
+  const rest = bytes.length - i;
+  if (rest > 0) {
+    const n = ((bytes[i] as number) << 16) | (rest === 2 ? (bytes[i + 1] as number) << 8 : 0);
+    target[o++] = ALPHABET_CODES[n >>> 18] as number;
+    target[o++] = ALPHABET_CODES[(n >>> 12) & 0x3f] as number;
+    target[o++] = rest === 2 ? (ALPHABET_CODES[(n >>> 6) & 0x3f] as number) : 0x3d;
+    target[o++] = 0x3d;
+  }
+  return o;
+}
+
 function sextet(n: number, shift: number): string {
   return ALPHABET.charAt((n >> shift) & 0x3f);
 }

@@ -1,4 +1,4 @@
-export { decodeBase64, encodeBase64 } from './base64.js';
+export { base64Length, decodeBase64, encodeBase64, encodeBase64Into } from './base64.js';
 export {
   defaultEd25519,
   ED25519_PUBLIC_KEY_SIZE,

@@ -1,7 +1,7 @@
 import { CodedError } from '../error/coded-error.js';
 
 /**
- * The step of receipt verification that failed (docs/PROOFS.md §8, "Verification algorithm"). A
+ * The step of receipt verification that failed (docs/PROOFS.md §8 and §13, "Verification algorithm"). A
  * closed set: callers (the CLI's exit status, the verifier API) switch on it, never on messages.
  */
 export type ReceiptFailureCode =
@@ -22,7 +22,9 @@ export type ReceiptFailureCode =
   | 'UNKNOWN_SIGNATURE' // step 8, strict mode: a signature line of a key the caller did not trust
   | 'COSIGNATURE_INVALID' // step 8
   | 'QUORUM_NOT_MET' // step 8
-  | 'PUBLICATION_MISMATCH'; // publications: neither the checkpoint nor the extension is the publication's
+  | 'PUBLICATION_MISMATCH' // publications: neither the checkpoint nor the extension is the publication's
+  | 'ROOT_EVENT_INVALID' // receipt v2, step 4: the root receipt's event is not a root event (§12)
+  | 'LOCAL_PROOF_INVALID'; // receipt v2, step 5: the event is not that leaf of the local tree
 
 export class ReceiptError extends CodedError<ReceiptFailureCode> {
   override readonly name = 'ReceiptError';

@@ -1,6 +1,10 @@
 import { canonicalJson, JsonError, parseCanonicalJson } from '../json/index.js';
 import { decodeBase64, encodeBase64 } from '../note/index.js';
 import { RECEIPT_VERSION, type Receipt, type ReceiptExtension, type ReceiptProof } from './receipt.js';
+
+/** Receipt v1's version number, for the parsers of later versions that embed one. */
+export const RECEIPT_VERSION_1 = RECEIPT_VERSION;
+
 import { ReceiptError } from './receipt-error.js';
 
 /** The canonical (RFC 8785) JSON text of a receipt, without a trailing newline. */
@@ -52,6 +56,23 @@ const EXTENSION_KEYS = ['checkpoint', 'consistency'];
  * RECEIPT_MALFORMED for the shape. Only the shape is checked here; verifyReceipt checks the contents.
  */
 export function parseReceiptJson(input: string | Uint8Array): Receipt {
+  const root = readReceiptValue(input);
+  if (root.version !== RECEIPT_VERSION) {
+    throw new ReceiptError(
+      'UNSUPPORTED_VERSION',
+      `receipt version ${String(root.version)} is not supported (want 1)`,
+    );
+  }
+  return receiptFromValue(root, 'receipt');
+}
+
+/**
+ * Step 1 of docs/PROOFS.md §8 up to the version, shared by every receipt version: the text (less one
+ * final "\n") must be UTF-8, JSON, canonical, and an object whose `version` is a number. Returns the
+ * object; the caller checks the version and the members. Throws ReceiptError RECEIPT_MALFORMED or
+ * RECEIPT_NOT_CANONICAL.
+ */
+export function readReceiptValue(input: string | Uint8Array): Record<string, unknown> & { version: number } {
   let value: unknown;
   try {
     value = parseCanonicalJson(withoutFinalNewline(input));
@@ -66,27 +87,33 @@ export function parseReceiptJson(input: string | Uint8Array): Receipt {
     throw new ReceiptError('RECEIPT_MALFORMED', `receipt is not JSON: ${String(error)}`, { cause: error });
   }
   const root = record(value, 'receipt');
-  if (root.version !== RECEIPT_VERSION) {
-    if (typeof root.version === 'number') {
-      throw new ReceiptError(
-        'UNSUPPORTED_VERSION',
-        `receipt version ${root.version} is not supported (want 1)`,
-      );
-    }
-    throw malformed('version must be the number 1');
-  }
-  object(value, 'receipt', RECEIPT_KEYS, ['extension']);
+  if (typeof root.version !== 'number') throw malformed('version must be a number (1 or 2)');
+  return root as Record<string, unknown> & { version: number };
+}
+
+/**
+ * A receipt v1 from its JSON value (already of version 1), checking the members and their types
+ * (RECEIPT_MALFORMED, naming the member under `name`): used for a receipt file and for the root
+ * receipt a receipt v2 embeds.
+ */
+export function receiptFromValue(value: unknown, name: string): Receipt {
+  const root = object(value, name, RECEIPT_KEYS, ['extension']);
   return {
     version: RECEIPT_VERSION,
-    event: bytes(root.event, 'event'),
-    eventProof: proof(root.eventProof, 'eventProof'),
-    seal: bytes(root.seal, 'seal'),
-    sealProof: proof(root.sealProof, 'sealProof'),
-    round: bytes(root.round, 'round'),
-    roundProof: proof(root.roundProof, 'roundProof'),
-    checkpoint: string(root.checkpoint, 'checkpoint'),
-    ...(root.extension === undefined ? {} : { extension: extension(root.extension) }),
+    event: bytes(root.event, `${prefixed(name, 'event')}`),
+    eventProof: proof(root.eventProof, prefixed(name, 'eventProof')),
+    seal: bytes(root.seal, prefixed(name, 'seal')),
+    sealProof: proof(root.sealProof, prefixed(name, 'sealProof')),
+    round: bytes(root.round, prefixed(name, 'round')),
+    roundProof: proof(root.roundProof, prefixed(name, 'roundProof')),
+    checkpoint: string(root.checkpoint, prefixed(name, 'checkpoint')),
+    ...(root.extension === undefined ? {} : { extension: extension(root.extension, name) }),
   };
+}
+
+/** A member's path in messages: bare for the receipt file itself, `rootReceipt.event` when nested. */
+function prefixed(name: string, member: string): string {
+  return name === 'receipt' ? member : `${name}.${member}`;
 }
 
 /** The receipt text without the one "\n" a file may end with. */
@@ -95,15 +122,17 @@ function withoutFinalNewline(input: string | Uint8Array): string | Uint8Array {
   return input.at(-1) === 0x0a ? input.subarray(0, -1) : input;
 }
 
-function extension(value: unknown): ReceiptExtension {
-  const ext = object(value, 'extension', EXTENSION_KEYS, []);
+function extension(value: unknown, receipt: string): ReceiptExtension {
+  const name = prefixed(receipt, 'extension');
+  const ext = object(value, name, EXTENSION_KEYS, []);
   return {
-    checkpoint: string(ext.checkpoint, 'extension.checkpoint'),
-    consistency: hashes(ext.consistency, 'extension.consistency'),
+    checkpoint: string(ext.checkpoint, `${name}.checkpoint`),
+    consistency: hashes(ext.consistency, `${name}.consistency`),
   };
 }
 
-function proof(value: unknown, name: string): ReceiptProof {
+/** An inclusion proof member (`{hashes, leafIndex, treeSize}`), RECEIPT_MALFORMED naming `name`. */
+export function proof(value: unknown, name: string): ReceiptProof {
   const p = object(value, name, PROOF_KEYS, []);
   return {
     leafIndex: integer(p.leafIndex, `${name}.leafIndex`),
@@ -112,7 +141,7 @@ function proof(value: unknown, name: string): ReceiptProof {
   };
 }
 
-function object(
+export function object(
   value: unknown,
   name: string,
   required: readonly string[],
@@ -127,7 +156,7 @@ function object(
   return members;
 }
 
-function record(value: unknown, name: string): Record<string, unknown> {
+export function record(value: unknown, name: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw malformed(`${name} must be an object`);
   return value as Record<string, unknown>;
@@ -138,7 +167,7 @@ function hashes(value: unknown, name: string): Uint8Array[] {
   return value.map((item, i) => bytes(item, `${name}[${i}]`));
 }
 
-function bytes(value: unknown, name: string): Uint8Array {
+export function bytes(value: unknown, name: string): Uint8Array {
   const decoded = decodeBase64(string(value, name));
   if (decoded === undefined) throw malformed(`${name} is not canonical base64`);
   return decoded;
@@ -156,6 +185,6 @@ function integer(value: unknown, name: string): number {
   return value;
 }
 
-function malformed(message: string): ReceiptError {
+export function malformed(message: string): ReceiptError {
   return new ReceiptError('RECEIPT_MALFORMED', message);
 }

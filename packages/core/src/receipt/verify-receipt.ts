@@ -3,6 +3,7 @@ import {
   type Checkpoint,
   CheckpointError,
   type Cosignature,
+  type OpenedCheckpoint,
   openCheckpoint,
   parseCheckpointNote,
   verifyCosignatures,
@@ -143,18 +144,51 @@ export function verifyReceipt(
   crypto: ReceiptCrypto,
 ): VerifiedReceipt {
   const receipt = typeof input === 'string' || input instanceof Uint8Array ? parseReceiptJson(input) : input;
-  const { hasher, ed25519 } = crypto;
-  const { event, eventLeafHash: leaf, seal, round, checkpoint } = checkReceiptProofs(receipt, hasher);
-  const opened = checkpointStep(() => openCheckpoint(receipt.checkpoint, trust.logKeys, ed25519));
+  const proofs = checkReceiptProofs(receipt, crypto.hasher);
+  return checkReceiptSignatures(receipt, proofs, trust, crypto);
+}
+
+/**
+ * How steps 6–8 check a note's signatures: directly (the default), or through a cache that checks
+ * each note once (ReceiptVerifier). Both throw CheckpointError as openCheckpoint and
+ * verifyCosignatures do.
+ */
+export interface NoteChecks {
+  /** openCheckpoint(note, trust.logKeys, ed25519). */
+  open(note: string): OpenedCheckpoint;
+  /** verifyCosignatures(note, trust.witnessKeys, ed25519). */
+  cosignatures(note: string): readonly Cosignature[];
+}
+
+/** The NoteChecks that verify every time. */
+export function directNoteChecks(trust: ReceiptTrust, ed25519: Ed25519Verifier): NoteChecks {
+  return {
+    open: (note) => openCheckpoint(note, trust.logKeys, ed25519),
+    cosignatures: (note) => verifyCosignatures(note, trust.witnessKeys ?? [], ed25519),
+  };
+}
+
+/**
+ * Steps 6–8 of receipt verification (docs/PROOFS.md §8) after checkReceiptProofs: the checkpoint's
+ * log signatures, the extension, the lines of untrusted keys (strict mode), the witnesses and the
+ * quorum. Throws ReceiptError.
+ */
+export function checkReceiptSignatures(
+  receipt: Receipt,
+  proofs: CheckedProofs,
+  trust: ReceiptTrust,
+  crypto: ReceiptCrypto,
+  notes: NoteChecks = directNoteChecks(trust, crypto.ed25519),
+): VerifiedReceipt {
+  const { event, eventLeafHash: leaf, seal, round, checkpoint } = proofs;
+  const opened = checkpointStep(() => notes.open(receipt.checkpoint));
 
   const logKeys = [...opened.signedBy];
   let extendedTo: Checkpoint | undefined;
   if (receipt.extension !== undefined) {
-    const later = checkpointStep(() =>
-      openCheckpoint(receipt.extension?.checkpoint ?? '', trust.logKeys, ed25519),
-    );
+    const later = checkpointStep(() => notes.open(receipt.extension?.checkpoint ?? ''));
     extendedTo = later.checkpoint;
-    proveExtension(checkpoint, extendedTo, receipt.extension.consistency, hasher);
+    proveExtension(checkpoint, extendedTo, receipt.extension.consistency, crypto.hasher);
     for (const name of later.signedBy) if (!logKeys.includes(name)) logKeys.push(name);
   }
 
@@ -163,7 +197,7 @@ export function verifyReceipt(
     const names = unverifiedSignatures.map((line) => line.name).join(', ');
     fail('UNKNOWN_SIGNATURE', `signature lines of untrusted keys (strict mode): ${names}`);
   }
-  const witnesses = witnessStep(receipt, trust, ed25519);
+  const witnesses = witnessStep(receipt, trust, notes);
   const quorum = trust.quorum ?? 0;
   if (witnesses.length < quorum) {
     fail('QUORUM_NOT_MET', `${witnesses.length} trusted witness cosignature(s), quorum is ${quorum}`);
@@ -204,7 +238,7 @@ function untrustedLines(receipt: Receipt, trust: ReceiptTrust): { name: string; 
   return lines;
 }
 
-function witnessStep(receipt: Receipt, trust: ReceiptTrust, ed25519: Ed25519Verifier): WitnessStatement[] {
+function witnessStep(receipt: Receipt, trust: ReceiptTrust, checks: NoteChecks): WitnessStatement[] {
   const keys = trust.witnessKeys ?? [];
   if (keys.length === 0) return [];
   const notes = [
@@ -213,9 +247,7 @@ function witnessStep(receipt: Receipt, trust: ReceiptTrust, ed25519: Ed25519Veri
   ];
   const earliest = new Map<string, WitnessStatement>();
   for (const note of notes) {
-    const cosignatures: readonly Cosignature[] = checkpointStep(() =>
-      verifyCosignatures(note, keys, ed25519),
-    );
+    const cosignatures: readonly Cosignature[] = checkpointStep(() => checks.cosignatures(note));
     for (const cosignature of cosignatures) {
       const id = `${cosignature.name}+${cosignature.keyId}`;
       const known = earliest.get(id);

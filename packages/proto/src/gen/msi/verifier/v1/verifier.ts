@@ -8,7 +8,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -253,6 +255,47 @@ export interface GetRoundResponse {
   seals: Buffer[];
   /** The checkpoint of the calendar of size k + 1. */
   checkpoint: string;
+}
+
+/** Request of WatchReceipts. */
+export interface WatchReceiptsRequest {
+  /**
+   * The events to watch (16-byte UUIDv7s as minted by the client, at most 10,000, no repeats). Empty:
+   * every event visible to the caller's tenant, round after round.
+   */
+  eventIds: Buffer[];
+  /**
+   * Only receipts of rounds ≥ this round. Without `event_ids`, where the stream starts: 0 for the
+   * first round, or the `next_round` of the last message of an earlier stream to resume it.
+   */
+  fromRound: bigint;
+}
+
+/** One receipt of WatchReceipts. */
+export interface WatchedReceipt {
+  /** The event's id. */
+  eventId: Buffer;
+  /**
+   * Its receipt against the newest checkpoint the verifier has checked, as GetReceipt serves it; its
+   * canonical JSON (docs/PROOFS.md §8) is core `receiptToJson` of it.
+   */
+  receipt: Receipt | undefined;
+}
+
+/**
+ * A message of WatchReceipts: receipts of one round (a round with many receipts spans several
+ * messages), or, with none, progress only.
+ */
+export interface WatchReceiptsResponse {
+  /** The round these receipts are anchored in (every receipt of a message is of that round). */
+  round: bigint;
+  /** The receipts, in the round's order (seal, then position in the seal). */
+  receipts: WatchedReceipt[];
+  /**
+   * Every receipt of a round below this has been delivered on this stream: a `from_round` that
+   * resumes the stream without missing one (a round partly delivered is delivered again).
+   */
+  nextRound: bigint;
 }
 
 /** Published by the verifier on `<prefix>.integrity` whenever what it reads does not check out. */
@@ -1630,6 +1673,230 @@ export const GetRoundResponse: MessageFns<GetRoundResponse> = {
   },
 };
 
+function createBaseWatchReceiptsRequest(): WatchReceiptsRequest {
+  return { eventIds: [], fromRound: 0n };
+}
+
+export const WatchReceiptsRequest: MessageFns<WatchReceiptsRequest> = {
+  encode(message: WatchReceiptsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.eventIds) {
+      writer.uint32(10).bytes(v!);
+    }
+    if (message.fromRound !== 0n) {
+      if (BigInt.asUintN(64, message.fromRound) !== message.fromRound) {
+        throw new globalThis.Error("value provided for field message.fromRound of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.fromRound);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchReceiptsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchReceiptsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventIds.push(Buffer.from(reader.bytes()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fromRound = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<WatchReceiptsRequest>, I>>(base?: I): WatchReceiptsRequest {
+    return WatchReceiptsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchReceiptsRequest>, I>>(object: I): WatchReceiptsRequest {
+    const message = createBaseWatchReceiptsRequest();
+    message.eventIds = object.eventIds?.map((e) => e) || [];
+    message.fromRound = (object.fromRound !== undefined && object.fromRound !== null) ? BigInt(object.fromRound) : 0n;
+    return message;
+  },
+};
+
+function createBaseWatchedReceipt(): WatchedReceipt {
+  return { eventId: Buffer.alloc(0), receipt: undefined };
+}
+
+export const WatchedReceipt: MessageFns<WatchedReceipt> = {
+  encode(message: WatchedReceipt, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventId.length !== 0) {
+      writer.uint32(10).bytes(message.eventId);
+    }
+    if (message.receipt !== undefined) {
+      Receipt.encode(message.receipt, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchedReceipt {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchedReceipt();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventId = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.receipt = Receipt.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<WatchedReceipt>, I>>(base?: I): WatchedReceipt {
+    return WatchedReceipt.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchedReceipt>, I>>(object: I): WatchedReceipt {
+    const message = createBaseWatchedReceipt();
+    message.eventId = object.eventId ?? Buffer.alloc(0);
+    message.receipt = (object.receipt !== undefined && object.receipt !== null)
+      ? Receipt.fromPartial(object.receipt)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWatchReceiptsResponse(): WatchReceiptsResponse {
+  return { round: 0n, receipts: [], nextRound: 0n };
+}
+
+export const WatchReceiptsResponse: MessageFns<WatchReceiptsResponse> = {
+  encode(message: WatchReceiptsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.round !== 0n) {
+      if (BigInt.asUintN(64, message.round) !== message.round) {
+        throw new globalThis.Error("value provided for field message.round of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.round);
+    }
+    for (const v of message.receipts) {
+      WatchedReceipt.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.nextRound !== 0n) {
+      if (BigInt.asUintN(64, message.nextRound) !== message.nextRound) {
+        throw new globalThis.Error("value provided for field message.nextRound of type uint64 too large");
+      }
+      writer.uint32(24).uint64(message.nextRound);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchReceiptsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchReceiptsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.round = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.receipts.push(WatchedReceipt.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.nextRound = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<WatchReceiptsResponse>, I>>(base?: I): WatchReceiptsResponse {
+    return WatchReceiptsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchReceiptsResponse>, I>>(object: I): WatchReceiptsResponse {
+    const message = createBaseWatchReceiptsResponse();
+    message.round = (object.round !== undefined && object.round !== null) ? BigInt(object.round) : 0n;
+    message.receipts = object.receipts?.map((e) => WatchedReceipt.fromPartial(e)) || [];
+    message.nextRound = (object.nextRound !== undefined && object.nextRound !== null) ? BigInt(object.nextRound) : 0n;
+    return message;
+  },
+};
+
 function createBaseIntegrityFailure(): IntegrityFailure {
   return { version: 0, kind: 0, stream: "", streamSequence: 0n, shard: 0, number: 0n, detail: "", detectedAtUs: 0n };
 }
@@ -1853,6 +2120,22 @@ export const VerifierServiceService = {
     responseSerialize: (value: GetRoundResponse): Buffer => Buffer.from(GetRoundResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetRoundResponse => GetRoundResponse.decode(value),
   },
+  /**
+   * Receipts as their rounds are anchored, streamed (needs the auditor role of the tenant, like
+   * GetReceipt: the caller's tenant's events and TRANSFERs to it). Either every such event from a
+   * round on (`event_ids` empty: the stream never ends; resume with `next_round`), or only the events
+   * named (the stream ends once each has been delivered). Each receipt is delivered once per stream.
+   */
+  watchReceipts: {
+    path: "/msi.verifier.v1.VerifierService/WatchReceipts" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchReceiptsRequest): Buffer => Buffer.from(WatchReceiptsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchReceiptsRequest => WatchReceiptsRequest.decode(value),
+    responseSerialize: (value: WatchReceiptsResponse): Buffer =>
+      Buffer.from(WatchReceiptsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchReceiptsResponse => WatchReceiptsResponse.decode(value),
+  },
 } as const;
 
 export interface VerifierServiceServer extends UntypedServiceImplementation {
@@ -1872,6 +2155,13 @@ export interface VerifierServiceServer extends UntypedServiceImplementation {
   getConsistencyProof: handleUnaryCall<GetConsistencyProofRequest, GetConsistencyProofResponse>;
   /** One calendar round with its seals and checkpoint (public). */
   getRound: handleUnaryCall<GetRoundRequest, GetRoundResponse>;
+  /**
+   * Receipts as their rounds are anchored, streamed (needs the auditor role of the tenant, like
+   * GetReceipt: the caller's tenant's events and TRANSFERs to it). Either every such event from a
+   * round on (`event_ids` empty: the stream never ends; resume with `next_round`), or only the events
+   * named (the stream ends once each has been delivered). Each receipt is delivered once per stream.
+   */
+  watchReceipts: handleServerStreamingCall<WatchReceiptsRequest, WatchReceiptsResponse>;
 }
 
 export interface VerifierServiceClient extends Client {
@@ -1975,6 +2265,21 @@ export interface VerifierServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetRoundResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Receipts as their rounds are anchored, streamed (needs the auditor role of the tenant, like
+   * GetReceipt: the caller's tenant's events and TRANSFERs to it). Either every such event from a
+   * round on (`event_ids` empty: the stream never ends; resume with `next_round`), or only the events
+   * named (the stream ends once each has been delivered). Each receipt is delivered once per stream.
+   */
+  watchReceipts(
+    request: WatchReceiptsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchReceiptsResponse>;
+  watchReceipts(
+    request: WatchReceiptsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchReceiptsResponse>;
 }
 
 export const VerifierServiceClient = makeGenericClientConstructor(

@@ -1,0 +1,40 @@
+import type { ByteReader } from '../encoding/index.js';
+import { type Attribute, type Endpoint, EVENT_LIMITS } from './data-event.js';
+import { EventError } from './event-error.js';
+
+// Readers of the field groups that canonical event v1 (docs/PROOFS.md §4) and the aggregated event
+// (§12) share, over hostile bytes.
+
+/** A `list<T>` whose count is checked against the event limit before any item is read. */
+export function readList<T>(r: ByteReader, field: string, readItem: (field: string) => T): T[] {
+  const count = r.count(field);
+  if (count > EVENT_LIMITS.maxListItems) {
+    throw new EventError(
+      'TOO_MANY',
+      field,
+      `${field}: has ${count} items, at most ${EVENT_LIMITS.maxListItems}`,
+    );
+  }
+  const items: T[] = [];
+  for (let i = 0; i < count; i++) items.push(readItem(`${field}[${i}]`));
+  return items;
+}
+
+export function readEndpoint(r: ByteReader, field: string): Endpoint {
+  return { system: r.str(`${field}.system`), region: r.str(`${field}.region`), host: r.str(`${field}.host`) };
+}
+
+export function readAttribute(r: ByteReader, field: string): Attribute {
+  return { key: r.str(`${field}.key`), value: r.str(`${field}.value`) };
+}
+
+/** Keys strictly ascending. Precondition: validated (ASCII, unique) keys, so `<` is bytewise order. */
+export function checkAttributeOrder(attributes: readonly Attribute[]): void {
+  for (let i = 1; i < attributes.length; i++) {
+    const previous = attributes[i - 1]?.key ?? '';
+    if (!(previous < (attributes[i]?.key ?? ''))) {
+      const field = `attributes[${i}].key`;
+      throw new EventError('EVENT_MALFORMED', field, `${field}: attributes are not sorted by key`);
+    }
+  }
+}
