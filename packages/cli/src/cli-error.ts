@@ -1,3 +1,5 @@
+import { CodedError } from '@msi/core';
+
 /**
  * Why a command stopped. A closed set: each maps to one exit status (see exitStatus), and commands
  * never match errors by message text.
@@ -8,15 +10,8 @@ export type CliErrorCode =
   | 'VERIFICATION_FAILED' // a proof or signature did not verify
   | 'UNAVAILABLE'; // the server could not be reached or did not answer
 
-export class CliError extends Error {
+export class CliError extends CodedError<CliErrorCode> {
   override readonly name = 'CliError';
-  constructor(
-    readonly code: CliErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }
 
 /** Exit statuses: 0 ok, 1 verification failed, 2 usage or input error, 3 server unavailable. */

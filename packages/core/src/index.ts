@@ -66,6 +66,7 @@ export {
   verifyCosignatures,
 } from './checkpoint/index.js';
 export { bytesEqual, utf8Length } from './encoding/index.js';
+export { CodedError } from './error/index.js';
 export {
   type Attribute,
   type DataEvent,

@@ -1,3 +1,5 @@
+import { CodedError } from '@msi/core';
+
 /** One problem of a policy file: where it is (1-based line and column), which field, and what is wrong. */
 export interface PolicyProblem {
   readonly line: number;
@@ -14,14 +16,14 @@ export type PolicyErrorCode = 'SYNTAX' | 'INVALID';
  * The one error of parsePolicy. It lists every problem found, in file order; the message has one line
  * per problem, `<source>:<line>:<column> <path>: <message>`.
  */
-export class PolicyError extends Error {
+export class PolicyError extends CodedError<PolicyErrorCode> {
   override readonly name = 'PolicyError';
   constructor(
-    readonly code: PolicyErrorCode,
+    code: PolicyErrorCode,
     readonly problems: readonly PolicyProblem[],
     source: string,
   ) {
-    super(problems.map((p) => formatProblem(source, p)).join('\n'));
+    super(code, problems.map((p) => formatProblem(source, p)).join('\n'));
   }
 }
 

@@ -1,3 +1,19 @@
+export {
+  holdsAdvisoryLock,
+  tryAdvisoryLock,
+  tryWithAdvisoryLock,
+  withAdvisoryLock,
+} from './advisory-lock.js';
 export { isDatabaseUnavailable, waitForDatabase } from './database-unavailable.js';
 export { type Migration, migrate } from './migrate.js';
 export { createPool, inTransaction, type Pool, type PoolClient, type PoolOptions } from './pool.js';
+export {
+  param,
+  type Queryable,
+  RowValueError,
+  toBytes,
+  toBytesList,
+  toOptionalSafeInteger,
+  toSafeInteger,
+  toText,
+} from './row-values.js';

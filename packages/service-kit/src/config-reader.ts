@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Reads typed settings from an environment-like record, collecting every problem so a service that
  * is misconfigured says everything wrong at once, naming each variable. Services call it only from
@@ -10,29 +12,51 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Reads the file a variable names and parses it, for a service's config loader: an unreadable file
+ * or a `parse` that throws becomes a ConfigError naming the variable (`NAME: <path>: <why>`).
+ */
+export function fromFile<T>(variable: string, path: string, parse: (text: string) => T): T {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error: unknown) {
+    throw new ConfigError([`${variable}: cannot read ${path}: ${messageOf(error)}`]);
+  }
+  try {
+    return parse(text);
+  } catch (error: unknown) {
+    throw new ConfigError([`${variable}: ${path}: ${messageOf(error)}`]);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export class ConfigReader {
-  private readonly problems: string[] = [];
+  readonly #problems: string[] = [];
 
   constructor(private readonly env: Readonly<Record<string, string | undefined>>) {}
 
   string(name: string, fallback?: string): string {
-    const value = this.raw(name);
+    const value = this.#raw(name);
     if (value !== undefined) return value;
     if (fallback !== undefined) return fallback;
-    this.problems.push(`${name} is required`);
+    this.#problems.push(`${name} is required`);
     return '';
   }
 
   optionalString(name: string): string | undefined {
-    return this.raw(name);
+    return this.#raw(name);
   }
 
   integer(name: string, fallback: number, range: { min: number; max: number }): number {
-    const value = this.raw(name);
+    const value = this.#raw(name);
     if (value === undefined) return fallback;
     const parsed = Number(value);
     if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < range.min || parsed > range.max) {
-      this.problems.push(
+      this.#problems.push(
         `${name}=${JSON.stringify(value)} must be an integer in [${range.min}, ${range.max}]`,
       );
       return fallback;
@@ -41,19 +65,19 @@ export class ConfigReader {
   }
 
   boolean(name: string, fallback: boolean): boolean {
-    const value = this.raw(name);
+    const value = this.#raw(name);
     if (value === undefined) return fallback;
     if (['1', 'true', 'yes'].includes(value.toLowerCase())) return true;
     if (['0', 'false', 'no'].includes(value.toLowerCase())) return false;
-    this.problems.push(`${name}=${JSON.stringify(value)} must be true or false`);
+    this.#problems.push(`${name}=${JSON.stringify(value)} must be true or false`);
     return fallback;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.raw(name);
+    const value = this.#raw(name);
     if (value === undefined) return fallback;
     if ((allowed as readonly string[]).includes(value)) return value as T;
-    this.problems.push(`${name}=${JSON.stringify(value)} must be one of ${allowed.join(', ')}`);
+    this.#problems.push(`${name}=${JSON.stringify(value)} must be one of ${allowed.join(', ')}`);
     return fallback;
   }
 
@@ -68,7 +92,7 @@ export class ConfigReader {
     try {
       validate(value);
     } catch (error: unknown) {
-      this.problems.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      this.#problems.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
     }
     return value;
   }
@@ -92,15 +116,15 @@ export class ConfigReader {
 
   /** Records a problem found by the caller's own cross-field checks. */
   problem(message: string): void {
-    this.problems.push(message);
+    this.#problems.push(message);
   }
 
   /** Throws a ConfigError listing every problem, if any. */
   done(): void {
-    if (this.problems.length > 0) throw new ConfigError(this.problems);
+    if (this.#problems.length > 0) throw new ConfigError(this.#problems);
   }
 
-  private raw(name: string): string | undefined {
+  #raw(name: string): string | undefined {
     const value = this.env[name];
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   }

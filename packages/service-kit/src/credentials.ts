@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { fromFile } from './config-reader.js';
 
 /** What a credential may do. Submitting events needs `emitter`. */
 export type Role = 'emitter' | 'auditor' | 'operator';
@@ -41,11 +42,28 @@ const MAX_PRINCIPAL_BYTES = 256;
  * as SHA-256 digests and compared in constant time.
  */
 export class CredentialStore {
+  readonly #keys: readonly KeyEntry[];
+  readonly #certFingerprints: ReadonlyMap<string, Identity>;
+  readonly #certSubjects: ReadonlyMap<string, Identity>;
+
   private constructor(
-    private readonly keys: readonly KeyEntry[],
-    private readonly certFingerprints: ReadonlyMap<string, Identity>,
-    private readonly certSubjects: ReadonlyMap<string, Identity>,
-  ) {}
+    keys: readonly KeyEntry[],
+    certFingerprints: ReadonlyMap<string, Identity>,
+    certSubjects: ReadonlyMap<string, Identity>,
+  ) {
+    this.#keys = keys;
+    this.#certFingerprints = certFingerprints;
+    this.#certSubjects = certSubjects;
+  }
+
+  /**
+   * The credentials of the file a variable names (none when it is unset): an unreadable or invalid
+   * file is a ConfigError naming the variable.
+   */
+  static fromFileOf(variable: string, path: string | undefined): CredentialStore {
+    if (path === undefined) return CredentialStore.fromJson('{"credentials":[]}');
+    return fromFile(variable, path, (text) => CredentialStore.fromJson(text));
+  }
 
   /** Parses the file's text (trusted operator input, still checked field by field). */
   static fromJson(text: string): CredentialStore {
@@ -113,7 +131,7 @@ export class CredentialStore {
   byApiKey(key: string): Identity | undefined {
     const digest = sha256Of(key);
     let found: Identity | undefined;
-    for (const entry of this.keys) {
+    for (const entry of this.#keys) {
       if (timingSafeEqual(entry.sha256, digest) && found === undefined) found = entry.identity;
     }
     return found;
@@ -126,17 +144,17 @@ export class CredentialStore {
   byCertificate(der: Uint8Array, subjectCn: string | undefined): Identity | undefined {
     const fingerprint = createHash('sha256').update(der).digest('hex');
     return (
-      this.certFingerprints.get(fingerprint) ??
-      (subjectCn === undefined ? undefined : this.certSubjects.get(subjectCn))
+      this.#certFingerprints.get(fingerprint) ??
+      (subjectCn === undefined ? undefined : this.#certSubjects.get(subjectCn))
     );
   }
 
   /** How many credentials of each kind are configured (for the start-up log line). */
   counts(): { apiKeys: number; certificates: number; subjects: number } {
     return {
-      apiKeys: this.keys.length,
-      certificates: this.certFingerprints.size,
-      subjects: this.certSubjects.size,
+      apiKeys: this.#keys.length,
+      certificates: this.#certFingerprints.size,
+      subjects: this.#certSubjects.size,
     };
   }
 }

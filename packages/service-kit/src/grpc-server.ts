@@ -4,7 +4,11 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { descriptors } from '@msi/proto';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import type { ServiceHealth } from './service-health.js';
 import { strictService, type UndecodableHandler } from './strict-service.js';
 
 export interface GrpcServiceBinding {
@@ -26,6 +30,8 @@ export interface GrpcServerOptions {
   readonly services: readonly GrpcServiceBinding[];
   /** Messages larger than this are refused with RESOURCE_EXHAUSTED by grpc-js itself. */
   readonly maxReceiveMessageBytes: number;
+  /** When given, grpc.health.v1 follows it (NOT_SERVING while a dependency is down); else setServing. */
+  readonly health?: ServiceHealth;
 }
 
 export interface RunningGrpcServer {
@@ -37,6 +43,11 @@ export interface RunningGrpcServer {
   shutdown(graceMs: number): Promise<void>;
 }
 
+/**
+ * Starts a gRPC server with the given services (every request decoded strictly first), grpc.health.v1
+ * (`""` and each service; NOT_SERVING until told otherwise) and server reflection (v1 and v1alpha,
+ * describing exactly these services from the schemas of proto/), so grpcurl works against it.
+ */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const server = new Server({
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes,
@@ -49,19 +60,25 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     server.addService(strict.definition, strict.implementation);
     health.setStatus(service.name, 'NOT_SERVING');
   }
+  addReflection(
+    server,
+    options.services.map((s) => s.name),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${options.host}:${options.port}`, options.credentials, (error, bound) =>
       error ? reject(error) : resolve(bound),
     );
   });
+  const setServing = (serving: boolean) => {
+    const status: ServingStatus = serving ? 'SERVING' : 'NOT_SERVING';
+    health.setStatus('', status);
+    for (const service of options.services) health.setStatus(service.name, status);
+  };
+  options.health?.watch(setServing);
   return {
     server,
     port,
-    setServing(serving) {
-      const status: ServingStatus = serving ? 'SERVING' : 'NOT_SERVING';
-      health.setStatus('', status);
-      for (const service of options.services) health.setStatus(service.name, status);
-    },
+    setServing,
     async shutdown(graceMs) {
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
@@ -75,6 +92,15 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       });
     },
   };
+}
+
+/** Server reflection for `services` (full names), from the FileDescriptorSet generated with the code. */
+function addReflection(server: Server, services: string[]): void {
+  const definition = loadFileDescriptorSetFromBuffer(
+    Buffer.from(descriptors.fileDescriptorSetBase64, 'base64'),
+    { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true },
+  );
+  new ReflectionService(definition, { services }).addToServer(server);
 }
 
 export { ServerCredentials };

@@ -1,4 +1,4 @@
-export { ConfigError, ConfigReader } from './config-reader.js';
+export { ConfigError, ConfigReader, fromFile } from './config-reader.js';
 export {
   type ApiKeyFailure,
   authenticateApiKey,
@@ -9,13 +9,29 @@ export {
   type Role,
 } from './credentials.js';
 export {
+  API_REFUSALS,
+  type ApiRefusalCode,
+  type CodedErrorClass,
+  type ErrorStatusOptions,
+  errorStatus,
+  retryLater,
+} from './error-status.js';
+export { type EveryOptions, every, type LoopTimers, type RunningLoop } from './every.js';
+export {
   type GrpcServerOptions,
   type GrpcServiceBinding,
   type RunningGrpcServer,
   ServerCredentials,
   startGrpcServer,
 } from './grpc-server.js';
-export { createLogger, type Logger, type LoggerOptions, type LogLevel } from './logger.js';
+export { type InProcessOptions, type InProcessParts, startInProcess } from './in-process.js';
+export {
+  createLogger,
+  LOG_LEVELS,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+} from './logger.js';
 export {
   createRegistry,
   type RunningMetricsServer,
@@ -28,6 +44,15 @@ export {
   SecurityReporter,
   type SecurityReporterOptions,
 } from './security-reporter.js';
+export { ServiceHealth } from './service-health.js';
+export {
+  type PostgresOptions,
+  runService,
+  type ServiceContext,
+  type ServiceDefinition,
+  type ServiceParts,
+  type ServiceSettings,
+} from './service-runner.js';
 export { shutdownSignal } from './shutdown.js';
 export { type DecodeProblem, findDecodeProblem } from './strict-decode.js';
 export {
@@ -37,7 +62,7 @@ export {
   type UndecodableHandler,
   UndecodableRequest,
 } from './strict-service.js';
-export { type MappedStatus, retryLater, unaryHandler } from './unary-handler.js';
+export { type MappedStatus, unaryHandler } from './unary-handler.js';
 export {
   type CallAuthentication,
   type UndecodableRefusalOptions,

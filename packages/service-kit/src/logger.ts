@@ -1,48 +1,112 @@
-/** Structured JSON logs, one object per line: {"t": ISO time, "level", "service", "msg", ...fields}. */
+import pino from 'pino';
+
+/**
+ * Structured logs, one JSON object per line, written by pino:
+ * `{"level":"info","time":"2026-…Z","service":"ingest","instance":"ingest-3f9a","msg":"…",…fields}`.
+ * `level` is the label, `time` ISO 8601 UTC. Secrets never reach a line: values under the keys in
+ * SECRET_KEYS are replaced by pino's redaction, and a password in any URL (NATS, Postgres) by
+ * scrubUrlPasswords. Services use this small interface, not pino itself.
+ */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** The levels, lowest first (the values MSI_LOG_LEVEL takes). */
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** A logger adding `bindings` to every line, e.g. `log.child({ component: 'projector' })`. */
   child(bindings: Record<string, unknown>): Logger;
 }
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-
 export interface LoggerOptions {
   readonly service: string;
+  /** Which process of the service (an instance id, or host-pid). */
+  readonly instance?: string;
   readonly level: LogLevel;
+  /** Where lines go (each ends with \n); default stdout, written synchronously. */
   readonly write?: (line: string) => void;
-  readonly now?: () => Date;
 }
 
-export function createLogger(options: LoggerOptions, bindings: Record<string, unknown> = {}): Logger {
-  const write = options.write ?? ((line: string) => process.stdout.write(line));
-  const now = options.now ?? (() => new Date());
-  const log = (level: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
-    if (RANK[level] < RANK[options.level]) return;
-    const record = { t: now().toISOString(), level, service: options.service, msg, ...bindings, ...fields };
-    write(`${JSON.stringify(record, replacer)}\n`);
-  };
+/** Field names whose values are secrets, at the top level or one level down. */
+const SECRET_KEYS = [
+  'apiKey',
+  'api_key',
+  'authorization',
+  'password',
+  'pass',
+  'secret',
+  'token',
+  'signingKey',
+  'privateKey',
+];
+
+const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`]);
+
+export function createLogger(options: LoggerOptions): Logger {
+  const destination =
+    options.write === undefined ? pino.destination({ dest: 1, sync: true }) : { write: options.write };
+  const base: Record<string, string> = { service: options.service };
+  if (options.instance !== undefined) base.instance = options.instance;
+  const root = pino(
+    {
+      level: options.level,
+      base,
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    },
+    destination,
+  );
+  return wrap(root);
+}
+
+function wrap(target: pino.Logger): Logger {
+  const at =
+    (level: LogLevel) =>
+    (msg: string, fields?: Record<string, unknown>): void => {
+      if (!target.isLevelEnabled(level)) return;
+      if (fields === undefined) target[level](scrubUrlPasswords(msg));
+      else target[level](plain(fields, 0) as Record<string, unknown>, scrubUrlPasswords(msg));
+    };
   return {
-    debug: log('debug'),
-    info: log('info'),
-    warn: log('warn'),
-    error: log('error'),
-    child: (more) => createLogger(options, { ...bindings, ...more }),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (bindings) => wrap(target.child(plain(bindings, 0) as Record<string, unknown>)),
   };
 }
 
-function replacer(_key: string, value: unknown): unknown {
+/** `scheme://user:password@host` → `scheme://user:[redacted]@host`, anywhere in a text. */
+export function scrubUrlPasswords(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s/@]+@/gi, '$1[redacted]@');
+}
+
+/**
+ * Values as a log line shows them: errors as {name, message, code, cause}, bytes as hex, bigints as
+ * decimal strings, URL passwords scrubbed from strings (nested objects up to a few levels).
+ */
+function plain(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return scrubUrlPasswords(value);
   if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Error)
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  if (value instanceof Error) {
+    const code = (value as { code?: unknown }).code;
     return {
       name: value.name,
-      message: value.message,
-      ...(value.cause ? { cause: String(value.cause) } : {}),
+      message: scrubUrlPasswords(value.message),
+      ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+      ...(value.cause === undefined ? {} : { cause: scrubUrlPasswords(String(value.cause)) }),
     };
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
-  return value;
+  }
+  if (value === null || typeof value !== 'object' || depth >= 4) return value;
+  if (Array.isArray(value)) return value.map((item) => plain(item, depth + 1));
+  if (value instanceof Date) return value.toISOString();
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = plain(item, depth + 1);
+  return out;
 }

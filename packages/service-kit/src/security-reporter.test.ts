@@ -18,7 +18,7 @@ function harness(perSecond: number) {
   const reporter = new SecurityReporter({
     service: 'ingest',
     send: (payload) => sent.push(payload),
-    now: () => now,
+    nowMs: () => now,
     perSecond,
     onDropped: () => {
       dropped += 1;
@@ -69,7 +69,7 @@ describe('SecurityReporter', () => {
       send: () => {
         throw new Error('connection closed');
       },
-      now: () => 0,
+      nowMs: () => 0,
       perSecond: 1,
       onDropped: () => {
         dropped += 1;

@@ -18,7 +18,7 @@ export interface SecurityReporterOptions {
   readonly service: string;
   /** Sends one encoded streamV1.SecurityEvent; MUST NOT block (core NATS publish buffers it). */
   readonly send: (payload: Uint8Array) => void;
-  readonly now: () => number;
+  readonly nowMs: () => number;
   /** Sustained rate; the bucket holds twice as many for bursts. */
   readonly perSecond: number;
   readonly onPublished?: (kind: SecurityIncident['kind']) => void;
@@ -37,24 +37,27 @@ const KINDS = {
  * into a flood of messages (dropped ones are counted).
  */
 export class SecurityReporter {
-  private tokens: number;
-  private refilledAt: number;
+  #tokens: number;
+  #refilledAt: number;
 
   constructor(private readonly options: SecurityReporterOptions) {
-    this.tokens = 2 * options.perSecond;
-    this.refilledAt = options.now();
+    this.#tokens = 2 * options.perSecond;
+    this.#refilledAt = options.nowMs();
   }
 
   report(incident: SecurityIncident): void {
-    const now = this.options.now();
+    const now = this.options.nowMs();
     const capacity = 2 * this.options.perSecond;
-    this.tokens = Math.min(capacity, this.tokens + ((now - this.refilledAt) / 1000) * this.options.perSecond);
-    this.refilledAt = now;
-    if (this.tokens < 1) {
+    this.#tokens = Math.min(
+      capacity,
+      this.#tokens + ((now - this.#refilledAt) / 1000) * this.options.perSecond,
+    );
+    this.#refilledAt = now;
+    if (this.#tokens < 1) {
       this.options.onDropped?.();
       return;
     }
-    this.tokens -= 1;
+    this.#tokens -= 1;
     const payload = streamV1.SecurityEvent.encode({
       version: 1,
       kind: KINDS[incident.kind],

@@ -78,13 +78,13 @@ class Walker {
     const fields = fieldsOf(schema);
     let counts: Map<number, number> | undefined;
     while (this.pos < end) {
-      const tag = this.varint(end, at);
+      const tag = this.#varint(end, at);
       const number = Math.floor(tag / 8);
       const wireType = tag % 8;
       if (number < 1 || number > 0x1fffffff) throw new Refusal(at, `field number ${number} is not valid`);
       const field = fields.get(number);
       if (field === undefined) {
-        this.skip(wireType, end, new Path(at, `#${number}`));
+        this.#skip(wireType, end, new Path(at, `#${number}`));
         continue;
       }
       let index = -1;
@@ -93,89 +93,83 @@ class Walker {
         index = counts.get(number) ?? 0;
         counts.set(number, index + 1);
       }
-      this.field(field, wireType, end, new Path(at, field.name, index), depth);
+      this.#field(field, wireType, end, new Path(at, field.name, index), depth);
     }
     if (this.pos !== end) throw new Refusal(at, 'the last field runs past the end of its message');
   }
 
   /** One occurrence of `field` (`at` names it, with its index when it repeats). */
-  private field(field: DescField, wireType: number, end: number, at: Path, depth: number) {
+  #field(field: DescField, wireType: number, end: number, at: Path, depth: number) {
     switch (field.fieldKind) {
       case 'scalar':
-        return this.scalar(field.scalar, wireType, end, at);
+        return this.#scalar(field.scalar, wireType, end, at);
       case 'enum':
-        return this.scalar(ScalarType.INT32, wireType, end, at);
+        return this.#scalar(ScalarType.INT32, wireType, end, at);
       case 'message':
-        this.expect(wireType, LENGTH_DELIMITED, at);
-        return this.nested(field.message, end, at, depth);
+        this.#expect(wireType, LENGTH_DELIMITED, at);
+        return this.#nested(field.message, end, at, depth);
       case 'list': {
         if (field.listKind === 'message') {
-          this.expect(wireType, LENGTH_DELIMITED, at);
-          return this.nested(field.message, end, at, depth);
+          this.#expect(wireType, LENGTH_DELIMITED, at);
+          return this.#nested(field.message, end, at, depth);
         }
         const scalar = field.listKind === 'enum' ? ScalarType.INT32 : field.scalar;
         if (wireType === LENGTH_DELIMITED && isPackable(scalar)) {
-          return this.packed(scalar, end, new Path(at.up, at.name));
+          return this.#packed(scalar, end, new Path(at.up, at.name));
         }
-        return this.scalar(scalar, wireType, end, at);
+        return this.#scalar(scalar, wireType, end, at);
       }
       case 'map': {
-        this.expect(wireType, LENGTH_DELIMITED, at);
-        const length = this.length(end, at);
-        return this.mapEntry(field, this.pos + length, at, depth);
+        this.#expect(wireType, LENGTH_DELIMITED, at);
+        const length = this.#length(end, at);
+        return this.#mapEntry(field, this.pos + length, at, depth);
       }
     }
   }
 
-  private nested(schema: DescMessage, end: number, at: Path, depth: number): void {
-    const length = this.length(end, at);
+  #nested(schema: DescMessage, end: number, at: Path, depth: number): void {
+    const length = this.#length(end, at);
     this.message(schema, this.pos + length, at, depth + 1);
   }
 
-  private mapEntry(field: DescField & { fieldKind: 'map' }, end: number, at: Path, depth: number): void {
+  #mapEntry(field: DescField & { fieldKind: 'map' }, end: number, at: Path, depth: number): void {
     while (this.pos < end) {
-      const tag = this.varint(end, at);
+      const tag = this.#varint(end, at);
       const number = Math.floor(tag / 8);
       const wireType = tag % 8;
-      if (number === 1) this.scalar(field.mapKey, wireType, end, new Path(at, 'key'));
-      else if (number === 2) this.mapValue(field, wireType, end, new Path(at, 'value'), depth);
-      else this.skip(wireType, end, at);
+      if (number === 1) this.#scalar(field.mapKey, wireType, end, new Path(at, 'key'));
+      else if (number === 2) this.#mapValue(field, wireType, end, new Path(at, 'value'), depth);
+      else this.#skip(wireType, end, at);
     }
   }
 
-  private mapValue(
-    field: DescField & { fieldKind: 'map' },
-    wireType: number,
-    end: number,
-    at: Path,
-    depth: number,
-  ) {
+  #mapValue(field: DescField & { fieldKind: 'map' }, wireType: number, end: number, at: Path, depth: number) {
     switch (field.mapKind) {
       case 'scalar':
-        return this.scalar(field.scalar, wireType, end, at);
+        return this.#scalar(field.scalar, wireType, end, at);
       case 'enum':
-        return this.scalar(ScalarType.INT32, wireType, end, at);
+        return this.#scalar(ScalarType.INT32, wireType, end, at);
       case 'message':
-        this.expect(wireType, LENGTH_DELIMITED, at);
-        return this.nested(field.message, end, at, depth);
+        this.#expect(wireType, LENGTH_DELIMITED, at);
+        return this.#nested(field.message, end, at, depth);
     }
   }
 
   /** A packed repeated scalar; `at` names the list (its items get their index). */
-  private packed(scalar: ScalarType, end: number, at: Path): void {
-    const length = this.length(end, at);
+  #packed(scalar: ScalarType, end: number, at: Path): void {
+    const length = this.#length(end, at);
     const stop = this.pos + length;
     const wireType = wireTypeOf(scalar);
-    for (let i = 0; this.pos < stop; i++) this.scalar(scalar, wireType, stop, new Path(at.up, at.name, i));
+    for (let i = 0; this.pos < stop; i++) this.#scalar(scalar, wireType, stop, new Path(at.up, at.name, i));
     if (this.pos !== stop) throw new Refusal(at, 'a packed value runs past the end of its field');
   }
 
-  private scalar(scalar: ScalarType, wireType: number, end: number, at: Path): void {
-    this.expect(wireType, wireTypeOf(scalar), at);
-    if (wireType === VARINT) this.varintValue(scalar, end, at);
-    else if (wireType !== LENGTH_DELIMITED) this.advance(wireType === FIXED64 ? 8 : 4, end, at);
+  #scalar(scalar: ScalarType, wireType: number, end: number, at: Path): void {
+    this.#expect(wireType, wireTypeOf(scalar), at);
+    if (wireType === VARINT) this.#varintValue(scalar, end, at);
+    else if (wireType !== LENGTH_DELIMITED) this.#advance(wireType === FIXED64 ? 8 : 4, end, at);
     else {
-      const length = this.length(end, at);
+      const length = this.#length(end, at);
       if (scalar === ScalarType.STRING && !isUtf8Text(this.bytes, this.pos, this.pos + length)) {
         throw new Refusal(at, 'not valid UTF-8 (proto3 strings must be)');
       }
@@ -184,9 +178,9 @@ class Walker {
   }
 
   /** A varint field's value: at most 10 bytes; for a 32-bit type, one that fits 32 bits. */
-  private varintValue(scalar: ScalarType, end: number, at: Path): void {
+  #varintValue(scalar: ScalarType, end: number, at: Path): void {
     const start = this.pos;
-    this.varint(end, at);
+    this.#varint(end, at);
     const size = this.pos - start;
     // uint32, and sint32 (zigzag maps the 32-bit range onto [0, 2^32)): at most 32 bits.
     const unsigned = scalar === ScalarType.UINT32 || scalar === ScalarType.SINT32;
@@ -198,34 +192,34 @@ class Walker {
     }
   }
 
-  private skip(wireType: number, end: number, at: Path): void {
-    if (wireType === VARINT) this.varint(end, at);
+  #skip(wireType: number, end: number, at: Path): void {
+    if (wireType === VARINT) this.#varint(end, at);
     else if (wireType === FIXED64 || wireType === FIXED32)
-      this.advance(wireType === FIXED64 ? 8 : 4, end, at);
+      this.#advance(wireType === FIXED64 ? 8 : 4, end, at);
     else if (wireType === LENGTH_DELIMITED) {
-      const length = this.length(end, at); // before `this.pos +=`: it moves pos past the prefix
+      const length = this.#length(end, at); // before `this.pos +=`: it moves pos past the prefix
       this.pos += length;
     } else throw new Refusal(at, `wire type ${wireType} is not allowed (no groups in proto3)`);
   }
 
-  private expect(actual: number, wanted: number, at: Path): void {
+  #expect(actual: number, wanted: number, at: Path): void {
     if (actual !== wanted) throw new Refusal(at, `wire type ${actual} where ${wanted} was expected`);
   }
 
-  private advance(count: number, end: number, at: Path): void {
+  #advance(count: number, end: number, at: Path): void {
     if (this.pos + count > end) throw new Refusal(at, 'runs past the end of the body');
     this.pos += count;
   }
 
   /** A length prefix that stays within `end`. */
-  private length(end: number, at: Path): number {
-    const length = this.varint(end, at);
+  #length(end: number, at: Path): number {
+    const length = this.#varint(end, at);
     if (length > end - this.pos) throw new Refusal(at, 'its length runs past the end of the body');
     return length;
   }
 
   /** A varint of at most 10 bytes within `end`; its value (exact up to 2^53, larger ones only compared). */
-  private varint(end: number, at: Path): number {
+  #varint(end: number, at: Path): number {
     let value = 0;
     let scale = 1;
     for (let i = 0; i < 10; i++) {

@@ -1,4 +1,5 @@
-import { Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import type { Metadata, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import type { Logger } from './logger.js';
 
 /** A gRPC status and its message, as a handler's error maps to it. */
@@ -7,16 +8,6 @@ export interface MappedStatus {
   readonly details: string;
   /** Trailing metadata, e.g. `grpc-retry-pushback-ms` on UNAVAILABLE (see retryLater). */
   readonly metadata?: Metadata;
-}
-
-/**
- * UNAVAILABLE for a dependency that is away for now (the database restarting, the bus down): the
- * details say to retry, and `grpc-retry-pushback-ms` tells gRPC clients with a retry policy when.
- */
-export function retryLater(details: string, afterMs = 1000): MappedStatus {
-  const metadata = new Metadata();
-  metadata.set('grpc-retry-pushback-ms', String(afterMs));
-  return { code: status.UNAVAILABLE, details: `${details}; retry in ${afterMs / 1000} s`, metadata };
 }
 
 /**

@@ -20,7 +20,7 @@ function refusal(authenticated: boolean) {
   const security = new SecurityReporter({
     service: 'verifier',
     send: (payload) => sent.push(streamV1.SecurityEvent.decode(payload)),
-    now: () => 1_764_000_000_000,
+    nowMs: () => 1_764_000_000_000,
     perSecond: 10,
   });
   const refuse = undecodableRefusal({

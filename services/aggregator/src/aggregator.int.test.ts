@@ -44,9 +44,9 @@ async function start(aggregatorId: string): Promise<RunningAggregator> {
     nc: world.nc,
     hasher: nodeHasher(),
     settings: settings(aggregatorId),
-    logger: createLogger({ service: 'aggregator', level: 'debug', write: (line) => logLines.push(line) }),
+    log: createLogger({ service: 'aggregator', level: 'debug', write: (line) => logLines.push(line) }),
     metrics: createMetrics(createRegistry('aggregator')),
-    now: Date.now,
+    nowMs: Date.now,
   });
   running.push(aggregator);
   return aggregator;
@@ -218,8 +218,8 @@ describe('shard worker against a takeover (real NATS)', () => {
       intervalMs: 200,
       graceMs: 100,
       maxSealLeaves: 1000,
-      now: Date.now,
-      logger: createLogger({ service: 'aggregator', level: 'debug', write: (line) => logLines.push(line) }),
+      nowMs: Date.now,
+      log: createLogger({ service: 'aggregator', level: 'debug', write: (line) => logLines.push(line) }),
       metrics: createMetrics(createRegistry('aggregator')),
     });
 

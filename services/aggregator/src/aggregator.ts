@@ -26,9 +26,9 @@ export interface AggregatorDeps {
   readonly nc: NatsConnection;
   readonly hasher: MerkleHasher;
   readonly settings: AggregatorSettings;
-  readonly logger: Logger;
+  readonly log: Logger;
   readonly metrics: AggregatorMetrics;
-  readonly now: () => number;
+  readonly nowMs: () => number;
 }
 
 export interface RunningAggregator {
@@ -43,7 +43,7 @@ export interface RunningAggregator {
  * bucket exist, then takes its fair share of the shards and seals them.
  */
 export async function startAggregator(deps: AggregatorDeps): Promise<RunningAggregator> {
-  const { nc, settings, logger } = deps;
+  const { nc, settings, log } = deps;
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, settings.prefix, { ...defaultStreamSettings, replicas: settings.natsReplicas });
   const js = jetstream(nc);
@@ -53,8 +53,8 @@ export async function startAggregator(deps: AggregatorDeps): Promise<RunningAggr
     shards: settings.shards,
     aggregatorId: settings.aggregatorId,
     leaseTtlMs: settings.leaseTtlMs,
-    now: deps.now,
-    logger,
+    nowMs: deps.nowMs,
+    log,
     metrics: deps.metrics,
     startWorker: (shard, lease) =>
       ShardWorker.start({
@@ -68,8 +68,8 @@ export async function startAggregator(deps: AggregatorDeps): Promise<RunningAggr
         intervalMs: settings.roundIntervalMs,
         graceMs: settings.graceMs,
         maxSealLeaves: settings.maxSealLeaves,
-        now: deps.now,
-        logger,
+        nowMs: deps.nowMs,
+        log,
         metrics: deps.metrics,
       }),
   });

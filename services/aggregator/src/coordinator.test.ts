@@ -75,8 +75,8 @@ function setup(store: MemoryLeaseStore, id: string, clock: { t: number }, shards
     shards,
     aggregatorId: id,
     leaseTtlMs: TTL,
-    now: () => clock.t,
-    logger: createLogger({ service: 'aggregator', level: 'error', write: () => {} }),
+    nowMs: () => clock.t,
+    log: createLogger({ service: 'aggregator', level: 'error', write: () => {} }),
     metrics: createMetrics(createRegistry('aggregator')),
     startWorker: (shard) => {
       const worker = new FakeWorker(shard);

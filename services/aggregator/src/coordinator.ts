@@ -1,4 +1,4 @@
-import type { Logger } from '@msi/service-kit';
+import { every, type Logger, type RunningLoop } from '@msi/service-kit';
 import { planLeases } from './fair-share.js';
 import {
   classifyLease,
@@ -25,8 +25,8 @@ export interface CoordinatorOptions {
   readonly shards: number;
   readonly aggregatorId: string;
   readonly leaseTtlMs: number;
-  readonly now: () => number;
-  readonly logger: Logger;
+  readonly nowMs: () => number;
+  readonly log: Logger;
   readonly metrics: AggregatorMetrics;
   /** Starts working on `shard`; `lease` reads the lease as currently held. */
   readonly startWorker: (shard: number, lease: () => ShardLeaseHandle) => Worker;
@@ -50,10 +50,8 @@ const STALE_HEARTBEAT_TTLS = 10;
 export class Coordinator {
   readonly #o: CoordinatorOptions;
   readonly #held = new Map<number, Held>();
-  #running = false;
   #stopping = false;
-  #wake: (() => void) | undefined;
-  #loop: Promise<void> | undefined;
+  #loop: RunningLoop | undefined;
   #heartbeatRevision = 0;
 
   constructor(options: CoordinatorOptions) {
@@ -66,51 +64,33 @@ export class Coordinator {
   }
 
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#loop = this.#run();
+    this.#loop ??= every({
+      intervalMs: Math.floor(this.#o.leaseTtlMs / 3),
+      run: () => this.tick(),
+      onError: (error) => this.#o.log.warn('lease round failed', { error }),
+    });
   }
 
   /** Stops every worker, releases every lease and removes the heartbeat. */
   async stop(): Promise<void> {
-    this.#running = false;
     this.#stopping = true;
-    this.#wake?.();
-    await this.#loop;
+    await this.#loop?.stop();
     await Promise.all(this.ownedShards().map((shard) => this.#release(shard)));
     if (this.#heartbeatRevision > 0) {
       await this.#o.store.remove(instanceKey(this.#o.aggregatorId), this.#heartbeatRevision).catch(() => {});
     }
   }
 
-  async #run(): Promise<void> {
-    while (this.#running) {
-      try {
-        await this.tick();
-      } catch (error) {
-        this.#o.logger.warn('lease round failed', { error });
-      }
-      if (!this.#running) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.floor(this.#o.leaseTtlMs / 3));
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
   /** One round: heartbeat, renewals, then fair share. Exposed for tests; `start` runs it every ttl/3. */
   async tick(): Promise<void> {
-    const { store, aggregatorId: me, leaseTtlMs, now } = this.#o;
+    const { store, aggregatorId: me, leaseTtlMs, nowMs } = this.#o;
     try {
       this.#heartbeatRevision = await store.put(
         instanceKey(me),
-        encodeLease({ owner: me, expiresAtMs: now() + leaseTtlMs }),
+        encodeLease({ owner: me, expiresAtMs: nowMs() + leaseTtlMs }),
       );
     } catch (error) {
-      this.#o.logger.warn('heartbeat failed', { error }); // the renewals below must still run
+      this.#o.log.warn('heartbeat failed', { error }); // the renewals below must still run
     }
     await Promise.all([...this.#held.keys()].map((shard) => this.#renew(shard)));
     if (this.#stopping) return;
@@ -119,7 +99,7 @@ export class Coordinator {
     const entries = await Promise.all(
       Array.from({ length: this.#o.shards }, (_, s) => store.read(leaseKey(s))),
     );
-    const at = now();
+    const at = nowMs();
     const leases: LeaseState[] = entries.map((entry, shard) =>
       classifyLease(entry, me, this.#held.get(shard)?.revision, at),
     );
@@ -128,7 +108,7 @@ export class Coordinator {
     });
     const plan = planLeases({ shards: this.#o.shards, me, live, leases });
     for (const shard of plan.release) {
-      this.#o.logger.info('releasing shard (fair share)', { shard, quota: plan.quota, live: live.length });
+      this.#o.log.info('releasing shard (fair share)', { shard, quota: plan.quota, live: live.length });
       await this.#release(shard);
     }
     for (const shard of plan.acquire) {
@@ -143,10 +123,10 @@ export class Coordinator {
   }
 
   async #liveInstances(): Promise<string[]> {
-    const { store, now, leaseTtlMs } = this.#o;
+    const { store, nowMs, leaseTtlMs } = this.#o;
     const keys = await store.keys(INSTANCE_KEY_PREFIX);
     const entries = await Promise.all(keys.map((key) => store.read(key)));
-    const at = now();
+    const at = nowMs();
     entries.forEach((entry, i) => {
       const key = keys[i];
       if (entry === null || key === undefined) return;
@@ -160,8 +140,8 @@ export class Coordinator {
   async #renew(shard: number): Promise<void> {
     const held = this.#held.get(shard);
     if (held === undefined) return;
-    const { store, aggregatorId: me, leaseTtlMs, now } = this.#o;
-    const expiresAtMs = now() + leaseTtlMs;
+    const { store, aggregatorId: me, leaseTtlMs, nowMs } = this.#o;
+    const expiresAtMs = nowMs() + leaseTtlMs;
     try {
       const revision = await store.write(
         leaseKey(shard),
@@ -174,24 +154,24 @@ export class Coordinator {
       }
     } catch (error) {
       if (isCasConflict(error)) this.#lose(shard, 'renewal lost its compare-and-set');
-      else if (now() >= held.expiresAtMs) this.#lose(shard, 'the lease expired before it could be renewed');
-      else this.#o.logger.warn('lease renewal failed; retrying', { shard, error });
+      else if (nowMs() >= held.expiresAtMs) this.#lose(shard, 'the lease expired before it could be renewed');
+      else this.#o.log.warn('lease renewal failed; retrying', { shard, error });
     }
   }
 
   async #acquire(shard: number, revision: number): Promise<void> {
-    const { store, aggregatorId: me, leaseTtlMs, now } = this.#o;
-    const expiresAtMs = now() + leaseTtlMs;
+    const { store, aggregatorId: me, leaseTtlMs, nowMs } = this.#o;
+    const expiresAtMs = nowMs() + leaseTtlMs;
     let taken: number;
     try {
       taken = await store.write(leaseKey(shard), encodeLease({ owner: me, expiresAtMs }), revision);
     } catch (error) {
-      if (!isCasConflict(error)) this.#o.logger.warn('taking a lease failed', { shard, error });
+      if (!isCasConflict(error)) this.#o.log.warn('taking a lease failed', { shard, error });
       return; // someone else took it first
     }
     const held: Held = { revision: taken, expiresAtMs, worker: undefined };
     this.#held.set(shard, held);
-    this.#o.logger.info('shard lease taken', { shard, revision: taken });
+    this.#o.log.info('shard lease taken', { shard, revision: taken });
     this.#startWorker(shard, held);
   }
 
@@ -210,14 +190,14 @@ export class Coordinator {
       case 'stopped':
         return;
       case 'fenced':
-        this.#o.logger.warn('seal fenced: dropping the shard', { shard, error: outcome.error });
+        this.#o.log.warn('seal fenced: dropping the shard', { shard, error: outcome.error });
         void this.#release(shard);
         return;
       case 'lease-expired':
         this.#lose(shard, 'the lease expired before a seal');
         return;
       case 'failed':
-        this.#o.logger.error('shard worker failed; restarting after the next renewal', {
+        this.#o.log.error('shard worker failed; restarting after the next renewal', {
           shard,
           error: outcome.error,
         });
@@ -238,7 +218,7 @@ export class Coordinator {
     void held.worker?.stop();
     this.#o.metrics.leasesLost.inc();
     this.#o.metrics.shardsOwned.set(this.#held.size);
-    this.#o.logger.warn('shard lease lost', { shard, why });
+    this.#o.log.warn('shard lease lost', { shard, why });
   }
 
   /** Stops the shard's worker, then gives the lease up (written expired, by compare-and-set). */

@@ -48,8 +48,8 @@ export interface ShardWorkerOptions {
   readonly intervalMs: number;
   readonly graceMs: number;
   readonly maxSealLeaves: number;
-  readonly now: () => number;
-  readonly logger: Logger;
+  readonly nowMs: () => number;
+  readonly log: Logger;
   readonly metrics: AggregatorMetrics;
 }
 
@@ -108,7 +108,7 @@ export class ShardWorker {
 
   private constructor(options: ShardWorkerOptions) {
     this.#o = options;
-    this.#log = options.logger.child({ shard: options.shard });
+    this.#log = options.log.child({ shard: options.shard });
     this.#address = {
       stream: streamNamesFor(options.prefix).seals,
       subject: subjectsFor(options.prefix).seals(options.shard),
@@ -211,7 +211,7 @@ export class ShardWorker {
     this.#tickQueued = true;
     void this.#enqueue(async () => {
       this.#tickQueued = false;
-      const decision = decideOnTick(this.#openView(), this.#o.now(), this.#o.intervalMs, this.#o.graceMs);
+      const decision = decideOnTick(this.#openView(), this.#o.nowMs(), this.#o.intervalMs, this.#o.graceMs);
       if (decision !== 'seal-if-caught-up' || this.#checkCaughtUp === undefined) return;
       const position = await this.#checkCaughtUp();
       this.#o.metrics.pending.set({ shard: String(this.#o.shard) }, position.numPending);
@@ -268,7 +268,7 @@ export class ShardWorker {
       return;
     }
     const lease = this.#o.lease();
-    if (this.#o.now() >= lease.expiresAtMs) {
+    if (this.#o.nowMs() >= lease.expiresAtMs) {
       throw new AggregatorError(
         'LEASE_EXPIRED',
         shard,
@@ -309,7 +309,7 @@ export class ShardWorker {
     metrics.sealsPublished.inc({ shard: String(shard) });
     metrics.eventsSealed.inc({ shard: String(shard) }, record.leafCount);
     metrics.sealLatency.observe(
-      Math.max(0, this.#o.now() - windowEndMs(open.window, this.#o.intervalMs)) / 1000,
+      Math.max(0, this.#o.nowMs() - windowEndMs(open.window, this.#o.intervalMs)) / 1000,
     );
     metrics.inflightLeaves.set({ shard: String(shard) }, 0);
     this.#log.debug('seal published', {

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from '@msi/postgres';
-import type { Logger } from '@msi/service-kit';
+import { every, type Logger, type RunningLoop } from '@msi/service-kit';
 import { ALERT_CHANNEL } from './schema.js';
 
 /**
@@ -8,37 +8,49 @@ import { ALERT_CHANNEL } from './schema.js';
  */
 export class AlertFeed {
   readonly #listeners = new Set<() => void>();
+  readonly #pool: Pool;
+  readonly #log: Logger;
+  readonly #pollMs: number;
   #client: PoolClient | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #closed = false;
+  #loop: RunningLoop | undefined;
+  #listenFailed = false;
 
-  constructor(
-    private readonly pool: Pool,
-    private readonly log: Logger,
-    private readonly pollMs = 1000,
-  ) {}
+  constructor(pool: Pool, log: Logger, pollMs = 1000) {
+    this.#pool = pool;
+    this.#log = log;
+    this.#pollMs = pollMs;
+  }
 
+  /** LISTENs (again whenever its session is lost) and ticks every pollMs. */
   async start(): Promise<void> {
     await this.#listen();
-    this.#timer = setInterval(() => this.notify(), this.pollMs);
-    this.#timer.unref();
+    this.#loop = every({
+      intervalMs: this.#pollMs,
+      waitFirst: true,
+      run: async () => {
+        this.notify();
+        if (this.#client === undefined) await this.#listen();
+      },
+    });
   }
 
   async #listen(): Promise<void> {
-    if (this.#closed) return;
     try {
-      const client = await this.pool.connect();
+      const client = await this.#pool.connect();
       client.on('notification', () => this.notify());
       client.on('error', () => {
         client.release(true);
         if (this.#client === client) this.#client = undefined;
-        setTimeout(() => void this.#listen(), 1000).unref();
       });
       await client.query(`LISTEN ${ALERT_CHANNEL}`);
       this.#client = client;
+      this.#listenFailed = false;
     } catch (error: unknown) {
-      this.log.warn('alert feed: LISTEN failed; polling until it works', { error: (error as Error).message });
-      setTimeout(() => void this.#listen(), 1000).unref();
+      if (!this.#listenFailed)
+        this.#log.warn('alert feed: LISTEN failed; polling until it works', {
+          error: (error as Error).message,
+        });
+      this.#listenFailed = true;
     }
   }
 
@@ -53,8 +65,7 @@ export class AlertFeed {
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    await this.#loop?.stop();
     const client = this.#client;
     this.#client = undefined;
     if (client !== undefined) {

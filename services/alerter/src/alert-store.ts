@@ -1,5 +1,12 @@
 import type { Severity } from '@msi/policy';
-import type { Pool, PoolClient } from '@msi/postgres';
+import {
+  type Pool,
+  type PoolClient,
+  toBytesList,
+  toOptionalSafeInteger,
+  toSafeInteger,
+  toText,
+} from '@msi/postgres';
 import {
   type Alert,
   type AlertCandidate,
@@ -26,25 +33,25 @@ const COLUMNS = `sequence, alert_id, rule, severity, category, tenant, message, 
 // biome-ignore lint/suspicious/noExplicitAny: a pg row
 export function alertFromRow(row: any): Alert {
   return {
-    sequence: Number(row.sequence),
-    alertId: String(row.alert_id),
-    rule: String(row.rule),
+    sequence: toSafeInteger(row.sequence, 'sequence'),
+    alertId: toText(row.alert_id, 'alert_id'),
+    rule: toText(row.rule, 'rule'),
     severity: row.severity as Severity,
     category: row.category as AlertCategory,
-    tenant: String(row.tenant),
-    message: String(row.message),
-    dedupeKey: String(row.dedupe_key),
-    eventIds: (row.event_ids as Buffer[]).map((b) => new Uint8Array(b)),
-    anchoredRound: row.anchored_round === null ? undefined : Number(row.anchored_round),
-    firstSeenUs: Number(row.first_seen_us),
-    lastSeenUs: Number(row.last_seen_us),
-    occurrences: Number(row.occurrences),
+    tenant: toText(row.tenant, 'tenant'),
+    message: toText(row.message, 'message'),
+    dedupeKey: toText(row.dedupe_key, 'dedupe_key'),
+    eventIds: toBytesList(row.event_ids, 'event_ids'),
+    anchoredRound: toOptionalSafeInteger(row.anchored_round, 'anchored_round'),
+    firstSeenUs: toSafeInteger(row.first_seen_us, 'first_seen_us'),
+    lastSeenUs: toSafeInteger(row.last_seen_us, 'last_seen_us'),
+    occurrences: toSafeInteger(row.occurrences, 'occurrences'),
     status: row.status as AlertStatus,
-    acknowledgedBy: String(row.acknowledged_by),
-    acknowledgedAtUs: Number(row.acknowledged_at_us),
-    acknowledgeNote: String(row.acknowledge_note),
+    acknowledgedBy: toText(row.acknowledged_by, 'acknowledged_by'),
+    acknowledgedAtUs: toSafeInteger(row.acknowledged_at_us, 'acknowledged_at_us'),
+    acknowledgeNote: toText(row.acknowledge_note, 'acknowledge_note'),
     details: row.details as Record<string, string>,
-    policyDigest: String(row.policy_digest),
+    policyDigest: toText(row.policy_digest, 'policy_digest'),
   };
 }
 
@@ -198,7 +205,7 @@ export async function alertsAfter(
 /** The newest sequence (0 when there is no alert). */
 export async function lastSequence(db: Queryable): Promise<number> {
   const { rows } = await db.query(`SELECT coalesce(max(sequence), 0) AS s FROM ${SCHEMA}.alerts`);
-  return Number(rows[0].s);
+  return toSafeInteger(rows[0].s, 's');
 }
 
 export async function alertById(db: Queryable, alertId: string): Promise<Alert | undefined> {
@@ -231,6 +238,6 @@ export async function openCounts(db: Queryable): Promise<Record<Severity, number
     `SELECT severity, count(*) AS n FROM ${SCHEMA}.alerts WHERE status = 'open' GROUP BY severity`,
   );
   const out: Record<Severity, number> = { low: 0, medium: 0, high: 0, critical: 0 };
-  for (const row of rows) out[row.severity as Severity] = Number(row.n);
+  for (const row of rows) out[row.severity as Severity] = toSafeInteger(row.n, 'n');
   return out;
 }

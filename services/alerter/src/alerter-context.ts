@@ -17,7 +17,7 @@ export interface AlerterContext {
   readonly calendarKey: NoteVerifierKey;
   readonly log: Logger;
   /** ms since the epoch. */
-  readonly now: () => number;
+  readonly nowMs: () => number;
   /** Raises a candidate in the caller's transaction (store, dedupe, webhook deliveries). */
   readonly raise: (tx: PoolClient, candidate: AlertCandidate) => Promise<Raised>;
 }

@@ -1,39 +1,22 @@
-import { status } from '@grpc/grpc-js';
-import { isDatabaseUnavailable } from '@msi/postgres';
-import { type MappedStatus, retryLater } from '@msi/service-kit';
-
-/** Why an alerter call is refused (a closed set, mapped to gRPC status at the edge). */
-export type AlerterErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'PERMISSION_DENIED'
-  | 'INVALID_ARGUMENT'
-  | 'OUT_OF_RANGE'
-  | 'NOT_FOUND';
-
-export class AlerterError extends Error {
-  constructor(
-    readonly code: AlerterErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AlerterError';
-  }
-}
-
-const STATUS: Record<AlerterErrorCode, status> = {
-  UNAUTHENTICATED: status.UNAUTHENTICATED,
-  PERMISSION_DENIED: status.PERMISSION_DENIED,
-  INVALID_ARGUMENT: status.INVALID_ARGUMENT,
-  OUT_OF_RANGE: status.OUT_OF_RANGE,
-  NOT_FOUND: status.NOT_FOUND,
-};
+import { CodedError } from '@msi/core';
+import { API_REFUSALS, type ApiRefusalCode, errorStatus } from '@msi/service-kit';
 
 /**
- * The gRPC status of an error: AlerterError by its code, the database being away UNAVAILABLE with a
- * retry hint, anything else INTERNAL (details hidden).
+ * Why an alerter call is refused (a closed set, mapped to gRPC status at the edge): the refusals
+ * every MSI API shares, UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT, OUT_OF_RANGE, NOT_FOUND.
  */
-export function toGrpcStatus(error: unknown): MappedStatus {
-  if (error instanceof AlerterError) return { code: STATUS[error.code], details: error.message };
-  if (isDatabaseUnavailable(error)) return retryLater("the alerter's database is unavailable");
-  return { code: status.INTERNAL, details: 'internal error' };
+export type AlerterErrorCode = ApiRefusalCode;
+
+export class AlerterError extends CodedError<AlerterErrorCode> {
+  override readonly name = 'AlerterError';
 }
+
+/**
+ * The gRPC status of an error: AlerterError by its table (API_REFUSALS), the database being away
+ * UNAVAILABLE with a retry hint, anything else INTERNAL (details hidden).
+ */
+export const toGrpcStatus = errorStatus({
+  errors: [AlerterError],
+  table: API_REFUSALS,
+  database: "the alerter's database",
+});

@@ -31,7 +31,7 @@ export interface AlerterServiceDeps {
   readonly security: SecurityReporter;
   readonly feed: AlertFeed;
   readonly policy: PolicyFile;
-  readonly now: () => number;
+  readonly nowMs: () => number;
   readonly log: Logger;
 }
 
@@ -223,7 +223,7 @@ export function alerterService(deps: AlerterServiceDeps): alerterV1.AlerterServi
         id,
         viewer.identity.principal,
         call.request.note,
-        deps.now() * 1000,
+        deps.nowMs() * 1000,
       );
       return { alert: alert === undefined ? undefined : alertToProto(alert) };
     }),

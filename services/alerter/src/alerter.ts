@@ -2,22 +2,23 @@ import type { Ed25519Verifier } from '@msi/core';
 import { parseVerifierKey } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { defaultStreamSettings, ensureStreams, streamNamesFor, subjectsFor } from '@msi/nats';
-import { createPool, migrate, type Pool, type PoolClient, waitForDatabase } from '@msi/postgres';
+import { migrate, type Pool } from '@msi/postgres';
 import { alerterV1 } from '@msi/proto';
 import {
   authenticateApiKey,
   type CredentialStore,
-  createRegistry,
   type Logger,
   type RunningGrpcServer,
+  type RunningLoop,
   SecurityReporter,
   ServerCredentials,
+  type ServiceHealth,
   startGrpcServer,
-  startMetricsListener,
   undecodableRefusal,
 } from '@msi/service-kit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { Registry } from 'prom-client';
 import { AlertFeed } from './alert-feed.js';
 import { AlertPublisher } from './alert-publisher.js';
 import { type AlerterContext, alertRaiser } from './alerter-context.js';
@@ -25,6 +26,7 @@ import { alerterService } from './alerter-service.js';
 import { checkpointsHandler } from './checkpoint-intake.js';
 import { eventsHandler } from './event-intake.js';
 import { integrityHandler } from './integrity-intake.js';
+import { LeaderLock } from './leader-lock.js';
 import { createAlerterMetrics, type StreamLag } from './metrics.js';
 import { PolicyFile } from './policy-file.js';
 import { roundsHandler } from './round-intake.js';
@@ -38,8 +40,12 @@ import { type PumpHandler, type PumpKey, StreamPump } from './stream-pump.js';
 import { WebhookDeliverer } from './webhook-deliverer.js';
 
 export interface AlerterOptions {
+  /** The NATS connection and the alerter's database (max ≥ 12 connections), opened by the runner. */
   readonly nc: NatsConnection;
-  readonly databaseUrl: string;
+  readonly pool: Pool;
+  /** grpc.health.v1 follows it. */
+  readonly health: ServiceHealth;
+  readonly registry: Registry;
   readonly prefix: string;
   readonly natsReplicas?: number;
   readonly calendarKey: string;
@@ -52,10 +58,6 @@ export interface AlerterOptions {
   readonly ed25519: Ed25519Verifier;
   readonly host: string;
   readonly port: number;
-  /** /metrics and /healthz on metricsHost:metricsPort; undefined or 0 = not served. */
-  readonly metricsPort?: number;
-  /** Default 127.0.0.1: loopback unless configured otherwise. */
-  readonly metricsHost?: string;
   readonly slaCheckMs?: number;
   readonly webhookBackoff?: {
     readonly baseMs: number;
@@ -63,17 +65,16 @@ export interface AlerterOptions {
     readonly maxAttempts: number;
   };
   readonly log: Logger;
-  readonly now?: () => number;
+  readonly nowMs?: () => number;
   /**
-   * Called when the leader's database session is lost: the lock is gone, so a standby may already
-   * consume the streams. The stream work stops first; main exits so the supervisor restarts it.
+   * The leader's work could not be stopped after its lock's session ended (main exits 1, to be
+   * restarted). Normally losing the lock stops the work and the instance tries for the lock again.
    */
-  readonly onLeadershipLost?: () => void;
+  readonly onFatal?: (error: unknown) => void;
 }
 
 export interface RunningAlerter {
   readonly port: number;
-  readonly metricsPort: number | undefined;
   readonly pool: Pool;
   readonly policy: PolicyFile;
   /** True while this instance holds the leader lock and consumes the streams. */
@@ -98,23 +99,15 @@ export async function prepareAlerterSchema(pool: Pool): Promise<void> {
  * publisher and the webhook deliverer. Standby instances take over when the leader's session ends.
  */
 export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
-  const now = o.now ?? Date.now;
-  const pool = createPool({ connectionString: o.databaseUrl, applicationName: 'msi-alerter', max: 12 });
-  // Started before its database, or while it restarts: wait for it rather than exit in a loop.
-  await waitForDatabase(pool, {
-    onWait: (error, attempt) => {
-      if (attempt === 1 || attempt % 30 === 0)
-        o.log.warn('waiting for the database', { attempt, error: (error as Error).message });
-    },
-  });
+  const now = o.nowMs ?? Date.now;
+  const { pool, registry } = o;
   await prepareAlerterSchema(pool);
-  const registry = createRegistry('alerter');
   const metrics = createAlerterMetrics(registry, () => streamLag());
   const policy = await PolicyFile.load({
     path: o.policyFile,
     log: o.log.child({ component: 'policy' }),
     ...(o.policyPollMs === undefined ? {} : { pollMs: o.policyPollMs }),
-    now,
+    nowMs: now,
     onReload: () => metrics.policyReloads.inc({ result: 'applied' }),
     onRefused: () => metrics.policyReloads.inc({ result: 'refused' }),
   });
@@ -128,7 +121,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
     ed25519: o.ed25519,
     calendarKey: parseVerifierKey(o.calendarKey),
     log: o.log.child({ component: 'rules' }),
-    now,
+    nowMs: now,
     raise: alertRaiser(
       () => policy.policy,
       (raised) => {
@@ -194,6 +187,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
           return result;
         },
         afterCommit,
+        fence: (tx) => leader.fence(tx),
         log: o.log.child({ component: `pump-${key}` }),
       }),
     );
@@ -223,7 +217,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
   const caughtUp = () => pumps.every((p) => p.caughtUp);
   /** The backlog per stream, for the metric; only the leader consumes, so a standby has none. */
   const streamLag = async (): Promise<StreamLag> => {
-    if (leaderClient === undefined) return {};
+    if (!leader.held) return {};
     const lag: Record<string, number> = {};
     for (const pump of pumps) {
       const info = await jsm.streams.info(pump.stream);
@@ -232,57 +226,48 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
     return lag;
   };
 
-  let leaderClient: PoolClient | undefined;
-  let monitor: { stop(): Promise<void> } | undefined;
-  let stopped = false;
-  const becomeLeader = async () => {
-    for (const pump of pumps) await pump.start();
-    monitor = startServiceLevelMonitor(ctx, pool, caughtUp, o.slaCheckMs ?? 1000, afterCommit);
-    publisher.start();
-    deliverer.start();
-    metrics.leader.set(1);
-    o.log.info('alerter active: consuming the streams');
+  let monitor: RunningLoop | undefined;
+  const leader: LeaderLock = new LeaderLock({
+    pool,
+    key: LEADER_LOCK_KEY,
+    log: o.log.child({ component: 'leader' }),
+    onAcquired: async () => {
+      for (const pump of pumps) await pump.start();
+      monitor = startServiceLevelMonitor(ctx, pool, caughtUp, o.slaCheckMs ?? 1000, afterCommit, (tx) =>
+        leader.fence(tx),
+      );
+      publisher.start();
+      deliverer.start();
+      metrics.leader.set(1);
+      o.log.info('alerter active: consuming the streams');
+    },
+    onLost: async () => {
+      metrics.leader.set(0);
+      try {
+        await stopLeaderWork();
+      } catch (error: unknown) {
+        // The work could not be stopped cleanly: exit (1) and be restarted rather than risk it.
+        o.onFatal?.(error);
+      }
+    },
+  });
+  const stopLeaderWork = async () => {
+    await Promise.all(pumps.map((p) => p.stop()));
+    await monitor?.stop();
+    monitor = undefined;
+    await publisher.stop();
+    await deliverer.stop();
   };
-  const tryLead = async (): Promise<boolean> => {
-    const client = await pool.connect();
-    const { rows } = await client.query('SELECT pg_try_advisory_lock($1::int8) AS ok', [LEADER_LOCK_KEY]);
-    if (rows[0].ok === true) {
-      leaderClient = client;
-      client.on('error', (error) => {
-        o.log.error('lost the leader session: stopping stream work (a standby takes over)', {
-          error: error.message,
-        });
-        leaderClient = undefined;
-        void Promise.all(pumps.map((p) => p.stop())).then(() => o.onLeadershipLost?.());
-      });
-      await becomeLeader();
-      return true;
-    }
-    client.release();
-    return false;
-  };
-  let standby: NodeJS.Timeout | undefined;
-  if (!(await tryLead())) {
+  await leader.start();
+  if (!leader.held) {
     metrics.leader.set(0);
     o.log.info('another alerter is active: standing by (serving the API)');
-    const retry = () => {
-      standby = setTimeout(async () => {
-        if (stopped) return;
-        try {
-          if (await tryLead()) return;
-        } catch (error: unknown) {
-          o.log.warn('leader check failed', { error: (error as Error).message });
-        }
-        retry();
-      }, 2000);
-    };
-    retry();
   }
 
   const security = new SecurityReporter({
     service: 'alerter',
     send: (payload) => o.nc.publish(subjects.security, payload),
-    now,
+    nowMs: now,
     perSecond: SECURITY_EVENTS_PER_SECOND,
     onPublished: (kind) => metrics.securityEvents.inc({ kind }),
     onDropped: () => metrics.securityDropped.inc(),
@@ -302,7 +287,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
           security,
           feed,
           policy,
-          now,
+          nowMs: now,
           log: o.log.child({ component: 'api' }),
         }),
         onUndecodable: undecodableRefusal({
@@ -311,40 +296,23 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
         }),
       },
     ],
-  });
-  server.setServing(true);
-  let serving = true;
-  const metricsServer = await startMetricsListener(registry, {
-    host: o.metricsHost ?? '127.0.0.1',
-    port: o.metricsPort ?? 0,
-    healthy: () => serving,
+    health: o.health,
   });
   return {
     port: server.port,
-    metricsPort: metricsServer?.port,
     pool,
     policy,
-    isLeader: () => leaderClient !== undefined,
+    isLeader: () => leader.held,
     caughtUp,
     async stop() {
-      stopped = true;
-      serving = false;
-      if (standby !== undefined) clearTimeout(standby);
       server.setServing(false);
       await server.shutdown(2000);
-      await metricsServer?.close();
-      await Promise.all(pumps.map((p) => p.stop()));
-      await monitor?.stop();
-      await publisher.stop();
-      await deliverer.stop();
+      await leader.stop();
+      await stopLeaderWork();
+      await leader.release();
       await feed.close();
-      policy.close();
-      floors.stop();
-      if (leaderClient !== undefined) {
-        await leaderClient.query('SELECT pg_advisory_unlock($1::int8)', [LEADER_LOCK_KEY]).catch(() => {});
-        leaderClient.release();
-      }
-      await pool.end();
+      await policy.close();
+      await floors.stop();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { openCheckpoint } from '@msi/core';
+import { toSafeInteger } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
 import type { AlerterContext } from './alerter-context.js';
 import { integrityCandidate, malformedMessage } from './integrity-candidates.js';
@@ -17,7 +18,7 @@ export function checkpointsHandler(ctx: AlerterContext): PumpHandler {
     try {
       note = streamV1.CheckpointCosigned.decode(message.data).checkpoint;
     } catch (error: unknown) {
-      await ctx.raise(tx, malformedMessage('checkpoints', message, (error as Error).message, ctx.now()));
+      await ctx.raise(tx, malformedMessage('checkpoints', message, (error as Error).message, ctx.nowMs()));
       return 'applied';
     }
     let checkpoint: { size: number; root: Uint8Array; origin: string };
@@ -39,7 +40,7 @@ export function checkpointsHandler(ctx: AlerterContext): PumpHandler {
     }
     const { rows } = await tx.query(`SELECT size, broken FROM ${SCHEMA}.calendar`);
     if (String(rows[0].broken) !== '') return 'applied';
-    if (checkpoint.size > Number(rows[0].size)) {
+    if (checkpoint.size > toSafeInteger(rows[0].size, 'size')) {
       await tx.query(
         `INSERT INTO ${SCHEMA}.pending_checkpoints (size, root, note) VALUES ($1::int8, $2::bytea, $3::text) ON CONFLICT DO NOTHING`,
         [checkpoint.size, Buffer.from(checkpoint.root), note],

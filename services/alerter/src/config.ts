@@ -1,6 +1,7 @@
 import { parseVerifierKey } from '@msi/core';
 import { assertValidPrefix } from '@msi/nats';
-import { ConfigReader, type LogLevel } from '@msi/service-kit';
+import { parsePolicy } from '@msi/policy';
+import { ConfigReader, CredentialStore, fromFile, LOG_LEVELS, type LogLevel } from '@msi/service-kit';
 
 /** The alerter's configuration, read once from the environment (see README.md / docs/ALERTS.md). */
 export interface Config {
@@ -29,8 +30,6 @@ export interface Config {
   readonly logLevel: LogLevel;
 }
 
-const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
-
 /** Reads and validates the configuration; throws a ConfigError naming every problem at once. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
   const r = new ConfigReader(env);
@@ -51,8 +50,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     slaCheckMs: r.integer('MSI_ALERTER_SLA_CHECK_MS', 1000, { min: 100, max: 600_000 }),
     webhookBaseBackoffMs: r.integer('MSI_ALERTER_WEBHOOK_BACKOFF_MS', 1000, { min: 10, max: 600_000 }),
     webhookMaxAttempts: r.integer('MSI_ALERTER_WEBHOOK_MAX_ATTEMPTS', 12, { min: 1, max: 100 }),
-    logLevel: r.oneOf('MSI_LOG_LEVEL', LEVELS, 'info'),
+    logLevel: r.oneOf('MSI_LOG_LEVEL', LOG_LEVELS, 'info'),
   };
   r.done();
   return config;
+}
+
+/**
+ * The configuration, the API keys of its credentials file and a first check of the policy file: an
+ * unreadable or invalid file is a ConfigError naming its variable (exit 2), before anything starts.
+ */
+export function loadAlerter(
+  env: Readonly<Record<string, string | undefined>>,
+): Config & { readonly credentials: CredentialStore } {
+  const config = loadConfig(env);
+  const credentials = CredentialStore.fromFileOf('MSI_ALERTER_CREDENTIALS_FILE', config.credentialsFile);
+  fromFile('MSI_ALERTER_POLICY_FILE', config.policyFile, (text) =>
+    parsePolicy(text, { source: config.policyFile }),
+  );
+  return { ...config, credentials };
 }

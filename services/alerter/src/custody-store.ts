@@ -1,5 +1,5 @@
 import { type DataEvent, encodeImprint } from '@msi/core';
-import type { PoolClient } from '@msi/postgres';
+import { type PoolClient, toBytes, toSafeInteger, toText } from '@msi/postgres';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { CustodyState, splitStateKey } from './custody.js';
 import { SCHEMA } from './schema.js';
@@ -21,9 +21,9 @@ export async function loadCustody(tx: PoolClient, events: readonly DataEvent[]):
     [imprints],
   );
   for (const row of items.rows) {
-    state.loadItem(new Uint8Array(row.imprint as Buffer), {
+    state.loadItem(toBytes(row.imprint, 'imprint'), {
       provenance: Boolean(row.provenance),
-      firstRound: Number(row.first_round),
+      firstRound: toSafeInteger(row.first_round, 'first_round'),
     });
   }
   const deletions = await tx.query(
@@ -31,9 +31,9 @@ export async function loadCustody(tx: PoolClient, events: readonly DataEvent[]):
     [imprints],
   );
   for (const row of deletions.rows) {
-    state.loadDeletion(String(row.tenant), new Uint8Array(row.imprint as Buffer), {
-      round: Number(row.round),
-      eventId: new Uint8Array(row.event_id as Buffer),
+    state.loadDeletion(toText(row.tenant, 'tenant'), toBytes(row.imprint, 'imprint'), {
+      round: toSafeInteger(row.round, 'round'),
+      eventId: toBytes(row.event_id, 'event_id'),
     });
   }
   const facts = await tx.query(
@@ -42,10 +42,10 @@ export async function loadCustody(tx: PoolClient, events: readonly DataEvent[]):
   );
   for (const row of facts.rows) {
     state.loadFact(
-      String(row.tenant),
-      new Uint8Array(row.imprint as Buffer),
-      String(row.name),
-      String(row.value),
+      toText(row.tenant, 'tenant'),
+      toBytes(row.imprint, 'imprint'),
+      toText(row.name, 'name'),
+      toText(row.value, 'value'),
     );
   }
   return state;

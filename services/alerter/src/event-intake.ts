@@ -1,7 +1,7 @@
 import { type DataEvent, decodeEvent, formatUuid } from '@msi/core';
 import { shardOfSubject } from '@msi/nats';
 import { NO_FACTS, type Policy } from '@msi/policy';
-import type { PoolClient } from '@msi/postgres';
+import { type PoolClient, toBytesList, toSafeInteger } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
 import type { AlerterContext } from './alerter-context.js';
 import { malformedMessage } from './integrity-candidates.js';
@@ -28,7 +28,7 @@ export function eventsHandler(ctx: AlerterContext, staged: StagedEvents): PumpHa
       shard = shardOfSubject(message.subject);
       events = decodeBatch(message.data);
     } catch (error: unknown) {
-      await ctx.raise(tx, malformedMessage('events', message, (error as Error).message, ctx.now()));
+      await ctx.raise(tx, malformedMessage('events', message, (error as Error).message, ctx.nowMs()));
       return 'applied';
     }
     const flagged = await evaluateArrivalRules(ctx, ctx.policy(), events, tx);
@@ -97,10 +97,10 @@ export async function stagedEvents(
   const flagged: Uint8Array[] = [];
   const seqs: number[] = [];
   for (const row of rows) {
-    const seq = Number(row.stream_seq);
+    const seq = toSafeInteger(row.stream_seq, 'stream_seq');
     seqs.push(seq);
     events.push(...(await staged.events(seq)));
-    for (const id of row.flagged as Buffer[]) flagged.push(new Uint8Array(id));
+    for (const id of toBytesList(row.flagged, 'flagged')) flagged.push(id);
   }
   return { events, flagged, seqs };
 }

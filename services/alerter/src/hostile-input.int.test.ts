@@ -31,7 +31,7 @@ import {
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningAlerter, startAlerter } from './alerter.js';
+import { type RunningTestAlerter, startTestAlerter } from './alerter-start.test-helper.js';
 
 const prefix = uniquePrefix();
 const SERVICE = '/msi.alerter.v1.AlerterService';
@@ -39,7 +39,7 @@ const AUDITOR = 'acme-auditor-key';
 let database: FreshDatabase;
 let nc: NatsConnection;
 let workDir: string;
-let alerter: RunningAlerter;
+let alerter: RunningTestAlerter;
 let raw: RawGrpcClient;
 const security: streamV1.SecurityEvent[] = [];
 
@@ -58,7 +58,7 @@ beforeAll(async () => {
     for await (const m of sub) security.push(streamV1.SecurityEvent.decode(m.data));
   })();
   const key = generateNoteKey('calendar.test', new Uint8Array(32).fill(3)).signerKey;
-  alerter = await startAlerter({
+  alerter = await startTestAlerter({
     nc,
     databaseUrl: database.url,
     prefix,

@@ -15,7 +15,7 @@ export function integrityHandler(ctx: AlerterContext): PumpHandler {
     try {
       finding = findingOf(message);
     } catch (error: unknown) {
-      await ctx.raise(tx, malformedMessage('integrity', message, (error as Error).message, ctx.now()));
+      await ctx.raise(tx, malformedMessage('integrity', message, (error as Error).message, ctx.nowMs()));
       return 'applied';
     }
     await ctx.raise(tx, integrityCandidate(finding));

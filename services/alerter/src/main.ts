@@ -1,50 +1,45 @@
-import { readFileSync } from 'node:fs';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
-import { connectNats } from '@msi/nats';
-import { CredentialStore, createLogger, shutdownSignal } from '@msi/service-kit';
+import { runService } from '@msi/service-kit';
 import { startAlerter } from './alerter.js';
-import { loadConfig } from './config.js';
+import { loadAlerter } from './config.js';
 
-const config = loadConfig(process.env);
-const log = createLogger({ service: 'alerter', level: config.logLevel });
-const credentials = CredentialStore.fromJson(
-  config.credentialsFile === undefined ? '{"credentials":[]}' : readFileSync(config.credentialsFile, 'utf8'),
-);
-const nc = await connectNats({ servers: config.natsUrl, name: 'msi-alerter' });
-const alerter = await startAlerter({
-  nc,
-  databaseUrl: config.databaseUrl,
-  prefix: config.prefix,
-  natsReplicas: config.natsReplicas,
-  calendarKey: config.calendarKey,
-  policyFile: config.policyFile,
-  policyPollMs: config.policyPollMs,
-  credentials,
-  // Webhook secrets are named by the policy (`secret_env`), which is hot-reloaded: read them on use.
-  secretFromEnv: (name) => process.env[name],
-  hasher: nodeHasher(),
-  ed25519: nodeEd25519(),
-  host: config.grpcHost,
-  port: config.grpcPort,
-  metricsPort: config.metricsPort,
-  metricsHost: config.metricsHost,
-  slaCheckMs: config.slaCheckMs,
-  webhookBackoff: { baseMs: config.webhookBaseBackoffMs, maxAttempts: config.webhookMaxAttempts },
-  log,
-  onLeadershipLost: () => {
-    log.error('exiting: the leader lock is lost');
-    process.exit(1);
+// The alerter process: its configuration, credentials and policy (exit 2 naming a bad variable),
+// its NATS connection and database (waited for; NOT_SERVING while away), the API on every instance
+// and the stream work on the one holding the leader lock.
+await runService({
+  name: 'alerter',
+  load: loadAlerter,
+  async start(ctx, config) {
+    const alerter = await startAlerter({
+      nc: await ctx.nats(config.natsUrl),
+      pool: await ctx.postgres(config.databaseUrl, { applicationName: 'msi-alerter', max: 12 }),
+      health: ctx.health,
+      registry: ctx.registry,
+      prefix: config.prefix,
+      natsReplicas: config.natsReplicas,
+      calendarKey: config.calendarKey,
+      policyFile: config.policyFile,
+      policyPollMs: config.policyPollMs,
+      credentials: config.credentials,
+      // Webhook secrets are named by the policy (`secret_env`), which is hot-reloaded: read them on use.
+      secretFromEnv: (name) => process.env[name],
+      hasher: nodeHasher(),
+      ed25519: nodeEd25519(),
+      host: config.grpcHost,
+      port: config.grpcPort,
+      slaCheckMs: config.slaCheckMs,
+      webhookBackoff: { baseMs: config.webhookBaseBackoffMs, maxAttempts: config.webhookMaxAttempts },
+      log: ctx.log,
+      onFatal: (error) => ctx.fail(error),
+    });
+    ctx.log.info('alerter up', {
+      grpc: `${config.grpcHost}:${alerter.port}`,
+      metrics: config.metricsPort === 0 ? 'off' : `${config.metricsHost}:${config.metricsPort}/metrics`,
+      prefix: config.prefix,
+      policy: config.policyFile,
+      digest: alerter.policy.policy.digest,
+      leader: alerter.isLeader(),
+    });
+    return { stop: () => alerter.stop() };
   },
 });
-log.info('alerter up', {
-  grpc: `${config.grpcHost}:${alerter.port}`,
-  metrics: alerter.metricsPort === undefined ? 'off' : `${config.metricsHost}:${alerter.metricsPort}/metrics`,
-  prefix: config.prefix,
-  policy: config.policyFile,
-  digest: alerter.policy.policy.digest,
-  leader: alerter.isLeader(),
-});
-await shutdownSignal((signal) => log.warn('second signal: exiting now', { signal }));
-log.info('alerter stopping');
-await alerter.stop();
-await nc.close();

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { type Policy, PolicyError, parsePolicy } from '@msi/policy';
-import type { Logger } from '@msi/service-kit';
+import { every, type Logger, type RunningLoop } from '@msi/service-kit';
 
 /** A refused reload: the file on disk is invalid; the previous policy stays in force. */
 export interface RefusedReload {
@@ -13,7 +13,7 @@ export interface PolicyFileOptions {
   readonly log: Logger;
   /** How often the file is checked for changes (default 1000 ms). */
   readonly pollMs?: number;
-  readonly now?: () => number;
+  readonly nowMs?: () => number;
   /** Called after a new policy is in force. */
   readonly onReload?: (policy: Policy) => void;
   /** Called when a changed file is refused (invalid or unreadable). */
@@ -32,7 +32,7 @@ export class PolicyFile {
   #loadedAtUs: number;
   #refused: RefusedReload | undefined;
   #stamp: string;
-  #timer: NodeJS.Timeout | undefined;
+  #loop: RunningLoop | undefined;
   #checking = false;
 
   private constructor(o: PolicyFileOptions, policy: Policy, stamp: string, atUs: number) {
@@ -44,11 +44,16 @@ export class PolicyFile {
 
   /** Loads the file; throws PolicyError (or a file error) when the first load fails. */
   static async load(o: PolicyFileOptions): Promise<PolicyFile> {
-    const now = o.now ?? Date.now;
+    const now = o.nowMs ?? Date.now;
     const { text, stamp } = await read(o.path);
     const file = new PolicyFile(o, parsePolicy(text, { source: o.path }), stamp, now() * 1000);
-    file.#timer = setInterval(() => void file.check(), o.pollMs ?? 1000);
-    file.#timer.unref();
+    file.#loop = every({
+      intervalMs: o.pollMs ?? 1000,
+      waitFirst: true,
+      run: async () => {
+        await file.check();
+      },
+    });
     return file;
   }
 
@@ -73,7 +78,7 @@ export class PolicyFile {
   async check(): Promise<boolean> {
     if (this.#checking) return false;
     this.#checking = true;
-    const now = this.#o.now ?? Date.now;
+    const now = this.#o.nowMs ?? Date.now;
     try {
       const { text, stamp } = await read(this.#o.path);
       if (stamp === this.#stamp) return false;
@@ -119,8 +124,8 @@ export class PolicyFile {
     }
   }
 
-  close(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+  async close(): Promise<void> {
+    await this.#loop?.stop();
   }
 }
 

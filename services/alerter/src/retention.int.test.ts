@@ -19,7 +19,7 @@ import { eventually, repositoryRoot, useWorld } from '@msi/testkit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listAlerts } from './alert-store.js';
-import { type RunningAlerter, startAlerter } from './alerter.js';
+import { type RunningTestAlerter, startTestAlerter } from './alerter-start.test-helper.js';
 
 /*
  * An alerter started on a log whose events stream has already dropped old events (retention): the
@@ -29,7 +29,7 @@ const world = useWorld({ label: 'alerter_retention', database: true, nats: true 
 const prefix = world.prefix;
 const hasher = nodeHasher();
 const signer = parseSignerKey(generateNoteKey('calendar.test', new Uint8Array(32).fill(5)).signerKey);
-let alerter: RunningAlerter | undefined;
+let alerter: RunningTestAlerter | undefined;
 
 afterAll(async () => {
   await alerter?.stop();
@@ -100,7 +100,7 @@ describe('rounds whose events the stream no longer holds', () => {
       await readFile(join(repositoryRoot(), 'services/alerter/policies/default.yaml')),
     );
     const started = Date.now();
-    alerter = await startAlerter({
+    alerter = await startTestAlerter({
       nc: world.nc,
       databaseUrl: world.databaseUrl,
       prefix,

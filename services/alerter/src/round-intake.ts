@@ -15,7 +15,7 @@ import {
   unpackFollowerState,
 } from '@msi/core';
 import type { Policy } from '@msi/policy';
-import type { PoolClient } from '@msi/postgres';
+import { type PoolClient, toBytes, toSafeInteger, toText } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
 import { markAnchored } from './alert-store.js';
 import { type AlerterContext, DEFAULT_DEDUPE_WINDOW_US } from './alerter-context.js';
@@ -70,7 +70,7 @@ export function roundsHandler(ctx: AlerterContext, o: RoundIntakeOptions): PumpH
     try {
       anchored = streamV1.RoundAnchored.decode(message.data);
     } catch (error: unknown) {
-      await ctx.raise(tx, malformedMessage('rounds', message, (error as Error).message, ctx.now()));
+      await ctx.raise(tx, malformedMessage('rounds', message, (error as Error).message, ctx.nowMs()));
       return 'applied';
     }
     const calendar = await loadCalendar(ctx, tx);
@@ -81,7 +81,7 @@ export function roundsHandler(ctx: AlerterContext, o: RoundIntakeOptions): PumpH
     const round = followed.record;
     if (round === undefined) {
       const detail = followed.violations.map((v) => v.message).join('; ');
-      await ctx.raise(tx, malformedMessage('rounds', message, detail, ctx.now()));
+      await ctx.raise(tx, malformedMessage('rounds', message, detail, ctx.nowMs()));
       return 'applied';
     }
     const seals = followed.seals.map((seal) => seal.record);
@@ -91,15 +91,15 @@ export function roundsHandler(ctx: AlerterContext, o: RoundIntakeOptions): PumpH
     const sealsReady = o.sealsCursor() >= needSeals || needSeals < o.sealsFloor();
     const eventsReady = o.eventsCursor() >= needEvents || needEvents < o.eventsFloor();
     if (!sealsReady || !eventsReady) {
-      if (waitingSince?.seq !== message.seq) waitingSince = { seq: message.seq, atMs: ctx.now() };
-      if (ctx.now() - waitingSince.atMs < (o.readinessTimeoutMs ?? READINESS_TIMEOUT_MS)) return 'wait';
+      if (waitingSince?.seq !== message.seq) waitingSince = { seq: message.seq, atMs: ctx.nowMs() };
+      if (ctx.nowMs() - waitingSince.atMs < (o.readinessTimeoutMs ?? READINESS_TIMEOUT_MS)) return 'wait';
       findings.push({
         rule: 'round-events-missing',
         severity: 'high',
         message: `round ${round.round}: the seals or events it covers were not on the streams after ${READINESS_TIMEOUT_MS / 1000} s; judged without them`,
         subject: `round=${round.round}`,
         trigger: `rounds#${message.seq}`,
-        atUs: ctx.now() * 1000,
+        atUs: ctx.nowMs() * 1000,
       });
     }
     waitingSince = undefined;
@@ -198,24 +198,24 @@ async function loadCalendar(ctx: AlerterContext, tx: PoolClient): Promise<Calend
      FROM ${SCHEMA}.calendar FOR UPDATE`,
   );
   const row = rows[0];
-  const size = Number(row.size);
-  const broken = String(row.broken);
-  const intervalMs = Number(row.interval_ms);
+  const size = toSafeInteger(row.size, 'size');
+  const broken = toText(row.broken, 'broken');
+  const intervalMs = toSafeInteger(row.interval_ms, 'interval_ms');
   let follower: FollowerState;
   if (broken !== '') {
     follower = emptyFollowerState(ctx.hasher); // not followed any more
   } else if (row.follower !== null) {
-    follower = unpackFollowerState(ctx.hasher, new Uint8Array(row.follower as Buffer));
+    follower = unpackFollowerState(ctx.hasher, toBytes(row.follower, 'follower'));
   } else {
     // Written before the `follower` column: seals_end was not kept (the next round's is not judged).
-    const origin = String(row.origin);
+    const origin = toText(row.origin, 'origin');
     follower =
       size === 0
         ? { ...emptyFollowerState(ctx.hasher), origin }
         : {
             size,
-            range: unpackCompactRange(ctx.hasher, size, new Uint8Array(row.range_hashes as Buffer)),
-            lastClosedAt: Number(row.last_closed_at_us),
+            range: unpackCompactRange(ctx.hasher, size, toBytes(row.range_hashes, 'range_hashes')),
+            lastClosedAt: toSafeInteger(row.last_closed_at_us, 'last_closed_at_us'),
             sealsEnd: null,
             intervalMs,
             origin,
@@ -269,7 +269,7 @@ async function repeatedRound(
       details: { round: String(k) },
     };
   }
-  const same = bytesEqual(new Uint8Array(rows[0].leaf_hash as Buffer), leaf);
+  const same = bytesEqual(toBytes(rows[0].leaf_hash, 'leaf_hash'), leaf);
   return same
     ? {
         rule: 'calendar-duplicate-leaf',
@@ -303,7 +303,7 @@ async function pendingCheckpointForks(
   );
   const findings: IntegrityFinding[] = [];
   for (const row of rows) {
-    const fork = await forkAt(tx, Number(row.size), new Uint8Array(row.root as Buffer), atUs);
+    const fork = await forkAt(tx, toSafeInteger(row.size, 'size'), toBytes(row.root, 'root'), atUs);
     if (fork !== undefined) findings.push(fork);
   }
   return findings;
@@ -318,7 +318,7 @@ export async function forkAt(
 ): Promise<IntegrityFinding | undefined> {
   const { rows } = await tx.query(`SELECT root FROM ${SCHEMA}.rounds WHERE k = $1::int8`, [size - 1]);
   if (rows.length === 0) return undefined;
-  if (bytesEqual(new Uint8Array(rows[0].root as Buffer), root)) return undefined;
+  if (bytesEqual(toBytes(rows[0].root, 'root'), root)) return undefined;
   return {
     rule: 'calendar-fork',
     severity: 'critical',

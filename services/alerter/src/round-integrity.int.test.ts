@@ -30,7 +30,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAlerts } from './alert-store.js';
-import { type RunningAlerter, startAlerter } from './alerter.js';
+import { type RunningTestAlerter, startTestAlerter } from './alerter-start.test-helper.js';
 
 /*
  * The calendar's integrity as the alerter judges it, with rounds crafted and signed by the test
@@ -45,7 +45,7 @@ const otherSigner = parseSignerKey(generateNoteKey('calendar.test', new Uint8Arr
 let database: FreshDatabase;
 let nc: NatsConnection;
 let workDir: string;
-let alerter: RunningAlerter;
+let alerter: RunningTestAlerter;
 const range = new CompactRange(hasher);
 const seals = FIRST_SEAL_SEQUENCE; // round 0's seals_start; every round here is empty
 
@@ -59,7 +59,7 @@ beforeAll(async () => {
     await readFile(join(repositoryRoot(), 'services/alerter/policies/default.yaml')),
   );
   nc = await connectNats({ servers: natsUrl, name: 'alerter-rounds-test' });
-  alerter = await startAlerter({
+  alerter = await startTestAlerter({
     nc,
     databaseUrl: database.url,
     prefix,

@@ -34,7 +34,7 @@ import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAlerts } from './alert-store.js';
-import { type RunningAlerter, startAlerter } from './alerter.js';
+import { type RunningTestAlerter, startTestAlerter } from './alerter-start.test-helper.js';
 
 /*
  * Every rule of docs/PROOFS.md §6 a follower judges (core followRound), each broken by one round the
@@ -54,7 +54,7 @@ let database: FreshDatabase;
 let nc: NatsConnection;
 let js: JetStreamClient;
 let workDir: string;
-let alerter: RunningAlerter;
+let alerter: RunningTestAlerter;
 
 beforeAll(async () => {
   const { natsUrl, databaseUrl } = testServerUrls();
@@ -67,7 +67,7 @@ beforeAll(async () => {
   );
   nc = await connectNats({ servers: natsUrl, name: 'alerter-round-rules-test' });
   js = jetstream(nc);
-  alerter = await startAlerter({
+  alerter = await startTestAlerter({
     nc,
     databaseUrl: database.url,
     prefix,

@@ -1,3 +1,4 @@
+import { toSafeInteger } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
 import type { AlerterContext } from './alerter-context.js';
 import { integrityCandidate, malformedMessage } from './integrity-candidates.js';
@@ -23,7 +24,7 @@ export function securityHandler(ctx: AlerterContext): PumpHandler {
     try {
       event = streamV1.SecurityEvent.decode(message.data);
     } catch (error: unknown) {
-      await ctx.raise(tx, malformedMessage('security', message, (error as Error).message, ctx.now()));
+      await ctx.raise(tx, malformedMessage('security', message, (error as Error).message, ctx.nowMs()));
       return 'applied';
     }
     const { threshold, windowUs, severity } = ctx.policy().integrity.authFailures;
@@ -41,7 +42,7 @@ export function securityHandler(ctx: AlerterContext): PumpHandler {
       `SELECT count(*) AS n FROM ${SCHEMA}.auth_failures WHERE peer = $1::text`,
       [peer],
     );
-    const count = Number(rows[0].n);
+    const count = toSafeInteger(rows[0].n, 'n');
     if (count < threshold) return 'applied';
     const kind =
       event.kind === streamV1.SecurityEventKind.SECURITY_EVENT_KIND_PERMISSION_DENIED

@@ -1,4 +1,5 @@
-import type { Pool, PoolClient } from '@msi/postgres';
+import { inTransaction, type Pool, type PoolClient, toSafeInteger } from '@msi/postgres';
+import { every, type RunningLoop } from '@msi/service-kit';
 import type { AlerterContext } from './alerter-context.js';
 import { type IntegrityFinding, integrityCandidate } from './integrity-candidates.js';
 import { SCHEMA } from './schema.js';
@@ -14,11 +15,11 @@ import { SCHEMA } from './schema.js';
  * server's need not.
  */
 export async function checkServiceLevels(ctx: AlerterContext, tx: PoolClient): Promise<IntegrityFinding[]> {
-  const nowUs = ctx.now() * 1000;
+  const nowUs = ctx.nowMs() * 1000;
   const { sealSlaRounds, anchorSlaRounds, calendarStallRounds } = ctx.policy().integrity;
   const calendar = (await tx.query(`SELECT size, interval_ms, last_round_at_us FROM ${SCHEMA}.calendar`))
     .rows[0];
-  const intervalUs = Number(calendar.interval_ms) * 1000;
+  const intervalUs = toSafeInteger(calendar.interval_ms, 'interval_ms') * 1000;
   const findings: IntegrityFinding[] = [];
   const unsealed = await tx.query(
     `SELECT b.shard, min(b.max_received_at_us) AS oldest, count(*) AS batches
@@ -27,7 +28,7 @@ export async function checkServiceLevels(ctx: AlerterContext, tx: PoolClient): P
      GROUP BY b.shard`,
   );
   for (const row of unsealed.rows) {
-    const ageUs = nowUs - Number(row.oldest);
+    const ageUs = nowUs - toSafeInteger(row.oldest, 'oldest');
     if (ageUs <= (sealSlaRounds + 1) * intervalUs) continue;
     findings.push({
       rule: 'shard-not-sealed',
@@ -45,7 +46,7 @@ export async function checkServiceLevels(ctx: AlerterContext, tx: PoolClient): P
   );
   for (const row of unanchored.rows) {
     // oldest = the seal's max_received_at: the seal closes up to one interval after it.
-    const ageUs = nowUs - Number(row.oldest) - intervalUs;
+    const ageUs = nowUs - toSafeInteger(row.oldest, 'oldest') - intervalUs;
     if (ageUs <= (anchorSlaRounds + 1) * intervalUs) continue;
     findings.push({
       rule: 'seal-not-anchored',
@@ -61,12 +62,15 @@ export async function checkServiceLevels(ctx: AlerterContext, tx: PoolClient): P
       },
     });
   }
-  const lastRoundUs = Number(calendar.last_round_at_us);
-  if (Number(calendar.size) > 0 && nowUs - lastRoundUs > (calendarStallRounds + 1) * intervalUs) {
+  const lastRoundUs = toSafeInteger(calendar.last_round_at_us, 'last_round_at_us');
+  if (
+    toSafeInteger(calendar.size, 'size') > 0 &&
+    nowUs - lastRoundUs > (calendarStallRounds + 1) * intervalUs
+  ) {
     findings.push({
       rule: 'calendar-stalled',
       severity: 'critical',
-      message: `no calendar round for ${((nowUs - lastRoundUs) / 1e6).toFixed(1)} s (after round ${Number(calendar.size) - 1}; SLA ${calendarStallRounds} rounds)`,
+      message: `no calendar round for ${((nowUs - lastRoundUs) / 1e6).toFixed(1)} s (after round ${toSafeInteger(calendar.size, 'size') - 1}; SLA ${calendarStallRounds} rounds)`,
       subject: 'calendar',
       trigger: `stalled-after=${calendar.size}`,
       atUs: nowUs,
@@ -84,29 +88,19 @@ export function startServiceLevelMonitor(
   ready: () => boolean,
   everyMs: number,
   afterCommit: () => void,
-): { stop(): Promise<void> } {
-  let running: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    if (!ready()) return;
-    running = running.then(async () => {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const findings = await checkServiceLevels(ctx, client);
-        await client.query('COMMIT');
-        if (findings.length > 0) afterCommit();
-      } catch (error: unknown) {
-        await client.query('ROLLBACK').catch(() => {});
-        ctx.log.warn('service level check failed', { error: (error as Error).message });
-      } finally {
-        client.release();
-      }
-    });
-  }, everyMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  fence: (tx: PoolClient) => Promise<void> = async () => {},
+): RunningLoop {
+  return every({
+    intervalMs: everyMs,
+    waitFirst: true,
+    run: async () => {
+      if (!ready()) return;
+      const findings = await inTransaction(pool, async (tx) => {
+        await fence(tx);
+        return checkServiceLevels(ctx, tx);
+      });
+      if (findings.length > 0) afterCommit();
     },
-  };
+    onError: (error) => ctx.log.warn('service level check failed', { error: (error as Error).message }),
+  });
 }

@@ -14,10 +14,13 @@ export class StagedEvents {
   readonly #cache = new Map<number, DataEvent[]>();
   #cached = 0;
 
-  constructor(
-    private readonly jsm: JetStreamManager,
-    private readonly stream: string,
-  ) {}
+  readonly #jsm: JetStreamManager;
+  readonly #stream: string;
+
+  constructor(jsm: JetStreamManager, stream: string) {
+    this.#jsm = jsm;
+    this.#stream = stream;
+  }
 
   /** Remembers the decoded events of batch `seq`. */
   remember(seq: number, events: DataEvent[]): void {
@@ -35,7 +38,7 @@ export class StagedEvents {
   async events(seq: number): Promise<DataEvent[]> {
     const cached = this.#cache.get(seq);
     if (cached !== undefined) return cached;
-    const stored = await this.jsm.streams.getMessage(this.stream, { seq });
+    const stored = await this.#jsm.streams.getMessage(this.#stream, { seq });
     if (stored === null) throw new Error(`events stream message ${seq} is gone`);
     return decodeBatch(stored.data);
   }

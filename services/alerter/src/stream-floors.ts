@@ -1,3 +1,4 @@
+import { every, type RunningLoop } from '@msi/service-kit';
 import type { JetStreamManager } from '@nats-io/jetstream';
 
 /**
@@ -7,22 +8,28 @@ import type { JetStreamManager } from '@nats-io/jetstream';
  */
 export class StreamFloors {
   readonly #floors = new Map<string, number>();
-  #timer: NodeJS.Timeout | undefined;
+  readonly #jsm: JetStreamManager;
+  readonly #streams: readonly string[];
+  #loop: RunningLoop | undefined;
 
-  constructor(
-    private readonly jsm: JetStreamManager,
-    private readonly streams: readonly string[],
-  ) {}
+  constructor(jsm: JetStreamManager, streams: readonly string[]) {
+    this.#jsm = jsm;
+    this.#streams = streams;
+  }
 
   async start(everyMs = 5000): Promise<void> {
     await this.refresh();
-    this.#timer = setInterval(() => void this.refresh().catch(() => {}), everyMs);
-    this.#timer.unref();
+    this.#loop = every({
+      intervalMs: everyMs,
+      waitFirst: true,
+      run: () => this.refresh(),
+      onError: () => {},
+    });
   }
 
   async refresh(): Promise<void> {
-    for (const stream of this.streams) {
-      const info = await this.jsm.streams.info(stream);
+    for (const stream of this.#streams) {
+      const info = await this.#jsm.streams.info(stream);
       this.#floors.set(stream, info.state.first_seq);
     }
   }
@@ -32,7 +39,7 @@ export class StreamFloors {
     return this.#floors.get(stream) ?? 1;
   }
 
-  stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+  async stop(): Promise<void> {
+    await this.#loop?.stop();
   }
 }

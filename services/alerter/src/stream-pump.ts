@@ -1,5 +1,5 @@
-import type { Pool, PoolClient } from '@msi/postgres';
-import type { Logger } from '@msi/service-kit';
+import { type Pool, type PoolClient, toSafeInteger } from '@msi/postgres';
+import { every, type Logger, type RunningLoop } from '@msi/service-kit';
 import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import { SCHEMA } from './schema.js';
 
@@ -33,6 +33,11 @@ export interface PumpOptions {
   readonly handle: PumpHandler;
   /** Called after each commit (to wake publishers and watchers). */
   readonly afterCommit?: () => void;
+  /**
+   * Run first in every transaction: throws unless this instance may still apply (the leader lock's
+   * fence), so nothing commits once the lock is lost.
+   */
+  readonly fence?: (tx: PoolClient) => Promise<void>;
   readonly log: Logger;
   readonly waitMs?: number;
 }
@@ -50,7 +55,7 @@ const MAX_GROUP = 16;
 export class StreamPump {
   readonly #o: PumpOptions;
   #stopped = false;
-  #loop: Promise<void> = Promise.resolve();
+  #loop: RunningLoop | undefined;
   #cursor = 0;
   #caughtUp = false;
   #queued = 0;
@@ -79,34 +84,32 @@ export class StreamPump {
     return this.#caughtUp && this.#queued === 0;
   }
 
+  /** Starts from the stored cursor (again after stop: a new leader resumes exactly). */
   async start(): Promise<void> {
+    this.#stopped = false;
     const { rows } = await this.#o.pool.query(
       `SELECT last_seq FROM ${SCHEMA}.cursors WHERE stream = $1::text`,
       [this.#o.key],
     );
-    this.#cursor = Number(rows[0]?.last_seq ?? 0);
-    this.#loop = this.#run();
+    this.#cursor = toSafeInteger(rows[0]?.last_seq ?? 0, 'last_seq');
+    this.#loop = every({
+      intervalMs: 1000,
+      run: async () => {
+        await this.#follow();
+        return 0;
+      },
+      onError: (error) =>
+        this.#o.log.warn('stream pump failed; restarting from the stored cursor', {
+          stream: this.#o.key,
+          error: (error as Error).message,
+        }),
+    });
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#halt?.();
-    await this.#loop;
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stopped) {
-      try {
-        await this.#follow();
-      } catch (error: unknown) {
-        if (this.#stopped) return;
-        this.#o.log.warn('stream pump failed; restarting from the stored cursor', {
-          stream: this.#o.key,
-          error: (error as Error).message,
-        });
-        await sleep(1000);
-      }
-    }
+    await this.#loop?.stop();
   }
 
   async #follow(): Promise<void> {
@@ -182,6 +185,7 @@ export class StreamPump {
     let applied = 0;
     try {
       await client.query('BEGIN');
+      await this.#o.fence?.(client);
       for (const message of group) {
         const result = await this.#o.handle(message, client);
         if (result === 'wait') break;
@@ -189,10 +193,13 @@ export class StreamPump {
       }
       const last = group[applied - 1];
       if (last !== undefined) {
-        await client.query(`UPDATE ${SCHEMA}.cursors SET last_seq = $2::int8 WHERE stream = $1::text`, [
-          this.#o.key,
-          last.seq,
-        ]);
+        // From the cursor this pump started at, or nothing: two appliers of one stream (a leader
+        // that lost its lock and the next one) can never both commit the same message.
+        const moved = await client.query(
+          `UPDATE ${SCHEMA}.cursors SET last_seq = $2::int8 WHERE stream = $1::text AND last_seq = $3::int8`,
+          [this.#o.key, last.seq, this.#cursor],
+        );
+        if (moved.rowCount !== 1) throw new Error(`the ${this.#o.key} cursor moved under this pump`);
       }
       await client.query('COMMIT');
       if (last !== undefined) this.#cursor = last.seq;

@@ -1,5 +1,6 @@
+import { CodedError } from '@msi/core';
 import type { Pool } from '@msi/postgres';
-import type { Logger } from '@msi/service-kit';
+import { every, type Logger, type RunningLoop } from '@msi/service-kit';
 import {
   signWebhook,
   WEBHOOK_ALERT_ID_HEADER,
@@ -59,7 +60,7 @@ export interface WebhookDelivererOptions {
   /** The longest sleep between looks at the table (default 1000). */
   readonly maxIdleMs?: number;
   /** Milliseconds since the epoch, for the signature timestamp. */
-  readonly now?: () => number;
+  readonly nowMs?: () => number;
   readonly fetch?: typeof fetch;
   /** In [0, 1), for the jitter. */
   readonly random?: () => number;
@@ -69,14 +70,8 @@ export interface WebhookDelivererOptions {
 /** Why the options were refused. */
 export type WebhookDeliveryErrorCode = 'INVALID_OPTIONS';
 
-export class WebhookDeliveryError extends Error {
+export class WebhookDeliveryError extends CodedError<WebhookDeliveryErrorCode> {
   override readonly name = 'WebhookDeliveryError';
-  constructor(
-    readonly code: WebhookDeliveryErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** The backoff when none is given: 1 s doubling to 5 min, 12 attempts (about 23 min in all). */
@@ -131,107 +126,85 @@ function settingsOf(options: WebhookDelivererOptions): Settings {
  * `maxAttempts`. Several deliverers (in one or many processes) may share a table.
  */
 export class WebhookDeliverer {
-  private readonly settings: Settings;
-  private readonly now: () => number;
-  private readonly fetch: typeof fetch;
-  private readonly random: () => number;
-  private readonly inFlight = new Set<Promise<void>>();
-  private loop: Promise<void> | undefined;
-  private stopping = false;
-  private woken = false;
-  private wake: (() => void) | undefined;
+  readonly #options: WebhookDelivererOptions;
+  readonly #settings: Settings;
+  readonly #nowMs: () => number;
+  readonly #fetch: typeof fetch;
+  readonly #random: () => number;
+  readonly #inFlight = new Set<Promise<void>>();
+  #loop: RunningLoop | undefined;
 
-  constructor(private readonly options: WebhookDelivererOptions) {
-    this.settings = settingsOf(options);
-    this.now = options.now ?? Date.now;
-    this.fetch = options.fetch ?? ((input, init) => fetch(input, init));
-    this.random = options.random ?? Math.random;
+  constructor(options: WebhookDelivererOptions) {
+    this.#options = options;
+    this.#settings = settingsOf(options);
+    this.#nowMs = options.nowMs ?? Date.now;
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#random = options.random ?? Math.random;
   }
 
-  /** Starts the loop (once). */
+  /** Starts the loop (again after stop). */
   start(): void {
-    if (this.loop !== undefined || this.stopping) return;
-    this.loop = this.run();
+    this.#loop ??= every({
+      intervalMs: this.#settings.maxIdleMs,
+      run: () => this.#claim(),
+      onError: (error) => this.#options.log.warn('webhook queue could not be read', { error }),
+    });
   }
 
   /** Stops claiming and resolves when the POSTs in flight are settled. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.kick();
-    await this.loop;
+    const loop = this.#loop;
+    this.#loop = undefined;
+    await loop?.stop();
+    await Promise.all(this.#inFlight);
   }
 
-  /** Looks at the table now instead of at the end of the current sleep (call after new alerts commit). */
+  /** Looks at the table now instead of at the end of the current wait (call after new alerts commit). */
   kick(): void {
-    this.woken = true;
-    this.wake?.();
+    this.#loop?.wake();
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      this.woken = false;
-      const free = this.settings.concurrency - this.inFlight.size;
-      let sleepMs = this.settings.maxIdleMs;
-      if (free > 0) {
-        try {
-          const claimed = await claimDue(this.options.pool, this.options.schema, free, this.settings.leaseMs);
-          for (const delivery of claimed) this.track(this.deliver(delivery));
-          // A full batch: more may be due, look again at once (or when a slot frees up).
-          sleepMs = claimed.length === free ? 0 : await this.untilNextDue();
-        } catch (error: unknown) {
-          this.options.log.warn('webhook queue could not be read', { error });
-        }
-      }
-      if (sleepMs > 0) await this.sleep(sleepMs);
-    }
-    await Promise.all(this.inFlight);
+  /** Claims what is due into the free slots; returns how long to wait before looking again. */
+  async #claim(): Promise<number> {
+    const free = this.#settings.concurrency - this.#inFlight.size;
+    if (free <= 0) return this.#settings.maxIdleMs;
+    const claimed = await claimDue(this.#options.pool, this.#options.schema, free, this.#settings.leaseMs);
+    for (const delivery of claimed) this.#track(this.#deliver(delivery));
+    // A full batch: more may be due, look again at once (or when a slot frees up).
+    return claimed.length === free ? 0 : await this.#untilNextDue();
   }
 
-  private async untilNextDue(): Promise<number> {
-    const ms = await msUntilNextDue(this.options.pool, this.options.schema);
-    return Math.min(ms ?? this.settings.maxIdleMs, this.settings.maxIdleMs);
+  async #untilNextDue(): Promise<number> {
+    const ms = await msUntilNextDue(this.#options.pool, this.#options.schema);
+    return Math.min(ms ?? this.#settings.maxIdleMs, this.#settings.maxIdleMs);
   }
 
-  private track(work: Promise<void>): void {
+  #track(work: Promise<void>): void {
     const settled = work
-      .catch((error: unknown) => this.options.log.error('webhook delivery crashed', { error }))
+      .catch((error: unknown) => this.#options.log.error('webhook delivery crashed', { error }))
       .finally(() => {
-        this.inFlight.delete(settled);
+        this.#inFlight.delete(settled);
         this.kick();
       });
-    this.inFlight.add(settled);
+    this.#inFlight.add(settled);
   }
 
-  /** Resolves after `ms`, or at once if kicked since the current look at the table began. */
-  private sleep(ms: number): Promise<void> {
-    if (this.woken || this.stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
-  }
-
-  private async deliver(d: ClaimedDelivery): Promise<void> {
-    const started = this.now();
+  async #deliver(d: ClaimedDelivery): Promise<void> {
+    const started = this.#nowMs();
     // A row is claimed past maxAttempts only when the last attempt's claim was never settled (its
     // instance died): that attempt may have reached the receiver, so it is not sent again.
     const outcome =
-      d.attempt > this.settings.backoff.maxAttempts
+      d.attempt > this.#settings.backoff.maxAttempts
         ? { status: undefined, error: 'the last attempt was never settled (its lease ran out)' }
-        : await this.post(d);
+        : await this.#post(d);
     const attempt: DeliveryAttempt = {
       ...outcome,
       alertId: d.alertId,
       webhook: d.webhook,
       attempt: d.attempt,
-      durationMs: this.now() - started,
+      durationMs: this.#nowMs() - started,
     };
-    const { pool, schema, log, hooks } = this.options;
+    const { pool, schema, log, hooks } = this.#options;
     const fields = { alertId: d.alertId, webhook: d.webhook, attempt: d.attempt, status: outcome.status };
     try {
       if (outcome.error === undefined) {
@@ -244,8 +217,8 @@ export class WebhookDeliverer {
         hooks?.onDelivered?.(attempt);
         return;
       }
-      const giveUp = d.attempt >= this.settings.backoff.maxAttempts;
-      const retryInMs = giveUp ? 'give-up' : backoffDelayMs(this.settings.backoff, d.attempt, this.random);
+      const giveUp = d.attempt >= this.#settings.backoff.maxAttempts;
+      const retryInMs = giveUp ? 'give-up' : backoffDelayMs(this.#settings.backoff, d.attempt, this.#random);
       const settled = await markFailedAttempt(pool, schema, { ...fields, error: outcome.error, retryInMs });
       if (!settled) {
         log.warn('webhook attempt failed after its row moved on', { ...fields, error: outcome.error });
@@ -263,27 +236,27 @@ export class WebhookDeliverer {
   }
 
   /** One POST; never throws. `error` is undefined exactly when the answer was 2xx. */
-  private async post(d: ClaimedDelivery): Promise<{ status: number | undefined; error: string | undefined }> {
-    const secret = this.options.secretOf(d.webhook);
+  async #post(d: ClaimedDelivery): Promise<{ status: number | undefined; error: string | undefined }> {
+    const secret = this.#options.secretOf(d.webhook);
     if (secret === undefined) return { status: undefined, error: `no secret for webhook ${d.webhook}` };
     try {
-      const response = await this.fetch(d.url, {
+      const response = await this.#fetch(d.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [WEBHOOK_SIGNATURE_HEADER]: signWebhook(secret, Math.floor(this.now() / 1000), d.body),
+          [WEBHOOK_SIGNATURE_HEADER]: signWebhook(secret, Math.floor(this.#nowMs() / 1000), d.body),
           [WEBHOOK_ALERT_ID_HEADER]: d.alertId,
           [WEBHOOK_ATTEMPT_HEADER]: String(d.attempt),
         },
         body: d.body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.settings.timeoutMs),
+        signal: AbortSignal.timeout(this.#settings.timeoutMs),
       });
       await response.body?.cancel().catch(() => {});
       const ok = response.status >= 200 && response.status < 300;
       return { status: response.status, error: ok ? undefined : `HTTP ${response.status}` };
     } catch (error: unknown) {
-      return { status: undefined, error: describeFetchError(error, this.settings.timeoutMs) };
+      return { status: undefined, error: describeFetchError(error, this.#settings.timeoutMs) };
     }
   }
 }

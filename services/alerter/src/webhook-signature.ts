@@ -1,3 +1,4 @@
+import { CodedError } from '@msi/core';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
@@ -14,14 +15,8 @@ export const DEFAULT_SIGNATURE_TOLERANCE_S = 300;
 /** Why a signature could not be produced. */
 export type WebhookSignatureErrorCode = 'EMPTY_SECRET' | 'BAD_TIMESTAMP';
 
-export class WebhookSignatureError extends Error {
+export class WebhookSignatureError extends CodedError<WebhookSignatureErrorCode> {
   override readonly name = 'WebhookSignatureError';
-  constructor(
-    readonly code: WebhookSignatureErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const MAX_HEADER_LENGTH = 4096;

@@ -1,3 +1,4 @@
+import { CodedError } from '@msi/core';
 import type { Pool, PoolClient } from '@msi/postgres';
 
 /**
@@ -14,14 +15,8 @@ export type DeliveryState = 'pending' | 'delivered' | 'failed';
 /** Why a store call was refused before reaching the database. */
 export type WebhookStoreErrorCode = 'BAD_SCHEMA' | 'BAD_ARGUMENT';
 
-export class WebhookStoreError extends Error {
+export class WebhookStoreError extends CodedError<WebhookStoreErrorCode> {
   override readonly name = 'WebhookStoreError';
-  constructor(
-    readonly code: WebhookStoreErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** A delivery to add in the alert's transaction. `body` is the exact JSON text POSTed on every attempt. */

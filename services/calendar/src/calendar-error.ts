@@ -1,3 +1,5 @@
+import { CodedError } from '@msi/core';
+
 /**
  * Why the calendar refused to do something. A closed set: callers switch on `code`, never on the message.
  *
@@ -34,16 +36,8 @@ const FATAL: ReadonlySet<CalendarErrorCode> = new Set([
 ]);
 
 /** The one error class of the calendar service. */
-export class CalendarError extends Error {
+export class CalendarError extends CodedError<CalendarErrorCode> {
   override readonly name = 'CalendarError';
-
-  constructor(
-    readonly code: CalendarErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 
   /** True when the calendar must stop appending (see {@link CalendarErrorCode}). */
   get fatal(): boolean {

@@ -7,9 +7,9 @@ import {
   ProofError,
   portableHasher,
 } from '@msi/merkle';
+import { type Queryable, toBytes, toSafeInteger } from '@msi/postgres';
 import { CalendarError } from './calendar-error.js';
 import { calendarSize } from './calendar-queries.js';
-import { type Queryable, toBytes, toSafeInteger } from './db-values.js';
 import { SCHEMA } from './schema.js';
 
 const defaultHasher = portableHasher();

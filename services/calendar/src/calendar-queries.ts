@@ -1,4 +1,4 @@
-import { type Queryable, toBytes, toSafeInteger } from './db-values.js';
+import { type Queryable, toBytes, toSafeInteger } from '@msi/postgres';
 import { SCHEMA } from './schema.js';
 
 /** A checkpoint as stored: the calendar of `size` rounds, its root and the signed note. */

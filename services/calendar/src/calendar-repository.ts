@@ -8,12 +8,19 @@ import {
   unpackCompactRange,
 } from '@msi/core';
 import { type CompactRange, compactRangeNodes, type MerkleHasher } from '@msi/merkle';
-import { inTransaction, migrate } from '@msi/postgres';
+import {
+  inTransaction,
+  migrate,
+  param,
+  type Queryable,
+  toBytes,
+  toSafeInteger,
+  withAdvisoryLock,
+} from '@msi/postgres';
 import type pg from 'pg';
 import { CalendarError } from './calendar-error.js';
 import { fetchNodes } from './calendar-nodes.js';
 import { type CalendarState, emptyState } from './calendar-state.js';
-import { param, type Queryable, toBytes, toSafeInteger } from './db-values.js';
 import { appRoleStatements, MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, SCHEMA } from './schema.js';
 import { decideLease, type LeaseDecision, type WriterLease } from './writer-lease.js';
 
@@ -324,45 +331,4 @@ export async function markPublished(db: Queryable, throughRound: number): Promis
 export async function outboxLag(db: Queryable): Promise<number> {
   const { rows } = await db.query(`SELECT count(*) AS n FROM ${SCHEMA}.outbox WHERE published_at IS NULL`);
   return toSafeInteger(rows[0]?.n ?? 0, 'count');
-}
-
-/** Runs `work` on one client while holding session advisory lock `key` (released before the client is). */
-export async function withAdvisoryLock<T>(
-  pool: pg.Pool,
-  key: number,
-  work: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [key]);
-    try {
-      return await work(client);
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => {});
-    }
-  } finally {
-    client.release();
-  }
-}
-
-/** Like {@link withAdvisoryLock} without waiting: undefined when another session holds the lock. */
-export async function tryWithAdvisoryLock<T>(
-  pool: pg.Pool,
-  key: number,
-  work: (client: pg.PoolClient) => Promise<T>,
-): Promise<T | undefined> {
-  const client = await pool.connect();
-  try {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
-      key,
-    ]);
-    if (rows[0]?.locked !== true) return undefined;
-    try {
-      return await work(client);
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => {});
-    }
-  } finally {
-    client.release();
-  }
 }

@@ -1,4 +1,4 @@
-import type { Logger } from '@msi/service-kit';
+import { every, type Logger, type LoopTimers } from '@msi/service-kit';
 import type { Calendar, RoundOutcome } from './calendar.js';
 import { CalendarError, isFatal } from './calendar-error.js';
 import type { CalendarMetrics } from './metrics.js';
@@ -17,6 +17,7 @@ export interface RunnerOptions {
   readonly metrics?: CalendarMetrics;
   /** Called with each boundary's outcome (tests, logs). */
   readonly onRound?: (outcome: RoundOutcome) => void;
+  readonly timers?: LoopTimers;
 }
 
 /** A running calendar loop. */
@@ -34,37 +35,29 @@ export interface RunningCalendar {
  * logged; a fatal CalendarError stops the loop and rejects `failed`.
  */
 export function runCalendar(calendar: RoundCloser, options: RunnerOptions): RunningCalendar {
-  let stopped = false;
-  let wake: (() => void) | undefined;
   let rejectFailed: (error: unknown) => void = () => {};
   const failed = new Promise<never>((_, reject) => {
     rejectFailed = reject;
   });
   failed.catch(() => {});
   const publisher = publisherLoop(calendar, options.log);
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, Math.max(0, ms));
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-
-  const loop = (async () => {
-    publisher.kick();
-    let previous = 0;
-    while (!stopped) {
+  publisher.kick();
+  let previous = 0;
+  let next: number | undefined;
+  const loop = every({
+    intervalMs: options.intervalMs,
+    ...(options.timers === undefined ? {} : { timers: options.timers }),
+    run: async () => {
       // Timers may fire a little early by the wall clock: wait until the boundary has truly passed,
       // and never take the same boundary twice.
-      const boundary = nextClosing(
+      next ??= nextClosing(
         Math.max(options.nowMs(), previous),
         options.intervalMs,
         options.closeDelayMs ?? 0,
       );
-      while (!stopped && options.nowMs() < boundary) await sleep(boundary - options.nowMs());
-      if (stopped) break;
+      if (options.nowMs() < next) return next - options.nowMs();
+      const boundary = next;
+      next = undefined;
       previous = boundary;
       try {
         const outcome = await calendar.closeNextRound(boundary);
@@ -72,24 +65,23 @@ export function runCalendar(calendar: RoundCloser, options: RunnerOptions): Runn
         logOutcome(options.log, outcome);
       } catch (error: unknown) {
         if (isFatal(error)) {
-          stopped = true;
           options.log.error('calendar stopped: it refuses to append', { error, code: codeOf(error) });
+          void loop.stop();
           rejectFailed(error);
-          break;
+          return;
         }
         options.metrics?.roundFailures.inc({ reason: codeOf(error) });
         options.log.warn('no round at this boundary', { boundary, error });
       }
       publisher.kick();
-    }
-  })();
+      return 0;
+    },
+  });
 
   return {
     failed,
     async stop() {
-      stopped = true;
-      wake?.();
-      await loop;
+      await loop.stop();
       await publisher.stop();
     },
   };

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isValidKeyName, NoteError, parseSignerKey } from '@msi/core';
 import { assertValidPrefix } from '@msi/nats';
-import { ConfigReader, type LogLevel } from '@msi/service-kit';
+import { ConfigError, ConfigReader, LOG_LEVELS, type LogLevel } from '@msi/service-kit';
 import { MIN_PUBLICATION_INTERVAL_MS } from './publication-schedule.js';
 import { isValidRoleName } from './schema.js';
+import { type LogKey, loadLogKey } from './signing-key.js';
 import { parseWitnessList, type WitnessTarget } from './witness-list.js';
 
 /** The calendar's configuration, read once from the environment (see README.md for each variable). */
@@ -111,7 +112,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     witnessTimeoutMs: r.integer('MSI_CALENDAR_WITNESS_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),
     publicationIntervalMs,
     ...r.metricsListener('MSI_CALENDAR_METRICS_HOST', 'MSI_CALENDAR_METRICS_PORT', 0),
-    logLevel: r.oneOf('MSI_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    logLevel: r.oneOf('MSI_LOG_LEVEL', LOG_LEVELS, 'info'),
   };
   r.done();
   return config;
@@ -142,4 +143,21 @@ function checkKeys(
   }
   if (!isValidKeyName(devKeyName))
     r.problem('MSI_CALENDAR_DEV_KEY_NAME must be a key name without spaces or +');
+}
+
+/**
+ * The configuration and the log key it names (a dev key file is read, or generated, here): a key
+ * that cannot be read or used is a ConfigError naming its variable.
+ */
+export async function loadCalendar(
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Config & { readonly key: LogKey; readonly instance: string }> {
+  const config = loadConfig(env);
+  try {
+    return { ...config, key: await loadLogKey(config), instance: config.instanceId };
+  } catch (error: unknown) {
+    const variable =
+      config.signingKey === undefined ? 'MSI_CALENDAR_DEV_KEY_FILE' : 'MSI_CALENDAR_SIGNING_KEY';
+    throw new ConfigError([`${variable}: ${error instanceof Error ? error.message : String(error)}`]);
+  }
 }

@@ -1,7 +1,6 @@
-import { inTransaction } from '@msi/postgres';
+import { inTransaction, type Queryable, toSafeInteger } from '@msi/postgres';
 import type pg from 'pg';
 import { calendarCheckpoint, type StoredCheckpoint } from './calendar-queries.js';
-import { type Queryable, toSafeInteger } from './db-values.js';
 import { SCHEMA } from './schema.js';
 
 /** A stored checkpoint with the witness cosignatures collected for it. */

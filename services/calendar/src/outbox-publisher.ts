@@ -1,8 +1,9 @@
 import { PublishError, publishDurable } from '@msi/nats';
+import { tryWithAdvisoryLock } from '@msi/postgres';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type pg from 'pg';
 import { CalendarError } from './calendar-error.js';
-import { markPublished, outboxFrom, tryWithAdvisoryLock } from './calendar-repository.js';
+import { markPublished, outboxFrom } from './calendar-repository.js';
 import { lastPublished } from './jetstream-log.js';
 import { planPublish } from './publish-plan.js';
 import { MIGRATION_LOCK_KEY } from './schema.js';

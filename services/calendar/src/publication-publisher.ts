@@ -1,6 +1,6 @@
 import { formatPublication } from '@msi/core';
 import { publishDurable, type Subjects } from '@msi/nats';
-import type { Logger } from '@msi/service-kit';
+import { every, type Logger } from '@msi/service-kit';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type pg from 'pg';
 import { readLease } from './calendar-repository.js';
@@ -81,23 +81,16 @@ export interface RunningPublisher {
  * Precondition: intervalMs ≥ 1000 (two publications never share a second).
  */
 export function startPublisher(options: PublisherOptions): RunningPublisher {
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, Math.max(0, ms));
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  const loop = (async () => {
-    let previous = 0;
-    while (!stopped) {
+  let previous = 0;
+  let next: number | undefined;
+  const loop = every({
+    intervalMs: options.intervalMs,
+    run: async () => {
       // Never the same boundary twice, and only once it has truly passed by the wall clock.
-      const boundary = nextBoundary(Math.max(options.nowMs(), previous), options.intervalMs);
-      while (!stopped && options.nowMs() < boundary) await sleep(boundary - options.nowMs());
-      if (stopped) break;
+      next ??= nextBoundary(Math.max(options.nowMs(), previous), options.intervalMs);
+      if (options.nowMs() < next) return next - options.nowMs();
+      const boundary = next;
+      next = undefined;
       previous = boundary;
       try {
         const outcome = await publishNow(options);
@@ -109,13 +102,8 @@ export function startPublisher(options: PublisherOptions): RunningPublisher {
         options.metrics?.publications.inc({ outcome: 'failed' });
         options.log.warn('no publication at this boundary', { boundary, error });
       }
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      wake?.();
-      await loop;
+      return 0;
     },
-  };
+  });
+  return { stop: () => loop.stop() };
 }

@@ -1,4 +1,4 @@
-import { type Queryable, toSafeInteger } from './db-values.js';
+import { type Queryable, toSafeInteger } from '@msi/postgres';
 import { SCHEMA } from './schema.js';
 
 /** A stored publication: its time (seconds since the epoch), the checkpoint size it names, its text. */

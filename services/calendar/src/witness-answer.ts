@@ -1,5 +1,5 @@
 import { CheckpointError, defaultEd25519, type Ed25519Verifier, verifyCosignatures } from '@msi/core';
-import type { AddCheckpointResponse } from '@msi/witness';
+import type { AddCheckpointResponse } from '@msi/witness-client';
 import type { WitnessTarget } from './witness-list.js';
 
 /** At most this many 409 answers are followed (each with the witness's size) in one submission. */

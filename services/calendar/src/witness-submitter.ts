@@ -2,8 +2,8 @@ import { defaultEd25519, type Ed25519Verifier } from '@msi/core';
 import { type MerkleHasher, portableHasher } from '@msi/merkle';
 import { publishDurable, type Subjects } from '@msi/nats';
 import { streamV1 } from '@msi/proto';
-import type { Logger } from '@msi/service-kit';
-import { addCheckpoint } from '@msi/witness';
+import { every, type Logger } from '@msi/service-kit';
+import { addCheckpoint } from '@msi/witness-client';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type pg from 'pg';
 import { calendarConsistencyProof } from './calendar-nodes.js';
@@ -59,38 +59,32 @@ export interface RunningSubmitter {
  * again; network errors and other answers back off (doubling from pollMs up to maxBackoffMs).
  */
 export function startWitnessSubmitter(options: WitnessSubmitterOptions): RunningSubmitter {
-  const abort = new AbortController();
-  const loops = options.witnesses.map((witness) => witnessLoop(options, witness, abort.signal));
+  const loops = options.witnesses.map((witness) => witnessLoop(options, witness));
   return {
     async stop() {
-      abort.abort();
-      await Promise.all(loops);
+      await Promise.all(loops.map((loop) => loop.stop()));
     },
   };
 }
 
-async function witnessLoop(
-  options: WitnessSubmitterOptions,
-  witness: WitnessTarget,
-  stopped: AbortSignal,
-): Promise<void> {
+/** One witness's loop: every pollMs, backing off (doubling up to maxBackoffMs) while it fails. */
+function witnessLoop(options: WitnessSubmitterOptions, witness: WitnessTarget) {
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const state: WitnessLoopState = { refusedSize: undefined };
   let failures = 0;
-  while (!stopped.aborted) {
-    let outcome: SubmissionOutcome;
-    try {
-      outcome = await submitNewest(options, witness, state, stopped);
-    } catch (error: unknown) {
-      if (stopped.aborted) break;
+  const delayAfter = (outcome: SubmissionOutcome) => {
+    failures = outcome === 'failed' ? failures + 1 : 0;
+    return failures === 0 ? options.pollMs : Math.min(maxBackoffMs, options.pollMs * 2 ** failures);
+  };
+  return every({
+    intervalMs: options.pollMs,
+    run: async (stopped) => delayAfter(await submitNewest(options, witness, state, stopped)),
+    onError: (error) => {
       options.metrics?.failures.inc({ witness: witness.name, reason: 'network' });
       options.log.warn('witness unreachable', { witness: witness.name, url: witness.url, error });
-      outcome = 'failed';
-    }
-    failures = outcome === 'failed' ? failures + 1 : 0;
-    const delay = failures === 0 ? options.pollMs : Math.min(maxBackoffMs, options.pollMs * 2 ** failures);
-    await sleep(delay, stopped);
-  }
+      return delayAfter('failed');
+    },
+  });
 }
 
 interface WitnessLoopState {
@@ -223,18 +217,4 @@ async function reportRefusal(
       error,
     });
   }
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,8 +12,7 @@ import {
 } from '@msi/core';
 import { streamV1 } from '@msi/proto';
 import { createLogger } from '@msi/service-kit';
-import { eventually, freePort } from '@msi/testkit';
-import { type RunningWitness, startWitness } from '@msi/witness';
+import { eventually, freePort, repositoryRoot } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calendarCosignedCheckpoint, witnessSizes } from './cosignature-store.js';
 import {
@@ -37,7 +37,7 @@ const witnessKeys = keys.map((k) => parseVerifierKey(k.verifierKey));
 interface TestWitness {
   readonly port: number;
   readonly stateFile: string;
-  running: RunningWitness | undefined;
+  running: WitnessProcess | undefined;
 }
 
 let ns: Namespace;
@@ -47,15 +47,42 @@ let witnesses: TestWitness[] = [];
 let targets: WitnessTarget[];
 const stops: (() => Promise<void>)[] = [];
 
+/** A witness process (`node services/witness/dist/main.js`): the calendar never imports the witness. */
+interface WitnessProcess {
+  close(): Promise<void>;
+}
+
 async function startTestWitness(w: TestWitness, i: number): Promise<void> {
-  w.running = await startWitness({
-    host: '127.0.0.1',
-    port: w.port,
-    signer: (keys[i] ?? keys[0])?.signer ?? fail(),
-    logKeys: [logVerifier],
-    stateFile: w.stateFile,
-    logger: silent,
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(repositoryRoot(), 'services/witness/dist/main.js')],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        MSI_WITNESS_LISTEN: `127.0.0.1:${w.port}`,
+        MSI_WITNESS_KEY: (keys[i] ?? keys[0])?.signerKey ?? fail(),
+        MSI_WITNESS_LOGS: logKey.verifierKey,
+        MSI_WITNESS_STATE_FILE: w.stateFile,
+        MSI_LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('"msg":"witness up"')) resolve();
+    });
+    void exited.then(() => reject(new Error(`the witness exited before it was up:\n${out}`)));
   });
+  w.running = {
+    async close() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 function fail(): never {

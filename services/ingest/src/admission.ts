@@ -4,45 +4,49 @@
  * reading paused meanwhile, so memory stays bounded either way.
  */
 export class Admission {
-  private used = 0;
-  private readonly waiters: { count: number; grant: () => void }[] = [];
+  #used = 0;
+  readonly #waiters: { count: number; grant: () => void }[] = [];
+
+  readonly #onChange: (used: number) => void;
 
   constructor(
     readonly capacity: number,
-    private readonly onChange: (used: number) => void = () => {},
-  ) {}
+    onChange: (used: number) => void = () => {},
+  ) {
+    this.#onChange = onChange;
+  }
 
   /** Takes `count` now if it is free and nobody is waiting; false otherwise. */
   tryAcquire(count: number): boolean {
-    if (this.waiters.length > 0 || this.used + count > this.capacity) return false;
-    this.take(count);
+    if (this.#waiters.length > 0 || this.#used + count > this.capacity) return false;
+    this.#take(count);
     return true;
   }
 
   /** Takes `count` when it is free (in arrival order). `count` above the capacity waits for an empty ingest. */
   acquire(count: number): Promise<void> {
     if (this.tryAcquire(count)) return Promise.resolve();
-    return new Promise((grant) => this.waiters.push({ count, grant }));
+    return new Promise((grant) => this.#waiters.push({ count, grant }));
   }
 
   release(count: number): void {
-    this.used -= count;
-    this.onChange(this.used);
-    while (this.waiters.length > 0) {
-      const next = this.waiters[0];
-      if (next === undefined || (this.used + next.count > this.capacity && this.used > 0)) break;
-      this.waiters.shift();
-      this.take(next.count);
+    this.#used -= count;
+    this.#onChange(this.#used);
+    while (this.#waiters.length > 0) {
+      const next = this.#waiters[0];
+      if (next === undefined || (this.#used + next.count > this.capacity && this.#used > 0)) break;
+      this.#waiters.shift();
+      this.#take(next.count);
       next.grant();
     }
   }
 
   get inUse(): number {
-    return this.used;
+    return this.#used;
   }
 
-  private take(count: number): void {
-    this.used += count;
-    this.onChange(this.used);
+  #take(count: number): void {
+    this.#used += count;
+    this.#onChange(this.#used);
   }
 }

@@ -1,3 +1,4 @@
+import { CodedError } from '@msi/core';
 import { createInbox, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 
 /** A JetStream acknowledgement. */
@@ -10,14 +11,8 @@ export type AsyncPublishErrorCode =
   /** The stream's expected-last-subject-sequence check failed (for KV: the key exists). */
   'WRONG_LAST_SEQUENCE' | 'TIMEOUT' | 'NO_RESPONDERS' | 'REJECTED' | 'CLOSED';
 
-export class AsyncPublishError extends Error {
+export class AsyncPublishError extends CodedError<AsyncPublishErrorCode> {
   override readonly name = 'AsyncPublishError';
-  constructor(
-    readonly code: AsyncPublishErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 interface Outgoing {
@@ -44,30 +39,33 @@ const decoder = new TextDecoder();
  * Not a general client: no retries (a claim is retried by the caller's caller, with the same key).
  */
 export class AsyncPublisher {
-  private readonly prefix = createInbox();
-  private readonly pending = new Map<string, Pending>();
-  private readonly subscription: Subscription;
-  private readonly sweeper: NodeJS.Timeout;
-  private counter = 0;
-  private outgoing: Outgoing[] = [];
-  private sendScheduled = false;
+  readonly #prefix = createInbox();
+  readonly #pending = new Map<string, Pending>();
+  readonly #subscription: Subscription;
+  readonly #sweeper: NodeJS.Timeout;
+  #counter = 0;
+  #outgoing: Outgoing[] = [];
+  #sendScheduled = false;
 
-  constructor(
-    private readonly nc: NatsConnection,
-    private readonly timeoutMs: number,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.subscription = nc.subscribe(`${this.prefix}.*`, {
+  readonly #nc: NatsConnection;
+  readonly #timeoutMs: number;
+  readonly #nowMs: () => number;
+
+  constructor(nc: NatsConnection, timeoutMs: number, nowMs: () => number = Date.now) {
+    this.#nc = nc;
+    this.#timeoutMs = timeoutMs;
+    this.#nowMs = nowMs;
+    this.#subscription = nc.subscribe(`${this.#prefix}.*`, {
       callback: (error, msg) => {
         if (error !== null) return;
-        const pending = this.pending.get(msg.subject);
+        const pending = this.#pending.get(msg.subject);
         if (pending === undefined) return; // timed out already
-        this.pending.delete(msg.subject);
+        this.#pending.delete(msg.subject);
         settle(pending, msg.headers, msg.data);
       },
     });
-    this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.floor(timeoutMs / 4)));
-    this.sweeper.unref();
+    this.#sweeper = setInterval(() => this.#sweep(), Math.max(10, Math.floor(timeoutMs / 4)));
+    this.#sweeper.unref();
   }
 
   /**
@@ -77,47 +75,47 @@ export class AsyncPublisher {
    */
   publish(subject: string, data: Uint8Array, headers?: MsgHdrs): Promise<StoredAck> {
     return new Promise((resolve, reject) => {
-      if (this.nc.isClosed()) {
+      if (this.#nc.isClosed()) {
         reject(new AsyncPublishError('CLOSED', 'the NATS connection is closed'));
         return;
       }
-      this.counter += 1;
-      const reply = `${this.prefix}.${this.counter.toString(36)}`;
-      this.pending.set(reply, { resolve, reject, startedAt: this.now() });
-      this.outgoing.push({ subject, data, headers, reply });
-      if (!this.sendScheduled) {
-        this.sendScheduled = true;
-        setImmediate(() => this.send());
+      this.#counter += 1;
+      const reply = `${this.#prefix}.${this.#counter.toString(36)}`;
+      this.#pending.set(reply, { resolve, reject, startedAt: this.#nowMs() });
+      this.#outgoing.push({ subject, data, headers, reply });
+      if (!this.#sendScheduled) {
+        this.#sendScheduled = true;
+        setImmediate(() => this.#send());
       }
     });
   }
 
   /** Messages waiting for their ack. */
   get inFlight(): number {
-    return this.pending.size;
+    return this.#pending.size;
   }
 
   /** Rejects everything pending and stops listening. */
   close(): void {
-    clearInterval(this.sweeper);
-    this.outgoing = [];
-    this.subscription.unsubscribe();
-    for (const pending of this.pending.values()) {
+    clearInterval(this.#sweeper);
+    this.#outgoing = [];
+    this.#subscription.unsubscribe();
+    for (const pending of this.#pending.values()) {
       pending.reject(new AsyncPublishError('CLOSED', 'publisher closed'));
     }
-    this.pending.clear();
+    this.#pending.clear();
   }
 
-  private send(): void {
-    this.sendScheduled = false;
-    const outgoing = this.outgoing;
-    this.outgoing = [];
+  #send(): void {
+    this.#sendScheduled = false;
+    const outgoing = this.#outgoing;
+    this.#outgoing = [];
     for (const { subject, data, headers, reply } of outgoing) {
       try {
-        this.nc.publish(subject, data, headers === undefined ? { reply } : { reply, headers });
+        this.#nc.publish(subject, data, headers === undefined ? { reply } : { reply, headers });
       } catch (error: unknown) {
-        const pending = this.pending.get(reply);
-        this.pending.delete(reply);
+        const pending = this.#pending.get(reply);
+        this.#pending.delete(reply);
         pending?.reject(
           new AsyncPublishError('CLOSED', error instanceof Error ? error.message : String(error)),
         );
@@ -125,13 +123,13 @@ export class AsyncPublisher {
     }
   }
 
-  private sweep(): void {
-    const expired = this.now() - this.timeoutMs;
+  #sweep(): void {
+    const expired = this.#nowMs() - this.#timeoutMs;
     // Insertion order is start order, so the expired entries are a prefix of the map.
-    for (const [reply, pending] of this.pending) {
+    for (const [reply, pending] of this.#pending) {
       if (pending.startedAt > expired) break;
-      this.pending.delete(reply);
-      pending.reject(new AsyncPublishError('TIMEOUT', `no JetStream ack within ${this.timeoutMs} ms`));
+      this.#pending.delete(reply);
+      pending.reject(new AsyncPublishError('TIMEOUT', `no JetStream ack within ${this.#timeoutMs} ms`));
     }
   }
 }

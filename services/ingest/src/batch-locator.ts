@@ -28,21 +28,25 @@ export interface BatchLocatorOptions {
  * queries for the same (subject, batch id) share one scan.
  */
 export class BatchLocator {
-  private readonly scans = new Map<string, Promise<Buffer[]>>();
+  readonly #scans = new Map<string, Promise<Buffer[]>>();
 
-  constructor(
-    private readonly js: JetStreamClient,
-    private readonly jsm: JetStreamManager,
-    private readonly options: BatchLocatorOptions,
-  ) {}
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #options: BatchLocatorOptions;
+
+  constructor(js: JetStreamClient, jsm: JetStreamManager, options: BatchLocatorOptions) {
+    this.#js = js;
+    this.#jsm = jsm;
+    this.#options = options;
+  }
 
   /** True when a stored message with msgID `batchId` carries exactly `event`. Throws when unsure. */
   async contains(query: LocateQuery): Promise<boolean> {
     const key = `${query.subject}\u0000${query.batchId}`;
-    let scan = this.scans.get(key);
+    let scan = this.#scans.get(key);
     if (scan === undefined) {
-      scan = this.scan(query).finally(() => this.scans.delete(key));
-      this.scans.set(key, scan);
+      scan = this.#scan(query).finally(() => this.#scans.delete(key));
+      this.#scans.set(key, scan);
     }
     const carried = await scan;
     const wanted = Buffer.from(query.event.buffer, query.event.byteOffset, query.event.byteLength);
@@ -50,11 +54,11 @@ export class BatchLocator {
   }
 
   /** The events of every message with msgID `batchId` in the window. */
-  private async scan(query: LocateQuery): Promise<Buffer[]> {
-    const { stream, clockSlackMs, timeoutMs } = this.options;
-    const last = await this.jsm.streams.getMessage(stream, { last_by_subj: query.subject });
+  async #scan(query: LocateQuery): Promise<Buffer[]> {
+    const { stream, clockSlackMs, timeoutMs } = this.#options;
+    const last = await this.#jsm.streams.getMessage(stream, { last_by_subj: query.subject });
     if (last === null || last.time.getTime() < query.fromMs - clockSlackMs) return [];
-    const consumer = await this.js.consumers.get(stream, {
+    const consumer = await this.#js.consumers.get(stream, {
       filter_subjects: query.subject,
       opt_start_time: new Date(query.fromMs - clockSlackMs).toISOString(),
       headers_only: true,
@@ -67,7 +71,7 @@ export class BatchLocator {
     try {
       for await (const message of messages) {
         if (message.headers?.get('Nats-Msg-Id') === query.batchId) {
-          const stored = await this.jsm.streams.getMessage(stream, { seq: message.seq });
+          const stored = await this.#jsm.streams.getMessage(stream, { seq: message.seq });
           if (stored !== null) found.push(...streamV1.EventBatch.decode(stored.data).events);
         }
         const atMs = message.info.timestampNanos / 1e6;

@@ -20,14 +20,17 @@ const WRONG_LAST_SEQUENCE = 10071;
  * AsyncPublisher; reads and compare-and-set updates (rare: resubmissions) use the KV client.
  */
 export class IdempotencyStore {
-  private readonly expectNew = headers();
+  readonly #expectNew = headers();
 
-  private constructor(
-    private readonly kv: KV,
-    private readonly bucket: string,
-    private readonly publisher: AsyncPublisher,
-  ) {
-    this.expectNew.set('Nats-Expected-Last-Subject-Sequence', '0');
+  readonly #kv: KV;
+  readonly #bucket: string;
+  readonly #publisher: AsyncPublisher;
+
+  private constructor(kv: KV, bucket: string, publisher: AsyncPublisher) {
+    this.#kv = kv;
+    this.#bucket = bucket;
+    this.#publisher = publisher;
+    this.#expectNew.set('Nats-Expected-Last-Subject-Sequence', '0');
   }
 
   /**
@@ -55,7 +58,7 @@ export class IdempotencyStore {
   /** Claims `key`: 'claimed' when this call created it, 'exists' when it was there. Throws AsyncPublishError. */
   async claim(key: string, record: ClaimRecord): Promise<ClaimOutcome> {
     try {
-      await this.publisher.publish(`$KV.${this.bucket}.${key}`, encodeClaimRecord(record), this.expectNew);
+      await this.#publisher.publish(`$KV.${this.#bucket}.${key}`, encodeClaimRecord(record), this.#expectNew);
       return 'claimed';
     } catch (error: unknown) {
       if (error instanceof AsyncPublishError && error.code === 'WRONG_LAST_SEQUENCE') return 'exists';
@@ -65,7 +68,7 @@ export class IdempotencyStore {
 
   /** The record of `key`, or undefined when there is none (never claimed, or expired). */
   async read(key: string): Promise<StoredClaim | undefined> {
-    const entry = await this.kv.get(key);
+    const entry = await this.#kv.get(key);
     if (entry === null || entry.operation !== 'PUT') return undefined;
     return { record: decodeClaimRecord(entry.value), revision: entry.revision };
   }
@@ -73,7 +76,7 @@ export class IdempotencyStore {
   /** Replaces the record if it is still at `revision` (the new revision), or undefined when someone changed it first. */
   async replace(key: string, record: ClaimRecord, revision: number): Promise<StoredClaim | undefined> {
     try {
-      const next = await this.kv.update(key, encodeClaimRecord(record), revision);
+      const next = await this.#kv.update(key, encodeClaimRecord(record), revision);
       return { record, revision: next };
     } catch (error: unknown) {
       if (error instanceof JetStreamApiError && error.code === WRONG_LAST_SEQUENCE) return undefined;

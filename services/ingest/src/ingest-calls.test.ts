@@ -20,16 +20,16 @@ function callsWith(latencyMs: number, acks: readonly Ack[]) {
         return [...acks];
       },
     },
-    security: new SecurityReporter({ service: 'ingest', send: () => {}, now: () => clock, perSecond: 1 }),
+    security: new SecurityReporter({ service: 'ingest', send: () => {}, nowMs: () => clock, perSecond: 1 }),
     metrics,
     admission: new Admission(10),
     isServing: () => true,
     stamp: () => {
       throw new Error('not used');
     },
-    now: () => clock,
+    nowMs: () => clock,
     maxWaitMs: 1000,
-    logger: createLogger({ service: 'ingest', level: 'error' }),
+    log: createLogger({ service: 'ingest', level: 'error' }),
   });
   return { calls, registry };
 }

@@ -25,10 +25,10 @@ export interface IngestCallDeps {
   readonly isServing: () => boolean;
   /** The stamping context for one request of `identity` (clock, nonces, hasher, limits, round hint). */
   readonly stamp: (identity: Identity) => StampContext;
-  readonly now: () => number;
+  readonly nowMs: () => number;
   /** How long a call without a deadline may wait for an earlier submission of the same id. */
   readonly maxWaitMs: number;
-  readonly logger: Logger;
+  readonly log: Logger;
 }
 
 /** The parts of a grpc-js server call the handlers look at. */
@@ -65,7 +65,7 @@ export class IngestCalls {
       throw new IngestError('UNAUTHENTICATED', undefined, `not authenticated (${result.reason})`);
     }
     if (!hasRole(result.identity, 'emitter')) {
-      this.report(call, method, result.identity, 'missing_role');
+      this.#report(call, method, result.identity, 'missing_role');
       throw new IngestError('PERMISSION_DENIED', undefined, 'submitting events needs the emitter role');
     }
     return result.identity;
@@ -114,7 +114,7 @@ export class IngestCalls {
       return prepared;
     } catch (error: unknown) {
       if (error instanceof IngestError && error.code === 'PERMISSION_DENIED') {
-        this.report(call, method, identity, 'tenant_mismatch');
+        this.#report(call, method, identity, 'tenant_mismatch');
       }
       throw error;
     }
@@ -122,10 +122,10 @@ export class IngestCalls {
 
   /** Claims, publishes and answers admitted events; one ack per event of the request, in order. */
   async process(prepared: PreparedRequest, deadlineMs: number): Promise<ingestV1.EventAck[]> {
-    const started = this.deps.now();
+    const started = this.deps.nowMs();
     const acks = await this.deps.pipeline.submit(prepared.events, deadlineMs);
-    this.deps.metrics.ackSeconds.observe(Math.max(0, this.deps.now() - started) / 1000);
-    this.count(acks);
+    this.deps.metrics.ackSeconds.observe(Math.max(0, this.deps.nowMs() - started) / 1000);
+    this.#count(acks);
     return expandAcks(acks.map(ackToProto), prepared.slots);
   }
 
@@ -158,12 +158,12 @@ export class IngestCalls {
   deadlineOf(call: CallInfo): number {
     const deadline = call.getDeadline();
     const ms = deadline instanceof Date ? deadline.getTime() : deadline;
-    const cap = this.deps.now() + this.deps.maxWaitMs;
+    const cap = this.deps.nowMs() + this.deps.maxWaitMs;
     // Leave a little time to send the answer before the client gives up.
     return Number.isFinite(ms) ? Math.min(ms - 20, cap) : cap;
   }
 
-  private report(
+  #report(
     call: CallInfo,
     method: string,
     identity: Identity,
@@ -179,7 +179,7 @@ export class IngestCalls {
     });
   }
 
-  private count(acks: readonly Ack[]): void {
+  #count(acks: readonly Ack[]): void {
     let acked = 0;
     let duplicate = 0;
     for (const ack of acks) {

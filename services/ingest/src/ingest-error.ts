@@ -1,4 +1,6 @@
-import { Metadata, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import { CodedError } from '@msi/core';
+import { errorStatus, type MappedStatus } from '@msi/service-kit';
 
 /**
  * Why a call was refused as a whole. `field` names the offending field of the request when there is
@@ -12,18 +14,19 @@ export type IngestErrorCode =
   | 'UNAVAILABLE'
   | 'INTERNAL';
 
-export class IngestError extends Error {
+export class IngestError extends CodedError<IngestErrorCode> {
   override readonly name = 'IngestError';
   constructor(
-    readonly code: IngestErrorCode,
+    code: IngestErrorCode,
     readonly field: string | undefined,
     message: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(code, message, options);
   }
 }
 
+/** THE table: each code's gRPC status. */
 const STATUS: Readonly<Record<IngestErrorCode, status>> = {
   INVALID_ARGUMENT: status.INVALID_ARGUMENT,
   PERMISSION_DENIED: status.PERMISSION_DENIED,
@@ -33,11 +36,6 @@ const STATUS: Readonly<Record<IngestErrorCode, status>> = {
   INTERNAL: status.INTERNAL,
 };
 
-/** The one table from our codes to gRPC status codes. */
-export function grpcStatusOf(code: IngestErrorCode): status {
-  return STATUS[code];
-}
-
 /** The status details text: `<field>: <message>` when a field is named. */
 export function statusDetails(error: IngestError): string {
   return error.field === undefined || error.message.startsWith(`${error.field}:`)
@@ -46,16 +44,12 @@ export function statusDetails(error: IngestError): string {
 }
 
 /**
- * The gRPC status a refusal is answered with: its code, `<field>: <message>`, and for UNAVAILABLE
- * (NATS away, JetStream not confirming) the trailer `grpc-retry-pushback-ms` telling gRPC clients
- * with a retry policy when to try again.
+ * The gRPC status a refusal is answered with: its code by the table, `<field>: <message>`, and for
+ * UNAVAILABLE (NATS away, JetStream not confirming) the trailer `grpc-retry-pushback-ms` telling
+ * gRPC clients with a retry policy when to try again.
  */
-export function statusOf(error: IngestError): { code: status; details: string; metadata?: Metadata } {
-  const code = grpcStatusOf(error.code);
-  if (code !== status.UNAVAILABLE) return { code, details: statusDetails(error) };
-  const metadata = new Metadata();
-  metadata.set('grpc-retry-pushback-ms', String(RETRY_PUSHBACK_MS));
-  return { code, details: statusDetails(error), metadata };
-}
-
-const RETRY_PUSHBACK_MS = 1000;
+export const statusOf: (error: IngestError) => MappedStatus = errorStatus({
+  errors: [IngestError],
+  table: STATUS,
+  details: (error) => statusDetails(error as IngestError),
+});

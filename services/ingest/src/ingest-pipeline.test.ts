@@ -53,7 +53,7 @@ function harness(options: { failPublish?: boolean } = {}) {
       },
       subjectOf: (shard) => `events.${shard}`,
       nextBatchId: () => `ingest-unit-${++counter}`,
-      now: () => now,
+      nowMs: () => now,
       sleep: async (ms) => {
         now += ms;
       },

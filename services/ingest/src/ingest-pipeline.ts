@@ -40,7 +40,7 @@ export interface PipelinePorts {
   readonly publishBatch: (batch: SealedBatch) => Promise<void>;
   readonly subjectOf: (shard: number) => string;
   readonly nextBatchId: () => string;
-  readonly now: () => number;
+  readonly nowMs: () => number;
   readonly sleep: (ms: number) => Promise<void>;
 }
 
@@ -72,13 +72,15 @@ const MAX_POLL_MS = 500;
  * record by compare-and-set with a fresh batch id and publishes the stored canonical bytes.
  */
 export class IngestPipeline {
-  private readonly batchers: ShardBatcher[];
+  readonly #batchers: ShardBatcher[];
 
-  constructor(
-    private readonly ports: PipelinePorts,
-    private readonly options: PipelineOptions,
-  ) {
-    this.batchers = Array.from(
+  readonly #ports: PipelinePorts;
+  readonly #options: PipelineOptions;
+
+  constructor(ports: PipelinePorts, options: PipelineOptions) {
+    this.#ports = ports;
+    this.#options = options;
+    this.#batchers = Array.from(
       { length: options.shards },
       (_, shard) =>
         new ShardBatcher({
@@ -89,29 +91,29 @@ export class IngestPipeline {
           claimWindowMs: options.claimWindowMs,
           nextBatchId: ports.nextBatchId,
           publish: ports.publishBatch,
-          now: ports.now,
+          nowMs: ports.nowMs,
         }),
     );
   }
 
   /** Acks for `events` (distinct ids), in order. Never rejects: failures are failed acks. */
   submit(events: readonly PreparedEvent[], deadlineMs: number): Promise<Ack[]> {
-    const acks = events.map((event) => this.submitOne(event, deadlineMs));
+    const acks = events.map((event) => this.#submitOne(event, deadlineMs));
     const counts = new Map<number, number>();
     for (const event of events) counts.set(event.shard, (counts.get(event.shard) ?? 0) + 1);
     for (const [shard, count] of counts) {
-      if (count >= this.options.sealAtLeast) this.batchers[shard]?.sealIfAtLeast(this.options.sealAtLeast);
+      if (count >= this.#options.sealAtLeast) this.#batchers[shard]?.sealIfAtLeast(this.#options.sealAtLeast);
     }
     return Promise.all(acks);
   }
 
   /** Seals every open batch (on shutdown, so nothing waits for a linger that will not come). */
   flush(): void {
-    for (const batcher of this.batchers) batcher.flush();
+    for (const batcher of this.#batchers) batcher.flush();
   }
 
-  private async submitOne(event: PreparedEvent, deadlineMs: number): Promise<Ack> {
-    const batcher = this.batchers[event.shard];
+  async #submitOne(event: PreparedEvent, deadlineMs: number): Promise<Ack> {
+    const batcher = this.#batchers[event.shard];
     if (batcher === undefined) throw new RangeError(`shard ${event.shard} out of range`);
     // Synchronously, before any await: a request's events are all in their batches before sealing.
     const slot = batcher.add(event.canonical);
@@ -126,14 +128,14 @@ export class IngestPipeline {
     };
     let outcome: ClaimOutcome;
     try {
-      outcome = await this.ports.store.claim(event.key, record);
+      outcome = await this.#ports.store.claim(event.key, record);
     } catch (error: unknown) {
       slot.withdraw();
       return failed(event.eventId, 'UNAVAILABLE', `could not claim the event id: ${messageOf(error)}`);
     }
     if (outcome === 'exists') {
       slot.withdraw();
-      return this.resolveExisting(event, deadlineMs);
+      return this.#resolveExisting(event, deadlineMs);
     }
     slot.confirm();
     const published = await slot.published;
@@ -148,27 +150,27 @@ export class IngestPipeline {
   }
 
   /** The original ack of an id claimed before (here or by another ingest), once it is durable. */
-  private async resolveExisting(event: PreparedEvent, deadlineMs: number): Promise<Ack> {
+  async #resolveExisting(event: PreparedEvent, deadlineMs: number): Promise<Ack> {
     let pollMs = FIRST_POLL_MS;
     for (;;) {
       let stored: StoredClaim | undefined;
       try {
-        stored = await this.ports.store.read(event.key);
+        stored = await this.#ports.store.read(event.key);
         if (stored === undefined) {
           return failed(event.eventId, 'IN_PROGRESS', 'the event id was released just now; retry');
         }
         const { record } = stored;
-        const ended = this.ports.now() >= this.claimEnd(record);
-        const found = await this.ports.locator.contains({
-          subject: this.ports.subjectOf(record.shard),
+        const ended = this.#ports.nowMs() >= this.#claimEnd(record);
+        const found = await this.#ports.locator.contains({
+          subject: this.#ports.subjectOf(record.shard),
           batchId: record.batchId,
           event: record.event,
           fromMs: Math.floor(record.receivedAtUs / 1000),
-          untilMs: record.claimUntilMs + this.options.publishTimeoutMs,
+          untilMs: record.claimUntilMs + this.#options.publishTimeoutMs,
         });
         if (found) return durable(event.eventId, record, true);
         if (ended) {
-          const recovered = await this.recover(event, stored);
+          const recovered = await this.#recover(event, stored);
           if (recovered !== undefined) return recovered;
         }
       } catch (error: unknown) {
@@ -178,14 +180,14 @@ export class IngestPipeline {
           `could not look up the earlier submission: ${messageOf(error)}`,
         );
       }
-      if (this.ports.now() + pollMs >= deadlineMs) {
+      if (this.#ports.nowMs() + pollMs >= deadlineMs) {
         return failed(
           event.eventId,
           'IN_PROGRESS',
           'an earlier submission of this event id is still being made durable',
         );
       }
-      await this.ports.sleep(pollMs);
+      await this.#ports.sleep(pollMs);
       pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
     }
   }
@@ -196,10 +198,10 @@ export class IngestPipeline {
    * fresh batch id (undefined when someone else changed the record first: they recover it), publishes
    * the stored canonical bytes alone, then releases the claim so that waiters find it at once.
    */
-  private async recover(event: PreparedEvent, stored: StoredClaim): Promise<Ack | undefined> {
-    const batchId = this.ports.nextBatchId();
-    const claimUntilMs = this.ports.now() + this.options.claimWindowMs;
-    const claimed = await this.ports.store.replace(
+  async #recover(event: PreparedEvent, stored: StoredClaim): Promise<Ack | undefined> {
+    const batchId = this.#ports.nextBatchId();
+    const claimUntilMs = this.#ports.nowMs() + this.#options.claimWindowMs;
+    const claimed = await this.#ports.store.replace(
       event.key,
       { ...stored.record, batchId, claimUntilMs },
       stored.revision,
@@ -207,7 +209,7 @@ export class IngestPipeline {
     if (claimed === undefined) return undefined;
     const { record } = claimed;
     try {
-      await this.ports.publishBatch({
+      await this.#ports.publishBatch({
         batchId,
         shard: record.shard,
         events: [record.event],
@@ -220,16 +222,16 @@ export class IngestPipeline {
         `could not publish the recovered event: ${messageOf(error)}`,
       );
     }
-    const releasedAt = Math.min(this.ports.now(), claimUntilMs);
-    this.ports.store
+    const releasedAt = Math.min(this.#ports.nowMs(), claimUntilMs);
+    this.#ports.store
       .replace(event.key, { ...record, claimUntilMs: releasedAt }, claimed.revision)
       .catch(() => undefined);
     return durable(event.eventId, record, true);
   }
 
   /** When others may treat a claim as over: after its end, a last publish attempt, and clock slack. */
-  private claimEnd(record: ClaimRecord): number {
-    return record.claimUntilMs + this.options.publishTimeoutMs + this.options.claimGraceMs;
+  #claimEnd(record: ClaimRecord): number {
+    return record.claimUntilMs + this.#options.publishTimeoutMs + this.#options.claimGraceMs;
   }
 }
 

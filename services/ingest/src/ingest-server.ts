@@ -1,33 +1,32 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import type { ServerCredentials } from '@grpc/grpc-js';
 import type { MerkleHasher } from '@msi/merkle';
 import {
   bucketNamesFor,
-  connectNats,
   defaultStreamSettings,
   ensureStreams,
   publishDurable,
   streamNamesFor,
   subjectsFor,
-  watchConnection,
 } from '@msi/nats';
 import { ingestV1, streamV1 } from '@msi/proto';
 import {
   CredentialStore,
-  createLogger,
-  createRegistry,
+  every,
+  fromFile,
   type Logger,
   SecurityReporter,
+  type ServiceHealth,
   startGrpcServer,
-  startMetricsListener,
 } from '@msi/service-kit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
 import { Admission } from './admission.js';
 import { AsyncPublisher } from './async-publisher.js';
 import { BatchLocator } from './batch-locator.js';
 import { asBuffer } from './claim-record.js';
-import type { IngestConfig } from './config.js';
+import { type IngestConfig, loadConfig } from './config.js';
 import { expectedRound } from './expected-round.js';
 import { IdempotencyStore } from './idempotency-store.js';
 import { IngestCalls } from './ingest-calls.js';
@@ -39,14 +38,22 @@ import { RoundTracker } from './round-tracker.js';
 import { serverCredentials } from './server-credentials.js';
 import type { SealedBatch } from './shard-batcher.js';
 
-/** What startIngest takes besides its configuration: ports and test seams. */
+/** What startIngest takes besides its settings: connections, credentials, ports and test seams. */
 export interface IngestDeps {
+  /** The NATS connection (opened by the runner; ingest never closes it). */
+  readonly nc: NatsConnection;
+  /** The API keys and certificate identities (MSI_INGEST_CREDENTIALS_FILE, already loaded). */
+  readonly credentials: CredentialStore;
+  /** The gRPC listener's credentials (plaintext or TLS, already loaded). */
+  readonly grpcCredentials: ServerCredentials;
+  /** grpc.health.v1 follows it; ingest adds the dependency `jetstream`. */
+  readonly health: ServiceHealth;
   /** Computes event leaf hashes (nodeHasher() in main.ts). */
   readonly hasher: MerkleHasher;
-  readonly logger?: Logger;
+  readonly log: Logger;
+  readonly registry: Registry;
   /** ms since the epoch. */
-  readonly now?: () => number;
-  readonly registry?: Registry;
+  readonly nowMs?: () => number;
   /** Names this process in batch ids (`<instance id>-<counter>`); random by default. */
   readonly instanceId?: string;
 }
@@ -55,10 +62,8 @@ export interface RunningIngest {
   readonly instanceId: string;
   /** The gRPC port actually bound (MSI_INGEST_LISTEN may say 0). */
   readonly port: number;
-  /** The metrics server's port, undefined when it is off (MSI_INGEST_METRICS_PORT=0). */
-  readonly metricsPort: number | undefined;
   isServing(): boolean;
-  /** Stops accepting calls, lets running ones finish (up to `graceMs`), publishes what is batched, disconnects. */
+  /** Stops accepting calls, lets running ones finish (up to `graceMs`), publishes what is batched. */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -67,16 +72,16 @@ export interface RunningIngest {
  * than the nonces themselves). A slice is never handed out twice: a used-up pool is replaced, not refilled.
  */
 class RandomPool {
-  private pool = Buffer.alloc(0);
-  private used = 0;
+  #pool = Buffer.alloc(0);
+  #used = 0;
 
   take(size: number): Buffer {
-    if (this.used + size > this.pool.length) {
-      this.pool = randomBytes(Math.max(size, 64 * 1024));
-      this.used = 0;
+    if (this.#used + size > this.#pool.length) {
+      this.#pool = randomBytes(Math.max(size, 64 * 1024));
+      this.#used = 0;
     }
-    const slice = this.pool.subarray(this.used, this.used + size);
-    this.used += size;
+    const slice = this.#pool.subarray(this.#used, this.#used + size);
+    this.#used += size;
     return slice;
   }
 }
@@ -87,20 +92,33 @@ const CLOCK_SLACK_MS = 5000;
 const SEAL_AT_LEAST = 64;
 const SERVICE_NAME = 'msi.ingest.v1.IngestService';
 
+/** Ingest's configuration with the files it names loaded (exit 2 in main.ts when one is bad). */
+export interface LoadedIngest extends IngestConfig {
+  readonly credentials: CredentialStore;
+  readonly grpcCredentials: ServerCredentials;
+}
+
+/** Reads the configuration and loads the credentials file and the TLS files it names. */
+export async function loadIngest(env: Readonly<Record<string, string | undefined>>): Promise<LoadedIngest> {
+  const config = loadConfig(env);
+  const credentials = fromFile('MSI_INGEST_CREDENTIALS_FILE', config.credentialsFile, (text) =>
+    CredentialStore.fromJson(text),
+  );
+  const grpcCredentials = await serverCredentials(config.transport);
+  return { ...config, credentials, grpcCredentials };
+}
+
 /**
- * Starts ingest: connects to NATS (creating the streams and the idempotency bucket if needed),
- * follows the rounds stream, and serves IngestService and grpc.health.v1 (NOT_SERVING, and
- * UNAVAILABLE for calls, while NATS is unreachable) plus /metrics.
+ * Starts ingest on an open NATS connection: creates the streams and the idempotency bucket if
+ * needed, follows the rounds stream, and serves IngestService (NOT_SERVING on grpc.health.v1, and
+ * UNAVAILABLE for calls, while NATS is unreachable or JetStream unconfirmed after a reconnect).
  */
 export async function startIngest(config: IngestConfig, deps: IngestDeps): Promise<RunningIngest> {
-  const logger = deps.logger ?? createLogger({ service: 'ingest', level: config.logLevel });
-  const now = deps.now ?? Date.now;
-  const credentials = CredentialStore.fromJson(await readFile(config.credentialsFile, 'utf8'));
-  const grpcCredentials = await serverCredentials(config.transport);
+  const { log, nc, credentials, grpcCredentials, health } = deps;
+  const now = deps.nowMs ?? Date.now;
   const instanceId = deps.instanceId ?? `ingest-${randomBytes(4).toString('hex')}`;
   const subjects = subjectsFor(config.prefix);
   const streams = streamNamesFor(config.prefix);
-  const nc = await connectNats({ servers: config.natsUrl, name: `msi-${instanceId}` });
   const stops: (() => Promise<unknown> | unknown)[] = [];
   try {
     const js = jetstream(nc);
@@ -115,8 +133,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       publisher,
     };
     const store = await IdempotencyStore.open(js, bucket, bucketOptions);
-    const registry = deps.registry ?? createRegistry('ingest');
-    const metrics = createIngestMetrics(registry);
+    const metrics = createIngestMetrics(deps.registry);
 
     let batchCounter = 0;
     const nextBatchId = () => `${instanceId}-${++batchCounter}`;
@@ -149,7 +166,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         publishBatch,
         subjectOf: (shard) => subjects.events(shard),
         nextBatchId,
-        now,
+        nowMs: now,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       },
       {
@@ -163,11 +180,10 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         sealAtLeast: SEAL_AT_LEAST,
       },
     );
-    const rounds = new RoundTracker(js, streams.rounds, subjects.rounds, logger);
+    const rounds = new RoundTracker(js, streams.rounds, subjects.rounds, log);
     rounds.start();
     stops.push(() => rounds.stop());
 
-    let serving = true;
     const nonces = new RandomPool();
     const calls = new IngestCalls({
       credentials,
@@ -175,14 +191,14 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       security: new SecurityReporter({
         service: 'ingest',
         send: (payload) => nc.publish(subjects.security, payload),
-        now,
+        nowMs: now,
         perSecond: config.securityEventsPerSecond,
         onPublished: (kind) => metrics.securityEvents.inc({ kind }),
         onDropped: () => metrics.securityDropped.inc(),
       }),
       metrics,
       admission: new Admission(config.maxInFlight, (used) => metrics.inFlight.set(used)),
-      isServing: () => serving,
+      isServing: () => health.serving,
       stamp: (identity) => {
         const receivedAtUs = now() * 1000;
         return {
@@ -198,9 +214,9 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           expectedRound: expectedRound(rounds.lastRound, receivedAtUs, config.roundIntervalMs),
         };
       },
-      now,
+      nowMs: now,
       maxWaitMs: config.claimWindowMs + config.publishTimeoutMs + CLOCK_SLACK_MS + 1000,
-      logger,
+      log,
     });
 
     const grpc = await startGrpcServer({
@@ -219,55 +235,40 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         },
       ],
       maxReceiveMessageBytes: config.maxMessageBytes,
+      health,
     });
     stops.push(() => grpc.server.forceShutdown());
-    grpc.setServing(!nc.isClosed());
-    // Set by close(): the connection it drains going down is not news worth a warning.
-    let closing = false;
-    const setServing = (value: boolean) => {
-      if (value === serving) return;
-      serving = value;
-      grpc.setServing(value);
-      if (closing) return;
-      if (value) logger.info('NATS reachable: serving');
-      else logger.warn('NATS unreachable: not serving');
-    };
     // After a reconnect, make sure the streams and the bucket are there (a NATS that lost its store
-    // comes back empty) before serving again; retry while JetStream is still starting.
-    let connected = true;
-    const reestablish = async () => {
-      while (connected && !nc.isClosed()) {
-        try {
-          await ensureStreams(jsm, config.prefix, {
-            ...defaultStreamSettings,
-            replicas: config.natsReplicas,
-          });
-          await IdempotencyStore.open(js, bucket, bucketOptions);
-          if (connected) setServing(true);
-          return;
-        } catch (error: unknown) {
-          logger.warn('JetStream not ready after reconnect; retrying', { error });
-          await new Promise((resolve) => setTimeout(resolve, 1000));
-        }
-      }
-    };
-    watchConnection(nc, (up) => {
+    // comes back empty) before serving again (dependency `jetstream`); retry while JetStream starts.
+    const reestablish = every({
+      intervalMs: 1000,
+      waitFirst: true,
+      run: async (signal) => {
+        if (!health.down.has('jetstream') || health.down.has('nats') || signal.aborted) return;
+        await ensureStreams(jsm, config.prefix, { ...defaultStreamSettings, replicas: config.natsReplicas });
+        await IdempotencyStore.open(js, bucket, bucketOptions);
+        health.set('jetstream', true);
+        log.info('JetStream confirmed after the reconnect: serving');
+      },
+      onError: (error) => log.warn('JetStream not ready after reconnect; retrying', { error }),
+    });
+    stops.push(() => reestablish.stop());
+    let closing = false;
+    let connected = !nc.isClosed();
+    const unwatch = health.watch(() => {
+      const up = !health.down.has('nats');
+      if (up === connected || closing) return;
       connected = up;
-      if (up) void reestablish();
-      else setServing(false);
+      if (up) reestablish.wake();
+      else health.set('jetstream', false, 'streams and bucket not confirmed since NATS reconnected');
     });
-    const metricsServer = await startMetricsListener(registry, {
-      host: config.metricsHost,
-      port: config.metricsPort,
-      healthy: () => serving,
-    });
-    stops.push(() => metricsServer?.close());
-    logger.info('ingest serving', {
+    stops.push(unwatch);
+    log.info('ingest serving', {
       instanceId,
       grpc: `${config.listenHost}:${grpc.port}`,
       tls: config.transport.kind,
       metrics:
-        metricsServer === undefined ? 'off' : `http://${config.metricsHost}:${metricsServer.port}/metrics`,
+        config.metricsPort === 0 ? 'off' : `http://${config.metricsHost}:${config.metricsPort}/metrics`,
       prefix: config.prefix,
       shards: config.shards,
       credentials: credentials.counts(),
@@ -276,25 +277,23 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     return {
       instanceId,
       port: grpc.port,
-      metricsPort: metricsServer?.port,
-      isServing: () => serving,
+      isServing: () => health.serving,
       close(graceMs = 5000) {
         closed ??= (async () => {
           closing = true;
+          unwatch();
+          await reestablish.stop();
           const stopping = grpc.shutdown(graceMs);
           pipeline.flush();
           await stopping;
-          await metricsServer?.close();
           rounds.stop();
           publisher.close();
-          await nc.drain().catch(() => nc.close());
         })();
         return closed;
       },
     };
   } catch (error: unknown) {
     for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => undefined);
-    await nc.close();
     throw error;
   }
 }

@@ -65,6 +65,6 @@ function unary<Response>(
 
 function asIngestError(calls: IngestCalls, error: unknown): IngestError {
   if (error instanceof IngestError) return error;
-  calls.deps.logger.error('call failed', { error });
+  calls.deps.log.error('call failed', { error });
   return new IngestError('INTERNAL', undefined, 'internal error');
 }

@@ -5,14 +5,13 @@ import { join } from 'node:path';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { encodeImprint, imprintOf, mintUuidV7 } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
-import { bucketNamesFor, streamNamesFor } from '@msi/nats';
+import { bucketNamesFor, connectNats, streamNamesFor, watchConnection } from '@msi/nats';
 import { eventV1, type ingestV1, streamV1 } from '@msi/proto';
-import { createLogger } from '@msi/service-kit';
+import { createLogger, createRegistry, ServiceHealth } from '@msi/service-kit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createIngestClient, type IngestClientOptions } from './client.js';
-import { loadConfig } from './config.js';
-import { type RunningIngest, startIngest } from './ingest-server.js';
+import { loadIngest, type RunningIngest, startIngest } from './ingest-server.js';
 
 /** API keys of the test credentials file. */
 export const KEYS = {
@@ -82,12 +81,33 @@ export async function startTestIngest(
   env: Record<string, string>,
   instanceId?: string,
 ): Promise<RunningIngest> {
-  const config = loadConfig(env);
-  return startIngest(config, {
-    hasher: nodeHasher(),
-    logger: createLogger({ service: 'ingest', level: config.logLevel, write: () => {} }),
-    ...(instanceId === undefined ? {} : { instanceId }),
-  });
+  const config = await loadIngest(env);
+  const nc = await connectNats({ servers: config.natsUrl, name: 'msi-ingest-test' });
+  const health = new ServiceHealth();
+  watchConnection(nc, (up) => health.set('nats', up));
+  try {
+    const ingest = await startIngest(config, {
+      nc,
+      credentials: config.credentials,
+      grpcCredentials: config.grpcCredentials,
+      health,
+      hasher: nodeHasher(),
+      log: createLogger({ service: 'ingest', level: config.logLevel, write: () => {} }),
+      registry: createRegistry('ingest'),
+      ...(instanceId === undefined ? {} : { instanceId }),
+    });
+    let closed: Promise<void> | undefined;
+    return {
+      ...ingest,
+      close(graceMs) {
+        closed ??= ingest.close(graceMs).then(() => nc.drain().catch(() => nc.close()));
+        return closed;
+      },
+    };
+  } catch (error: unknown) {
+    await nc.close();
+    throw error;
+  }
 }
 
 /** A plaintext client of a test ingest. */

@@ -1,6 +1,6 @@
 import { decodeRound } from '@msi/core';
 import { streamV1 } from '@msi/proto';
-import type { Logger } from '@msi/service-kit';
+import { every, type Logger, type RunningLoop } from '@msi/service-kit';
 import { type ConsumerMessages, DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import type { LastRound } from './expected-round.js';
 
@@ -11,58 +11,60 @@ import type { LastRound } from './expected-round.js';
  * the hint is 0.
  */
 export class RoundTracker {
-  private last: LastRound | undefined;
-  private messages: ConsumerMessages | undefined;
-  private stopped = false;
+  #last: LastRound | undefined;
+  #messages: ConsumerMessages | undefined;
+  #loop: RunningLoop | undefined;
+  readonly #js: JetStreamClient;
+  readonly #stream: string;
+  readonly #subject: string;
+  readonly #log: Logger;
 
-  constructor(
-    private readonly js: JetStreamClient,
-    private readonly stream: string,
-    private readonly subject: string,
-    private readonly logger: Logger,
-  ) {}
+  constructor(js: JetStreamClient, stream: string, subject: string, log: Logger) {
+    this.#js = js;
+    this.#stream = stream;
+    this.#subject = subject;
+    this.#log = log;
+  }
 
   get lastRound(): LastRound | undefined {
-    return this.last;
+    return this.#last;
   }
 
   start(): void {
-    void this.follow();
+    this.#loop ??= every({
+      intervalMs: 1000,
+      run: (stopped) => this.#follow(stopped),
+      onError: (error) => this.#log.debug('round tracker restarts', { error }),
+    });
   }
 
   stop(): void {
-    this.stopped = true;
-    void this.messages?.close().catch(() => undefined);
+    void this.#loop?.stop();
+    void this.#messages?.close().catch(() => undefined);
   }
 
-  private async follow(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        const consumer = await this.js.consumers.get(this.stream, {
-          filter_subjects: this.subject,
-          deliver_policy: DeliverPolicy.Last,
-          inactive_threshold: 30_000,
-        });
-        this.messages = await consumer.consume({ max_messages: 16 });
-        if (this.stopped) await this.messages.close();
-        for await (const message of this.messages) this.observe(message.data);
-      } catch (error: unknown) {
-        if (!this.stopped) this.logger.debug('round tracker restarts', { error });
-      }
-      if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, 1000).unref());
-    }
+  /** Follows the rounds until the consumer ends (then the loop starts over a second later). */
+  async #follow(stopped: AbortSignal): Promise<void> {
+    const consumer = await this.#js.consumers.get(this.#stream, {
+      filter_subjects: this.#subject,
+      deliver_policy: DeliverPolicy.Last,
+      inactive_threshold: 30_000,
+    });
+    this.#messages = await consumer.consume({ max_messages: 16 });
+    if (stopped.aborted) await this.#messages.close();
+    for await (const message of this.#messages) this.#observe(message.data);
   }
 
-  private observe(data: Uint8Array): void {
+  #observe(data: Uint8Array): void {
     try {
       const anchored = streamV1.RoundAnchored.decode(data);
       if (anchored.version !== 1) throw new Error(`RoundAnchored version ${anchored.version}`);
       const round = decodeRound(anchored.round);
-      if (this.last === undefined || round.round > this.last.round) {
-        this.last = { round: round.round, closedAtUs: round.closedAt };
+      if (this.#last === undefined || round.round > this.#last.round) {
+        this.#last = { round: round.round, closedAtUs: round.closedAt };
       }
     } catch (error: unknown) {
-      this.logger.warn('ignoring a message on the rounds stream that does not decode', { error });
+      this.#log.warn('ignoring a message on the rounds stream that does not decode', { error });
     }
   }
 }

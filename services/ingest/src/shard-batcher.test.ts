@@ -17,7 +17,7 @@ function harness(options: { maxEvents?: number; maxBytes?: number; lingerMs?: nu
       published.push(batch);
       if (options.fail) throw new Error('no ack');
     },
-    now: () => 1_000_000,
+    nowMs: () => 1_000_000,
   });
   return { batcher, published };
 }

@@ -18,7 +18,7 @@ export interface ShardBatcherOptions {
   readonly nextBatchId: () => string;
   /** Publishes one batch; resolves once JetStream acknowledged it, rejects if it could not. */
   readonly publish: (batch: SealedBatch) => Promise<void>;
-  readonly now: () => number;
+  readonly nowMs: () => number;
 }
 
 /** An event's place in a batch, reserved before its id is claimed. */
@@ -61,26 +61,26 @@ class Batch {
  * published once sealed and every slot was confirmed or withdrawn, with withdrawn slots left out.
  */
 export class ShardBatcher {
-  private current: Batch | undefined;
+  #current: Batch | undefined;
 
   constructor(private readonly options: ShardBatcherOptions) {}
 
   /** Reserves a slot for canonical event bytes in the open batch (opening one if needed). */
   add(canonical: Uint8Array): BatchSlot {
-    const batch = this.openBatch();
+    const batch = this.#openBatch();
     const index = batch.events.length;
     batch.events.push(canonical);
     batch.bytes += canonical.length;
     batch.unresolved += 1;
     if (batch.events.length >= this.options.maxEvents || batch.bytes >= this.options.maxBytes)
-      this.seal(batch);
+      this.#seal(batch);
     let resolved = false;
     const resolve = (keep: boolean) => {
       if (resolved) return;
       resolved = true;
       if (!keep) batch.events[index] = undefined;
       batch.unresolved -= 1;
-      this.maybePublish(batch);
+      this.#maybePublish(batch);
     };
     return {
       batchId: batch.batchId,
@@ -93,31 +93,31 @@ export class ShardBatcher {
 
   /** Seals the open batch now if it holds at least `minEvents` (a large request need not linger). */
   sealIfAtLeast(minEvents: number): void {
-    if (this.current !== undefined && this.current.events.length >= minEvents) this.seal(this.current);
+    if (this.#current !== undefined && this.#current.events.length >= minEvents) this.#seal(this.#current);
   }
 
   /** Seals the open batch, whatever it holds (shutdown). */
   flush(): void {
-    if (this.current !== undefined) this.seal(this.current);
+    if (this.#current !== undefined) this.#seal(this.#current);
   }
 
-  private openBatch(): Batch {
-    if (this.current !== undefined) return this.current;
-    const batch = new Batch(this.options.nextBatchId(), this.options.now() + this.options.claimWindowMs);
-    batch.timer = setTimeout(() => this.seal(batch), this.options.lingerMs);
-    this.current = batch;
+  #openBatch(): Batch {
+    if (this.#current !== undefined) return this.#current;
+    const batch = new Batch(this.options.nextBatchId(), this.options.nowMs() + this.options.claimWindowMs);
+    batch.timer = setTimeout(() => this.#seal(batch), this.options.lingerMs);
+    this.#current = batch;
     return batch;
   }
 
-  private seal(batch: Batch): void {
+  #seal(batch: Batch): void {
     if (batch.sealed) return;
     batch.sealed = true;
     clearTimeout(batch.timer);
-    if (this.current === batch) this.current = undefined;
-    this.maybePublish(batch);
+    if (this.#current === batch) this.#current = undefined;
+    this.#maybePublish(batch);
   }
 
-  private maybePublish(batch: Batch): void {
+  #maybePublish(batch: Batch): void {
     if (!batch.sealed || batch.unresolved > 0 || batch.started) return;
     batch.started = true;
     const events = batch.events.filter((event): event is Uint8Array => event !== undefined);

@@ -25,87 +25,97 @@ export const SUBMIT_STREAM = '/msi.ingest.v1.IngestService/SubmitStream';
  * after everything before it was acked.
  */
 export class StreamSession {
-  private readonly pending: Pending[] = [];
-  private nextSequence = 1n;
-  private admitting = 0;
-  private failure: IngestError | undefined;
-  private clientDone = false;
-  private finished = false;
-  private flushScheduled = false;
+  readonly #pending: Pending[] = [];
+  #nextSequence = 1n;
+  #admitting = 0;
+  #failure: IngestError | undefined;
+  #clientDone = false;
+  #finished = false;
+  #flushScheduled = false;
+
+  readonly #call: ServerDuplexStream<ingestV1.SubmitStreamRequest, ingestV1.SubmitStreamResponse>;
+  readonly #calls: IngestCalls;
+  readonly #identity: Identity;
+  readonly #window: number;
 
   constructor(
-    private readonly call: ServerDuplexStream<ingestV1.SubmitStreamRequest, ingestV1.SubmitStreamResponse>,
-    private readonly calls: IngestCalls,
-    private readonly identity: Identity,
-    private readonly window: number,
-  ) {}
-
-  start(): void {
-    this.call.on('data', (request: ingestV1.SubmitStreamRequest | UndecodableRequest) => {
-      if (!isUndecodable(request)) this.receive(request);
-      else if (this.failure === undefined && !this.finished) {
-        const path = `requests[${this.nextSequence}]`;
-        const refused = this.calls.refuseUndecodable(this.call, SUBMIT_STREAM, request, path);
-        this.failure = refused; // counted by refuseUndecodable
-        this.call.pause();
-        this.flush();
-      }
-    });
-    this.call.on('end', () => {
-      this.clientDone = true;
-      this.flush();
-    });
-    this.call.on('error', () => this.stop());
-    this.call.on('cancelled', () => this.stop());
-    this.call.write({ through: 0n, from: 0n, acks: [], credit: this.window });
+    call: ServerDuplexStream<ingestV1.SubmitStreamRequest, ingestV1.SubmitStreamResponse>,
+    calls: IngestCalls,
+    identity: Identity,
+    window: number,
+  ) {
+    this.#call = call;
+    this.#calls = calls;
+    this.#identity = identity;
+    this.#window = window;
   }
 
-  private receive(request: ingestV1.SubmitStreamRequest): void {
-    if (this.failure !== undefined || this.finished) return;
+  start(): void {
+    this.#call.on('data', (request: ingestV1.SubmitStreamRequest | UndecodableRequest) => {
+      if (!isUndecodable(request)) this.#receive(request);
+      else if (this.#failure === undefined && !this.#finished) {
+        const path = `requests[${this.#nextSequence}]`;
+        const refused = this.#calls.refuseUndecodable(this.#call, SUBMIT_STREAM, request, path);
+        this.#failure = refused; // counted by refuseUndecodable
+        this.#call.pause();
+        this.#flush();
+      }
+    });
+    this.#call.on('end', () => {
+      this.#clientDone = true;
+      this.#flush();
+    });
+    this.#call.on('error', () => this.#stop());
+    this.#call.on('cancelled', () => this.#stop());
+    this.#call.write({ through: 0n, from: 0n, acks: [], credit: this.#window });
+  }
+
+  #receive(request: ingestV1.SubmitStreamRequest): void {
+    if (this.#failure !== undefined || this.#finished) return;
     const sequence = request.sequence;
-    if (sequence !== this.nextSequence) {
-      this.fail(
+    if (sequence !== this.#nextSequence) {
+      this.#fail(
         new IngestError(
           'INVALID_ARGUMENT',
           `requests[${sequence}].sequence`,
-          `sequence ${sequence} where ${this.nextSequence} was expected (1, 2, 3, … without gaps)`,
+          `sequence ${sequence} where ${this.#nextSequence} was expected (1, 2, 3, … without gaps)`,
         ),
       );
       return;
     }
-    this.nextSequence += 1n;
+    this.#nextSequence += 1n;
     let prepared: ReturnType<IngestCalls['prepare']>;
     try {
-      prepared = this.calls.prepare(
-        this.call,
+      prepared = this.#calls.prepare(
+        this.#call,
         SUBMIT_STREAM,
-        this.identity,
+        this.#identity,
         request.events,
         `requests[${sequence}].events`,
         (i) => `requests[${sequence}].events[${i}]`,
       );
     } catch (error: unknown) {
-      this.fail(
+      this.#fail(
         error instanceof IngestError ? error : new IngestError('INVALID_ARGUMENT', undefined, String(error)),
       );
       return;
     }
     const entry: Pending = { sequence, acks: undefined };
-    this.pending.push(entry);
+    this.#pending.push(entry);
     const count = prepared.events.length;
-    const admission = this.calls.deps.admission;
+    const admission = this.#calls.deps.admission;
     const admitted = admission.tryAcquire(count);
     if (!admitted) {
-      this.admitting += 1;
-      this.updateReading();
+      this.#admitting += 1;
+      this.#updateReading();
     }
     (admitted ? Promise.resolve() : admission.acquire(count))
       .then(() => {
         if (!admitted) {
-          this.admitting -= 1;
-          this.updateReading();
+          this.#admitting -= 1;
+          this.#updateReading();
         }
-        return this.calls.process(prepared, this.calls.deadlineOf(this.call));
+        return this.#calls.process(prepared, this.#calls.deadlineOf(this.#call));
       })
       .then(
         (acks) => {
@@ -113,73 +123,73 @@ export class StreamSession {
         },
         (error: unknown) => {
           // The pipeline answers failures as failed acks; this is a bug. End the call at once.
-          this.calls.deps.logger.error('stream request failed', { error });
-          this.abort(new IngestError('UNAVAILABLE', undefined, 'internal error while processing; retry'));
+          this.#calls.deps.log.error('stream request failed', { error });
+          this.#abort(new IngestError('UNAVAILABLE', undefined, 'internal error while processing; retry'));
         },
       )
       .finally(() => {
         admission.release(count);
-        this.flush();
+        this.#flush();
       });
-    this.updateReading();
+    this.#updateReading();
   }
 
-  private fail(error: IngestError): void {
-    if (this.failure !== undefined) return;
-    this.failure = error;
-    this.calls.deps.metrics.rejected.inc({ code: error.code });
-    this.call.pause();
-    this.flush();
+  #fail(error: IngestError): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#calls.deps.metrics.rejected.inc({ code: error.code });
+    this.#call.pause();
+    this.#flush();
   }
 
-  private abort(error: IngestError): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.call.emit('error', statusOf(error));
+  #abort(error: IngestError): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#call.emit('error', statusOf(error));
   }
 
   /** Sends what settled, in one response per tick; ends the call once nothing is left to answer. */
-  private flush(): void {
-    if (this.flushScheduled || this.finished) return;
-    this.flushScheduled = true;
+  #flush(): void {
+    if (this.#flushScheduled || this.#finished) return;
+    this.#flushScheduled = true;
     setImmediate(() => {
-      this.flushScheduled = false;
-      this.sendSettled();
+      this.#flushScheduled = false;
+      this.#sendSettled();
     });
   }
 
-  private sendSettled(): void {
-    if (this.finished) return;
+  #sendSettled(): void {
+    if (this.#finished) return;
     const acks: ingestV1.EventAck[] = [];
     let from: bigint | undefined;
     let through: bigint | undefined;
-    while (this.pending[0]?.acks !== undefined) {
-      const entry = this.pending.shift() as Pending;
+    while (this.#pending[0]?.acks !== undefined) {
+      const entry = this.#pending.shift() as Pending;
       from ??= entry.sequence;
       through = entry.sequence;
       acks.push(...(entry.acks ?? []));
     }
     if (from !== undefined && through !== undefined) {
-      this.call.write({ through, from, acks, credit: this.window });
+      this.#call.write({ through, from, acks, credit: this.#window });
     }
-    this.updateReading();
-    if (this.pending.length > 0) return;
-    if (this.failure !== undefined) {
-      this.finished = true;
-      this.call.emit('error', statusOf(this.failure));
-    } else if (this.clientDone) {
-      this.finished = true;
-      this.call.end();
+    this.#updateReading();
+    if (this.#pending.length > 0) return;
+    if (this.#failure !== undefined) {
+      this.#finished = true;
+      this.#call.emit('error', statusOf(this.#failure));
+    } else if (this.#clientDone) {
+      this.#finished = true;
+      this.#call.end();
     }
   }
 
-  private updateReading(): void {
-    if (this.finished || this.failure !== undefined) return;
-    if (this.pending.length >= this.window || this.admitting > 0) this.call.pause();
-    else this.call.resume();
+  #updateReading(): void {
+    if (this.#finished || this.#failure !== undefined) return;
+    if (this.#pending.length >= this.#window || this.#admitting > 0) this.#call.pause();
+    else this.#call.resume();
   }
 
-  private stop(): void {
-    this.finished = true;
+  #stop(): void {
+    this.#finished = true;
   }
 }

@@ -1,3 +1,5 @@
+import { every, type RunningLoop } from '@msi/service-kit';
+
 /**
  * The anchored frontier: the size of the newest verified checkpoint, i.e. every round below it can be
  * served with a receipt. One poller for all WatchReceipts streams of a process: it reads the frontier
@@ -9,7 +11,7 @@ export class AnchoredFrontier {
   readonly #intervalMs: number;
   readonly #onError: (error: unknown) => void;
   readonly #waiters = new Set<{ above: number; resolve: (frontier: number | undefined) => void }>();
-  #timer: NodeJS.Timeout | undefined;
+  #loop: RunningLoop | undefined;
   #last = 0;
 
   constructor(
@@ -50,21 +52,23 @@ export class AnchoredFrontier {
     });
   }
 
+  /** Polls every intervalMs (every(), first after one interval) while a stream waits. */
   #schedule(): void {
-    if (this.#timer !== undefined || this.#waiters.size === 0) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.#poll();
-    }, this.#intervalMs);
+    if (this.#waiters.size === 0) return;
+    this.#loop ??= every({
+      intervalMs: this.#intervalMs,
+      waitFirst: true,
+      run: () => this.#poll(),
+      onError: (error) => this.#onError(error),
+    });
   }
 
   async #poll(): Promise<void> {
-    try {
-      const frontier = await this.current();
-      for (const waiter of [...this.#waiters]) if (frontier > waiter.above) waiter.resolve(frontier);
-    } catch (error: unknown) {
-      this.#onError(error);
-    }
-    this.#schedule();
+    const frontier = await this.current();
+    for (const waiter of [...this.#waiters]) if (frontier > waiter.above) waiter.resolve(frontier);
+    if (this.#waiters.size > 0) return;
+    const loop = this.#loop;
+    this.#loop = undefined;
+    void loop?.stop(); // ends after this run: nobody waits
   }
 }

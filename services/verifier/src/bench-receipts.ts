@@ -11,8 +11,9 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { encodeImprint, imprintOf, mintUuidV7 } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
 import { connectNats } from '@msi/nats';
+import { createPool } from '@msi/postgres';
 import { eventV1, ingestV1, verifierV1 } from '@msi/proto';
-import { createLogger } from '@msi/service-kit';
+import { createLogger, createRegistry, ServiceHealth } from '@msi/service-kit';
 import { startPipeline } from '@msi/stack';
 import {
   createFreshDatabase,
@@ -81,9 +82,12 @@ async function main(): Promise<void> {
     apiKeys: KEYS.map((k) => ({ ...k, roles: [...k.roles] })),
     logLevel: 'warn',
   });
+  const pool = createPool({ connectionString: database.url, applicationName: 'msi-verifier-bench' });
   const verifier = await startVerifier({
     nc,
-    databaseUrl: database.url,
+    pool,
+    health: new ServiceHealth(),
+    registry: createRegistry('verifier'),
     prefix,
     calendarKey: pipeline.verifierKey,
     keys: ApiKeys.fromJson(JSON.stringify({ credentials: KEYS })),
@@ -160,6 +164,7 @@ async function main(): Promise<void> {
     ingest.close();
   } finally {
     await verifier.stop();
+    await pool.end();
     await pipeline.stop();
     await nc.close();
     await deleteNatsNamespace(servers.natsUrl, prefix).catch(() => {});

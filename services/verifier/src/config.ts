@@ -1,6 +1,7 @@
 import { NOTE_ALG_COSIGNATURE_V1, NoteError, parseVerifierKey } from '@msi/core';
 import { assertValidPrefix } from '@msi/nats';
-import { ConfigReader, type LogLevel } from '@msi/service-kit';
+import { ConfigReader, CredentialStore, LOG_LEVELS, type LogLevel } from '@msi/service-kit';
+import { ApiKeys } from './credentials.js';
 
 /** The verifier's configuration, read once from the environment (see README.md for each variable). */
 export interface Config {
@@ -24,8 +25,6 @@ export interface Config {
   readonly logLevel: LogLevel;
 }
 
-const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
-
 /** Reads and validates the configuration; throws a ConfigError naming every problem at once. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
   const r = new ConfigReader(env);
@@ -45,7 +44,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       r.problem(`MSI_VERIFIER_WITNESS_KEYS: ${key} is not a verifier key (${error.message})`);
     }
   }
-  const logLevel = r.oneOf('MSI_LOG_LEVEL', LEVELS, 'info');
+  const logLevel = r.oneOf('MSI_LOG_LEVEL', LOG_LEVELS, 'info');
   const config: Config = {
     natsUrl: r.string('MSI_NATS_URL', 'nats://127.0.0.1:4222'),
     natsReplicas: r.integer('MSI_NATS_REPLICAS', 1, { min: 1, max: 5 }),
@@ -61,4 +60,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   };
   r.done();
   return config;
+}
+
+/** The configuration and the API keys of its credentials file (unreadable or invalid: a ConfigError). */
+export function loadVerifier(
+  env: Readonly<Record<string, string | undefined>>,
+): Config & { readonly keys: ApiKeys } {
+  const config = loadConfig(env);
+  const store = CredentialStore.fromFileOf('MSI_VERIFIER_CREDENTIALS_FILE', config.credentialsFile);
+  return { ...config, keys: ApiKeys.of(store) };
 }

@@ -26,7 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from './credentials.js';
 import { integritySubject } from './integrity.js';
 import { SCHEMA } from './schema.js';
-import { type RunningVerifier, startVerifier } from './verifier.js';
+import { type RunningTestVerifier, startTestVerifier } from './verifier.test-helper.js';
 
 const crypto = { hasher: nodeHasher(), ed25519: nodeEd25519() };
 const KEYS = [
@@ -42,7 +42,7 @@ const world = useWorld({
   pipeline: { roundIntervalMs: 300, apiKeys: KEYS.map((k) => ({ ...k, roles: [...k.roles] })) },
 });
 const prefix = world.prefix;
-let verifier: RunningVerifier;
+let verifier: RunningTestVerifier;
 let client: verifierV1.VerifierServiceClient;
 const published: verifierV1.IntegrityFailure[] = [];
 
@@ -51,7 +51,7 @@ beforeAll(async () => {
   void (async () => {
     for await (const m of sub) published.push(verifierV1.IntegrityFailure.decode(m.data));
   })();
-  verifier = await startVerifier({
+  verifier = await startTestVerifier({
     nc: world.nc,
     databaseUrl: world.databaseUrl,
     prefix,

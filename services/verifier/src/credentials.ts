@@ -16,7 +16,16 @@ export { CredentialsError, type Identity, type Role } from '@msi/service-kit';
  * constant time by the store.
  */
 export class ApiKeys {
-  private constructor(private readonly store: CredentialStore) {}
+  readonly #store: CredentialStore;
+
+  private constructor(store: CredentialStore) {
+    this.#store = store;
+  }
+
+  /** The API keys of a credentials store (its certificate entries are not used). */
+  static of(store: CredentialStore): ApiKeys {
+    return new ApiKeys(store);
+  }
 
   /** Parses the file's text (operator input, checked entry by entry). Throws CredentialsError. */
   static fromJson(text: string): ApiKeys {
@@ -25,7 +34,7 @@ export class ApiKeys {
 
   /** The identity of an API key (hostile input). */
   byApiKey(key: string): Identity | undefined {
-    return this.store.byApiKey(key);
+    return this.#store.byApiKey(key);
   }
 
   /** The identity of a call's `authorization: Bearer <key>` metadata (hostile input), or undefined. */
@@ -36,11 +45,11 @@ export class ApiKeys {
 
   /** The identity of a call's API key, or why it does not authenticate (for security events). */
   authenticateCall(metadata: Metadata): CallAuthentication {
-    return authenticateApiKey(this.store, metadata);
+    return authenticateApiKey(this.#store, metadata);
   }
 
   /** How many API keys are configured. */
   get size(): number {
-    return this.store.counts().apiKeys;
+    return this.#store.counts().apiKeys;
   }
 }

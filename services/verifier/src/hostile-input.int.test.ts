@@ -25,7 +25,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from './credentials.js';
 import { VERIFY_LIMITS } from './request-checks.js';
-import { type RunningVerifier, startVerifier } from './verifier.js';
+import { type RunningTestVerifier, startTestVerifier } from './verifier.test-helper.js';
 
 const prefix = uniquePrefix();
 const KEYS = [
@@ -37,7 +37,7 @@ let pipeline: Pipeline;
 let database: FreshDatabase;
 let workDir: string;
 let nc: NatsConnection;
-let verifier: RunningVerifier;
+let verifier: RunningTestVerifier;
 let client: verifierV1.VerifierServiceClient;
 let raw: RawGrpcClient;
 const security: streamV1.SecurityEvent[] = [];
@@ -65,7 +65,7 @@ beforeAll(async () => {
   void (async () => {
     for await (const m of sub) security.push(streamV1.SecurityEvent.decode(m.data));
   })();
-  verifier = await startVerifier({
+  verifier = await startTestVerifier({
     nc,
     databaseUrl: database.url,
     prefix,

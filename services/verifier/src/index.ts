@@ -26,11 +26,10 @@ export {
   findEvents,
   historyOf,
   type LatestCheckpoint,
-  LookupError,
-  type LookupErrorCode,
   ReceiptCache,
   receiptOf,
 } from './receipt-store.js';
 export { MIGRATIONS, PROJECTION_TABLES, SCHEMA } from './schema.js';
 export { type RunningVerifier, startVerifier, type VerifierOptions } from './verifier.js';
+export { toStatus, VerifierError, type VerifierErrorCode } from './verifier-error.js';
 export { type VerifierServiceDeps, verifierService } from './verifier-service.js';

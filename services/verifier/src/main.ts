@@ -1,41 +1,36 @@
-import { readFileSync } from 'node:fs';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
-import { connectNats } from '@msi/nats';
-import { createLogger, shutdownSignal } from '@msi/service-kit';
-import { loadConfig } from './config.js';
-import { ApiKeys } from './credentials.js';
+import { runService } from '@msi/service-kit';
+import { loadVerifier } from './config.js';
 import { startVerifier } from './verifier.js';
 
-const config = loadConfig(process.env);
-const log = createLogger({ service: 'verifier', level: config.logLevel });
-const keys = ApiKeys.fromJson(
-  config.credentialsFile === undefined ? '{"credentials":[]}' : readFileSync(config.credentialsFile, 'utf8'),
-);
-const nc = await connectNats({ servers: config.natsUrl, name: 'msi-verifier' });
-const verifier = await startVerifier({
-  nc,
-  databaseUrl: config.databaseUrl,
-  prefix: config.prefix,
-  natsReplicas: config.natsReplicas,
-  calendarKey: config.calendarKey,
-  witnessKeys: config.witnessKeys,
-  keys,
-  hasher: nodeHasher(),
-  ed25519: nodeEd25519(),
-  host: config.grpcHost,
-  port: config.grpcPort,
-  metricsPort: config.metricsPort,
-  metricsHost: config.metricsHost,
-  log,
+// The verifier process: its configuration and credentials (exit 2 naming a bad variable), its NATS
+// connection and database (waited for; NOT_SERVING while away), the projection and the gRPC API.
+await runService({
+  name: 'verifier',
+  load: loadVerifier,
+  async start(ctx, config) {
+    const verifier = await startVerifier({
+      nc: await ctx.nats(config.natsUrl),
+      pool: await ctx.postgres(config.databaseUrl, { applicationName: 'msi-verifier' }),
+      health: ctx.health,
+      registry: ctx.registry,
+      prefix: config.prefix,
+      natsReplicas: config.natsReplicas,
+      calendarKey: config.calendarKey,
+      witnessKeys: config.witnessKeys,
+      keys: config.keys,
+      hasher: nodeHasher(),
+      ed25519: nodeEd25519(),
+      host: config.grpcHost,
+      port: config.grpcPort,
+      log: ctx.log,
+    });
+    ctx.log.info('verifier up', {
+      grpc: `${config.grpcHost}:${verifier.port}`,
+      metrics: config.metricsPort === 0 ? 'off' : `${config.metricsHost}:${config.metricsPort}/metrics`,
+      prefix: config.prefix,
+      apiKeys: config.keys.size,
+    });
+    return { stop: () => verifier.stop() };
+  },
 });
-log.info('verifier up', {
-  grpc: `${config.grpcHost}:${verifier.port}`,
-  metrics:
-    verifier.metricsPort === undefined ? 'off' : `${config.metricsHost}:${verifier.metricsPort}/metrics`,
-  prefix: config.prefix,
-  apiKeys: keys.size,
-});
-await shutdownSignal((signal) => log.warn('second signal: exiting now', { signal }));
-log.info('verifier stopping');
-await verifier.stop();
-await nc.close();

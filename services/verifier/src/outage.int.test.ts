@@ -25,7 +25,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from './credentials.js';
-import { type RunningVerifier, startVerifier } from './verifier.js';
+import { type RunningTestVerifier, startTestVerifier } from './verifier.test-helper.js';
 
 const prefix = uniquePrefix();
 const KEYS = [
@@ -39,7 +39,7 @@ let pgDir: string;
 let pgPort: number;
 let postgres: EmbeddedPostgresServer | undefined;
 let nc: NatsConnection;
-let verifier: RunningVerifier;
+let verifier: RunningTestVerifier;
 let client: verifierV1.VerifierServiceClient;
 
 /** The verifier's own cluster, kept in `pgDir` across restarts, in a keeper process of its own. */
@@ -71,8 +71,8 @@ beforeAll(async () => {
   client = new verifierV1.VerifierServiceClient(`127.0.0.1:${verifier.port}`, credentials.createInsecure());
 }, 240_000);
 
-function runVerifier(databaseUrl: string): Promise<RunningVerifier> {
-  return startVerifier({
+function runVerifier(databaseUrl: string): Promise<RunningTestVerifier> {
+  return startTestVerifier({
     nc,
     databaseUrl,
     prefix,

@@ -20,9 +20,17 @@ import {
 } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { defaultStreamSettings, ensureStreams, shardOfSubject, streamNamesFor, subjectsFor } from '@msi/nats';
-import { inTransaction, migrate, type Pool, type PoolClient } from '@msi/postgres';
+import {
+  inTransaction,
+  migrate,
+  type Pool,
+  type PoolClient,
+  toBytes,
+  toSafeInteger,
+  toText,
+} from '@msi/postgres';
 import { streamV1, verifierV1 } from '@msi/proto';
-import type { Logger } from '@msi/service-kit';
+import { every, type Logger, type RunningLoop } from '@msi/service-kit';
 import {
   AckPolicy,
   type Consumer,
@@ -43,6 +51,8 @@ import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, PROJECTION_TABLES, SC
 const Kind = verifierV1.IntegrityFailureKind;
 type StreamKey = 'events' | 'seals' | 'rounds' | 'checkpoints';
 const KEYS: readonly StreamKey[] = ['events', 'seals', 'rounds', 'checkpoints'];
+/** How long the projector waits when no consumer had anything, ms (woken by nothing: it polls). */
+const IDLE_MS = 25;
 /**
  * How long a cosigned checkpoint of a size the rounds have not reached yet waits (after the rounds
  * stream is fully applied) before it is reported: the calendar publishes the round first.
@@ -125,9 +135,9 @@ export class Projector {
   #pumps = new Map<StreamKey, Pump>();
   /** The calendar as followed from the rounds stream (core followRound). */
   #calendar!: FollowerState;
-  #stopped = false;
-  #loop: Promise<void> = Promise.resolve();
-  #wake: (() => void) | undefined;
+  #loop: RunningLoop | undefined;
+  /** Set when a step failed: the consumers are recreated from the stored cursors before going on. */
+  #resumeAttempt = 0;
 
   private constructor(o: ProjectorOptions, jsm: JetStreamManager) {
     this.#o = o;
@@ -144,14 +154,12 @@ export class Projector {
     const p = new Projector(o, jsm);
     await p.#load();
     await p.#resetConsumers();
-    p.#loop = p.#run();
+    p.#loop = every({ intervalMs: IDLE_MS, run: () => p.#step() });
     return p;
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#wake?.();
-    await this.#loop;
+    await this.#loop?.stop();
   }
 
   /** True when every message stored on the four streams has been applied. */
@@ -186,7 +194,7 @@ export class Projector {
     this.#calendar =
       row.follower === null
         ? legacyFollower(this.#o.hasher, row)
-        : unpackFollowerState(this.#o.hasher, new Uint8Array(row.follower as Buffer));
+        : unpackFollowerState(this.#o.hasher, toBytes(row.follower, 'follower'));
   }
 
   async #resetConsumers(): Promise<void> {
@@ -200,7 +208,7 @@ export class Projector {
     };
     const { rows } = await this.#o.pool.query(`SELECT stream, last_seq FROM ${SCHEMA}.cursors`);
     for (const key of KEYS) {
-      const cursor = Number(rows.find((r) => r.stream === key)?.last_seq ?? 0);
+      const cursor = toSafeInteger(rows.find((r) => r.stream === key)?.last_seq ?? 0, 'last_seq');
       await this.#jsm.consumers.delete(names[key], consumerName(key)).catch(() => {});
       await this.#jsm.consumers.add(names[key], {
         durable_name: consumerName(key),
@@ -216,52 +224,39 @@ export class Projector {
     }
   }
 
-  async #run(): Promise<void> {
-    while (!this.#stopped) {
-      let progressed = false;
-      try {
-        for (const key of KEYS) if (await this.#pump(key)) progressed = true;
-      } catch (error: unknown) {
-        this.#o.log.error('projection step failed; resuming from the stored cursors', { error });
-        await this.#resume();
-        continue;
-      }
-      if (!progressed) await this.#sleep(25);
+  /** One step: what every consumer has (at once again when anything was applied), or a resume. */
+  async #step(): Promise<number> {
+    if (this.#resumeAttempt > 0) return this.#resume();
+    let progressed = false;
+    try {
+      for (const key of KEYS) if (await this.#pump(key)) progressed = true;
+    } catch (error: unknown) {
+      this.#o.log.error('projection step failed; resuming from the stored cursors', { error });
+      this.#resumeAttempt = 1;
+      return 500;
     }
+    return progressed ? 0 : IDLE_MS;
   }
 
   /**
-   * Recreates the consumers from the stored cursors, retrying (every second) until the database and
+   * Recreates the consumers from the stored cursors, retried (every second) until the database and
    * NATS answer — through an outage. Pumping on with the old consumers is no option: what they
    * delivered but was not applied would come back only after ack_wait (5 minutes).
    */
-  async #resume(): Promise<void> {
-    for (let attempt = 1; !this.#stopped; attempt++) {
-      await this.#sleep(attempt === 1 ? 500 : 1000);
-      if (this.#stopped) return;
-      try {
-        await this.#load();
-        await this.#resetConsumers();
-        if (attempt > 1) this.#o.log.info('projection resumed', { attempts: attempt });
-        return;
-      } catch (reset: unknown) {
-        if (attempt === 1 || attempt % 30 === 0)
-          this.#o.log.warn('could not resume the projection yet; retrying', { attempt, error: reset });
-      }
+  async #resume(): Promise<number> {
+    const attempt = this.#resumeAttempt;
+    try {
+      await this.#load();
+      await this.#resetConsumers();
+      if (attempt > 1) this.#o.log.info('projection resumed', { attempts: attempt });
+      this.#resumeAttempt = 0;
+      return 0;
+    } catch (reset: unknown) {
+      if (attempt === 1 || attempt % 30 === 0)
+        this.#o.log.warn('could not resume the projection yet; retrying', { attempt, error: reset });
+      this.#resumeAttempt = attempt + 1;
+      return 1000;
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve();
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 
   /** Applies what one consumer has; returns whether anything was applied. */
@@ -449,8 +444,8 @@ export class Projector {
         this.#o.hasher,
         record,
         rows.map((r) => ({
-          leafHash: new Uint8Array(r.leaf_hash as Buffer),
-          receivedAt: Number(r.received_at_us),
+          leafHash: toBytes(r.leaf_hash, 'leaf_hash'),
+          receivedAt: toSafeInteger(r.received_at_us, 'received_at_us'),
         })),
       );
       await db.query(
@@ -561,7 +556,10 @@ export class Projector {
         record.sealsStart,
         record.sealsEnd,
         message.seals,
-        rows.map((r) => ({ streamSeq: Number(r.stream_seq), record: new Uint8Array(r.record) })),
+        rows.map((r) => ({
+          streamSeq: toSafeInteger(r.stream_seq, 'stream_seq'),
+          record: toBytes(r.record, 'record'),
+        })),
       );
       const roundDetails = roundRules.map(describe);
       if (located.missing > 0) {
@@ -683,7 +681,7 @@ export class Projector {
       `SELECT note FROM ${SCHEMA}.checkpoints WHERE size = $1::int8`,
       [size],
     );
-    const verified = rows[0] === undefined ? undefined : String(rows[0].note);
+    const verified = rows[0] === undefined ? undefined : toText(rows[0].note, 'note');
     const checked = checkCosigned(
       size,
       message.checkpoint,
@@ -768,17 +766,17 @@ function legacyFollower(
   hasher: MerkleHasher,
   row: { size: unknown; range_hashes: unknown; origin: unknown; last_record: unknown },
 ): FollowerState {
-  const size = Number(row.size);
+  const size = toSafeInteger(row.size, 'size');
   if (size === 0) return { ...emptyFollowerState(hasher), origin: String(row.origin) };
   let last: ReturnType<typeof decodeRound> | undefined;
   try {
-    last = decodeRound(new Uint8Array(row.last_record as Buffer));
+    last = decodeRound(toBytes(row.last_record, 'last_record'));
   } catch {
     last = undefined;
   }
   return {
     size,
-    range: unpackCompactRange(hasher, size, new Uint8Array(row.range_hashes as Buffer)),
+    range: unpackCompactRange(hasher, size, toBytes(row.range_hashes, 'range_hashes')),
     lastClosedAt: last?.closedAt ?? null,
     sealsEnd: last?.sealsEnd ?? null,
     intervalMs: last?.intervalMs ?? null,

@@ -1,24 +1,8 @@
 import { assembleReceipt, checkReceiptProofs, type Receipt, ReceiptError } from '@msi/core';
 import { fetchProof, inclusionNodes, type MerkleHasher, MerkleTree, type NodeAddress } from '@msi/merkle';
-import type { Pool } from '@msi/postgres';
+import { type Pool, toBytes, toBytesList, toOptionalSafeInteger, toSafeInteger, toText } from '@msi/postgres';
 import { SCHEMA } from './schema.js';
-
-/** Why a receipt or query could not be served. */
-export type LookupErrorCode =
-  | 'NOT_FOUND' // unknown, or not visible to the caller's tenant
-  | 'NOT_ANCHORED' // known, its round (or a checkpoint of it) not applied yet
-  | 'OUT_OF_RANGE' // a size or round beyond what the projection holds
-  | 'TAMPERED'; // the projection's rows do not prove what they claim (reported as an integrity failure)
-
-export class LookupError extends Error {
-  override readonly name = 'LookupError';
-  constructor(
-    readonly code: LookupErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { VerifierError } from './verifier-error.js';
 
 /** An event row visible to a tenant: its own, or a TRANSFER to it. */
 export interface EventRow {
@@ -52,20 +36,20 @@ function eventRow(r: Record<string, unknown>): EventRow {
       ? {}
       : {
           anchor: {
-            sealRecord: new Uint8Array(r.seal_record as Buffer),
-            leafCount: Number(r.leaf_count),
-            k: Number(r.k),
-            position: Number(r.seal_position),
+            sealRecord: toBytes(r.seal_record, 'seal_record'),
+            leafCount: toSafeInteger(r.leaf_count, 'leaf_count'),
+            k: toSafeInteger(r.k, 'k'),
+            position: toSafeInteger(r.seal_position, 'seal_position'),
           },
         };
   return {
     ...anchor,
-    streamSeq: Number(r.stream_seq),
-    position: Number(r.position),
-    tenant: String(r.tenant),
-    canonical: new Uint8Array(r.canonical as Buffer),
-    sealSeq: r.seal_seq === null ? undefined : Number(r.seal_seq),
-    leafIndex: r.leaf_index === null ? undefined : Number(r.leaf_index),
+    streamSeq: toSafeInteger(r.stream_seq, 'stream_seq'),
+    position: toSafeInteger(r.position, 'position'),
+    tenant: toText(r.tenant, 'tenant'),
+    canonical: toBytes(r.canonical, 'canonical'),
+    sealSeq: toOptionalSafeInteger(r.seal_seq, 'seal_seq'),
+    leafIndex: toOptionalSafeInteger(r.leaf_index, 'leaf_index'),
   };
 }
 
@@ -90,7 +74,7 @@ export async function findEvents(
     values: [requests.map((r) => Buffer.from(r.eventId)), requests.map((r) => r.tenant)],
   });
   const found: (EventRow | undefined)[] = requests.map(() => undefined);
-  for (const row of rows) found[Number(row.i) - 1] = eventRow(row);
+  for (const row of rows) found[toSafeInteger(row.i, 'i') - 1] = eventRow(row);
   return found;
 }
 
@@ -167,16 +151,16 @@ export async function receiptOf(
   cache: ReceiptCache = new ReceiptCache(),
 ): Promise<Receipt> {
   if (event.sealSeq === undefined || event.leafIndex === undefined) {
-    throw new LookupError('NOT_ANCHORED', 'the event is not in a verified seal yet');
+    throw new VerifierError('NOT_ANCHORED', 'the event is not in a verified seal yet');
   }
   const sealSeq = event.sealSeq;
   const seal = event.anchor ?? (await cache.anchor(db, sealSeq));
-  if (seal === undefined) throw new LookupError('NOT_ANCHORED', 'the seal is not anchored yet');
+  if (seal === undefined) throw new VerifierError('NOT_ANCHORED', 'the seal is not anchored yet');
   const { leafCount, k } = seal;
   const latest = await cache.latestCheckpoint(db);
   const checkpoint = latest?.cosigned !== undefined && latest.cosigned.size > k ? latest.cosigned : latest;
   if (checkpoint === undefined || checkpoint.size <= k) {
-    throw new LookupError('NOT_ANCHORED', 'no verified checkpoint covers the round yet');
+    throw new VerifierError('NOT_ANCHORED', 'no verified checkpoint covers the round yet');
   }
   const size = checkpoint.size;
   const eventHashes = await fetchProof(
@@ -186,7 +170,7 @@ export async function receiptOf(
     async (nodes) => sealNodes(sealSeq, await cache.sealLevels(db, sealSeq), nodes),
   );
   const round = await cache.round(db, hasher, k);
-  if (round === undefined) throw new LookupError('NOT_ANCHORED', 'the round is not stored');
+  if (round === undefined) throw new VerifierError('NOT_ANCHORED', 'the round is not stored');
   const position = seal.position;
   const roundHashes = await cache.calendarProof(db, hasher, k, size);
   const receipt = assembleReceipt({
@@ -206,7 +190,7 @@ export async function receiptOf(
     checkReceiptProofs(receipt, hasher);
   } catch (error: unknown) {
     if (error instanceof ReceiptError) {
-      throw new LookupError(
+      throw new VerifierError(
         'TAMPERED',
         `stored rows do not prove the event (${error.code}): ${error.message}`,
       );
@@ -227,10 +211,10 @@ async function anchorOf(db: Pool, sealSeq: number): Promise<EventRow['anchor']> 
   const row = rows[0];
   if (row === undefined) return undefined;
   return {
-    sealRecord: new Uint8Array(row.record as Buffer),
-    leafCount: Number(row.leaf_count),
-    k: Number(row.k),
-    position: Number(row.position),
+    sealRecord: toBytes(row.record, 'record'),
+    leafCount: toSafeInteger(row.leaf_count, 'leaf_count'),
+    k: toSafeInteger(row.k, 'k'),
+    position: toSafeInteger(row.position, 'position'),
   };
 }
 
@@ -243,7 +227,7 @@ function sealNodes(
     const level = levels[n.level];
     const start = n.index * 32;
     if (level === undefined || start + 32 > level.length)
-      throw new LookupError('TAMPERED', `seal ${sealSeq}: a tree node is missing`);
+      throw new VerifierError('TAMPERED', `seal ${sealSeq}: a tree node is missing`);
     return level.subarray(start, start + 32);
   });
 }
@@ -255,7 +239,7 @@ async function loadSealLevels(db: Pool, sealSeq: number): Promise<Uint8Array[]> 
     values: [sealSeq],
   });
   const levels: Uint8Array[] = [];
-  for (const row of rows) levels[Number(row.level)] = new Uint8Array(row.hashes as Buffer);
+  for (const row of rows) levels[toSafeInteger(row.level, 'level')] = toBytes(row.hashes, 'hashes');
   return levels;
 }
 
@@ -268,8 +252,8 @@ export async function fetchCalendarNodes(db: Pool, nodes: readonly NodeAddress[]
     [nodes.map((n) => n.level), nodes.map((n) => n.index)],
   );
   return rows.map((r) => {
-    if (r.hash === null) throw new LookupError('OUT_OF_RANGE', 'a calendar node is not stored');
-    return new Uint8Array(r.hash as Buffer);
+    if (r.hash === null) throw new VerifierError('OUT_OF_RANGE', 'a calendar node is not stored');
+    return toBytes(r.hash, 'hash');
   });
 }
 
@@ -304,7 +288,7 @@ export async function historyOf(
   return rows.map((r) => ({
     event: eventRow(r),
     role: String(r.role),
-    receivedAt: Number(r.received_at_us),
+    receivedAt: toSafeInteger(r.received_at_us, 'received_at_us'),
   }));
 }
 
@@ -403,11 +387,16 @@ export class ReceiptCache {
     const cosigned =
       row?.cosigned_size === null || row?.cosigned_size === undefined
         ? {}
-        : { cosigned: { size: Number(row.cosigned_size), note: String(row.cosigned_note) } };
+        : {
+            cosigned: {
+              size: toSafeInteger(row.cosigned_size, 'cosigned_size'),
+              note: toText(row.cosigned_note, 'cosigned_note'),
+            },
+          };
     this.#checkpoint =
       row === undefined
         ? undefined
-        : { size: Number(row.size), note: String(row.note), ...cosigned, at: now };
+        : { size: toSafeInteger(row.size, 'size'), note: toText(row.note, 'note'), ...cosigned, at: now };
     return this.#checkpoint;
   }
 
@@ -421,9 +410,9 @@ export class ReceiptCache {
     );
     const row = rows[0];
     if (row === undefined) return undefined;
-    const seals = (row.seals as Buffer[]).map((s) => new Uint8Array(s));
+    const seals = toBytesList(row.seals, 'seals');
     const round = {
-      record: new Uint8Array(row.record as Buffer),
+      record: toBytes(row.record, 'record'),
       sealCount: seals.length,
       tree: MerkleTree.fromLeaves(hasher, seals),
     };

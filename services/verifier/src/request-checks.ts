@@ -1,6 +1,5 @@
-import { status } from '@grpc/grpc-js';
 import type { verifierV1 } from '@msi/proto';
-import { CallError } from './call-error.js';
+import { VerifierError } from './verifier-error.js';
 
 /**
  * What one public VerifyReceipt call may make the verifier do (services/verifier/README.md,
@@ -29,7 +28,7 @@ export const VERIFY_LIMITS = {
 /** The largest number a uint64/int64 request field may carry: sizes, rounds and times stay below it. */
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** A VerifyReceipt request within VERIFY_LIMITS, or CallError INVALID_ARGUMENT naming the field. */
+/** A VerifyReceipt request within VERIFY_LIMITS, or VerifierError INVALID_ARGUMENT naming the field. */
 export function checkVerifyRequest(request: verifierV1.VerifyReceiptRequest): void {
   const { receipt, trustedKeys, witnessKeys } = request;
   atMost('trusted_keys', trustedKeys.length, VERIFY_LIMITS.trustedKeys, 'keys');
@@ -73,10 +72,10 @@ export function checkVerifyRequest(request: verifierV1.VerifyReceiptRequest): vo
   }
 }
 
-/** A uint64 count, size or index that fits a safe integer, or CallError OUT_OF_RANGE naming it. */
+/** A uint64 count, size or index that fits a safe integer, or VerifierError OUT_OF_RANGE naming it. */
 export function count(field: string, value: bigint): number {
   if (value < 0n || value > MAX_SAFE) {
-    throw new CallError(status.OUT_OF_RANGE, `${field}: ${value} is out of range (0 to 2^53 − 1)`);
+    throw new VerifierError('OUT_OF_RANGE', `${field}: ${value} is out of range (0 to 2^53 − 1)`);
   }
   return Number(value);
 }
@@ -84,7 +83,7 @@ export function count(field: string, value: bigint): number {
 /** An int64 instant in µs since the epoch, 0 for "none": never negative, at most 2^53 − 1. */
 export function instant(field: string, value: bigint): number {
   if (value < 0n || value > MAX_SAFE) {
-    throw new CallError(status.OUT_OF_RANGE, `${field}: ${value} is not µs since the epoch (0 to 2^53 − 1)`);
+    throw new VerifierError('OUT_OF_RANGE', `${field}: ${value} is not µs since the epoch (0 to 2^53 − 1)`);
   }
   return Number(value);
 }
@@ -100,5 +99,5 @@ function atMost(field: string, value: number, limit: number, unit: string): void
 }
 
 function invalid(field: string, message: string): never {
-  throw new CallError(status.INVALID_ARGUMENT, `${field}: ${message}`);
+  throw new VerifierError('INVALID_ARGUMENT', `${field}: ${message}`);
 }

@@ -1,4 +1,4 @@
-import type { Pool } from '@msi/postgres';
+import { type Pool, toBytes, toSafeInteger, toText } from '@msi/postgres';
 import type { EventRow } from './receipt-store.js';
 import { SCHEMA } from './schema.js';
 
@@ -70,21 +70,21 @@ export async function anchoredEvents(
 }
 
 function anchoredRow(r: Record<string, unknown>): AnchoredEventRow {
-  const k = Number(r.k);
-  const sealPosition = Number(r.seal_position);
+  const k = toSafeInteger(r.k, 'k');
+  const sealPosition = toSafeInteger(r.seal_position, 'seal_position');
   return {
-    eventId: new Uint8Array(r.event_id as Buffer),
+    eventId: toBytes(r.event_id, 'event_id'),
     k,
     sealPosition,
-    streamSeq: Number(r.stream_seq),
-    position: Number(r.position),
-    tenant: String(r.tenant),
-    canonical: new Uint8Array(r.canonical as Buffer),
-    sealSeq: Number(r.seal_seq),
-    leafIndex: Number(r.leaf_index),
+    streamSeq: toSafeInteger(r.stream_seq, 'stream_seq'),
+    position: toSafeInteger(r.position, 'position'),
+    tenant: toText(r.tenant, 'tenant'),
+    canonical: toBytes(r.canonical, 'canonical'),
+    sealSeq: toSafeInteger(r.seal_seq, 'seal_seq'),
+    leafIndex: toSafeInteger(r.leaf_index, 'leaf_index'),
     anchor: {
-      sealRecord: new Uint8Array(r.seal_record as Buffer),
-      leafCount: Number(r.leaf_count),
+      sealRecord: toBytes(r.seal_record, 'seal_record'),
+      leafCount: toSafeInteger(r.leaf_count, 'leaf_count'),
       k,
       position: sealPosition,
     },

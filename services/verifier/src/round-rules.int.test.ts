@@ -32,7 +32,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from './credentials.js';
 import { integritySubject } from './integrity.js';
 import { SCHEMA } from './schema.js';
-import { type RunningVerifier, startVerifier } from './verifier.js';
+import { type RunningTestVerifier, startTestVerifier } from './verifier.test-helper.js';
 
 /*
  * Every rule of docs/PROOFS.md §6 a follower judges (core followRound), each broken by one round the
@@ -54,7 +54,7 @@ const Kind = verifierV1.IntegrityFailureKind;
 let database: FreshDatabase;
 let nc: NatsConnection;
 let js: JetStreamClient;
-let verifier: RunningVerifier;
+let verifier: RunningTestVerifier;
 const published: verifierV1.IntegrityFailure[] = [];
 
 beforeAll(async () => {
@@ -66,7 +66,7 @@ beforeAll(async () => {
   void (async () => {
     for await (const m of sub) published.push(verifierV1.IntegrityFailure.decode(m.data));
   })();
-  verifier = await startVerifier({
+  verifier = await startTestVerifier({
     nc,
     databaseUrl: database.url,
     prefix,

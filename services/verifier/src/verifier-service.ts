@@ -11,17 +11,10 @@ import {
   verifyReceipt,
 } from '@msi/core';
 import { consistencyNodes, fetchProof, type MerkleHasher, ProofError } from '@msi/merkle';
-import { isDatabaseUnavailable, type Pool } from '@msi/postgres';
+import { type Pool, toBytes, toSafeInteger, toText } from '@msi/postgres';
 import { verifierV1 } from '@msi/proto';
-import {
-  type Logger,
-  type MappedStatus,
-  retryLater,
-  type SecurityReporter,
-  unaryHandler,
-} from '@msi/service-kit';
+import { type Logger, type SecurityReporter, unaryHandler } from '@msi/service-kit';
 import { eventToProto, receiptFromProto, receiptToProto, WireError } from '@msi/wire';
-import { CallError } from './call-error.js';
 import type { ApiKeys, Identity } from './credentials.js';
 import type { Failure } from './integrity.js';
 import type { VerifierMetrics } from './metrics.js';
@@ -31,12 +24,12 @@ import {
   EventFinder,
   fetchCalendarNodes,
   historyOf,
-  LookupError,
   ReceiptCache,
   receiptOf,
 } from './receipt-store.js';
 import { checkVerifyRequest, count, eventIdField, instant } from './request-checks.js';
 import { SCHEMA } from './schema.js';
+import { toStatus, VerifierError } from './verifier-error.js';
 import { watchReceiptsHandler } from './watch-receipts.js';
 
 export interface VerifierServiceDeps {
@@ -91,7 +84,7 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
         tenant: '',
         reason: auth.reason,
       });
-      throw new CallError(status.UNAUTHENTICATED, 'a valid API key is required');
+      throw new VerifierError('UNAUTHENTICATED', 'a valid API key is required');
     }
     const { identity } = auth;
     if (!identity.roles.has('auditor')) {
@@ -102,7 +95,7 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
         tenant: identity.tenant,
         reason: 'missing_role',
       });
-      throw new CallError(status.PERMISSION_DENIED, 'the auditor role is required');
+      throw new VerifierError('PERMISSION_DENIED', 'the auditor role is required');
     }
     return identity;
   };
@@ -113,7 +106,7 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
       deps.metrics?.receiptsServed.inc();
       return receipt;
     } catch (error: unknown) {
-      if (error instanceof LookupError && error.code === 'TAMPERED') {
+      if (error instanceof VerifierError && error.code === 'TAMPERED') {
         deps.report({
           kind: verifierV1.IntegrityFailureKind.INTEGRITY_FAILURE_KIND_PROJECTION_TAMPERED,
           source: 'projection',
@@ -144,13 +137,13 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
             try {
               const row = await finder.find(eventId, identity.tenant);
               if (row === undefined)
-                throw new LookupError('NOT_FOUND', 'no such event visible to this tenant');
+                throw new VerifierError('NOT_FOUND', 'no such event visible to this tenant');
               const receipt = await serveReceipt(row);
               return { receipt: receiptToProto(receipt), receiptJson: receiptToJson(receipt) };
             } catch (error: unknown) {
               // With `wait`, an event not projected yet (NOT_FOUND) or not anchored yet is waited for.
               const waitable =
-                error instanceof LookupError &&
+                error instanceof VerifierError &&
                 (error.code === 'NOT_ANCHORED' || error.code === 'NOT_FOUND') &&
                 call.request.wait;
               const left = until - deps.now();
@@ -170,9 +163,9 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
         const range = { fromUs: instant('from_us', fromUs), toUs: instant('to_us', toUs) };
         const limit = pageSize === 0 ? 100 : pageSize;
         if (limit > MAX_PAGE)
-          throw new CallError(status.INVALID_ARGUMENT, `page_size: at most ${MAX_PAGE} (got ${limit})`);
+          throw new VerifierError('INVALID_ARGUMENT', `page_size: at most ${MAX_PAGE} (got ${limit})`);
         if (pageToken !== '' && !PAGE_TOKEN.test(pageToken))
-          throw new CallError(status.INVALID_ARGUMENT, 'page_token: not a token this verifier gave out');
+          throw new VerifierError('INVALID_ARGUMENT', 'page_token: not a token this verifier gave out');
         const offset = pageToken === '' ? 0 : Number(pageToken);
         const rows = await historyOf(deps.pool, data, identity.tenant, {
           ...range,
@@ -188,7 +181,7 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
           try {
             receipt = receiptToProto(await serveReceipt(row.event));
           } catch (error: unknown) {
-            if (!(error instanceof LookupError && error.code === 'NOT_ANCHORED')) throw error;
+            if (!(error instanceof VerifierError && error.code === 'NOT_ANCHORED')) throw error;
           }
           const proto = eventToProto(event);
           entries.push({
@@ -231,7 +224,7 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
         checkVerifyRequest(call.request);
         const { receipt, trustedKeys, witnessKeys, quorum } = call.request;
         if (receipt === undefined)
-          throw new CallError(status.INVALID_ARGUMENT, 'receipt: a receipt is required');
+          throw new VerifierError('INVALID_ARGUMENT', 'receipt: a receipt is required');
         const trust: Parameters<typeof verifyReceipt>[1] = {
           logKeys: trustedKeys.map((k, i) => keyField(`trusted_keys[${i}]`, k)),
           witnessKeys: witnessKeys.map((k, i) => keyField(`witness_keys[${i}]`, k)),
@@ -277,8 +270,8 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
             ? await deps.pool.query(`${CHECKPOINT_NOTES} ORDER BY p.size DESC LIMIT 1`)
             : await deps.pool.query(`${CHECKPOINT_NOTES} WHERE p.size = $1::int8`, [size]);
         const row = rows[0];
-        if (row === undefined) throw new CallError(status.NOT_FOUND, 'no verified checkpoint of that size');
-        return { checkpoint: String(row.note), size: BigInt(row.size) };
+        if (row === undefined) throw new VerifierError('NOT_FOUND', 'no verified checkpoint of that size');
+        return { checkpoint: toText(row.note, 'note'), size: BigInt(row.size) };
       },
     ),
 
@@ -288,17 +281,17 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
       ) => {
         const oldSize = count('old_size', call.request.oldSize);
         const newSize = count('new_size', call.request.newSize);
-        if (oldSize < 1) throw new CallError(status.INVALID_ARGUMENT, 'old_size: at least 1');
+        if (oldSize < 1) throw new VerifierError('INVALID_ARGUMENT', 'old_size: at least 1');
         if (newSize < oldSize)
-          throw new CallError(
-            status.INVALID_ARGUMENT,
+          throw new VerifierError(
+            'INVALID_ARGUMENT',
             `new_size: ${newSize} is less than old_size ${oldSize}`,
           );
         const { rows } = await deps.pool.query(`SELECT size FROM ${SCHEMA}.calendar_state`);
-        const have = Number(rows[0]?.size ?? 0);
+        const have = toSafeInteger(rows[0]?.size ?? 0, 'size');
         if (newSize > have)
-          throw new CallError(
-            status.OUT_OF_RANGE,
+          throw new VerifierError(
+            'OUT_OF_RANGE',
             `new_size: ${newSize} is beyond the calendar's ${have} rounds`,
           );
         try {
@@ -308,7 +301,7 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
           );
           return { hashes: hashes.map((h) => Buffer.from(h)) };
         } catch (error: unknown) {
-          if (error instanceof ProofError) throw new CallError(status.INVALID_ARGUMENT, error.message);
+          if (error instanceof ProofError) throw new VerifierError('INVALID_ARGUMENT', error.message);
           throw error;
         }
       },
@@ -318,7 +311,7 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
       async (call: ServerUnaryCall<verifierV1.GetRoundRequest, verifierV1.GetRoundResponse>) => {
         const selector = call.request.selector;
         if (selector === undefined)
-          throw new CallError(status.INVALID_ARGUMENT, 'round: one of round and at_us is required');
+          throw new VerifierError('INVALID_ARGUMENT', 'round: one of round and at_us is required');
         const { rows } =
           selector.$case === 'round'
             ? await deps.pool.query(`SELECT k, record FROM ${SCHEMA}.rounds WHERE k = $1::int8`, [
@@ -329,16 +322,16 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
                 [instant('at_us', selector.value)],
               );
         const row = rows[0];
-        if (row === undefined) throw new CallError(status.NOT_FOUND, 'no such round');
-        const k = Number(row.k);
+        if (row === undefined) throw new VerifierError('NOT_FOUND', 'no such round');
+        const k = toSafeInteger(row.k, 'k');
         const seals = await deps.pool.query(
           `SELECT record FROM ${SCHEMA}.round_seals WHERE k = $1::int8 ORDER BY position`,
           [k],
         );
         const cp = await deps.pool.query(`${CHECKPOINT_NOTES} WHERE p.size = $1::int8`, [k + 1]);
         return {
-          round: row.record as Buffer,
-          seals: seals.rows.map((s) => s.record as Buffer),
+          round: Buffer.from(toBytes(row.record, 'record')),
+          seals: seals.rows.map((s) => Buffer.from(toBytes(s.record, 'record'))),
           checkpoint: cp.rows[0] === undefined ? '' : String(cp.rows[0].note),
         };
       },
@@ -376,8 +369,7 @@ function keyField(field: string, text: string): ReturnType<typeof parseVerifierK
   try {
     return parseVerifierKey(text);
   } catch (error: unknown) {
-    if (error instanceof NoteError)
-      throw new CallError(status.INVALID_ARGUMENT, `${field}: ${error.message}`);
+    if (error instanceof NoteError) throw new VerifierError('INVALID_ARGUMENT', `${field}: ${error.message}`);
     throw error;
   }
 }
@@ -388,22 +380,7 @@ function imprintField(field: string, bytes: Uint8Array): void {
     parseImprint(bytes);
   } catch (error: unknown) {
     if (error instanceof ImprintError)
-      throw new CallError(status.INVALID_ARGUMENT, `${field}: ${error.code}: ${error.message}`);
+      throw new VerifierError('INVALID_ARGUMENT', `${field}: ${error.code}: ${error.message}`);
     throw error;
   }
-}
-
-function toStatus(error: unknown): MappedStatus {
-  if (error instanceof CallError) return { code: error.code, details: error.message };
-  if (isDatabaseUnavailable(error)) return retryLater("the verifier's database is unavailable");
-  if (error instanceof LookupError) {
-    const code = {
-      NOT_FOUND: status.NOT_FOUND,
-      NOT_ANCHORED: status.UNAVAILABLE,
-      OUT_OF_RANGE: status.OUT_OF_RANGE,
-      TAMPERED: status.DATA_LOSS,
-    }[error.code];
-    return { code, details: error.message };
-  }
-  return { code: status.INTERNAL, details: 'internal error' };
 }

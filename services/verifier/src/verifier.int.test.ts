@@ -40,7 +40,7 @@ import { ApiKeys } from './credentials.js';
 import { integritySubject } from './integrity.js';
 import { dropProjection, projectionDigest } from './projector.js';
 import { SCHEMA } from './schema.js';
-import { type RunningVerifier, startVerifier } from './verifier.js';
+import { type RunningTestVerifier, startTestVerifier } from './verifier.test-helper.js';
 
 const prefix = uniquePrefix();
 const crypto = { hasher: nodeHasher(), ed25519: nodeEd25519() };
@@ -55,13 +55,13 @@ let pipeline: Pipeline;
 let database: FreshDatabase;
 let workDir: string;
 let nc: NatsConnection;
-let verifier: RunningVerifier;
+let verifier: RunningTestVerifier;
 let client: verifierV1.VerifierServiceClient;
 const published: verifierV1.IntegrityFailure[] = [];
 const logs: string[] = [];
 
-async function runVerifier(): Promise<RunningVerifier> {
-  return startVerifier({
+async function runVerifier(): Promise<RunningTestVerifier> {
+  return startTestVerifier({
     nc,
     databaseUrl: database.url,
     prefix,
@@ -341,7 +341,8 @@ describe('the verifier: projection, receipts, history, audits (real pipeline)', 
     const origin = String(rows[n - 1].checkpoint).split('\n')[0] ?? '';
     const { rows: before } = await verifier.pool.query(`SELECT max(size) AS size FROM ${SCHEMA}.checkpoints`);
     // Round n itself is well formed (empty, after the last); the checkpoint signed with the real
-    // calendar key is of a forked calendar: round n − 1 replaced by another round with another root.
+    // calendar key is of a forked calendar: round n − 1 replaced by another valid round (another
+    // closed_at: whether round n − 1 holds seals or is an empty heartbeat, its root cannot change).
     const next = encodeRound({
       round: n,
       closedAt: last.closedAt + 1000,
@@ -351,7 +352,7 @@ describe('the verifier: projection, receipts, history, audits (real pipeline)', 
       sealCount: 0,
       root: crypto.hasher.emptyRoot(),
     });
-    const forkedPrevious = encodeRound({ ...last, root: new Uint8Array(32).fill(0xab) });
+    const forkedPrevious = encodeRound({ ...last, closedAt: last.closedAt + 1 });
     const fork = CompactRange.fromState(crypto.hasher, 0, []);
     for (const [k, r] of rows.entries()) {
       const leaf = k === n - 1 ? roundLeafHash(crypto.hasher, forkedPrevious) : new Uint8Array(r.leaf_hash);

@@ -1,29 +1,32 @@
 import { type Ed25519Verifier, parseVerifierKey } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { subjectsFor } from '@msi/nats';
-import { createPool, type Pool, waitForDatabase } from '@msi/postgres';
+import type { Pool } from '@msi/postgres';
 import { verifierV1 } from '@msi/proto';
 import {
-  createRegistry,
   type Logger,
   type RunningGrpcServer,
   SecurityReporter,
   ServerCredentials,
+  type ServiceHealth,
   startGrpcServer,
-  startMetricsListener,
   undecodableRefusal,
 } from '@msi/service-kit';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { Registry } from 'prom-client';
 import type { ApiKeys } from './credentials.js';
 import { type Failure, publishFailure } from './integrity.js';
 import { createVerifierMetrics, failureKindLabel, type ProjectionPositions } from './metrics.js';
 import { Projector } from './projector.js';
-import { addReflection } from './reflection.js';
 import { failureReporter, verifierService } from './verifier-service.js';
 
 export interface VerifierOptions {
+  /** The NATS connection and the projection's database, opened by the runner (never closed here). */
   readonly nc: NatsConnection;
-  readonly databaseUrl: string;
+  readonly pool: Pool;
+  /** grpc.health.v1 follows it. */
+  readonly health: ServiceHealth;
+  readonly registry: Registry;
   readonly prefix: string;
   /** JetStream replicas for streams it creates or updates (default 1). */
   readonly natsReplicas?: number;
@@ -35,19 +38,13 @@ export interface VerifierOptions {
   readonly ed25519: Ed25519Verifier;
   readonly host: string;
   readonly port: number;
-  /** Prometheus /metrics and /healthz on metricsHost:metricsPort; undefined or 0 = not served. */
-  readonly metricsPort?: number;
-  /** Default 127.0.0.1: loopback unless configured otherwise. */
-  readonly metricsHost?: string;
   readonly log: Logger;
-  readonly now?: () => number;
+  readonly nowMs?: () => number;
   readonly onFailure?: (failure: Failure) => void;
 }
 
 export interface RunningVerifier {
   readonly port: number;
-  /** The metrics server's port, undefined when not served. */
-  readonly metricsPort: number | undefined;
   readonly pool: Pool;
   readonly projector: Projector;
   readonly server: RunningGrpcServer;
@@ -63,11 +60,13 @@ const PUBLIC_METHODS: ReadonlySet<string> = new Set(
   ),
 );
 
-/** Starts the projection and the gRPC server (health SERVING once started). */
+/**
+ * Starts the projection and the gRPC server on open connections; grpc.health.v1 follows `health`
+ * (NOT_SERVING while the database or NATS is away).
+ */
 export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier> {
-  const now = o.now ?? Date.now;
-  const pool = createPool({ connectionString: o.databaseUrl, applicationName: 'msi-verifier' });
-  const registry = createRegistry('verifier');
+  const now = o.nowMs ?? Date.now;
+  const { pool, registry } = o;
   let positions: () => Promise<ProjectionPositions> = async () => ({});
   const metrics = createVerifierMetrics(registry, () => positions());
   const onFailure = (failure: Failure) => {
@@ -78,14 +77,6 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
     publishFailure(o.nc, o.prefix, failure, now());
     onFailure(failure);
   };
-  // Started before its database, or while it restarts: wait for it rather than exit (and be
-  // restarted in a loop by a supervisor).
-  await waitForDatabase(pool, {
-    onWait: (error, attempt) => {
-      if (attempt === 1 || attempt % 30 === 0)
-        o.log.warn('waiting for the database', { attempt, error: (error as Error).message });
-    },
-  });
   const projector = await Projector.start({
     pool,
     nc: o.nc,
@@ -104,7 +95,7 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
   const security = new SecurityReporter({
     service: 'verifier',
     send: (payload) => o.nc.publish(subjectsFor(o.prefix).security, payload),
-    now,
+    nowMs: now,
     perSecond: SECURITY_EVENTS_PER_SECOND,
     onPublished: (kind) => metrics.securityEvents.inc({ kind }),
     onDropped: () => metrics.securityDropped.inc(),
@@ -136,28 +127,17 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
         }),
       },
     ],
-  });
-  addReflection(server.server);
-  server.setServing(true);
-  let serving = true;
-  const metricsServer = await startMetricsListener(registry, {
-    host: o.metricsHost ?? '127.0.0.1',
-    port: o.metricsPort ?? 0,
-    healthy: () => serving,
+    health: o.health,
   });
   return {
     port: server.port,
-    metricsPort: metricsServer?.port,
     pool,
     projector,
     server,
     async stop() {
-      serving = false;
       server.setServing(false);
       await server.shutdown(2000);
-      await metricsServer?.close();
       await projector.stop();
-      await pool.end();
     },
   };
 }

@@ -8,8 +8,9 @@ import { receiptToProto } from '@msi/wire';
 import { AnchoredFrontier } from './anchored-frontier.js';
 import type { ApiKeys, Identity } from './credentials.js';
 import type { Failure } from './integrity.js';
-import { LookupError, type ReceiptCache, receiptOf } from './receipt-store.js';
+import { type ReceiptCache, receiptOf } from './receipt-store.js';
 import { type AnchoredCursor, type AnchoredEventRow, anchoredEvents } from './round-receipts.js';
+import { toStatus, VerifierError } from './verifier-error.js';
 
 /** At most this many event ids in one WatchReceipts request. */
 export const MAX_WATCHED_IDS = 10_000;
@@ -35,15 +36,6 @@ export interface WatchReceiptsDeps {
 }
 
 type Call = ServerWritableStream<verifierV1.WatchReceiptsRequest, verifierV1.WatchReceiptsResponse>;
-
-class WatchError extends Error {
-  constructor(
-    readonly code: status,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * The WatchReceipts handler (proto/msi/verifier/v1/verifier.proto). One frontier poller serves every
@@ -89,24 +81,28 @@ class ReceiptStream {
   #next: number;
   #lastMessageAt = Date.now();
 
-  constructor(
-    private readonly deps: WatchReceiptsDeps,
-    private readonly frontier: AnchoredFrontier,
-    private readonly call: Call,
-    private readonly signal: AbortSignal,
-  ) {
+  readonly #deps: WatchReceiptsDeps;
+  readonly #frontier: AnchoredFrontier;
+  readonly #call: Call;
+  readonly #signal: AbortSignal;
+
+  constructor(deps: WatchReceiptsDeps, frontier: AnchoredFrontier, call: Call, signal: AbortSignal) {
+    this.#deps = deps;
+    this.#frontier = frontier;
+    this.#call = call;
+    this.#signal = signal;
     this.#identity = authenticate(deps.keys, call);
     this.#pending = watchedIds(call.request.eventIds);
     const from = Number(call.request.fromRound);
     if (!Number.isSafeInteger(from) || from > MAX_ROUND) {
-      throw new WatchError(status.INVALID_ARGUMENT, 'from_round must be at most 2^53 - 1');
+      throw new VerifierError('INVALID_ARGUMENT', 'from_round must be at most 2^53 - 1');
     }
     this.#next = from;
   }
 
   async run(): Promise<void> {
-    let anchored: number | undefined = await this.frontier.current();
-    while (anchored !== undefined && !this.signal.aborted) {
+    let anchored: number | undefined = await this.#frontier.current();
+    while (anchored !== undefined && !this.#signal.aborted) {
       if (anchored > this.#next) {
         const sent = await this.#deliver(this.#next, anchored);
         this.#next = anchored;
@@ -115,7 +111,7 @@ class ReceiptStream {
         }
       }
       if (this.#pending !== undefined && this.#pending.size === 0) return;
-      anchored = await this.frontier.waitAbove(this.#next, this.signal);
+      anchored = await this.#frontier.waitAbove(this.#next, this.#signal);
     }
   }
 
@@ -135,7 +131,7 @@ class ReceiptStream {
       const ids = this.#pending === undefined ? undefined : [...this.#pending.values()];
       if (ids !== undefined && ids.length === 0) break;
       const rows = await anchoredEvents(
-        this.deps.pool,
+        this.#deps.pool,
         { from, to },
         this.#identity.tenant,
         ids,
@@ -143,7 +139,7 @@ class ReceiptStream {
         PAGE_ROWS,
       );
       for (const row of rows) {
-        if (this.signal.aborted) return sent;
+        if (this.#signal.aborted) return sent;
         if (!this.#take(row)) continue;
         if (row.k !== batchRound) await flush(row.k);
         batchRound = row.k;
@@ -169,10 +165,10 @@ class ReceiptStream {
 
   async #receiptOf(row: AnchoredEventRow) {
     try {
-      return await receiptOf(this.deps.pool, this.deps.hasher, row, this.deps.cache);
+      return await receiptOf(this.#deps.pool, this.#deps.hasher, row, this.#deps.cache);
     } catch (error: unknown) {
-      if (error instanceof LookupError && error.code === 'TAMPERED') {
-        this.deps.report({
+      if (error instanceof VerifierError && error.code === 'TAMPERED') {
+        this.#deps.report({
           kind: verifierV1.IntegrityFailureKind.INTEGRITY_FAILURE_KIND_PROJECTION_TAMPERED,
           source: 'projection',
           seq: row.streamSeq,
@@ -180,7 +176,7 @@ class ReceiptStream {
           number: row.position,
           detail: error.message,
         });
-        throw new WatchError(status.DATA_LOSS, `event ${formatUuid(row.eventId)}: ${error.message}`);
+        throw new VerifierError('TAMPERED', `event ${formatUuid(row.eventId)}: ${error.message}`);
       }
       throw error;
     }
@@ -188,24 +184,24 @@ class ReceiptStream {
 
   async #send(message: verifierV1.WatchReceiptsResponse): Promise<void> {
     this.#lastMessageAt = Date.now();
-    if (this.call.write(message)) return;
+    if (this.#call.write(message)) return;
     await new Promise<void>((resolve) => {
       const done = () => {
-        this.call.off('drain', done);
-        this.signal.removeEventListener('abort', done);
+        this.#call.off('drain', done);
+        this.#signal.removeEventListener('abort', done);
         resolve();
       };
-      this.call.once('drain', done);
-      this.signal.addEventListener('abort', done, { once: true });
+      this.#call.once('drain', done);
+      this.#signal.addEventListener('abort', done, { once: true });
     });
   }
 }
 
 function authenticate(keys: ApiKeys, call: Call): Identity {
   const identity = keys.authenticate(call.metadata);
-  if (identity === undefined) throw new WatchError(status.UNAUTHENTICATED, 'a valid API key is required');
+  if (identity === undefined) throw new VerifierError('UNAUTHENTICATED', 'a valid API key is required');
   if (!identity.roles.has('auditor'))
-    throw new WatchError(status.PERMISSION_DENIED, 'the auditor role is required');
+    throw new VerifierError('PERMISSION_DENIED', 'the auditor role is required');
   return identity;
 }
 
@@ -213,16 +209,16 @@ function authenticate(keys: ApiKeys, call: Call): Identity {
 function watchedIds(eventIds: readonly Uint8Array[]): Map<string, Uint8Array> | undefined {
   if (eventIds.length === 0) return undefined;
   if (eventIds.length > MAX_WATCHED_IDS) {
-    throw new WatchError(
-      status.INVALID_ARGUMENT,
+    throw new VerifierError(
+      'INVALID_ARGUMENT',
       `event_ids: at most ${MAX_WATCHED_IDS}, got ${eventIds.length}`,
     );
   }
   const ids = new Map<string, Uint8Array>();
   eventIds.forEach((id, i) => {
-    if (id.length !== 16) throw new WatchError(status.INVALID_ARGUMENT, `event_ids[${i}]: not 16 bytes`);
+    if (id.length !== 16) throw new VerifierError('INVALID_ARGUMENT', `event_ids[${i}]: not 16 bytes`);
     const key = hex(id);
-    if (ids.has(key)) throw new WatchError(status.INVALID_ARGUMENT, `event_ids[${i}]: repeats an earlier id`);
+    if (ids.has(key)) throw new VerifierError('INVALID_ARGUMENT', `event_ids[${i}]: repeats an earlier id`);
     ids.set(key, new Uint8Array(id));
   });
   return ids;
@@ -230,14 +226,3 @@ function watchedIds(eventIds: readonly Uint8Array[]): Map<string, Uint8Array> | 
 
 const hex = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-
-function toStatus(error: unknown): { code: status; details: string } {
-  if (error instanceof WatchError) return { code: error.code, details: error.message };
-  if (error instanceof LookupError) {
-    return {
-      code: error.code === 'TAMPERED' ? status.DATA_LOSS : status.UNAVAILABLE,
-      details: error.message,
-    };
-  }
-  return { code: status.INTERNAL, details: 'internal error' };
-}

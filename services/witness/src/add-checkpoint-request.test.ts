@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { encodeBase64 } from '@msi/core';
+import { formatAddCheckpointRequest, MAX_PROOF_LINES } from '@msi/witness-client';
 import { describe, expect, it } from 'vitest';
-import {
-  formatAddCheckpointRequest,
-  MAX_PROOF_LINES,
-  MAX_REQUEST_BYTES,
-  parseAddCheckpointRequest,
-} from './add-checkpoint-request.js';
+import { MAX_REQUEST_BYTES, parseAddCheckpointRequest } from './add-checkpoint-request.js';
 import { TestLog } from './fixtures.test-helper.js';
 import { WitnessError } from './witness-error.js';
 

@@ -1,19 +1,8 @@
-import { decodeBase64, encodeBase64 } from '@msi/core';
+import { decodeBase64 } from '@msi/core';
 import { HASH_SIZE } from '@msi/merkle';
+import { type AddCheckpointRequest, MAX_PROOF_LINES } from '@msi/witness-client';
 import { WitnessError } from './witness-error.js';
 
-/** An add-checkpoint request of C2SP tlog-witness: old size, consistency proof, checkpoint note. */
-export interface AddCheckpointRequest {
-  /** The size of the checkpoint the client believes the witness last cosigned (0 at first sight). */
-  readonly oldSize: number;
-  /** The RFC 6962 consistency proof from oldSize to the checkpoint's size: 32-byte hashes. */
-  readonly proof: readonly Uint8Array[];
-  /** The signed checkpoint note, not yet parsed. */
-  readonly checkpoint: string;
-}
-
-/** A client MUST NOT send more than 63 proof lines (C2SP tlog-witness). */
-export const MAX_PROOF_LINES = 63;
 /** The largest request body the witness reads: a checkpoint with 100 signatures fits easily. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
 
@@ -23,6 +12,7 @@ const OLD_LINE = /^old (0|[1-9][0-9]*)$/;
  * Parses an add-checkpoint body strictly. `body` is hostile input. Throws `REQUEST_MALFORMED` unless
  * it is valid UTF-8: `old <decimal without leading zeros, ≤ 2^53 − 1>\n`, at most 63 lines each the
  * canonical base64 of 32 bytes, an empty line, then a non-empty checkpoint (checked later by core).
+ * The inverse of @msi/witness-client formatAddCheckpointRequest.
  */
 export function parseAddCheckpointRequest(body: Uint8Array): AddCheckpointRequest {
   if (body.length > MAX_REQUEST_BYTES) malformed(`body has more than ${MAX_REQUEST_BYTES} bytes`);
@@ -48,12 +38,6 @@ export function parseAddCheckpointRequest(body: Uint8Array): AddCheckpointReques
   const checkpoint = text.slice(end + 2);
   if (checkpoint.length === 0) malformed('no checkpoint after the empty line');
   return { oldSize, proof, checkpoint };
-}
-
-/** The body of an add-checkpoint request (the inverse of {@link parseAddCheckpointRequest}). */
-export function formatAddCheckpointRequest(request: AddCheckpointRequest): string {
-  const proof = request.proof.map((hash) => `${encodeBase64(hash)}\n`).join('');
-  return `old ${request.oldSize}\n${proof}\n${request.checkpoint}`;
 }
 
 function malformed(message: string): never {

@@ -2,10 +2,12 @@ import {
   NOTE_ALG_COSIGNATURE_V1,
   NOTE_ALG_ED25519,
   NoteError,
+  type NoteSigner,
   parseSignerKey,
   parseVerifierKey,
 } from '@msi/core';
-import { ConfigReader, type LogLevel } from '@msi/service-kit';
+import { ConfigError, ConfigReader, LOG_LEVELS, type LogLevel } from '@msi/service-kit';
+import { loadWitnessKey } from './witness-key.js';
 
 /** The witness's configuration, read once from the environment (see README.md for each variable). */
 export interface Config {
@@ -50,7 +52,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     devKeyName: r.string('MSI_WITNESS_DEV_KEY_NAME', 'msi-dev-witness'),
     logs,
     stateFile: r.string('MSI_WITNESS_STATE_FILE'),
-    logLevel: r.oneOf('MSI_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    logLevel: r.oneOf('MSI_LOG_LEVEL', LOG_LEVELS, 'info'),
   };
   r.done();
   return config;
@@ -84,5 +86,22 @@ function checkLogKey(r: ConfigReader, index: number, text: string): void {
   } catch (error: unknown) {
     const code = error instanceof NoteError ? error.code : 'KEY_MALFORMED';
     r.problem(`MSI_WITNESS_LOGS[${index}] ${JSON.stringify(text)} is not a verifier key (${code})`);
+  }
+}
+
+/**
+ * The configuration and the key it names (a dev key file is read, or generated, here): a key file
+ * that cannot be read or parsed is a ConfigError naming MSI_WITNESS_DEV_KEY_FILE.
+ */
+export async function loadWitness(
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Config & { readonly signer: NoteSigner; readonly devKey: boolean }> {
+  const config = loadConfig(env);
+  try {
+    const { signer, dev } = await loadWitnessKey(config);
+    return { ...config, signer, devKey: dev };
+  } catch (error: unknown) {
+    const variable = config.key === undefined ? 'MSI_WITNESS_DEV_KEY_FILE' : 'MSI_WITNESS_KEY';
+    throw new ConfigError([`${variable}: ${error instanceof Error ? error.message : String(error)}`]);
   }
 }

@@ -8,7 +8,7 @@ import {
   parseCheckpointNote,
 } from '@msi/core';
 import { type MerkleHasher, ProofError, verifyConsistency } from '@msi/merkle';
-import type { AddCheckpointRequest } from './add-checkpoint-request.js';
+import type { AddCheckpointRequest } from '@msi/witness-client';
 import type { WitnessErrorCode } from './witness-error.js';
 
 /** What the witness last cosigned for one origin. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type GeneratedNoteKey, generateNoteKey, type NoteSigner, signCheckpoint } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
 import { MerkleTree } from '@msi/merkle';
-import type { AddCheckpointRequest } from './add-checkpoint-request.js';
+import type { AddCheckpointRequest } from '@msi/witness-client';
 
 const hasher = nodeHasher();
 

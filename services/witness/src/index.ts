@@ -1,11 +1,5 @@
-export {
-  type AddCheckpointRequest,
-  formatAddCheckpointRequest,
-  MAX_PROOF_LINES,
-  parseAddCheckpointRequest,
-} from './add-checkpoint-request.js';
+export { parseAddCheckpointRequest } from './add-checkpoint-request.js';
 export { type Config, loadConfig } from './config.js';
 export { type Decision, decideAddCheckpoint, type LogState } from './decide-add-checkpoint.js';
-export { type AddCheckpointResponse, addCheckpoint } from './witness-client.js';
 export { WitnessError, type WitnessErrorCode } from './witness-error.js';
 export { type RunningWitness, startWitness, type WitnessServerOptions } from './witness-server.js';

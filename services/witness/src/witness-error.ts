@@ -1,3 +1,5 @@
+import { CodedError } from '@msi/core';
+
 /**
  * Why the witness refused a request or could not start. A closed set: callers switch on `code`.
  *
@@ -23,14 +25,6 @@ export type WitnessErrorCode =
   | 'CONFIG_INVALID';
 
 /** The one error class of the witness. */
-export class WitnessError extends Error {
+export class WitnessError extends CodedError<WitnessErrorCode> {
   override readonly name = 'WitnessError';
-
-  constructor(
-    readonly code: WitnessErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }

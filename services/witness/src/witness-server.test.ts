@@ -11,15 +11,14 @@ import {
   verifyCosignatures,
 } from '@msi/core';
 import { createLogger } from '@msi/service-kit';
+import { type AddCheckpointResponse, addCheckpoint, formatAddCheckpointRequest } from '@msi/witness-client';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatAddCheckpointRequest } from './add-checkpoint-request.js';
 import { TestLog } from './fixtures.test-helper.js';
-import { type AddCheckpointResponse, addCheckpoint } from './witness-client.js';
 import { type RunningWitness, startWitness } from './witness-server.js';
 
 const witnessKey = generateNoteKey('witness.example/w1', randomBytes(32), NOTE_ALG_COSIGNATURE_V1);
 const lines: Record<string, unknown>[] = [];
-const logger = createLogger({
+const serverLog = createLogger({
   service: 'witness',
   level: 'debug',
   write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
@@ -37,8 +36,8 @@ async function start(logKeys: readonly NoteVerifierKey[] = [verifierKeyOf(log.ke
     signer: witnessKey.signer,
     logKeys,
     stateFile: join(dir, 'witness-state.json'),
-    now: () => clock,
-    logger,
+    nowMs: () => clock,
+    log: serverLog,
   });
   running.push(witness);
   return `http://127.0.0.1:${witness.port}`;

@@ -9,7 +9,7 @@ import {
 } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
 import type { MerkleHasher } from '@msi/merkle';
-import { createLogger, type Logger } from '@msi/service-kit';
+import type { Logger } from '@msi/service-kit';
 import { MAX_REQUEST_BYTES, parseAddCheckpointRequest } from './add-checkpoint-request.js';
 import { type AddCheckpointOutcome, Witness } from './witness.js';
 import { WitnessError, type WitnessErrorCode } from './witness-error.js';
@@ -29,8 +29,8 @@ export interface WitnessServerOptions {
   readonly hasher?: MerkleHasher;
   readonly ed?: Ed25519Verifier;
   /** Milliseconds since the epoch (the cosignature time is its whole seconds). */
-  readonly now?: () => number;
-  readonly logger?: Logger;
+  readonly nowMs?: () => number;
+  readonly log: Logger;
 }
 
 /** A running witness. */
@@ -66,7 +66,7 @@ const SERIOUS: ReadonlySet<WitnessErrorCode> = new Set([
  * file first (a corrupt file stops the start with `STATE_CORRUPT`).
  */
 export async function startWitness(options: WitnessServerOptions): Promise<RunningWitness> {
-  const log = options.logger ?? createLogger({ service: 'witness', level: 'info' });
+  const { log } = options;
   const state = await WitnessState.open(options.stateFile);
   const witness = new Witness({
     signer: options.signer,
@@ -74,7 +74,7 @@ export async function startWitness(options: WitnessServerOptions): Promise<Runni
     state,
     hasher: options.hasher ?? nodeHasher(),
     ed: options.ed ?? nodeEd25519(),
-    now: options.now ?? Date.now,
+    nowMs: options.nowMs ?? Date.now,
   });
   const server = createServer((req, res) => {
     handle(witness, log, req, res).catch((error: unknown) => {

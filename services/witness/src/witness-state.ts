@@ -16,12 +16,15 @@ const STATE_VERSION = 1;
  * origins never lose each other.
  */
 export class WitnessState {
-  private writes: Promise<unknown> = Promise.resolve();
+  #writes: Promise<unknown> = Promise.resolve();
 
-  private constructor(
-    private readonly path: string,
-    private committed: ReadonlyMap<string, LogState>,
-  ) {}
+  readonly #path: string;
+  #committed: ReadonlyMap<string, LogState>;
+
+  private constructor(path: string, committed: ReadonlyMap<string, LogState>) {
+    this.#path = path;
+    this.#committed = committed;
+  }
 
   /** Opens the state at `path`; a missing file is an empty state. Throws `STATE_CORRUPT`. */
   static async open(path: string): Promise<WitnessState> {
@@ -37,17 +40,17 @@ export class WitnessState {
 
   /** The last committed state of `origin`, or undefined if the witness never cosigned it. */
   get(origin: string): LogState | undefined {
-    return this.committed.get(origin);
+    return this.#committed.get(origin);
   }
 
   /** Durably records `state` for `origin`; resolves once it is on disk. */
   commit(origin: string, state: LogState): Promise<void> {
-    const write = this.writes.then(async () => {
-      const next = new Map(this.committed).set(origin, state);
-      await writeAtomically(this.path, formatState(next));
-      this.committed = next;
+    const write = this.#writes.then(async () => {
+      const next = new Map(this.#committed).set(origin, state);
+      await writeAtomically(this.#path, formatState(next));
+      this.#committed = next;
     });
-    this.writes = write.catch(() => undefined);
+    this.#writes = write.catch(() => undefined);
     return write;
   }
 }

@@ -10,7 +10,7 @@ import {
   parseCheckpointNote,
 } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
-import type { AddCheckpointRequest } from './add-checkpoint-request.js';
+import type { AddCheckpointRequest } from '@msi/witness-client';
 import { type Decision, decideAddCheckpoint } from './decide-add-checkpoint.js';
 import { KeyedLock } from './keyed-lock.js';
 import { WitnessError } from './witness-error.js';
@@ -29,7 +29,7 @@ export interface WitnessOptions {
   readonly hasher: MerkleHasher;
   readonly ed?: Ed25519Verifier;
   /** Milliseconds since the epoch; the cosignature time is its whole seconds. */
-  readonly now: () => number;
+  readonly nowMs: () => number;
 }
 
 /**
@@ -37,8 +37,8 @@ export interface WitnessOptions {
  * persists the new state, and only then cosigns.
  */
 export class Witness {
-  private readonly lock = new KeyedLock();
-  private readonly logKeys: ReadonlyMap<string, readonly NoteVerifierKey[]>;
+  readonly #lock = new KeyedLock();
+  readonly #logKeys: ReadonlyMap<string, readonly NoteVerifierKey[]>;
 
   constructor(private readonly options: WitnessOptions) {
     if (options.signer.algorithm !== NOTE_ALG_COSIGNATURE_V1) {
@@ -46,7 +46,7 @@ export class Witness {
     }
     const byOrigin = new Map<string, NoteVerifierKey[]>();
     for (const key of options.logKeys) byOrigin.set(key.name, [...(byOrigin.get(key.name) ?? []), key]);
-    this.logKeys = byOrigin;
+    this.#logKeys = byOrigin;
   }
 
   /** Handles one request (its body already parsed). Refusals are returned, never thrown. */
@@ -59,11 +59,11 @@ export class Witness {
       const message = `checkpoint: ${(error as Error).message}`;
       return { kind: 'refuse', code: 'REQUEST_MALFORMED', message, currentSize: 0 };
     }
-    return this.lock.run(origin, async () => {
-      const decision = this.decide(request);
+    return this.#lock.run(origin, async () => {
+      const decision = this.#decide(request);
       if (decision.kind === 'refuse') return decision;
       await this.options.state.commit(origin, decision.next);
-      const time = Math.floor(this.options.now() / 1000);
+      const time = Math.floor(this.options.nowMs() / 1000);
       const note = cosignCheckpoint(request.checkpoint, this.options.signer, time);
       return { kind: 'cosigned', origin, size: decision.checkpoint.size, lines: lastLine(note) };
     });
@@ -74,10 +74,10 @@ export class Witness {
     return formatKeyId(this.options.signer.keyId);
   }
 
-  private decide(request: AddCheckpointRequest): Decision {
+  #decide(request: AddCheckpointRequest): Decision {
     const { state, hasher, ed = defaultEd25519() } = this.options;
     return decideAddCheckpoint(request, {
-      logKeys: this.logKeys,
+      logKeys: this.#logKeys,
       stateOf: (origin) => state.get(origin),
       hasher,
       ed,

@@ -1,3 +1,5 @@
+import { CodedError } from '../error/coded-error.js';
+
 /**
  * Why a stored follower state or compact range cannot be restored. A rule a round breaks is not an
  * error but a FollowViolation.
@@ -5,13 +7,6 @@
 export type FollowerErrorCode = 'STATE_MALFORMED';
 
 /** The one error of the calendar-follower area. */
-export class FollowerError extends Error {
+export class FollowerError extends CodedError<FollowerErrorCode> {
   override readonly name = 'FollowerError';
-  constructor(
-    readonly code: FollowerErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '../error/coded-error.js';
+
 /**
  * Why a checkpoint (C2SP tlog-checkpoint) or one of its signatures was rejected (docs/PROOFS.md §7).
  * A closed set: callers switch on `code`, never on the message.
@@ -19,14 +21,6 @@ export type CheckpointErrorCode =
   | 'TIME_OUT_OF_RANGE';
 
 /** The one error class of the checkpoint area. */
-export class CheckpointError extends Error {
+export class CheckpointError extends CodedError<CheckpointErrorCode> {
   override readonly name = 'CheckpointError';
-
-  constructor(
-    readonly code: CheckpointErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '../error/coded-error.js';
+
 /** Why bytes are not a well-formed MSI binary encoding v1 (docs/PROOFS.md §2). */
 export type EncodingErrorCode =
   | 'TRUNCATED' // a field needs more bytes than remain
@@ -12,14 +14,14 @@ export type EncodingErrorCode =
  * The one error of the encoding primitives. `field` names the field being read or written
  * (snake_case, e.g. `attributes[2].key`), or is empty for a fault of the whole record.
  */
-export class EncodingError extends Error {
+export class EncodingError extends CodedError<EncodingErrorCode> {
   override readonly name = 'EncodingError';
   constructor(
-    readonly code: EncodingErrorCode,
+    code: EncodingErrorCode,
     readonly field: string,
     message: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(code, message, options);
   }
 }

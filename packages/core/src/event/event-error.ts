@@ -1,3 +1,5 @@
+import { CodedError } from '../error/coded-error.js';
+
 /**
  * Why an event is not a valid canonical event v1 (docs/PROOFS.md §4). A receipt verifier reports all
  * of them as EVENT_MALFORMED; ingest reports them as INVALID_ARGUMENT naming `field`.
@@ -17,18 +19,18 @@ export type EventErrorCode =
   | 'TIME_INVALID'; // occurred_at / received_at: not an integer in [1, 2^53 − 1] µs
 
 /** The one error of event validation, encoding and decoding. */
-export class EventError extends Error {
+export class EventError extends CodedError<EventErrorCode> {
   override readonly name = 'EventError';
   /**
    * @param field the offending field as a snake_case path (`attributes[2].key`, `inputs[0]`,
    *   `source.host`), or empty for a fault of the whole record (trailing bytes).
    */
   constructor(
-    readonly code: EventErrorCode,
+    code: EventErrorCode,
     readonly field: string,
     message: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(code, message, options);
   }
 }

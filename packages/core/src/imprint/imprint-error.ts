@@ -1,3 +1,5 @@
+import { CodedError } from '../error/coded-error.js';
+
 /** Why an imprint (docs/PROOFS.md §3) is not acceptable. */
 export type ImprintErrorCode =
   | 'UNKNOWN_ALGORITHM' // an id or name that is not in the KSI registry
@@ -6,12 +8,6 @@ export type ImprintErrorCode =
   | 'MALFORMED'; // not an imprint at all (empty bytes; text not `<name>:<hex>`)
 
 /** The one error of imprint parsing and checking. */
-export class ImprintError extends Error {
+export class ImprintError extends CodedError<ImprintErrorCode> {
   override readonly name = 'ImprintError';
-  constructor(
-    readonly code: ImprintErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }

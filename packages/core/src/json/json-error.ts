@@ -1,3 +1,5 @@
+import { CodedError } from '../error/coded-error.js';
+
 /**
  * Why a value could not be canonicalised or a text is not canonical JSON (RFC 8785). A closed set:
  * callers switch on `code`, never on the message.
@@ -13,15 +15,8 @@
 export type JsonErrorCode = 'UNSUPPORTED_VALUE' | 'MALFORMED_JSON' | 'NOT_CANONICAL';
 
 /** The one error class of the canonical-JSON area. */
-export class JsonError extends Error {
+export class JsonError extends CodedError<JsonErrorCode> {
   override readonly name = 'JsonError';
-
-  constructor(
-    readonly code: JsonErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**

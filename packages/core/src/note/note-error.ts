@@ -1,3 +1,5 @@
+import { CodedError } from '../error/coded-error.js';
+
 /**
  * Why a signed note or a note key was rejected. A closed set: callers switch on `code`, never on the
  * message.
@@ -20,15 +22,8 @@ export type NoteErrorCode =
   | 'NAME_INVALID';
 
 /** The one error class of the signed-note area. */
-export class NoteError extends Error {
+export class NoteError extends CodedError<NoteErrorCode> {
   override readonly name = 'NoteError';
-
-  constructor(
-    readonly code: NoteErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** The most signature lines a note may carry (as golang.org/x/mod/sumdb/note and docs/PROOFS.md §7). */

@@ -1,3 +1,5 @@
+import { CodedError } from '../error/coded-error.js';
+
 /**
  * Why a publication text was refused (docs/PROOFS.md, "Publications"). A closed set: callers switch
  * on `code`, never on the message.
@@ -14,14 +16,6 @@ export type PublicationErrorCode =
   | 'CHECKPOINT_MALFORMED';
 
 /** The one error class of the publication area. */
-export class PublicationError extends Error {
+export class PublicationError extends CodedError<PublicationErrorCode> {
   override readonly name = 'PublicationError';
-
-  constructor(
-    readonly code: PublicationErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }

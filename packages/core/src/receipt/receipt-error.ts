@@ -1,3 +1,5 @@
+import { CodedError } from '../error/coded-error.js';
+
 /**
  * The step of receipt verification that failed (docs/PROOFS.md §8 and §13, "Verification algorithm"). A
  * closed set: callers (the CLI's exit status, the verifier API) switch on it, never on messages.
@@ -24,13 +26,6 @@ export type ReceiptFailureCode =
   | 'ROOT_EVENT_INVALID' // receipt v2, step 4: the root receipt's event is not a root event (§12)
   | 'LOCAL_PROOF_INVALID'; // receipt v2, step 5: the event is not that leaf of the local tree
 
-export class ReceiptError extends Error {
+export class ReceiptError extends CodedError<ReceiptFailureCode> {
   override readonly name = 'ReceiptError';
-  constructor(
-    readonly code: ReceiptFailureCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }

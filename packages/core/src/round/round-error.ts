@@ -1,3 +1,5 @@
+import { CodedError } from '../error/coded-error.js';
+
 /**
  * Why a round record (docs/PROOFS.md §6) or the input to closeRound is not valid. A receipt verifier
  * reports all of them as ROUND_MALFORMED.
@@ -16,14 +18,14 @@ export type RoundErrorCode =
   | 'SEAL_MISMATCH'; // closeRound: a seal's bytes are not the encoding of its record
 
 /** The one error of round records. `field` is the snake_case field name or input path, or empty. */
-export class RoundError extends Error {
+export class RoundError extends CodedError<RoundErrorCode> {
   override readonly name = 'RoundError';
   constructor(
-    readonly code: RoundErrorCode,
+    code: RoundErrorCode,
     readonly field: string,
     message: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(code, message, options);
   }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '../error/coded-error.js';
+
 /**
  * Why a seal record (docs/PROOFS.md §5) or the input to sealShard is not valid. A receipt verifier
  * reports all of them as SEAL_MALFORMED.
@@ -12,14 +14,14 @@ export type SealErrorCode =
   | 'TIME_INVALID'; // max_received_at not in [1, 2^53 − 1] µs
 
 /** The one error of seal records. `field` is the snake_case field name, or empty for the whole record. */
-export class SealError extends Error {
+export class SealError extends CodedError<SealErrorCode> {
   override readonly name = 'SealError';
   constructor(
-    readonly code: SealErrorCode,
+    code: SealErrorCode,
     readonly field: string,
     message: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(code, message, options);
   }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '../error/coded-error.js';
+
 /** Why a UUID is not acceptable. */
 export type UuidErrorCode =
   | 'MALFORMED' // text not of the form 8-4-4-4-12 hex digits, or bytes not 16 long
@@ -5,12 +7,6 @@ export type UuidErrorCode =
   | 'OUT_OF_RANGE'; // mint: a time outside [0, 2^48) ms, or randomness not 16 bytes
 
 /** The one error of the UUID functions. */
-export class UuidError extends Error {
+export class UuidError extends CodedError<UuidErrorCode> {
   override readonly name = 'UuidError';
-  constructor(
-    readonly code: UuidErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }

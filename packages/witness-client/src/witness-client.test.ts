@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestLog } from './fixtures.test-helper.js';
 import { addCheckpoint } from './witness-client.js';
 
 // A hostile witness: answers with whatever the test puts in `next`.
@@ -25,7 +24,16 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const log = TestLog.create('example.org/log').append(5);
+// The client checks nothing of the checkpoint or the proof: any request will do.
+const CHECKPOINT =
+  'example.org/log\n5\nq6ZPJ1Mt8lpHyzaLt1/hhNfAq4pEmhvnNVIyj9BIRDs=\n\n\u2014 example.org/log AAAA\n';
+const log = {
+  request: (oldSize: number) => ({
+    oldSize,
+    proof: oldSize === 0 ? [] : [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)],
+    checkpoint: CHECKPOINT,
+  }),
+};
 
 describe('addCheckpoint (client)', () => {
   it('posts the C2SP body to <prefix>/add-checkpoint and returns the lines of a 200', async () => {
