@@ -36,6 +36,8 @@ export interface Config {
   readonly witnessTimeoutMs: number;
   /** Publish at every wall-clock multiple of this (ms; whole seconds, ≥ 1000); 0 = no publications. */
   readonly publicationIntervalMs: number;
+  /** Write the calendar as a C2SP tlog-tiles log into this directory (undefined = off). */
+  readonly tilesDir: string | undefined;
   /** 0 = no metrics server. */
   readonly metricsPort: number;
   /** /metrics and /healthz: loopback unless configured otherwise. */
@@ -111,6 +113,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     witnesses: witnessList.witnesses,
     witnessTimeoutMs: r.integer('MSI_CALENDAR_WITNESS_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),
     publicationIntervalMs,
+    tilesDir: r.optionalString('MSI_CALENDAR_TILES_DIR'),
     ...r.metricsListener('MSI_CALENDAR_METRICS_HOST', 'MSI_CALENDAR_METRICS_PORT', 0),
     logLevel: r.oneOf('MSI_LOG_LEVEL', LOG_LEVELS, 'info'),
   };
