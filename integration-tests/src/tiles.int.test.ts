@@ -1,15 +1,30 @@
 // Done-when of issue 19, part 1: a tiles reader written from the spec alone (tiles-spec-reader.ts)
 // verifies, from the tiles the running stack serves, that a later checkpoint extends an earlier one.
-import { openCheckpoint, parseVerifierKey } from '@msi/core';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  formatVerifierKey,
+  generateNoteKey,
+  openCheckpoint,
+  parseVerifierKey,
+  verifierKeyOf,
+} from '@msi/core';
 import { nodeEd25519 } from '@msi/crypto-node';
 import { eventually, useWorld } from '@msi/testkit';
 import { describe, expect, it } from 'vitest';
+import { type MsiRun, runMsi } from './run-msi.js';
 import { leafHash, TilesReader } from './tiles-spec-reader.js';
 
+const ACME = 'tiles-acme-key';
 // Short rounds, so the calendar passes a full tile (256 rounds) within seconds.
 const world = useWorld({
   label: 'tiles',
-  pipeline: { tiles: true, roundIntervalMs: 40, apiKeys: [] },
+  pipeline: {
+    tiles: true,
+    verifier: true,
+    roundIntervalMs: 40,
+    apiKeys: [{ key: ACME, tenant: 'acme', principal: 'acme-pipeline', roles: ['emitter', 'auditor'] }],
+  },
   startTimeoutMs: 120_000,
 });
 
@@ -54,5 +69,71 @@ describe('the calendar as C2SP tlog-tiles, served by the stack', () => {
     expect((await fetch(`${base}tile/0/5`)).status).toBe(404);
     expect((await fetch(`${base}../etc/passwd`)).status).toBe(404);
     expect((await fetch(`${base}checkpoint`, { method: 'POST' })).status).toBe(405);
+  });
+});
+
+const msi = (args: readonly string[]): Promise<MsiRun> =>
+  runMsi(args, {
+    MSI_INGEST_ADDRESS: world.pipeline.ingestAddress,
+    MSI_VERIFIER_ADDRESS: world.pipeline.verifierAddress ?? '',
+    MSI_API_KEY: ACME,
+  });
+
+describe('msi reads the tile log', () => {
+  it('proves consistency and extends a receipt from the tiles, with nothing but their URL', async () => {
+    const { pipeline, workDir } = world;
+    const tiles = pipeline.tilesUrl ?? '';
+    const emitted = await msi([
+      'emit',
+      '--insecure',
+      '--kind',
+      'STORE',
+      '--data',
+      `sha256:${'ab'.repeat(32)}`,
+      '--actor',
+      'alice',
+    ]);
+    expect(emitted.status, emitted.stderr).toBe(0);
+    const { eventId } = JSON.parse(emitted.stdout.trim()) as { eventId: string };
+    const fetched = await msi(['receipt', eventId, '--insecure', '--wait', '--timeout', '30']);
+    expect(fetched.status, fetched.stderr).toBe(0);
+    const receiptFile = join(workDir, 'tiles-receipt.json');
+    await writeFile(receiptFile, fetched.stdout);
+    const receiptCheckpoint = (JSON.parse(fetched.stdout) as { checkpoint: string }).checkpoint;
+    const oldFile = join(workDir, 'old-checkpoint');
+    await writeFile(oldFile, receiptCheckpoint);
+    const reader = new TilesReader(tiles);
+    const oldSize = Number(receiptCheckpoint.split('\n')[1]);
+    await eventually('the tile log to grow past the receipt', async () =>
+      (await reader.checkpoint()).size > oldSize + 3 ? true : undefined,
+    );
+
+    const consistent = await msi(['consistency', oldFile, '--tiles', tiles, '--key', pipeline.verifierKey]);
+    expect(consistent.status, consistent.stderr).toBe(0);
+    expect(consistent.stdout).toMatch(new RegExp(`^CONSISTENT \\S+ ${oldSize} -> \\d+`));
+
+    const extendedFile = join(workDir, 'tiles-receipt-extended.json');
+    const extended = await msi([
+      'extend',
+      receiptFile,
+      '--tiles',
+      tiles,
+      '--key',
+      pipeline.verifierKey,
+      '-o',
+      extendedFile,
+    ]);
+    expect(extended.status, extended.stderr).toBe(0);
+    const verified = await msi(['verify', extendedFile, '--key', pipeline.verifierKey]);
+    expect(verified.status, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/extended to @\d+/);
+
+    // A tile log that is not this calendar's proves nothing.
+    const otherKey = formatVerifierKey(
+      verifierKeyOf(generateNoteKey('other.example/log', new Uint8Array(32).fill(7)).signer),
+    );
+    const refused = await msi(['consistency', oldFile, '--tiles', tiles, '--key', otherKey]);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toMatch(/INCONSISTENT UNTRUSTED_KEY/);
   });
 });
