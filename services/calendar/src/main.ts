@@ -93,7 +93,7 @@ await runService({
       js,
       subjects,
       witnesses: config.witnesses,
-      pollMs: config.intervalMs,
+      pollMs: config.witnessIntervalMs,
       requestTimeoutMs: config.witnessTimeoutMs,
       publishTimeoutMs: config.publishTimeoutMs,
       hasher,
@@ -138,6 +138,7 @@ await runService({
       prefix: config.prefix,
       nats: redactNatsUrl(config.natsUrl),
       witnesses: config.witnesses.map((w) => ({ name: w.name, url: w.url })),
+      witnessIntervalMs: config.witnessIntervalMs,
       tiles: config.tilesDir ?? null,
       metrics: config.metricsPort === 0 ? null : `http://${config.metricsHost}:${config.metricsPort}/metrics`,
     });
