@@ -86,6 +86,19 @@ export {
   validateEvent,
 } from './event/index.js';
 export {
+  digestSet,
+  endpointText,
+  eventPredicate,
+  IN_TOTO_STATEMENT_V1,
+  type InTotoStatement,
+  isoMicros,
+  MSI_PROV_NAMESPACE,
+  MSI_RECEIPT_PREDICATE_V1,
+  type ProvDocument,
+  provDocument,
+  receiptStatement,
+} from './export/index.js';
+export {
   type AcceptedAlgorithm,
   algorithmById,
   algorithmByName,
