@@ -1,5 +1,6 @@
 // Done-when of issue 19, part 1: a tiles reader written from the spec alone (tiles-spec-reader.ts)
 // verifies, from the tiles the running stack serves, that a later checkpoint extends an earlier one.
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -10,7 +11,8 @@ import {
   verifierKeyOf,
 } from '@msi/core';
 import { nodeEd25519 } from '@msi/crypto-node';
-import { eventually, useWorld } from '@msi/testkit';
+import { eventually, repositoryRoot, useWorld } from '@msi/testkit';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { type MsiRun, runMsi } from './run-msi.js';
 import { leafHash, TilesReader } from './tiles-spec-reader.js';
@@ -72,6 +74,20 @@ describe('the calendar as C2SP tlog-tiles, served by the stack', () => {
   });
 });
 
+const ajv = new Ajv({ allErrors: true, validateFormats: false });
+const validators = new Map<string, ValidateFunction>();
+/** A validator of a schema kept in packages/core/schemas. */
+function validator(name: string): ValidateFunction {
+  let validate = validators.get(name);
+  if (validate === undefined) {
+    validate = ajv.compile(
+      JSON.parse(readFileSync(join(repositoryRoot(), 'packages/core/schemas', name), 'utf8')) as object,
+    );
+    validators.set(name, validate);
+  }
+  return validate;
+}
+
 const msi = (args: readonly string[]): Promise<MsiRun> =>
   runMsi(args, {
     MSI_INGEST_ADDRESS: world.pipeline.ingestAddress,
@@ -127,6 +143,28 @@ describe('msi reads the tile log', () => {
     const verified = await msi(['verify', extendedFile, '--key', pipeline.verifierKey]);
     expect(verified.status, verified.stderr).toBe(0);
     expect(verified.stdout).toMatch(/extended to @\d+/);
+
+    // The same receipt as an in-toto Statement, and the data's history as PROV-JSON, each valid
+    // against its schema (packages/core/schemas).
+    const statement = await msi(['receipt', eventId, '--insecure', '--format', 'in-toto']);
+    expect(statement.status, statement.stderr).toBe(0);
+    const parsed = JSON.parse(statement.stdout) as { predicate: unknown; subject: { name: string }[] };
+    expect(validator('in-toto-statement-v1.schema.json')(parsed)).toBe(true);
+    expect(validator('msi-receipt-predicate-v1.schema.json')(parsed.predicate)).toBe(true);
+    expect(parsed.subject[0]?.name).toBe(`sha256:${'ab'.repeat(32)}`);
+    const history = await msi([
+      'history',
+      `sha256:${'ab'.repeat(32)}`,
+      '--insecure',
+      '--format',
+      'prov',
+      '--key',
+      pipeline.verifierKey,
+    ]);
+    expect(history.status, history.stderr).toBe(0);
+    const prov = JSON.parse(history.stdout) as { activity: Record<string, unknown> };
+    expect(validator('prov-json.schema.json')(prov)).toBe(true);
+    expect(Object.keys(prov.activity)).toEqual([`event:${eventId}`]);
 
     // A tile log that is not this calendar's proves nothing.
     const otherKey = formatVerifierKey(

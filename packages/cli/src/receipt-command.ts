@@ -1,4 +1,11 @@
-import { decodeEvent, formatUuid, parseReceiptJson, type Receipt, receiptToJson } from '@msi/core';
+import {
+  decodeEvent,
+  formatUuid,
+  parseReceiptJson,
+  type Receipt,
+  receiptStatement,
+  receiptToJson,
+} from '@msi/core';
 import type { verifierV1 } from '@msi/proto';
 import { receiptFromProto } from '@msi/wire';
 import { CliError, EXIT } from './cli-error.js';
@@ -19,6 +26,9 @@ Options:
   --wait                 wait for the event's round to be anchored instead of failing
   --timeout SECONDS      how long to wait (default 30)
   -o, --output FILE      write the receipt here instead of standard output
+  --format FORMAT        receipt (default: receipt v1, canonical JSON) or in-toto: an in-toto
+                         Statement v1 about the event's data with the MSI receipt predicate v1 (the
+                         receipt inside; docs/PROOFS.md §15)
 ${CONNECTION_HELP.replace("the server's address", "the verifier's address (default: $MSI_VERIFIER_ADDRESS)")}
   -h, --help             this help
 
@@ -35,6 +45,7 @@ export const receiptCommand: Command = {
       wait: { type: 'boolean' },
       timeout: { type: 'string' },
       output: { type: 'string', short: 'o' },
+      format: { type: 'string' },
     });
     if (booleanFlag(flags, 'help')) {
       io.out(`${HELP}\n`);
@@ -42,6 +53,13 @@ export const receiptCommand: Command = {
     }
     const [idText = ''] = expectPositionals('receipt', flags, ['event-id']);
     const eventId = parseEventId(idText);
+    const format = stringFlag(flags, 'format') ?? 'receipt';
+    if (format !== 'receipt' && format !== 'in-toto') {
+      throw new CliError(
+        'USAGE',
+        `msi receipt: --format ${JSON.stringify(format)} is not receipt or in-toto`,
+      );
+    }
     const timeoutText = stringFlag(flags, 'timeout');
     const timeoutMs = 1000 * (timeoutText === undefined ? 30 : parseCount(timeoutText, '--timeout'));
     const session = await openVerifierSession(verifierConnection(connectionFlagsOf(flags), io.env));
@@ -51,7 +69,8 @@ export const receiptCommand: Command = {
         { eventId: Buffer.from(eventId), wait: booleanFlag(flags, 'wait') },
         timeoutMs,
       );
-      text = `${receiptToJson(receiptOfEvent(response, formatUuid(eventId)))}\n`;
+      const receipt = receiptOfEvent(response, formatUuid(eventId));
+      text = `${format === 'in-toto' ? JSON.stringify(receiptStatement(receipt)) : receiptToJson(receipt)}\n`;
     } finally {
       session.close();
     }
