@@ -152,6 +152,19 @@ describe('msi reads the tile log', () => {
     expect(validator('in-toto-statement-v1.schema.json')(parsed)).toBe(true);
     expect(validator('msi-receipt-predicate-v1.schema.json')(parsed.predicate)).toBe(true);
     expect(parsed.subject[0]?.name).toBe(`sha256:${'ab'.repeat(32)}`);
+    const tlogProof = await msi(['receipt', eventId, '--insecure', '--format', 'tlog-proof']);
+    expect(tlogProof.status, tlogProof.stderr).toBe(0);
+    expect(tlogProof.stdout.split('\n').slice(0, 3)).toEqual([
+      'c2sp.org/tlog-proof@v1',
+      expect.stringMatching(/^extra [A-Za-z0-9+/]+=*$/),
+      expect.stringMatching(/^index \d+$/),
+    ]);
+    // Its entry (the extra data) is the round record the tile log holds at that index.
+    const [, extraLine = '', indexLine = ''] = tlogProof.stdout.split('\n');
+    const entry = new Uint8Array(Buffer.from(extraLine.slice('extra '.length), 'base64'));
+    const index = Number(indexLine.slice('index '.length));
+    const size = (await reader.checkpoint()).size;
+    expect((await reader.tile(0, Math.floor(index / 256), size))[index % 256]).toEqual(leafHash(entry));
     const history = await msi([
       'history',
       `sha256:${'ab'.repeat(32)}`,

@@ -1,10 +1,12 @@
 import {
   decodeEvent,
+  formatTlogProof,
   formatUuid,
   parseReceiptJson,
   type Receipt,
   receiptStatement,
   receiptToJson,
+  tlogProofOfReceipt,
 } from '@msi/core';
 import type { verifierV1 } from '@msi/proto';
 import { receiptFromProto } from '@msi/wire';
@@ -26,9 +28,10 @@ Options:
   --wait                 wait for the event's round to be anchored instead of failing
   --timeout SECONDS      how long to wait (default 30)
   -o, --output FILE      write the receipt here instead of standard output
-  --format FORMAT        receipt (default: receipt v1, canonical JSON) or in-toto: an in-toto
+  --format FORMAT        receipt (default: receipt v1, canonical JSON); in-toto: an in-toto
                          Statement v1 about the event's data with the MSI receipt predicate v1 (the
-                         receipt inside; docs/PROOFS.md §15)
+                         receipt inside); tlog-proof: the round's inclusion in the calendar as a
+                         C2SP tlog-proof, the round record as its extra data (docs/PROOFS.md §15)
 ${CONNECTION_HELP.replace("the server's address", "the verifier's address (default: $MSI_VERIFIER_ADDRESS)")}
   -h, --help             this help
 
@@ -54,10 +57,10 @@ export const receiptCommand: Command = {
     const [idText = ''] = expectPositionals('receipt', flags, ['event-id']);
     const eventId = parseEventId(idText);
     const format = stringFlag(flags, 'format') ?? 'receipt';
-    if (format !== 'receipt' && format !== 'in-toto') {
+    if (format !== 'receipt' && format !== 'in-toto' && format !== 'tlog-proof') {
       throw new CliError(
         'USAGE',
-        `msi receipt: --format ${JSON.stringify(format)} is not receipt or in-toto`,
+        `msi receipt: --format ${JSON.stringify(format)} is not receipt, in-toto or tlog-proof`,
       );
     }
     const timeoutText = stringFlag(flags, 'timeout');
@@ -70,7 +73,7 @@ export const receiptCommand: Command = {
         timeoutMs,
       );
       const receipt = receiptOfEvent(response, formatUuid(eventId));
-      text = `${format === 'in-toto' ? JSON.stringify(receiptStatement(receipt)) : receiptToJson(receipt)}\n`;
+      text = formatReceipt(format, receipt);
     } finally {
       session.close();
     }
@@ -80,6 +83,22 @@ export const receiptCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** The receipt in the format asked for (each ends with a newline). */
+function formatReceipt(format: 'receipt' | 'in-toto' | 'tlog-proof', receipt: Receipt): string {
+  switch (format) {
+    case 'receipt':
+      return `${receiptToJson(receipt)}\n`;
+    case 'in-toto':
+      return `${JSON.stringify(receiptStatement(receipt))}\n`;
+    case 'tlog-proof':
+      return formatTlogProof(tlogProofOfReceipt(receipt));
+    default: {
+      const _: never = format;
+      return _;
+    }
+  }
+}
 
 /**
  * The receipt in a GetReceipt answer (hostile input), checked to be of the event asked for; its

@@ -7,3 +7,11 @@ export {
   receiptStatement,
 } from './in-toto-statement.js';
 export { MSI_PROV_NAMESPACE, type ProvDocument, provDocument } from './prov-document.js';
+export {
+  formatTlogProof,
+  parseTlogProof,
+  TLOG_PROOF_V1,
+  type TlogProof,
+  TlogProofError,
+  tlogProofOfReceipt,
+} from './tlog-proof.js';
