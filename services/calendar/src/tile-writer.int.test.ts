@@ -94,4 +94,23 @@ describe('the tile writer', () => {
     };
     await expect(writeTiles(again, state, undefined)).rejects.toMatchObject({ code: 'TILE_CONFLICT' });
   });
+
+  it('catches up a new directory in batches, each step saying whether more remains', async () => {
+    const fresh = await mkdtemp(join(tmpdir(), 'msi-tiles-fresh-'));
+    try {
+      const directory = new TileDirectory(fresh);
+      const options = { db: ns.pool, directory, hasher, pollMs: ROUND_MS, log, batch: 2 };
+      let step = await writeTiles(options, await openTileLog(directory, hasher), undefined);
+      const steps = [step];
+      while (step.behind) {
+        step = await writeTiles(options, step.state, step.checkpoint);
+        steps.push(step);
+      }
+      expect(steps.length).toBeGreaterThan(2);
+      expect(steps.slice(0, -1).every((s) => s.behind && s.state.size % 2 === 0)).toBe(true);
+      expect(await openTileLog(directory, hasher)).toEqual(step.state);
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
+  });
 });

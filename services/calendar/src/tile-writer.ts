@@ -74,16 +74,17 @@ export async function openTileLog(directory: TileDirectory, hasher: MerkleHasher
  * checks that the new tiles hash to the stored checkpoint's root BEFORE writing any of them, writes
  * the tiles and bundles (immutable: TILE_CONFLICT if one exists with other bytes), removes the
  * partial files a full one supersedes, then the checkpoint, with every cosignature stored for it.
- * With no new round, rewrites the checkpoint when new cosignatures of its size arrived.
+ * With no new round, rewrites the checkpoint when new cosignatures of its size arrived. `behind`:
+ * the database holds more rounds than this step wrote.
  */
 export async function writeTiles(
   options: TileWriterOptions,
   state: TileLogState,
   written: string | undefined,
-): Promise<{ state: TileLogState; checkpoint: string | undefined }> {
+): Promise<{ state: TileLogState; checkpoint: string | undefined; behind: boolean }> {
   const { db, directory, hasher } = options;
   const newest = await calendarCosignedCheckpoint(db);
-  if (newest === undefined || newest.size < state.size) return { state, checkpoint: written };
+  if (newest === undefined || newest.size < state.size) return { state, checkpoint: written, behind: false };
   const to = Math.min(newest.size, state.size + (options.batch ?? DEFAULT_BATCH));
   const target = to === newest.size ? newest : await calendarCosignedCheckpoint(db, to);
   if (target === undefined) throw new Error(`the calendar has no checkpoint of size ${to}`);
@@ -102,7 +103,7 @@ export async function writeTiles(
     await directory.writeCheckpoint(target.note);
     options.onCheckpoint?.(to);
   }
-  return { state: next, checkpoint: target.note };
+  return { state: next, checkpoint: target.note, behind: to < newest.size };
 }
 
 /** A running tile writer. */
@@ -130,7 +131,10 @@ export function startTileWriter(options: TileWriterOptions): RunningTileWriter {
     intervalMs: options.pollMs,
     async run() {
       state ??= await openTileLog(options.directory, options.hasher);
-      ({ state, checkpoint: written } = await writeTiles(options, state, written));
+      const step = await writeTiles(options, state, written);
+      ({ state, checkpoint: written } = step);
+      // Catching up (a new directory, a long outage): the next batch at once.
+      return step.behind ? 0 : undefined;
     },
     onError(error) {
       if (error instanceof TileError) {
