@@ -1,15 +1,19 @@
-import { type DataEvent, encodeEvent, eventLeafHash } from '@msi/core';
+import { type DataEvent, encodeEvent, eventLeafHash, uuidV7Time } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import type { eventV1 } from '@msi/proto';
 import { eventFromClient, WireError } from '@msi/wire';
+import { claimKey } from './claim-index.js';
 import { IngestError } from './ingest-error.js';
 import { shardOf } from './shard-of.js';
 
 /** An accepted event, stamped and hashed, ready to be claimed and published. */
 export interface PreparedEvent {
-  /** The idempotency key `<tenant>.<event id hex>`. */
+  /** The idempotency key: claimKey(tenant, event id). */
   readonly key: string;
+  readonly tenant: string;
   readonly eventId: Uint8Array;
+  /** The time in the event id (UUIDv7), ms since the epoch. */
+  readonly idTimeMs: number;
   /** Canonical event v1 bytes (what the EventBatch carries and the leaf hash covers). */
   readonly canonical: Uint8Array;
   readonly leafHash: Uint8Array;
@@ -92,7 +96,7 @@ export function prepareEvents(
       );
     }
     const id = event.eventId;
-    const key = `${context.tenant}.${Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex')}`;
+    const key = claimKey(context.tenant, id);
     const first = firstOf.get(key);
     if (first !== undefined) {
       const same = Buffer.from(encodeEvent({ ...event, nonce: first.event.nonce })).equals(
@@ -113,7 +117,9 @@ export function prepareEvents(
     slots.push(events.length);
     events.push({
       key,
+      tenant: context.tenant,
       eventId: event.eventId,
+      idTimeMs: uuidV7Time(id),
       canonical,
       leafHash: eventLeafHash(context.hasher, canonical),
       shard: shardOf(context.tenant, message.data, context.shards),
