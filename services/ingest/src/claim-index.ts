@@ -96,6 +96,12 @@ export class ClaimIndex {
     }
   }
 
+  /** Forgets everything (the stream it was built from is gone). */
+  clear(): void {
+    this.#slices.clear();
+    this.#size = 0;
+  }
+
   /** Ids held. */
   get size(): number {
     return this.#size;

@@ -129,6 +129,23 @@ export class ClaimLog {
     await caughtUp;
   }
 
+  /**
+   * After a reconnect: a stream that came back with fewer messages than were applied (a server that
+   * lost its store) is a new stream, whose positions mean other claims; start over from it.
+   */
+  async resync(): Promise<void> {
+    const info = await this.#jsm.streams.info(this.#options.stream);
+    if (info.state.last_seq >= this.#applied) return;
+    this.#options.log.warn('the claims stream lost messages: rebuilding the index from it', {
+      applied: this.#applied,
+      lastSeq: info.state.last_seq,
+    });
+    this.#index.clear();
+    this.#cache.clear();
+    this.#applied = 0;
+    await this.#messages?.close();
+  }
+
   stop(): void {
     void this.#loop?.stop();
     void this.#messages?.close().catch(() => undefined);

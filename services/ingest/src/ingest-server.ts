@@ -257,6 +257,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         if (!health.down.has('jetstream') || health.down.has('nats') || signal.aborted) return;
         await ensureStreams(jsm, config.prefix, { ...defaultStreamSettings, replicas: config.natsReplicas });
         await claims.ensureStream();
+        await claims.resync();
         health.set('jetstream', true);
         log.info('JetStream confirmed after the reconnect: serving');
       },
