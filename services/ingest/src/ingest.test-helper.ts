@@ -80,6 +80,7 @@ export function testEnv(
 export async function startTestIngest(
   env: Record<string, string>,
   instanceId?: string,
+  nowMs?: () => number,
 ): Promise<RunningIngest> {
   const config = await loadIngest(env);
   const nc = await connectNats({ servers: config.natsUrl, name: 'msi-ingest-test' });
@@ -95,6 +96,7 @@ export async function startTestIngest(
       log: createLogger({ service: 'ingest', level: config.logLevel, write: () => {} }),
       registry: createRegistry('ingest'),
       ...(instanceId === undefined ? {} : { instanceId }),
+      ...(nowMs === undefined ? {} : { nowMs }),
     });
     let closed: Promise<void> | undefined;
     return {
