@@ -49,7 +49,7 @@ export interface IngestDeps {
   readonly grpcCredentials: ServerCredentials;
   /** grpc.health.v1 follows it; ingest adds the dependency `jetstream`. */
   readonly health: ServiceHealth;
-  /** Computes event leaf hashes (nodeHasher() in main.ts). */
+  /** Computes event leaf hashes, a request at a time (the WASM batch kernel in main.ts). */
   readonly hasher: MerkleHasher;
   readonly log: Logger;
   readonly registry: Registry;
