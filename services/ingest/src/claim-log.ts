@@ -13,6 +13,7 @@ import {
 } from '@nats-io/jetstream';
 import { headers, nanos } from '@nats-io/transport-node';
 import type { AsyncPublisher } from './async-publisher.js';
+import { decodeClaimKeys, encodeClaimBatch } from './claim-batch-codec.js';
 import { type ClaimIndex, type ClaimPosition, claimIndexOf, claimKey, claimSeqOf } from './claim-index.js';
 
 /** A ClaimBatch in domain form. */
@@ -62,7 +63,7 @@ const CACHED_BATCHES = 256;
  */
 export class ClaimLog {
   readonly #waiters: { seq: number; resolve: () => void }[] = [];
-  readonly #cache = new Map<number, { batch: streamV1.ClaimBatch; storedAtMs: number }>();
+  readonly #cache = new Map<number, { batch: ClaimBatch; storedAtMs: number }>();
   #applied = 0;
   #caughtUp: (() => void) | undefined;
   #loop: RunningLoop | undefined;
@@ -153,23 +154,10 @@ export class ClaimLog {
 
   /** Publishes a ClaimBatch; resolves with its stream sequence. Throws AsyncPublishError. */
   async append(batch: ClaimBatch): Promise<number> {
-    const message: streamV1.ClaimBatch = {
-      version: 1,
-      batchId: batch.batchId,
-      shard: batch.shard,
-      claimUntilMs: BigInt(batch.claimUntilMs),
-      claims: batch.claims.map((claim) => ({
-        tenant: claim.tenant,
-        eventId: Buffer.from(claim.eventId.buffer, claim.eventId.byteOffset, claim.eventId.byteLength),
-        expectedRound: BigInt(claim.expectedRound),
-        supersedes: BigInt(claim.supersedes),
-      })),
-    };
     const h = headers();
     h.set('Nats-Msg-Id', `claims-${batch.batchId}`);
-    const data = streamV1.ClaimBatch.encode(message).finish();
-    const ack = await this.#publisher.publish(this.#options.subject, data, h);
-    this.#remember(ack.seq, message, this.#options.nowMs());
+    const ack = await this.#publisher.publish(this.#options.subject, encodeClaimBatch(batch), h);
+    this.#remember(ack.seq, batch, this.#options.nowMs());
     return ack.seq;
   }
 
@@ -200,20 +188,24 @@ export class ClaimLog {
     if (cached === undefined) {
       const stored = await this.#jsm.streams.getMessage(this.#options.stream, { seq });
       if (stored === null) throw new Error(`claims message ${seq} is not in ${this.#options.stream}`);
-      cached = this.#remember(seq, streamV1.ClaimBatch.decode(stored.data), stored.time.getTime());
+      cached = this.#remember(
+        seq,
+        fromMessage(streamV1.ClaimBatch.decode(stored.data)),
+        stored.time.getTime(),
+      );
     }
     const claim = cached.batch.claims[claimIndexOf(position)];
     if (claim === undefined) throw new Error(`claims message ${seq} has no claim ${claimIndexOf(position)}`);
     return {
       batchId: cached.batch.batchId,
       shard: cached.batch.shard,
-      claimUntilMs: Number(cached.batch.claimUntilMs),
-      expectedRound: Number(claim.expectedRound),
+      claimUntilMs: cached.batch.claimUntilMs,
+      expectedRound: claim.expectedRound,
       storedAtMs: cached.storedAtMs,
     };
   }
 
-  #remember(seq: number, batch: streamV1.ClaimBatch, storedAtMs: number) {
+  #remember(seq: number, batch: ClaimBatch, storedAtMs: number) {
     const entry = { batch, storedAtMs };
     this.#cache.set(seq, entry);
     if (this.#cache.size > CACHED_BATCHES) {
@@ -241,14 +233,12 @@ export class ClaimLog {
 
   #apply(seq: number, data: Uint8Array): void {
     try {
-      const batch = streamV1.ClaimBatch.decode(data);
-      if (batch.version !== 1) throw new Error(`ClaimBatch version ${batch.version}, want 1`);
       this.#index.apply(
         seq,
-        batch.claims.map((claim) => ({
+        decodeClaimKeys(data).map((claim) => ({
           key: claimKey(claim.tenant, claim.eventId),
           idTimeMs: uuidV7Time(claim.eventId),
-          supersedes: Number(claim.supersedes),
+          supersedes: claim.supersedes,
         })),
       );
     } catch (error: unknown) {
@@ -266,4 +256,20 @@ export class ClaimLog {
       }
     }
   }
+}
+
+/** A ClaimBatch read back with ts-proto (rare: a resubmission), in domain form. */
+function fromMessage(message: streamV1.ClaimBatch): ClaimBatch {
+  if (message.version !== 1) throw new Error(`ClaimBatch version ${message.version}, want 1`);
+  return {
+    batchId: message.batchId,
+    shard: message.shard,
+    claimUntilMs: Number(message.claimUntilMs),
+    claims: message.claims.map((claim) => ({
+      tenant: claim.tenant,
+      eventId: claim.eventId,
+      expectedRound: Number(claim.expectedRound),
+      supersedes: Number(claim.supersedes),
+    })),
+  };
 }
