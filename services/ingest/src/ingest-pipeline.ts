@@ -135,15 +135,34 @@ export class IngestPipeline {
     );
   }
 
-  /** Acks for `events` (distinct ids), in order. Never rejects: failures are failed acks. */
-  submit(events: readonly PreparedEvent[], deadlineMs: number): Promise<Ack[]> {
-    const acks = events.map((event) => this.#submitOne(event, deadlineMs));
+  /**
+   * Acks for `events` (distinct ids), in order. Never rejects: failures are failed acks. New events
+   * wait per batch (one await per batch they went to, not one per event: this is the hot path).
+   */
+  async submit(events: readonly PreparedEvent[], deadlineMs: number): Promise<Ack[]> {
+    const acks: (Ack | Promise<Ack>)[] = new Array(events.length);
+    const byBatch = new Map<Promise<BatchOutcome>, { event: PreparedEvent; at: number; index: number }[]>();
     const counts = new Map<number, number>();
-    for (const event of events) counts.set(event.shard, (counts.get(event.shard) ?? 0) + 1);
+    events.forEach((event, at) => {
+      const answered = this.#answerKnown(event, deadlineMs);
+      if (answered !== undefined) {
+        acks[at] = answered;
+        return;
+      }
+      const slot = this.#batcherOf(event).add({ event, supersedes: 0 });
+      const waiting = byBatch.get(slot.outcome);
+      if (waiting === undefined) byBatch.set(slot.outcome, [{ event, at, index: slot.index }]);
+      else waiting.push({ event, at, index: slot.index });
+      counts.set(event.shard, (counts.get(event.shard) ?? 0) + 1);
+    });
     for (const [shard, count] of counts) {
       if (count >= this.#options.sealAtLeast) this.#batchers[shard]?.sealIfAtLeast(this.#options.sealAtLeast);
     }
-    return Promise.all(acks);
+    for (const [outcome, slots] of byBatch) {
+      const settled = await outcome;
+      for (const { event, at, index } of slots) acks[at] = this.#ackOf(event, settled, index, deadlineMs);
+    }
+    return acks.some((ack) => ack instanceof Promise) ? Promise.all(acks) : (acks as Ack[]);
   }
 
   /** Seals every open batch (on shutdown, so nothing waits for a linger that will not come). */
@@ -151,28 +170,34 @@ export class IngestPipeline {
     for (const batcher of this.#batchers) batcher.flush();
   }
 
-  #submitOne(event: PreparedEvent, deadlineMs: number): Promise<Ack> {
+  /** The answer of an event that needs no claim of its own (outside the window, or known), else undefined. */
+  #answerKnown(event: PreparedEvent, deadlineMs: number): Ack | Promise<Ack> | undefined {
     const { index, nowMs } = this.#ports;
     if (!index.inWindow(event.idTimeMs, nowMs())) {
-      return Promise.resolve(
-        failed(
-          event.eventId,
-          'ID_OUTSIDE_WINDOW',
-          'the time in the event id (UUIDv7) is outside the dedup window of ingest; mint a new id',
-        ),
+      return failed(
+        event.eventId,
+        'ID_OUTSIDE_WINDOW',
+        'the time in the event id (UUIDv7) is outside the dedup window of ingest; mint a new id',
       );
     }
     const known = index.winner(event.key, event.idTimeMs);
-    if (known !== undefined) return this.#answerFromWinner(event, known, deadlineMs);
-    return this.#claim(event, 0, deadlineMs);
+    return known === undefined ? undefined : this.#answerFromWinner(event, known, deadlineMs);
   }
 
-  /** Puts the event in its shard's open batch; durable if its claim wins, else answered from the winner. */
-  async #claim(event: PreparedEvent, supersedes: ClaimPosition, deadlineMs: number): Promise<Ack> {
+  #batcherOf(event: PreparedEvent): ShardBatcher<BatchItem, BatchOutcome> {
     const batcher = this.#batchers[event.shard];
     if (batcher === undefined) throw new RangeError(`shard ${event.shard} out of range`);
-    const slot = batcher.add({ event, supersedes });
-    const outcome = await slot.outcome;
+    return batcher;
+  }
+
+  /** Claims the event again in a batch of its own shard (replacing `supersedes`), and answers it. */
+  async #claim(event: PreparedEvent, supersedes: ClaimPosition, deadlineMs: number): Promise<Ack> {
+    const slot = this.#batcherOf(event).add({ event, supersedes });
+    return this.#ackOf(event, await slot.outcome, slot.index, deadlineMs);
+  }
+
+  /** The ack of the event at `index` of a batch: durable if its claim won, else from the winner. */
+  #ackOf(event: PreparedEvent, outcome: BatchOutcome, index: number, deadlineMs: number): Ack | Promise<Ack> {
     if (!outcome.ok) {
       return failed(
         event.eventId,
@@ -180,8 +205,8 @@ export class IngestPipeline {
         `the batch was not made durable: ${messageOf(outcome.error)}`,
       );
     }
-    if (!outcome.lostTo.has(slot.index)) return ownAck(event);
-    const winner = outcome.lostTo.get(slot.index);
+    if (!outcome.lostTo.has(index)) return ownAck(event);
+    const winner = outcome.lostTo.get(index);
     if (winner === undefined) {
       return failed(event.eventId, 'IN_PROGRESS', 'the claim of this event id expired just now; retry');
     }
