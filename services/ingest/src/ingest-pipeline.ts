@@ -86,12 +86,15 @@ type BatchOutcome =
   | { readonly ok: true; readonly lostTo: ReadonlyMap<number, ClaimPosition | undefined> }
   | { readonly ok: false; readonly error: unknown };
 
-/** A batch of this process, while it is published and a little after: its winners' bytes. */
+/** A batch of this process while it is claimed and published: its winners' bytes, once known. */
 interface LocalBatch {
   readonly outcome: Promise<BatchOutcome>;
   readonly published: Map<string, Uint8Array>;
+  settled: boolean;
 }
 
+/** Settled batches of this process kept in memory for resubmissions (each up to a batch's events). */
+const RECENT_BATCHES = 16;
 const FIRST_POLL_MS = 25;
 const MAX_POLL_MS = 500;
 
@@ -220,7 +223,11 @@ export class IngestPipeline {
   async #claimAndPublish(batch: SealedBatch<BatchItem>): Promise<BatchOutcome> {
     const published = new Map<string, Uint8Array>();
     let settle!: (outcome: BatchOutcome) => void;
-    const local = { outcome: new Promise<BatchOutcome>((resolve) => (settle = resolve)), published };
+    const local: LocalBatch = {
+      outcome: new Promise<BatchOutcome>((resolve) => (settle = resolve)),
+      published,
+      settled: false,
+    };
     this.#local.set(batch.batchId, local);
     let outcome: BatchOutcome;
     try {
@@ -257,9 +264,14 @@ export class IngestPipeline {
     } catch (error: unknown) {
       outcome = { ok: false, error };
     }
+    local.settled = true;
     settle(outcome);
-    // Kept for the claim's lifetime: a concurrent resubmission of one of its ids reads it here.
-    setTimeout(() => this.#local.delete(batch.batchId), this.#claimEndAfter()).unref?.();
+    // The last few settled batches stay readable here (a concurrent resubmission of one of their ids);
+    // older ones are looked for in the stream. Bounded by count, not by time.
+    for (const [batchId, kept] of this.#local) {
+      if (this.#local.size <= RECENT_BATCHES) break;
+      if (kept.settled) this.#local.delete(batchId);
+    }
     return outcome;
   }
 
