@@ -127,7 +127,18 @@ export class ClaimLog {
       run: (stopped) => this.#follow(stopped),
       onError: (error) => this.#options.log.warn('claims follower restarts', { error }),
     });
-    await caughtUp;
+    // Messages that expire (max age) before they are delivered never report "nothing pending": a
+    // stream found empty, or applied to its last message, is caught up too.
+    const emptied = every({
+      intervalMs: 1000,
+      waitFirst: true,
+      run: async () => {
+        const now = await this.#jsm.streams.info(this.#options.stream);
+        if (now.state.messages === 0 || now.state.last_seq <= this.#applied) this.#caughtUp?.();
+      },
+      onError: () => undefined,
+    });
+    await caughtUp.finally(() => emptied.stop());
   }
 
   /**
