@@ -47,7 +47,7 @@ const SLICES_PER_WINDOW = 32;
  *
  * Keys are grouped in slices by the time in the event id, so a lookup touches one slice and a
  * slice older than the window is dropped whole. Memory: one Map entry per id in the window (the key
- * string, ~17 + tenant bytes, and the position); measured in claim-index.test.ts.
+ * string, ~17 + tenant bytes, and the position): ~102–121 bytes per id, see docs/ARCHITECTURE.md.
  */
 export class ClaimIndex {
   readonly #slices = new Map<number, Map<string, ClaimPosition>>();
