@@ -141,7 +141,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     await claims.ensureStream();
     await claims.start();
     stops.push(() => claims.stop());
-    const metrics = createIngestMetrics(deps.registry);
+    const metrics = createIngestMetrics(deps.registry, () => index.size);
 
     let batchCounter = 0;
     const nextBatchId = () => `${instanceId}-${++batchCounter}`;
