@@ -1,4 +1,7 @@
-// The pipeline benchmark: `pnpm bench:pipeline [--seconds N] [--quick]`.
+// The pipeline benchmark: `pnpm bench:pipeline [--seconds N] [--steady N] [--steady-only] [--quick]
+// [--cpu-prof DIR]`. --steady: length of the steady window in which sealed leaves and CPU per event
+// are counted (60 s; 10 with --quick); --steady-only: skip the curve, half-load and stream phases;
+// --cpu-prof: write ingest's V8 CPU profile (node --cpu-prof) into DIR when it stops.
 // Starts the real pipeline (calendar, aggregators, ingest as processes) against NATS and Postgres
 // (NATS_URL / DATABASE_URL, else embedded servers), drives ingest over gRPC with concurrent clients
 // via SubmitBatch and SubmitStream, and prints events/s ingested and anchored, durable-ack latency,
@@ -8,7 +11,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
-import { decodeEvent, decodeSeal, encodeImprint, formatUuid, imprintOf, mintUuidV7 } from '@msi/core';
+import {
+  decodeEvent,
+  decodeSeal,
+  encodeImprint,
+  formatUuid,
+  imprintOf,
+  mintUuidV7,
+  writeUuidV7,
+} from '@msi/core';
 import { connectNats, ensureStreams, readSubject, streamNamesFor, subjectsFor } from '@msi/nats';
 import { eventV1, ingestV1, streamV1 } from '@msi/proto';
 import { type Pipeline, startPipeline } from '@msi/stack';
@@ -23,10 +34,19 @@ import {
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { formatRate, runSection, type Section } from './harness.js';
+import { ownCpuUs, processCpuUs } from './process-cpu.js';
 
 const quick = process.argv.includes('--quick');
 const secondsArg = process.argv.indexOf('--seconds');
 const PHASE_SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : quick ? 5 : 10;
+const steadyArg = process.argv.indexOf('--steady');
+const STEADY_SECONDS = steadyArg > 0 ? Number(process.argv[steadyArg + 1]) : quick ? 10 : 60;
+const STEADY_ONLY = process.argv.includes('--steady-only');
+const cpuProfArg = process.argv.indexOf('--cpu-prof');
+const CPU_PROF_DIR = cpuProfArg > 0 ? process.argv[cpuProfArg + 1] : undefined;
+/** Load runs this long before the steady window opens (batches and rounds in their stride). */
+const STEADY_WARMUP_SECONDS = 5;
+const STEADY_CLIENTS = 4;
 const BATCH = 1000;
 const SHARDS = 4;
 const AGGREGATORS = 2;
@@ -75,24 +95,49 @@ const metadata = () => {
 const SUBMIT_BATCH = '/msi.ingest.v1.IngestService/SubmitBatch';
 
 /**
- * Encoded SubmitBatch requests of BATCH fresh events each, made before a phase is timed: in
- * production clients run on other machines, so the cost of building requests is not charged to the
- * two cores that run the whole system here.
+ * SubmitBatch requests of BATCH events with fresh ids, cheaply: TEMPLATES requests are encoded once
+ * (before any phase is timed: in production clients run on other machines, so building requests is
+ * not charged to the two cores that run the whole system here), and each request handed out is a
+ * copy of one of them with its BATCH event ids overwritten by fresh UUIDv7s (the ids' offsets are
+ * found once). Every event is unique; the load generator's CPU per event is printed.
  */
-function encodedRequests(count: number, seed: number): Buffer[] {
-  return Array.from({ length: count }, (_, r) =>
-    Buffer.from(
-      ingestV1.SubmitBatchRequest.encode({
-        events: Array.from({ length: BATCH }, (_, i) => makeEvent(seed + r + i)),
-      }).finish(),
-    ),
-  );
+class RequestSource {
+  readonly #templates: { bytes: Buffer; idOffsets: number[] }[];
+  #next = 0;
+
+  constructor(templates: number) {
+    this.#templates = Array.from({ length: templates }, (_, t) => {
+      const events = Array.from({ length: BATCH }, (_, i) => makeEvent(t * BATCH + i));
+      const bytes = Buffer.from(ingestV1.SubmitBatchRequest.encode({ events }).finish());
+      let from = 0;
+      const idOffsets = events.map((event) => {
+        const at = bytes.indexOf(event.eventId, from);
+        if (at < 0) throw new Error('event id not found in its encoded request');
+        from = at + event.eventId.length;
+        return at;
+      });
+      return { bytes, idOffsets };
+    });
+  }
+
+  /** A request of BATCH events never handed out before. */
+  next(): Buffer {
+    const template = this.#templates[this.#next++ % this.#templates.length];
+    if (template === undefined) throw new Error('no request templates');
+    const request = Buffer.from(template.bytes);
+    const random = randomBytes(16 * BATCH);
+    const nowMs = Date.now();
+    template.idOffsets.forEach((at, i) => {
+      writeUuidV7(request, at, nowMs, random, 16 * i);
+    });
+    return request;
+  }
 }
+
+const requests = new RequestSource(16);
 
 /** `clients` concurrent SubmitBatch loops for `seconds`; optional target rate (events/s) in all. */
 async function batchLoad(address: string, clients: number, seconds: number, targetRate?: number) {
-  const pool = encodedRequests(Math.ceil(((targetRate ?? 60_000) * seconds) / BATCH) + clients * 4, clients);
-  let nextRequest = 0;
   const latencies: number[] = [];
   let durable = 0;
   let failed = 0;
@@ -111,8 +156,7 @@ async function batchLoad(address: string, clients: number, seconds: number, targ
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
           next += perClientInterval;
         }
-        const request = pool[nextRequest++];
-        if (request === undefined) break; // the pool is sized for the phase; running dry ends it
+        const request = requests.next();
         const submittedAt = Date.now();
         const response = await new Promise<ingestV1.SubmitBatchResponse | undefined>((resolve) =>
           client.makeUnaryRequest(
@@ -142,8 +186,6 @@ async function batchLoad(address: string, clients: number, seconds: number, targ
     }),
   );
   const elapsed = (Date.now() - start) / 1000;
-  if (nextRequest > pool.length)
-    console.log(`  (request pool of ${pool.length} ran dry: the rate is a lower bound)`);
   return {
     rate: durable / elapsed,
     durable,
@@ -267,6 +309,73 @@ async function anchoredLatencies(nc: NatsConnection, prefix: string, roundArriva
   };
 }
 
+/** Leaves of the seals published on `<prefix>.seals.*` while `during` runs, by arrival time. */
+function countSealedLeaves(nc: NatsConnection, prefix: string) {
+  const arrivals: { at: number; leaves: number }[] = [];
+  const subscription = nc.subscribe(subjectsFor(prefix).allSeals, {
+    callback: (error, message) => {
+      if (error !== null) return;
+      const seal = decodeSeal(streamV1.ShardSealed.decode(message.data).seal);
+      arrivals.push({ at: Date.now(), leaves: seal.leafCount });
+    },
+  });
+  return {
+    leavesBetween: (fromMs: number, untilMs: number) =>
+      arrivals.filter((a) => a.at >= fromMs && a.at < untilMs).reduce((sum, a) => sum + a.leaves, 0),
+    stop: () => subscription.unsubscribe(),
+  };
+}
+
+/** CPU µs of every pipeline process and of this load generator, read at one instant. */
+async function cpuSnapshot(pipeline: Pipeline): Promise<Map<string, number | undefined>> {
+  const snapshot = new Map<string, number | undefined>([['load generator (this process)', ownCpuUs()]]);
+  for (const [name, child] of pipeline.processes) snapshot.set(name, await processCpuUs(child.pid));
+  return snapshot;
+}
+
+/**
+ * Steady load (STEADY_CLIENTS SubmitBatch loops, unthrottled) for a warm-up and then the steady
+ * window; counts the leaves of the seals that arrive in the window (an ack alone hides a lagging
+ * pipeline) and the CPU each process spent in it, per sealed leaf.
+ */
+async function steadyWindow(pipeline: Pipeline, nc: NatsConnection, prefix: string, section: Section) {
+  const seals = countSealedLeaves(nc, prefix);
+  const load = batchLoad(pipeline.ingestAddress, STEADY_CLIENTS, STEADY_WARMUP_SECONDS + STEADY_SECONDS);
+  await new Promise((resolve) => setTimeout(resolve, STEADY_WARMUP_SECONDS * 1000));
+  const from = Date.now();
+  const before = await cpuSnapshot(pipeline);
+  await new Promise((resolve) => setTimeout(resolve, STEADY_SECONDS * 1000));
+  const after = await cpuSnapshot(pipeline);
+  const until = Date.now();
+  const r = await load;
+  seals.stop();
+  const seconds = (until - from) / 1000;
+  const leaves = seals.leavesBetween(from, until);
+  section.add({
+    process: 'sealed leaves',
+    'per second': formatRate(leaves / seconds),
+    'CPU µs/event': '',
+    'CPU %': '',
+  });
+  for (const [name, start] of before) {
+    const end = after.get(name);
+    const spent = start === undefined || end === undefined ? Number.NaN : end - start;
+    section.add({
+      process: name,
+      'per second': '',
+      'CPU µs/event': leaves === 0 ? 'n/a' : (spent / leaves).toFixed(1),
+      'CPU %': ((spent / (seconds * 1e6)) * 100).toFixed(0),
+    });
+  }
+  section.note(
+    `${STEADY_CLIENTS} clients unthrottled; window of ${seconds.toFixed(1)} s after ${STEADY_WARMUP_SECONDS} s of warm-up; acks over the whole run ${formatRate(r.rate)} events/s (ack p99 ${r.p99} ms, ${r.failed} failed).`,
+  );
+  section.note(
+    'sealed leaves = leaf_count of the ShardSealed messages arriving in the window; CPU per event = CPU time in the window / those leaves (10 ms resolution).',
+  );
+  return leaves / seconds;
+}
+
 async function rssOf(pid: number | undefined): Promise<string> {
   if (pid === undefined) return 'n/a';
   try {
@@ -318,6 +427,9 @@ async function main(): Promise<void> {
       apiKeys: [{ key: API_KEY, tenant: 'bench', principal: 'loadgen', roles: ['emitter'] }],
       logLevel: 'warn',
       extraEnv: { ingest: { MSI_INGEST_MAX_IN_FLIGHT: '200000' } },
+      ...(CPU_PROF_DIR === undefined
+        ? {}
+        : { nodeArgs: { ingest: ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] } }),
       onLine: ({ name, line }) => {
         if (line.includes('"level":"error"')) console.log(`  [${name}] ${line.slice(0, 300)}`);
       },
@@ -328,59 +440,70 @@ async function main(): Promise<void> {
     samples.length = 0;
 
     let best = 0;
-    await runSection(
-      'SubmitBatch: throughput curve (durable events/s by concurrent clients)',
-      async (section: Section) => {
-        for (const clients of quick ? [4] : [1, 2, 4, 8]) {
-          const r = await batchLoad(address, clients, PHASE_SECONDS);
-          best = Math.max(best, r.rate);
+    if (!STEADY_ONLY) {
+      await runSection(
+        'SubmitBatch: throughput curve (durable events/s by concurrent clients)',
+        async (section: Section) => {
+          for (const clients of quick ? [4] : [1, 2, 4, 8]) {
+            const r = await batchLoad(address, clients, PHASE_SECONDS);
+            best = Math.max(best, r.rate);
+            section.add({
+              clients,
+              'events/s': formatRate(r.rate),
+              'ack p50 ms': r.p50,
+              'ack p99 ms': r.p99,
+              failed: r.failed,
+            });
+          }
+          section.note(
+            'requests (1,000 fresh events each) are copies of 16 encoded templates with fresh event ids written in: real clients run on other machines.',
+          );
+        },
+      );
+      samples.length = 0;
+      const half = best / 2;
+      await runSection(
+        `Half load (${formatRate(half)} events/s target, SubmitBatch): latencies`,
+        async (section) => {
+          const r = await batchLoad(address, 4, PHASE_SECONDS, half);
+          await new Promise((resolve) => setTimeout(resolve, 4 * ROUND_MS));
+          const anchored = await anchoredLatencies(nc, prefix, roundArrivals);
           section.add({
-            clients,
             'events/s': formatRate(r.rate),
             'ack p50 ms': r.p50,
             'ack p99 ms': r.p99,
-            failed: r.failed,
+            'anchored p50 ms': anchored.p50,
+            'anchored p99 ms': anchored.p99,
+            'sampled events': anchored.measured,
+            unanchored: anchored.unanchored,
           });
+          section.note(
+            'anchored = from submitting the request to the arrival of the RoundAnchored message covering the event (sampled events).',
+          );
+        },
+      );
+      await runSection('SubmitStream: one event per message', async (section) => {
+        for (const streams of quick ? [8] : [4, 16]) {
+          const r = await streamLoad(address, streams, PHASE_SECONDS);
+          section.add({ streams, 'events/s': formatRate(r.rate), durable: r.durable });
         }
-        section.note(
-          'requests (1,000 fresh events each) are encoded before each phase is timed: real clients run on other machines.',
-        );
-      },
-    );
-    samples.length = 0;
-    const half = best / 2;
+      });
+    }
+    let sealedRate = 0;
     await runSection(
-      `Half load (${formatRate(half)} events/s target, SubmitBatch): latencies`,
+      `Steady window: sealed leaves and CPU per event (${STEADY_SECONDS} s)`,
       async (section) => {
-        const r = await batchLoad(address, 4, PHASE_SECONDS, half);
-        await new Promise((resolve) => setTimeout(resolve, 4 * ROUND_MS));
-        const anchored = await anchoredLatencies(nc, prefix, roundArrivals);
-        section.add({
-          'events/s': formatRate(r.rate),
-          'ack p50 ms': r.p50,
-          'ack p99 ms': r.p99,
-          'anchored p50 ms': anchored.p50,
-          'anchored p99 ms': anchored.p99,
-          'sampled events': anchored.measured,
-          unanchored: anchored.unanchored,
-        });
-        section.note(
-          'anchored = from submitting the request to the arrival of the RoundAnchored message covering the event (sampled events).',
-        );
+        if (pipeline !== undefined) sealedRate = await steadyWindow(pipeline, nc, prefix, section);
       },
     );
-    await runSection('SubmitStream: one event per message', async (section) => {
-      for (const streams of quick ? [8] : [4, 16]) {
-        const r = await streamLoad(address, streams, PHASE_SECONDS);
-        section.add({ streams, 'events/s': formatRate(r.rate), durable: r.durable });
-      }
-    });
     await runSection('Raw JetStream publish, same batch size (no ingest)', async (section) => {
       const raw = await rawPublish(nc, prefix, Math.min(PHASE_SECONDS, 5));
       section.add({
         'events/s': formatRate(raw),
-        'ingest SubmitBatch best': formatRate(best),
-        ratio: `${((best / raw) * 100).toFixed(1)}%`,
+        'ingest SubmitBatch best': STEADY_ONLY ? 'n/a' : formatRate(best),
+        ratio: STEADY_ONLY ? 'n/a' : `${((best / raw) * 100).toFixed(1)}%`,
+        'sealed leaves/s (steady)': formatRate(sealedRate),
+        'sealed ratio': `${((sealedRate / raw) * 100).toFixed(1)}%`,
       });
     });
     await runSection('Memory per service', async (section) => {

@@ -169,6 +169,10 @@ describe('the pipeline on the authorized cluster (deploy/nats/nats.conf)', () =>
     expect((await jsm.streams.info('MSI_ROUNDS')).state.messages).toBeGreaterThan(0);
     expect((await jsm.streams.info('MSI_ALERTS')).state.messages).toBeGreaterThan(0);
     expect((await jsm.streams.info('MSI_ROUNDS')).config.num_replicas).toBe(3);
+    // Ingest (user ingest) claimed the ids in its claims stream, which it created with 3 replicas.
+    const claims = await jsm.streams.info('MSI_CLAIMS');
+    expect(claims.state.messages).toBeGreaterThan(0);
+    expect(claims.config.num_replicas).toBe(3);
     // Checkpoints (calendar) reach the verifier's durable consumer (user verifier), which acks them.
     await eventually(
       'checkpoints acked by the verifier',
@@ -211,6 +215,20 @@ describe('the pipeline on the authorized cluster (deploy/nats/nats.conf)', () =>
       await nc.flush();
       const after = await jsm.streams.info('MSI_EVENTS');
       expect(after.state.last_seq).toBe(before);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('refuses the alerter a claim: msi.claims is ingest’s alone', async () => {
+    const nc = await connectAs('alerter');
+    try {
+      const jsm = await jetstreamManager(admin);
+      const before = (await jsm.streams.info('MSI_CLAIMS')).state.last_seq;
+      await expect(
+        jetstream(nc).publish('msi.claims', new TextEncoder().encode('forged claim'), { timeout: 2000 }),
+      ).rejects.toThrow();
+      expect((await jsm.streams.info('MSI_CLAIMS')).state.last_seq).toBe(before);
     } finally {
       await nc.close();
     }

@@ -94,6 +94,18 @@ describe('individual events', () => {
     expect(ingest.durable.size).toBe(3);
   });
 
+  it('are not retried when ingest answers a final code (the id taken by other content)', async () => {
+    const { c, ingest } = client();
+    ingest.behaviour = (_e, call) => (call === 0 ? { acks: ['durable', 'conflict', 'durable'] } : undefined);
+    const results = await Promise.allSettled([0, 1, 2].map((i) => c.emit(store(i))));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'INVALID_EVENT',
+      field: 'event_id',
+    });
+    expect(ingest.batches).toHaveLength(1);
+  });
+
   it('refuse an event the client can check, naming its field, before sending anything', async () => {
     const { c, ingest } = client();
     expect(await failure(c.emit(Events.store({ data: data(1), actor: '' })))).toMatchObject({

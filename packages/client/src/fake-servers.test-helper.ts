@@ -31,7 +31,10 @@ export const LOG_VERIFIER_KEY = formatVerifierKey(verifierKeyOf(LOG_KEY.signer))
 export type IngestBehaviour = (
   events: readonly eventV1.DataEvent[],
   call: number,
-) => { fail: { code: number; details: string } } | { acks: ('durable' | 'failed')[] } | undefined;
+) =>
+  | { fail: { code: number; details: string } }
+  | { acks: ('durable' | 'failed' | 'conflict')[] }
+  | undefined;
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -54,6 +57,10 @@ export class FakeIngest implements IngestTransport {
     return events.map((e, i) => {
       if (decided?.acks[i] === 'failed') {
         return { eventId: e.eventId, outcome: { $case: 'failed', value: { code: 1, message: 'try again' } } };
+      }
+      if (decided?.acks[i] === 'conflict') {
+        const value = { code: 4, message: 'this event id was claimed by an event with other content' };
+        return { eventId: e.eventId, outcome: { $case: 'failed', value } };
       }
       const key = hex(e.eventId);
       const known = this.durable.get(key);

@@ -1,4 +1,4 @@
-import type { eventV1, ingestV1 } from '@msi/proto';
+import { type eventV1, ingestV1 } from '@msi/proto';
 import { MsiClientError } from './client-error.js';
 import { callFailureOf, type IngestTransport } from './ingest-transport.js';
 import { judgeCallFailure, type RetryPolicy, retryDelayMs } from './retry-policy.js';
@@ -54,6 +54,12 @@ interface Pending {
  * deduplicates, so a retry never anchors an event twice. Each submit settles once: durable, or a
  * MsiClientError (INVALID_EVENT, UNAUTHENTICATED, PERMISSION_DENIED, TIMEOUT).
  */
+/** Per-event failures that retrying the same event cannot fix. */
+const FINAL_FAILURES: ReadonlySet<ingestV1.FailureCode> = new Set([
+  ingestV1.FailureCode.FAILURE_CODE_ID_CONFLICT,
+  ingestV1.FailureCode.FAILURE_CODE_ID_OUTSIDE_WINDOW,
+]);
+
 export class SubmitQueue {
   readonly #transport: IngestTransport;
   readonly #o: SubmitQueueOptions;
@@ -190,6 +196,14 @@ export class SubmitQueue {
             receivedAt: Number(d.receivedAtUs),
             duplicate: d.duplicate,
           }),
+        );
+      } else if (outcome?.$case === 'failed' && FINAL_FAILURES.has(outcome.value.code)) {
+        // The id is taken by other content, or outside ingest's dedup window: a retry cannot help.
+        const message = outcome.value.message;
+        this.#settle(item, () =>
+          item.reject(
+            new MsiClientError('INVALID_EVENT', `ingest refused the event: ${message}`, 'event_id'),
+          ),
         );
       } else {
         item.lastFailure = outcome?.$case === 'failed' ? outcome.value.message : 'no outcome';

@@ -78,6 +78,7 @@ export {
   type EventErrorCode,
   type EventKind,
   encodeEvent,
+  encodeValidatedEvent,
   eventLeafHash,
   isEventKind,
   kindCode,

@@ -19,6 +19,7 @@ export {
   assertValidPrefix,
   type BucketNames,
   bucketNamesFor,
+  claimsStreamFor,
   type IntegritySource,
   MAX_SHARDS,
   type StreamNames,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketNamesFor, shardOfSubject, streamNamesFor, subjectsFor } from './subjects.js';
+import { bucketNamesFor, claimsStreamFor, shardOfSubject, streamNamesFor, subjectsFor } from './subjects.js';
 
 describe('subjects', () => {
   it('derives every subject from the prefix', () => {
@@ -16,7 +16,9 @@ describe('subjects', () => {
 
   it('derives stream and bucket names without dots', () => {
     expect(streamNamesFor('t1.msi').events).toBe('T1_MSI_EVENTS');
-    expect(bucketNamesFor('t1.msi')).toEqual({ idempotency: 'T1_MSI_IDS', leases: 'T1_MSI_LEASES' });
+    expect(bucketNamesFor('t1.msi')).toEqual({ leases: 'T1_MSI_LEASES' });
+    expect(claimsStreamFor('t1.msi')).toBe('T1_MSI_CLAIMS');
+    expect(subjectsFor('t1.msi').claims).toBe('t1.msi.claims');
   });
 
   it.each(['', 'a..b', 'a.*', 'a.>', 'a b', '.a', 'a.'])('rejects the prefix %j', (prefix) => {

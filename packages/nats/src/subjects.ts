@@ -11,7 +11,8 @@
  *   <prefix>.checkpoints        cosigned checkpoints (calendar)   stream <P>_CHECKPOINTS
  *   <prefix>.publications       periodic publications (calendar)  stream <P>_PUBLICATIONS
  *   <prefix>.alerts.<severity>  alerts from the alerter           stream <P>_ALERTS
- *   KV <P>_IDS                  idempotency records (event id → original ack), TTL = dedup window
+ *   <prefix>.claims             ingest's event-id claims, one    stream <P>_CLAIMS (created by
+ *                               message per EventBatch            ingest: max age = dedup window)
  *   KV <P>_LEASES               shard ownership leases for aggregators
  * where <P> is the prefix upper-cased with dots replaced by underscores.
  */
@@ -27,6 +28,8 @@ export interface Subjects {
   readonly allSeals: string;
   readonly rounds: string;
   readonly security: string;
+  /** Ingest's idempotency claims (ClaimBatch, one per EventBatch). */
+  readonly claims: string;
   /** Integrity failures found by `source` (`verifier`, `witness`). */
   integrity(source: IntegritySource): string;
   readonly allIntegrity: string;
@@ -50,7 +53,6 @@ export interface StreamNames {
 }
 
 export interface BucketNames {
-  readonly idempotency: string;
   readonly leases: string;
 }
 
@@ -89,6 +91,7 @@ export function subjectsFor(prefix: string): Subjects {
     allSeals: `${prefix}.seals.*`,
     rounds: `${prefix}.rounds`,
     security: `${prefix}.security`,
+    claims: `${prefix}.claims`,
     integrity: (source) => `${prefix}.integrity.${source}`,
     allIntegrity: `${prefix}.integrity.*`,
     checkpoints: `${prefix}.checkpoints`,
@@ -119,7 +122,12 @@ export function streamNamesFor(prefix: string): StreamNames {
 
 export function bucketNamesFor(prefix: string): BucketNames {
   const p = upperName(prefix);
-  return { idempotency: `${p}_IDS`, leases: `${p}_LEASES` };
+  return { leases: `${p}_LEASES` };
+}
+
+/** The stream of ingest's idempotency claims (not in ensureStreams: ingest sizes it by its window). */
+export function claimsStreamFor(prefix: string): string {
+  return `${upperName(prefix)}_CLAIMS`;
 }
 
 /** The shard number in the last token of an events or seals subject, or throws. */

@@ -1,11 +1,13 @@
 import { ingestV1 } from '@msi/proto';
-import { asBuffer } from './claim-record.js';
+import { asBuffer } from './as-buffer.js';
 import type { Ack, FailureCode } from './ingest-pipeline.js';
 
 const FAILURE: Readonly<Record<FailureCode, ingestV1.FailureCode>> = {
   UNAVAILABLE: ingestV1.FailureCode.FAILURE_CODE_UNAVAILABLE,
   IN_PROGRESS: ingestV1.FailureCode.FAILURE_CODE_IN_PROGRESS,
   OVERLOADED: ingestV1.FailureCode.FAILURE_CODE_OVERLOADED,
+  ID_CONFLICT: ingestV1.FailureCode.FAILURE_CODE_ID_CONFLICT,
+  ID_OUTSIDE_WINDOW: ingestV1.FailureCode.FAILURE_CODE_ID_OUTSIDE_WINDOW,
 };
 
 /** The wire form of an ack. */

@@ -1,13 +1,14 @@
+import { decodeEvent } from '@msi/core';
 import { streamV1 } from '@msi/proto';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 
-/** Where to look for an event: the batch its record names, and the time window it can be in. */
+/** Where to look for an event: the batch its claim names, and the time window it can be in. */
 export interface LocateQuery {
   readonly subject: string;
   readonly batchId: string;
-  /** Canonical event bytes to find. */
-  readonly event: Uint8Array;
-  /** No message carrying it can be older than this (ms, ingest's clock: the original received_at). */
+  /** The event id to find. */
+  readonly eventId: Uint8Array;
+  /** No message carrying it can be older than this (ms: when its ClaimBatch was stored). */
   readonly fromMs: number;
   /** No message carrying it can be newer than this (ms, ingest's clock): the end of its claim. */
   readonly untilMs: number;
@@ -22,10 +23,10 @@ export interface BatchLocatorOptions {
 }
 
 /**
- * Finds out whether an event is in the events stream under a given batch id (Nats-Msg-Id), by
- * scanning the shard's subject from the event's received_at, headers only, and reading in full
- * only the messages with that id. Used for resubmissions, never on the hot path; concurrent
- * queries for the same (subject, batch id) share one scan.
+ * Finds an event in the events stream under a given batch id (Nats-Msg-Id), by scanning the
+ * shard's subject from when its claim was stored, headers only, and reading in full only the
+ * messages with that id. Used for resubmissions, never on the hot path; concurrent queries for the
+ * same (subject, batch id) share one scan.
  */
 export class BatchLocator {
   readonly #scans = new Map<string, Promise<Buffer[]>>();
@@ -40,8 +41,11 @@ export class BatchLocator {
     this.#options = options;
   }
 
-  /** True when a stored message with msgID `batchId` carries exactly `event`. Throws when unsure. */
-  async contains(query: LocateQuery): Promise<boolean> {
+  /**
+   * The canonical bytes of the event with id `eventId` in a stored message with msgID `batchId`, or
+   * undefined when there is none. Throws when unsure.
+   */
+  async find(query: LocateQuery): Promise<Uint8Array | undefined> {
     const key = `${query.subject}\u0000${query.batchId}`;
     let scan = this.#scans.get(key);
     if (scan === undefined) {
@@ -49,8 +53,8 @@ export class BatchLocator {
       this.#scans.set(key, scan);
     }
     const carried = await scan;
-    const wanted = Buffer.from(query.event.buffer, query.event.byteOffset, query.event.byteLength);
-    return carried.some((event) => event.equals(wanted));
+    const wanted = Buffer.from(query.eventId.buffer, query.eventId.byteOffset, query.eventId.byteLength);
+    return carried.find((event) => event.includes(wanted) && wanted.equals(decodeEvent(event).eventId));
   }
 
   /** The events of every message with msgID `batchId` in the window. */

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       natsReplicas: 1,
       maxInFlight: 50_000,
       dedupWindowMs: 24 * 3600_000,
+      maxAgeMs: 24 * 3600_000,
       claimWindowMs: 10_000,
       lingerMs: 2,
       metricsPort: 9464,
@@ -80,6 +81,16 @@ describe('loadConfig', () => {
     ]) {
       expect(problems).toContain(name);
     }
+  });
+
+  it('follows the dedup window with the oldest occurred_at, and refuses a longer one', () => {
+    expect(loadConfig({ ...minimal, MSI_INGEST_DEDUP_WINDOW_MS: '3600000' }).maxAgeMs).toBe(3_600_000);
+    const problems = problemsOf({
+      ...minimal,
+      MSI_INGEST_DEDUP_WINDOW_MS: '3600000',
+      MSI_INGEST_MAX_AGE_MS: '3600001',
+    });
+    expect(problems.join('\n')).toContain('MSI_INGEST_MAX_AGE_MS (3600001) must be at most');
   });
 
   it('needs a client CA to require client certificates', () => {

@@ -27,17 +27,20 @@ export interface IngestConfig {
   readonly credentialsFile: string;
   /** occurred_at may be at most this far in the future of ingest's clock. */
   readonly maxSkewMs: number;
-  /** occurred_at may be at most this far in the past. */
+  /** occurred_at may be at most this far in the past (at most the dedup window). */
   readonly maxAgeMs: number;
-  /** Events per SubmitBatch / per SubmitStream message. */
-  /** JetStream replicas of the streams and the idempotency bucket (3 in production; every service the same). */
+  /** JetStream replicas of the streams and of the claims stream (3 in production; every service the same). */
   readonly natsReplicas: number;
+  /** Events per SubmitBatch / per SubmitStream message. */
   readonly maxBatch: number;
   /** gRPC messages larger than this are refused (RESOURCE_EXHAUSTED). */
   readonly maxMessageBytes: number;
   /** Events accepted but not yet answered, across all calls; past it, RESOURCE_EXHAUSTED. */
   readonly maxInFlight: number;
-  /** How long an event id is remembered (TTL of the idempotency bucket). */
+  /**
+   * How long an event id is remembered: ids whose UUIDv7 time is older are refused (ID_OUTSIDE_WINDOW),
+   * and so is an occurred_at older than this.
+   */
   readonly dedupWindowMs: number;
   /** A claim lets its owner publish for this long; then others may recover the event. */
   readonly claimWindowMs: number;
@@ -67,6 +70,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
   const read = new ConfigReader(env);
   const prefix = read.validated('MSI_PREFIX', 'msi', assertValidPrefix);
   const listen = parseListen(read.string('MSI_INGEST_LISTEN', '127.0.0.1:50051'), read);
+  const dedupWindowMs = read.integer('MSI_INGEST_DEDUP_WINDOW_MS', DAY, { min: 60 * SECOND, max: 30 * DAY });
   const config: IngestConfig = {
     natsUrl: read.string('MSI_NATS_URL', 'nats://127.0.0.1:4222'),
     prefix,
@@ -78,7 +82,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
     transport: readTransport(read),
     credentialsFile: read.string('MSI_INGEST_CREDENTIALS_FILE'),
     maxSkewMs: read.integer('MSI_INGEST_MAX_SKEW_MS', 5 * 60 * SECOND, { min: 0, max: DAY }),
-    maxAgeMs: read.integer('MSI_INGEST_MAX_AGE_MS', 7 * DAY, { min: SECOND, max: 3650 * DAY }),
+    maxAgeMs: read.integer('MSI_INGEST_MAX_AGE_MS', dedupWindowMs, { min: SECOND, max: 3650 * DAY }),
+    dedupWindowMs,
     natsReplicas: read.integer('MSI_NATS_REPLICAS', 1, { min: 1, max: 5 }),
     maxBatch: read.integer('MSI_INGEST_MAX_BATCH', 1000, { min: 1, max: 100_000 }),
     maxMessageBytes: read.integer('MSI_INGEST_MAX_MESSAGE_BYTES', 4 * 1024 * 1024, {
@@ -86,7 +91,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
       max: 64 * 1024 * 1024,
     }),
     maxInFlight: read.integer('MSI_INGEST_MAX_IN_FLIGHT', 50_000, { min: 1, max: 10_000_000 }),
-    dedupWindowMs: read.integer('MSI_INGEST_DEDUP_WINDOW_MS', DAY, { min: 60 * SECOND, max: 30 * DAY }),
     claimWindowMs: read.integer('MSI_INGEST_CLAIM_WINDOW_MS', 10 * SECOND, { min: 500, max: 60 * SECOND }),
     lingerMs: read.integer('MSI_INGEST_LINGER_MS', 2, { min: 0, max: 1000 }),
     batchMaxEvents: read.integer('MSI_INGEST_BATCH_MAX_EVENTS', 1024, { min: 1, max: 100_000 }),
@@ -106,6 +110,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
   if (config.publishTimeoutMs >= config.claimWindowMs) {
     read.problem(
       `MSI_INGEST_PUBLISH_TIMEOUT_MS (${config.publishTimeoutMs}) must be less than MSI_INGEST_CLAIM_WINDOW_MS (${config.claimWindowMs})`,
+    );
+  }
+  if (config.maxAgeMs > config.dedupWindowMs) {
+    read.problem(
+      `MSI_INGEST_MAX_AGE_MS (${config.maxAgeMs}) must be at most MSI_INGEST_DEDUP_WINDOW_MS (${config.dedupWindowMs}): an older event could be submitted again after its id is forgotten`,
     );
   }
   if (config.lingerMs >= config.claimWindowMs) {

@@ -1,14 +1,10 @@
-import { decodeEvent, encodeEvent, eventLeafHash } from '@msi/core';
-import { nodeHasher } from '@msi/crypto-node';
-import { bucketNamesFor } from '@msi/nats';
-import type { eventV1, ingestV1 } from '@msi/proto';
+import { decodeEvent } from '@msi/core';
+import { subjectsFor } from '@msi/nats';
+import { type eventV1, ingestV1, streamV1 } from '@msi/proto';
 import { useWorld } from '@msi/testkit';
-import { eventFromClient } from '@msi/wire';
 import { jetstream } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeClaimRecord, encodeClaimRecord } from './claim-record.js';
 import {
   clientFor,
   durableOf,
@@ -97,55 +93,55 @@ describe('duplicates anchor once and get the original ack', () => {
   });
 });
 
+describe('the same id with other content', () => {
+  it('is refused with ID_CONFLICT, here and at the other replica; the original stays the only leaf', async () => {
+    const event = sampleEvent();
+    const { acks } = await submitBatch(a, [event]);
+    durableOf(acks[0]);
+    const changed = { ...event, actor: 'mallory' };
+    for (const client of [a, b]) {
+      const [ack] = (await submitBatch(client, [changed])).acks;
+      expect(ack?.outcome?.$case === 'failed' && ack.outcome.value.code).toBe(
+        ingestV1.FailureCode.FAILURE_CODE_ID_CONFLICT,
+      );
+    }
+    expect(await copiesOf([event])).toEqual([1]);
+  });
+});
+
 describe('a claim whose owner died', () => {
-  /** Claims `event` in KV as a crashed ingest would have, without ever publishing its batch. */
+  /** Claims `event` in the claims stream as a crashed ingest would have, never publishing its batch. */
   async function claimAsCrashedOwner(event: eventV1.DataEvent, claimUntilMs: number) {
-    const receivedAtUs = (Date.now() - 30_000) * 1000;
-    const domain = eventFromClient(
-      event,
-      {
-        tenant: 'acme',
-        submitter: 'etl-service',
-        receivedAt: receivedAtUs,
-        nonce: new Uint8Array(16).fill(5),
-      },
-      'event',
-    );
-    const canonical = encodeEvent(domain);
-    const record = {
-      leafHash: eventLeafHash(nodeHasher(), canonical),
+    const claims: streamV1.ClaimBatch = {
+      version: 1,
+      batchId: `ingest-crashed-${event.eventId.toString('hex')}`,
       shard: shardOf('acme', event.data, 4),
-      expectedRound: 0,
-      batchId: 'ingest-crashed-1',
-      receivedAtUs,
-      claimUntilMs,
-      event: canonical,
+      claimUntilMs: BigInt(claimUntilMs),
+      claims: [{ tenant: 'acme', eventId: event.eventId, expectedRound: 0n, supersedes: 0n }],
     };
     const nc = await connect({ servers: natsUrl });
-    const kv = await new Kvm(jetstream(nc)).open(bucketNamesFor(prefix).idempotency);
-    await kv.create(`acme.${event.eventId.toString('hex')}`, encodeClaimRecord(record));
+    await jetstream(nc).publish(subjectsFor(prefix).claims, streamV1.ClaimBatch.encode(claims).finish());
     await nc.close();
-    return record;
   }
 
-  it('is recovered from the record once its claim is over: the original leaf hash, one copy', async () => {
+  it('is void once its claim is over: the resubmission is made durable once, then answered as duplicate', async () => {
     const event = sampleEvent();
-    const record = await claimAsCrashedOwner(event, Date.now() - 20_000);
+    await claimAsCrashedOwner(event, Date.now() - 20_000);
     const { acks } = await submitBatch(a, [event]);
-    const durable = durableOf(acks[0]);
-    expect(durable.leafHash).toEqual(Buffer.from(record.leafHash));
-    expect(durable.duplicate).toBe(true);
-    expect(Number(durable.receivedAtUs)).toBe(record.receivedAtUs);
-    // Another instance, and the first again: found in the stream, not published again.
-    expect(leafHashes((await submitBatch(b, [event])).acks)).toEqual(leafHashes(acks));
-    expect(leafHashes((await submitBatch(a, [event])).acks)).toEqual(leafHashes(acks));
+    expect(durableOf(acks[0]).duplicate).toBe(false);
+    // Another instance, and the first again: the replacing claim won, its event is in the stream.
+    for (const client of [b, a]) {
+      const again = (await submitBatch(client, [event])).acks;
+      expect(leafHashes(again)).toEqual(leafHashes(acks));
+      expect(durableOf(again[0]).duplicate).toBe(true);
+    }
     expect(await copiesOf([event])).toEqual([1]);
-    const { batches } = await snapshot(natsUrl, prefix);
-    const carrying = batches.filter((batch) =>
-      batch.batch.events.some((bytes) => Buffer.from(bytes).equals(record.event)),
+    const { claimBatches } = await snapshot(natsUrl, prefix);
+    const naming = claimBatches.filter(({ batch }) =>
+      batch.claims.some((c) => c.eventId.equals(event.eventId)),
     );
-    expect(carrying).toHaveLength(1);
-    expect(carrying[0]?.batch.batchId.startsWith('ingest-first-')).toBe(true);
+    expect(naming).toHaveLength(2);
+    expect(naming[1]?.batch.claims[0]?.supersedes).toBe(BigInt(naming[0]?.seq ?? 0) * 131072n);
   });
 
   it('makes a resubmission wait while the claim runs, then answer IN_PROGRESS at its deadline', async () => {
@@ -153,26 +149,28 @@ describe('a claim whose owner died', () => {
     await claimAsCrashedOwner(event, Date.now() + 60_000);
     const started = Date.now();
     const { acks } = await submitBatch(a, [event], 1500);
-    expect(acks[0]?.outcome?.$case).toBe('failed');
-    if (acks[0]?.outcome?.$case === 'failed') expect(acks[0].outcome.value.code).toBe(2); // IN_PROGRESS
+    expect(acks[0]?.outcome?.$case === 'failed' && acks[0].outcome.value.code).toBe(
+      ingestV1.FailureCode.FAILURE_CODE_IN_PROGRESS,
+    );
     expect(Date.now() - started).toBeGreaterThan(500);
     expect(await copiesOf([event])).toEqual([0]);
   });
+});
 
-  it('keeps the record readable as streamV1.IdempotencyRecord with the original ack', async () => {
-    const event = sampleEvent();
-    const { acks } = await submitBatch(a, [event]);
-    const nc = await connect({ servers: natsUrl });
-    const kv = await new Kvm(jetstream(nc)).open(bucketNamesFor(prefix).idempotency);
-    const entry = await kv.get(`acme.${event.eventId.toString('hex')}`);
-    await nc.close();
-    if (entry === null) throw new Error('no idempotency record');
-    const record = decodeClaimRecord(entry.value);
-    const durable = durableOf(acks[0]);
-    expect(Buffer.from(record.leafHash)).toEqual(durable.leafHash);
-    expect(record.shard).toBe(durable.shard);
-    expect(record.receivedAtUs).toBe(Number(durable.receivedAtUs));
-    expect(record.batchId.startsWith('ingest-first-')).toBe(true);
-    expect(Buffer.from(eventLeafHash(nodeHasher(), record.event))).toEqual(durable.leafHash);
+describe('the claims stream', () => {
+  it('holds one ClaimBatch per EventBatch, naming the batch that carries the events', async () => {
+    const events = Array.from({ length: 20 }, () => sampleEvent());
+    await submitBatch(a, events);
+    const { batches, claimBatches } = await snapshot(natsUrl, prefix);
+    const ids = new Set(events.map((event) => event.eventId.toString('hex')));
+    const mine = claimBatches.filter(({ batch }) =>
+      batch.claims.some((c) => ids.has(c.eventId.toString('hex'))),
+    );
+    expect(mine.reduce((sum, { batch }) => sum + batch.claims.length, 0)).toBe(events.length);
+    for (const { batch } of mine) {
+      const carrier = batches.find((stored) => stored.msgId === batch.batchId);
+      expect(carrier?.batch.events.length).toBe(batch.claims.length);
+      expect(carrier?.subject.endsWith(`.events.${batch.shard}`)).toBe(true);
+    }
   });
 });

@@ -11,7 +11,7 @@ import type { PreparedEvent } from './prepare-events.js';
 function callsWith(latencyMs: number, acks: readonly Ack[]) {
   let clock = 1_000_000;
   const registry = new Registry();
-  const metrics = createIngestMetrics(registry);
+  const metrics = createIngestMetrics(registry, () => 0);
   const calls = new IngestCalls({
     credentials: CredentialStore.fromJson('{"credentials": []}'),
     pipeline: {
@@ -57,5 +57,20 @@ describe('IngestCalls.process', () => {
     expect(text).toMatch(/^msi_ingest_ack_seconds_bucket\{le="0\.01"\} 1$/m);
     const acked = (await registry.getSingleMetric('msi_ingest_events_acked_total')?.get())?.values[0];
     expect(acked?.value).toBe(1);
+  });
+});
+
+describe('msi_ingest_claim_index_ids', () => {
+  it('reports the claim index size on every scrape', async () => {
+    const registry = new Registry();
+    let size = 3;
+    createIngestMetrics(registry, () => size);
+    expect(await registry.getSingleMetricAsString('msi_ingest_claim_index_ids')).toMatch(
+      /^msi_ingest_claim_index_ids 3$/m,
+    );
+    size = 12_345;
+    expect(await registry.getSingleMetricAsString('msi_ingest_claim_index_ids')).toMatch(
+      /^msi_ingest_claim_index_ids 12345$/m,
+    );
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerCredentials } from '@grpc/grpc-js';
 import type { MerkleHasher } from '@msi/merkle';
 import {
-  bucketNamesFor,
+  claimsStreamFor,
   defaultStreamSettings,
   ensureStreams,
   publishDurable,
@@ -23,20 +23,21 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
 import { Admission } from './admission.js';
+import { asBuffer } from './as-buffer.js';
 import { AsyncPublisher } from './async-publisher.js';
 import { BatchLocator } from './batch-locator.js';
-import { asBuffer } from './claim-record.js';
+import { ClaimIndex } from './claim-index.js';
+import { ClaimLog } from './claim-log.js';
 import { type IngestConfig, loadConfig } from './config.js';
 import { expectedRound } from './expected-round.js';
-import { IdempotencyStore } from './idempotency-store.js';
 import { IngestCalls } from './ingest-calls.js';
 import { statusOf } from './ingest-error.js';
+import type { EventBatchToPublish } from './ingest-pipeline.js';
 import { IngestPipeline } from './ingest-pipeline.js';
 import { ingestServiceImplementation } from './ingest-service.js';
 import { createIngestMetrics } from './metrics.js';
 import { RoundTracker } from './round-tracker.js';
 import { serverCredentials } from './server-credentials.js';
-import type { SealedBatch } from './shard-batcher.js';
 
 /** What startIngest takes besides its settings: connections, credentials, ports and test seams. */
 export interface IngestDeps {
@@ -48,7 +49,7 @@ export interface IngestDeps {
   readonly grpcCredentials: ServerCredentials;
   /** grpc.health.v1 follows it; ingest adds the dependency `jetstream`. */
   readonly health: ServiceHealth;
-  /** Computes event leaf hashes (nodeHasher() in main.ts). */
+  /** Computes event leaf hashes, a request at a time (the WASM batch kernel in main.ts). */
   readonly hasher: MerkleHasher;
   readonly log: Logger;
   readonly registry: Registry;
@@ -109,8 +110,8 @@ export async function loadIngest(env: Readonly<Record<string, string | undefined
 }
 
 /**
- * Starts ingest on an open NATS connection: creates the streams and the idempotency bucket if
- * needed, follows the rounds stream, and serves IngestService (NOT_SERVING on grpc.health.v1, and
+ * Starts ingest on an open NATS connection: creates the streams and the claims stream if needed,
+ * applies the claims stream to its index (serving once it caught up), follows the rounds stream, and serves IngestService (NOT_SERVING on grpc.health.v1, and
  * UNAVAILABLE for calls, while NATS is unreachable or JetStream unconfirmed after a reconnect).
  */
 export async function startIngest(config: IngestConfig, deps: IngestDeps): Promise<RunningIngest> {
@@ -126,18 +127,25 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     await ensureStreams(jsm, config.prefix, { ...defaultStreamSettings, replicas: config.natsReplicas });
     const publisher = new AsyncPublisher(nc, config.publishTimeoutMs, now);
     stops.push(() => publisher.close());
-    const bucket = bucketNamesFor(config.prefix).idempotency;
-    const bucketOptions = {
-      ttlMs: config.dedupWindowMs,
+    const index = new ClaimIndex({ windowMs: config.dedupWindowMs, skewMs: config.maxSkewMs });
+    const claims = new ClaimLog(js, jsm, publisher, index, {
+      stream: claimsStreamFor(config.prefix),
+      subject: subjects.claims,
+      // A claim outlives every id it can be asked about: ids up to `skew` ahead are accepted.
+      maxAgeMs: config.dedupWindowMs + config.maxSkewMs + CLOCK_SLACK_MS,
       replicas: config.natsReplicas,
-      publisher,
-    };
-    const store = await IdempotencyStore.open(js, bucket, bucketOptions);
-    const metrics = createIngestMetrics(deps.registry);
+      timeoutMs: config.publishTimeoutMs,
+      nowMs: now,
+      log,
+    });
+    await claims.ensureStream();
+    await claims.start();
+    stops.push(() => claims.stop());
+    const metrics = createIngestMetrics(deps.registry, () => index.size);
 
     let batchCounter = 0;
     const nextBatchId = () => `${instanceId}-${++batchCounter}`;
-    const publishBatch = async (batch: SealedBatch): Promise<void> => {
+    const publishBatch = async (batch: EventBatchToPublish): Promise<void> => {
       const payload = streamV1.EventBatch.encode({
         version: 1,
         batchId: batch.batchId,
@@ -157,7 +165,9 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     };
     const pipeline = new IngestPipeline(
       {
-        store,
+        claims,
+        index,
+        hashLeaf: (canonical) => deps.hasher.hashLeaf(canonical),
         locator: new BatchLocator(js, jsm, {
           stream: streams.events,
           clockSlackMs: CLOCK_SLACK_MS,
@@ -238,7 +248,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       health,
     });
     stops.push(() => grpc.server.forceShutdown());
-    // After a reconnect, make sure the streams and the bucket are there (a NATS that lost its store
+    // After a reconnect, make sure the streams and the claims stream are there (a NATS that lost its store
     // comes back empty) before serving again (dependency `jetstream`); retry while JetStream starts.
     const reestablish = every({
       intervalMs: 1000,
@@ -246,7 +256,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       run: async (signal) => {
         if (!health.down.has('jetstream') || health.down.has('nats') || signal.aborted) return;
         await ensureStreams(jsm, config.prefix, { ...defaultStreamSettings, replicas: config.natsReplicas });
-        await IdempotencyStore.open(js, bucket, bucketOptions);
+        await claims.ensureStream();
+        await claims.resync();
         health.set('jetstream', true);
         log.info('JetStream confirmed after the reconnect: serving');
       },
@@ -260,7 +271,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       if (up === connected || closing) return;
       connected = up;
       if (up) reestablish.wake();
-      else health.set('jetstream', false, 'streams and bucket not confirmed since NATS reconnected');
+      else health.set('jetstream', false, 'streams and claims stream not confirmed since NATS reconnected');
     });
     stops.push(unwatch);
     log.info('ingest serving', {
@@ -287,6 +298,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           pipeline.flush();
           await stopping;
           rounds.stop();
+          claims.stop();
           publisher.close();
         })();
         return closed;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { encodeImprint, imprintOf, mintUuidV7 } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
-import { bucketNamesFor, connectNats, streamNamesFor, watchConnection } from '@msi/nats';
+import { claimsStreamFor, connectNats, streamNamesFor, watchConnection } from '@msi/nats';
 import { eventV1, type ingestV1, streamV1 } from '@msi/proto';
 import { createLogger, createRegistry, ServiceHealth } from '@msi/service-kit';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -80,6 +80,7 @@ export function testEnv(
 export async function startTestIngest(
   env: Record<string, string>,
   instanceId?: string,
+  nowMs?: () => number,
 ): Promise<RunningIngest> {
   const config = await loadIngest(env);
   const nc = await connectNats({ servers: config.natsUrl, name: 'msi-ingest-test' });
@@ -95,6 +96,7 @@ export async function startTestIngest(
       log: createLogger({ service: 'ingest', level: config.logLevel, write: () => {} }),
       registry: createRegistry('ingest'),
       ...(instanceId === undefined ? {} : { instanceId }),
+      ...(nowMs === undefined ? {} : { nowMs }),
     });
     let closed: Promise<void> | undefined;
     return {
@@ -163,7 +165,10 @@ export function durableOf(ack: ingestV1.EventAck | undefined): ingestV1.Durable 
   return ack.outcome.value;
 }
 
-/** What is stored under a prefix: every EventBatch in the events stream, the KV keys, the security events. */
+/**
+ * What is stored under a prefix: every EventBatch in the events stream, the claimed ids
+ * (`<tenant>.<id hex>`, in claims-stream order), the ClaimBatches, the security events.
+ */
 export async function snapshot(natsUrl: string, prefix: string) {
   const nc = await connect({ servers: natsUrl });
   try {
@@ -188,11 +193,17 @@ export async function snapshot(natsUrl: string, prefix: string) {
       const stored = await jsm.streams.getMessage(names.security, { seq });
       if (stored !== null) security.push(streamV1.SecurityEvent.decode(stored.data));
     }
-    const kv = await jsm.streams.info(`KV_${bucketNamesFor(prefix).idempotency}`, { subjects_filter: '>' });
-    const keys = Object.keys(kv.state.subjects ?? {}).map((subject) =>
-      subject.slice(`$KV.${bucketNamesFor(prefix).idempotency}.`.length),
+    const claimBatches: { seq: number; batch: streamV1.ClaimBatch }[] = [];
+    const claimsStream = claimsStreamFor(prefix);
+    const claims = await jsm.streams.info(claimsStream);
+    for (let seq = claims.state.first_seq; seq <= claims.state.last_seq && claims.state.messages > 0; seq++) {
+      const stored = await jsm.streams.getMessage(claimsStream, { seq });
+      if (stored !== null) claimBatches.push({ seq, batch: streamV1.ClaimBatch.decode(stored.data) });
+    }
+    const keys = claimBatches.flatMap(({ batch }) =>
+      batch.claims.map((claim) => `${claim.tenant}.${claim.eventId.toString('hex')}`),
     );
-    return { batches, events: batches.flatMap((b) => b.batch.events), security, keys };
+    return { batches, events: batches.flatMap((b) => b.batch.events), security, keys, claimBatches };
   } finally {
     await nc.close();
   }

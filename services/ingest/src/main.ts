@@ -1,9 +1,9 @@
-import { nodeHasher } from '@msi/crypto-node';
+import { createWasmHasherSync } from '@msi/hash-wasm';
 import { runService } from '@msi/service-kit';
 import { loadIngest, startIngest } from './ingest-server.js';
 
 // The ingest process: its configuration, credentials and TLS files (exit 2 naming a bad variable),
-// one NATS connection, the gRPC server; on SIGTERM it lets calls finish and publishes what is batched.
+// one NATS connection, the gRPC server (leaf hashes by the WASM batch kernel, a request per call); on SIGTERM it lets calls finish and publishes what is batched.
 await runService({
   name: 'ingest',
   load: loadIngest,
@@ -13,7 +13,7 @@ await runService({
       credentials: config.credentials,
       grpcCredentials: config.grpcCredentials,
       health: ctx.health,
-      hasher: nodeHasher(),
+      hasher: createWasmHasherSync(),
       log: ctx.log,
       registry: ctx.registry,
       nowMs: ctx.nowMs,

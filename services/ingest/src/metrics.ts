@@ -13,11 +13,13 @@ export interface IngestMetrics {
   /** Per request: from its events being admitted to their acks (claim, batch, JetStream ack). */
   readonly ackSeconds: Histogram;
   readonly inFlight: Gauge;
+  /** Event ids held by the claim index (set on each scrape from `claimIndexSize`). */
+  readonly claimIndexIds: Gauge;
   readonly securityEvents: Counter<'kind'>;
   readonly securityDropped: Counter;
 }
 
-export function createIngestMetrics(registry: Registry): IngestMetrics {
+export function createIngestMetrics(registry: Registry, claimIndexSize: () => number): IngestMetrics {
   const registers = [registry];
   return {
     received: new Counter({
@@ -75,6 +77,14 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
       name: 'msi_ingest_in_flight_events',
       help: 'Events accepted and not yet answered',
       registers,
+    }),
+    claimIndexIds: new Gauge({
+      name: 'msi_ingest_claim_index_ids',
+      help: 'Event ids in the dedup window held in memory by the claim index (~121 bytes each)',
+      registers,
+      collect() {
+        this.set(claimIndexSize());
+      },
     }),
     securityEvents: new Counter({
       name: 'msi_ingest_security_events_total',

@@ -1,6 +1,7 @@
-import { decodeEvent, eventLeafHash } from '@msi/core';
+import { decodeEvent, eventLeafHash, uuidV7Time } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
 import { describe, expect, it } from 'vitest';
+import { claimKey } from './claim-index.js';
 import { freshEventId, sampleEvent } from './ingest.test-helper.js';
 import { IngestError } from './ingest-error.js';
 import { prepareEvents, type StampContext } from './prepare-events.js';
@@ -41,7 +42,8 @@ describe('prepareEvents', () => {
     for (const [i, event] of prepared.entries()) {
       const decoded = decodeEvent(event.canonical);
       expect(decoded).toMatchObject({ tenant: 'acme', submitter: 'etl-service', receivedAt: nowUs });
-      expect(event.key).toBe(`acme.${events[i]?.eventId.toString('hex')}`);
+      expect(event.key).toBe(claimKey('acme', events[i]?.eventId ?? new Uint8Array(0)));
+      expect(event.idTimeMs).toBe(uuidV7Time(event.eventId));
       expect(event.leafHash).toEqual(eventLeafHash(hasher, event.canonical));
       expect(event.shard).toBe(shardOf('acme', events[i]?.data ?? new Uint8Array(), 8));
       expect(event.expectedRound).toBe(17);

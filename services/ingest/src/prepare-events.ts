@@ -1,15 +1,19 @@
-import { type DataEvent, encodeEvent, eventLeafHash } from '@msi/core';
+import { type DataEvent, encodeValidatedEvent, uuidV7Time } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import type { eventV1 } from '@msi/proto';
 import { eventFromClient, WireError } from '@msi/wire';
+import { claimKey } from './claim-index.js';
 import { IngestError } from './ingest-error.js';
 import { shardOf } from './shard-of.js';
 
 /** An accepted event, stamped and hashed, ready to be claimed and published. */
 export interface PreparedEvent {
-  /** The idempotency key `<tenant>.<event id hex>`. */
+  /** The idempotency key: claimKey(tenant, event id). */
   readonly key: string;
+  readonly tenant: string;
   readonly eventId: Uint8Array;
+  /** The time in the event id (UUIDv7), ms since the epoch. */
+  readonly idTimeMs: number;
   /** Canonical event v1 bytes (what the EventBatch carries and the leaf hash covers). */
   readonly canonical: Uint8Array;
   readonly leafHash: Uint8Array;
@@ -70,7 +74,7 @@ export function prepareEvents(
   const stamp = { tenant: context.tenant, submitter: context.principal, receivedAt: context.receivedAtUs };
   const latestUs = context.receivedAtUs + context.maxSkewMs * 1000;
   const earliestUs = context.receivedAtUs - context.maxAgeMs * 1000;
-  const events: PreparedEvent[] = [];
+  const events: Omit<PreparedEvent, 'leafHash'>[] = [];
   const firstOf = new Map<string, { index: number; event: DataEvent }>();
   const slots: number[] = [];
   messages.forEach((message, i) => {
@@ -92,10 +96,10 @@ export function prepareEvents(
       );
     }
     const id = event.eventId;
-    const key = `${context.tenant}.${Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex')}`;
+    const key = claimKey(context.tenant, id);
     const first = firstOf.get(key);
     if (first !== undefined) {
-      const same = Buffer.from(encodeEvent({ ...event, nonce: first.event.nonce })).equals(
+      const same = Buffer.from(encodeValidatedEvent({ ...event, nonce: first.event.nonce })).equals(
         events[first.index]?.canonical ?? new Uint8Array(0),
       );
       if (!same) {
@@ -108,20 +112,27 @@ export function prepareEvents(
       slots.push(first.index);
       return;
     }
-    const canonical = encodeEvent(event);
+    // narrow() validated the event (eventFromClient runs validateEvent): encode without validating again.
+    const canonical = encodeValidatedEvent(event);
     firstOf.set(key, { index: events.length, event });
     slots.push(events.length);
     events.push({
       key,
+      tenant: context.tenant,
       eventId: event.eventId,
+      idTimeMs: uuidV7Time(id),
       canonical,
-      leafHash: eventLeafHash(context.hasher, canonical),
       shard: shardOf(context.tenant, message.data, context.shards),
       receivedAtUs: context.receivedAtUs,
       expectedRound: context.expectedRound,
     });
   });
-  return { events, slots };
+  // One call for the request's leaf hashes: a batch kernel (WASM SIMD in main.ts) hashes them together.
+  const leafHashes = context.hasher.hashLeaves(events.map((event) => event.canonical));
+  return {
+    events: events.map((event, i) => ({ ...event, leafHash: leafHashes.subarray(32 * i, 32 * i + 32) })),
+    slots,
+  };
 }
 
 function narrow(

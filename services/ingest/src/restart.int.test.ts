@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { decodeEvent } from '@msi/core';
+import { claimsStreamFor } from '@msi/nats';
 import type { eventV1, ingestV1 } from '@msi/proto';
-import { repositoryRoot, useWorld } from '@msi/testkit';
+import { eventually, repositoryRoot, useWorld } from '@msi/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   clientFor,
@@ -28,8 +31,11 @@ interface Started {
 }
 
 /** Runs `node services/ingest/dist/main.js` and waits for its "ingest serving" log line. */
-async function startProcess(): Promise<Started> {
-  const env = { ...process.env, ...testEnv(natsUrl, prefix, credentials, { MSI_LOG_LEVEL: 'info' }) };
+async function startProcess(extra: Record<string, string> = {}): Promise<Started> {
+  const env = {
+    ...process.env,
+    ...testEnv(natsUrl, prefix, credentials, { MSI_LOG_LEVEL: 'info', ...extra }),
+  };
   const child = spawn(process.execPath, [join(repositoryRoot(), 'services/ingest/dist/main.js')], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,6 +100,72 @@ describe('ingest as a process', () => {
 
     two.child.kill('SIGTERM');
     expect(await two.exited).toBe(0);
+  });
+
+  it('anchors every event once when SIGKILLed in the middle of a batch, and retries get one ack each', async () => {
+    // A short claim window, so that the claims of batches the dead process never published are void soon.
+    // Small batches: the request is claimed and published as 20 batches, and the kill lands among them.
+    const short = {
+      MSI_INGEST_CLAIM_WINDOW_MS: '1000',
+      MSI_INGEST_PUBLISH_TIMEOUT_MS: '500',
+      MSI_INGEST_BATCH_MAX_EVENTS: '50',
+    };
+    const one = await startProcess(short);
+    const events = Array.from({ length: 1000 }, () => sampleEvent());
+    const clientOne = clientFor(one.port, KEYS.acme);
+    const nc = await connect({ servers: natsUrl });
+    const jsm = await jetstreamManager(nc);
+    const claimMessages = async () => (await jsm.streams.info(claimsStreamFor(prefix))).state.messages;
+    const claimsBefore = await claimMessages();
+    const inFlight = submitBatch(clientOne, events).catch(() => undefined);
+    // Killed as soon as the first ClaimBatch of this request is stored.
+    await eventually('a claim of the request', async () => (await claimMessages()) > claimsBefore, {
+      timeoutMs: 10_000,
+      intervalMs: 1,
+      maxIntervalMs: 1,
+    });
+    one.child.kill('SIGKILL');
+    await nc.close();
+    await one.exited;
+    await inFlight;
+    clientOne.close();
+
+    const two = await startProcess(short);
+    const three = await startProcess(short);
+    const clients = [clientFor(two.port, KEYS.acme), clientFor(three.port, KEYS.acme)] as const;
+    // Like a client: retry what is not durable (IN_PROGRESS while a dead claim may still publish).
+    const answers = new Map<string, string>();
+    await eventually(
+      'every event durable through the other replicas',
+      async () => {
+        const pending = events.filter((event) => !answers.has(event.eventId.toString('hex')));
+        await Promise.all(
+          clients.map(async (client, k) => {
+            const half = pending.filter((_, i) => i % 2 === k);
+            if (half.length === 0) return;
+            const { acks } = await submitBatch(client, half);
+            for (const ack of acks) {
+              if (ack.outcome?.$case === 'durable')
+                answers.set(ack.eventId.toString('hex'), ack.outcome.value.leafHash.toString('hex'));
+            }
+          }),
+        );
+        return answers.size === events.length;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    // Every event once in the stream; a further retry anywhere gets the same ack, as a duplicate.
+    expect(await copiesOf(events)).toEqual(events.map(() => 1));
+    for (const client of clients) {
+      const again = await submitBatch(client, events);
+      expect(again.acks.every((ack) => durableOf(ack).duplicate)).toBe(true);
+      expect(leafHashes(again.acks)).toEqual(
+        events.map((event) => answers.get(event.eventId.toString('hex'))),
+      );
+      client.close();
+    }
+    for (const started of [two, three]) started.child.kill('SIGTERM');
+    expect(await Promise.all([two.exited, three.exited])).toEqual([0, 0]);
   });
 
   it('refuses to start with a configuration problem, naming the variable', async () => {

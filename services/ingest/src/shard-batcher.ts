@@ -1,99 +1,80 @@
-/** A batch ready to publish: the JetStream msgID is `batchId`; no attempt may start after `deadlineMs`. */
-export interface SealedBatch {
+/** A batch ready to claim and publish: the JetStream msgID is `batchId`; nothing starts after `deadlineMs`. */
+export interface SealedBatch<Item> {
   readonly batchId: string;
   readonly shard: number;
-  readonly events: readonly Uint8Array[];
+  readonly items: readonly Item[];
   readonly deadlineMs: number;
 }
 
-export type BatchOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
-
-export interface ShardBatcherOptions {
+export interface ShardBatcherOptions<Item, Outcome> {
   readonly shard: number;
-  readonly maxEvents: number;
+  readonly maxItems: number;
   readonly maxBytes: number;
   readonly lingerMs: number;
-  /** A batch's publish must not start later than this after the batch opened (the claim window). */
+  /** A batch must be out at most this long after it opened (the claim window). */
   readonly claimWindowMs: number;
+  readonly bytesOf: (item: Item) => number;
   readonly nextBatchId: () => string;
-  /** Publishes one batch; resolves once JetStream acknowledged it, rejects if it could not. */
-  readonly publish: (batch: SealedBatch) => Promise<void>;
+  /** Claims and publishes one batch; its outcome goes to every slot. Must not reject. */
+  readonly publish: (batch: SealedBatch<Item>) => Promise<Outcome>;
   readonly nowMs: () => number;
 }
 
-/** An event's place in a batch, reserved before its id is claimed. */
-export interface BatchSlot {
+/** An item's place in a batch. */
+export interface BatchSlot<Outcome> {
   readonly batchId: string;
-  /** The batch is never published after this instant (ms): the claim must last at least this long. */
-  readonly deadlineMs: number;
-  /** The claim succeeded: the event goes out with the batch. */
-  confirm(): void;
-  /** The claim failed or the id was taken: the event stays out of the batch. */
-  withdraw(): void;
-  /** Settles when the batch was published (or could not be); only meaningful after confirm(). */
-  readonly published: Promise<BatchOutcome>;
+  /** The item's index in the batch. */
+  readonly index: number;
+  /** Settles when the batch was claimed and published (or could not be). */
+  readonly outcome: Promise<Outcome>;
 }
 
-class Batch {
-  readonly events: (Uint8Array | undefined)[] = [];
+class Batch<Item, Outcome> {
+  readonly items: Item[] = [];
   bytes = 0;
-  unresolved = 0;
   sealed = false;
-  started = false;
   timer: NodeJS.Timeout | undefined;
-  readonly published: Promise<BatchOutcome>;
-  settle!: (outcome: BatchOutcome) => void;
+  readonly outcome: Promise<Outcome>;
+  settle!: (outcome: Outcome) => void;
 
   constructor(
     readonly batchId: string,
     readonly deadlineMs: number,
   ) {
-    this.published = new Promise((resolve) => {
+    this.outcome = new Promise((resolve) => {
       this.settle = resolve;
     });
   }
 }
 
 /**
- * Accumulates the events of one shard from concurrent requests into EventBatches. An event takes a
- * slot (and learns its batch id) before its id is claimed; the batch is sealed when full (events or
- * bytes), when the linger expires, or when a request that brought many events is done adding; it is
- * published once sealed and every slot was confirmed or withdrawn, with withdrawn slots left out.
+ * Accumulates the events of one shard from concurrent requests into batches. The batch is sealed
+ * when full (items or bytes), when the linger expires, or when a request that brought many events
+ * is done adding, and handed to `publish` at once.
  */
-export class ShardBatcher {
-  #current: Batch | undefined;
+export class ShardBatcher<Item, Outcome> {
+  #current: Batch<Item, Outcome> | undefined;
 
-  constructor(private readonly options: ShardBatcherOptions) {}
+  readonly #options: ShardBatcherOptions<Item, Outcome>;
 
-  /** Reserves a slot for canonical event bytes in the open batch (opening one if needed). */
-  add(canonical: Uint8Array): BatchSlot {
-    const batch = this.#openBatch();
-    const index = batch.events.length;
-    batch.events.push(canonical);
-    batch.bytes += canonical.length;
-    batch.unresolved += 1;
-    if (batch.events.length >= this.options.maxEvents || batch.bytes >= this.options.maxBytes)
-      this.#seal(batch);
-    let resolved = false;
-    const resolve = (keep: boolean) => {
-      if (resolved) return;
-      resolved = true;
-      if (!keep) batch.events[index] = undefined;
-      batch.unresolved -= 1;
-      this.#maybePublish(batch);
-    };
-    return {
-      batchId: batch.batchId,
-      deadlineMs: batch.deadlineMs,
-      confirm: () => resolve(true),
-      withdraw: () => resolve(false),
-      published: batch.published,
-    };
+  constructor(options: ShardBatcherOptions<Item, Outcome>) {
+    this.#options = options;
   }
 
-  /** Seals the open batch now if it holds at least `minEvents` (a large request need not linger). */
-  sealIfAtLeast(minEvents: number): void {
-    if (this.#current !== undefined && this.#current.events.length >= minEvents) this.#seal(this.#current);
+  /** Adds an item to the open batch (opening one if needed). */
+  add(item: Item): BatchSlot<Outcome> {
+    const batch = this.#openBatch();
+    const index = batch.items.length;
+    batch.items.push(item);
+    batch.bytes += this.#options.bytesOf(item);
+    if (batch.items.length >= this.#options.maxItems || batch.bytes >= this.#options.maxBytes)
+      this.#seal(batch);
+    return { batchId: batch.batchId, index, outcome: batch.outcome };
+  }
+
+  /** Seals the open batch now if it holds at least `minItems` (a large request need not linger). */
+  sealIfAtLeast(minItems: number): void {
+    if (this.#current !== undefined && this.#current.items.length >= minItems) this.#seal(this.#current);
   }
 
   /** Seals the open batch, whatever it holds (shutdown). */
@@ -101,39 +82,28 @@ export class ShardBatcher {
     if (this.#current !== undefined) this.#seal(this.#current);
   }
 
-  #openBatch(): Batch {
+  #openBatch(): Batch<Item, Outcome> {
     if (this.#current !== undefined) return this.#current;
-    const batch = new Batch(this.options.nextBatchId(), this.options.nowMs() + this.options.claimWindowMs);
-    batch.timer = setTimeout(() => this.#seal(batch), this.options.lingerMs);
+    const batch = new Batch<Item, Outcome>(
+      this.#options.nextBatchId(),
+      this.#options.nowMs() + this.#options.claimWindowMs,
+    );
+    batch.timer = setTimeout(() => this.#seal(batch), this.#options.lingerMs);
     this.#current = batch;
     return batch;
   }
 
-  #seal(batch: Batch): void {
+  #seal(batch: Batch<Item, Outcome>): void {
     if (batch.sealed) return;
     batch.sealed = true;
     clearTimeout(batch.timer);
     if (this.#current === batch) this.#current = undefined;
-    this.#maybePublish(batch);
-  }
-
-  #maybePublish(batch: Batch): void {
-    if (!batch.sealed || batch.unresolved > 0 || batch.started) return;
-    batch.started = true;
-    const events = batch.events.filter((event): event is Uint8Array => event !== undefined);
-    if (events.length === 0) {
-      batch.settle({ ok: true });
-      return;
-    }
     const sealed = {
       batchId: batch.batchId,
-      shard: this.options.shard,
-      events,
+      shard: this.#options.shard,
+      items: batch.items,
       deadlineMs: batch.deadlineMs,
     };
-    this.options.publish(sealed).then(
-      () => batch.settle({ ok: true }),
-      (error: unknown) => batch.settle({ ok: false, error }),
-    );
+    void this.#options.publish(sealed).then(batch.settle);
   }
 }

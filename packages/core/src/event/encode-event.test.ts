@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import vectors from '../../testdata/events.json' with { type: 'json' };
 import { decodeEvent } from './decode-event.js';
-import { encodeEvent, eventLeafHash, sortAttributes } from './encode-event.js';
+import { encodeEvent, encodeValidatedEvent, eventLeafHash, sortAttributes } from './encode-event.js';
 import { EventError } from './event-error.js';
 import { arbEvent, sampleEvent, thrown } from './event-samples.test-helper.js';
 import { type EventVectorJson, eventFromVectorJson, eventToVectorJson } from './event-vector.js';
@@ -28,6 +28,7 @@ describe('encodeEvent against testdata/events.json', () => {
   it.each(events)('$name: event → canonical bytes → leaf hash', ({ event, canonical, leafHash }) => {
     const bytes = encodeEvent(eventFromVectorJson(event));
     expect(bytesToHex(bytes)).toBe(canonical);
+    expect(bytesToHex(encodeValidatedEvent(eventFromVectorJson(event)))).toBe(canonical);
     expect(bytesToHex(eventLeafHash(hasher, bytes))).toBe(leafHash);
     expect(bytesToHex(sha256(concat('00', canonical)))).toBe(leafHash);
   });

@@ -12,6 +12,15 @@ import { validateEvent } from './validate-event.js';
  */
 export function encodeEvent(event: DataEvent): Uint8Array {
   validateEvent(event);
+  return encodeValidatedEvent(event);
+}
+
+/**
+ * encodeEvent without the validation, for a caller that has just validated `event` with
+ * validateEvent (ingest: every event is validated once, where the client's fields are narrowed).
+ * Precondition: validateEvent(event) did not throw; otherwise the bytes are not canonical event v1.
+ */
+export function encodeValidatedEvent(event: DataEvent): Uint8Array {
   const w = new ByteWriter(512);
   writeHeader(w, EVENT_HEADER);
   w.str(event.tenant).bytes(event.eventId, UUID_SIZE).u8(kindCode(event.kind)).imprint(event.data);

@@ -9,7 +9,7 @@ export {
   kindFromCode,
 } from './data-event.js';
 export { decodeEvent } from './decode-event.js';
-export { encodeEvent, eventLeafHash, sortAttributes } from './encode-event.js';
+export { encodeEvent, encodeValidatedEvent, eventLeafHash, sortAttributes } from './encode-event.js';
 export { EventError, type EventErrorCode } from './event-error.js';
 export { checkAttributeOrder, readAttribute, readEndpoint, readList } from './read-event-fields.js';
 export { checkEventFields, type EventClaims, validateEvent } from './validate-event.js';

@@ -24,8 +24,9 @@ export const protobufPackage = "msi.ingest.v1";
 export const protobufFileName = "msi/ingest/v1/ingest.proto";
 
 /**
- * Why an event was not made durable. Every failure is retryable with the same event id: the event id
- * is the idempotency key, so a retry can never anchor an event twice.
+ * Why an event was not made durable. UNAVAILABLE, IN_PROGRESS and OVERLOADED are retryable with the
+ * same event id: the event id is the idempotency key, so a retry can never anchor an event twice.
+ * ID_CONFLICT and ID_OUTSIDE_WINDOW are final: retrying the same event does not help.
  */
 export enum FailureCode {
   /** FAILURE_CODE_UNSPECIFIED - Not set. */
@@ -36,6 +37,16 @@ export enum FailureCode {
   FAILURE_CODE_IN_PROGRESS = 2,
   /** FAILURE_CODE_OVERLOADED - Ingest is shedding load; retry after backing off. */
   FAILURE_CODE_OVERLOADED = 3,
+  /**
+   * FAILURE_CODE_ID_CONFLICT - The event id was claimed within the dedup window by an event with other content; that event is
+   * the one anchored under this id. Not retryable: send the new content under a new event id.
+   */
+  FAILURE_CODE_ID_CONFLICT = 4,
+  /**
+   * FAILURE_CODE_ID_OUTSIDE_WINDOW - The time in the event id (UUIDv7) lies outside [now − dedup window, now + allowed skew] of
+   * ingest's clock, so its uniqueness cannot be checked. Not retryable: mint a new id.
+   */
+  FAILURE_CODE_ID_OUTSIDE_WINDOW = 5,
 }
 
 /** Request of Submit. */

@@ -96,28 +96,42 @@ export interface SecurityEvent {
 }
 
 /**
- * The value of an idempotency record in KV `<P>_IDS` under key `<tenant>.<event id hex>`, written
- * by ingest (KV create: exactly one submission claims an event id) before the event is published.
- * A resubmission of the same id gets the original ack from it; a record whose claim expired without
- * its owner confirming durability is recovered from `event` (see services/ingest/README.md).
+ * One message per EventBatch on `<prefix>.claims` (stream `<P>_CLAIMS`, max age = the dedup window
+ * + the allowed skew), published by ingest BEFORE the batch: it claims the event ids the batch will
+ * carry. The first claim of a (tenant, event id) in stream order wins; every ingest replica follows
+ * the stream and keeps the same index, and publishes in batch `batch_id` only the events whose claim
+ * won. A claim whose batch was never published is void once `claim_until_ms` is past; a later
+ * submission replaces it with a claim naming it in `supersedes` (docs/ARCHITECTURE.md, "Idempotency").
  */
-export interface IdempotencyRecord {
+export interface ClaimBatch {
   /** Format version: 1. */
   version: number;
-  /** The event leaf hash of the original submission. */
-  leafHash: Buffer;
-  /** The shard it was published to. */
-  shard: number;
-  /** The round it was expected in (a hint). */
-  expectedRound: bigint;
-  /** The id (and JetStream msgID) of the batch that carries it. */
+  /** The EventBatch (its JetStream msgID) that carries the events whose claims win. */
   batchId: string;
-  /** The original submission's received_at, µs since the epoch. */
-  receivedAtUs: bigint;
-  /** The claiming ingest process publishes the batch only before this instant (ms since the epoch). */
+  /** The shard of that batch. */
+  shard: number;
+  /**
+   * No attempt to publish batch `batch_id` starts after this instant (ms since the epoch, the
+   * claiming ingest's clock).
+   */
   claimUntilMs: bigint;
-  /** The canonical event bytes, so a resubmission can re-publish exactly the same event. */
-  event: Buffer;
+  /** The claims, in the batch's order. */
+  claims: EventClaim[];
+}
+
+/** The claim of one event id, in a ClaimBatch. */
+export interface EventClaim {
+  /** The tenant of the event. */
+  tenant: string;
+  /** The event id (a UUIDv7, 16 bytes). */
+  eventId: Buffer;
+  /** The round the event was expected in (a hint, given back in a duplicate's ack). */
+  expectedRound: bigint;
+  /**
+   * 0, or the position of the void claim this one replaces: claims-stream sequence × 2^17 + its
+   * index in that ClaimBatch. It wins only if that claim is still the id's winner when it is applied.
+   */
+  supersedes: bigint;
 }
 
 /**
@@ -603,58 +617,34 @@ export const SecurityEvent: MessageFns<SecurityEvent> = {
   },
 };
 
-function createBaseIdempotencyRecord(): IdempotencyRecord {
-  return {
-    version: 0,
-    leafHash: Buffer.alloc(0),
-    shard: 0,
-    expectedRound: 0n,
-    batchId: "",
-    receivedAtUs: 0n,
-    claimUntilMs: 0n,
-    event: Buffer.alloc(0),
-  };
+function createBaseClaimBatch(): ClaimBatch {
+  return { version: 0, batchId: "", shard: 0, claimUntilMs: 0n, claims: [] };
 }
 
-export const IdempotencyRecord: MessageFns<IdempotencyRecord> = {
-  encode(message: IdempotencyRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const ClaimBatch: MessageFns<ClaimBatch> = {
+  encode(message: ClaimBatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.version !== 0) {
       writer.uint32(8).uint32(message.version);
     }
-    if (message.leafHash.length !== 0) {
-      writer.uint32(18).bytes(message.leafHash);
+    if (message.batchId !== "") {
+      writer.uint32(18).string(message.batchId);
     }
     if (message.shard !== 0) {
       writer.uint32(24).uint32(message.shard);
-    }
-    if (message.expectedRound !== 0n) {
-      if (BigInt.asUintN(64, message.expectedRound) !== message.expectedRound) {
-        throw new globalThis.Error("value provided for field message.expectedRound of type uint64 too large");
-      }
-      writer.uint32(32).uint64(message.expectedRound);
-    }
-    if (message.batchId !== "") {
-      writer.uint32(42).string(message.batchId);
-    }
-    if (message.receivedAtUs !== 0n) {
-      if (BigInt.asIntN(64, message.receivedAtUs) !== message.receivedAtUs) {
-        throw new globalThis.Error("value provided for field message.receivedAtUs of type int64 too large");
-      }
-      writer.uint32(48).int64(message.receivedAtUs);
     }
     if (message.claimUntilMs !== 0n) {
       if (BigInt.asIntN(64, message.claimUntilMs) !== message.claimUntilMs) {
         throw new globalThis.Error("value provided for field message.claimUntilMs of type int64 too large");
       }
-      writer.uint32(56).int64(message.claimUntilMs);
+      writer.uint32(32).int64(message.claimUntilMs);
     }
-    if (message.event.length !== 0) {
-      writer.uint32(66).bytes(message.event);
+    for (const v of message.claims) {
+      EventClaim.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): IdempotencyRecord {
+  decode(input: BinaryReader | Uint8Array, length?: number): ClaimBatch {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -663,7 +653,7 @@ export const IdempotencyRecord: MessageFns<IdempotencyRecord> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseIdempotencyRecord();
+      const message = createBaseClaimBatch();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -680,7 +670,7 @@ export const IdempotencyRecord: MessageFns<IdempotencyRecord> = {
               break;
             }
 
-            message.leafHash = Buffer.from(reader.bytes());
+            message.batchId = reader.string();
             continue;
           }
           case 3: {
@@ -696,7 +686,7 @@ export const IdempotencyRecord: MessageFns<IdempotencyRecord> = {
               break;
             }
 
-            message.expectedRound = reader.uint64() as bigint;
+            message.claimUntilMs = reader.int64() as bigint;
             continue;
           }
           case 5: {
@@ -704,31 +694,7 @@ export const IdempotencyRecord: MessageFns<IdempotencyRecord> = {
               break;
             }
 
-            message.batchId = reader.string();
-            continue;
-          }
-          case 6: {
-            if (tag !== 48) {
-              break;
-            }
-
-            message.receivedAtUs = reader.int64() as bigint;
-            continue;
-          }
-          case 7: {
-            if (tag !== 56) {
-              break;
-            }
-
-            message.claimUntilMs = reader.int64() as bigint;
-            continue;
-          }
-          case 8: {
-            if (tag !== 66) {
-              break;
-            }
-
-            message.event = Buffer.from(reader.bytes());
+            message.claims.push(EventClaim.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -743,25 +709,119 @@ export const IdempotencyRecord: MessageFns<IdempotencyRecord> = {
     }
   },
 
-  create<I extends Exact<DeepPartial<IdempotencyRecord>, I>>(base?: I): IdempotencyRecord {
-    return IdempotencyRecord.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<ClaimBatch>, I>>(base?: I): ClaimBatch {
+    return ClaimBatch.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<IdempotencyRecord>, I>>(object: I): IdempotencyRecord {
-    const message = createBaseIdempotencyRecord();
+  fromPartial<I extends Exact<DeepPartial<ClaimBatch>, I>>(object: I): ClaimBatch {
+    const message = createBaseClaimBatch();
     message.version = object.version ?? 0;
-    message.leafHash = object.leafHash ?? Buffer.alloc(0);
-    message.shard = object.shard ?? 0;
-    message.expectedRound = (object.expectedRound !== undefined && object.expectedRound !== null)
-      ? BigInt(object.expectedRound)
-      : 0n;
     message.batchId = object.batchId ?? "";
-    message.receivedAtUs = (object.receivedAtUs !== undefined && object.receivedAtUs !== null)
-      ? BigInt(object.receivedAtUs)
-      : 0n;
+    message.shard = object.shard ?? 0;
     message.claimUntilMs = (object.claimUntilMs !== undefined && object.claimUntilMs !== null)
       ? BigInt(object.claimUntilMs)
       : 0n;
-    message.event = object.event ?? Buffer.alloc(0);
+    message.claims = object.claims?.map((e) => EventClaim.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseEventClaim(): EventClaim {
+  return { tenant: "", eventId: Buffer.alloc(0), expectedRound: 0n, supersedes: 0n };
+}
+
+export const EventClaim: MessageFns<EventClaim> = {
+  encode(message: EventClaim, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenant !== "") {
+      writer.uint32(10).string(message.tenant);
+    }
+    if (message.eventId.length !== 0) {
+      writer.uint32(18).bytes(message.eventId);
+    }
+    if (message.expectedRound !== 0n) {
+      if (BigInt.asUintN(64, message.expectedRound) !== message.expectedRound) {
+        throw new globalThis.Error("value provided for field message.expectedRound of type uint64 too large");
+      }
+      writer.uint32(24).uint64(message.expectedRound);
+    }
+    if (message.supersedes !== 0n) {
+      if (BigInt.asUintN(64, message.supersedes) !== message.supersedes) {
+        throw new globalThis.Error("value provided for field message.supersedes of type uint64 too large");
+      }
+      writer.uint32(32).uint64(message.supersedes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EventClaim {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEventClaim();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenant = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.eventId = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.expectedRound = reader.uint64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.supersedes = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<EventClaim>, I>>(base?: I): EventClaim {
+    return EventClaim.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EventClaim>, I>>(object: I): EventClaim {
+    const message = createBaseEventClaim();
+    message.tenant = object.tenant ?? "";
+    message.eventId = object.eventId ?? Buffer.alloc(0);
+    message.expectedRound = (object.expectedRound !== undefined && object.expectedRound !== null)
+      ? BigInt(object.expectedRound)
+      : 0n;
+    message.supersedes = (object.supersedes !== undefined && object.supersedes !== null)
+      ? BigInt(object.supersedes)
+      : 0n;
     return message;
   },
 };

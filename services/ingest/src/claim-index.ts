@@ -1,0 +1,124 @@
+/**
+ * Claims per ClaimBatch at most (a claim's position packs its index below this), and so events per
+ * EventBatch at most (MSI_INGEST_BATCH_MAX_EVENTS ≤ 100,000 < 2^17).
+ */
+export const MAX_CLAIMS_PER_BATCH = 2 ** 17;
+
+/** Where a claim is: claims-stream sequence × 2^17 + its index in that ClaimBatch (< 2^53). */
+export type ClaimPosition = number;
+
+export function claimPosition(seq: number, index: number): ClaimPosition {
+  return seq * MAX_CLAIMS_PER_BATCH + index;
+}
+
+export function claimSeqOf(position: ClaimPosition): number {
+  return Math.floor(position / MAX_CLAIMS_PER_BATCH);
+}
+
+export function claimIndexOf(position: ClaimPosition): number {
+  return position % MAX_CLAIMS_PER_BATCH;
+}
+
+/** One claim as the index sees it. */
+export interface IndexedClaim {
+  /** claimKey(tenant, event id). */
+  readonly key: string;
+  /** The time in the event id (UUIDv7), ms since the epoch. */
+  readonly idTimeMs: number;
+  /** 0, or the position of the void claim this one replaces. */
+  readonly supersedes: ClaimPosition;
+}
+
+export interface ClaimIndexOptions {
+  /** The dedup window: ids whose time is older than now − window are refused, and forgotten. */
+  readonly windowMs: number;
+  /** Ids whose time is later than now + skew are refused. */
+  readonly skewMs: number;
+}
+
+/** Slices per window: an expired slice is dropped whole, so memory lags expiry by 1/32 window. */
+const SLICES_PER_WINDOW = 32;
+
+/**
+ * The winning claim of every (tenant, event id) whose id time lies in the window, built by applying
+ * the claims stream in order: the first claim of a key wins; a claim that names a void winner in
+ * `supersedes` replaces it if that is still the winner. Pure (time is passed in): every replica that
+ * applies the same stream holds the same winners.
+ *
+ * Keys are grouped in slices by the time in the event id, so a lookup touches one slice and a
+ * slice older than the window is dropped whole. Memory: one Map entry per id in the window (the key
+ * string, ~17 + tenant bytes, and the position): ~102–121 bytes per id, see docs/ARCHITECTURE.md.
+ */
+export class ClaimIndex {
+  readonly #slices = new Map<number, Map<string, ClaimPosition>>();
+  readonly #sliceMs: number;
+  #size = 0;
+
+  readonly #options: ClaimIndexOptions;
+
+  constructor(options: ClaimIndexOptions) {
+    this.#options = options;
+    this.#sliceMs = Math.max(1000, Math.ceil(options.windowMs / SLICES_PER_WINDOW));
+  }
+
+  /** True when an id minted at `idTimeMs` may be claimed at `nowMs`: in [now − window, now + skew]. */
+  inWindow(idTimeMs: number, nowMs: number): boolean {
+    return idTimeMs >= nowMs - this.#options.windowMs && idTimeMs <= nowMs + this.#options.skewMs;
+  }
+
+  /** The position of the winning claim of `key`, or undefined when it has none (or it expired). */
+  winner(key: string, idTimeMs: number): ClaimPosition | undefined {
+    return this.#slices.get(Math.floor(idTimeMs / this.#sliceMs))?.get(key);
+  }
+
+  /** Applies the claims of the ClaimBatch stored at claims-stream sequence `seq`, in order. */
+  apply(seq: number, claims: readonly IndexedClaim[]): void {
+    claims.forEach((claim, index) => {
+      const slice = this.#sliceOf(claim.idTimeMs);
+      const current = slice.get(claim.key);
+      if (current === undefined) {
+        if (claim.supersedes !== 0) return; // what it replaces is gone (expired): nothing to replace
+        this.#size += 1;
+      } else if (claim.supersedes === 0 || current !== claim.supersedes) {
+        return; // the id has a winner, and this claim does not replace it
+      }
+      slice.set(claim.key, claimPosition(seq, index));
+    });
+  }
+
+  /** Forgets every id older than the window at `nowMs`. */
+  expire(nowMs: number): void {
+    const oldestKept = Math.floor((nowMs - this.#options.windowMs) / this.#sliceMs);
+    for (const [number, slice] of this.#slices) {
+      if (number >= oldestKept) continue;
+      this.#size -= slice.size;
+      this.#slices.delete(number);
+    }
+  }
+
+  /** Forgets everything (the stream it was built from is gone). */
+  clear(): void {
+    this.#slices.clear();
+    this.#size = 0;
+  }
+
+  /** Ids held. */
+  get size(): number {
+    return this.#size;
+  }
+
+  #sliceOf(idTimeMs: number): Map<string, ClaimPosition> {
+    const number = Math.floor(idTimeMs / this.#sliceMs);
+    let slice = this.#slices.get(number);
+    if (slice === undefined) {
+      slice = new Map();
+      this.#slices.set(number, slice);
+    }
+    return slice;
+  }
+}
+
+/** The index key of (tenant, event id): the tenant, NUL, the 16 id bytes as latin1 characters. */
+export function claimKey(tenant: string, eventId: Uint8Array): string {
+  return `${tenant}\u0000${Buffer.from(eventId.buffer, eventId.byteOffset, eventId.byteLength).toString('latin1')}`;
+}

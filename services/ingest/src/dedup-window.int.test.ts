@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { mintUuidV7 } from '@msi/core';
+import { ingestV1 } from '@msi/proto';
+import { useWorld } from '@msi/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  clientFor,
+  durableOf,
+  KEYS,
+  sampleEvent,
+  snapshot,
+  startTestIngest,
+  submitBatch,
+  testEnv,
+  writeCredentials,
+} from './ingest.test-helper.js';
+import type { RunningIngest } from './ingest-server.js';
+
+// The dedup window at its edges, with ingest clocks injected: one ingest on the real clock takes the
+// original, replicas whose clocks are set just inside and just outside the window take the retries.
+const WINDOW_MS = 120_000;
+const world = useWorld({ label: 'ingest_window' });
+const { natsUrl, prefix } = world;
+const env = testEnv(natsUrl, prefix, writeCredentials(), { MSI_INGEST_DEDUP_WINDOW_MS: String(WINDOW_MS) });
+const running: RunningIngest[] = [];
+
+/** An event whose id was minted at `idTimeMs`, occurring 4 min later (within every clock's bounds here). */
+function eventMintedAt(idTimeMs: number) {
+  return sampleEvent({
+    eventId: Buffer.from(mintUuidV7(idTimeMs, randomBytes(16))),
+    occurredAtUs: BigInt(idTimeMs + 4 * 60_000) * 1000n,
+  });
+}
+
+async function ingestAt(clockOffsetMs: number): Promise<RunningIngest> {
+  const ingest = await startTestIngest(env, undefined, () => Date.now() + clockOffsetMs);
+  running.push(ingest);
+  return ingest;
+}
+
+let original: RunningIngest;
+beforeAll(async () => {
+  original = await ingestAt(0);
+});
+afterAll(async () => {
+  for (const ingest of running) await ingest.close(1000);
+});
+
+const failureOf = (ack: ingestV1.EventAck | undefined) =>
+  ack?.outcome?.$case === 'failed' ? ack.outcome.value.code : 'durable';
+
+describe('the dedup window', () => {
+  it('answers a retry just inside the window as a duplicate, and refuses one just outside', async () => {
+    const mintedAt = Date.now();
+    const event = eventMintedAt(mintedAt);
+    const client = clientFor(original.port, KEYS.acme);
+    const first = durableOf((await submitBatch(client, [event])).acks[0]);
+    client.close();
+
+    // Clocks fixed relative to the id's time: `now − window` lands 5 s after it, or 1 ms before it.
+    const inside = await ingestAt(mintedAt + WINDOW_MS - 5000 - Date.now());
+    const insideClient = clientFor(inside.port, KEYS.acme);
+    const retried = durableOf((await submitBatch(insideClient, [event])).acks[0]);
+    insideClient.close();
+    expect(retried).toEqual({ ...first, duplicate: true });
+
+    const outside = await ingestAt(mintedAt + WINDOW_MS + 1 - Date.now());
+    const outsideClient = clientFor(outside.port, KEYS.acme);
+    const refused = (await submitBatch(outsideClient, [event])).acks[0];
+    outsideClient.close();
+    expect(failureOf(refused)).toBe(ingestV1.FailureCode.FAILURE_CODE_ID_OUTSIDE_WINDOW);
+
+    const { events } = await snapshot(natsUrl, prefix);
+    expect(events.filter((bytes) => bytes.includes(event.eventId))).toHaveLength(1);
+  });
+
+  it('refuses ids minted further ahead than the allowed skew, and an occurred_at older than the window', async () => {
+    const client = clientFor(original.port, KEYS.acme);
+    const ahead = eventMintedAt(Date.now() + 5 * 60_000 + 10_000);
+    const { acks } = await submitBatch(client, [{ ...ahead, occurredAtUs: BigInt(Date.now()) * 1000n }]);
+    expect(failureOf(acks[0])).toBe(ingestV1.FailureCode.FAILURE_CODE_ID_OUTSIDE_WINDOW);
+    const stale = sampleEvent({ occurredAtUs: BigInt(Date.now() - WINDOW_MS - 1000) * 1000n });
+    await expect(submitBatch(client, [stale])).rejects.toMatchObject({
+      details: expect.stringContaining('events[0].occurred_at_us'),
+    });
+    client.close();
+  });
+});
