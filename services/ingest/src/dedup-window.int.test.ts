@@ -74,15 +74,14 @@ describe('the dedup window', () => {
     expect(events.filter((bytes) => bytes.includes(event.eventId))).toHaveLength(1);
   });
 
-  it('refuses ids minted further ahead than the allowed skew, and an occurred_at older than the window', async () => {
+  it('refuses ids minted further ahead than the allowed skew; occurred_at is bounded apart (max age)', async () => {
     const client = clientFor(original.port, KEYS.acme);
     const ahead = eventMintedAt(Date.now() + 5 * 60_000 + 10_000);
     const { acks } = await submitBatch(client, [{ ...ahead, occurredAtUs: BigInt(Date.now()) * 1000n }]);
     expect(failureOf(acks[0])).toBe(ingestV1.FailureCode.FAILURE_CODE_ID_OUTSIDE_WINDOW);
-    const stale = sampleEvent({ occurredAtUs: BigInt(Date.now() - WINDOW_MS - 1000) * 1000n });
-    await expect(submitBatch(client, [stale])).rejects.toMatchObject({
-      details: expect.stringContaining('events[0].occurred_at_us'),
-    });
+    // an event may describe something older than the window: its fresh id is what the window bounds
+    const older = sampleEvent({ occurredAtUs: BigInt(Date.now() - WINDOW_MS - 1000) * 1000n });
+    expect(failureOf((await submitBatch(client, [older])).acks[0])).toBe('durable');
     client.close();
   });
 });
