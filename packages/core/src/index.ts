@@ -79,6 +79,7 @@ export {
   type EventKind,
   encodeEvent,
   eventLeafHash,
+  eventNamesImprint,
   isEventKind,
   kindCode,
   kindFromCode,
