@@ -11,6 +11,7 @@ import { launchChromium, screenshot } from './browser.test-helper.js';
 
 const ACME = 'console-e2e-acme-key';
 const OPS = 'console-e2e-ops-key';
+const GLOBEX = 'console-e2e-globex-key';
 const world = useWorld({
   label: 'console',
   nats: true,
@@ -21,6 +22,7 @@ const world = useWorld({
     alerter: { policyFile: `${repositoryRoot()}/services/alerter/policies/default.yaml` },
     apiKeys: [
       { key: ACME, tenant: 'acme', principal: 'acme-pipeline', roles: ['emitter', 'auditor'] },
+      { key: GLOBEX, tenant: 'globex', principal: 'globex-pipeline', roles: ['emitter', 'auditor'] },
       { key: OPS, tenant: 'ops', principal: `ops-${w.prefix}`, roles: ['operator'] },
     ],
   }),
@@ -142,6 +144,41 @@ describe('the console in headless Chromium against the real stack', () => {
     });
     expect(crossOrigin.status).toBe(403);
     expect(crossOrigin.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it("passes each caller's own key to the verifier: the same per-tenant authorization as gRPC", async () => {
+    const receipt = (key: string | undefined, body: object) =>
+      fetch(`${consoleUrl}/api/v1/receipt`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+        },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { code?: string; message?: string },
+      }));
+    expect(await receipt(undefined, { eventId: ids.store })).toMatchObject({
+      status: 401,
+      body: { code: 'UNAUTHENTICATED' },
+    });
+    expect(await receipt('wrong-key', { eventId: ids.store })).toMatchObject({ status: 401 });
+    expect(await receipt(GLOBEX, { eventId: ids.store })).toMatchObject({
+      status: 404,
+      body: { code: 'NOT_FOUND' },
+    });
+    expect(await receipt(OPS, { eventId: ids.store })).toMatchObject({
+      status: 403,
+      body: { code: 'PERMISSION_DENIED' },
+    });
+    expect(await receipt(ACME, { eventId: 'nope' })).toMatchObject({
+      status: 400,
+      body: { code: 'FIELD_INVALID', message: 'eventId must be a UUID (8-4-4-4-12 hex digits)' },
+    });
+    const own = await receipt(ACME, { eventId: ids.store });
+    expect(own.status).toBe(200);
+    expect(own.body).toHaveProperty('receiptJson');
   });
 
   it('refuses a wrong key, signs in with the keyboard, keeps the key out of storage', async () => {

@@ -27,8 +27,8 @@ function event(fields: Partial<DataEvent> & Pick<DataEvent, 'kind' | 'data'>): D
 }
 
 describe('buildLineage', () => {
-  //   raw@acme ──PROCESS──▶ clean@acme ──TRANSFER──▶ clean@globex
-  //   (STORE)                                          (ACCESS)
+  //   raw@acme ──PROCESS──▶ clean@acme ──TRANSFER──▶ clean@globex sftp/us-east-1
+  //   (STORE)                                    clean@globex (ACCESS)
   it('draws PROCESS inputs → outputs and a TRANSFER to another tenant, in layers', () => {
     const raw = imprint('raw');
     const clean = imprint('clean');
@@ -44,12 +44,18 @@ describe('buildLineage', () => {
       }),
       event({ kind: 'ACCESS', data: clean, tenant: 'globex' }),
     ]);
-    const byKey = new Map(graph.nodes.map((node) => [`${node.tenant} ${node.imprint.slice(7, 11)}`, node]));
+    const byKey = new Map(
+      graph.nodes.map((node) => [
+        `${node.tenant} ${node.imprint.slice(7, 11)}${node.place === '' ? '' : ` ${node.place}`}`,
+        node,
+      ]),
+    );
     const rawNode = byKey.get(`acme ${Buffer.from(raw.digest).toString('hex').slice(0, 4)}`);
     const cleanHex = Buffer.from(clean.digest).toString('hex').slice(0, 4);
     expect(rawNode).toMatchObject({ layer: 0, touches: 1 });
     expect(byKey.get(`acme ${cleanHex}`)).toMatchObject({ layer: 1, touches: 0 });
-    expect(byKey.get(`globex ${cleanHex}`)).toMatchObject({ layer: 2, touches: 1 });
+    expect(byKey.get(`globex ${cleanHex} sftp/us-east-1`)).toMatchObject({ layer: 2, touches: 0 });
+    expect(byKey.get(`globex ${cleanHex}`)).toMatchObject({ touches: 1 }); // the ACCESS at globex
     expect(graph.edges.map((e) => [e.kind, e.label])).toEqual([
       ['PROCESS', 'etl'],
       ['TRANSFER', 'sftp → sftp/us-east-1'],

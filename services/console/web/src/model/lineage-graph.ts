@@ -1,10 +1,12 @@
 import { type DataEvent, formatImprint, formatUuid } from '@msi/core';
 
-/** A data item as held by one tenant: a node of the lineage graph. */
+/** A data item as held by one tenant (at one place, once transferred there): a node of the graph. */
 export interface LineageNode {
   readonly key: string;
   readonly imprint: string;
   readonly tenant: string;
+  /** Where a TRANSFER took it (`system/region`); empty for the item as its tenant holds it. */
+  readonly place: string;
   /** Events (other than PROCESS and TRANSFER) that touched it here, e.g. STORE, ACCESS. */
   readonly touches: number;
   /** Column (depth in the lineage) and row, for drawing. */
@@ -35,13 +37,13 @@ export interface LineageGraph {
  * source (a cycle, impossible in honest data, is cut where it closes).
  */
 export function buildLineage(events: readonly DataEvent[]): LineageGraph {
-  const touches = new Map<string, { imprint: string; tenant: string; touches: number }>();
+  const touches = new Map<string, { imprint: string; tenant: string; place: string; touches: number }>();
   const edges: LineageEdge[] = [];
-  const node = (imprint: string, tenant: string) => {
-    const key = `${imprint} ${tenant}`;
+  const node = (imprint: string, tenant: string, place = '') => {
+    const key = `${imprint} ${tenant} ${place}`;
     let found = touches.get(key);
     if (found === undefined) {
-      found = { imprint, tenant, touches: 0 };
+      found = { imprint, tenant, place, touches: 0 };
       touches.set(key, found);
     }
     return { key, found };
@@ -69,7 +71,7 @@ export function buildLineage(events: readonly DataEvent[]): LineageGraph {
       const place = [event.destination.system, event.destination.region].filter((s) => s !== '').join('/');
       edges.push({
         from: node(data, event.tenant).key,
-        to: node(data, to).key,
+        to: node(data, to, place).key,
         kind: 'TRANSFER',
         eventId,
         label: place === '' ? event.actor : `${event.actor} → ${place}`,

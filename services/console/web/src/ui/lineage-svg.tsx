@@ -6,13 +6,15 @@ const ROW = 64;
 const BOX_W = 200;
 const BOX_H = 44;
 const PAD = 16;
+/** Room above the first row for an arrow that loops back to its own node. */
+const TOP = 40;
 
 /** The lineage graph as SVG: data items held by tenants, PROCESS and TRANSFER arrows. Text only. */
 export function LineageSvg({ graph }: { readonly graph: LineageGraph }) {
   if (graph.nodes.length === 0) return <p class="note">No verified event to draw.</p>;
-  const at = new Map(graph.nodes.map((n) => [n.key, { x: PAD + n.layer * COLUMN, y: PAD + n.row * ROW }]));
+  const at = new Map(graph.nodes.map((n) => [n.key, { x: PAD + n.layer * COLUMN, y: TOP + n.row * ROW }]));
   const width = PAD * 2 + (graph.layers - 1) * COLUMN + BOX_W;
-  const height = PAD * 2 + (graph.rows - 1) * ROW + BOX_H;
+  const height = TOP + PAD + (graph.rows - 1) * ROW + BOX_H;
   return (
     <div class="graph-scroll">
       <svg
@@ -66,9 +68,9 @@ export function LineageSvg({ graph }: { readonly graph: LineageGraph }) {
                 {shorten(node.imprint, 26)}
               </text>
               <text x={8} y={36} class="node-tenant">
-                {`${shorten(node.tenant, 16)}${node.touches > 0 ? ` · ${node.touches} event${node.touches === 1 ? '' : 's'}` : ''}`}
+                {`${shorten(node.tenant, 16)}${node.place === '' ? '' : ` @ ${shorten(node.place, 14)}`}${node.touches > 0 ? ` · ${node.touches} event${node.touches === 1 ? '' : 's'}` : ''}`}
               </text>
-              <title>{`${node.imprint} held by ${node.tenant}`}</title>
+              <title>{`${node.imprint} held by ${node.tenant}${node.place === '' ? '' : ` at ${node.place}`}`}</title>
             </g>
           );
         })}
