@@ -216,6 +216,10 @@ describe('the console in headless Chromium against the real stack', () => {
     expect(await page.getByTestId('lineage-node').count()).toBeGreaterThanOrEqual(2);
     expect(await page.locator('[data-testid="lineage-graph"] .edge').count()).toBe(2);
     expect(uploads).toEqual([]); // the file itself never left the page
+    await page.getByLabel('Only the events of an actor').fill('mallory');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('TRANSFER');
+    await page.getByLabel('Only the events of an actor').fill('');
     await screenshot(page, '02-custody-by-dropped-file');
   });
 

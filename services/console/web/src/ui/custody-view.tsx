@@ -182,6 +182,35 @@ function Timeline(props: {
   readonly checker: BrowserReceiptChecker;
   readonly onOpenReceipt: (open: OpenReceipt) => void;
 }) {
+  const [actor, setActor] = useState('');
+  const wanted = actor.trim().toLowerCase();
+  const rows =
+    wanted === '' ? props.rows : props.rows.filter((row) => row.actor.toLowerCase().includes(wanted));
+  return (
+    <>
+      <p class="timeline-filter">
+        <label for="timeline-actor">Only the events of an actor</label>
+        <input
+          id="timeline-actor"
+          type="search"
+          spellcheck={false}
+          value={actor}
+          onInput={(e) => setActor(e.currentTarget.value)}
+        />
+        <span class="note">
+          {rows.length} of {props.rows.length} shown
+        </span>
+      </p>
+      <TimelineTable rows={rows} checker={props.checker} onOpenReceipt={props.onOpenReceipt} />
+    </>
+  );
+}
+
+function TimelineTable(props: {
+  readonly rows: readonly CustodyRow[];
+  readonly checker: BrowserReceiptChecker;
+  readonly onOpenReceipt: (open: OpenReceipt) => void;
+}) {
   return (
     <table class="timeline">
       <caption class="sr-only">
