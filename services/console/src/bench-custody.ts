@@ -132,6 +132,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const verifyMs: number[] = [];
     const wallMs: number[] = [];
+    const fetchMs: number[] = [];
     for (let run = 0; run < RUNS; run++) {
       await page.reload();
       await page.getByLabel('API key').fill(KEY);
@@ -148,6 +149,7 @@ async function main(): Promise<void> {
         .waitFor();
       wallMs.push(performance.now() - started);
       verifyMs.push(Number(await result.getAttribute('data-verify-ms')));
+      fetchMs.push(Number(await result.getAttribute('data-fetch-ms')));
     }
     const nodes = await page.getByTestId('lineage-node').count();
     const median = (values: number[]) =>
@@ -155,6 +157,7 @@ async function main(): Promise<void> {
     console.log(
       `custody of ${EVENTS} events (${nodes} graph nodes), headless Chromium, ${RUNS} runs: ` +
         `in-page verify + lineage median ${median(verifyMs).toFixed(0)} ms (${verifyMs.map((v) => v.toFixed(0)).join(', ')}); ` +
+        `history read from the server (GetHistory through the gateway) median ${median(fetchMs).toFixed(0)} ms; ` +
         `search click → all rows and graph drawn median ${median(wallMs).toFixed(0)} ms (${wallMs.map((v) => v.toFixed(0)).join(', ')})`,
     );
   } finally {
