@@ -36,16 +36,23 @@ export interface CustodyRow {
  * Judges every entry of a GetHistory listing (hostile input): its receipt must verify against the
  * pinned trust, name the queried imprint in the role listed and anchor it in the round listed.
  * What a valid row shows comes from its verified receipt; other rows show the server's fields.
+ * `checks[i]`, when given, is the check of entry i's receipt already made (in workers:
+ * verify-in-workers.ts); otherwise `checker` makes it.
  */
 export function judgeHistory(
   entries: readonly HistoryEntryJson[],
   data: Imprint,
   checker: BrowserReceiptChecker,
+  checks: readonly (ReceiptCheck | undefined)[] = [],
 ): CustodyRow[] {
-  return entries.map((entry) => judgeEntry(entry, data, checker));
+  return entries.map((entry, i) => judgeEntry(entry, data, (text) => checks[i] ?? checker.check(text)));
 }
 
-function judgeEntry(entry: HistoryEntryJson, data: Imprint, checker: BrowserReceiptChecker): CustodyRow {
+function judgeEntry(
+  entry: HistoryEntryJson,
+  data: Imprint,
+  checkOf: (text: string) => ReceiptCheck,
+): CustodyRow {
   const listed: CustodyRow = {
     status: 'unanchored',
     eventId: entry.eventId,
@@ -58,7 +65,7 @@ function judgeEntry(entry: HistoryEntryJson, data: Imprint, checker: BrowserRece
     receiptJson: entry.receiptJson,
   };
   if (!entry.anchored || entry.receiptJson === null) return listed;
-  const check = checker.check(entry.receiptJson);
+  const check = checkOf(entry.receiptJson);
   if (!check.ok) return { ...listed, status: 'invalid', code: check.code, message: check.message, check };
   if (check.verified.version !== 1) {
     return { ...listed, status: 'invalid', code: 'NOT_IN_EVENT', message: 'an aggregated receipt', check };

@@ -67,6 +67,8 @@ export function App() {
           <CustodyView
             client={client}
             checker={checker}
+            trustText={trustText}
+            quorum={quorum}
             trusted={pinned.logKeys.length > 0}
             onOpenReceipt={openReceipt}
           />

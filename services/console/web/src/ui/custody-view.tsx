@@ -7,6 +7,7 @@ import { formatMicros } from '../model/format.js';
 import { hashFileInWorker } from '../model/hash-file.js';
 import { buildLineage, type LineageGraph } from '../model/lineage-graph.js';
 import type { BrowserReceiptChecker } from '../model/receipt-check.js';
+import { verifyInWorkers } from '../model/verify-in-workers.js';
 import { LineageSvg } from './lineage-svg.js';
 import type { OpenReceipt } from './receipt-view.js';
 import { messageOf } from './sign-in.js';
@@ -30,6 +31,9 @@ interface Result {
 export function CustodyView(props: {
   readonly client: ApiClient;
   readonly checker: BrowserReceiptChecker;
+  /** The pinned keys' text and quorum, for the verification workers. */
+  readonly trustText: string;
+  readonly quorum: number;
   readonly trusted: boolean;
   readonly onOpenReceipt: (open: OpenReceipt) => void;
 }) {
@@ -57,7 +61,14 @@ export function CustodyView(props: {
     }
     const fetchMs = performance.now() - fetchStarted;
     const started = performance.now();
-    const rows = judgeHistory(entries, imprint, checker);
+    const receipts = entries.map((entry) => entry.receiptJson ?? '');
+    const checks = await verifyInWorkers(receipts, props.trustText, props.quorum);
+    const rows = judgeHistory(
+      entries,
+      imprint,
+      checker,
+      entries.map((entry, i) => (entry.receiptJson === null ? undefined : checks[i])),
+    );
     const graph = buildLineage(
       rows.flatMap((row) => (row.status === 'valid' && row.event ? [row.event] : [])),
     );
