@@ -34,3 +34,15 @@ if (stale) {
     process.exit(result.status ?? 1);
   }
 }
+
+// The console's browser app (services/console/dist/public), which `npm start` serves and the
+// console's end-to-end tests load: built by vite when missing or older than its sources.
+const consoleBuild = spawnSync(
+  process.execPath,
+  [join(root, 'services', 'console', 'scripts', 'build-web.mjs'), '--if-stale'],
+  { cwd: root, stdio: 'inherit' },
+);
+if (consoleBuild.status !== 0) {
+  console.error('bootstrap: the console app did not build');
+  process.exit(consoleBuild.status ?? 1);
+}

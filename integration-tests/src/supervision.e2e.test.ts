@@ -39,6 +39,7 @@ beforeAll(async () => {
     ingestPort: await freePort(),
     verifierPort: await freePort(),
     alerterPort: await freePort(),
+    consolePort: await freePort(),
     onLine: ({ name, line }) => logs.push(`${name} | ${line}`),
     say: (line) => logs.push(`stack | ${line}`),
     onSupervision: (event) => {

@@ -1,10 +1,10 @@
 import {
   type DataEvent,
   type Endpoint,
+  eventNamesImprint,
   formatImprint,
   formatUuid,
   type Imprint,
-  imprintEquals,
   kindFromCode,
   ReceiptError,
   type ReceiptTrust,
@@ -59,7 +59,7 @@ export function checkHistoryEntry(
     return { ...unverified, status: 'INVALID', code, message };
   }
   const row = fromVerified(verified, entry.role);
-  if (!namesImprint(verified.event, entry.role, data)) {
+  if (!eventNamesImprint(verified.event, entry.role, data)) {
     return {
       ...row,
       status: 'INVALID',
@@ -71,28 +71,6 @@ export function checkHistoryEntry(
     return { ...row, status: 'INVALID', code: 'ROUND_MISMATCH', message: `listed in round ${entry.round}` };
   }
   return row;
-}
-
-/**
- * Whether the event names the item in every role the server listed; the verifier joins several roles
- * with commas (an event naming the item as its data and as an output is `data,output`).
- */
-function namesImprint(event: DataEvent, roles: string, data: Imprint): boolean {
-  const listed = roles.split(',');
-  return listed.length > 0 && listed.every((role) => namesImprintAs(event, role, data));
-}
-
-function namesImprintAs(event: DataEvent, role: string, data: Imprint): boolean {
-  switch (role) {
-    case 'data':
-      return imprintEquals(event.data, data);
-    case 'input':
-      return event.inputs.some((i) => imprintEquals(i, data));
-    case 'output':
-      return event.outputs.some((i) => imprintEquals(i, data));
-    default:
-      return false;
-  }
 }
 
 function fromVerified(verified: VerifiedReceipt, role: string): HistoryRow {

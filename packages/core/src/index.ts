@@ -80,6 +80,7 @@ export {
   encodeEvent,
   encodeValidatedEvent,
   eventLeafHash,
+  eventNamesImprint,
   isEventKind,
   kindCode,
   kindFromCode,

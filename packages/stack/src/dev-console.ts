@@ -90,6 +90,7 @@ export function devBanner(stack: DevStack): string[] {
     `  verifier (gRPC)    ${pipeline.verifierAddress ?? '-'}`,
     `  alerter (gRPC)     ${pipeline.alerterAddress ?? '-'}`,
     `  tiles              ${pipeline.tilesUrl ?? '-'}   (the calendar as C2SP tlog-tiles)`,
+    `  console            ${pipeline.consoleUrl ?? '-'}   (the auditors' web app: sign in with an API key below)`,
     `  alert policy       ${stack.policyFile}   (edit it: the alerter reloads it)`,
     `  NATS               ${stack.natsUrl}   (${stack.origin.nats})`,
     `  Postgres           ${stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')}   (${stack.origin.postgres})`,

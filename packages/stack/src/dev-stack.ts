@@ -28,6 +28,8 @@ export interface DevStackOptions {
   readonly alerterPort?: number;
   /** The calendar's tlog-tiles server (default 7390, or a free port). */
   readonly tilesPort?: number;
+  /** The console's HTTP port (default 8080 when free, else a free port). */
+  readonly consolePort?: number;
   readonly shards?: number;
   readonly aggregators?: number;
   readonly roundIntervalMs?: number;
@@ -162,6 +164,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         port: options.alerterPort ?? ((await isFree(50054)) ? 50054 : await freePort()),
         policyFile,
       },
+      consolePort: options.consolePort ?? ((await isFree(8080)) ? 8080 : await freePort()),
       // Development: a publication every minute instead of daily, so one can be tried right away.
       extraEnv: { calendar: { MSI_CALENDAR_PUBLICATION_INTERVAL_MS: '60000' } },
       // A terminal's Ctrl-C reaches this process only: stop() signals each service once.

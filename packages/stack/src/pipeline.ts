@@ -36,6 +36,11 @@ export interface PipelineOptions {
   /** Also run the alerter (policy, custody and integrity alerts) on this port, with this policy file. */
   readonly alerter?: { readonly port: number; readonly policyFile: string };
   /**
+   * Also run the console (the auditors' web app and its HTTP/JSON API) on this port; it needs the
+   * verifier and the alerter.
+   */
+  readonly consolePort?: number;
+  /**
    * Witnesses to run, each with its own key and state (`key` a `PRIVATE+KEY+…` 0x04 signer key;
    * generated when absent). The calendar submits every checkpoint to them; the verifier checks
    * their cosignature lines.
@@ -77,6 +82,8 @@ export interface Pipeline {
   readonly alerterAddress: string | undefined;
   /** The base URL of the calendar's tlog-tiles log (`<url>checkpoint`, `<url>tile/…`), when served. */
   readonly tilesUrl: string | undefined;
+  /** The console's URL (`http://127.0.0.1:<port>`), when it runs. */
+  readonly consoleUrl: string | undefined;
   /** The calendar's verifier key (`<origin>+<id>+<base64>`): what auditors trust. */
   readonly verifierKey: string;
   /** The witnesses' verifier keys and URLs, in the order given. */
@@ -225,6 +232,20 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       MSI_ALERTER_METRICS_PORT: '0',
     });
   }
+  const consoleUrl =
+    options.consolePort === undefined || verifierAddress === undefined || alerterAddress === undefined
+      ? undefined
+      : `http://127.0.0.1:${options.consolePort}`;
+  if (consoleUrl !== undefined && verifierAddress !== undefined && alerterAddress !== undefined) {
+    // Its gRPC calls carry each browser's own API key: the verifier and alerter authorize them.
+    add('console', 'console', {
+      MSI_CONSOLE_LISTEN: `127.0.0.1:${options.consolePort}`,
+      MSI_CONSOLE_VERIFIER_ADDRESS: verifierAddress,
+      MSI_CONSOLE_ALERTER_ADDRESS: alerterAddress,
+      MSI_CONSOLE_UPSTREAM_INSECURE: 'true',
+      MSI_CONSOLE_METRICS_PORT: '0',
+    });
+  }
   for (const child of processes.values()) child.start();
 
   return {
@@ -232,6 +253,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     verifierAddress,
     alerterAddress,
     tilesUrl,
+    consoleUrl,
     verifierKey,
     witnesses: witnesses.map(({ name, url, verifierKey: key }) => ({ name, url, verifierKey: key })),
     signingKey,
@@ -245,6 +267,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       await waitForHealth(ingestAddress, timeoutMs);
       if (verifierAddress !== undefined) await waitForHealth(verifierAddress, timeoutMs);
       if (alerterAddress !== undefined) await waitForHealth(alerterAddress, timeoutMs);
+      if (consoleUrl !== undefined) await waitForHttp(`${consoleUrl}/healthz`, timeoutMs);
     },
     async stop() {
       await Promise.all([...processes.values()].map((child) => child.stop()));
@@ -261,6 +284,21 @@ interface HealthCheckClient {
     callback: (error: Error | null, response?: { status?: string | number }) => void,
   ): void;
   close(): void;
+}
+
+/** Polls an HTTP health URL until it answers 200 or the deadline. */
+export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
 }
 
 /** Polls grpc.health.v1 Check("") until SERVING or the deadline. */

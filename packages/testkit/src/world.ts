@@ -38,6 +38,8 @@ export interface WorldPipeline {
   readonly alerter?: { readonly policyFile: string };
   /** Also run these witnesses (keys generated). */
   readonly witnesses?: readonly string[];
+  /** Also run the console (needs the verifier and the alerter). */
+  readonly console?: boolean;
   /** The calendar's signer key; generated when absent. */
   readonly signingKey?: string;
   readonly extraEnv?: PipelineOptions['extraEnv'];
@@ -211,6 +213,7 @@ class World implements TestWorld {
         ? {}
         : { alerter: { port: await freePort(), policyFile: spec.alerter.policyFile } }),
       ...(spec.witnesses === undefined ? {} : { witnesses: await witnessesOn(spec.witnesses) }),
+      ...(spec.console === true ? { consolePort: await freePort() } : {}),
       ...(spec.signingKey === undefined ? {} : { signingKey: spec.signingKey }),
       ...(spec.extraEnv === undefined ? {} : { extraEnv: spec.extraEnv }),
       onLine: ({ name, line }) => this.logs.push(`${name} | ${line}`),

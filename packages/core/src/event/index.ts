@@ -11,5 +11,6 @@ export {
 export { decodeEvent } from './decode-event.js';
 export { encodeEvent, encodeValidatedEvent, eventLeafHash, sortAttributes } from './encode-event.js';
 export { EventError, type EventErrorCode } from './event-error.js';
+export { eventNamesImprint } from './event-names-imprint.js';
 export { checkAttributeOrder, readAttribute, readEndpoint, readList } from './read-event-fields.js';
 export { checkEventFields, type EventClaims, validateEvent } from './validate-event.js';

@@ -1,0 +1,99 @@
+import {
+  type DataEvent,
+  eventNamesImprint,
+  formatImprint,
+  formatUuid,
+  type Imprint,
+  type ReceiptFailureCode,
+} from '@msi/core';
+import type { HistoryEntryJson } from '../../../src/api-types.js';
+import type { BrowserReceiptChecker, ReceiptCheck } from './receipt-check.js';
+
+/** Codes of a history row whose receipt verified but does not back the server's listing. */
+export type ListingMismatchCode = 'NOT_IN_EVENT' | 'ROUND_MISMATCH';
+
+/** One row of a chain of custody, judged here: verified from its own receipt, or marked otherwise. */
+export interface CustodyRow {
+  readonly status: 'valid' | 'invalid' | 'unanchored';
+  readonly code?: ReceiptFailureCode | ListingMismatchCode;
+  readonly message?: string;
+  readonly eventId: string;
+  readonly kind: string;
+  readonly role: string;
+  readonly tenant: string;
+  readonly actor: string;
+  /** µs since the epoch. */
+  readonly receivedAt: number;
+  readonly round: number | null;
+  /** The verified event (valid rows only): the graph is drawn from these, never from the listing. */
+  readonly event?: DataEvent;
+  /** The receipt text and its check, for the receipt view. */
+  readonly receiptJson: string | null;
+  readonly check?: ReceiptCheck;
+}
+
+/**
+ * Judges every entry of a GetHistory listing (hostile input): its receipt must verify against the
+ * pinned trust, name the queried imprint in the role listed and anchor it in the round listed.
+ * What a valid row shows comes from its verified receipt; other rows show the server's fields.
+ * `checks[i]`, when given, is the check of entry i's receipt already made (in workers:
+ * verify-in-workers.ts); otherwise `checker` makes it.
+ */
+export function judgeHistory(
+  entries: readonly HistoryEntryJson[],
+  data: Imprint,
+  checker: BrowserReceiptChecker,
+  checks: readonly (ReceiptCheck | undefined)[] = [],
+): CustodyRow[] {
+  return entries.map((entry, i) => judgeEntry(entry, data, (text) => checks[i] ?? checker.check(text)));
+}
+
+function judgeEntry(
+  entry: HistoryEntryJson,
+  data: Imprint,
+  checkOf: (text: string) => ReceiptCheck,
+): CustodyRow {
+  const listed: CustodyRow = {
+    status: 'unanchored',
+    eventId: entry.eventId,
+    kind: entry.kind,
+    role: entry.role,
+    tenant: entry.tenant,
+    actor: entry.actor,
+    receivedAt: Number(entry.receivedAtUs),
+    round: null,
+    receiptJson: entry.receiptJson,
+  };
+  if (!entry.anchored || entry.receiptJson === null) return listed;
+  const check = checkOf(entry.receiptJson);
+  if (!check.ok) return { ...listed, status: 'invalid', code: check.code, message: check.message, check };
+  if (check.verified.version !== 1) {
+    return { ...listed, status: 'invalid', code: 'NOT_IN_EVENT', message: 'an aggregated receipt', check };
+  }
+  const { event, round } = check.verified;
+  const row: CustodyRow = {
+    status: 'valid',
+    eventId: formatUuid(event.eventId),
+    kind: event.kind,
+    role: entry.role,
+    tenant: event.tenant,
+    actor: event.actor,
+    receivedAt: event.receivedAt,
+    round: round.round,
+    event,
+    receiptJson: entry.receiptJson,
+    check,
+  };
+  if (!eventNamesImprint(event, entry.role, data)) {
+    return {
+      ...row,
+      status: 'invalid',
+      code: 'NOT_IN_EVENT',
+      message: `the event does not name ${formatImprint(data)} as ${entry.role}`,
+    };
+  }
+  if (entry.round !== String(round.round)) {
+    return { ...row, status: 'invalid', code: 'ROUND_MISMATCH', message: `listed in round ${entry.round}` };
+  }
+  return row;
+}

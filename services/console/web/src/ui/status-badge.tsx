@@ -1,0 +1,20 @@
+/** A verdict reached in this page: valid, invalid with its code, unanchored, or a step not reached. */
+export function StatusBadge(props: {
+  readonly status: 'valid' | 'invalid' | 'unanchored' | 'not-reached';
+  readonly code?: string | undefined;
+  readonly title?: string | undefined;
+}) {
+  const text =
+    props.status === 'valid'
+      ? '✓ valid'
+      : props.status === 'invalid'
+        ? `✗ invalid${props.code === undefined ? '' : ` ${props.code}`}`
+        : props.status === 'unanchored'
+          ? '… not anchored yet'
+          : '– not reached';
+  return (
+    <span class={`badge badge-${props.status}`} title={props.title}>
+      {text}
+    </span>
+  );
+}
