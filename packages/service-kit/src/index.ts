@@ -62,6 +62,17 @@ export {
   type UndecodableHandler,
   UndecodableRequest,
 } from './strict-service.js';
+export { spanContextOfMetadata } from './tracing/grpc-trace-metadata.js';
+export { spanContextOfHeaders, traceHeaders } from './tracing/nats-trace-headers.js';
+export { type RunningTracing, startTracing, type TracingOptions } from './tracing/start-tracing.js';
+export { MAX_SPAN_LINKS, TraceLinks } from './tracing/trace-links.js';
+export { type TracedOptions, traced } from './tracing/traced.js';
+export {
+  readTracingConfig,
+  SAMPLER_NAMES,
+  type SamplerName,
+  type TracingConfig,
+} from './tracing/tracing-config.js';
 export { type MappedStatus, unaryHandler } from './unary-handler.js';
 export {
   type CallAuthentication,
