@@ -63,7 +63,7 @@ export {
   UndecodableRequest,
 } from './strict-service.js';
 export { spanContextOfMetadata } from './tracing/grpc-trace-metadata.js';
-export { spanContextOfHeaders, traceHeaders } from './tracing/nats-trace-headers.js';
+export { spanContextOfHeaders, traceHeaders, withTraceHeaders } from './tracing/nats-trace-headers.js';
 export { type RunningTracing, startTracing, type TracingOptions } from './tracing/start-tracing.js';
 export { MAX_SPAN_LINKS, TraceLinks } from './tracing/trace-links.js';
 export { type TracedOptions, traced } from './tracing/traced.js';

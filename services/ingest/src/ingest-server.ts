@@ -18,6 +18,8 @@ import {
   SecurityReporter,
   type ServiceHealth,
   startGrpcServer,
+  traced,
+  withTraceHeaders,
 } from '@msi/service-kit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -25,6 +27,7 @@ import type { Registry } from 'prom-client';
 import { Admission } from './admission.js';
 import { AsyncPublisher } from './async-publisher.js';
 import { BatchLocator } from './batch-locator.js';
+import { publishSpan } from './batch-span.js';
 import { asBuffer } from './claim-record.js';
 import { type IngestConfig, loadConfig } from './config.js';
 import { expectedRound } from './expected-round.js';
@@ -145,12 +148,16 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         events: batch.events.map(asBuffer),
       }).finish();
       const started = performance.now();
-      await publishDurable(js, subjects.events(batch.shard), payload, {
-        msgID: batch.batchId,
-        timeoutMs: config.publishTimeoutMs,
-        attempts: config.publishAttempts,
-        deadline: batch.deadlineMs,
-      });
+      const subject = subjects.events(batch.shard);
+      await traced('ingest.publish_batch', publishSpan(subject, batch), () =>
+        publishDurable(js, subject, payload, {
+          msgID: batch.batchId,
+          timeoutMs: config.publishTimeoutMs,
+          attempts: config.publishAttempts,
+          deadline: batch.deadlineMs,
+          ...withTraceHeaders(),
+        }),
+      );
       metrics.publishSeconds.observe((performance.now() - started) / 1000);
       metrics.batchEvents.observe(batch.events.length);
       metrics.batchBytes.observe(batch.events.reduce((sum, event) => sum + event.length, 0));

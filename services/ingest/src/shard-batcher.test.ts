@@ -1,3 +1,4 @@
+import { TraceLinks } from '@msi/service-kit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type SealedBatch, ShardBatcher } from './shard-batcher.js';
 
@@ -42,8 +43,10 @@ describe('ShardBatcher', () => {
         shard: 2,
         events: [bytes(3, 1), bytes(3, 2), bytes(3, 3)],
         deadlineMs: 1_010_000,
+        contributors: expect.any(TraceLinks), // tracing off: no span to remember
       },
     ]);
+    expect(published[0]?.contributors?.size).toBe(0);
     expect(await slots[0]?.published).toEqual({ ok: true });
     expect(slots.every((slot) => slot.batchId === 'ingest-test-1' && slot.deadlineMs === 1_010_000)).toBe(
       true,

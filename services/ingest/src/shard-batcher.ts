@@ -1,9 +1,13 @@
+import { TraceLinks } from '@msi/service-kit';
+
 /** A batch ready to publish: the JetStream msgID is `batchId`; no attempt may start after `deadlineMs`. */
 export interface SealedBatch {
   readonly batchId: string;
   readonly shard: number;
   readonly events: readonly Uint8Array[];
   readonly deadlineMs: number;
+  /** The spans of the calls whose events it holds (its publish continues the first one's trace). */
+  readonly contributors?: TraceLinks;
 }
 
 export type BatchOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
@@ -41,6 +45,7 @@ class Batch {
   sealed = false;
   started = false;
   timer: NodeJS.Timeout | undefined;
+  readonly contributors = new TraceLinks();
   readonly published: Promise<BatchOutcome>;
   settle!: (outcome: BatchOutcome) => void;
 
@@ -72,6 +77,7 @@ export class ShardBatcher {
     batch.events.push(canonical);
     batch.bytes += canonical.length;
     batch.unresolved += 1;
+    batch.contributors.addActive();
     if (batch.events.length >= this.options.maxEvents || batch.bytes >= this.options.maxBytes)
       this.#seal(batch);
     let resolved = false;
@@ -130,6 +136,7 @@ export class ShardBatcher {
       shard: this.options.shard,
       events,
       deadlineMs: batch.deadlineMs,
+      contributors: batch.contributors,
     };
     this.options.publish(sealed).then(
       () => batch.settle({ ok: true }),

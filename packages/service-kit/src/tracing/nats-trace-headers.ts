@@ -1,5 +1,12 @@
 import { type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node';
-import { context, propagation, type SpanContext, type TextMapGetter, trace } from '@opentelemetry/api';
+import {
+  context,
+  isSpanContextValid,
+  propagation,
+  type SpanContext,
+  type TextMapGetter,
+  trace,
+} from '@opentelemetry/api';
 
 const getter: TextMapGetter<MsgHdrs> = {
   keys: (carrier) => carrier.keys(),
@@ -14,7 +21,8 @@ const getter: TextMapGetter<MsgHdrs> = {
  */
 export function traceHeaders(into?: MsgHdrs): MsgHdrs | undefined {
   const active = context.active();
-  if (trace.getSpanContext(active) === undefined) return into;
+  const span = trace.getSpanContext(active);
+  if (span === undefined || !isSpanContextValid(span)) return into;
   const carrier = into ?? natsHeaders();
   propagation.inject(active, carrier, { set: (c, key, value) => c.set(key, value) });
   return carrier;
@@ -24,4 +32,10 @@ export function traceHeaders(into?: MsgHdrs): MsgHdrs | undefined {
 export function spanContextOfHeaders(headers: MsgHdrs | undefined): SpanContext | undefined {
   if (headers === undefined || !headers.has('traceparent')) return undefined;
   return trace.getSpanContext(propagation.extract(context.active(), headers, getter));
+}
+
+/** `{ headers }` with the active span's trace headers, or `{}`: to spread into publish options. */
+export function withTraceHeaders(): { headers: MsgHdrs } | Record<string, never> {
+  const headers = traceHeaders();
+  return headers === undefined ? {} : { headers };
 }

@@ -25,7 +25,10 @@ export interface TracedOptions {
   readonly parent?: SpanContext | 'root' | undefined;
   /** Spans this one links to (attribute `msi.links.dropped` says how many were left out). */
   readonly links?: TraceLinks;
-  /** Use the links' first span as the parent and the rest as links (see TraceLinks.parentAndLinks). */
+  /**
+   * Use the links' first span as the parent and the rest as links (see TraceLinks.parentAndLinks);
+   * with no span in the links, the active span is the parent.
+   */
   readonly continueFirstLink?: boolean;
   /** When the work began (epoch ms), if before the span is started. */
   readonly startTimeMs?: number;
@@ -52,8 +55,7 @@ export async function traced<T>(
   let links: Link[] | undefined;
   if (options.links !== undefined && options.continueFirstLink === true) {
     const chosen = options.links.parentAndLinks();
-    parentContext =
-      chosen.parent === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, chosen.parent);
+    if (chosen.parent !== undefined) parentContext = trace.setSpanContext(ROOT_CONTEXT, chosen.parent);
     links = chosen.links;
   } else {
     if (options.parent === 'root') parentContext = ROOT_CONTEXT;
