@@ -1,30 +1,22 @@
 import { Metadata } from '@grpc/grpc-js';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
-import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../logger.js';
 import { spanContextOfMetadata } from './grpc-trace-metadata.js';
 import { spanContextOfHeaders, traceHeaders } from './nats-trace-headers.js';
-import { type RunningTracing, startTracing } from './start-tracing.js';
+import { type RecordedSpans, recordSpans } from './recorded-spans.js';
 import { MAX_SPAN_LINKS, TraceLinks } from './trace-links.js';
 import { traced } from './traced.js';
 
-const exporter = new InMemorySpanExporter();
-let tracing: RunningTracing;
-const log = createLogger({ service: 'test', level: 'error', write: () => {} });
+let recorded: RecordedSpans;
 
 beforeAll(() => {
-  tracing = startTracing({ service: 'test', instance: 't-1', config: { enabled: false }, log, exporter });
+  recorded = recordSpans();
 });
-afterAll(() => tracing.shutdown());
-beforeEach(() => exporter.reset());
+afterAll(() => recorded.stop());
+beforeEach(() => recorded.reset());
 
-const finished = (name: string): ReadableSpan => {
-  const span = exporter.getFinishedSpans().find((s) => s.name === name);
-  if (span === undefined) throw new Error(`no span ${name}`);
-  return span;
-};
+const finished = (name: string) => recorded.one(name);
 
 const sampled = (traceId: string, spanId: string, flags = TraceFlags.SAMPLED) => ({
   traceId,
@@ -83,7 +75,7 @@ describe('traced', () => {
     const links = new TraceLinks();
     links.add(sampled('4'.repeat(32), '4'.repeat(16), TraceFlags.NONE));
     await traced('unsampled', { links, continueFirstLink: true }, async () => {});
-    expect(exporter.getFinishedSpans()).toHaveLength(0);
+    expect(recorded.finished()).toHaveLength(0);
   });
 
   it('records a failure by its code, never its message, and rethrows it', async () => {
