@@ -7,7 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 offset="${1:-+365d}"
-command -v faketime >/dev/null || { echo "needs faketime (apt-get install faketime)" >&2; exit 2; }
+if ! command -v faketime >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing Debian's faketime" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q faketime >&2 || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q faketime >&2; }
+  fi
+  command -v faketime >/dev/null || { echo "needs faketime (apt-get install faketime)" >&2; exit 2; }
+fi
 node scripts/bootstrap.mjs
 npx pnpm exec tsc -b
 unset NATS_URL DATABASE_URL # the embedded servers are started under the shifted clock (NATS is not moved)

@@ -9,8 +9,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeImprint, formatUuid, imprintOf, mintUuidV7 } from '@msi/core';
-import { eventV1 } from '@msi/proto';
+import { createClient, Events, formatUuid, hashBytes } from '@msi/client';
 import {
   type DevStack,
   type SupervisionEvent,
@@ -20,7 +19,6 @@ import {
 } from '@msi/stack';
 import { eventually, freePort, repositoryRoot } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestClient } from './ingest-client.js';
 import { runMsi } from './run-msi.js';
 
 /** How soon a killed service must serve again (the issue's bound). */
@@ -66,14 +64,11 @@ function acmeKey(): string {
   return found.key;
 }
 
-function storeEvent(label: string): eventV1.DataEvent {
-  return eventV1.DataEvent.fromPartial({
-    eventId: Buffer.from(mintUuidV7(Date.now(), globalThis.crypto.getRandomValues(new Uint8Array(16)))),
-    kind: eventV1.EventKind.EVENT_KIND_STORE,
-    data: Buffer.from(encodeImprint(imprintOf('sha256', new TextEncoder().encode(`${label} ${Date.now()}`)))),
+function storeEvent(label: string) {
+  return Events.store({
+    data: hashBytes(`${label} ${Date.now()}`),
     actor: 'supervision-test',
     destination: { system: 's3', region: 'eu-west-1', host: 'bucket-a' },
-    occurredAtUs: BigInt(Date.now() * 1000),
   });
 }
 
@@ -121,17 +116,21 @@ function msiEnv(): Record<string, string> {
  * serves its receipt, which it does only once the event's round is anchored.
  */
 async function anchoredBy(deadline: number, label: string): Promise<void> {
-  const ingest = ingestClient(stack.pipeline.ingestAddress, acmeKey());
   const left = () => ({ timeoutMs: Math.max(0, deadline - performance.now()), detail: tail });
+  // the SDK retries what ingest did not take (with the same event ids) until the deadline
+  const client = createClient({
+    ingest: stack.pipeline.ingestAddress,
+    apiKey: acmeKey(),
+    insecure: true,
+    deadlineMs: 2000,
+    retry: { giveUpAfterMs: Math.max(1000, Math.round(deadline - performance.now())) },
+  });
   try {
-    const batch = Array.from({ length: 8 }, (_, i) => storeEvent(`${label}-${i}`));
-    const response = await eventually(
-      `ingest to take the ${label} events`,
-      () => ingest.submitBatch(batch, 2000),
-      left(),
+    const acks = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => client.emit(storeEvent(`${label}-${i}`))),
     );
-    expect(response.acks.map((a) => a.outcome?.$case)).toEqual(batch.map(() => 'durable'));
-    const pending = new Set(batch.map((e) => formatUuid(e.eventId)));
+    expect(acks.map((a) => a.mode)).toEqual(acks.map(() => 'individual'));
+    const pending = new Set(acks.map((a) => formatUuid(a.eventId)));
     await eventually(
       `the ${label} events anchored`,
       async () => {
@@ -145,7 +144,7 @@ async function anchoredBy(deadline: number, label: string): Promise<void> {
       left(),
     );
   } finally {
-    ingest.close();
+    await client.close().catch(() => undefined);
   }
 }
 

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
-import { encodeImprint, imprintOf, mintUuidV7 } from '@msi/core';
-import { eventV1, type receiptV1, verifierV1 } from '@msi/proto';
+import { createClient, type EventInput, Events, hashBytes } from '@msi/client';
+import { encodeImprint } from '@msi/core';
+import { type receiptV1, verifierV1 } from '@msi/proto';
 import { type Pipeline, startPipeline } from '@msi/stack';
 import { freePort } from '@msi/testkit';
-import { ingestClient } from '../ingest-client.js';
 
 /** An API key of the fuzz world, and whose it is. */
 export interface FuzzKey {
@@ -111,53 +111,38 @@ export async function startFuzzWorld(o: FuzzWorldOptions): Promise<FuzzWorld> {
   }
 }
 
-const imprint = (text: string) =>
-  Buffer.from(encodeImprint(imprintOf('sha256', new TextEncoder().encode(text))));
-const newId = () =>
-  Buffer.from(mintUuidV7(Date.now(), globalThis.crypto.getRandomValues(new Uint8Array(16))));
-
 async function seed(addresses: FuzzWorld['addresses'], calendarKey: string): Promise<SeededData> {
   const [acme, globex] = FUZZ_KEYS;
-  const x = imprint('fuzz/acme/customers.csv');
-  const y = imprint('fuzz/globex/derived.parquet');
-  const event = (kind: eventV1.EventKind, fields: Partial<eventV1.DataEvent>) =>
-    eventV1.DataEvent.fromPartial({
-      eventId: newId(),
-      kind,
-      actor: 'seed',
-      source: { system: 'app', region: 'eu-west-1', host: 'h1' },
-      occurredAtUs: BigInt(Date.now()) * 1000n,
-      ...fields,
-    });
-  const acmeEvents = [
-    event(eventV1.EventKind.EVENT_KIND_STORE, { data: x }),
-    event(eventV1.EventKind.EVENT_KIND_TRANSFER, { data: x, toTenant: 'globex' }),
+  const x = hashBytes('fuzz/acme/customers.csv');
+  const y = hashBytes('fuzz/globex/derived.parquet');
+  const at = { actor: 'seed', source: { system: 'app', region: 'eu-west-1', host: 'h1' } };
+  const emitted: { key: string; events: EventInput[] }[] = [
+    {
+      key: acme?.key ?? '',
+      events: [Events.store({ ...at, data: x }), Events.transfer({ ...at, data: x, toTenant: 'globex' })],
+    },
+    {
+      key: globex?.key ?? '',
+      events: [
+        Events.process({ ...at, data: y, inputs: [x], outputs: [y] }),
+        Events.access({ ...at, data: y }),
+      ],
+    },
   ];
-  const globexEvents = [
-    event(eventV1.EventKind.EVENT_KIND_PROCESS, { data: y, inputs: [x], outputs: [y] }),
-    event(eventV1.EventKind.EVENT_KIND_ACCESS, { data: y }),
-  ];
-  for (const [key, events] of [
-    [acme, acmeEvents],
-    [globex, globexEvents],
-  ] as const) {
-    const client = ingestClient(addresses.ingest, key?.key ?? '');
+  const eventIds: Buffer[] = [];
+  for (const { key, events } of emitted) {
+    const client = createClient({ ingest: addresses.ingest, apiKey: key, insecure: true });
     try {
-      const { acks } = await client.submitBatch(events);
-      if (!acks.every((ack) => ack.outcome?.$case === 'durable'))
-        throw new Error('seeding: an event was not acked');
+      for (const ack of await Promise.all(events.map((e) => client.emit(e))))
+        eventIds.push(Buffer.from(ack.eventId));
     } finally {
-      client.close();
+      await client.close();
     }
   }
-  const receipt = await receiptOf(
-    addresses.verifier,
-    acme?.key ?? '',
-    acmeEvents[0]?.eventId ?? Buffer.alloc(0),
-  );
+  const receipt = await receiptOf(addresses.verifier, acme?.key ?? '', eventIds[0] ?? Buffer.alloc(0));
   return {
-    eventIds: [...acmeEvents, ...globexEvents].map((e) => e.eventId),
-    imprints: [x, y],
+    eventIds,
+    imprints: [x, y].map((imprint) => Buffer.from(encodeImprint(imprint))),
     receipt,
     calendarKey,
   };
