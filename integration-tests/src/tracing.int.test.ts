@@ -1,8 +1,6 @@
-import { encodeImprint, imprintOf, mintUuidV7 } from '@msi/core';
-import { eventV1 } from '@msi/proto';
+import { createClient, type EmittedIndividual, Events, hashBytes } from '@msi/client';
 import { eventually, useWorld } from '@msi/testkit';
 import { describe, expect, it } from 'vitest';
-import { ingestClient } from './ingest-client.js';
 import { type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
 
 const API_KEY = 'test-key-acme-emitter';
@@ -27,15 +25,12 @@ const world = useWorld({
   },
 });
 
-function event(): eventV1.DataEvent {
-  return eventV1.DataEvent.fromPartial({
-    eventId: Buffer.from(mintUuidV7(Date.now(), globalThis.crypto.getRandomValues(new Uint8Array(16)))),
-    kind: eventV1.EventKind.EVENT_KIND_STORE,
-    data: Buffer.from(encodeImprint(imprintOf('sha256', new TextEncoder().encode('traced object')))),
+function event() {
+  return Events.store({
+    data: hashBytes('traced object'),
     actor: ACTOR,
     destination: { system: 's3', region: 'eu-west-1', host: 'bucket-a' },
-    occurredAtUs: BigInt(Date.now() * 1000),
-    attributes: [{ key: 'classification', value: ATTRIBUTE_VALUE }],
+    attributes: { classification: ATTRIBUTE_VALUE },
   });
 }
 
@@ -52,10 +47,10 @@ const linksTo = (span: ReceivedSpan, target: ReceivedSpan) =>
 
 describe('tracing with an OTLP endpoint set (real processes, a real OTLP/HTTP receiver)', () => {
   it('one emitted event: ingest → publish → seal → round → projection, joined by parents and links', async () => {
-    const ingest = ingestClient(world.pipeline.ingestAddress, API_KEY);
-    const response = await ingest.submitBatch([event()]);
-    ingest.close();
-    expect(response.acks[0]?.outcome?.$case).toBe('durable');
+    const client = createClient({ ingest: world.pipeline.ingestAddress, apiKey: API_KEY, insecure: true });
+    const ack = (await client.emit(event())) as EmittedIndividual;
+    await client.close();
+    expect(ack.mode).toBe('individual');
 
     const call = await spanOf('ingest.SubmitBatch', () => true);
     expect(call).toMatchObject({ service: 'ingest', parentSpanId: '' });
