@@ -114,7 +114,8 @@ describe('deploy/docker-compose.yml', () => {
     expect(s.alerter?.deploy?.replicas).toBe(2);
     for (const [name, svc] of Object.entries(s)) {
       const service = serviceOf(svc.command);
-      if (service === undefined || service === 'witness') continue;
+      // The witness and the tiles server use no NATS.
+      if (service === undefined || service === 'witness' || service === 'tiles') continue;
       // Its own NATS user: the URL (all three servers, with user:password) comes from a secret file.
       expect(svc.environment?.MSI_NATS_URL, name).toBeUndefined();
       expect(svc.environment?.MSI_NATS_URL__FILE, name).toBe(`/run/secrets/nats_url_${service}`);
@@ -140,7 +141,8 @@ describe('deploy/docker-compose.yml', () => {
       }
       checked += 1;
     }
-    expect(checked).toBe(6);
+    // ingest, aggregator, calendar, verifier, alerter, witness, tiles.
+    expect(checked).toBe(7);
   });
 
   it('gives every NATS node each password nats.conf references, from a secret file', () => {
@@ -299,7 +301,8 @@ describe('deploy/k8s', () => {
         checked += 1;
       }
     }
-    expect(checked).toBe(6);
+    // calendar, tiles (its sidecar), aggregator, ingest, verifier, alerter, witness.
+    expect(checked).toBe(7);
   });
 
   it('probes grpc.health.v1 with the names the services register', () => {
@@ -376,7 +379,7 @@ describe('deploy/k8s', () => {
       const d = new Deployment(object as ConstructorParameters<typeof Deployment>[0]);
       for (const c of d.spec?.template.spec?.containers ?? []) {
         const service = serviceOf(c.command);
-        if (service === undefined || service === 'witness') continue;
+        if (service === undefined || service === 'witness' || service === 'tiles') continue;
         const ref = c.env?.find((e) => e.name === 'MSI_NATS_URL')?.valueFrom?.secretKeyRef;
         expect(ref, service).toEqual({ name: 'msi-nats', key: `${service}-url` });
         expect(keys).toContain(`${service}-url`);

@@ -1,4 +1,4 @@
-import { type Checkpoint, CheckpointError, openCheckpoint } from '@msi/core';
+import { type Checkpoint, CheckpointError, openCheckpoint, parseCheckpointNote } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
 import { ProofError, verifyConsistency } from '@msi/merkle';
 import { CliError, EXIT } from './cli-error.js';
@@ -8,17 +8,22 @@ import { failureJson } from './format-verified.js';
 import { loadTrust, TRUST_FLAGS } from './load-trust.js';
 import { booleanFlag, expectPositionals, parseFlags, stringFlag } from './parse-flags.js';
 import { parseJsonText, readText } from './read-input.js';
+import { TileLogClient } from './tiles-client.js';
 
 const HELP = `Usage: msi consistency <old-checkpoint> <new-checkpoint> --key VERIFIER_KEY --proof FILE|-
+       msi consistency <old-checkpoint> [<new-checkpoint>] --key VERIFIER_KEY --tiles URL
 
 Proves that one state of the calendar extends another: checks both checkpoints' signatures with the
 trusted log key(s), that they name the same log, and the RFC 9162 consistency proof between them.
-A forked or rewritten calendar fails here. Offline: no server is contacted.
+A forked or rewritten calendar fails here. Offline with --proof: no server is contacted. With
+--tiles, the proof is computed from the calendar's C2SP tlog-tiles log at URL, and without a new
+checkpoint, its newest checkpoint is the new one; nothing the log serves is trusted.
 
 Options:
   --key VERIFIER_KEY   a trusted log key <origin>+<id>+<base64> (repeatable)
   --trust FILE         a trust file {"logKeys": [...]}
   --proof FILE|-       the consistency proof: a JSON array of base64 hashes ("-" reads standard input)
+  --tiles URL          compute the proof from this tlog-tiles log (\`npm start\` prints its URL)
   --json               print a JSON object instead of a line
   -h, --help           this help
 
@@ -51,26 +56,47 @@ export const consistencyCommand: Command = {
       key: TRUST_FLAGS.key,
       trust: TRUST_FLAGS.trust,
       proof: { type: 'string' },
+      tiles: { type: 'string' },
       json: { type: 'boolean' },
     });
     if (booleanFlag(flags, 'help')) {
       io.out(`${HELP}\n`);
       return EXIT.ok;
     }
-    const [oldPath = '', newPath = ''] = expectPositionals('consistency', flags, [
-      'old-checkpoint',
-      'new-checkpoint',
-    ]);
+    const tiles = stringFlag(flags, 'tiles');
     const proofPath = stringFlag(flags, 'proof') ?? '';
-    if (proofPath === '') {
-      throw new CliError('USAGE', 'msi consistency: --proof FILE|- is required (see msi consistency --help)');
+    if (proofPath === '' && tiles === undefined) {
+      throw new CliError(
+        'USAGE',
+        'msi consistency: --proof FILE|- is required, or --tiles URL (see msi consistency --help)',
+      );
     }
+    if (proofPath !== '' && tiles !== undefined) {
+      throw new CliError('USAGE', 'msi consistency: give --proof FILE|- or --tiles URL, not both');
+    }
+    const [oldPath = '', newPath] =
+      tiles !== undefined && flags.positionals.length === 1
+        ? [flags.positionals[0]]
+        : expectPositionals('consistency', flags, ['old-checkpoint', 'new-checkpoint']);
     const json = booleanFlag(flags, 'json');
     const { logKeys } = await loadTrust(flags, io);
     const oldText = await readText(oldPath, io.stdin, 'old checkpoint');
-    const newText = await readText(newPath, io.stdin, 'new checkpoint');
-    const proofText = await readText(proofPath, io.stdin, 'consistency proof');
-    const proof = parseProofHashes(parseJsonText(proofText, proofPath, 'consistency proof'), 'the proof');
+    const log = tiles === undefined ? undefined : new TileLogClient(tiles);
+    const newText =
+      newPath === undefined
+        ? await (log as TileLogClient).checkpoint()
+        : await readText(newPath, io.stdin, 'new checkpoint');
+    const proof =
+      log === undefined
+        ? parseProofHashes(
+            parseJsonText(
+              await readText(proofPath, io.stdin, 'consistency proof'),
+              proofPath,
+              'consistency proof',
+            ),
+            'the proof',
+          )
+        : await proofFromTiles(log, oldText, newText);
     try {
       const ed25519 = nodeEd25519();
       const older = open('old', () => openCheckpoint(oldText, logKeys, ed25519));
@@ -89,6 +115,19 @@ export const consistencyCommand: Command = {
     }
   },
 };
+
+/** The proof between the two checkpoints' sizes from the tiles (none when a size does not parse: checked later). */
+async function proofFromTiles(log: TileLogClient, oldText: string, newText: string): Promise<Uint8Array[]> {
+  let sizes: [number, number];
+  try {
+    sizes = [parseCheckpointNote(oldText).checkpoint.size, parseCheckpointNote(newText).checkpoint.size];
+  } catch (error: unknown) {
+    if (error instanceof CheckpointError) return [];
+    throw error;
+  }
+  const [size1, size2] = sizes;
+  return size1 >= 1 && size1 <= size2 ? log.consistency(size1, size2) : [];
+}
 
 function open(which: string, run: () => { checkpoint: Checkpoint }): Checkpoint {
   try {

@@ -20,9 +20,10 @@ import { givesTrust, loadTrust, TRUST_FLAGS, TRUST_HELP } from './load-trust.js'
 import { booleanFlag, expectPositionals, type ParsedFlags, parseFlags, stringFlag } from './parse-flags.js';
 import { fetchPublicationExtension, readPublication } from './publication-file.js';
 import { parseJsonText, readText } from './read-input.js';
+import { TileLogClient, tileLogExtension } from './tiles-client.js';
 import { writeOutput } from './write-output.js';
 
-const HELP = `Usage: msi extend <receipt.json> (--from FILE | --server HOST:PORT) --key VERIFIER_KEY [-o OUT]
+const HELP = `Usage: msi extend <receipt.json> (--from FILE | --server HOST:PORT | --tiles URL) --key VERIFIER_KEY [-o OUT]
        msi extend <receipt.json> --publication FILE [--server HOST:PORT] [--key VERIFIER_KEY] [-o OUT]
 
 Extends a receipt to a later checkpoint: the newest one the verifier at --server has checked, or
@@ -33,6 +34,8 @@ output or OUT: nothing the server sends is trusted.
 
 Options:
   --from FILE          the later checkpoint and consistency proof ("-" reads standard input)
+  --tiles URL          extend to the newest checkpoint of the calendar's C2SP tlog-tiles log at URL
+                       (\`npm start\` prints it), the consistency proof computed from its tiles
   --publication FILE   extend to exactly this publication (needs no key)
   -o, --output OUT     write the extended receipt here instead of standard output
 ${TRUST_HELP}
@@ -52,6 +55,7 @@ export const extendCommand: Command = {
       ...CONNECTION_FLAGS,
       from: { type: 'string' },
       publication: { type: 'string' },
+      tiles: { type: 'string' },
       output: { type: 'string', short: 'o' },
     });
     if (booleanFlag(flags, 'help')) {
@@ -62,6 +66,14 @@ export const extendCommand: Command = {
     const from = stringFlag(flags, 'from');
     const server = stringFlag(flags, 'server');
     const publicationPath = stringFlag(flags, 'publication');
+    const tiles = stringFlag(flags, 'tiles');
+    const sources = [from, server, publicationPath, tiles].filter((source) => source !== undefined).length;
+    if (tiles !== undefined && sources > 1) {
+      throw new CliError(
+        'USAGE',
+        'msi extend: give --tiles URL alone, not with --from, --server or --publication (see msi extend --help)',
+      );
+    }
     if (from !== undefined && server !== undefined) {
       throw new CliError(
         'USAGE',
@@ -86,12 +98,14 @@ export const extendCommand: Command = {
     try {
       const receipt = parseReceiptJson(text);
       const extension =
-        from === undefined
-          ? await fetchExtension(receipt, verifierConnection(connectionFlagsOf(flags), io.env))
-          : parseExtensionFile(
-              parseJsonText(await readText(from, io.stdin, 'extension file'), from, 'extension file'),
-              from,
-            );
+        tiles !== undefined
+          ? await tileLogExtension(receipt, new TileLogClient(tiles))
+          : from === undefined
+            ? await fetchExtension(receipt, verifierConnection(connectionFlagsOf(flags), io.env))
+            : parseExtensionFile(
+                parseJsonText(await readText(from, io.stdin, 'extension file'), from, 'extension file'),
+                from,
+              );
       const extended = extendReceipt(receipt, extension);
       verifyReceipt(extended, trust, { hasher: nodeHasher(), ed25519: nodeEd25519() });
       extendedJson = `${receiptToJson(extended)}\n`;

@@ -1,4 +1,4 @@
-import { encodeImprint, type Imprint, parseImprintText } from '@msi/core';
+import { encodeImprint, type Imprint, parseImprintText, provDocument } from '@msi/core';
 import { CliError, EXIT } from './cli-error.js';
 import type { Command } from './command.js';
 import { CONNECTION_FLAGS, CONNECTION_HELP, connectionFlagsOf, verifierConnection } from './config.js';
@@ -18,6 +18,9 @@ Options:
   --from ISO8601         only events received at or after this time
   --to ISO8601           only events received before this time
   --json                 print a JSON object instead of the table
+  --format FORMAT        table (default), json (as --json), or prov: the VALID rows as W3C PROV-JSON
+                         (an entity per data imprint, an activity per event, an agent per actor and
+                         submitter; docs/PROOFS.md §15)
 ${TRUST_HELP}
 ${CONNECTION_HELP.replace("the server's address", "the verifier's address (default: $MSI_VERIFIER_ADDRESS)")}
   -h, --help             this help
@@ -38,12 +41,14 @@ export const historyCommand: Command = {
       from: { type: 'string' },
       to: { type: 'string' },
       json: { type: 'boolean' },
+      format: { type: 'string' },
     });
     if (booleanFlag(flags, 'help')) {
       io.out(`${HELP}\n`);
       return EXIT.ok;
     }
     const [text = ''] = expectPositionals('history', flags, ['data-imprint']);
+    const format = historyFormat(stringFlag(flags, 'format'), booleanFlag(flags, 'json'));
     const data = imprintArgument(text);
     const trust = await loadTrust(flags, io);
     const fromUs = timeFlag(stringFlag(flags, 'from'), '--from');
@@ -67,10 +72,38 @@ export const historyCommand: Command = {
     } finally {
       session.close();
     }
-    io.out(booleanFlag(flags, 'json') ? `${JSON.stringify(historyJson(text, rows))}\n` : historyTable(rows));
+    io.out(historyOutput(format, text, rows));
     return rows.some((row) => row.status === 'INVALID') ? EXIT.failed : EXIT.ok;
   },
 };
+
+type HistoryFormat = 'table' | 'json' | 'prov';
+
+function historyFormat(flag: string | undefined, json: boolean): HistoryFormat {
+  if (flag !== undefined && flag !== 'table' && flag !== 'json' && flag !== 'prov') {
+    throw new CliError('USAGE', `msi history: --format ${JSON.stringify(flag)} is not table, json or prov`);
+  }
+  if (json && flag !== undefined && flag !== 'json') {
+    throw new CliError('USAGE', 'msi history: --json and --format are the same choice; give one');
+  }
+  return json ? 'json' : (flag ?? 'table');
+}
+
+function historyOutput(format: HistoryFormat, text: string, rows: readonly HistoryRow[]): string {
+  switch (format) {
+    case 'table':
+      return historyTable(rows);
+    case 'json':
+      return `${JSON.stringify(historyJson(text, rows))}\n`;
+    case 'prov':
+      // Only what the receipts prove: rows not VALID are left out of the PROV document.
+      return `${JSON.stringify(provDocument(rows.flatMap((row) => (row.event === undefined ? [] : [row.event]))))}\n`;
+    default: {
+      const _: never = format;
+      return _;
+    }
+  }
+}
 
 function imprintArgument(text: string): Imprint {
   try {

@@ -1,4 +1,13 @@
-import { decodeEvent, formatUuid, parseReceiptJson, type Receipt, receiptToJson } from '@msi/core';
+import {
+  decodeEvent,
+  formatTlogProof,
+  formatUuid,
+  parseReceiptJson,
+  type Receipt,
+  receiptStatement,
+  receiptToJson,
+  tlogProofOfReceipt,
+} from '@msi/core';
 import type { verifierV1 } from '@msi/proto';
 import { receiptFromProto } from '@msi/wire';
 import { CliError, EXIT } from './cli-error.js';
@@ -19,6 +28,10 @@ Options:
   --wait                 wait for the event's round to be anchored instead of failing
   --timeout SECONDS      how long to wait (default 30)
   -o, --output FILE      write the receipt here instead of standard output
+  --format FORMAT        receipt (default: receipt v1, canonical JSON); in-toto: an in-toto
+                         Statement v1 about the event's data with the MSI receipt predicate v1 (the
+                         receipt inside); tlog-proof: the round's inclusion in the calendar as a
+                         C2SP tlog-proof, the round record as its extra data (docs/PROOFS.md §15)
 ${CONNECTION_HELP.replace("the server's address", "the verifier's address (default: $MSI_VERIFIER_ADDRESS)")}
   -h, --help             this help
 
@@ -35,6 +48,7 @@ export const receiptCommand: Command = {
       wait: { type: 'boolean' },
       timeout: { type: 'string' },
       output: { type: 'string', short: 'o' },
+      format: { type: 'string' },
     });
     if (booleanFlag(flags, 'help')) {
       io.out(`${HELP}\n`);
@@ -42,6 +56,13 @@ export const receiptCommand: Command = {
     }
     const [idText = ''] = expectPositionals('receipt', flags, ['event-id']);
     const eventId = parseEventId(idText);
+    const format = stringFlag(flags, 'format') ?? 'receipt';
+    if (format !== 'receipt' && format !== 'in-toto' && format !== 'tlog-proof') {
+      throw new CliError(
+        'USAGE',
+        `msi receipt: --format ${JSON.stringify(format)} is not receipt, in-toto or tlog-proof`,
+      );
+    }
     const timeoutText = stringFlag(flags, 'timeout');
     const timeoutMs = 1000 * (timeoutText === undefined ? 30 : parseCount(timeoutText, '--timeout'));
     const session = await openVerifierSession(verifierConnection(connectionFlagsOf(flags), io.env));
@@ -51,7 +72,8 @@ export const receiptCommand: Command = {
         { eventId: Buffer.from(eventId), wait: booleanFlag(flags, 'wait') },
         timeoutMs,
       );
-      text = `${receiptToJson(receiptOfEvent(response, formatUuid(eventId)))}\n`;
+      const receipt = receiptOfEvent(response, formatUuid(eventId));
+      text = formatReceipt(format, receipt);
     } finally {
       session.close();
     }
@@ -61,6 +83,22 @@ export const receiptCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** The receipt in the format asked for (each ends with a newline). */
+function formatReceipt(format: 'receipt' | 'in-toto' | 'tlog-proof', receipt: Receipt): string {
+  switch (format) {
+    case 'receipt':
+      return `${receiptToJson(receipt)}\n`;
+    case 'in-toto':
+      return `${JSON.stringify(receiptStatement(receipt))}\n`;
+    case 'tlog-proof':
+      return formatTlogProof(tlogProofOfReceipt(receipt));
+    default: {
+      const _: never = format;
+      return _;
+    }
+  }
+}
 
 /**
  * The receipt in a GetReceipt answer (hostile input), checked to be of the event asked for; its

@@ -89,6 +89,7 @@ export function devBanner(stack: DevStack): string[] {
     `  ingest (gRPC)      ${pipeline.ingestAddress}`,
     `  verifier (gRPC)    ${pipeline.verifierAddress ?? '-'}`,
     `  alerter (gRPC)     ${pipeline.alerterAddress ?? '-'}`,
+    `  tiles              ${pipeline.tilesUrl ?? '-'}   (the calendar as C2SP tlog-tiles)`,
     `  alert policy       ${stack.policyFile}   (edit it: the alerter reloads it)`,
     `  NATS               ${stack.natsUrl}   (${stack.origin.nats})`,
     `  Postgres           ${stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')}   (${stack.origin.postgres})`,

@@ -26,6 +26,8 @@ export interface DevStackOptions {
   readonly verifierPort?: number;
   /** The alerter's gRPC port (default 50054 when free, else a free port). */
   readonly alerterPort?: number;
+  /** The calendar's tlog-tiles server (default 7390, or a free port). */
+  readonly tilesPort?: number;
   readonly shards?: number;
   readonly aggregators?: number;
   readonly roundIntervalMs?: number;
@@ -152,6 +154,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       aggregators: options.aggregators ?? 2,
       ingestPort: options.ingestPort ?? ((await isFree(50051)) ? 50051 : await freePort()),
       verifierPort: options.verifierPort ?? ((await isFree(50052)) ? 50052 : await freePort()),
+      tilesPort: options.tilesPort ?? ((await isFree(7390)) ? 7390 : await freePort()),
       apiKeys,
       signingKey,
       witnesses: [{ name: 'witness', port: (await isFree(7380)) ? 7380 : await freePort(), key: witnessKey }],

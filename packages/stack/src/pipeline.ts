@@ -41,6 +41,11 @@ export interface PipelineOptions {
    * their cosignature lines.
    */
   readonly witnesses?: readonly { readonly name: string; readonly port: number; readonly key?: string }[];
+  /**
+   * Also serve the calendar as a C2SP tlog-tiles log on this port: the calendar writes it into
+   * `<workDir>/tiles-<prefix>` as rounds anchor, the tiles service serves that directory.
+   */
+  readonly tilesPort?: number;
   readonly apiKeys: readonly ApiKeyCredential[];
   /** The calendar's signer key (`PRIVATE+KEY+…`); generated (dev) when absent. */
   readonly signingKey?: string;
@@ -70,6 +75,8 @@ export interface Pipeline {
   readonly verifierAddress: string | undefined;
   /** The alerter's address, when it runs. */
   readonly alerterAddress: string | undefined;
+  /** The base URL of the calendar's tlog-tiles log (`<url>checkpoint`, `<url>tile/…`), when served. */
+  readonly tilesUrl: string | undefined;
   /** The calendar's verifier key (`<origin>+<id>+<base64>`): what auditors trust. */
   readonly verifierKey: string;
   /** The witnesses' verifier keys and URLs, in the order given. */
@@ -162,11 +169,17 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       MSI_WITNESS_STATE_FILE: join(options.workDir, `${witness.name}-${options.prefix}.state.json`),
     });
   }
+  const tilesDir = join(options.workDir, `tiles-${options.prefix}`);
+  const tilesUrl = options.tilesPort === undefined ? undefined : `http://127.0.0.1:${options.tilesPort}/`;
+  if (options.tilesPort !== undefined) {
+    add('tiles', 'tiles', { MSI_TILES_LISTEN: `127.0.0.1:${options.tilesPort}`, MSI_TILES_DIR: tilesDir });
+  }
   // Metrics off (port 0) everywhere: several processes of one service never collide.
   add('calendar', 'calendar', {
     MSI_DATABASE_URL: options.databaseUrl,
     MSI_CALENDAR_SIGNING_KEY: signingKey,
     MSI_CALENDAR_METRICS_PORT: '0',
+    ...(options.tilesPort === undefined ? {} : { MSI_CALENDAR_TILES_DIR: tilesDir }),
     ...(options.restart === undefined ? {} : { MSI_CALENDAR_INSTANCE_ID: 'calendar' }),
     ...(witnesses.length === 0
       ? {}
@@ -218,6 +231,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ingestAddress,
     verifierAddress,
     alerterAddress,
+    tilesUrl,
     verifierKey,
     witnesses: witnesses.map(({ name, url, verifierKey: key }) => ({ name, url, verifierKey: key })),
     signingKey,

@@ -32,6 +32,8 @@ export interface WorldPipeline {
   readonly aggregators?: number;
   /** Also run the verifier. */
   readonly verifier?: boolean;
+  /** Also write and serve the calendar as tlog-tiles (`pipeline.tilesUrl`). */
+  readonly tiles?: boolean;
   /** Also run the alerter, with this policy file. */
   readonly alerter?: { readonly policyFile: string };
   /** Also run these witnesses (keys generated). */
@@ -204,6 +206,7 @@ class World implements TestWorld {
       ingestPort: await freePort(),
       apiKeys: spec.apiKeys,
       ...(spec.verifier === true ? { verifierPort: await freePort() } : {}),
+      ...(spec.tiles === true ? { tilesPort: await freePort() } : {}),
       ...(spec.alerter === undefined
         ? {}
         : { alerter: { port: await freePort(), policyFile: spec.alerter.policyFile } }),

@@ -34,6 +34,8 @@ describe('loadConfig', () => {
       natsReplicas: 1,
       witnesses: [],
       witnessTimeoutMs: 5000,
+      witnessIntervalMs: 1000,
+      tilesDir: undefined,
       publicationIntervalMs: 86_400_000,
     });
     expect(config.instanceId).toMatch(/^calendar-/);
@@ -52,9 +54,13 @@ describe('loadConfig', () => {
       MSI_CALENDAR_METRICS_PORT: '9464',
       MSI_CALENDAR_WITNESSES: `http://127.0.0.1:7380=${witnessKey.verifierKey}`,
       MSI_CALENDAR_WITNESS_TIMEOUT_MS: '1500',
+      MSI_CALENDAR_WITNESS_INTERVAL_MS: '3600000',
+      MSI_CALENDAR_TILES_DIR: '/var/lib/msi/tiles',
     });
     expect(config.witnesses.map((w) => [w.name, w.url])).toEqual([['test.witness', 'http://127.0.0.1:7380']]);
     expect(config.witnessTimeoutMs).toBe(1500);
+    expect(config.witnessIntervalMs).toBe(3_600_000);
+    expect(config.tilesDir).toBe('/var/lib/msi/tiles');
     expect(config).toMatchObject({
       prefix: 't1.msi',
       intervalMs: 250,

@@ -34,8 +34,15 @@ export interface Config {
   readonly witnesses: readonly WitnessTarget[];
   /** Per-request timeout of add-checkpoint. */
   readonly witnessTimeoutMs: number;
+  /**
+   * How often the newest checkpoint is offered to each witness, ms: its own cadence, not the
+   * rounds' (public witness networks ration requests per log); default the round interval.
+   */
+  readonly witnessIntervalMs: number;
   /** Publish at every wall-clock multiple of this (ms; whole seconds, ≥ 1000); 0 = no publications. */
   readonly publicationIntervalMs: number;
+  /** Write the calendar as a C2SP tlog-tiles log into this directory (undefined = off). */
+  readonly tilesDir: string | undefined;
   /** 0 = no metrics server. */
   readonly metricsPort: number;
   /** /metrics and /healthz: loopback unless configured otherwise. */
@@ -110,7 +117,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     publishTimeoutMs: r.integer('MSI_CALENDAR_PUBLISH_TIMEOUT_MS', 2000, { min: 100, max: 60_000 }),
     witnesses: witnessList.witnesses,
     witnessTimeoutMs: r.integer('MSI_CALENDAR_WITNESS_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),
+    witnessIntervalMs: r.integer('MSI_CALENDAR_WITNESS_INTERVAL_MS', intervalMs, {
+      min: MIN_INTERVAL_MS,
+      max: MAX_PUBLICATION_INTERVAL_MS,
+    }),
     publicationIntervalMs,
+    tilesDir: r.optionalString('MSI_CALENDAR_TILES_DIR'),
     ...r.metricsListener('MSI_CALENDAR_METRICS_HOST', 'MSI_CALENDAR_METRICS_PORT', 0),
     logLevel: r.oneOf('MSI_LOG_LEVEL', LOG_LEVELS, 'info'),
   };

@@ -10,6 +10,8 @@ import { loadCalendar } from './config.js';
 import { createCalendarMetrics, createPublicationMetrics, createWitnessMetrics } from './metrics.js';
 import { startPublisher } from './publication-publisher.js';
 import { latestPublication } from './publication-store.js';
+import { TileDirectory } from './tile-directory.js';
+import { startTileWriter } from './tile-writer.js';
 import { startWitnessSubmitter } from './witness-submitter.js';
 
 // The calendar process: its configuration and log key (exit 2 naming a bad variable), the database
@@ -91,7 +93,7 @@ await runService({
       js,
       subjects,
       witnesses: config.witnesses,
-      pollMs: config.intervalMs,
+      pollMs: config.witnessIntervalMs,
       requestTimeoutMs: config.witnessTimeoutMs,
       publishTimeoutMs: config.publishTimeoutMs,
       hasher,
@@ -117,6 +119,16 @@ await runService({
               async () => (await latestPublication(pool))?.time,
             ),
           });
+    const tiles =
+      config.tilesDir === undefined
+        ? undefined
+        : startTileWriter({
+            db: pool,
+            directory: new TileDirectory(config.tilesDir),
+            hasher,
+            pollMs: Math.min(config.intervalMs, 1000),
+            log,
+          });
     log.info('calendar up', {
       origin,
       verifierKey: key.verifierKey,
@@ -126,14 +138,17 @@ await runService({
       prefix: config.prefix,
       nats: redactNatsUrl(config.natsUrl),
       witnesses: config.witnesses.map((w) => ({ name: w.name, url: w.url })),
+      witnessIntervalMs: config.witnessIntervalMs,
+      tiles: config.tilesDir ?? null,
       metrics: config.metricsPort === 0 ? null : `http://${config.metricsHost}:${config.metricsPort}/metrics`,
     });
     return {
-      failed: running.failed,
+      failed: tiles === undefined ? running.failed : Promise.race([running.failed, tiles.failed]),
       async stop() {
         await running.stop();
         await submitter.stop();
         await publisher?.stop();
+        await tiles?.stop();
       },
     };
   },

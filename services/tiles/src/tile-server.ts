@@ -1,0 +1,104 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { parseTileLogPath, TileError, type TileLogPath } from '@msi/core';
+import type { Logger } from '@msi/service-kit';
+
+export interface TileServerOptions {
+  readonly host: string;
+  /** 0 = any free port. */
+  readonly port: number;
+  /** The directory of the log (`checkpoint`, `tile/…`). */
+  readonly dir: string;
+  readonly log: Logger;
+}
+
+export interface RunningTileServer {
+  /** The port listened on. */
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Tiles and bundles never change once written: cached for a year by any cache. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** The checkpoint is the one file that changes: revalidated on every use. */
+const CHECKPOINT = 'no-cache';
+
+/**
+ * A static server of a C2SP tlog-tiles log: GET/HEAD of `/checkpoint`, `/tile/<L>/<N>[.p/<W>]` and
+ * `/tile/entries/<N>[.p/<W>]` (each path in its one canonical spelling, else 404) from the directory;
+ * nothing else (405 for other methods). The request path is hostile input: only a path that parses
+ * as a tile path is joined to the directory, so nothing outside the log can be named.
+ */
+export async function startTileServer(options: TileServerOptions): Promise<RunningTileServer> {
+  const server = createServer((req, res) => {
+    serve(options, req, res).catch((error: unknown) => {
+      options.log.warn('tile request failed', { error, path: req.url });
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address !== null ? address.port : options.port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function serve(options: TileServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    return;
+  }
+  const path = logPath(req.url ?? '');
+  if (path === undefined) {
+    notFound(res);
+    return;
+  }
+  const file = join(options.dir, path.text);
+  const found = await stat(file).catch(() => undefined);
+  if (found === undefined || !found.isFile()) {
+    notFound(res);
+    return;
+  }
+  const checkpoint = path.parsed.kind === 'checkpoint';
+  res.writeHead(200, {
+    'Content-Type': checkpoint ? 'text/plain; charset=utf-8' : 'application/octet-stream',
+    'Content-Length': found.size,
+    'Cache-Control': checkpoint ? CHECKPOINT : IMMUTABLE,
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    createReadStream(file).on('error', reject).pipe(res).on('finish', resolve).on('error', reject);
+  });
+}
+
+/** The log path a request URL names (its query ignored), or undefined for anything else. */
+function logPath(url: string): { text: string; parsed: TileLogPath } | undefined {
+  const text = url.split('?')[0]?.replace(/^\//, '') ?? '';
+  try {
+    return { text, parsed: parseTileLogPath(text) };
+  } catch (error: unknown) {
+    if (error instanceof TileError) return undefined;
+    throw error;
+  }
+}
+
+function notFound(res: ServerResponse): void {
+  res
+    .writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' })
+    .end('not found\n');
+}
