@@ -1,7 +1,9 @@
 // The pipeline benchmark: `pnpm bench:pipeline [--seconds N] [--steady N] [--steady-only] [--quick]
-// [--cpu-prof DIR]`. --steady: length of the steady window in which sealed leaves and CPU per event
-// are counted (60 s; 10 with --quick); --steady-only: skip the curve, half-load and stream phases;
-// --cpu-prof: write ingest's V8 CPU profile (node --cpu-prof) into DIR when it stops.
+// [--cpu-prof DIR] [--trace RATIO]`. --steady: length of the steady window in which sealed leaves and
+// CPU per event are counted (60 s; 10 with --quick); --steady-only: skip the curve, half-load and
+// stream phases; --cpu-prof: write ingest's V8 CPU profile (node --cpu-prof) into DIR when it stops;
+// --trace: the services export traces (OTLP/HTTP, parentbased_traceidratio with this ratio) to a sink
+// in this process that counts and drops them, to measure tracing's overhead against a run without.
 // Starts the real pipeline (calendar, aggregators, ingest as processes) against NATS and Postgres
 // (NATS_URL / DATABASE_URL, else embedded servers), drives ingest over gRPC with concurrent clients
 // via SubmitBatch and SubmitStream, and prints events/s ingested and anchored, durable-ack latency,
@@ -34,6 +36,7 @@ import {
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { formatRate, runSection, type Section } from './harness.js';
+import { startOtlpSink } from './otlp-sink.js';
 import { ownCpuUs, processCpuUs } from './process-cpu.js';
 
 const quick = process.argv.includes('--quick');
@@ -47,6 +50,10 @@ const CPU_PROF_DIR = cpuProfArg > 0 ? process.argv[cpuProfArg + 1] : undefined;
 /** Load runs this long before the steady window opens (batches and rounds in their stride). */
 const STEADY_WARMUP_SECONDS = 5;
 const STEADY_CLIENTS = 4;
+const traceArg = process.argv.indexOf('--trace');
+const TRACE_RATIO = traceArg > 0 ? Number(process.argv[traceArg + 1]) : undefined;
+if (TRACE_RATIO !== undefined && !(TRACE_RATIO >= 0 && TRACE_RATIO <= 1))
+  throw new Error('--trace takes a ratio in [0, 1]');
 const BATCH = 1000;
 const SHARDS = 4;
 const AGGREGATORS = 2;
@@ -397,6 +404,20 @@ async function main(): Promise<void> {
   );
   const servers = await startTestServers();
   console.log(`servers: NATS from ${servers.origin.nats}, Postgres from ${servers.origin.postgres}`);
+  const sink = TRACE_RATIO === undefined ? undefined : await startOtlpSink();
+  const otel: Record<string, string> =
+    sink === undefined
+      ? {}
+      : {
+          OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+          OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: String(TRACE_RATIO),
+        };
+  console.log(
+    sink === undefined
+      ? 'tracing: off'
+      : `tracing: on, parentbased_traceidratio ${TRACE_RATIO}, OTLP/HTTP to a sink`,
+  );
   const prefix = uniquePrefix();
   const database = await createFreshDatabase(servers.databaseUrl, 'bench');
   const workDir = await mkdtemp(join(tmpdir(), 'msi-bench-'));
@@ -426,7 +447,11 @@ async function main(): Promise<void> {
       ingestPort: await freePort(),
       apiKeys: [{ key: API_KEY, tenant: 'bench', principal: 'loadgen', roles: ['emitter'] }],
       logLevel: 'warn',
-      extraEnv: { ingest: { MSI_INGEST_MAX_IN_FLIGHT: '200000' } },
+      extraEnv: {
+        ingest: { MSI_INGEST_MAX_IN_FLIGHT: '200000', ...otel },
+        aggregator: otel,
+        calendar: otel,
+      },
       ...(CPU_PROF_DIR === undefined
         ? {}
         : { nodeArgs: { ingest: ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] } }),
@@ -510,9 +535,18 @@ async function main(): Promise<void> {
       for (const [name, child] of pipeline?.processes ?? [])
         section.add({ service: name, rss: await rssOf(child.pid) });
     });
+    if (sink !== undefined) {
+      await pipeline.stop(); // flushes the services' last spans
+      pipeline = undefined;
+      await runSection('Traces exported (OTLP/HTTP JSON)', async (section) => {
+        const { requests, bytes } = sink.received();
+        section.add({ ratio: String(TRACE_RATIO), requests, MB: (bytes / 1e6).toFixed(1) });
+      });
+    }
   } finally {
     subscription.unsubscribe();
     await pipeline?.stop();
+    await sink?.close();
     await nc.close();
     await database.drop().catch(() => {});
     await deleteNatsNamespace(servers.natsUrl, prefix).catch(() => {});

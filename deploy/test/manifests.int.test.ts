@@ -192,9 +192,9 @@ describe('deploy/docker-compose.yml', () => {
   const mountOf = (svc: ComposeService | undefined, source: string): string | undefined =>
     svc?.volumes?.map((v) => v.split(':')).find(([from]) => from === source)?.[1];
 
-  it('runs Prometheus and Grafana only under the observability profile', () => {
+  it('runs Prometheus, Grafana and Jaeger only under the observability profile', () => {
     const profiled = Object.entries(compose.services).filter(([, svc]) => svc.profiles !== undefined);
-    expect(profiled.map(([name]) => name).sort()).toEqual(['grafana', 'prometheus']);
+    expect(profiled.map(([name]) => name).sort()).toEqual(['grafana', 'jaeger', 'prometheus']);
     for (const [name, svc] of profiled) expect(svc.profiles, name).toEqual(['observability']);
   });
 

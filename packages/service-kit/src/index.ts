@@ -62,6 +62,18 @@ export {
   type UndecodableHandler,
   UndecodableRequest,
 } from './strict-service.js';
+export { spanContextOfMetadata } from './tracing/grpc-trace-metadata.js';
+export { spanContextOfHeaders, traceHeaders, withTraceHeaders } from './tracing/nats-trace-headers.js';
+export { type RecordedSpans, recordSpans } from './tracing/recorded-spans.js';
+export { type RunningTracing, startTracing, type TracingOptions } from './tracing/start-tracing.js';
+export { MAX_SPAN_LINKS, TraceLinks } from './tracing/trace-links.js';
+export { type TracedOptions, traced } from './tracing/traced.js';
+export {
+  readTracingConfig,
+  SAMPLER_NAMES,
+  type SamplerName,
+  type TracingConfig,
+} from './tracing/tracing-config.js';
 export { type MappedStatus, unaryHandler } from './unary-handler.js';
 export {
   type CallAuthentication,

@@ -56,10 +56,14 @@ interface Run {
   readonly code: number | null;
 }
 
-async function run(mode: string, onReady?: (child: ReturnType<typeof fork>) => void): Promise<Run> {
+async function run(
+  mode: string,
+  onReady?: (child: ReturnType<typeof fork>) => void,
+  env: Record<string, string> = {},
+): Promise<Run> {
   const child = fork(file, [], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, MSI_TEST_MODE: mode },
+    env: { ...process.env, MSI_TEST_MODE: mode, ...env },
   });
   let out = '';
   let stderr = '';
@@ -128,6 +132,16 @@ describe('runService', { timeout: 30_000 }, () => {
       'MARK stop connection',
     ]);
     expect(code).toBe(0);
+  });
+
+  it('a bad OTEL_* tracing variable is a bad setting too: exit 2 naming it, with the service’s own', async () => {
+    const r = await run('bad-config', undefined, { OTEL_TRACES_SAMPLER_ARG: '1.5' });
+    expect(r.code).toBe(2);
+    expect(r.marks).toEqual([]);
+    expect((JSON.parse(r.stderr) as { problems: string[] }).problems).toEqual([
+      'MSI_TEST_LIMIT="x" must be an integer in [1, 10]',
+      'OTEL_TRACES_SAMPLER_ARG="1.5" must be a number in [0, 1]',
+    ]);
   });
 
   it.each(['bad-config', 'bad-file'])(

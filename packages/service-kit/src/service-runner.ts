@@ -9,6 +9,8 @@ import { createLogger, type Logger, type LogLevel } from './logger.js';
 import { createRegistry, type RunningMetricsServer, startMetricsListener } from './metrics-server.js';
 import { ServiceHealth } from './service-health.js';
 import { shutdownSignal } from './shutdown.js';
+import { startTracing } from './tracing/start-tracing.js';
+import { readTracingConfig, type TracingConfig } from './tracing/tracing-config.js';
 
 /** What the runner needs of every service's configuration. */
 export interface ServiceSettings {
@@ -76,17 +78,20 @@ const EXIT_CONFIG = 2;
 
 /**
  * Runs a service as a process, the one way every service starts: configuration (exit 2 naming each
- * bad variable), logger, metrics server, the service's start with its connections, then waits for
+ * bad variable, the OTEL_* tracing variables included), logger, tracing (on when an OTLP endpoint
+ * is set), metrics server, the service's start with its connections, then waits for
  * SIGTERM / SIGINT / the supervisor's IPC channel closing (exit 0) or a fatal error (exit 1), and
  * stops everything in the reverse order it started: the service's parts, then its connections,
- * then the metrics server. A second signal while stopping exits 1 at once.
+ * then the metrics server, and last the tracing (its buffered spans exported). A second signal
+ * while stopping exits 1 at once.
  */
 export async function runService<Config extends ServiceSettings>(
   definition: ServiceDefinition<Config>,
 ): Promise<never> {
   let config: Config;
+  let tracingConfig: TracingConfig;
   try {
-    config = await definition.load(process.env);
+    [config, tracingConfig] = await loadSettings(definition, process.env);
   } catch (error: unknown) {
     createLogger({
       service: definition.name,
@@ -97,13 +102,18 @@ export async function runService<Config extends ServiceSettings>(
     });
     return process.exit(EXIT_CONFIG);
   }
-  const log = createLogger({
-    service: definition.name,
-    instance: config.instance ?? `${hostname()}-${process.pid}`,
-    level: config.logLevel,
-  });
-  // Tracing (OpenTelemetry) goes here: a tracer provider set up before anything starts, and shut
-  // down last of all (after `stops` below), so every span of the stop is exported.
+  const instance = config.instance ?? `${hostname()}-${process.pid}`;
+  const log = createLogger({ service: definition.name, instance, level: config.logLevel });
+  // Tracing before anything starts, shut down last of all (after `stops` below), so that every span
+  // of the stop is exported.
+  const tracing = startTracing({ service: definition.name, instance, config: tracingConfig, log });
+  if (tracing.enabled && tracingConfig.enabled) {
+    log.info('tracing on', {
+      url: tracingConfig.url,
+      sampler: tracingConfig.sampler,
+      ratio: tracingConfig.ratio,
+    });
+  }
   const stops: (() => unknown)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
@@ -159,8 +169,35 @@ export async function runService<Config extends ServiceSettings>(
     log.error('failed to start', { error, stack: error instanceof Error ? error.stack : undefined });
   }
   await stopAll();
+  await tracing.shutdown().catch((error: unknown) => log.warn('could not flush the traces', { error }));
   log.info('stopped', { exitCode: code });
   return process.exit(code);
+}
+
+/**
+ * The service's configuration and the tracing settings (the standard OTEL_* variables), read from
+ * the same environment; a ConfigError lists the problems of both.
+ */
+async function loadSettings<Config extends ServiceSettings>(
+  definition: ServiceDefinition<Config>,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<[Config, TracingConfig]> {
+  const problems: string[] = [];
+  let tracing: TracingConfig = { enabled: false };
+  try {
+    tracing = readTracingConfig(env);
+  } catch (error: unknown) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  let config: Config | undefined;
+  try {
+    config = await definition.load(env);
+  } catch (error: unknown) {
+    problems.unshift(...(error instanceof ConfigError ? error.problems : [messageOf(error)]));
+  }
+  if (problems.length > 0 || config === undefined) throw new ConfigError(problems);
+  return [config, tracing];
 }
 
 function startMetrics(

@@ -1,6 +1,7 @@
 import { bytesEqual } from '@msi/core';
 import { PublishError, publishDurable } from '@msi/nats';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { MsgHdrs } from '@nats-io/transport-node';
 import { AggregatorError } from './aggregator-error.js';
 import { decodeShardSealed, type ShardSealedMessage } from './shard-sealed.js';
 
@@ -41,6 +42,8 @@ export interface SealToPublish {
   /** Do not start a publish attempt after this instant (epoch ms): the end of the lease. */
   readonly deadline: number;
   readonly timeoutMs: number;
+  /** Trace headers (the seal's span), beside the payload. */
+  readonly headers?: MsgHdrs | undefined;
 }
 
 /**
@@ -69,6 +72,7 @@ export async function publishSeal(
       timeoutMs: seal.timeoutMs,
       attempts: 3,
       deadline: seal.deadline,
+      ...(seal.headers === undefined ? {} : { headers: seal.headers }),
     });
   } catch (error) {
     if (error instanceof PublishError && error.code === 'FENCED') {

@@ -1,7 +1,7 @@
 import { encodeSeal, sealShard } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { streamNamesFor, subjectsFor } from '@msi/nats';
-import type { Logger } from '@msi/service-kit';
+import { type Logger, spanContextOfHeaders, TraceLinks } from '@msi/service-kit';
 import {
   AckPolicy,
   type ConsumerMessages,
@@ -16,6 +16,7 @@ import { batchLeaves } from './batch-leaves.js';
 import { LeafBuffer } from './leaf-buffer.js';
 import type { AggregatorMetrics } from './metrics.js';
 import { publishSeal, readLastSeal, type SealLogAddress } from './seal-log.js';
+import { type SealTrace, tracedSeal } from './seal-span.js';
 import {
   type ConsumerPosition,
   decideOnMessage,
@@ -105,6 +106,8 @@ export class ShardWorker {
   /** The consumer sequence of the last delivery handled (taken or skipped). */
   #lastDeliverySeq = 0;
   #open: OpenSeal | undefined;
+  /** The traced batches of the open seal: its span links to them. */
+  #batchSpans = new TraceLinks();
 
   private constructor(options: ShardWorkerOptions) {
     this.#o = options;
@@ -234,6 +237,8 @@ export class ShardWorker {
       this.#log.warn('left out of the shard tree', { seq: m.seq, ...rejection });
     }
     this.#leaves.append(leaves.leafHashes);
+    const batchSpan = spanContextOfHeaders(m.headers);
+    if (batchSpan !== undefined) this.#batchSpans.add(batchSpan);
     if (decision === 'join' && this.#open !== undefined) {
       this.#open.endSeq = m.seq + 1;
       this.#open.maxReceivedAt = Math.max(this.#open.maxReceivedAt, leaves.maxReceivedAt);
@@ -256,8 +261,16 @@ export class ShardWorker {
     return this.#open && { window: this.#open.window, leafCount: this.#leaves.count };
   }
 
-  /** Seals the open seal (if it has leaves), publishes it fenced, then acks its messages. */
+  /** #sealOpen in a span (`aggregator.seal`) linked to the batches it covers. */
   async #seal(): Promise<void> {
+    if (this.#open === undefined || this.#leaves.count === 0) return this.#sealOpen();
+    const batchSpans = this.#batchSpans;
+    this.#batchSpans = new TraceLinks();
+    await tracedSeal(this.#o.shard, batchSpans, (seal) => this.#sealOpen(seal));
+  }
+
+  /** Seals the open seal (if it has leaves), publishes it fenced, then acks its messages. */
+  async #sealOpen(trace?: SealTrace): Promise<void> {
     const open = this.#open;
     if (open === undefined) return;
     const { shard, metrics } = this.#o;
@@ -265,6 +278,7 @@ export class ShardWorker {
       // Only left-out messages: no seal; the next seal starts after them.
       open.last.ack();
       this.#open = undefined;
+      this.#batchSpans = new TraceLinks();
       return;
     }
     const lease = this.#o.lease();
@@ -295,6 +309,7 @@ export class ShardWorker {
         expectLastSealSeq: this.#lastSealSeq,
         deadline: lease.expiresAtMs,
         timeoutMs: 1000,
+        headers: trace?.(record),
       });
     } catch (error) {
       if (error instanceof AggregatorError && error.code === 'FENCED')

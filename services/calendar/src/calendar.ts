@@ -35,7 +35,8 @@ import { lastPublished, readRange, roundsFrom, streamEnd } from './jetstream-log
 import type { CalendarMetrics } from './metrics.js';
 import { type DrainResult, drainOutbox } from './outbox-publisher.js';
 import { assembleRound } from './round-assembly.js';
-import { sealPairs, selectSeals } from './seal-selection.js';
+import { RoundTraces } from './round-traces.js';
+import { type SealMessage, sealPairs, selectSeals } from './seal-selection.js';
 import { decideLease } from './writer-lease.js';
 
 /** Everything a calendar process works with; built by main.ts (or a test). */
@@ -74,6 +75,7 @@ export type RoundOutcome =
  */
 export class Calendar {
   readonly #deps: CalendarDeps;
+  readonly #traces = new RoundTraces();
 
   constructor(deps: CalendarDeps) {
     this.#deps = deps;
@@ -95,7 +97,8 @@ export class Calendar {
     const state = await loadState(d.pool, d.hasher);
     const behind = await this.#publishedSizeAhead(state);
     if (behind !== undefined) return this.#catchUp(state, behind);
-    const { end, seals } = await this.#sealsSince(state);
+    const startedMs = d.nowMs();
+    const { end, seals, messages } = await this.#sealsSince(state);
     const context = {
       round: state.size,
       previousClosedAt: state.lastClosedAt,
@@ -112,7 +115,9 @@ export class Calendar {
         nowUs,
       });
     }
-    const outcome = await this.#append(state, closed);
+    const outcome = await this.#traces.close(state.size, this.#traces.sealSpans(messages), startedMs, () =>
+      this.#append(state, closed),
+    );
     if (outcome.kind === 'appended') {
       d.metrics?.roundCloseSeconds.observe(Math.max(0, d.nowMs() - boundaryMs) / 1000);
       d.metrics?.sealsPerRound.observe(closed.record.sealCount);
@@ -124,7 +129,9 @@ export class Calendar {
    * The seals of the seal-stream range from the state's seals_end to the stream's end, selected
    * (valid, not covered before, first of repeats); skipped messages are logged and counted.
    */
-  async #sealsSince(state: CalendarState): Promise<{ end: number; seals: readonly RoundSeal[] }> {
+  async #sealsSince(
+    state: CalendarState,
+  ): Promise<{ end: number; seals: readonly RoundSeal[]; messages: readonly SealMessage[] }> {
     const d = this.#deps;
     const end = await streamEnd(d.jsm, d.streams.seals);
     const messages = await readRange(d.jsm, d.streams.seals, state.sealsEnd, end);
@@ -133,7 +140,7 @@ export class Calendar {
       d.metrics?.skippedSeals.inc({ reason: skipped.reason });
       d.log.warn('seal message not covered', { ...skipped });
     }
-    return { end, seals: selection.seals };
+    return { end, seals: selection.seals, messages };
   }
 
   /** Publishes what `<prefix>.rounds` lacks from the outbox; updates the outbox-lag metric. */
@@ -146,6 +153,7 @@ export class Calendar {
       stream: d.streams.rounds,
       subject: d.subjects.rounds,
       publishTimeoutMs: d.publishTimeoutMs,
+      headersOf: (round) => this.#traces.headersOf(round),
     });
     d.metrics?.outboxLag.set(await outboxLag(d.pool));
     return result;

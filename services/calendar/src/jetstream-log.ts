@@ -33,7 +33,13 @@ export async function readRange(
     const seqs = Array.from({ length: Math.min(concurrency, end - from) }, (_, i) => from + i);
     const batch = await Promise.all(seqs.map((seq) => jsm.streams.getMessage(stream, { seq })));
     for (const message of batch) {
-      if (message !== null) messages.push({ seq: message.seq, subject: message.subject, data: message.data });
+      if (message !== null)
+        messages.push({
+          seq: message.seq,
+          subject: message.subject,
+          data: message.data,
+          headers: message.header,
+        });
     }
   }
   return messages;

@@ -1,6 +1,7 @@
 import { PublishError, publishDurable } from '@msi/nats';
 import { tryWithAdvisoryLock } from '@msi/postgres';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { MsgHdrs } from '@nats-io/transport-node';
 import type pg from 'pg';
 import { CalendarError } from './calendar-error.js';
 import { markPublished, outboxFrom } from './calendar-repository.js';
@@ -20,6 +21,8 @@ export interface OutboxPublisherOptions {
   /** Rows read per query. */
   readonly batch?: number;
   readonly publishTimeoutMs: number;
+  /** Headers to publish a round with (its trace context), beside the payload. */
+  readonly headersOf?: (round: number) => MsgHdrs | undefined;
 }
 
 /** What one drain did. */
@@ -80,6 +83,7 @@ async function publishRow(
       expectLastSubjectSequence,
       timeoutMs: options.publishTimeoutMs,
       attempts: 3,
+      ...withHeaders(options.headersOf?.(row.round)),
     });
     return ack.seq;
   } catch (error: unknown) {
@@ -87,3 +91,5 @@ async function publishRow(
     throw error;
   }
 }
+
+const withHeaders = (headers: MsgHdrs | undefined) => (headers === undefined ? {} : { headers });

@@ -1,12 +1,15 @@
 import { decodeSeal, type RoundSeal, SealError } from '@msi/core';
 import { shardOfSubject } from '@msi/nats';
 import { streamV1 } from '@msi/proto';
+import type { MsgHdrs } from '@nats-io/transport-node';
 
 /** A message of the seal stream `<P>_SEALS`, as read back by stream sequence. */
 export interface SealMessage {
   readonly seq: number;
   readonly subject: string;
   readonly data: Uint8Array;
+  /** Its headers (trace context), beside the payload. */
+  readonly headers?: MsgHdrs;
 }
 
 /** Why a message of the seal range does not become a leaf of the round. */

@@ -1,4 +1,5 @@
 import { decodeEvent } from '@msi/core';
+import type { TraceLinks } from '@msi/service-kit';
 import type { LocateQuery } from './batch-locator.js';
 import { type ClaimIndex, type ClaimPosition, claimPosition } from './claim-index.js';
 import type { ClaimBatch, StoredClaim } from './claim-log.js';
@@ -60,6 +61,8 @@ export interface EventBatchToPublish {
   readonly shard: number;
   readonly events: readonly Uint8Array[];
   readonly deadlineMs: number;
+  /** The spans of the calls whose events it holds (its publish continues the first one's trace). */
+  readonly contributors?: TraceLinks;
 }
 
 export interface PipelineOptions {
@@ -258,6 +261,7 @@ export class IngestPipeline {
           shard: batch.shard,
           events: won,
           deadlineMs: batch.deadlineMs,
+          ...(batch.contributors === undefined ? {} : { contributors: batch.contributors }),
         });
       }
       outcome = { ok: true, lostTo };

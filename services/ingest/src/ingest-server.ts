@@ -18,6 +18,8 @@ import {
   SecurityReporter,
   type ServiceHealth,
   startGrpcServer,
+  traced,
+  withTraceHeaders,
 } from '@msi/service-kit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -26,6 +28,7 @@ import { Admission } from './admission.js';
 import { asBuffer } from './as-buffer.js';
 import { AsyncPublisher } from './async-publisher.js';
 import { BatchLocator } from './batch-locator.js';
+import { publishSpan } from './batch-span.js';
 import { ClaimIndex } from './claim-index.js';
 import { ClaimLog } from './claim-log.js';
 import { type IngestConfig, loadConfig } from './config.js';
@@ -153,12 +156,16 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         events: batch.events.map(asBuffer),
       }).finish();
       const started = performance.now();
-      await publishDurable(js, subjects.events(batch.shard), payload, {
-        msgID: batch.batchId,
-        timeoutMs: config.publishTimeoutMs,
-        attempts: config.publishAttempts,
-        deadline: batch.deadlineMs,
-      });
+      const subject = subjects.events(batch.shard);
+      await traced('ingest.publish_batch', publishSpan(subject, batch), () =>
+        publishDurable(js, subject, payload, {
+          msgID: batch.batchId,
+          timeoutMs: config.publishTimeoutMs,
+          attempts: config.publishAttempts,
+          deadline: batch.deadlineMs,
+          ...withTraceHeaders(),
+        }),
+      );
       metrics.publishSeconds.observe((performance.now() - started) / 1000);
       metrics.batchEvents.observe(batch.events.length);
       metrics.batchBytes.observe(batch.events.reduce((sum, event) => sum + event.length, 0));

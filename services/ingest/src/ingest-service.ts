@@ -1,5 +1,6 @@
-import type { sendUnaryData } from '@grpc/grpc-js';
+import type { Metadata, sendUnaryData } from '@grpc/grpc-js';
 import type { ingestV1 } from '@msi/proto';
+import { spanContextOfMetadata, traced } from '@msi/service-kit';
 import type { IngestCalls } from './ingest-calls.js';
 import { IngestError, statusOf } from './ingest-error.js';
 import { StreamSession, SUBMIT_STREAM } from './stream-session.js';
@@ -14,7 +15,7 @@ export function ingestServiceImplementation(
 ): ingestV1.IngestServiceServer {
   return {
     submit(call, callback) {
-      unary(calls, callback, async () => {
+      unary(calls, callback, traceOf(call.metadata, 'Submit', 1), async () => {
         const event = call.request.event;
         if (event === undefined) throw new IngestError('INVALID_ARGUMENT', 'event', 'an event is required');
         const [ack] = await calls.submitUnary(call, SUBMIT, [event], 'event', () => 'event');
@@ -22,7 +23,7 @@ export function ingestServiceImplementation(
       });
     },
     submitBatch(call, callback) {
-      unary(calls, callback, async () => {
+      unary(calls, callback, traceOf(call.metadata, 'SubmitBatch', call.request.events.length), async () => {
         const acks = await calls.submitUnary(
           call,
           SUBMIT_BATCH,
@@ -48,12 +49,41 @@ export function ingestServiceImplementation(
   };
 }
 
+/** A unary call's span: `ingest.<Method>`, continuing the client's trace when it sent one. */
+interface CallTrace {
+  readonly name: string;
+  readonly metadata: Metadata;
+  readonly method: string;
+  readonly events: number;
+}
+
+const traceOf = (metadata: Metadata, method: string, events: number): CallTrace => ({
+  name: `ingest.${method}`,
+  metadata,
+  method,
+  events,
+});
+
 function unary<Response>(
   calls: IngestCalls,
   callback: sendUnaryData<Response>,
+  call: CallTrace,
   work: () => Promise<Response>,
 ): void {
-  work().then(
+  traced(
+    call.name,
+    {
+      kind: 'server',
+      parent: spanContextOfMetadata(call.metadata),
+      attributes: {
+        'rpc.system': 'grpc',
+        'rpc.service': 'msi.ingest.v1.IngestService',
+        'rpc.method': call.method,
+        'msi.events': call.events,
+      },
+    },
+    work,
+  ).then(
     (response) => callback(null, response),
     (error: unknown) => {
       const refused = asIngestError(calls, error);

@@ -1,3 +1,4 @@
+import { TraceLinks } from '@msi/service-kit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type SealedBatch, ShardBatcher } from './shard-batcher.js';
 
@@ -42,8 +43,10 @@ describe('ShardBatcher', () => {
         shard: 2,
         items: [bytes(3, 1), bytes(3, 2), bytes(3, 3)],
         deadlineMs: 1_010_000,
+        contributors: expect.any(TraceLinks), // tracing off: no span to remember
       },
     ]);
+    expect(published[0]?.contributors?.size).toBe(0);
     expect(slots.map((slot) => slot.index)).toEqual([0, 1, 2]);
     for (const slot of slots) expect(await slot.outcome).toBe('outcome of ingest-test-1');
   });

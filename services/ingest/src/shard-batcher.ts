@@ -1,9 +1,13 @@
+import { TraceLinks } from '@msi/service-kit';
+
 /** A batch ready to claim and publish: the JetStream msgID is `batchId`; nothing starts after `deadlineMs`. */
 export interface SealedBatch<Item> {
   readonly batchId: string;
   readonly shard: number;
   readonly items: readonly Item[];
   readonly deadlineMs: number;
+  /** The spans of the calls whose events it holds (its publish continues the first one's trace). */
+  readonly contributors?: TraceLinks;
 }
 
 export interface ShardBatcherOptions<Item, Outcome> {
@@ -34,6 +38,7 @@ class Batch<Item, Outcome> {
   bytes = 0;
   sealed = false;
   timer: NodeJS.Timeout | undefined;
+  readonly contributors = new TraceLinks();
   readonly outcome: Promise<Outcome>;
   settle!: (outcome: Outcome) => void;
 
@@ -67,6 +72,7 @@ export class ShardBatcher<Item, Outcome> {
     const index = batch.items.length;
     batch.items.push(item);
     batch.bytes += this.#options.bytesOf(item);
+    batch.contributors.addActive();
     if (batch.items.length >= this.#options.maxItems || batch.bytes >= this.#options.maxBytes)
       this.#seal(batch);
     return { batchId: batch.batchId, index, outcome: batch.outcome };
@@ -103,6 +109,7 @@ export class ShardBatcher<Item, Outcome> {
       shard: this.#options.shard,
       items: batch.items,
       deadlineMs: batch.deadlineMs,
+      contributors: batch.contributors,
     };
     void this.#options.publish(sealed).then(batch.settle);
   }

@@ -46,6 +46,7 @@ import { checkSeal, locateSeals } from './checks.js';
 import { checkCosigned } from './cosigned.js';
 import { type Failure, publishFailure } from './integrity.js';
 import type { ProjectionPositions, VerifierMetrics } from './metrics.js';
+import { tracedProjection } from './projection-span.js';
 import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, PROJECTION_TABLES, SCHEMA } from './schema.js';
 
 const Kind = verifierV1.IntegrityFailureKind;
@@ -291,9 +292,9 @@ export class Projector {
     for (const m of fresh) {
       const done =
         key === 'seals'
-          ? await this.#applySeal(m)
+          ? await tracedProjection('verifier.project_seal', m, () => this.#applySeal(m))
           : key === 'rounds'
-            ? await this.#applyRound(m)
+            ? await tracedProjection('verifier.project_round', m, () => this.#applyRound(m))
             : await this.#applyCosigned(m);
       if (!done) break;
       pump.cursor = m.seq;
