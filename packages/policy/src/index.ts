@@ -15,5 +15,12 @@ export type {
   RuleMatch,
   WebhookSpec,
 } from './policy.js';
-export { PolicyError, type PolicyErrorCode, type PolicyProblem } from './policy-error.js';
+export {
+  formatProblem,
+  PolicyError,
+  type PolicyErrorCode,
+  type PolicyProblem,
+} from './policy-error.js';
 export { SEVERITIES, type Severity, severityRank } from './severity.js';
+export { readYamlDocument, type YamlDocumentResult } from './yaml-document.js';
+export { type At, type Entries, type Entry, YamlReader } from './yaml-reader.js';
