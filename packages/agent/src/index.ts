@@ -8,5 +8,16 @@ export {
   parseAgentConfig,
 } from './agent-config.js';
 export { type AgentEvent, type Change, toEventInput } from './agent-event.js';
+export { runAgentService } from './agent-service.js';
+export { type AgentSettings, loadAgentSettings } from './agent-settings.js';
+export { type OpenAgent, openAgent, receiptDirOf } from './open-agent.js';
+export {
+  type ProvenReport,
+  proveState,
+  type StateProof,
+  StateProofError,
+  type StateProofErrorCode,
+} from './prove-state.js';
 export { Spool } from './spool.js';
+export { type StateAt, stateAt } from './state-at.js';
 export { type IndexEntry, readIndexOf, StateIndex } from './state-index.js';

@@ -7,6 +7,7 @@ export {
 export { formatDay, WEEKDAYS, type Weekday, ZoneClock } from './local-time.js';
 export { parsePolicy } from './parse-policy.js';
 export type {
+  CustodyExemption,
   CustodyRuleSettings,
   CustodySettings,
   IntegritySettings,

@@ -39,10 +39,13 @@ function readPolicy(reader: YamlReader, root: At, text: string): Policy {
     readTenants(reader, entries.get('tenants')),
     readStaticFacts(reader, entries.get('facts')),
   );
+  const ctx = { reader, lists, views: new ViewCache(world) };
+  const custody = readCustody(ctx, entries.get('custody'));
   return {
     digest: bytesToHex(sha256(utf8ToBytes(text))),
-    rules: readRules({ reader, lists, views: new ViewCache(world) }, entries.get('rules')),
-    custody: readCustody(reader, entries.get('custody')),
+    rules: readRules(ctx, entries.get('rules')),
+    custody: custody.settings,
+    custodyExempt: custody.exempt,
     integrity: readIntegrity(reader, entries.get('integrity')),
     webhooks: readWebhooks(reader, entries.get('webhooks')),
   };
