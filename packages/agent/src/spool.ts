@@ -50,8 +50,14 @@ export class Spool {
   /** Appends events durably; false (nothing appended) when the spool is full. */
   async append(events: readonly AgentEvent[]): Promise<boolean> {
     if (this.full) return false;
-    await this.#log.append(events.map((e): SpoolRecord => ({ t: 'e', e })));
+    // outstanding before the write: an ack meanwhile must not empty the log under these records
     for (const e of events) this.#outstanding.set(e.id, e);
+    try {
+      await this.#log.append(events.map((e): SpoolRecord => ({ t: 'e', e })));
+    } catch (error: unknown) {
+      for (const e of events) this.#outstanding.delete(e.id);
+      throw error;
+    }
     return true;
   }
 
