@@ -13,12 +13,13 @@ export interface AgentSettings extends ServiceSettings {
 
 /**
  * Reads the agent's config file and the environment (MSI_LOG_LEVEL, MSI_METRICS_HOST/PORT, and the
- * API key in the variable the config names). A bad file is refused with one problem per line,
- * `<file>:<line>:<column> <field>: <message>`.
+ * API key in the variable the config names; `apiKey: false` for offline use). A bad file is
+ * refused with one problem per line, `<file>:<line>:<column> <field>: <message>`.
  */
 export function loadAgentSettings(
   configFile: string,
   env: Readonly<Record<string, string | undefined>>,
+  options: { readonly apiKey?: boolean } = {},
 ): AgentSettings {
   const config = parseOrRefuse(
     fromFile('--config', configFile, (text) => text),
@@ -29,7 +30,7 @@ export function loadAgentSettings(
     configFile,
     config,
     host: config.host ?? hostname(),
-    apiKey: r.string(config.ingest.apiKeyEnv),
+    apiKey: options.apiKey === false ? '' : r.string(config.ingest.apiKeyEnv),
     logLevel: r.oneOf('MSI_LOG_LEVEL', LOG_LEVELS, 'info'),
     metricsHost: r.string('MSI_METRICS_HOST', '127.0.0.1'),
     metricsPort: r.integer('MSI_METRICS_PORT', 0, { min: 0, max: 65535 }),

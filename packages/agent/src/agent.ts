@@ -153,14 +153,9 @@ export class Agent {
       if (!scan.directories.includes(spec.path)) this.#watcher.add(dirname(spec.path));
     const reports: FileReport[] = [];
     for (const [path, fileClass] of scan.files) {
-      const report = decideReport(
-        path,
-        fileClass,
-        index.last(path),
-        await this.#observe(path),
-        mode !== 'watch',
-      );
-      if (report !== undefined) reports.push(mode === 'baseline' ? asBaseline(report) : report);
+      const last = index.last(path);
+      const report = decideReport(path, fileClass, last, await this.#observe(path), mode !== 'watch');
+      if (report !== undefined) reports.push(mode === 'baseline' ? asBaseline(report, last) : report);
     }
     for (const gone of index.present()) {
       if (scan.files.has(gone.path)) continue;
@@ -307,8 +302,10 @@ export class Agent {
   }
 }
 
-function asBaseline(report: FileReport): FileReport {
-  return report.change === 'deleted' ? report : { ...report, change: 'baseline' };
+/** In a baseline, a state never reported before or unchanged is baselined (aggregated); a change stays one. */
+function asBaseline(report: FileReport, last: IndexEntry | undefined): FileReport {
+  const fresh = report.change === 'created' && last === undefined;
+  return fresh || report.change === 'rescan' ? { ...report, change: 'baseline' } : report;
 }
 
 function entryOf(report: FileReport, event: AgentEvent): IndexEntry {
