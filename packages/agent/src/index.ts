@@ -1,3 +1,7 @@
+export { falcoAlert } from './adapters/falco-alert.js';
+export { type ImportSummary, importLog, LOG_FORMATS, type LogFormat } from './adapters/import-log.js';
+export { osqueryFileEvent } from './adapters/osquery-file-event.js';
+export { AdapterError, type AdapterErrorCode } from './adapters/record-fields.js';
 export { Agent, type AgentParts, type PassSummary } from './agent.js';
 export {
   type AgentConfig,

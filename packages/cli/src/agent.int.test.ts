@@ -103,4 +103,43 @@ ingest:
       `msi agent: ${config}:3:11 watch[0].path: "relative/dir" is not an absolute path\n${config}:5:20 ingest.address: "nowhere" is not an address host:port\n`,
     );
   });
+
+  it('imports osquery and Falco records as events, refusing lines that are not records', async () => {
+    const config = join(world.workDir, 'import.yaml');
+    await writeFile(
+      config,
+      `version: 1\nwatch: [{ path: ${world.workDir} }]\nstate_dir: ${join(world.workDir, 'import-state')}\ningest: { address: "${world.pipeline.ingestAddress}", insecure: true }\n`,
+    );
+    const osquery = join(world.workDir, 'osqueryd.results.log');
+    const columns = {
+      action: 'UPDATED',
+      target_path: '/etc/hosts',
+      sha256: 'ab'.repeat(32),
+      time: String(Math.floor(Date.now() / 1000)),
+    };
+    await writeFile(
+      osquery,
+      `${JSON.stringify({ name: 'file_events', hostIdentifier: 'web-1', columns })}\nnot json\n`,
+    );
+    const falco = join(world.workDir, 'falco.json');
+    const alert = {
+      rule: 'Write below etc',
+      time: new Date().toISOString(),
+      hostname: 'node-3',
+      output_fields: { 'user.name': 'root' },
+    };
+    await writeFile(falco, `${JSON.stringify(alert)}\n`);
+    const env = { MSI_AGENT_API_KEY: API_KEY };
+    const fromOsquery = await runRecorded(
+      ['agent', 'import', '--format', 'osquery', osquery, '--config', config],
+      { env },
+    );
+    expect(fromOsquery.status).toBe(1);
+    expect(fromOsquery.stdout).toBe('1 osquery record(s) sent, 1 refused\n');
+    expect(fromOsquery.stderr).toBe('line 2: not an osquery record: the line is not JSON\n');
+    const fromFalco = await runRecorded(['agent', 'import', '--format', 'falco', falco, '--config', config], {
+      env,
+    });
+    expect(fromFalco).toMatchObject({ status: 0, stdout: '1 falco record(s) sent, 0 refused\n' });
+  });
 });
