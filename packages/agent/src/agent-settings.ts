@@ -6,13 +6,14 @@ import { type AgentConfig, AgentConfigError, parseAgentConfig } from './agent-co
 export interface AgentSettings extends ServiceSettings {
   readonly configFile: string;
   readonly config: AgentConfig;
-  /** The host reported in events: the config's `host`, else the machine's name. */
+  /** The host reported in events: MSI_AGENT_HOST, else the config's `host`, else the machine's name. */
   readonly host: string;
   readonly apiKey: string;
 }
 
 /**
- * Reads the agent's config file and the environment (MSI_LOG_LEVEL, MSI_METRICS_HOST/PORT, and the
+ * Reads the agent's config file and the environment (MSI_AGENT_HOST over the config's host, e.g. a
+ * Kubernetes node's name; MSI_LOG_LEVEL, MSI_METRICS_HOST/PORT, and the
  * API key in the variable the config names; `apiKey: false` for offline use). A bad file is
  * refused with one problem per line, `<file>:<line>:<column> <field>: <message>`.
  */
@@ -29,7 +30,7 @@ export function loadAgentSettings(
   const settings: AgentSettings = {
     configFile,
     config,
-    host: config.host ?? hostname(),
+    host: r.optionalString('MSI_AGENT_HOST') ?? config.host ?? hostname(),
     apiKey: options.apiKey === false ? '' : r.string(config.ingest.apiKeyEnv),
     logLevel: r.oneOf('MSI_LOG_LEVEL', LOG_LEVELS, 'info'),
     metricsHost: r.string('MSI_METRICS_HOST', '127.0.0.1'),
