@@ -34,7 +34,7 @@ interface Site {
   open(tuning?: { retryGiveUpMs?: number }): Promise<OpenAgent>;
 }
 
-async function site(name: string): Promise<Site> {
+async function site(name: string, spoolMax = '64MiB'): Promise<Site> {
   const files = join(world.workDir, name, 'files');
   const state = join(world.workDir, name, 'state');
   await mkdir(files, { recursive: true });
@@ -46,6 +46,7 @@ watch:
 ignore: ["*.swp"]
 rescan_interval: 1h
 state_dir: ${state}
+spool: { max_size: ${spoolMax} }
 ingest:
   address: ${world.pipeline.ingestAddress}
   verifier: ${world.pipeline.verifierAddress}
@@ -237,6 +238,48 @@ describe('the agent', () => {
       }
     } finally {
       if (!restarted) ingest.start();
+    }
+  });
+
+  it('stops taking changes when the spool is full, raises the alert, and finds them again by a rescan', async () => {
+    const s = await site('full', '200'); // one spooled change fills it
+    await writeFile(join(s.files, 'a.conf'), 'a0\n');
+    await writeFile(join(s.files, 'b.conf'), 'b0\n');
+    const open = await s.open({ retryGiveUpMs: 1000 });
+    const ingest = world.pipeline.process('ingest');
+    let restarted = false;
+    try {
+      await open.agent.start();
+      await open.agent.settled();
+      await ingest.stop();
+      await writeFile(join(s.files, 'a.conf'), 'a1\n');
+      await eventually('the first change spooled', () => open.spool.full, { detail });
+      await writeFile(join(s.files, 'b.conf'), 'b1\n');
+      await eventually(
+        'the spool refused the second',
+        () => world.logs.some((l) => l.includes('the spool is full')),
+        {
+          detail,
+        },
+      );
+      expect(lastChange(open, join(s.files, 'b.conf'))).toBe('baseline');
+      ingest.start();
+      restarted = true;
+      await world.pipeline.waitUntilServing(30_000);
+      await eventually(
+        'the refused change found again',
+        () => lastChange(open, join(s.files, 'b.conf')) === 'modified',
+        {
+          detail,
+          timeoutMs: 30_000,
+        },
+      );
+      expect(world.logs.some((l) => l.includes('raising the spool-full alert'))).toBe(true);
+      await open.agent.settled();
+      expect(open.spool.outstanding).toEqual([]);
+    } finally {
+      if (!restarted) ingest.start();
+      await open.close();
     }
   });
 });
