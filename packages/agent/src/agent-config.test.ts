@@ -1,5 +1,6 @@
+import { PolicyError } from '@msi/policy';
 import { describe, expect, it } from 'vitest';
-import { AgentConfigError, parseAgentConfig } from './agent-config.js';
+import { parseAgentConfig } from './agent-config.js';
 
 const VALID = `version: 1
 host: web-1
@@ -25,7 +26,7 @@ function problemsOf(text: string): string[] {
   try {
     parseAgentConfig(text, 'agent.yaml');
   } catch (error: unknown) {
-    if (error instanceof AgentConfigError) return error.message.split('\n');
+    if (error instanceof PolicyError) return error.message.split('\n');
     throw error;
   }
   throw new Error('the config was accepted');

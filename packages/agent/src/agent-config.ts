@@ -1,13 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { CodedError } from '@msi/core';
-import {
-  type At,
-  type Entries,
-  formatProblem,
-  type PolicyProblem,
-  readYamlDocument,
-  type YamlReader,
-} from '@msi/policy';
+import { type At, type Entries, PolicyError, readYamlDocument, type YamlReader } from '@msi/policy';
 import { compileGlob, type GlobMatcher } from './glob.js';
 
 /** What a watched file is to the policy: its `file.class` attribute. */
@@ -49,20 +41,6 @@ export interface AgentConfig {
   readonly ingest: IngestSpec;
 }
 
-export type AgentConfigErrorCode = 'SYNTAX' | 'INVALID';
-
-/** A configuration file refused: one line per problem, `<file>:<line>:<column> <field>: <message>`. */
-export class AgentConfigError extends CodedError<AgentConfigErrorCode> {
-  override readonly name = 'AgentConfigError';
-  constructor(
-    code: AgentConfigErrorCode,
-    readonly problems: readonly PolicyProblem[],
-    source: string,
-  ) {
-    super(code, problems.map((p) => formatProblem(source, p)).join('\n'));
-  }
-}
-
 const SECTIONS = [
   'version',
   'host',
@@ -87,7 +65,8 @@ const ADDRESS = /^[^\s:]+:[0-9]{1,5}$/;
 
 /**
  * Parses the agent's YAML configuration. `text` is operator input: every field is checked, and every
- * problem is reported with its line and column, as the policy's are. Throws AgentConfigError.
+ * problem is reported with its line and column, as the policy's are: throws PolicyError (SYNTAX or
+ * INVALID, one line per problem, `<file>:<line>:<column> <field>: <message>`), the policy's own.
  */
 export function parseAgentConfig(text: string, source = 'agent.yaml'): AgentConfig {
   const result = readYamlDocument(
@@ -95,7 +74,7 @@ export function parseAgentConfig(text: string, source = 'agent.yaml'): AgentConf
     'the configuration is empty (want at least `version: 1`)',
     readConfig,
   );
-  if (!result.ok) throw new AgentConfigError(result.code, result.problems, source);
+  if (!result.ok) throw new PolicyError(result.code, result.problems, source);
   return result.value;
 }
 

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
+import { PolicyError } from '@msi/policy';
 import { ConfigError, ConfigReader, fromFile, LOG_LEVELS, type ServiceSettings } from '@msi/service-kit';
-import { type AgentConfig, AgentConfigError, parseAgentConfig } from './agent-config.js';
+import { type AgentConfig, parseAgentConfig } from './agent-config.js';
 
 /** What the agent process runs with: its config file, checked, and the environment's parts. */
 export interface AgentSettings extends ServiceSettings {
@@ -44,7 +45,7 @@ function parseOrRefuse(text: string, configFile: string): AgentConfig {
   try {
     return parseAgentConfig(text, configFile);
   } catch (error: unknown) {
-    if (error instanceof AgentConfigError) throw new ConfigError(error.message.split('\n'));
+    if (error instanceof PolicyError) throw new ConfigError(error.message.split('\n'));
     throw error;
   }
 }

@@ -5,8 +5,6 @@ export { AdapterError, type AdapterErrorCode } from './adapters/record-fields.js
 export { Agent, type AgentParts, type PassSummary } from './agent.js';
 export {
   type AgentConfig,
-  AgentConfigError,
-  type AgentConfigErrorCode,
   FILE_CLASSES,
   type FileClass,
   parseAgentConfig,
