@@ -6,7 +6,7 @@ import type { AgentConfig } from './agent-config.js';
 import { type AgentEvent, type FileReport, fileEvent, toEventInput } from './agent-event.js';
 import { DirectoryWatcher } from './directory-watcher.js';
 import { decideReport } from './drift.js';
-import { readFileState } from './file-state.js';
+import { type FileState, readFileState, type Unreadable } from './file-state.js';
 import { scanTree, selectingSpec } from './scan.js';
 import type { Spool } from './spool.js';
 import type { IndexEntry, StateIndex } from './state-index.js';
@@ -36,6 +36,9 @@ export interface PassSummary {
 }
 
 type Mode = 'baseline' | 'rescan' | 'watch';
+
+/** Files read and hashed at once during a pass. */
+const OBSERVE_CONCURRENCY = 16;
 
 /**
  * The agent: watches the configured files (one inotify watch per directory, plus a rescan every
@@ -152,9 +155,10 @@ export class Agent {
     for (const spec of config.watch)
       if (!scan.directories.includes(spec.path)) this.#watcher.add(dirname(spec.path));
     const reports: FileReport[] = [];
+    const observed = await this.#observeAll([...scan.files.keys()]);
     for (const [path, fileClass] of scan.files) {
       const last = index.last(path);
-      const report = decideReport(path, fileClass, last, await this.#observe(path), mode !== 'watch');
+      const report = decideReport(path, fileClass, last, observed.get(path) ?? 'too-large', mode !== 'watch');
       if (report !== undefined) reports.push(mode === 'baseline' ? asBaseline(report, last) : report);
     }
     for (const gone of index.present()) {
@@ -183,14 +187,35 @@ export class Agent {
       }
     }
     const reports: FileReport[] = [];
+    const observed = await this.#observeAll([...candidates.keys()]);
     for (const [path, fileClass] of candidates) {
-      const report = decideReport(path, fileClass, index.last(path), await this.#observe(path), false);
+      const report = decideReport(
+        path,
+        fileClass,
+        index.last(path),
+        observed.get(path) ?? 'too-large',
+        false,
+      );
       if (report !== undefined) reports.push(report);
     }
     return this.#report(reports);
   }
 
-  async #observe(path: string) {
+  /** The states of `paths`, read OBSERVE_CONCURRENCY at a time (file reads overlap; memory stays bounded). */
+  async #observeAll(paths: readonly string[]): Promise<Map<string, FileState | Unreadable>> {
+    const states = new Map<string, FileState | Unreadable>();
+    let next = 0;
+    const worker = async () => {
+      while (next < paths.length) {
+        const path = paths[next++] as string;
+        states.set(path, await this.#observe(path));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(OBSERVE_CONCURRENCY, paths.length) }, worker));
+    return states;
+  }
+
+  async #observe(path: string): Promise<FileState | Unreadable> {
     try {
       return await readFileState(path, this.#p.config.limits.maxFileBytes);
     } catch (error: unknown) {
