@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { parsePolicy } from '@msi/policy';
 import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
+import { DaemonSet, Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
@@ -249,7 +249,16 @@ describe('deploy/docker-compose.yml', () => {
   });
 });
 
-const kinds = { Namespace, PersistentVolumeClaim, Service, Secret, ConfigMap, Deployment, StatefulSet };
+const kinds = {
+  Namespace,
+  PersistentVolumeClaim,
+  Service,
+  Secret,
+  ConfigMap,
+  Deployment,
+  StatefulSet,
+  DaemonSet,
+};
 
 describe('deploy/k8s', () => {
   const files = readdirSync(join(deployDir, 'k8s')).filter(

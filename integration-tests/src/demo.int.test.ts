@@ -1,7 +1,7 @@
 // `msi demo` run in-process against the real pipeline, verifier, a witness and the alerter (with the
 // shipped policy): the story is told, every emitted event's receipt is saved and verifies offline,
 // the derived dataset's history shows its PROCESS and TRANSFER events, and the alerter raises the
-// three violations' alerts on the right events.
+// four violations' alerts on the right events.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseVerifierKey, verifyReceipt } from '@msi/core';
@@ -110,7 +110,7 @@ describe('msi demo (real pipeline, verifier, witness and alerter)', () => {
     expect(history.match(/ TRANSFER .* VALID /g)?.length).toBeGreaterThanOrEqual(2);
     expect(history).toMatch(/Lineage \(from verified events\):/);
 
-    // The three violations raised their alerts, each on the violating event, anchored, with its receipt.
+    // The four violations raised their alerts, each on the violating event, anchored, with its receipt.
     const alerts = stdout.slice(stdout.indexOf('Step 9:'));
     expect(alerts).toMatch(/the alerter raised \d+ alert\(s\) on this run's events:/);
     expect(alerts).not.toMatch(/^ {2}no [a-z-]+ alert on /m);
@@ -123,6 +123,12 @@ describe('msi demo (real pipeline, verifier, witness and alerter)', () => {
       ],
       ['reader-not-allowed', 'ACCESS', /mallory ACCESSes/, /mallory read .*whose readers are crm-export/],
       ['use-after-delete', 'ACCESS', /reporting-job ACCESSes/, /reporting-job/],
+      [
+        'frozen-path-changed',
+        'STATE',
+        /the MSI agent on etl-1 reports/,
+        /\/etc\/etl\/etl-config\.yaml on etl-1 modified: the path is frozen/,
+      ],
     ];
     for (const [rule, kind, say, message] of expected) {
       const id = emittedId(stdout, say);

@@ -24,7 +24,7 @@ const HELP = `Usage: msi demo [--data-dir DIR] [--server-ingest HOST:PORT] [--se
 Against a running stack (npm start), plays a multi-tenant data supply chain and narrates it: acme
 stores three files in s3/eu-west-1 and declares who may read the customer export, an ETL job
 processes two of them into a derived dataset, which moves to a warehouse and on to the tenant
-globex, where analysts read it; then three violations. Every receipt is saved to
+globex, where analysts read it; then four violations (the last reported by an MSI agent). Every receipt is saved to
 OUT/receipts/<event-id>.json; one is verified offline (with --key, and a witness quorum of 1 with
 --witness); the derived dataset's chain of custody is printed, each row verified. Last, the alerts
 the alerter raised on the story's events are listed (waiting up to 20 s for them), with the event

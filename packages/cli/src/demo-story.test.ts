@@ -35,7 +35,7 @@ describe('the demo story', () => {
     expect(ids.size).toBe(STORY.flatMap((step) => step.events).length);
   });
 
-  it('has the PROCESS lineage and the three violations', () => {
+  it('has the PROCESS lineage and the four violations', () => {
     const events = STORY.flatMap((step) => step.events);
     const process = events.find((e) => e.kind === 'PROCESS');
     expect(process?.inputs).toEqual(['customers', 'orders']);
@@ -44,11 +44,13 @@ describe('the demo story', () => {
       'backup-sync',
       'mallory',
       'reporting-job',
+      'msi-agent',
     ]);
     expect(events.filter((e) => e.alert !== undefined).map((e) => [e.actor, e.alert])).toEqual([
       ['backup-sync', 'pii-outside-allowed-regions'],
       ['mallory', 'reader-not-allowed'],
       ['reporting-job', 'use-after-delete'],
+      ['msi-agent', 'frozen-path-changed'],
     ]);
     const deleteAt = events.findIndex((e) => e.kind === 'DELETE');
     expect(events.slice(deleteAt + 1).some((e) => e.kind === 'ACCESS' && e.data === 'customers')).toBe(true);

@@ -245,6 +245,18 @@ export const STORY: readonly StoryStep[] = [
         violation: 'access after deletion',
         alert: 'use-after-delete',
       },
+      {
+        name: 'frozen-config',
+        tenant: 'acme',
+        kind: 'STATE',
+        data: 'config',
+        actor: 'msi-agent',
+        source: 'file//etl-1',
+        attrs: ['file.path=/etc/etl/etl-config.yaml', 'file.class=frozen', 'file.change=modified'],
+        say: 'the MSI agent on etl-1 reports that /etc/etl/etl-config.yaml changed (a frozen path)',
+        violation: 'a file under a frozen path changed',
+        alert: 'frozen-path-changed',
+      },
     ],
   },
 ];

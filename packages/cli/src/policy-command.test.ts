@@ -39,7 +39,7 @@ describe('msi policy check', () => {
   it('lists the rules of a valid file with how each is judged', async () => {
     const run = await runRecorded(['policy', 'check', SHIPPED]);
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^VALID .*default\.yaml: 4 rule\(s\), digest [0-9a-f]{64}\n/);
+    expect(run.stdout).toMatch(/^VALID .*default\.yaml: 8 rule\(s\), digest [0-9a-f]{64}\n/);
     expect(run.stdout).toMatch(/reader-not-allowed +high +once anchored/);
     expect(run.stdout).toMatch(/pii-outside-allowed-regions +high +on arrival/);
   });

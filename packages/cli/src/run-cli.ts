@@ -1,3 +1,4 @@
+import { agentCommand } from './agent-command.js';
 import { alertsCommand } from './alerts-command.js';
 import { CliError, EXIT, exitStatus } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
@@ -9,6 +10,7 @@ import { extendCommand } from './extend-command.js';
 import { historyCommand } from './history-command.js';
 import { policyCommand } from './policy-command.js';
 import { receiptCommand } from './receipt-command.js';
+import { stateCommand } from './state-command.js';
 import { upCommand } from './up-command.js';
 import { verifyCommand } from './verify-command.js';
 
@@ -23,6 +25,8 @@ export const COMMANDS: readonly Command[] = [
   policyCommand,
   demoCommand,
   upCommand,
+  agentCommand,
+  stateCommand,
 ];
 
 export function usage(): string {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseImprintText } from '@msi/core';
 import { describe, expect, it } from 'vitest';
 import { CUSTOMERS, CUSTOMERS_TEXT, factsAbout, testEvent, utcMicros } from './events.test-helper.js';
 import { NO_FACTS } from './facts.js';
@@ -16,12 +17,16 @@ const rule = (id: string) => {
 };
 
 describe('default.yaml', () => {
-  it('has the four rules, the custody and integrity defaults, and no webhook', () => {
+  it('has the eight rules, the custody and integrity defaults, and no webhook', () => {
     expect(policy.rules.map((r) => [r.id, r.severity, r.evaluate])).toEqual([
       ['pii-outside-allowed-regions', 'high', 'arrival'],
       ['reader-not-allowed', 'high', 'anchored'],
       ['processing-outside-business-hours', 'medium', 'arrival'],
       ['deletion-under-retention-hold', 'critical', 'anchored'],
+      ['config-changed-outside-maintenance', 'high', 'arrival'],
+      ['frozen-path-changed', 'critical', 'arrival'],
+      ['executable-not-allowed', 'high', 'arrival'],
+      ['agent-spool-full', 'high', 'arrival'],
     ]);
     expect(policy.custody.unknownProvenance).toEqual({
       enabled: true,
@@ -95,5 +100,77 @@ describe('default.yaml', () => {
     const released = factsAbout('acme', CUSTOMERS, { retention_hold: 'false' });
     expect(rule('deletion-under-retention-hold').match(del, released)).toBeUndefined();
     expect(rule('deletion-under-retention-hold').match(del, NO_FACTS)).toBeUndefined();
+  });
+
+  describe('the MSI agent rules', () => {
+    const fileEvent = (attributes: Record<string, string>, overrides: Parameters<typeof testEvent>[0] = {}) =>
+      testEvent({
+        kind: 'STATE',
+        actor: 'msi-agent',
+        source: { system: 'file', region: '', host: 'web-1' },
+        attributes: Object.entries({
+          'file.path': '/etc/nginx/nginx.conf',
+          'file.change': 'modified',
+          ...attributes,
+        }).map(([key, value]) => ({ key, value })),
+        ...overrides,
+      });
+
+    it('config-changed-outside-maintenance: a config change on a Wednesday fires, Sunday 03:00 Berlin does not', () => {
+      const config = rule('config-changed-outside-maintenance');
+      const hit = config.match(fileEvent({ 'file.class': 'config' }), NO_FACTS);
+      expect(hit?.message).toBe(
+        '/etc/nginx/nginx.conf on web-1 modified on wed 2026-01-14 at 13:00, outside the maintenance window',
+      );
+      const sunday3am = utcMicros(2026, 1, 18, 2, 0); // 03:00 in Berlin
+      expect(
+        config.match(fileEvent({ 'file.class': 'config' }, { occurredAt: sunday3am }), NO_FACTS),
+      ).toBeUndefined();
+      expect(config.match(fileEvent({ 'file.class': 'file' }), NO_FACTS)).toBeUndefined();
+    });
+
+    it('frozen-path-changed: any change of a frozen file fires, deletions included', () => {
+      const frozen = rule('frozen-path-changed');
+      expect(
+        frozen.match(
+          fileEvent({ 'file.class': 'frozen', 'file.change': 'deleted' }, { kind: 'DELETE' }),
+          NO_FACTS,
+        )?.message,
+      ).toBe('/etc/nginx/nginx.conf on web-1 deleted: the path is frozen');
+      expect(frozen.match(fileEvent({ 'file.class': 'config' }), NO_FACTS)).toBeUndefined();
+    });
+
+    it('executable-not-allowed: an executable with a hash off the list fires, one on it does not', () => {
+      const executable = rule('executable-not-allowed');
+      expect(executable.match(fileEvent({ 'file.class': 'executable' }), NO_FACTS)?.details.data).toBe(
+        CUSTOMERS_TEXT,
+      );
+      const allowed = parseImprintText(`sha256:${'0'.repeat(64)}`);
+      expect(
+        executable.match(fileEvent({ 'file.class': 'executable' }, { data: allowed }), NO_FACTS),
+      ).toBeUndefined();
+    });
+
+    it('agent-spool-full fires on the agent alert event', () => {
+      const event = testEvent({
+        kind: 'STATE',
+        source: { system: 'file', region: '', host: 'web-1' },
+        attributes: [{ key: 'agent.alert', value: 'spool-full' }],
+      });
+      expect(rule('agent-spool-full').match(event, NO_FACTS)?.message).toBe(
+        'the MSI agent on web-1 had a full spool: changes were found again by a rescan',
+      );
+    });
+
+    it('exempts the agent file reports from custody, and nothing else', () => {
+      expect(policy.custodyExempt(fileEvent({}, { kind: 'DELETE' }), NO_FACTS)).toBe(true);
+      expect(policy.custodyExempt(testEvent({ kind: 'DELETE' }), NO_FACTS)).toBe(false);
+      expect(
+        policy.custodyExempt(
+          testEvent({ kind: 'DELETE', source: { system: 'file', region: '', host: 'h' } }),
+          NO_FACTS,
+        ),
+      ).toBe(false);
+    });
   });
 });

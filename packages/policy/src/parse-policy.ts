@@ -1,13 +1,13 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { LineCounter, parseDocument } from 'yaml';
 import { ViewCache } from './event-view.js';
 import type { Policy } from './policy.js';
-import { PolicyError, type PolicyProblem } from './policy-error.js';
+import { PolicyError } from './policy-error.js';
 import { readRules } from './read-rules.js';
 import { readCustody, readIntegrity, readWebhooks } from './read-settings.js';
 import { makeWorld, readLists, readStaticFacts, readTenants } from './read-world.js';
-import { type At, YamlReader } from './yaml-reader.js';
+import { readYamlDocument } from './yaml-document.js';
+import type { At, YamlReader } from './yaml-reader.js';
 
 const SECTIONS = ['version', 'tenants', 'lists', 'facts', 'rules', 'custody', 'integrity', 'webhooks'];
 const DEFAULT_SOURCE = 'policy';
@@ -19,27 +19,11 @@ const DEFAULT_SOURCE = 'policy';
  */
 export function parsePolicy(text: string, options: { source?: string } = {}): Policy {
   const source = options.source ?? DEFAULT_SOURCE;
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e): PolicyProblem => {
-      const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
-      return { line: pos.line, column: pos.col, path: '', message: firstLine(e.message) };
-    });
-    throw new PolicyError('SYNTAX', problems, source);
-  }
-  const reader = new YamlReader(lines, text);
-  const root: At = { node: doc.contents, path: '', offset: 0 };
-  if (doc.contents === null) {
-    reader.report(root, 'the policy is empty (want at least `version: 1`)');
-    throw new PolicyError('SYNTAX', reader.problems, source);
-  }
-  const policy = readPolicy(reader, root, text);
-  if (reader.problems.length > 0) {
-    const problems = [...reader.problems].sort((a, b) => a.line - b.line || a.column - b.column);
-    throw new PolicyError('INVALID', problems, source);
-  }
-  return policy;
+  const result = readYamlDocument(text, 'the policy is empty (want at least `version: 1`)', (reader, root) =>
+    readPolicy(reader, root, text),
+  );
+  if (!result.ok) throw new PolicyError(result.code, result.problems, source);
+  return result.value;
 }
 
 function readPolicy(reader: YamlReader, root: At, text: string): Policy {
@@ -55,13 +39,14 @@ function readPolicy(reader: YamlReader, root: At, text: string): Policy {
     readTenants(reader, entries.get('tenants')),
     readStaticFacts(reader, entries.get('facts')),
   );
+  const ctx = { reader, lists, views: new ViewCache(world) };
+  const custody = readCustody(ctx, entries.get('custody'));
   return {
     digest: bytesToHex(sha256(utf8ToBytes(text))),
-    rules: readRules({ reader, lists, views: new ViewCache(world) }, entries.get('rules')),
-    custody: readCustody(reader, entries.get('custody')),
+    rules: readRules(ctx, entries.get('rules')),
+    custody: custody.settings,
+    custodyExempt: custody.exempt,
     integrity: readIntegrity(reader, entries.get('integrity')),
     webhooks: readWebhooks(reader, entries.get('webhooks')),
   };
 }
-
-const firstLine = (message: string): string => message.split('\n')[0] ?? message;

@@ -42,6 +42,12 @@ export interface CustodySettings {
   readonly unanchoredInput: CustodyRuleSettings;
 }
 
+/**
+ * Whether an event is left out of the chain-of-custody rules (`custody.exempt`): it is neither
+ * checked by them nor recorded as a deletion. False for every event when the policy has no `exempt`.
+ */
+export type CustodyExemption = (event: DataEvent, facts: FactSource) => boolean;
+
 /** Thresholds of the built-in integrity rules. */
 export interface IntegritySettings {
   readonly sealSlaRounds: number;
@@ -72,6 +78,7 @@ export interface Policy {
   readonly digest: string;
   readonly rules: readonly PolicyRule[];
   readonly custody: CustodySettings;
+  readonly custodyExempt: CustodyExemption;
   readonly integrity: IntegritySettings;
   readonly webhooks: readonly WebhookSpec[];
 }

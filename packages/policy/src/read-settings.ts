@@ -1,5 +1,12 @@
-import type { CustodyRuleSettings, CustodySettings, IntegritySettings, WebhookSpec } from './policy.js';
-import { readTenantSet } from './read-rules.js';
+import { compileConditions } from './conditions.js';
+import type {
+  CustodyExemption,
+  CustodyRuleSettings,
+  CustodySettings,
+  IntegritySettings,
+  WebhookSpec,
+} from './policy.js';
+import { type RuleContext, readTenantSet } from './read-rules.js';
 import { SEVERITIES, type Severity } from './severity.js';
 import type { At, Entries, YamlReader } from './yaml-reader.js';
 
@@ -10,15 +17,32 @@ const CUSTODY_RULES = {
 } as const satisfies Record<string, Severity>;
 type CustodyRule = keyof typeof CUSTODY_RULES;
 
-/** The `custody` section; absent rules are enabled with their default severity. */
-export function readCustody(reader: YamlReader, at: At | undefined): CustodySettings {
-  const entries = at === undefined ? new Map() : (reader.map(at, Object.keys(CUSTODY_RULES)) ?? new Map());
+/**
+ * The `custody` section: the rules (absent rules are enabled with their default severity) and
+ * `exempt`, the conditions of events left out of them.
+ */
+export function readCustody(
+  ctx: RuleContext,
+  at: At | undefined,
+): { settings: CustodySettings; exempt: CustodyExemption } {
+  const { reader } = ctx;
+  const keys = [...Object.keys(CUSTODY_RULES), 'exempt'];
+  const entries: Entries = at === undefined ? new Map() : (reader.map(at, keys) ?? new Map());
   const rule = (name: CustodyRule) => readCustodyRule(reader, entries.get(name), CUSTODY_RULES[name]);
   return {
-    unknownProvenance: rule('unknown_provenance'),
-    useAfterDelete: rule('use_after_delete'),
-    unanchoredInput: rule('unanchored_input'),
+    settings: {
+      unknownProvenance: rule('unknown_provenance'),
+      useAfterDelete: rule('use_after_delete'),
+      unanchoredInput: rule('unanchored_input'),
+    },
+    exempt: readExemption(ctx, entries.get('exempt')),
   };
+}
+
+function readExemption(ctx: RuleContext, at: At | undefined): CustodyExemption {
+  const when = at && compileConditions({ reader: ctx.reader, lists: ctx.lists, reads: new Map() }, at);
+  if (when === undefined) return () => false;
+  return (event, facts) => when(ctx.views.of(event, facts));
 }
 
 function readCustodyRule(reader: YamlReader, at: At | undefined, severity: Severity): CustodyRuleSettings {

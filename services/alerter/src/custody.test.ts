@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type DataEvent, encodeImprint, type Imprint, imprintOf, mintUuidV7 } from '@msi/core';
 import { parsePolicy } from '@msi/policy';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +45,28 @@ function run(state: CustodyState, events: DataEvent[]): string[][] {
 }
 
 describe('CustodyState', () => {
+  it("the shipped policy exempts the agent's file reports: no unknown provenance, no deletion of the item", () => {
+    const shipped = parsePolicy(readFileSync(new URL('../policies/default.yaml', import.meta.url), 'utf8'));
+    const state = new CustodyState();
+    const fileReport = (kind: DataEvent['kind']) =>
+      event(kind, RAW, {
+        source: { system: 'file', region: '', host: 'web-1' },
+        attributes: [{ key: 'file.path', value: '/srv/a.csv' }],
+      });
+    // a file only baselined in aggregate (the server never saw RAW stored) is deleted on one host;
+    // an identical copy elsewhere is read afterwards
+    const judged = [fileReport('DELETE'), event('ACCESS', RAW)].map((e, i) => {
+      const exempt = shipped.custodyExempt(e, state);
+      const found = exempt ? [] : state.check(e, shipped.custody).map((f) => f.rule);
+      state.apply(e, i, { recordDeletion: !exempt });
+      return [exempt, found];
+    });
+    expect(judged).toEqual([
+      [true, []],
+      [false, ['unknown-provenance']],
+    ]);
+  });
+
   it('a stored item may be read; an item never stored or produced has unknown provenance', () => {
     const state = new CustodyState();
     expect(run(state, [event('STORE', RAW), event('ACCESS', RAW), event('ACCESS', GHOST)])).toEqual([

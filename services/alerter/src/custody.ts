@@ -111,8 +111,11 @@ export class CustodyState implements FactSource {
     return findings;
   }
 
-  /** Applies `event` (anchored in `round`) to the state. */
-  apply(event: DataEvent, round: number): void {
+  /**
+   * Applies `event` (anchored in `round`) to the state. `recordDeletion: false` (an event the
+   * policy's `custody.exempt` leaves out): a DELETE is not recorded as the item's deletion.
+   */
+  apply(event: DataEvent, round: number, options: { readonly recordDeletion?: boolean } = {}): void {
     const produced =
       event.kind === 'STORE' ? [event.data] : event.kind === 'PROCESS' ? [...event.outputs] : [];
     for (const item of [event.data, ...event.inputs, ...event.outputs]) {
@@ -125,7 +128,7 @@ export class CustodyState implements FactSource {
         this.changedItems.add(key);
       }
     }
-    if (event.kind === 'DELETE') {
+    if (event.kind === 'DELETE' && options.recordDeletion !== false) {
       this.#setDeletion(event.tenant, encodeImprint(event.data), { round, eventId: event.eventId });
     }
     for (const item of produced) {

@@ -367,8 +367,10 @@ async function anchorEvents(
   if (events.length > 0 && needsState) {
     const state = await loadCustody(tx, events);
     for (const event of events) {
-      await evaluateAnchored(ctx, tx, policy, anchoredRules, state, event, k);
-      state.apply(event, k);
+      // custody.exempt: neither checked by the custody rules nor recorded as a deletion
+      const exempt = policy.custodyExempt(event, state);
+      await evaluateAnchored(ctx, tx, policy, anchoredRules, state, event, k, exempt);
+      state.apply(event, k, { recordDeletion: !exempt });
     }
     await saveCustody(tx, state, k);
   }
@@ -386,6 +388,7 @@ async function evaluateAnchored(
   state: CustodyState,
   event: DataEvent,
   k: number,
+  exempt: boolean,
 ): Promise<void> {
   const common = {
     tenant: event.tenant,
@@ -394,7 +397,7 @@ async function evaluateAnchored(
     atUs: event.receivedAt,
     trigger: formatUuid(event.eventId),
   };
-  for (const finding of state.check(event, policy.custody)) {
+  for (const finding of exempt ? [] : state.check(event, policy.custody)) {
     await ctx.raise(tx, {
       ...common,
       rule: finding.rule,
