@@ -38,7 +38,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from './credentials.js';
 import { integritySubject } from './integrity.js';
-import { dropProjection, projectionDigest } from './projector.js';
+import { projectionDigest } from './projection-store.js';
+import { dropProjection } from './projector.js';
 import { SCHEMA } from './schema.js';
 import { type RunningTestVerifier, startTestVerifier } from './verifier.test-helper.js';
 

@@ -38,6 +38,8 @@ export interface VerifierOptions {
   readonly ed25519: Ed25519Verifier;
   readonly host: string;
   readonly port: number;
+  /** The receipt cache's byte budget (default 128 MiB). */
+  readonly receiptCacheBytes?: number;
   readonly log: Logger;
   readonly nowMs?: () => number;
   readonly onFailure?: (failure: Failure) => void;
@@ -119,6 +121,7 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
           now,
           log: o.log.child({ component: 'api' }),
           metrics,
+          ...(o.receiptCacheBytes === undefined ? {} : { receiptCacheBytes: o.receiptCacheBytes }),
         }),
         onUndecodable: undecodableRefusal({
           authenticate: (call) => o.keys.authenticateCall(call.metadata),
