@@ -13,6 +13,7 @@ import { migrate, type Pool, type PoolClient, toBytes, toSafeInteger, toText } f
 import type { CoveredEvent, KnownSeal } from './checks.js';
 import type { EventRows } from './event-rows.js';
 import type { Failure } from './integrity.js';
+import type { EventRow } from './receipt-store.js';
 import type { RoundRows } from './round-apply.js';
 import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, PROJECTION_TABLES, SCHEMA } from './schema.js';
 import type { SealApplied } from './seal-apply.js';
@@ -118,12 +119,19 @@ export async function coveredEvents(db: Db, seals: readonly SealRecord[]): Promi
   return covered;
 }
 
+/** An event row as it became anchored in a verified seal (for the receipt cache's hot index). */
+export interface SealedEvent {
+  readonly eventId: Uint8Array;
+  readonly row: EventRow;
+}
+
 /**
  * Inserts judged seals; for the verified ones, their tree levels and each covered event's seal and
  * leaf index (an event already in an earlier seal keeps it; among the group, the first seal wins).
+ * Returns the event rows that became sealed.
  */
-export async function insertSeals(db: Db, seals: readonly SealApplied[]): Promise<void> {
-  if (seals.length === 0) return;
+export async function insertSeals(db: Db, seals: readonly SealApplied[]): Promise<SealedEvent[]> {
+  if (seals.length === 0) return [];
   await db.query({
     name: 'verifier_insert_seals',
     text: `INSERT INTO ${SCHEMA}.seals (stream_seq, shard, seal_number, record, stream_start, stream_end,
@@ -144,7 +152,7 @@ export async function insertSeals(db: Db, seals: readonly SealApplied[]): Promis
     ],
   });
   const verified = seals.filter((s) => s.levels !== undefined);
-  if (verified.length === 0) return;
+  if (verified.length === 0) return [];
   const levels = verified.flatMap((s) =>
     (s.levels ?? []).map((hashes, level) => ({ seq: s.seq, level, hashes })),
   );
@@ -154,7 +162,7 @@ export async function insertSeals(db: Db, seals: readonly SealApplied[]): Promis
        SELECT * FROM unnest($1::int8[], $2::int2[], $3::bytea[]) ON CONFLICT DO NOTHING`,
     values: [levels.map((l) => l.seq), levels.map((l) => l.level), levels.map((l) => Buffer.from(l.hashes))],
   });
-  await db.query({
+  const { rows } = await db.query({
     name: 'verifier_assign_leaves',
     text: `UPDATE ${SCHEMA}.events e SET seal_seq = t.seal_seq, leaf_index = t.i
        FROM (SELECT DISTINCT ON (ev.stream_seq, ev.position) ev.stream_seq, ev.position, s.seal_seq,
@@ -163,7 +171,8 @@ export async function insertSeals(db: Db, seals: readonly SealApplied[]): Promis
              JOIN ${SCHEMA}.events ev ON ev.shard = s.shard AND ev.stream_seq >= s.start_seq
                AND ev.stream_seq < s.end_seq
              ORDER BY ev.stream_seq, ev.position, s.seal_seq) t
-       WHERE e.stream_seq = t.stream_seq AND e.position = t.position AND e.seal_seq IS NULL`,
+       WHERE e.stream_seq = t.stream_seq AND e.position = t.position AND e.seal_seq IS NULL
+       RETURNING e.event_id, e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index`,
     values: [
       verified.map((s) => s.seq),
       verified.map((s) => s.record.shard),
@@ -171,6 +180,17 @@ export async function insertSeals(db: Db, seals: readonly SealApplied[]): Promis
       verified.map((s) => s.record.streamEnd),
     ],
   });
+  return rows.map((r) => ({
+    eventId: toBytes(r.event_id, 'event_id'),
+    row: {
+      streamSeq: toSafeInteger(r.stream_seq, 'stream_seq'),
+      position: toSafeInteger(r.position, 'position'),
+      tenant: toText(r.tenant, 'tenant'),
+      canonical: toBytes(r.canonical, 'canonical'),
+      sealSeq: toSafeInteger(r.seal_seq, 'seal_seq'),
+      leafIndex: toSafeInteger(r.leaf_index, 'leaf_index'),
+    },
+  }));
 }
 
 /** The seals published at sequences [start, end) of the seal stream. */

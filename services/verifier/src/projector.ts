@@ -21,6 +21,7 @@ import {
   keepCosigned,
   loadFollower,
   prepareProjection,
+  type SealedEvent,
   sealsInRange,
   verifiedNote,
 } from './projection-store.js';
@@ -66,6 +67,8 @@ export interface ProjectorOptions {
   readonly now: () => number;
   /** Called after each integrity failure is recorded and published. */
   readonly onFailure?: (failure: Failure) => void;
+  /** Called with the event rows that became sealed, after their seals committed (the hot index). */
+  readonly onSealed?: (events: readonly SealedEvent[]) => void;
   /** Counts what is applied (after each commit). */
   readonly metrics?: Pick<
     VerifierMetrics,
@@ -193,11 +196,12 @@ export class Projector {
     const judged = seals.map((s, i) => applySeal(this.#o.hasher, this.#names.seals, s, covered[i] ?? []));
     const failures = decoded.flatMap((d) => (d.ok ? [] : [d.failure]));
     failures.push(...judged.flatMap((j) => (j.failure === undefined ? [] : [j.failure])));
-    await insertSeals(tx, judged);
+    const sealed = await insertSeals(tx, judged);
     await insertFailures(tx, failures);
     return {
       applied: decoded.length,
       committed: () => {
+        if (sealed.length > 0) this.#o.onSealed?.(sealed);
         for (const j of judged)
           this.#o.metrics?.sealsApplied.inc({ verified: String(j.failure === undefined) });
         this.#announce(failures);

@@ -344,6 +344,8 @@ const isAnchored = (row: EventRow): boolean => row.sealSeq !== undefined && row.
 export class ReceiptCache {
   readonly #kept: ByteLru<Cached>;
   #checkpoint: (LatestCheckpoint & { at: number }) | undefined;
+  /** The read of the newest checkpoint in flight: concurrent callers share it. */
+  #checkpointRead: Promise<LatestCheckpoint | undefined> | undefined;
 
   /** `bytes`: the budget of everything kept (default 128 MiB; 0 keeps nothing). */
   constructor(options: { readonly bytes?: number } = {}) {
@@ -363,6 +365,24 @@ export class ReceiptCache {
   /** Keeps a row `tenant` sees under `eventId` once it is anchored (in a verified seal): it no longer changes. */
   rememberEvent(eventId: Uint8Array, tenant: string, row: EventRow): void {
     if (isAnchored(row)) this.#kept.set(eventKey(eventId, tenant), row, rowBytes(row));
+  }
+
+  /**
+   * Feeds the hot index with rows the projection just sealed, for their own tenant (what findEvents
+   * prefers: the tenant's own anchored copy, the earliest on the stream; a copy already kept that is
+   * earlier stays).
+   */
+  rememberSealed(events: readonly { readonly eventId: Uint8Array; readonly row: EventRow }[]): void {
+    for (const { eventId, row } of events) {
+      const kept = this.event(eventId, row.tenant);
+      if (
+        kept !== undefined &&
+        (kept.streamSeq < row.streamSeq ||
+          (kept.streamSeq === row.streamSeq && kept.position <= row.position))
+      )
+        continue;
+      this.rememberEvent(eventId, row.tenant, row);
+    }
   }
 
   /** Where a seal is anchored (its record, leaf count, round and position in it). */
@@ -385,11 +405,18 @@ export class ReceiptCache {
     return (levels ?? []) as Uint8Array[];
   }
 
-  /** The newest verified checkpoint and the newest cosigned one (re-read after 100 ms). */
+  /** The newest verified checkpoint and the newest cosigned one (re-read after 100 ms, once for all callers). */
   async latestCheckpoint(db: Pool): Promise<LatestCheckpoint | undefined> {
     const now = Date.now();
     if (this.#checkpoint !== undefined && now - this.#checkpoint.at < CHECKPOINT_TTL_MS)
       return this.#checkpoint;
+    this.#checkpointRead ??= this.#readCheckpoint(db, now).finally(() => {
+      this.#checkpointRead = undefined;
+    });
+    return this.#checkpointRead;
+  }
+
+  async #readCheckpoint(db: Pool, now: number): Promise<LatestCheckpoint | undefined> {
     const { rows } = await db.query({
       name: 'verifier_latest_checkpoint',
       text: `SELECT p.size, p.note, c.size AS cosigned_size, c.note AS cosigned_note

@@ -43,8 +43,8 @@ export interface VerifierServiceDeps {
   readonly report: (failure: Failure) => void;
   readonly now: () => number;
   readonly log: Logger;
-  /** The receipt cache's byte budget (default 128 MiB; receipt-store.ts ReceiptCache). */
-  readonly receiptCacheBytes?: number;
+  /** The receipt cache (receipt-store.ts; the projector feeds its hot index). Default: a new one of 128 MiB. */
+  readonly cache?: ReceiptCache;
   /** GetReceipt latency and receipts served. */
   readonly metrics?: Pick<VerifierMetrics, 'getReceiptSeconds' | 'receiptsServed'>;
 }
@@ -71,9 +71,7 @@ export function failureReporter(pool: Pool, publish: (failure: Failure) => void)
 
 /** The VerifierService handlers. */
 export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierServiceServer {
-  const cache = new ReceiptCache(
-    deps.receiptCacheBytes === undefined ? {} : { bytes: deps.receiptCacheBytes },
-  );
+  const cache = deps.cache ?? new ReceiptCache();
   const finder = new EventFinder(deps.pool, { cache });
   const unary = unaryHandler(toStatus, deps.log);
 

@@ -18,6 +18,7 @@ import type { ApiKeys } from './credentials.js';
 import { type Failure, publishFailure } from './integrity.js';
 import { createVerifierMetrics, failureKindLabel, type ProjectionPositions } from './metrics.js';
 import { Projector } from './projector.js';
+import { ReceiptCache } from './receipt-store.js';
 import { failureReporter, verifierService } from './verifier-service.js';
 
 export interface VerifierOptions {
@@ -79,6 +80,7 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
     publishFailure(o.nc, o.prefix, failure, now());
     onFailure(failure);
   };
+  const cache = new ReceiptCache(o.receiptCacheBytes === undefined ? {} : { bytes: o.receiptCacheBytes });
   const projector = await Projector.start({
     pool,
     nc: o.nc,
@@ -91,6 +93,7 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
     log: o.log.child({ component: 'projector' }),
     now,
     onFailure,
+    onSealed: (events) => cache.rememberSealed(events),
     metrics,
   });
   positions = () => projector.positions();
@@ -121,7 +124,7 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
           now,
           log: o.log.child({ component: 'api' }),
           metrics,
-          ...(o.receiptCacheBytes === undefined ? {} : { receiptCacheBytes: o.receiptCacheBytes }),
+          cache,
         }),
         onUndecodable: undecodableRefusal({
           authenticate: (call) => o.keys.authenticateCall(call.metadata),
