@@ -1,5 +1,5 @@
 // The receipt-serving benchmark: `pnpm bench:receipts [--events N] [--seconds N] [--ingest-rate N]
-// [--clients N]`. Starts the pipeline (calendar, 2 aggregators, ingest) and the verifier as processes
+// [--clients N] [--profile-verifier DIR]`. Starts the pipeline (calendar, 2 aggregators, ingest) and the verifier as processes
 // against NATS and Postgres (NATS_URL / DATABASE_URL, else embedded servers), then:
 //   1. preloads `--events` events as fast as ingest takes them and measures the verifier's
 //      projection catching up (its maximum sustained rate, events/s);
@@ -39,6 +39,8 @@ const PRELOAD = flag('events', 50_000);
 const SECONDS = flag('seconds', 15);
 const INGEST_RATE = flag('ingest-rate', 10_000);
 const CLIENTS = flag('clients', 32);
+const profileAt = process.argv.indexOf('--profile-verifier');
+const PROFILE_DIR = profileAt > 0 ? process.argv[profileAt + 1] : undefined;
 const BATCH = 1000;
 const LISTED = 10_000;
 const TARGET = { unary: 5000, unaryP99Ms: 20, streamed: 20_000 };
@@ -298,6 +300,9 @@ async function main(): Promise<void> {
     verifierPort: await freePort(),
     apiKeys: KEYS.map((k) => ({ ...k, roles: [...k.roles] })),
     logLevel: 'warn',
+    ...(PROFILE_DIR === undefined
+      ? {}
+      : { nodeArgs: { verifier: ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] } }),
   });
   const ingest = new Ingest(pipeline.ingestAddress);
   try {
@@ -382,6 +387,7 @@ async function main(): Promise<void> {
   } finally {
     ingest.close();
     await pipeline.stop();
+    if (PROFILE_DIR !== undefined) console.log(`verifier CPU profile in ${PROFILE_DIR}`);
     await db.end();
     await nc.close();
     await database.drop().catch(() => {});

@@ -450,14 +450,30 @@ export class ReceiptCache {
     )) as CachedRound | undefined;
   }
 
-  /** The calendar inclusion proof of round k in the calendar of `size` rounds. */
+  /**
+   * The calendar inclusion proof of round k in the calendar of `size` rounds, from stored calendar
+   * nodes (perfect subtrees: each kept once read, so a new size mostly reads only its newest nodes).
+   */
   async calendarProof(db: Pool, hasher: MerkleHasher, k: number, size: number): Promise<Uint8Array[]> {
     const proof = await this.#kept.load(
       `p:${k}/${size}`,
-      () => fetchProof(hasher, inclusionNodes(k, size), size, (nodes) => fetchCalendarNodes(db, nodes)),
+      () => fetchProof(hasher, inclusionNodes(k, size), size, (nodes) => this.#calendarNodes(db, nodes)),
       (p) => hashesBytes(p as Uint8Array[]),
     );
     return (proof ?? []) as Uint8Array[];
+  }
+
+  async #calendarNodes(db: Pool, nodes: readonly NodeAddress[]): Promise<Uint8Array[]> {
+    const key = (n: NodeAddress) => `n:${n.level}/${n.index}`;
+    const found = nodes.map((n) => this.#kept.get(key(n)) as Uint8Array[] | undefined);
+    const missing = nodes.filter((_, i) => found[i] === undefined);
+    const read = await fetchCalendarNodes(db, missing);
+    missing.forEach((n, i) => {
+      const hash = read[i];
+      if (hash !== undefined) this.#kept.set(key(n), [hash], hashesBytes([hash]));
+    });
+    let next = 0;
+    return found.map((hit) => hit?.[0] ?? (read[next++] as Uint8Array));
   }
 }
 
