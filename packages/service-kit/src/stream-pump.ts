@@ -68,6 +68,8 @@ export interface StreamPumpOptions {
   readonly consumer?: { readonly name: string; readonly jsm: JetStreamManager };
   /** At most this many messages are applied in one transaction (default 16). */
   readonly maxGroup?: number;
+  /** At most this many messages are buffered ahead of the applier (default 512). */
+  readonly buffer?: number;
   /** Called after each commit that applied something (to wake publishers and watchers). */
   readonly afterCommit?: () => void;
   /**
@@ -168,7 +170,7 @@ export class StreamPump {
   async #follow(): Promise<void> {
     this.#unapplied = 0;
     const consumer = await this.#open();
-    const messages = await consumer.consume({ max_messages: 512 });
+    const messages = await consumer.consume({ max_messages: this.#o.buffer ?? 512 });
     // Nothing delivered yet: caught up exactly when nothing is pending for the new consumer.
     this.#caughtUp = await consumer
       .info()

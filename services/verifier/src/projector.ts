@@ -140,6 +140,7 @@ export class Projector {
         apply: appliers[key],
         consumer: { name: consumerName(key), jsm },
         maxGroup: GROUP[key],
+        buffer: 2 * GROUP[key],
         log: o.log.child({ stream: key }),
       });
       p.#pumps.set(key, pump);
