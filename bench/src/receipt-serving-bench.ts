@@ -11,6 +11,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import { encodeImprint, imprintOf, mintUuidV7 } from '@msi/core';
 import { connectNats, streamNamesFor } from '@msi/nats';
@@ -97,35 +98,54 @@ class Ingest {
   }
 }
 
-/** Background ingest at `rate` events/s (requests of 1,000 sent on a schedule) until stopped. */
-function backgroundLoad(ingest: Ingest, rate: number) {
+/**
+ * Background ingest at `rate` events/s (requests of 1,000 on a schedule, at most 8 in flight; a tick
+ * with 8 in flight is skipped, so the rate reached is what ingest took) until told to stop. It runs
+ * in a worker thread so that building and encoding its events never delays the measured calls.
+ */
+function backgroundLoad(address: string, rate: number) {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { address, rate } });
+  return {
+    stop(): Promise<number> {
+      return new Promise((resolve, reject) => {
+        worker.once('message', (reached: number) => {
+          void worker.terminate();
+          resolve(reached);
+        });
+        worker.once('error', reject);
+        worker.postMessage('stop');
+      });
+    },
+  };
+}
+
+/** The worker side of backgroundLoad. */
+async function runBackgroundLoad(address: string, rate: number): Promise<void> {
+  const ingest = new Ingest(address);
   let stopped = false;
+  parentPort?.once('message', () => {
+    stopped = true;
+  });
   let acked = 0;
   const started = Date.now();
   const intervalMs = (BATCH * 1000) / rate;
-  const running = (async () => {
-    const inFlight = new Set<Promise<void>>();
-    for (let next = Date.now(); !stopped; next += intervalMs) {
-      const wait = next - Date.now();
-      if (wait > 0) await sleep(wait);
-      const sent = ingest
-        .submit(Array.from({ length: BATCH }, (_, i) => makeEvent(i)))
-        .then((ids) => {
-          acked += ids.length;
-        })
-        .catch(() => {})
-        .finally(() => inFlight.delete(sent));
-      inFlight.add(sent);
-    }
-    await Promise.all(inFlight);
-  })();
-  return {
-    async stop(): Promise<number> {
-      stopped = true;
-      await running;
-      return acked / ((Date.now() - started) / 1000);
-    },
-  };
+  const inFlight = new Set<Promise<void>>();
+  for (let next = Date.now(); !stopped; next += intervalMs) {
+    const wait = next - Date.now();
+    if (wait > 0) await sleep(wait);
+    if (inFlight.size >= 8) continue;
+    const sent: Promise<void> = ingest
+      .submit(Array.from({ length: BATCH }, (_, i) => makeEvent(i)))
+      .then((ids) => {
+        acked += ids.length;
+      })
+      .catch(() => {})
+      .finally(() => inFlight.delete(sent));
+    inFlight.add(sent);
+  }
+  await Promise.all(inFlight);
+  ingest.close();
+  parentPort?.postMessage(acked / ((Date.now() - started) / 1000));
 }
 
 /** Samples the verifier's lag behind the calendar (rounds on the stream − rounds it applied). */
@@ -321,7 +341,7 @@ async function main(): Promise<void> {
     // Every preloaded event anchored before the receipts are measured.
     await streamed(address, { eventIds: loaded.ids.slice(-1) }, 1);
 
-    const load = backgroundLoad(ingest, INGEST_RATE);
+    const load = backgroundLoad(pipeline.ingestAddress, INGEST_RATE);
     const lag = lagSampler(db, roundsLast);
     await sleep(3000); // the load settles
     const cpuBefore = await cpuSeconds(verifierPid);
@@ -397,4 +417,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (isMainThread) await main();
+else await runBackgroundLoad(String(workerData.address), Number(workerData.rate));
