@@ -11,7 +11,7 @@ import {
 import type { MerkleHasher } from '@msi/merkle';
 import { migrate, type Pool, type PoolClient, toBytes, toSafeInteger, toText } from '@msi/postgres';
 import type { CoveredEvent, KnownSeal } from './checks.js';
-import type { EventRows } from './event-rows.js';
+import type { EventRows, PackedColumn } from './event-rows.js';
 import type { Failure } from './integrity.js';
 import type { EventRow } from './receipt-store.js';
 import type { RoundRows } from './round-apply.js';
@@ -62,6 +62,9 @@ export async function loadFollower(db: Db, hasher: MerkleHasher): Promise<Follow
     : unpackFollowerState(hasher, toBytes(row.follower, 'follower'));
 }
 
+/** A packed bytea column as three parameters: the bytes, each value's start, each value's length. */
+const packed = (column: PackedColumn): unknown[] => [column.bytes(), column.starts, column.lengths];
+
 /** Inserts a group's events and their imprints (a redelivered row is kept as it was). */
 export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
   if (rows.seq.length === 0) return;
@@ -69,29 +72,37 @@ export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
     name: 'verifier_insert_events',
     text: `INSERT INTO ${SCHEMA}.events (stream_seq, position, shard, tenant, event_id, kind, data, to_tenant,
          received_at_us, canonical, leaf_hash)
-       SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::bytea[], $6::smallint[],
-         $7::bytea[], $8::text[], $9::bigint[], $10::bytea[], $11::bytea[])
+       SELECT t.seq, t.pos, t.shard, t.tenant, substring($8::bytea FROM t.id_at FOR t.id_len), t.kind,
+         substring($11::bytea FROM t.data_at FOR t.data_len), t.to_tenant, t.received,
+         substring($14::bytea FROM t.canonical_at FOR t.canonical_len),
+         substring($17::bytea FROM t.leaf_at FOR t.leaf_len)
+       FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::smallint[], $6::text[], $7::bigint[],
+         $9::int[], $10::int[], $12::int[], $13::int[], $15::int[], $16::int[], $18::int[], $19::int[])
+         AS t(seq, pos, shard, tenant, kind, to_tenant, received, id_at, id_len, data_at, data_len,
+           canonical_at, canonical_len, leaf_at, leaf_len)
        ON CONFLICT DO NOTHING`,
     values: [
       rows.seq,
       rows.pos,
       rows.shard,
       rows.tenant,
-      rows.id,
       rows.kind,
-      rows.data,
       rows.to,
       rows.received,
-      rows.canonical,
-      rows.leaf,
+      ...packed(rows.id),
+      ...packed(rows.data),
+      ...packed(rows.canonical),
+      ...packed(rows.leaf),
     ],
   });
   const i = rows.imprints;
   await db.query({
     name: 'verifier_insert_imprints',
     text: `INSERT INTO ${SCHEMA}.event_imprints (imprint, role, stream_seq, position)
-       SELECT * FROM unnest($1::bytea[], $2::text[], $3::bigint[], $4::int[]) ON CONFLICT DO NOTHING`,
-    values: [i.imprint, i.role, i.seq, i.pos],
+       SELECT substring($1::bytea FROM t.at FOR t.len), t.role, t.seq, t.pos
+       FROM unnest($2::int[], $3::int[], $4::text[], $5::bigint[], $6::int[]) AS t(at, len, role, seq, pos)
+       ON CONFLICT DO NOTHING`,
+    values: [...packed(i.imprint), i.role, i.seq, i.pos],
   });
 }
 
