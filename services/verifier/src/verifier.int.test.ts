@@ -410,6 +410,12 @@ describe('the verifier: projection, receipts, history, audits (real pipeline)', 
       `UPDATE ${SCHEMA}.events SET canonical = set_byte(canonical, length(canonical) - 1, get_byte(canonical, length(canonical) - 1) # 1) WHERE event_id = $1`,
       [store.eventId],
     );
+    // A running verifier keeps the anchored rows it checked (the receipt cache's hot index never
+    // re-reads what cannot change): a fresh one reads the changed row from storage.
+    client.close();
+    await verifier.stop();
+    verifier = await runVerifier();
+    client = new verifierV1.VerifierServiceClient(`127.0.0.1:${verifier.port}`, credentials.createInsecure());
     await expect(getReceipt(store.eventId, 'acme-auditor', false)).rejects.toMatchObject({
       code: status.DATA_LOSS,
     });
