@@ -10,7 +10,7 @@
 // opened before the load, times every alert. Prints alert latencies from submit (and, for the fact
 // rule, from the round being anchored), the alerter's backlog over time, its CPU and RSS.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
@@ -27,7 +27,8 @@ import {
   uniquePrefix,
 } from '@msi/testkit';
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
-import { formatRate, runSection, type Section } from './harness.js';
+import { formatRate, percentile, runSection, type Section } from './harness.js';
+import { cpuSeconds, machineCpu, rssMiB } from './process-stats.js';
 
 function flag(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -212,12 +213,6 @@ function onAlert(alert: alerterV1.Alert): void {
   otherAlerts.set(alert.rule, (otherAlerts.get(alert.rule) ?? 0) + 1);
 }
 
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
 const ms = (value: number) => (Number.isFinite(value) ? Math.round(value) : '-');
 
 function latencyRow(label: string, values: readonly number[]) {
@@ -244,37 +239,6 @@ async function appliedByStream(metricsPort: number): Promise<Map<string, number>
     // not up (yet): an empty map reads as nothing applied
   }
   return applied;
-}
-
-/** The whole machine's busy and total CPU time so far (all processes, other tenants included), from /proc/stat. */
-async function machineCpu(): Promise<{ busy: number; total: number }> {
-  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
-  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
-  const total = ticks.reduce((a, b) => a + b, 0);
-  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0); // idle + iowait
-  return { busy: total - idle, total };
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
-async function cpuSeconds(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  } catch {
-    return Number.NaN;
-  }
-}
-
-async function rssMiB(pid: number | undefined): Promise<{ rss: number; peak: number }> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]);
-    return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
-  } catch {
-    return { rss: Number.NaN, peak: Number.NaN };
-  }
 }
 
 interface Backlog {

@@ -100,6 +100,13 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? hi : ((sorted[mid - 1] ?? Number.NaN) + hi) / 2;
 }
 
+/** The p-th percentile (nearest rank) of a list; NaN when empty. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
 /** 1234567.8 → "1,234,568"; small rates keep one decimal. */
 export function formatRate(perSecond: number): string {
   if (!Number.isFinite(perSecond)) return '-';

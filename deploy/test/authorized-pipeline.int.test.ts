@@ -173,7 +173,7 @@ describe('the pipeline on the authorized cluster (deploy/nats/nats.conf)', () =>
     const claims = await jsm.streams.info('MSI_CLAIMS');
     expect(claims.state.messages).toBeGreaterThan(0);
     expect(claims.config.num_replicas).toBe(3);
-    // Checkpoints (calendar) reach the verifier's durable consumer (user verifier), which acks them.
+    // Checkpoints (calendar) reach the verifier's consumer (user verifier; no acks: its ack floor follows delivery).
     await eventually(
       'checkpoints acked by the verifier',
       async () =>

@@ -54,6 +54,16 @@ export {
   type ServiceSettings,
 } from './service-runner.js';
 export { shutdownSignal } from './shutdown.js';
+export {
+  eachMessage,
+  type GroupApplied,
+  type GroupApplier,
+  type HandlerResult,
+  type PumpHandler,
+  type PumpMessage,
+  StreamPump,
+  type StreamPumpOptions,
+} from './stream-pump.js';
 export { type DecodeProblem, findDecodeProblem } from './strict-decode.js';
 export {
   isUndecodable,

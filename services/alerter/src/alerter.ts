@@ -7,12 +7,15 @@ import { alerterV1 } from '@msi/proto';
 import {
   authenticateApiKey,
   type CredentialStore,
+  eachMessage,
   type Logger,
+  type PumpHandler,
   type RunningGrpcServer,
   type RunningLoop,
   SecurityReporter,
   ServerCredentials,
   type ServiceHealth,
+  StreamPump,
   startGrpcServer,
   undecodableRefusal,
 } from '@msi/service-kit';
@@ -30,13 +33,19 @@ import { LeaderLock } from './leader-lock.js';
 import { createAlerterMetrics, type StreamLag } from './metrics.js';
 import { PolicyFile } from './policy-file.js';
 import { roundsHandler } from './round-intake.js';
-import { LEADER_LOCK_KEY, MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, SCHEMA } from './schema.js';
+import {
+  LEADER_LOCK_KEY,
+  MIGRATION_LOCK_KEY,
+  MIGRATIONS,
+  MIGRATIONS_TABLE,
+  type PumpKey,
+  SCHEMA,
+} from './schema.js';
 import { sealsHandler } from './seal-intake.js';
 import { securityHandler } from './security-intake.js';
 import { startServiceLevelMonitor } from './sla-monitor.js';
 import { StagedEvents } from './staged-events.js';
 import { StreamFloors } from './stream-floors.js';
-import { type PumpHandler, type PumpKey, StreamPump } from './stream-pump.js';
 import { WebhookDeliverer } from './webhook-deliverer.js';
 
 export interface AlerterOptions {
@@ -181,11 +190,12 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
         pool,
         stream,
         filter,
-        handle: async (message, tx) => {
+        cursorTable: `${SCHEMA}.cursors`,
+        apply: eachMessage(async (message, tx) => {
           const result = await handle(message, tx);
           if (result === 'applied') metrics.messagesApplied.inc({ stream: key });
           return result;
-        },
+        }),
         afterCommit,
         fence: (tx) => leader.fence(tx),
         log: o.log.child({ component: `pump-${key}` }),

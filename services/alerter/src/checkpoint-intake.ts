@@ -1,11 +1,11 @@
 import { openCheckpoint } from '@msi/core';
 import { toSafeInteger } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
+import type { PumpHandler } from '@msi/service-kit';
 import type { AlerterContext } from './alerter-context.js';
 import { integrityCandidate, malformedMessage } from './integrity-candidates.js';
 import { forkAt } from './round-intake.js';
 import { SCHEMA } from './schema.js';
-import type { PumpHandler } from './stream-pump.js';
 
 /**
  * Cosigned checkpoints (`<prefix>.checkpoints`): each must verify with the calendar key and name, for

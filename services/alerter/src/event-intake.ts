@@ -3,11 +3,11 @@ import { shardOfSubject } from '@msi/nats';
 import { NO_FACTS, type Policy } from '@msi/policy';
 import { type PoolClient, toBytesList, toSafeInteger } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
+import type { PumpHandler } from '@msi/service-kit';
 import type { AlerterContext } from './alerter-context.js';
 import { malformedMessage } from './integrity-candidates.js';
 import { SCHEMA } from './schema.js';
 import type { StagedEvents } from './staged-events.js';
-import type { PumpHandler } from './stream-pump.js';
 
 /** The events of one batch message, decoded; a malformed message is reported, not thrown. */
 export function decodeBatch(data: Uint8Array): DataEvent[] {

@@ -1,7 +1,8 @@
 import type { Severity } from '@msi/policy';
+import type { PumpMessage } from '@msi/service-kit';
 import type { AlertCandidate } from './alert.js';
 import { DEFAULT_DEDUPE_WINDOW_US } from './alerter-context.js';
-import type { PumpKey, PumpMessage } from './stream-pump.js';
+import type { PumpKey } from './schema.js';
 
 /** The built-in integrity rules (docs/ALERTS.md lists what each means and how serious it is). */
 export type IntegrityRule =

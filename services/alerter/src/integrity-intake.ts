@@ -1,7 +1,7 @@
 import { streamV1, verifierV1 } from '@msi/proto';
+import type { PumpHandler, PumpMessage } from '@msi/service-kit';
 import type { AlerterContext } from './alerter-context.js';
 import { type IntegrityFinding, integrityCandidate, malformedMessage } from './integrity-candidates.js';
-import type { PumpHandler, PumpMessage } from './stream-pump.js';
 
 /**
  * Integrity reports of the other services (`<prefix>.integrity.<source>`): a verifier recomputation

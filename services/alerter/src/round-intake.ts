@@ -17,6 +17,7 @@ import {
 import type { Policy } from '@msi/policy';
 import { type PoolClient, toBytes, toSafeInteger, toText } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
+import type { PumpHandler, PumpMessage } from '@msi/service-kit';
 import { markAnchored } from './alert-store.js';
 import { type AlerterContext, DEFAULT_DEDUPE_WINDOW_US } from './alerter-context.js';
 import type { CustodyState } from './custody.js';
@@ -25,7 +26,6 @@ import { stagedEvents } from './event-intake.js';
 import { type IntegrityFinding, integrityCandidate, malformedMessage } from './integrity-candidates.js';
 import { SCHEMA } from './schema.js';
 import type { StagedEvents } from './staged-events.js';
-import type { PumpHandler, PumpMessage } from './stream-pump.js';
 
 /** How long a round waits for the seals and events it covers to be applied before it is judged without them. */
 const READINESS_TIMEOUT_MS = 30_000;

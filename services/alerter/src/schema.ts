@@ -1,6 +1,9 @@
 import type { Migration } from '@msi/postgres';
 import { webhookTablesSql } from './webhook-store.js';
 
+/** The streams the alerter follows; each has a cursor row in `alerter.cursors`. */
+export type PumpKey = 'events' | 'seals' | 'rounds' | 'checkpoints' | 'security' | 'integrity';
+
 /** The schema holding the alerter's state: alerts, stream cursors, custody state, calendar view. */
 export const SCHEMA = 'alerter';
 export const MIGRATIONS_TABLE = `${SCHEMA}.schema_migrations`;

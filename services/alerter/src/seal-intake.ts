@@ -1,9 +1,9 @@
 import { decodeSeal, type SealRecord } from '@msi/core';
 import { streamV1 } from '@msi/proto';
+import type { PumpHandler } from '@msi/service-kit';
 import type { AlerterContext } from './alerter-context.js';
 import { malformedMessage } from './integrity-candidates.js';
 import { SCHEMA } from './schema.js';
-import type { PumpHandler } from './stream-pump.js';
 
 /**
  * Seals as they are published: how far each shard is sealed (for `shard-not-sealed`) and which seals

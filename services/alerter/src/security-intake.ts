@@ -1,9 +1,9 @@
 import { toSafeInteger } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
+import type { PumpHandler } from '@msi/service-kit';
 import type { AlerterContext } from './alerter-context.js';
 import { integrityCandidate, malformedMessage } from './integrity-candidates.js';
 import { SCHEMA } from './schema.js';
-import type { PumpHandler } from './stream-pump.js';
 
 /** The host part of a gRPC peer (`ipv4:10.0.0.7:51234` → `10.0.0.7`, `ipv6:[::1]:5000` → `[::1]`). */
 export function peerHost(peer: string): string {

@@ -13,6 +13,16 @@ describe('loadConfig', () => {
       MSI_VERIFIER_CALENDAR_KEY: key,
     });
     expect(config).toMatchObject({ prefix: 'msi', grpcPort: 50053, calendarKey: key, logLevel: 'info' });
+    expect(config.receiptCacheBytes).toBe(128 * 1024 * 1024);
+  });
+
+  it('reads the receipt cache budget in MiB and names it when it is not a count', () => {
+    const base = { MSI_VERIFIER_DATABASE_URL: 'postgres://x/y', MSI_VERIFIER_CALENDAR_KEY: key };
+    expect(loadConfig({ ...base, MSI_VERIFIER_RECEIPT_CACHE_MIB: '0' }).receiptCacheBytes).toBe(0);
+    expect(loadConfig({ ...base, MSI_VERIFIER_RECEIPT_CACHE_MIB: '16' }).receiptCacheBytes).toBe(16 << 20);
+    expect(() => loadConfig({ ...base, MSI_VERIFIER_RECEIPT_CACHE_MIB: 'lots' })).toThrow(
+      /MSI_VERIFIER_RECEIPT_CACHE_MIB/,
+    );
   });
 
   it('names every problem at once', () => {

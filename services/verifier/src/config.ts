@@ -23,6 +23,8 @@ export interface Config {
   /** 0 = no metrics server. */
   readonly metricsPort: number;
   readonly logLevel: LogLevel;
+  /** The receipt cache's byte budget (MSI_VERIFIER_RECEIPT_CACHE_MIB, default 128 MiB; 0 = none). */
+  readonly receiptCacheBytes: number;
 }
 
 /** Reads and validates the configuration; throws a ConfigError naming every problem at once. */
@@ -57,6 +59,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     grpcPort: r.integer('MSI_VERIFIER_PORT', 50053, { min: 0, max: 65535 }),
     ...r.metricsListener('MSI_VERIFIER_METRICS_HOST', 'MSI_VERIFIER_METRICS_PORT', 0),
     logLevel,
+    receiptCacheBytes:
+      r.integer('MSI_VERIFIER_RECEIPT_CACHE_MIB', 128, { min: 0, max: 65_536 }) * 1024 * 1024,
   };
   r.done();
   return config;

@@ -11,14 +11,8 @@ export { type Config, loadConfig } from './config.js';
 export { type CosignedFailure, type CosignedNote, checkCosigned } from './cosigned.js';
 export { ApiKeys, CredentialsError, type Identity, type Role } from './credentials.js';
 export { type Failure, integritySubject, publishFailure } from './integrity.js';
-export {
-  consumerName,
-  dropProjection,
-  Projector,
-  type ProjectorOptions,
-  prepareProjection,
-  projectionDigest,
-} from './projector.js';
+export { prepareProjection, projectionDigest } from './projection-store.js';
+export { consumerName, dropProjection, Projector, type ProjectorOptions } from './projector.js';
 export {
   CHECKPOINT_NOTES,
   EventFinder,

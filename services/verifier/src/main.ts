@@ -23,6 +23,7 @@ await runService({
       ed25519: nodeEd25519(),
       host: config.grpcHost,
       port: config.grpcPort,
+      receiptCacheBytes: config.receiptCacheBytes,
       log: ctx.log,
     });
     ctx.log.info('verifier up', {

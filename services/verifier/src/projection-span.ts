@@ -1,32 +1,32 @@
-import { spanContextOfHeaders, traced } from '@msi/service-kit';
-import type { JsMsg } from '@nats-io/jetstream';
+import { type PumpMessage, spanContextOfHeaders, traced } from '@msi/service-kit';
 
 /**
- * Applies one message of the projection in a span (`verifier.project_seal`, `verifier.project_round`)
- * that continues the trace its headers carry: the seal's span (aggregator.seal) or the round's
- * (calendar.round). `msi.applied` is false when the message waits for what it covers (it is
- * applied again later, in another span).
+ * Records the projection of each applied message in a span (`verifier.project_seal`,
+ * `verifier.project_round`) that continues the trace its headers carry: the seal's span
+ * (aggregator.seal) or the round's (calendar.round). Messages are applied in groups, one transaction
+ * each: every span starts when its group's work started and ends when the group committed. Counts and
+ * positions only.
  */
-export function tracedProjection(
+export function recordProjectionSpans(
   name: 'verifier.project_seal' | 'verifier.project_round',
-  m: JsMsg,
-  apply: () => Promise<boolean>,
-): Promise<boolean> {
-  return traced(
-    name,
-    {
-      kind: 'consumer',
-      parent: spanContextOfHeaders(m.headers),
-      attributes: {
-        'messaging.system': 'nats',
-        'messaging.destination.name': m.subject,
-        'msi.stream_seq': m.seq,
+  messages: readonly PumpMessage[],
+  startTimeMs: number,
+): void {
+  for (const m of messages) {
+    void traced(
+      name,
+      {
+        kind: 'consumer',
+        parent: spanContextOfHeaders(m.headers),
+        startTimeMs,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.destination.name': m.subject,
+          'msi.stream_seq': m.seq,
+          'msi.group_size': messages.length,
+        },
       },
-    },
-    async (span) => {
-      const applied = await apply();
-      span.setAttribute('msi.applied', applied);
-      return applied;
-    },
-  );
+      async () => undefined,
+    );
+  }
 }

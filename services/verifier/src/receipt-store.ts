@@ -1,6 +1,7 @@
 import { assembleReceipt, checkReceiptProofs, type Receipt, ReceiptError } from '@msi/core';
 import { fetchProof, inclusionNodes, type MerkleHasher, MerkleTree, type NodeAddress } from '@msi/merkle';
 import { type Pool, toBytes, toBytesList, toOptionalSafeInteger, toSafeInteger, toText } from '@msi/postgres';
+import { ByteLru } from './byte-lru.js';
 import { SCHEMA } from './schema.js';
 import { VerifierError } from './verifier-error.js';
 
@@ -88,12 +89,15 @@ export async function findEvent(
 }
 
 /**
- * Coalesces concurrent findEvent calls: while `maxInFlight` lookups are running, new requests queue
- * and go out together as one findEvents query (at most `maxBatch` ids). Saves a round trip per
- * receipt under load; a lone request goes out at once.
+ * Finds the visible event of an id for GetReceipt. An anchored row kept in the cache (the hot index)
+ * answers at once; otherwise concurrent lookups are coalesced: while `maxInFlight` queries run, new
+ * requests queue and go out together as one findEvents query (at most `maxBatch` ids), so under load
+ * a receipt costs a share of one round trip, and a lone request goes out at once. Anchored rows found
+ * are kept in the cache.
  */
 export class EventFinder {
   readonly #db: Pool;
+  readonly #cache: ReceiptCache | undefined;
   readonly #maxInFlight: number;
   readonly #maxBatch: number;
   #inFlight = 0;
@@ -104,13 +108,16 @@ export class EventFinder {
     reject: (error: unknown) => void;
   }[] = [];
 
-  constructor(db: Pool, options: { maxInFlight?: number; maxBatch?: number } = {}) {
+  constructor(db: Pool, options: { cache?: ReceiptCache; maxInFlight?: number; maxBatch?: number } = {}) {
     this.#db = db;
+    this.#cache = options.cache;
     this.#maxInFlight = options.maxInFlight ?? 4;
     this.#maxBatch = options.maxBatch ?? 256;
   }
 
   find(eventId: Uint8Array, tenant: string): Promise<EventRow | undefined> {
+    const kept = this.#cache?.event(eventId, tenant);
+    if (kept !== undefined) return Promise.resolve(kept);
     return new Promise((resolve, reject) => {
       this.#queue.push({ eventId, tenant, resolve, reject });
       this.#flush();
@@ -124,7 +131,11 @@ export class EventFinder {
       findEvents(this.#db, batch)
         .then(
           (rows) => {
-            for (const [i, request] of batch.entries()) request.resolve(rows[i]);
+            for (const [i, request] of batch.entries()) {
+              const row = rows[i];
+              if (row !== undefined) this.#cache?.rememberEvent(request.eventId, request.tenant, row);
+              request.resolve(row);
+            }
           },
           (error: unknown) => {
             for (const request of batch) request.reject(error);
@@ -305,84 +316,114 @@ interface CachedRound {
   readonly tree: MerkleTree;
 }
 
-const CACHE_LIMIT = 4096;
+type Anchor = NonNullable<EventRow['anchor']>;
+type Cached = EventRow | Anchor | Uint8Array[] | CachedRound;
+
+/** The receipt cache's default byte budget: 128 MiB (MSI_VERIFIER_RECEIPT_CACHE_MIB). */
+export const DEFAULT_RECEIPT_CACHE_BYTES = 128 * 1024 * 1024;
 const CHECKPOINT_TTL_MS = 100;
-const LEVEL_CACHE_BYTES = 64 * 1024 * 1024;
+/** What a kept entry costs beyond its bytes (map entry, objects, key), an estimate. */
+const ENTRY_OVERHEAD = 160;
+
+const hashesBytes = (hashes: readonly Uint8Array[]): number =>
+  hashes.reduce((sum, h) => sum + (h?.length ?? 0) + 48, ENTRY_OVERHEAD);
+const rowBytes = (row: EventRow): number =>
+  row.canonical.length + row.tenant.length * 2 + ENTRY_OVERHEAD + 96;
+const isAnchored = (row: EventRow): boolean => row.sealSeq !== undefined && row.leafIndex !== undefined;
 
 /**
- * What every receipt of a round shares, read once: stored rounds (immutable once applied) with their
- * seal trees, calendar inclusion proofs per (round, size), and the newest checkpoint (re-read after
- * 100 ms). Every receipt assembled from it is still checked before it is served.
+ * What receipts share, read from storage once and kept within one byte budget (least recently used
+ * dropped): anchored event rows by (tenant, id) — the hot index GetReceipt looks in before the
+ * database —, where each seal is anchored, seal tree levels, stored rounds with their seal trees,
+ * and calendar inclusion proofs per (round, size). Everything kept is proof material that no longer
+ * changes once written: an event row once it is in a verified seal, a verified seal of a verified
+ * round, a stored round, calendar nodes of a size reached. Nothing is ever invalidated, and every
+ * receipt assembled from it is still checked (checkReceiptProofs) before it is served. The newest
+ * checkpoint is re-read after 100 ms.
  */
 export class ReceiptCache {
-  #rounds = new Map<number, CachedRound>();
-  #proofs = new Map<string, Uint8Array[]>();
+  readonly #kept: ByteLru<Cached>;
   #checkpoint: (LatestCheckpoint & { at: number }) | undefined;
-  #anchors = new Map<number, NonNullable<EventRow['anchor']>>();
-  #levels = new Map<number, Promise<Uint8Array[]>>();
-  #levelBytes = new Map<number, number>();
-  #levelTotal = 0;
+  /** The read of the newest checkpoint in flight: concurrent callers share it. */
+  #checkpointRead: Promise<LatestCheckpoint | undefined> | undefined;
 
-  /**
-   * Where a seal is anchored (its record, leaf count, round and position in it); remembered once
-   * found, as a verified seal in a verified round never changes.
-   */
-  async anchor(db: Pool, sealSeq: number): Promise<EventRow['anchor']> {
-    const cached = this.#anchors.get(sealSeq);
-    if (cached !== undefined) return cached;
-    const found = await anchorOf(db, sealSeq);
-    if (found !== undefined) remember(this.#anchors, sealSeq, found);
-    return found;
+  /** `bytes`: the budget of everything kept (default 128 MiB; 0 keeps nothing). */
+  constructor(options: { readonly bytes?: number } = {}) {
+    this.#kept = new ByteLru(options.bytes ?? DEFAULT_RECEIPT_CACHE_BYTES);
+  }
+
+  /** The bytes kept now (at most the budget). */
+  get bytes(): number {
+    return this.#kept.bytes;
+  }
+
+  /** The anchored event row `tenant` sees under `eventId`, when kept. */
+  event(eventId: Uint8Array, tenant: string): EventRow | undefined {
+    return this.#kept.get(eventKey(eventId, tenant)) as EventRow | undefined;
+  }
+
+  /** Keeps a row `tenant` sees under `eventId` once it is anchored (in a verified seal): it no longer changes. */
+  rememberEvent(eventId: Uint8Array, tenant: string, row: EventRow): void {
+    if (isAnchored(row)) this.#kept.set(eventKey(eventId, tenant), row, rowBytes(row));
   }
 
   /**
-   * A seal's stored tree levels (least recently used dropped beyond 64 MiB). Every receipt built
-   * from them is still checked against the seal's root before it is served.
+   * Feeds the hot index with rows the projection just sealed, for their own tenant (what findEvents
+   * prefers: the tenant's own anchored copy, the earliest on the stream; a copy already kept that is
+   * earlier stays).
    */
-  sealLevels(db: Pool, sealSeq: number): Promise<Uint8Array[]> {
-    const cached = this.#levels.get(sealSeq);
-    if (cached !== undefined) {
-      this.#levels.delete(sealSeq);
-      this.#levels.set(sealSeq, cached); // most recently used last
-      return cached;
+  rememberSealed(events: readonly { readonly eventId: Uint8Array; readonly row: EventRow }[]): void {
+    for (const { eventId, row } of events) {
+      const kept = this.event(eventId, row.tenant);
+      if (
+        kept !== undefined &&
+        (kept.streamSeq < row.streamSeq ||
+          (kept.streamSeq === row.streamSeq && kept.position <= row.position))
+      )
+        continue;
+      this.rememberEvent(eventId, row.tenant, row);
     }
-    const loading = loadSealLevels(db, sealSeq);
-    this.#levels.set(sealSeq, loading);
-    loading.then(
-      (levels) => {
-        if (this.#levels.get(sealSeq) !== loading) return;
-        const bytes = levels.reduce((sum, l) => sum + (l?.length ?? 0), 0);
-        this.#levelBytes.set(sealSeq, bytes);
-        this.#levelTotal += bytes;
-        for (const [seq] of this.#levels) {
-          if (this.#levelTotal <= LEVEL_CACHE_BYTES || seq === sealSeq) break;
-          this.#dropLevels(seq);
-        }
-      },
-      () => {
-        if (this.#levels.get(sealSeq) === loading) this.#dropLevels(sealSeq);
-      },
+  }
+
+  /** Where a seal is anchored (its record, leaf count, round and position in it). */
+  async anchor(db: Pool, sealSeq: number): Promise<EventRow['anchor']> {
+    return (await this.#kept.load(
+      `a:${sealSeq}`,
+      () => anchorOf(db, sealSeq),
+      (a) => (a as Anchor).sealRecord.length + ENTRY_OVERHEAD,
+    )) as Anchor | undefined;
+  }
+
+  /** A seal's stored tree levels. */
+  async sealLevels(db: Pool, sealSeq: number): Promise<Uint8Array[]> {
+    const levels = await this.#kept.load(
+      `l:${sealSeq}`,
+      () => loadSealLevels(db, sealSeq),
+      (l) => hashesBytes(l as Uint8Array[]),
+      (l) => (l as Uint8Array[]).length > 0,
     );
-    return loading;
+    return (levels ?? []) as Uint8Array[];
   }
 
-  #dropLevels(sealSeq: number): void {
-    this.#levels.delete(sealSeq);
-    this.#levelTotal -= this.#levelBytes.get(sealSeq) ?? 0;
-    this.#levelBytes.delete(sealSeq);
-  }
-
-  /** The newest verified checkpoint and the newest cosigned one (re-read after 100 ms). */
+  /** The newest verified checkpoint and the newest cosigned one (re-read after 100 ms, once for all callers). */
   async latestCheckpoint(db: Pool): Promise<LatestCheckpoint | undefined> {
     const now = Date.now();
     if (this.#checkpoint !== undefined && now - this.#checkpoint.at < CHECKPOINT_TTL_MS)
       return this.#checkpoint;
-    const { rows } = await db.query(
-      `SELECT p.size, p.note, c.size AS cosigned_size, c.note AS cosigned_note
+    this.#checkpointRead ??= this.#readCheckpoint(db, now).finally(() => {
+      this.#checkpointRead = undefined;
+    });
+    return this.#checkpointRead;
+  }
+
+  async #readCheckpoint(db: Pool, now: number): Promise<LatestCheckpoint | undefined> {
+    const { rows } = await db.query({
+      name: 'verifier_latest_checkpoint',
+      text: `SELECT p.size, p.note, c.size AS cosigned_size, c.note AS cosigned_note
        FROM (SELECT size, note FROM ${SCHEMA}.checkpoints ORDER BY size DESC LIMIT 1) p
        LEFT JOIN LATERAL (SELECT size, note FROM ${SCHEMA}.cosigned_checkpoints ORDER BY size DESC LIMIT 1) c
          ON true`,
-    );
+    });
     const row = rows[0];
     const cosigned =
       row?.cosigned_size === null || row?.cosigned_size === undefined
@@ -400,42 +441,58 @@ export class ReceiptCache {
     return this.#checkpoint;
   }
 
+  /** A stored round with the tree of its seals. */
   async round(db: Pool, hasher: MerkleHasher, k: number): Promise<CachedRound | undefined> {
-    const cached = this.#rounds.get(k);
-    if (cached !== undefined) return cached;
-    const { rows } = await db.query(
-      `SELECT r.record, coalesce(array_agg(s.record ORDER BY s.position), '{}') AS seals
-       FROM ${SCHEMA}.rounds r JOIN ${SCHEMA}.round_seals s ON s.k = r.k WHERE r.k = $1::int8 GROUP BY r.record`,
-      [k],
-    );
-    const row = rows[0];
-    if (row === undefined) return undefined;
-    const seals = toBytesList(row.seals, 'seals');
-    const round = {
-      record: toBytes(row.record, 'record'),
-      sealCount: seals.length,
-      tree: MerkleTree.fromLeaves(hasher, seals),
-    };
-    remember(this.#rounds, k, round);
-    return round;
+    return (await this.#kept.load(
+      `r:${k}`,
+      () => loadRound(db, hasher, k),
+      (r) => (r as CachedRound).record.length + (r as CachedRound).sealCount * 2 * 80 + ENTRY_OVERHEAD,
+    )) as CachedRound | undefined;
   }
 
+  /**
+   * The calendar inclusion proof of round k in the calendar of `size` rounds, from stored calendar
+   * nodes (perfect subtrees: each kept once read, so a new size mostly reads only its newest nodes).
+   */
   async calendarProof(db: Pool, hasher: MerkleHasher, k: number, size: number): Promise<Uint8Array[]> {
-    const key = `${k}/${size}`;
-    const cached = this.#proofs.get(key);
-    if (cached !== undefined) return cached;
-    const proof = await fetchProof(hasher, inclusionNodes(k, size), size, (nodes) =>
-      fetchCalendarNodes(db, nodes),
+    const proof = await this.#kept.load(
+      `p:${k}/${size}`,
+      () => fetchProof(hasher, inclusionNodes(k, size), size, (nodes) => this.#calendarNodes(db, nodes)),
+      (p) => hashesBytes(p as Uint8Array[]),
     );
-    remember(this.#proofs, key, proof);
-    return proof;
+    return (proof ?? []) as Uint8Array[];
+  }
+
+  async #calendarNodes(db: Pool, nodes: readonly NodeAddress[]): Promise<Uint8Array[]> {
+    const key = (n: NodeAddress) => `n:${n.level}/${n.index}`;
+    const found = nodes.map((n) => this.#kept.get(key(n)) as Uint8Array[] | undefined);
+    const missing = nodes.filter((_, i) => found[i] === undefined);
+    const read = await fetchCalendarNodes(db, missing);
+    missing.forEach((n, i) => {
+      const hash = read[i];
+      if (hash !== undefined) this.#kept.set(key(n), [hash], hashesBytes([hash]));
+    });
+    let next = 0;
+    return found.map((hit) => hit?.[0] ?? (read[next++] as Uint8Array));
   }
 }
 
-function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
-  if (map.size >= CACHE_LIMIT) {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
-  }
-  map.set(key, value);
+const eventKey = (eventId: Uint8Array, tenant: string): string =>
+  `e:${tenant}\u0000${Buffer.from(eventId.buffer, eventId.byteOffset, eventId.byteLength).toString('hex')}`;
+
+async function loadRound(db: Pool, hasher: MerkleHasher, k: number): Promise<CachedRound | undefined> {
+  const { rows } = await db.query({
+    name: 'verifier_round_seals',
+    text: `SELECT r.record, coalesce(array_agg(s.record ORDER BY s.position), '{}') AS seals
+       FROM ${SCHEMA}.rounds r JOIN ${SCHEMA}.round_seals s ON s.k = r.k WHERE r.k = $1::int8 GROUP BY r.record`,
+    values: [k],
+  });
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  const seals = toBytesList(row.seals, 'seals');
+  return {
+    record: toBytes(row.record, 'record'),
+    sealCount: seals.length,
+    tree: MerkleTree.fromLeaves(hasher, seals),
+  };
 }

@@ -18,7 +18,7 @@ import { eventToProto, receiptFromProto, receiptToProto, WireError } from '@msi/
 import type { ApiKeys, Identity } from './credentials.js';
 import type { Failure } from './integrity.js';
 import type { VerifierMetrics } from './metrics.js';
-import { insertFailures } from './projector.js';
+import { insertFailures } from './projection-store.js';
 import {
   CHECKPOINT_NOTES,
   EventFinder,
@@ -43,6 +43,8 @@ export interface VerifierServiceDeps {
   readonly report: (failure: Failure) => void;
   readonly now: () => number;
   readonly log: Logger;
+  /** The receipt cache (receipt-store.ts; the projector feeds its hot index). Default: a new one of 128 MiB. */
+  readonly cache?: ReceiptCache;
   /** GetReceipt latency and receipts served. */
   readonly metrics?: Pick<VerifierMetrics, 'getReceiptSeconds' | 'receiptsServed'>;
 }
@@ -69,8 +71,8 @@ export function failureReporter(pool: Pool, publish: (failure: Failure) => void)
 
 /** The VerifierService handlers. */
 export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierServiceServer {
-  const cache = new ReceiptCache();
-  const finder = new EventFinder(deps.pool);
+  const cache = deps.cache ?? new ReceiptCache();
+  const finder = new EventFinder(deps.pool, { cache });
   const unary = unaryHandler(toStatus, deps.log);
 
   const auditor = (call: ServerUnaryCall<unknown, unknown>): Identity => {

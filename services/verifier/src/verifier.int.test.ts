@@ -38,7 +38,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from './credentials.js';
 import { integritySubject } from './integrity.js';
-import { dropProjection, projectionDigest } from './projector.js';
+import { projectionDigest } from './projection-store.js';
+import { dropProjection } from './projector.js';
 import { SCHEMA } from './schema.js';
 import { type RunningTestVerifier, startTestVerifier } from './verifier.test-helper.js';
 
@@ -409,6 +410,12 @@ describe('the verifier: projection, receipts, history, audits (real pipeline)', 
       `UPDATE ${SCHEMA}.events SET canonical = set_byte(canonical, length(canonical) - 1, get_byte(canonical, length(canonical) - 1) # 1) WHERE event_id = $1`,
       [store.eventId],
     );
+    // A running verifier keeps the anchored rows it checked (the receipt cache's hot index never
+    // re-reads what cannot change): a fresh one reads the changed row from storage.
+    client.close();
+    await verifier.stop();
+    verifier = await runVerifier();
+    client = new verifierV1.VerifierServiceClient(`127.0.0.1:${verifier.port}`, credentials.createInsecure());
     await expect(getReceipt(store.eventId, 'acme-auditor', false)).rejects.toMatchObject({
       code: status.DATA_LOSS,
     });

@@ -18,6 +18,7 @@ import type { ApiKeys } from './credentials.js';
 import { type Failure, publishFailure } from './integrity.js';
 import { createVerifierMetrics, failureKindLabel, type ProjectionPositions } from './metrics.js';
 import { Projector } from './projector.js';
+import { ReceiptCache } from './receipt-store.js';
 import { failureReporter, verifierService } from './verifier-service.js';
 
 export interface VerifierOptions {
@@ -38,6 +39,8 @@ export interface VerifierOptions {
   readonly ed25519: Ed25519Verifier;
   readonly host: string;
   readonly port: number;
+  /** The receipt cache's byte budget (default 128 MiB). */
+  readonly receiptCacheBytes?: number;
   readonly log: Logger;
   readonly nowMs?: () => number;
   readonly onFailure?: (failure: Failure) => void;
@@ -77,6 +80,7 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
     publishFailure(o.nc, o.prefix, failure, now());
     onFailure(failure);
   };
+  const cache = new ReceiptCache(o.receiptCacheBytes === undefined ? {} : { bytes: o.receiptCacheBytes });
   const projector = await Projector.start({
     pool,
     nc: o.nc,
@@ -89,6 +93,7 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
     log: o.log.child({ component: 'projector' }),
     now,
     onFailure,
+    onSealed: (events) => cache.rememberSealed(events),
     metrics,
   });
   positions = () => projector.positions();
@@ -119,6 +124,7 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
           now,
           log: o.log.child({ component: 'api' }),
           metrics,
+          cache,
         }),
         onUndecodable: undecodableRefusal({
           authenticate: (call) => o.keys.authenticateCall(call.metadata),

@@ -1,0 +1,421 @@
+// The receipt-serving benchmark: `pnpm bench:receipts [--events N] [--seconds N] [--ingest-rate N]
+// [--clients N] [--profile-verifier DIR]`. Starts the pipeline (calendar, 2 aggregators, ingest) and the verifier as processes
+// against NATS and Postgres (NATS_URL / DATABASE_URL, else embedded servers), then:
+//   1. preloads `--events` events as fast as ingest takes them and measures the verifier's
+//      projection catching up (its maximum sustained rate, events/s);
+//   2. with ingest taking `--ingest-rate` events/s beside it (SubmitBatch, 1,000 per request), measures
+//      unary GetReceipt over the preloaded ids from `--clients` concurrent callers (receipts/s, p50,
+//      p99), then WatchReceipts of the whole tenant from round 0 and of 10,000 listed ids
+//      (receipts/s), and samples the projection's lag in rounds throughout.
+// Prints each figure with its ratio to the issue's target and the durability it was measured at.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Client, credentials, Metadata } from '@grpc/grpc-js';
+import { encodeImprint, imprintOf, mintUuidV7 } from '@msi/core';
+import { connectNats, streamNamesFor } from '@msi/nats';
+import { createPool, type Pool } from '@msi/postgres';
+import { eventV1, ingestV1, verifierV1 } from '@msi/proto';
+import { type Pipeline, startPipeline } from '@msi/stack';
+import {
+  createFreshDatabase,
+  deleteNatsNamespace,
+  freePort,
+  repositoryRoot,
+  startTestServers,
+  uniquePrefix,
+} from '@msi/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { formatRate, formatRatio, percentile, renderTable } from './harness.js';
+import { cpuSeconds, machineCpu } from './process-stats.js';
+
+function flag(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at > 0 ? Number(process.argv[at + 1]) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name}: a positive number, got ${value}`);
+  return value;
+}
+const PRELOAD = flag('events', 50_000);
+const SECONDS = flag('seconds', 15);
+const INGEST_RATE = flag('ingest-rate', 10_000);
+const CLIENTS = flag('clients', 32);
+const profileAt = process.argv.indexOf('--profile-verifier');
+const PROFILE_DIR = profileAt > 0 ? process.argv[profileAt + 1] : undefined;
+const BATCH = 1000;
+const LISTED = 10_000;
+const TARGET = { unary: 5000, unaryP99Ms: 20, streamed: 20_000 };
+const KEYS = [
+  { key: 'bench-emitter', tenant: 'bench', principal: 'loadgen', roles: ['emitter' as const] },
+  { key: 'bench-auditor', tenant: 'bench', principal: 'auditor', roles: ['auditor' as const] },
+];
+const GET_RECEIPT = '/msi.verifier.v1.VerifierService/GetReceipt';
+
+const bearer = (key: string) => {
+  const m = new Metadata();
+  m.set('authorization', `Bearer ${key}`);
+  return m;
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const data = Array.from({ length: 4096 }, (_, i) =>
+  Buffer.from(encodeImprint(imprintOf('sha256', new TextEncoder().encode(`dataset-${i}`)))),
+);
+const random = new Uint8Array(16);
+const makeEvent = (i: number): eventV1.DataEvent =>
+  eventV1.DataEvent.fromPartial({
+    eventId: Buffer.from(mintUuidV7(Date.now(), globalThis.crypto.getRandomValues(random))),
+    kind: eventV1.EventKind.EVENT_KIND_ACCESS,
+    data: data[i % data.length] ?? Buffer.alloc(0),
+    actor: 'analyst',
+    occurredAtUs: BigInt(Date.now() * 1000),
+  });
+
+class Ingest {
+  readonly #client: ingestV1.IngestServiceClient;
+  constructor(address: string) {
+    this.#client = new ingestV1.IngestServiceClient(address, credentials.createInsecure());
+  }
+  /** Submits one batch; the ids acked durable. */
+  submit(events: eventV1.DataEvent[]): Promise<Buffer[]> {
+    return new Promise((resolve, reject) => {
+      this.#client.submitBatch(
+        { events },
+        bearer('bench-emitter'),
+        { deadline: Date.now() + 60_000 },
+        (e, r) => {
+          if (e !== null || r === undefined) return reject(e);
+          resolve(
+            r.acks.flatMap((ack, i) =>
+              ack.outcome?.$case === 'durable' ? [events[i]?.eventId ?? Buffer.alloc(0)] : [],
+            ),
+          );
+        },
+      );
+    });
+  }
+  close(): void {
+    this.#client.close();
+  }
+}
+
+/**
+ * Background ingest at `rate` events/s (requests of 1,000 on a schedule, at most 8 in flight; a tick
+ * with 8 in flight is skipped, so the rate reached is what ingest took) until told to stop. It runs
+ * in a worker thread so that building and encoding its events never delays the measured calls.
+ */
+function backgroundLoad(address: string, rate: number) {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { address, rate } });
+  return {
+    stop(): Promise<number> {
+      return new Promise((resolve, reject) => {
+        worker.once('message', (reached: number) => {
+          void worker.terminate();
+          resolve(reached);
+        });
+        worker.once('error', reject);
+        worker.postMessage('stop');
+      });
+    },
+  };
+}
+
+/** The worker side of backgroundLoad. */
+async function runBackgroundLoad(address: string, rate: number): Promise<void> {
+  const ingest = new Ingest(address);
+  let stopped = false;
+  parentPort?.once('message', () => {
+    stopped = true;
+  });
+  let acked = 0;
+  const started = Date.now();
+  const intervalMs = (BATCH * 1000) / rate;
+  const inFlight = new Set<Promise<void>>();
+  for (let next = Date.now(); !stopped; next += intervalMs) {
+    const wait = next - Date.now();
+    if (wait > 0) await sleep(wait);
+    if (inFlight.size >= 8) continue;
+    const sent: Promise<void> = ingest
+      .submit(Array.from({ length: BATCH }, (_, i) => makeEvent(i)))
+      .then((ids) => {
+        acked += ids.length;
+      })
+      .catch(() => {})
+      .finally(() => inFlight.delete(sent));
+    inFlight.add(sent);
+  }
+  await Promise.all(inFlight);
+  ingest.close();
+  parentPort?.postMessage(acked / ((Date.now() - started) / 1000));
+}
+
+/** Samples the verifier's lag behind the calendar (rounds on the stream − rounds it applied). */
+function lagSampler(db: Pool, roundsLast: () => Promise<number>) {
+  const lags: number[] = [];
+  let stopped = false;
+  const running = (async () => {
+    while (!stopped) {
+      const [last, { rows }] = await Promise.all([
+        roundsLast(),
+        db.query('SELECT size FROM verifier.calendar_state'),
+      ]);
+      lags.push(Math.max(0, last - Number(rows[0]?.size ?? 0)));
+      await sleep(500);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await running;
+      return { max: Math.max(0, ...lags), mean: lags.reduce((a, b) => a + b, 0) / Math.max(1, lags.length) };
+    },
+  };
+}
+
+async function projectedEvents(db: Pool): Promise<number> {
+  const { rows } = await db.query('SELECT count(*)::int8 AS n FROM verifier.events');
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Preloads `count` events (4 requests in flight) and times the projection catching up. */
+async function preload(ingest: Ingest, db: Pool, count: number) {
+  const ids: Buffer[] = [];
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < count) {
+        const size = Math.min(BATCH, count - next);
+        next += size;
+        ids.push(...(await ingest.submit(Array.from({ length: size }, (_, i) => makeEvent(i)))));
+      }
+    }),
+  );
+  const ingested = Date.now();
+  const atIngested = await projectedEvents(db);
+  let projected = atIngested;
+  while (projected < ids.length) {
+    await sleep(200);
+    projected = await projectedEvents(db);
+  }
+  const caughtUp = Date.now();
+  return {
+    ids,
+    ingestRate: ids.length / ((ingested - started) / 1000),
+    /** Events/s the projection applied while it had a backlog (after ingest finished). */
+    projectionRate:
+      caughtUp - ingested > 500 ? (ids.length - atIngested) / ((caughtUp - ingested) / 1000) : Number.NaN,
+    overallRate: ids.length / ((caughtUp - started) / 1000),
+    backlogAtIngested: ids.length - atIngested,
+  };
+}
+
+/** `clients` concurrent GetReceipt loops over `ids` for `seconds`, over 4 channels. */
+async function unaryLoad(address: string, ids: readonly Buffer[], clients: number, seconds: number) {
+  const channels = Array.from({ length: 4 }, () => new Client(address, credentials.createInsecure()));
+  const requests = ids.map((eventId) =>
+    Buffer.from(verifierV1.GetReceiptRequest.encode({ eventId, wait: false }).finish()),
+  );
+  const latencies: number[] = [];
+  let failed = 0;
+  const started = Date.now();
+  const end = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      const channel = channels[c % channels.length] as Client;
+      while (Date.now() < end) {
+        const request = requests[Math.floor(Math.random() * requests.length)] as Buffer;
+        const t = performance.now();
+        const ok = await new Promise<boolean>((resolve) =>
+          channel.makeUnaryRequest(
+            GET_RECEIPT,
+            (bytes: Buffer) => bytes,
+            (bytes: Buffer) => bytes,
+            request,
+            bearer('bench-auditor'),
+            { deadline: Date.now() + 10_000 },
+            (error) => resolve(error === null),
+          ),
+        );
+        if (ok) latencies.push(performance.now() - t);
+        else failed += 1;
+      }
+    }),
+  );
+  const elapsed = (Date.now() - started) / 1000;
+  for (const channel of channels) channel.close();
+  return {
+    rate: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    failed,
+  };
+}
+
+/** Reads a WatchReceipts stream until `count` receipts arrived; receipts/s from the call. */
+async function streamed(address: string, request: Partial<verifierV1.WatchReceiptsRequest>, count: number) {
+  const client = new verifierV1.VerifierServiceClient(address, credentials.createInsecure(), {
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+  });
+  const started = Date.now();
+  let received = 0;
+  const seen = new Set<string>();
+  let repeated = 0;
+  await new Promise<void>((resolve, reject) => {
+    const call = client.watchReceipts(
+      verifierV1.WatchReceiptsRequest.fromPartial(request),
+      bearer('bench-auditor'),
+      {
+        deadline: Date.now() + 300_000,
+      },
+    );
+    call.on('data', (m: verifierV1.WatchReceiptsResponse) => {
+      for (const r of m.receipts) {
+        const key = Buffer.from(r.eventId).toString('hex');
+        if (seen.has(key)) repeated += 1;
+        seen.add(key);
+      }
+      received += m.receipts.length;
+      if (received >= count) {
+        call.cancel();
+        resolve();
+      }
+    });
+    call.on('error', (error: { code?: number }) => (error.code === 1 ? resolve() : reject(error)));
+    call.on('end', () => resolve());
+  });
+  client.close();
+  return { rate: received / ((Date.now() - started) / 1000), received, repeated };
+}
+
+async function durability(db: Pool, pipeline: Pipeline): Promise<string> {
+  const setting = async (name: string) => String((await db.query(`SHOW ${name}`)).rows[0]?.[name]);
+  return [
+    `Postgres synchronous_commit=${await setting('synchronous_commit')}, fsync=${await setting('fsync')}`,
+    'NATS JetStream: replicas 1, file storage, server default sync_interval (2.9: fsync every 2 minutes)',
+    `ingest acks after the JetStream publish ack; ${pipeline.processes.size} service processes`,
+  ].join('; ');
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `receipt-serving benchmark — Node ${process.versions.node}, ${cpus().length} × ${cpus()[0]?.model}`,
+  );
+  const servers = await startTestServers();
+  const prefix = uniquePrefix();
+  const database = await createFreshDatabase(servers.databaseUrl, 'rbench');
+  const workDir = await mkdtemp(join(tmpdir(), 'msi-rbench-'));
+  const nc = await connectNats({ servers: servers.natsUrl, name: 'msi-rbench' });
+  const jsm = await jetstreamManager(nc);
+  const db = createPool({ connectionString: database.url, max: 2, applicationName: 'msi-rbench' });
+  const pipeline = await startPipeline({
+    root: repositoryRoot(),
+    workDir,
+    natsUrl: servers.natsUrl,
+    databaseUrl: database.url,
+    prefix,
+    shards: 4,
+    roundIntervalMs: 1000,
+    aggregators: 2,
+    ingestPort: await freePort(),
+    verifierPort: await freePort(),
+    apiKeys: KEYS.map((k) => ({ ...k, roles: [...k.roles] })),
+    logLevel: 'warn',
+    ...(PROFILE_DIR === undefined
+      ? {}
+      : { nodeArgs: { verifier: ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] } }),
+  });
+  const ingest = new Ingest(pipeline.ingestAddress);
+  try {
+    await pipeline.waitUntilServing(60_000);
+    const address = pipeline.verifierAddress ?? '';
+    const verifierPid = pipeline.process('verifier').pid;
+    const roundsLast = async () => (await jsm.streams.info(streamNamesFor(prefix).rounds)).state.last_seq;
+    console.log(`durability: ${await durability(db, pipeline)}`);
+
+    const loaded = await preload(ingest, db, PRELOAD);
+    console.log(
+      `preload: ${loaded.ids.length} events at ${formatRate(loaded.ingestRate)} events/s; projection backlog when ` +
+        `ingest finished ${loaded.backlogAtIngested} events; projection while behind ${formatRate(loaded.projectionRate)} ` +
+        `events/s (maximum sustained rate; '-' = it kept up), ${formatRate(loaded.overallRate)} events/s from first submit to all projected`,
+    );
+    // Every preloaded event anchored before the receipts are measured.
+    await streamed(address, { eventIds: loaded.ids.slice(-1) }, 1);
+
+    const load = backgroundLoad(pipeline.ingestAddress, INGEST_RATE);
+    const lag = lagSampler(db, roundsLast);
+    await sleep(3000); // the load settles
+    const cpuBefore = await cpuSeconds(verifierPid);
+    const machineBefore = await machineCpu();
+    const unary = await unaryLoad(address, loaded.ids, CLIENTS, SECONDS);
+    const unaryCpu = (await cpuSeconds(verifierPid)) - cpuBefore;
+    const machineAfter = await machineCpu();
+    const tenantBefore = await cpuSeconds(verifierPid);
+    const tenant = await streamed(address, { fromRound: 0n }, loaded.ids.length);
+    const tenantCpu = (await cpuSeconds(verifierPid)) - tenantBefore;
+    const listed = await streamed(
+      address,
+      { eventIds: loaded.ids.slice(0, LISTED) },
+      Math.min(LISTED, loaded.ids.length),
+    );
+    const ingestRate = await load.stop();
+    const lagged = await lag.stop();
+
+    console.log(
+      `\nreceipts while ingest takes ${formatRate(ingestRate)} events/s (target ${formatRate(INGEST_RATE)}):`,
+    );
+    console.log(
+      renderTable([
+        {
+          figure: `GetReceipt (${CLIENTS} clients, ${SECONDS} s)`,
+          value: `${formatRate(unary.rate)}/s`,
+          target: `${formatRate(TARGET.unary)}/s`,
+          ratio: formatRatio(unary.rate / TARGET.unary),
+          'verifier CPU µs/receipt': Math.round((unaryCpu * 1e6) / Math.max(1, unary.rate * SECONDS)),
+        },
+        {
+          figure: 'GetReceipt p50 / p99',
+          value: `${unary.p50.toFixed(1)} / ${unary.p99.toFixed(1)} ms`,
+          target: `p99 ≤ ${TARGET.unaryP99Ms} ms`,
+          ratio: formatRatio(TARGET.unaryP99Ms / unary.p99),
+          'verifier CPU µs/receipt': '',
+        },
+        {
+          figure: `WatchReceipts, tenant from round 0 (${tenant.received})`,
+          value: `${formatRate(tenant.rate)}/s`,
+          target: `${formatRate(TARGET.streamed)}/s`,
+          ratio: formatRatio(tenant.rate / TARGET.streamed),
+          'verifier CPU µs/receipt': Math.round((tenantCpu * 1e6) / Math.max(1, tenant.received)),
+        },
+        {
+          figure: `WatchReceipts, ${Math.min(LISTED, loaded.ids.length)} listed ids`,
+          value: `${formatRate(listed.rate)}/s`,
+          target: `${formatRate(TARGET.streamed)}/s`,
+          ratio: formatRatio(listed.rate / TARGET.streamed),
+          'verifier CPU µs/receipt': '',
+        },
+      ]),
+    );
+    const busy =
+      (machineAfter.busy - machineBefore.busy) / Math.max(1, machineAfter.total - machineBefore.total);
+    console.log(
+      `GetReceipt failures ${unary.failed}; streamed receipts repeated: tenant ${tenant.repeated}, listed ${listed.repeated}; ` +
+        `verifier CPU during GetReceipt ${Math.round((unaryCpu / SECONDS) * 100)} % of a core; machine ${Math.round(busy * 100)} % busy (all processes)`,
+    );
+    console.log(
+      `projection lag behind the calendar under load: max ${lagged.max} rounds, mean ${lagged.mean.toFixed(2)} rounds`,
+    );
+  } finally {
+    ingest.close();
+    await pipeline.stop();
+    if (PROFILE_DIR !== undefined) console.log(`verifier CPU profile in ${PROFILE_DIR}`);
+    await db.end();
+    await nc.close();
+    await database.drop().catch(() => {});
+    await deleteNatsNamespace(servers.natsUrl, prefix).catch(() => {});
+    await rm(workDir, { recursive: true, force: true });
+    await servers.stop();
+  }
+}
+
+if (isMainThread) await main();
+else await runBackgroundLoad(String(workerData.address), Number(workerData.rate));

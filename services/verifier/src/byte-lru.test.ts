@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { ByteLru } from './byte-lru.js';
+
+describe('ByteLru', () => {
+  it('drops the least recently used entries beyond its budget', () => {
+    const lru = new ByteLru<string>(100);
+    lru.set('a', 'A', 40);
+    lru.set('b', 'B', 40);
+    expect(lru.get('a')).toBe('A'); // a is now the most recently used
+    lru.set('c', 'C', 40);
+    expect(lru.get('b')).toBeUndefined();
+    expect(lru.get('a')).toBe('A');
+    expect(lru.get('c')).toBe('C');
+    expect(lru.bytes).toBe(80);
+  });
+
+  it('keeps nothing over its budget, and nothing at all with a budget of 0', () => {
+    const lru = new ByteLru<string>(10);
+    lru.set('big', 'x', 11);
+    expect(lru.size).toBe(0);
+    const none = new ByteLru<string>(0);
+    none.set('a', 'A', 1);
+    expect(none.get('a')).toBeUndefined();
+    expect(() => new ByteLru(-1)).toThrow(RangeError);
+  });
+
+  it('replacing an entry counts its new size only', () => {
+    const lru = new ByteLru<string>(100);
+    lru.set('a', 'A', 60);
+    lru.set('a', 'A2', 30);
+    expect(lru.bytes).toBe(30);
+    expect(lru.get('a')).toBe('A2');
+  });
+
+  it('shares one load between concurrent callers and keeps only what `keep` accepts', async () => {
+    const lru = new ByteLru<number[]>(1000);
+    let loads = 0;
+    const loader = async () => {
+      loads += 1;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return [1, 2, 3];
+    };
+    const [x, y] = await Promise.all([lru.load('k', loader, () => 10), lru.load('k', loader, () => 10)]);
+    expect(x).toEqual([1, 2, 3]);
+    expect(y).toBe(x);
+    expect(loads).toBe(1);
+    expect(await lru.load('k', loader, () => 10)).toBe(x);
+    expect(loads).toBe(1);
+    await lru.load(
+      'empty',
+      async () => [],
+      () => 10,
+      (v) => v.length > 0,
+    );
+    expect(lru.get('empty')).toBeUndefined();
+    await expect(
+      lru.load(
+        'fails',
+        async () => Promise.reject(new Error('db away')),
+        () => 1,
+      ),
+    ).rejects.toThrow('db away');
+    expect(
+      await lru.load(
+        'fails',
+        async () => [7],
+        () => 1,
+      ),
+    ).toEqual([7]);
+  });
+});

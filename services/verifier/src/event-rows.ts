@@ -1,0 +1,118 @@
+import { decodeEvent, encodeImprint, eventLeafHash, kindCode } from '@msi/core';
+import type { MerkleHasher } from '@msi/merkle';
+import { shardOfSubject } from '@msi/nats';
+import { streamV1 } from '@msi/proto';
+import type { PumpMessage } from '@msi/service-kit';
+
+/**
+ * A bytea column packed into one buffer with each value's start (1-based, as SQL substring counts)
+ * and length: sent as one binary parameter, where a bytea[] would be hex-escaped text both ways.
+ */
+export class PackedColumn {
+  readonly #chunks: Uint8Array[] = [];
+  readonly starts: number[] = [];
+  readonly lengths: number[] = [];
+  #next = 1;
+
+  push(bytes: Uint8Array): void {
+    this.#chunks.push(bytes);
+    this.starts.push(this.#next);
+    this.lengths.push(bytes.length);
+    this.#next += bytes.length;
+  }
+
+  /** The values, concatenated. */
+  bytes(): Buffer {
+    return Buffer.concat(this.#chunks);
+  }
+
+  /** Value i (for tests and checks). */
+  at(i: number): Uint8Array | undefined {
+    return this.#chunks[i];
+  }
+}
+
+/** The events of a group of EventBatch messages as columns (one multi-row insert each). */
+export interface EventRows {
+  readonly seq: number[];
+  readonly pos: number[];
+  readonly shard: number[];
+  readonly tenant: string[];
+  readonly id: PackedColumn;
+  readonly kind: number[];
+  readonly data: PackedColumn;
+  readonly to: string[];
+  readonly received: number[];
+  readonly canonical: PackedColumn;
+  readonly leaf: PackedColumn;
+  /** Each event's data, input and output imprints. */
+  readonly imprints: {
+    readonly imprint: PackedColumn;
+    readonly role: string[];
+    readonly seq: number[];
+    readonly pos: number[];
+  };
+}
+
+/**
+ * The rows of the events in `messages` (pure). A message that is not a version-1 EventBatch of the
+ * shard of its subject, and an event that does not decode, contribute no row — and no leaf, as for
+ * the aggregator, so a seal covering them still checks out.
+ */
+export function eventRowsOf(hasher: MerkleHasher, messages: readonly PumpMessage[]): EventRows {
+  const rows: EventRows = {
+    seq: [],
+    pos: [],
+    shard: [],
+    tenant: [],
+    id: new PackedColumn(),
+    kind: [],
+    data: new PackedColumn(),
+    to: [],
+    received: [],
+    canonical: new PackedColumn(),
+    leaf: new PackedColumn(),
+    imprints: { imprint: new PackedColumn(), role: [], seq: [], pos: [] },
+  };
+  const addImprint = (imprint: Uint8Array, role: string, seq: number, position: number) => {
+    rows.imprints.imprint.push(imprint);
+    rows.imprints.role.push(role);
+    rows.imprints.seq.push(seq);
+    rows.imprints.pos.push(position);
+  };
+  for (const m of messages) {
+    let shard: number;
+    let batch: streamV1.EventBatch;
+    try {
+      shard = shardOfSubject(m.subject);
+      batch = streamV1.EventBatch.decode(m.data);
+    } catch {
+      continue;
+    }
+    if (batch.version !== 1 || batch.shard !== shard) continue;
+    batch.events.forEach((bytes, position) => {
+      let event: ReturnType<typeof decodeEvent>;
+      try {
+        event = decodeEvent(bytes);
+      } catch {
+        return;
+      }
+      const data = encodeImprint(event.data);
+      rows.seq.push(m.seq);
+      rows.pos.push(position);
+      rows.shard.push(shard);
+      rows.tenant.push(event.tenant);
+      rows.id.push(event.eventId);
+      rows.kind.push(kindCode(event.kind));
+      rows.data.push(data);
+      rows.to.push(event.toTenant);
+      rows.received.push(event.receivedAt);
+      rows.canonical.push(bytes);
+      rows.leaf.push(eventLeafHash(hasher, bytes));
+      addImprint(data, 'data', m.seq, position);
+      for (const i of event.inputs) addImprint(encodeImprint(i), 'input', m.seq, position);
+      for (const o of event.outputs) addImprint(encodeImprint(o), 'output', m.seq, position);
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,345 @@
+import {
+  decodeRound,
+  emptyFollowerState,
+  type FollowerState,
+  packCompactRange,
+  packFollowerState,
+  type SealRecord,
+  unpackCompactRange,
+  unpackFollowerState,
+} from '@msi/core';
+import type { MerkleHasher } from '@msi/merkle';
+import { migrate, type Pool, type PoolClient, toBytes, toSafeInteger, toText } from '@msi/postgres';
+import type { CoveredEvent, KnownSeal } from './checks.js';
+import type { EventRows, PackedColumn } from './event-rows.js';
+import type { Failure } from './integrity.js';
+import type { EventRow } from './receipt-store.js';
+import type { RoundRows } from './round-apply.js';
+import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, PROJECTION_TABLES, SCHEMA } from './schema.js';
+import type { SealApplied } from './seal-apply.js';
+
+// Every statement of the projection: the appliers compute rows (pure), this module writes them —
+// one multi-row statement per table and group of messages (INSERT … SELECT unnest(…)).
+
+type Db = Pool | PoolClient;
+
+/** The cursor table the stream pumps advance (one row per stream). */
+export const CURSOR_TABLE = `${SCHEMA}.cursors`;
+
+/** Creates the schema and applies the migrations (idempotent). */
+export async function prepareProjection(pool: Pool): Promise<void> {
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
+  await migrate(pool, MIGRATIONS, { table: MIGRATIONS_TABLE, lockKey: MIGRATION_LOCK_KEY });
+}
+
+/** Drops the projection's schema. */
+export async function dropSchema(pool: Pool): Promise<void> {
+  await pool.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+}
+
+/** A SHA-256 digest (hex) over every projection table's rows in key order. */
+export async function projectionDigest(db: Pool): Promise<string> {
+  const parts: string[] = [];
+  for (const { name, key } of PROJECTION_TABLES) {
+    const { rows } = await db.query(
+      `SELECT encode(sha256(convert_to(coalesce(string_agg(t::text, E'\\n' ORDER BY ${key}), ''), 'UTF8')), 'hex') AS d
+       FROM ${SCHEMA}.${name} t`,
+    );
+    parts.push(`${name}:${String(rows[0]?.d)}`);
+  }
+  return parts.join(' ');
+}
+
+/** The calendar as the projection followed it so far (core FollowerState). */
+export async function loadFollower(db: Db, hasher: MerkleHasher): Promise<FollowerState> {
+  const { rows } = await db.query(
+    `SELECT s.size, s.range_hashes, s.origin, s.follower, r.record AS last_record
+     FROM ${SCHEMA}.calendar_state s LEFT JOIN ${SCHEMA}.rounds r ON r.k = s.size - 1`,
+  );
+  const row = rows[0];
+  return row.follower === null
+    ? legacyFollower(hasher, row)
+    : unpackFollowerState(hasher, toBytes(row.follower, 'follower'));
+}
+
+/** A packed bytea column as three parameters: the bytes, each value's start, each value's length. */
+const packed = (column: PackedColumn): unknown[] => [column.bytes(), column.starts, column.lengths];
+
+/** Inserts a group's events and their imprints (a redelivered row is kept as it was). */
+export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
+  if (rows.seq.length === 0) return;
+  await db.query({
+    name: 'verifier_insert_events',
+    text: `INSERT INTO ${SCHEMA}.events (stream_seq, position, shard, tenant, event_id, kind, data, to_tenant,
+         received_at_us, canonical, leaf_hash)
+       SELECT t.seq, t.pos, t.shard, t.tenant, substring($8::bytea FROM t.id_at FOR t.id_len), t.kind,
+         substring($11::bytea FROM t.data_at FOR t.data_len), t.to_tenant, t.received,
+         substring($14::bytea FROM t.canonical_at FOR t.canonical_len),
+         substring($17::bytea FROM t.leaf_at FOR t.leaf_len)
+       FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::smallint[], $6::text[], $7::bigint[],
+         $9::int[], $10::int[], $12::int[], $13::int[], $15::int[], $16::int[], $18::int[], $19::int[])
+         AS t(seq, pos, shard, tenant, kind, to_tenant, received, id_at, id_len, data_at, data_len,
+           canonical_at, canonical_len, leaf_at, leaf_len)
+       ON CONFLICT DO NOTHING`,
+    values: [
+      rows.seq,
+      rows.pos,
+      rows.shard,
+      rows.tenant,
+      rows.kind,
+      rows.to,
+      rows.received,
+      ...packed(rows.id),
+      ...packed(rows.data),
+      ...packed(rows.canonical),
+      ...packed(rows.leaf),
+    ],
+  });
+  const i = rows.imprints;
+  await db.query({
+    name: 'verifier_insert_imprints',
+    text: `INSERT INTO ${SCHEMA}.event_imprints (imprint, role, stream_seq, position)
+       SELECT substring($1::bytea FROM t.at FOR t.len), t.role, t.seq, t.pos
+       FROM unnest($2::int[], $3::int[], $4::text[], $5::bigint[], $6::int[]) AS t(at, len, role, seq, pos)
+       ON CONFLICT DO NOTHING`,
+    values: [...packed(i.imprint), i.role, i.seq, i.pos],
+  });
+}
+
+/**
+ * For each seal, the events of its shard in its stream range, in stream then batch order (what its
+ * tree is rebuilt from) — one query for the whole group.
+ */
+export async function coveredEvents(db: Db, seals: readonly SealRecord[]): Promise<CoveredEvent[][]> {
+  const covered: CoveredEvent[][] = seals.map(() => []);
+  if (seals.length === 0) return covered;
+  const { rows } = await db.query({
+    name: 'verifier_covered_events',
+    text: `SELECT s.i, e.leaf_hash, e.received_at_us
+       FROM unnest($1::int4[], $2::int8[], $3::int8[]) WITH ORDINALITY AS s(shard, start_seq, end_seq, i)
+       JOIN ${SCHEMA}.events e ON e.shard = s.shard AND e.stream_seq >= s.start_seq AND e.stream_seq < s.end_seq
+       ORDER BY s.i, e.stream_seq, e.position`,
+    values: [seals.map((s) => s.shard), seals.map((s) => s.streamStart), seals.map((s) => s.streamEnd)],
+  });
+  for (const r of rows) {
+    covered[toSafeInteger(r.i, 'i') - 1]?.push({
+      leafHash: toBytes(r.leaf_hash, 'leaf_hash'),
+      receivedAt: toSafeInteger(r.received_at_us, 'received_at_us'),
+    });
+  }
+  return covered;
+}
+
+/** An event row as it became anchored in a verified seal (for the receipt cache's hot index). */
+export interface SealedEvent {
+  readonly eventId: Uint8Array;
+  readonly row: EventRow;
+}
+
+/**
+ * Inserts judged seals; for the verified ones, their tree levels and each covered event's seal and
+ * leaf index (an event already in an earlier seal keeps it; among the group, the first seal wins).
+ * Returns the event rows that became sealed.
+ */
+export async function insertSeals(db: Db, seals: readonly SealApplied[]): Promise<SealedEvent[]> {
+  if (seals.length === 0) return [];
+  await db.query({
+    name: 'verifier_insert_seals',
+    text: `INSERT INTO ${SCHEMA}.seals (stream_seq, shard, seal_number, record, stream_start, stream_end,
+         leaf_count, root, verified, detail)
+       SELECT * FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::bytea[], $5::int8[], $6::int8[], $7::int8[],
+         $8::bytea[], $9::bool[], $10::text[]) ON CONFLICT DO NOTHING`,
+    values: [
+      seals.map((s) => s.seq),
+      seals.map((s) => s.record.shard),
+      seals.map((s) => s.record.sealNumber),
+      seals.map((s) => Buffer.from(s.bytes)),
+      seals.map((s) => s.record.streamStart),
+      seals.map((s) => s.record.streamEnd),
+      seals.map((s) => s.record.leafCount),
+      seals.map((s) => Buffer.from(s.record.root)),
+      seals.map((s) => s.levels !== undefined),
+      seals.map((s) => s.detail),
+    ],
+  });
+  const verified = seals.filter((s) => s.levels !== undefined);
+  if (verified.length === 0) return [];
+  const levels = verified.flatMap((s) =>
+    (s.levels ?? []).map((hashes, level) => ({ seq: s.seq, level, hashes })),
+  );
+  await db.query({
+    name: 'verifier_insert_seal_levels',
+    text: `INSERT INTO ${SCHEMA}.seal_levels (seal_seq, level, hashes)
+       SELECT * FROM unnest($1::int8[], $2::int2[], $3::bytea[]) ON CONFLICT DO NOTHING`,
+    values: [levels.map((l) => l.seq), levels.map((l) => l.level), levels.map((l) => Buffer.from(l.hashes))],
+  });
+  const { rows } = await db.query({
+    name: 'verifier_assign_leaves',
+    text: `UPDATE ${SCHEMA}.events e SET seal_seq = t.seal_seq, leaf_index = t.i
+       FROM (SELECT DISTINCT ON (ev.stream_seq, ev.position) ev.stream_seq, ev.position, s.seal_seq,
+               row_number() OVER (PARTITION BY s.seal_seq ORDER BY ev.stream_seq, ev.position) - 1 AS i
+             FROM unnest($1::int8[], $2::int4[], $3::int8[], $4::int8[]) AS s(seal_seq, shard, start_seq, end_seq)
+             JOIN ${SCHEMA}.events ev ON ev.shard = s.shard AND ev.stream_seq >= s.start_seq
+               AND ev.stream_seq < s.end_seq
+             ORDER BY ev.stream_seq, ev.position, s.seal_seq) t
+       WHERE e.stream_seq = t.stream_seq AND e.position = t.position AND e.seal_seq IS NULL
+       RETURNING e.event_id, e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index`,
+    values: [
+      verified.map((s) => s.seq),
+      verified.map((s) => s.record.shard),
+      verified.map((s) => s.record.streamStart),
+      verified.map((s) => s.record.streamEnd),
+    ],
+  });
+  return rows.map((r) => ({
+    eventId: toBytes(r.event_id, 'event_id'),
+    row: {
+      streamSeq: toSafeInteger(r.stream_seq, 'stream_seq'),
+      position: toSafeInteger(r.position, 'position'),
+      tenant: toText(r.tenant, 'tenant'),
+      canonical: toBytes(r.canonical, 'canonical'),
+      sealSeq: toSafeInteger(r.seal_seq, 'seal_seq'),
+      leafIndex: toSafeInteger(r.leaf_index, 'leaf_index'),
+    },
+  }));
+}
+
+/** The seals published at sequences [start, end) of the seal stream. */
+export async function sealsInRange(db: Db, start: number, end: number): Promise<KnownSeal[]> {
+  const { rows } = await db.query({
+    name: 'verifier_seals_in_range',
+    text: `SELECT stream_seq, record FROM ${SCHEMA}.seals WHERE stream_seq >= $1::int8 AND stream_seq < $2::int8`,
+    values: [start, end],
+  });
+  return rows.map((r) => ({
+    streamSeq: toSafeInteger(r.stream_seq, 'stream_seq'),
+    record: toBytes(r.record, 'record'),
+  }));
+}
+
+/** Inserts a group's rounds (with their seals, calendar nodes, checkpoints) and the calendar state after them. */
+export async function insertRounds(db: Db, rounds: RoundRows, state: FollowerState): Promise<void> {
+  if (rounds.rounds.length === 0) return;
+  const r = rounds.rounds;
+  await db.query({
+    name: 'verifier_insert_rounds',
+    text: `INSERT INTO ${SCHEMA}.rounds (k, stream_seq, record, leaf_hash, closed_at_us, seal_count, root,
+         checkpoint, verified, detail)
+       SELECT * FROM unnest($1::int8[], $2::int8[], $3::bytea[], $4::bytea[], $5::int8[], $6::int4[], $7::bytea[],
+         $8::text[], $9::bool[], $10::text[])`,
+    values: [
+      r.map((x) => x.k),
+      r.map((x) => x.seq),
+      r.map((x) => Buffer.from(x.record)),
+      r.map((x) => Buffer.from(x.leafHash)),
+      r.map((x) => x.closedAt),
+      r.map((x) => x.sealCount),
+      r.map((x) => Buffer.from(x.root)),
+      r.map((x) => x.checkpoint),
+      r.map((x) => x.verified),
+      r.map((x) => x.detail),
+    ],
+  });
+  const s = rounds.seals;
+  await db.query({
+    name: 'verifier_insert_round_seals',
+    text: `INSERT INTO ${SCHEMA}.round_seals (k, position, seal_seq, record)
+       SELECT * FROM unnest($1::int8[], $2::int4[], $3::int8[], $4::bytea[])`,
+    values: [
+      s.map((x) => x.k),
+      s.map((x) => x.position),
+      s.map((x) => x.sealSeq),
+      s.map((x) => Buffer.from(x.record)),
+    ],
+  });
+  const n = rounds.nodes;
+  await db.query({
+    name: 'verifier_insert_calendar_nodes',
+    text: `INSERT INTO ${SCHEMA}.calendar_nodes (level, idx, hash)
+       SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[]) ON CONFLICT DO NOTHING`,
+    values: [n.map((x) => x.level), n.map((x) => x.index), n.map((x) => Buffer.from(x.hash))],
+  });
+  const c = rounds.checkpoints;
+  if (c.length > 0) {
+    await db.query({
+      name: 'verifier_insert_checkpoints',
+      text: `INSERT INTO ${SCHEMA}.checkpoints (size, root, note)
+         SELECT * FROM unnest($1::int8[], $2::bytea[], $3::text[])`,
+      values: [c.map((x) => x.size), c.map((x) => Buffer.from(x.root)), c.map((x) => x.note)],
+    });
+  }
+  await db.query({
+    name: 'verifier_calendar_state',
+    text: `UPDATE ${SCHEMA}.calendar_state SET size = $1::int8, root = $2::bytea, range_hashes = $3::bytea,
+         origin = $4::text, follower = $5::bytea`,
+    values: [
+      state.size,
+      Buffer.from(state.range.root()),
+      Buffer.from(packCompactRange(state.range)),
+      state.origin,
+      Buffer.from(packFollowerState(state)),
+    ],
+  });
+}
+
+/** The verified checkpoint note of `size`, if any. */
+export async function verifiedNote(db: Db, size: number): Promise<string | undefined> {
+  const { rows } = await db.query(`SELECT note FROM ${SCHEMA}.checkpoints WHERE size = $1::int8`, [size]);
+  return rows[0] === undefined ? undefined : toText(rows[0].note, 'note');
+}
+
+/** Keeps the note with the most cosignature lines per size; true when it replaced the kept one. */
+export async function keepCosigned(db: Db, size: number, note: string, count: number): Promise<boolean> {
+  const result = await db.query(
+    `INSERT INTO ${SCHEMA}.cosigned_checkpoints (size, note, cosignature_count) VALUES ($1::int8, $2::text, $3::int4)
+     ON CONFLICT (size) DO UPDATE SET note = excluded.note, cosignature_count = excluded.cosignature_count
+     WHERE ${SCHEMA}.cosigned_checkpoints.cosignature_count < excluded.cosignature_count`,
+    [size, note, count],
+  );
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** Records failures (idempotent: a rebuild finds the same ones again). */
+export async function insertFailures(db: Db, failures: readonly Failure[]): Promise<void> {
+  if (failures.length === 0) return;
+  await db.query(
+    `INSERT INTO ${SCHEMA}.integrity_failures (source, seq, kind, shard, number, detail)
+     SELECT * FROM unnest($1::text[], $2::int8[], $3::int2[], $4::int8[], $5::int8[], $6::text[])
+     ON CONFLICT DO NOTHING`,
+    [
+      failures.map((f) => f.source),
+      failures.map((f) => f.seq),
+      failures.map((f) => f.kind),
+      failures.map((f) => f.shard),
+      failures.map((f) => f.number),
+      failures.map((f) => f.detail),
+    ],
+  );
+}
+
+/**
+ * The follower state of a projection written before the `follower` column (migration 3): the stored
+ * compact range and origin, and closed_at, seals_end and interval_ms of the last round (each stored
+ * round record decoded then; unknown fields are not judged for the next round).
+ */
+function legacyFollower(
+  hasher: MerkleHasher,
+  row: { size: unknown; range_hashes: unknown; origin: unknown; last_record: unknown },
+): FollowerState {
+  const size = toSafeInteger(row.size, 'size');
+  if (size === 0) return { ...emptyFollowerState(hasher), origin: String(row.origin) };
+  let last: ReturnType<typeof decodeRound> | undefined;
+  try {
+    last = decodeRound(toBytes(row.last_record, 'last_record'));
+  } catch {
+    last = undefined;
+  }
+  return {
+    size,
+    range: unpackCompactRange(hasher, size, toBytes(row.range_hashes, 'range_hashes')),
+    lastClosedAt: last?.closedAt ?? null,
+    sealsEnd: last?.sealsEnd ?? null,
+    intervalMs: last?.intervalMs ?? null,
+    origin: String(row.origin),
+  };
+}
