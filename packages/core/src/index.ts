@@ -225,6 +225,23 @@ export {
   validateSeal,
 } from './seal/index.js';
 export {
+  type IngestMapReport,
+  isRoutable,
+  liveReports,
+  MAX_MAP_SHARDS,
+  mayRetire,
+  resizeShardMap,
+  retireDrainedShards,
+  type ShardEntry,
+  type ShardMap,
+  ShardMapError,
+  type ShardMapErrorCode,
+  type ShardState,
+  seedShardMap,
+  servedShardCount,
+  validateShardMap,
+} from './shard-map/index.js';
+export {
   formatUuid,
   isUuidV7,
   mintUuidV7,
