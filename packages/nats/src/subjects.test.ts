@@ -16,7 +16,11 @@ describe('subjects', () => {
 
   it('derives stream and bucket names without dots', () => {
     expect(streamNamesFor('t1.msi').events).toBe('T1_MSI_EVENTS');
-    expect(bucketNamesFor('t1.msi')).toEqual({ idempotency: 'T1_MSI_IDS', leases: 'T1_MSI_LEASES' });
+    expect(bucketNamesFor('t1.msi')).toEqual({
+      idempotency: 'T1_MSI_IDS',
+      leases: 'T1_MSI_LEASES',
+      shardMap: 'T1_MSI_SHARDS',
+    });
   });
 
   it.each(['', 'a..b', 'a.*', 'a.>', 'a b', '.a', 'a.'])('rejects the prefix %j', (prefix) => {

@@ -13,11 +13,12 @@
  *   <prefix>.alerts.<severity>  alerts from the alerter           stream <P>_ALERTS
  *   KV <P>_IDS                  idempotency records (event id → original ack), TTL = dedup window
  *   KV <P>_LEASES               shard ownership leases for aggregators
+ *   KV <P>_SHARDS               the versioned shard map, ingest instances' reports, shard statuses
  * where <P> is the prefix upper-cased with dots replaced by underscores.
  */
 export type AlertSeverity = 'critical' | 'high' | 'medium' | 'low';
 /** Who reports an integrity failure: the verifier's checks, or the calendar relaying a witness refusal. */
-export type IntegritySource = 'verifier' | 'witness';
+export type IntegritySource = 'verifier' | 'witness' | 'aggregator';
 
 export interface Subjects {
   readonly prefix: string;
@@ -52,6 +53,7 @@ export interface StreamNames {
 export interface BucketNames {
   readonly idempotency: string;
   readonly leases: string;
+  readonly shardMap: string;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
@@ -119,7 +121,7 @@ export function streamNamesFor(prefix: string): StreamNames {
 
 export function bucketNamesFor(prefix: string): BucketNames {
   const p = upperName(prefix);
-  return { idempotency: `${p}_IDS`, leases: `${p}_LEASES` };
+  return { idempotency: `${p}_IDS`, leases: `${p}_LEASES`, shardMap: `${p}_SHARDS` };
 }
 
 /** The shard number in the last token of an events or seals subject, or throws. */
