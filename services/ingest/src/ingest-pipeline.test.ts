@@ -59,7 +59,6 @@ function harness(options: { failPublish?: boolean } = {}) {
       },
     },
     {
-      shards: 2,
       claimWindowMs: 10_000,
       publishTimeoutMs: 1000,
       claimGraceMs: 1000,

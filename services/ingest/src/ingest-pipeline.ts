@@ -45,7 +45,6 @@ export interface PipelinePorts {
 }
 
 export interface PipelineOptions {
-  readonly shards: number;
   readonly claimWindowMs: number;
   readonly publishTimeoutMs: number;
   /** Extra time after a claim's end before others treat it as over (clock differences). */
@@ -72,7 +71,8 @@ const MAX_POLL_MS = 500;
  * record by compare-and-set with a fresh batch id and publishes the stored canonical bytes.
  */
 export class IngestPipeline {
-  readonly #batchers: ShardBatcher[];
+  /** One batcher per shard, made on the shard's first event (the shard map may add shards live). */
+  readonly #batchers = new Map<number, ShardBatcher>();
 
   readonly #ports: PipelinePorts;
   readonly #options: PipelineOptions;
@@ -80,20 +80,24 @@ export class IngestPipeline {
   constructor(ports: PipelinePorts, options: PipelineOptions) {
     this.#ports = ports;
     this.#options = options;
-    this.#batchers = Array.from(
-      { length: options.shards },
-      (_, shard) =>
-        new ShardBatcher({
-          shard,
-          maxEvents: options.batchMaxEvents,
-          maxBytes: options.batchMaxBytes,
-          lingerMs: options.lingerMs,
-          claimWindowMs: options.claimWindowMs,
-          nextBatchId: ports.nextBatchId,
-          publish: ports.publishBatch,
-          nowMs: ports.nowMs,
-        }),
-    );
+  }
+
+  #batcherOf(shard: number): ShardBatcher {
+    let batcher = this.#batchers.get(shard);
+    if (batcher === undefined) {
+      batcher = new ShardBatcher({
+        shard,
+        maxEvents: this.#options.batchMaxEvents,
+        maxBytes: this.#options.batchMaxBytes,
+        lingerMs: this.#options.lingerMs,
+        claimWindowMs: this.#options.claimWindowMs,
+        nextBatchId: this.#ports.nextBatchId,
+        publish: this.#ports.publishBatch,
+        nowMs: this.#ports.nowMs,
+      });
+      this.#batchers.set(shard, batcher);
+    }
+    return batcher;
   }
 
   /** Acks for `events` (distinct ids), in order. Never rejects: failures are failed acks. */
@@ -102,19 +106,19 @@ export class IngestPipeline {
     const counts = new Map<number, number>();
     for (const event of events) counts.set(event.shard, (counts.get(event.shard) ?? 0) + 1);
     for (const [shard, count] of counts) {
-      if (count >= this.#options.sealAtLeast) this.#batchers[shard]?.sealIfAtLeast(this.#options.sealAtLeast);
+      if (count >= this.#options.sealAtLeast)
+        this.#batchers.get(shard)?.sealIfAtLeast(this.#options.sealAtLeast);
     }
     return Promise.all(acks);
   }
 
   /** Seals every open batch (on shutdown, so nothing waits for a linger that will not come). */
   flush(): void {
-    for (const batcher of this.#batchers) batcher.flush();
+    for (const batcher of this.#batchers.values()) batcher.flush();
   }
 
   async #submitOne(event: PreparedEvent, deadlineMs: number): Promise<Ack> {
-    const batcher = this.#batchers[event.shard];
-    if (batcher === undefined) throw new RangeError(`shard ${event.shard} out of range`);
+    const batcher = this.#batcherOf(event.shard);
     // Synchronously, before any await: a request's events are all in their batches before sealing.
     const slot = batcher.add(event.canonical);
     const record: ClaimRecord = {

@@ -9,7 +9,7 @@ import {
   streamNamesFor,
   subjectsFor,
 } from '@msi/nats';
-import { ingestV1, streamV1 } from '@msi/proto';
+import { ingestV1, ingestV1ShardAdmin, streamV1 } from '@msi/proto';
 import {
   CredentialStore,
   every,
@@ -36,7 +36,9 @@ import { ingestServiceImplementation } from './ingest-service.js';
 import { createIngestMetrics } from './metrics.js';
 import { RoundTracker } from './round-tracker.js';
 import { serverCredentials } from './server-credentials.js';
+import { shardAdminImplementation } from './shard-admin-service.js';
 import type { SealedBatch } from './shard-batcher.js';
+import { ShardRouting } from './shard-routing.js';
 
 /** What startIngest takes besides its settings: connections, credentials, ports and test seams. */
 export interface IngestDeps {
@@ -91,6 +93,7 @@ const CLOCK_SLACK_MS = 5000;
 /** A request that brings this many events to one batch seals it at once instead of lingering. */
 const SEAL_AT_LEAST = 64;
 const SERVICE_NAME = 'msi.ingest.v1.IngestService';
+const SHARD_ADMIN_SERVICE_NAME = 'msi.ingest.v1.ShardAdminService';
 
 /** Ingest's configuration with the files it names loaded (exit 2 in main.ts when one is bad). */
 export interface LoadedIngest extends IngestConfig {
@@ -134,6 +137,19 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     };
     const store = await IdempotencyStore.open(js, bucket, bucketOptions);
     const metrics = createIngestMetrics(deps.registry);
+    const routing = await ShardRouting.start({
+      js,
+      bucket: bucketNamesFor(config.prefix).shardMap,
+      replicas: config.natsReplicas,
+      seedCount: config.shards,
+      instanceId,
+      pollMs: config.shardMapPollMs,
+      reportTtlMs: config.shardMapReportTtlMs,
+      maxStalenessMs: config.shardMapMaxStalenessMs,
+      nowMs: now,
+      log,
+    });
+    stops.push(() => routing.stop());
 
     let batchCounter = 0;
     const nextBatchId = () => `${instanceId}-${++batchCounter}`;
@@ -170,7 +186,6 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       },
       {
-        shards: config.shards,
         claimWindowMs: config.claimWindowMs,
         publishTimeoutMs: config.publishTimeoutMs,
         claimGraceMs: CLOCK_SLACK_MS,
@@ -207,7 +222,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           receivedAtUs,
           randomNonces: (count) => nonces.take(16 * count),
           hasher: deps.hasher,
-          shards: config.shards,
+          shards: routing.routingMap().activeCount,
           maxSkewMs: config.maxSkewMs,
           maxAgeMs: config.maxAgeMs,
           maxBatch: config.maxBatch,
@@ -232,6 +247,12 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
             const refused = calls.refuseUndecodable(call, call.getPath(), request);
             return statusOf(refused);
           },
+        },
+        {
+          name: SHARD_ADMIN_SERVICE_NAME,
+          definition: ingestV1ShardAdmin.ShardAdminServiceService,
+          implementation: shardAdminImplementation(calls, routing),
+          onUndecodable: (call, request) => statusOf(calls.refuseUndecodable(call, call.getPath(), request)),
         },
       ],
       maxReceiveMessageBytes: config.maxMessageBytes,
@@ -270,7 +291,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       metrics:
         config.metricsPort === 0 ? 'off' : `http://${config.metricsHost}:${config.metricsPort}/metrics`,
       prefix: config.prefix,
-      shards: config.shards,
+      shardMapVersion: routing.current.version,
+      activeShards: routing.current.activeCount,
       credentials: credentials.counts(),
     });
     let closed: Promise<void> | undefined;
@@ -287,6 +309,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           pipeline.flush();
           await stopping;
           rounds.stop();
+          await routing.stop();
           publisher.close();
         })();
         return closed;
