@@ -108,7 +108,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
       min: 1,
       max: 100_000,
     }),
-    shardMapPollMs: read.integer('MSI_SHARD_MAP_POLL_MS', 500, { min: 50, max: 60 * SECOND }),
+    shardMapPollMs: read.integer('MSI_SHARD_MAP_POLL_MS', 500, { min: 50, max: 600 * SECOND }),
     shardMapReportTtlMs: read.integer('MSI_SHARD_MAP_REPORT_TTL_MS', 5 * SECOND, { min: 150, max: HOUR }),
     shardMapMaxStalenessMs: read.integer('MSI_SHARD_MAP_MAX_STALENESS_MS', 30 * SECOND, {
       min: SECOND,
