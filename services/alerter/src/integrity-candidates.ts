@@ -21,6 +21,7 @@ export type IntegrityRule =
   | 'calendar-stalled'
   | 'verifier-mismatch'
   | 'witness-refused'
+  | 'event-on-retired-shard'
   | 'auth-failure-burst';
 
 export interface IntegrityFinding {
