@@ -173,15 +173,19 @@ async function main(): Promise<void> {
       const batch = streamV1.EventBatch.decode(m.data);
       for (const bytes of batch.events) {
         const id = formatUuid(decodeEvent(bytes).eventId);
-        stored.set(id, [...(stored.get(id) ?? []), { shard: batch.shard, seq: m.seq }]);
+        const copies = stored.get(id);
+        if (copies === undefined) stored.set(id, [{ shard: batch.shard, seq: m.seq }]);
+        else copies.push({ shard: batch.shard, seq: m.seq });
       }
     }
     const rounds = await readSubject(js, names.rounds, subjectsFor(prefix).rounds);
-    const sealRound: { shard: number; start: number; end: number; round: number }[] = [];
+    const sealsOf = new Map<number, { start: number; end: number; round: number }[]>();
     rounds.forEach((message, k) => {
       for (const bytes of streamV1.RoundAnchored.decode(message.data).seals) {
         const seal = decodeSeal(bytes);
-        sealRound.push({ shard: seal.shard, start: seal.streamStart, end: seal.streamEnd, round: k });
+        const list = sealsOf.get(seal.shard) ?? [];
+        list.push({ start: seal.streamStart, end: seal.streamEnd, round: k });
+        sealsOf.set(seal.shard, list);
       }
     });
     const byPhase = new Map<string, number[]>();
@@ -194,14 +198,16 @@ async function main(): Promise<void> {
       const seals =
         at === undefined
           ? []
-          : sealRound.filter((r) => r.shard === at.shard && r.start <= at.seq && at.seq < r.end);
+          : (sealsOf.get(at.shard) ?? []).filter((r) => r.start <= at.seq && at.seq < r.end);
       if (seals.length > 1) duplicated += 1;
       const arrival = seals[0] && roundArrivals.get(seals[0].round);
       if (arrival === undefined) {
         lost += 1;
         continue;
       }
-      byPhase.set(s.phase, [...(byPhase.get(s.phase) ?? []), arrival - s.submittedAt]);
+      const values = byPhase.get(s.phase) ?? [];
+      values.push(arrival - s.submittedAt);
+      byPhase.set(s.phase, values);
     }
     console.log('phase              events acked   anchored p50 ms   anchored p99 ms');
     for (const [name, values] of byPhase) {
