@@ -37,9 +37,13 @@ export class ShardMapFollower {
     this.#newestSeen = first.map.version;
   }
 
-  /** Loads the map (seeding it if absent), then follows it. */
+  /**
+   * Loads the map (seeding it if absent; a read that fails — e.g. a bucket just created on a cluster
+   * whose replicas do not answer direct gets yet — is tried again, up to `START_ATTEMPTS` times), then
+   * follows it.
+   */
   static async start(options: ShardMapFollowerOptions): Promise<ShardMapFollower> {
-    const first = await options.store.readOrSeed(options.seedCount, options.nowMs());
+    const first = await readAtStart(options);
     const follower = new ShardMapFollower(options, first);
     await options.afterRead?.(first);
     follower.#loop = every({
@@ -125,5 +129,20 @@ export class ShardMapFollower {
     this.#confirmedAtMs = this.#o.nowMs();
     this.adopt(stored);
     await this.#o.afterRead?.(this.#current);
+  }
+}
+
+const START_ATTEMPTS = 10;
+const START_RETRY_MS = 500;
+
+async function readAtStart(options: ShardMapFollowerOptions): Promise<StoredShardMap> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await options.store.readOrSeed(options.seedCount, options.nowMs());
+    } catch (error: unknown) {
+      if (attempt >= START_ATTEMPTS) throw error;
+      options.log.warn('reading the shard map failed; retrying', { attempt, error });
+      await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
+    }
   }
 }
