@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { encodeImprint, formatUuid, imprintOf, mintUuidV7 } from '@msi/core';
-import { alerterV1, eventV1, ingestV1 } from '@msi/proto';
+import { alerterV1, eventV1, ingestV1, ingestV1ShardAdmin } from '@msi/proto';
 import { eventually, repositoryRoot, useWorld } from '@msi/testkit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -197,6 +197,57 @@ describe('the pipeline on the authorized cluster (deploy/nats/nats.conf)', () =>
         jetstreamManager(nc, { timeout: 2000 }).then((m) => m.streams.delete('MSI_ROUNDS')),
       ).rejects.toThrow();
       expect((await jsm.streams.info('MSI_ROUNDS')).state.messages).toBeGreaterThan(0);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('an operator changes the shard map through ingest; the aggregators follow it; the alerter may not write it', async () => {
+    const client = new ingestV1ShardAdmin.ShardAdminServiceClient(
+      world.pipeline.ingestAddress,
+      credentials.createInsecure(),
+    );
+    const call = <T>(run: (done: (e: Error | null, r?: T) => void) => void): Promise<T> =>
+      new Promise((resolve, reject) =>
+        run((e, r) => (e !== null || r === undefined ? reject(e) : resolve(r))),
+      );
+    try {
+      const before = await call<ingestV1ShardAdmin.GetShardMapResponse>((done) =>
+        client.getShardMap({}, bearer(OPERATOR), done),
+      );
+      const changed = await call<ingestV1ShardAdmin.SetShardCountResponse>((done) =>
+        client.setShardCount(
+          { count: before.activeCount + 1, expectedVersion: before.version },
+          bearer(OPERATOR),
+          done,
+        ),
+      );
+      expect(changed.map?.version).toBe(before.version + 1n);
+      // Events still anchor on the new map (ingest reads and reports it; the aggregators serve it).
+      const response = await submit([
+        dataEvent({ kind: eventV1.EventKind.EVENT_KIND_STORE, data: item('resharded'), actor: 'a' }),
+      ]);
+      expect(response.acks[0]?.outcome?.$case).toBe('durable');
+      await eventually(
+        'the aggregators serve the new shard',
+        async () => {
+          const map = await call<ingestV1ShardAdmin.GetShardMapResponse>((done) =>
+            client.getShardMap({}, bearer(OPERATOR), done),
+          );
+          return map.shards.every((s) => s.owner !== '') ? map : undefined;
+        },
+        { timeoutMs: 30_000, detail: () => world.logTail() },
+      );
+    } finally {
+      client.close();
+    }
+    const nc = await connectAs('alerter');
+    try {
+      await expect(
+        jetstream(nc).publish('$KV.MSI_SHARDS.map', new TextEncoder().encode('forged map'), {
+          timeout: 2000,
+        }),
+      ).rejects.toThrow();
     } finally {
       await nc.close();
     }

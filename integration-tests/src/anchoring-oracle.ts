@@ -11,7 +11,7 @@ import {
   type SealRecord,
 } from '@msi/core';
 import { type MerkleHasher, MerkleTree } from '@msi/merkle';
-import { readSubject, streamNamesFor, subjectsFor } from '@msi/nats';
+import { readSubject, type StoredMessage, streamNamesFor, subjectsFor } from '@msi/nats';
 import { streamV1 } from '@msi/proto';
 import type { JetStreamClient } from '@nats-io/jetstream';
 
@@ -19,6 +19,19 @@ export interface OracleOptions {
   readonly js: JetStreamClient;
   readonly prefix: string;
   readonly hasher: MerkleHasher;
+  /** Read each subject once and answer every later call from that copy (for many receipts at once). */
+  readonly cache?: Map<string, Promise<StoredMessage[]>>;
+}
+
+/** The messages of `subject`, from the cache when the options hold one. */
+function read(options: OracleOptions, stream: string, subject: string): Promise<StoredMessage[]> {
+  if (options.cache === undefined) return readSubject(options.js, stream, subject);
+  let found = options.cache.get(subject);
+  if (found === undefined) {
+    found = readSubject(options.js, stream, subject);
+    options.cache.set(subject, found);
+  }
+  return found;
 }
 
 /** Every event batch of a shard, decoded, with its stream sequence. */
@@ -27,7 +40,7 @@ async function shardEvents(
   shard: number,
 ): Promise<{ seq: number; events: Uint8Array[] }[]> {
   const names = streamNamesFor(options.prefix);
-  const messages = await readSubject(options.js, names.events, subjectsFor(options.prefix).events(shard));
+  const messages = await read(options, names.events, subjectsFor(options.prefix).events(shard));
   return messages.map((m) => ({ seq: m.seq, events: streamV1.EventBatch.decode(m.data).events }));
 }
 
@@ -41,7 +54,7 @@ export async function receiptFromStreams(
   shard: number,
   eventId: Uint8Array,
 ): Promise<Receipt | undefined> {
-  const { hasher, prefix, js } = options;
+  const { hasher, prefix } = options;
   const names = streamNamesFor(prefix);
   const batches = await shardEvents(options, shard);
   const found = batches
@@ -49,7 +62,7 @@ export async function receiptFromStreams(
     .find((e) => bytesEqual(decodeEvent(e.bytes).eventId, eventId));
   if (found === undefined) return undefined;
 
-  const seals = (await readSubject(js, names.seals, subjectsFor(prefix).seals(shard))).map((m) => {
+  const seals = (await read(options, names.seals, subjectsFor(prefix).seals(shard))).map((m) => {
     const bytes = streamV1.ShardSealed.decode(m.data).seal;
     return { bytes, record: decodeSeal(bytes) };
   });
@@ -65,7 +78,7 @@ export async function receiptFromStreams(
     throw new Error(`seal ${shard}/${seal.record.sealNumber}: root does not match its events`);
   const eventIndex = covered.findIndex((bytes) => bytesEqual(bytes, found.bytes));
 
-  const rounds = (await readSubject(js, names.rounds, subjectsFor(prefix).rounds)).map((m) =>
+  const rounds = (await read(options, names.rounds, subjectsFor(prefix).rounds)).map((m) =>
     streamV1.RoundAnchored.decode(m.data),
   );
   rounds.forEach((r, k) => {

@@ -45,6 +45,8 @@ export function serviceFailure(error: ServiceError, service: string, address: st
     case status.OUT_OF_RANGE:
     case status.FAILED_PRECONDITION:
       return input(`${service} rejected the request: ${detail}`);
+    case status.ABORTED:
+      return input(`${service} did not make the change: ${detail}`);
     case status.NOT_FOUND:
       return input(`${service}: not found: ${detail}`);
     case status.UNAUTHENTICATED:

@@ -10,6 +10,7 @@ import { extendCommand } from './extend-command.js';
 import { historyCommand } from './history-command.js';
 import { policyCommand } from './policy-command.js';
 import { receiptCommand } from './receipt-command.js';
+import { shardsCommand } from './shards-command.js';
 import { stateCommand } from './state-command.js';
 import { upCommand } from './up-command.js';
 import { verifyCommand } from './verify-command.js';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   historyCommand,
   alertsCommand,
   policyCommand,
+  shardsCommand,
   demoCommand,
   upCommand,
   agentCommand,

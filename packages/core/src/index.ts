@@ -246,6 +246,23 @@ export {
   validateSeal,
 } from './seal/index.js';
 export {
+  type IngestMapReport,
+  isRoutable,
+  liveReports,
+  MAX_MAP_SHARDS,
+  mayRetire,
+  resizeShardMap,
+  retireDrainedShards,
+  type ShardEntry,
+  type ShardMap,
+  ShardMapError,
+  type ShardMapErrorCode,
+  type ShardState,
+  seedShardMap,
+  servedShardCount,
+  validateShardMap,
+} from './shard-map/index.js';
+export {
   appendToTileLog,
   consistencyFromTiles,
   decodeEntryBundle,

@@ -16,7 +16,7 @@ describe('subjects', () => {
 
   it('derives stream and bucket names without dots', () => {
     expect(streamNamesFor('t1.msi').events).toBe('T1_MSI_EVENTS');
-    expect(bucketNamesFor('t1.msi')).toEqual({ leases: 'T1_MSI_LEASES' });
+    expect(bucketNamesFor('t1.msi')).toEqual({ leases: 'T1_MSI_LEASES', shardMap: 'T1_MSI_SHARDS' });
     expect(claimsStreamFor('t1.msi')).toBe('T1_MSI_CLAIMS');
     expect(subjectsFor('t1.msi').claims).toBe('t1.msi.claims');
   });

@@ -14,11 +14,12 @@
  *   <prefix>.claims             ingest's event-id claims, one    stream <P>_CLAIMS (created by
  *                               message per EventBatch            ingest: max age = dedup window)
  *   KV <P>_LEASES               shard ownership leases for aggregators
+ *   KV <P>_SHARDS               the versioned shard map, ingest instances' reports, shard statuses
  * where <P> is the prefix upper-cased with dots replaced by underscores.
  */
 export type AlertSeverity = 'critical' | 'high' | 'medium' | 'low';
 /** Who reports an integrity failure: the verifier's checks, or the calendar relaying a witness refusal. */
-export type IntegritySource = 'verifier' | 'witness';
+export type IntegritySource = 'verifier' | 'witness' | 'aggregator';
 
 export interface Subjects {
   readonly prefix: string;
@@ -54,6 +55,7 @@ export interface StreamNames {
 
 export interface BucketNames {
   readonly leases: string;
+  readonly shardMap: string;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
@@ -122,7 +124,7 @@ export function streamNamesFor(prefix: string): StreamNames {
 
 export function bucketNamesFor(prefix: string): BucketNames {
   const p = upperName(prefix);
-  return { leases: `${p}_LEASES` };
+  return { leases: `${p}_LEASES`, shardMap: `${p}_SHARDS` };
 }
 
 /** The stream of ingest's idempotency claims (not in ensureStreams: ingest sizes it by its window). */

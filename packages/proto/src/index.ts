@@ -4,6 +4,8 @@ export * as descriptors from './gen/descriptors.js';
 export * as alerterV1 from './gen/msi/alerter/v1/alerter.js';
 export * as eventV1 from './gen/msi/event/v1/event.js';
 export * as ingestV1 from './gen/msi/ingest/v1/ingest.js';
+export * as ingestV1ShardAdmin from './gen/msi/ingest/v1/shard_admin.js';
 export * as receiptV1 from './gen/msi/receipt/v1/receipt.js';
+export * as streamV1ShardMap from './gen/msi/stream/v1/shard_map.js';
 export * as streamV1 from './gen/msi/stream/v1/stream.js';
 export * as verifierV1 from './gen/msi/verifier/v1/verifier.js';

@@ -1,4 +1,4 @@
-import { encodeSeal } from '@msi/core';
+import { encodeSeal, seedShardMap } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
 import { portableHasher } from '@msi/merkle';
 import { streamNamesFor, subjectsFor } from '@msi/nats';
@@ -161,7 +161,7 @@ describe('seal fencing (real NATS)', () => {
     publishSeal(js, jsm, at, {
       sealNumber,
       sealBytes,
-      payload: encodeShardSealed(sealBytes, owner.id, owner.leaseRevision),
+      payload: encodeShardSealed(sealBytes, owner.id, owner.leaseRevision, 1),
       leaseRevision: owner.leaseRevision,
       expectLastSealSeq,
       deadline: Date.now() + 5000,
@@ -221,6 +221,9 @@ describe('shard worker against a takeover (real NATS)', () => {
       nowMs: Date.now,
       log: createLogger({ service: 'aggregator', level: 'debug', write: (line) => logLines.push(line) }),
       metrics: createMetrics(createRegistry('aggregator')),
+      shardMap: () => seedShardMap(8, 0),
+      onRetiredShardSealed: () => {},
+      onStatus: () => {},
     });
 
   it('a worker whose shard was sealed meanwhile by a new owner is FENCED and publishes nothing', async () => {
@@ -243,7 +246,7 @@ describe('shard worker against a takeover (real NATS)', () => {
     await publishSeal(js, jsm, at, {
       sealNumber: 1,
       sealBytes: takeover,
-      payload: encodeShardSealed(takeover, 'new-owner', 2),
+      payload: encodeShardSealed(takeover, 'new-owner', 2, 1),
       leaseRevision: 2,
       expectLastSealSeq: first?.subjectSeq ?? 0,
       deadline: Date.now() + 5000,

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       graceMs: 250,
       maxSealLeaves: 4_194_304,
       natsReplicas: 1,
+      shardMapPollMs: 500,
       metricsHost: '127.0.0.1',
       metricsPort: 9102,
       logLevel: 'info',

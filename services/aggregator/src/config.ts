@@ -16,6 +16,8 @@ export interface Config {
   /** A seal closes once it holds this many leaves; part of the sealing rule, the same on every process. */
   readonly maxSealLeaves: number;
   readonly natsReplicas: number;
+  /** How often the shard map (KV `<P>_SHARDS`) is read again; a new version is followed without restart. */
+  readonly shardMapPollMs: number;
   readonly metricsHost: string;
   /** 0 = no metrics server. */
   readonly metricsPort: number;
@@ -53,6 +55,7 @@ export function loadConfig(
     graceMs: r.integer('MSI_AGGREGATOR_GRACE_MS', 250, { min: 0, max: 60_000 }),
     maxSealLeaves: r.integer('MSI_AGGREGATOR_MAX_SEAL_LEAVES', 4_194_304, { min: 1, max: 67_108_864 }),
     natsReplicas: r.integer('MSI_NATS_REPLICAS', 1, { min: 1, max: 5 }),
+    shardMapPollMs: r.integer('MSI_SHARD_MAP_POLL_MS', 500, { min: 50, max: 60_000 }),
     ...r.metricsListener('MSI_AGGREGATOR_METRICS_HOST', 'MSI_AGGREGATOR_METRICS_PORT', 9102),
     logLevel: r.oneOf('MSI_LOG_LEVEL', ['debug', 'info', 'warn', 'error'], 'info'),
   };

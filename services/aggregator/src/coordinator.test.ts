@@ -68,11 +68,16 @@ class FakeWorker implements Worker {
   }
 }
 
-function setup(store: MemoryLeaseStore, id: string, clock: { t: number }, shards = 4) {
+function setup(
+  store: MemoryLeaseStore,
+  id: string,
+  clock: { t: number },
+  shards: number | (() => number) = 4,
+) {
   const workers: FakeWorker[] = [];
   const coordinator = new Coordinator({
     store,
-    shards,
+    shards: typeof shards === 'number' ? () => shards : shards,
     aggregatorId: id,
     leaseTtlMs: TTL,
     nowMs: () => clock.t,
@@ -102,6 +107,18 @@ describe('Coordinator', () => {
       owner: 'a',
       expiresAtMs: 1000 + TTL,
     });
+  });
+
+  it('serves the shards a new shard map adds at its next round', async () => {
+    const store = new MemoryLeaseStore();
+    const served = { count: 2 };
+    const a = setup(store, 'a', { t: 1000 }, () => served.count);
+    await a.coordinator.tick();
+    expect(a.coordinator.ownedShards()).toEqual([0, 1]);
+    served.count = 5;
+    await a.coordinator.tick();
+    expect(a.coordinator.ownedShards()).toEqual([0, 1, 2, 3, 4]);
+    expect(a.running().map((w) => w.shard)).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('a newcomer gets a fair share: the holder releases its extra shards, the newcomer takes them', async () => {

@@ -22,7 +22,8 @@ export interface Worker {
 
 export interface CoordinatorOptions {
   readonly store: LeaseStore;
-  readonly shards: number;
+  /** How many shards are served now (every shard of the shard map in force, read at each round). */
+  readonly shards: () => number;
   readonly aggregatorId: string;
   readonly leaseTtlMs: number;
   readonly nowMs: () => number;
@@ -71,6 +72,11 @@ export class Coordinator {
     });
   }
 
+  /** Runs a round at once (the shard map changed). */
+  wake(): void {
+    this.#loop?.wake();
+  }
+
   /** Stops every worker, releases every lease and removes the heartbeat. */
   async stop(): Promise<void> {
     this.#stopping = true;
@@ -96,9 +102,8 @@ export class Coordinator {
     if (this.#stopping) return;
 
     const live = await this.#liveInstances();
-    const entries = await Promise.all(
-      Array.from({ length: this.#o.shards }, (_, s) => store.read(leaseKey(s))),
-    );
+    const shards = this.#o.shards();
+    const entries = await Promise.all(Array.from({ length: shards }, (_, s) => store.read(leaseKey(s))));
     const at = nowMs();
     const leases: LeaseState[] = entries.map((entry, shard) =>
       classifyLease(entry, me, this.#held.get(shard)?.revision, at),
@@ -106,7 +111,7 @@ export class Coordinator {
     leases.forEach((lease, shard) => {
       if (this.#held.has(shard) && lease.kind !== 'mine') this.#lose(shard, 'the lease shows another holder');
     });
-    const plan = planLeases({ shards: this.#o.shards, me, live, leases });
+    const plan = planLeases({ shards, me, live, leases });
     for (const shard of plan.release) {
       this.#o.log.info('releasing shard (fair share)', { shard, quota: plan.quota, live: live.length });
       await this.#release(shard);

@@ -13,6 +13,8 @@ export interface AggregatorMetrics {
   /** Messages of the shard stored but not yet processed. */
   readonly pending: Gauge<'shard'>;
   readonly inflightLeaves: Gauge<'shard'>;
+  /** The last seal's lag: from the end of its round window to it being stored. */
+  readonly sealLag: Gauge<'shard'>;
 }
 
 export function createMetrics(registry: Registry): AggregatorMetrics {
@@ -67,6 +69,12 @@ export function createMetrics(registry: Registry): AggregatorMetrics {
     inflightLeaves: new Gauge({
       name: 'msi_aggregator_inflight_leaves',
       help: 'Leaves held in the open seal of the shard.',
+      labelNames: ['shard'],
+      registers,
+    }),
+    sealLag: new Gauge({
+      name: 'msi_aggregator_shard_seal_lag_seconds',
+      help: "The shard's last seal: from the end of its round window to the seal being stored.",
       labelNames: ['shard'],
       registers,
     }),

@@ -27,8 +27,14 @@ function codeOf(action: () => unknown): string | undefined {
 describe('ShardSealed messages', () => {
   it('round-trips the seal bytes, the aggregator and the lease revision', () => {
     const sealBytes = encodeSeal(record);
-    const decoded = decodeShardSealed(encodeShardSealed(sealBytes, 'agg-1', 42), 2);
-    expect(decoded).toEqual({ record, sealBytes, aggregatorId: 'agg-1', leaseRevision: 42n });
+    const decoded = decodeShardSealed(encodeShardSealed(sealBytes, 'agg-1', 42, 5), 2);
+    expect(decoded).toEqual({
+      record,
+      sealBytes,
+      aggregatorId: 'agg-1',
+      leaseRevision: 42n,
+      shardMapVersion: 5n,
+    });
   });
 
   it.each([
@@ -40,10 +46,11 @@ describe('ShardSealed messages', () => {
         seal: Buffer.from(encodeSeal(record)),
         aggregatorId: 'a',
         leaseRevision: 1n,
+        shardMapVersion: 0n,
       }).finish(),
     ],
-    ['a truncated seal', encodeShardSealed(encodeSeal(record).subarray(0, 80), 'a', 1)],
-    ['a seal of another shard', encodeShardSealed(encodeSeal({ ...record, shard: 3 }), 'a', 1)],
+    ['a truncated seal', encodeShardSealed(encodeSeal(record).subarray(0, 80), 'a', 1, 1)],
+    ['a seal of another shard', encodeShardSealed(encodeSeal({ ...record, shard: 3 }), 'a', 1, 1)],
   ])('rejects %s', (_name, data) => {
     expect(codeOf(() => decodeShardSealed(data, 2))).toBe('SEAL_MESSAGE_MALFORMED');
   });

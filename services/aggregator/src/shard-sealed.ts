@@ -11,6 +11,8 @@ export interface ShardSealedMessage {
   readonly sealBytes: Uint8Array;
   readonly aggregatorId: string;
   readonly leaseRevision: bigint;
+  /** The shard map version the sealer held (0 = not recorded). */
+  readonly shardMapVersion: bigint;
 }
 
 /** The ShardSealed (version 1) message carrying `sealBytes`. */
@@ -18,12 +20,14 @@ export function encodeShardSealed(
   sealBytes: Uint8Array,
   aggregatorId: string,
   leaseRevision: number,
+  shardMapVersion: number,
 ): Uint8Array {
   return streamV1.ShardSealed.encode({
     version: VERSION,
     seal: Buffer.from(sealBytes),
     aggregatorId,
     leaseRevision: BigInt(leaseRevision),
+    shardMapVersion: BigInt(shardMapVersion),
   }).finish();
 }
 
@@ -66,6 +70,7 @@ export function decodeShardSealed(data: Uint8Array, shard: number): ShardSealedM
     sealBytes,
     aggregatorId: message.aggregatorId,
     leaseRevision: message.leaseRevision,
+    shardMapVersion: message.shardMapVersion,
   };
 }
 

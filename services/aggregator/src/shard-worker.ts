@@ -1,4 +1,4 @@
-import { encodeSeal, sealShard } from '@msi/core';
+import { encodeSeal, type ShardMap, sealShard } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { streamNamesFor, subjectsFor } from '@msi/nats';
 import { type Logger, spanContextOfHeaders, TraceLinks } from '@msi/service-kit';
@@ -52,6 +52,23 @@ export interface ShardWorkerOptions {
   readonly nowMs: () => number;
   readonly log: Logger;
   readonly metrics: AggregatorMetrics;
+  /** The shard map in force (its version goes in every ShardSealed; a retired shard is reported). */
+  readonly shardMap: () => ShardMap;
+  /** A seal covered events stored after the shard retired (the integrity alert is the caller's). */
+  readonly onRetiredShardSealed: (found: RetiredShardSealed) => void;
+  /** The shard's backlog and seal lag as last seen (for `msi shards`). */
+  readonly onStatus: (status: { readonly backlog?: number; readonly sealLagMs?: number }) => void;
+}
+
+/** What a worker found when it sealed events stored on a retired shard. */
+export interface RetiredShardSealed {
+  readonly shard: number;
+  readonly sealNumber: number;
+  readonly streamStart: number;
+  readonly streamEnd: number;
+  readonly mapVersion: number;
+  readonly retiredAtMs: number;
+  readonly lastStoredAtMs: number;
 }
 
 /** Why a worker ended. */
@@ -68,6 +85,8 @@ interface OpenSeal {
   readonly startSeq: number;
   endSeq: number;
   maxReceivedAt: number;
+  /** The newest store time (JetStream timestamp, ms) of its messages. */
+  lastStoredAtMs: number;
   /** The last message taken: acking it acks the whole seal (AckPolicy.All). */
   last: JsMsg;
 }
@@ -154,6 +173,7 @@ export class ShardWorker {
     }
     this.#o.metrics.pending.remove({ shard: String(this.#o.shard) });
     this.#o.metrics.inflightLeaves.remove({ shard: String(this.#o.shard) });
+    this.#o.metrics.sealLag.remove({ shard: String(this.#o.shard) });
     this.#log.info('shard worker ended', {
       reason: outcome.reason,
       ...('error' in outcome ? { error: outcome.error } : {}),
@@ -218,6 +238,7 @@ export class ShardWorker {
       if (decision !== 'seal-if-caught-up' || this.#checkCaughtUp === undefined) return;
       const position = await this.#checkCaughtUp();
       this.#o.metrics.pending.set({ shard: String(this.#o.shard) }, position.numPending);
+      this.#o.onStatus({ backlog: position.numPending });
       if (!this.#stopped && isCaughtUp(position, this.#lastDeliverySeq)) await this.#seal();
     });
   }
@@ -227,7 +248,8 @@ export class ShardWorker {
     this.#lastDeliverySeq = Math.max(this.#lastDeliverySeq, m.info.deliverySequence);
     if (m.seq <= this.#lastSeenSeq) return; // a redelivery
     const { metrics, shard } = this.#o;
-    const window = windowOf(timestampMsOf(m.timestampNanos), this.#o.intervalMs);
+    const storedAtMs = timestampMsOf(m.timestampNanos);
+    const window = windowOf(storedAtMs, this.#o.intervalMs);
     const decision = decideOnMessage(this.#openView(), window, this.#o.maxSealLeaves);
     if (decision === 'seal-then-open') await this.#seal();
     if (this.#stopped) return;
@@ -242,6 +264,7 @@ export class ShardWorker {
     if (decision === 'join' && this.#open !== undefined) {
       this.#open.endSeq = m.seq + 1;
       this.#open.maxReceivedAt = Math.max(this.#open.maxReceivedAt, leaves.maxReceivedAt);
+      this.#open.lastStoredAtMs = Math.max(this.#open.lastStoredAtMs, storedAtMs);
       this.#open.last = m;
     } else {
       this.#open = {
@@ -249,11 +272,13 @@ export class ShardWorker {
         startSeq: m.seq,
         endSeq: m.seq + 1,
         maxReceivedAt: leaves.maxReceivedAt,
+        lastStoredAtMs: storedAtMs,
         last: m,
       };
     }
     this.#lastSeenSeq = m.seq;
     metrics.pending.set({ shard: String(shard) }, m.info.pending);
+    this.#o.onStatus({ backlog: m.info.pending });
     metrics.inflightLeaves.set({ shard: String(shard) }, this.#leaves.count);
   }
 
@@ -299,12 +324,13 @@ export class ShardWorker {
       maxReceivedAt: open.maxReceivedAt,
     });
     const sealBytes = encodeSeal(record);
+    const map = this.#o.shardMap();
     let seq: number;
     try {
       seq = await publishSeal(this.#o.js, this.#o.jsm, this.#address, {
         sealNumber: record.sealNumber,
         sealBytes,
-        payload: encodeShardSealed(sealBytes, this.#o.aggregatorId, lease.revision),
+        payload: encodeShardSealed(sealBytes, this.#o.aggregatorId, lease.revision, map.version),
         leaseRevision: lease.revision,
         expectLastSealSeq: this.#lastSealSeq,
         deadline: lease.expiresAtMs,
@@ -323,9 +349,22 @@ export class ShardWorker {
     this.#leaves.clear();
     metrics.sealsPublished.inc({ shard: String(shard) });
     metrics.eventsSealed.inc({ shard: String(shard) }, record.leafCount);
-    metrics.sealLatency.observe(
-      Math.max(0, this.#o.nowMs() - windowEndMs(open.window, this.#o.intervalMs)) / 1000,
-    );
+    const sealLagMs = Math.max(0, this.#o.nowMs() - windowEndMs(open.window, this.#o.intervalMs));
+    metrics.sealLatency.observe(sealLagMs / 1000);
+    metrics.sealLag.set({ shard: String(shard) }, sealLagMs / 1000);
+    this.#o.onStatus({ sealLagMs });
+    const entry = map.shards[shard];
+    if (entry?.state === 'retired' && open.lastStoredAtMs >= entry.sinceMs) {
+      this.#o.onRetiredShardSealed({
+        shard,
+        sealNumber: record.sealNumber,
+        streamStart: record.streamStart,
+        streamEnd: record.streamEnd,
+        mapVersion: map.version,
+        retiredAtMs: entry.sinceMs,
+        lastStoredAtMs: open.lastStoredAtMs,
+      });
+    }
     metrics.inflightLeaves.set({ shard: String(shard) }, 0);
     this.#log.debug('seal published', {
       sealNumber: record.sealNumber,

@@ -22,6 +22,7 @@ export type IntegrityRule =
   | 'calendar-stalled'
   | 'verifier-mismatch'
   | 'witness-refused'
+  | 'event-on-retired-shard'
   | 'auth-failure-burst';
 
 export interface IntegrityFinding {

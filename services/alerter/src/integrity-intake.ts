@@ -1,4 +1,4 @@
-import { streamV1, verifierV1 } from '@msi/proto';
+import { streamV1, streamV1ShardMap, verifierV1 } from '@msi/proto';
 import type { PumpHandler, PumpMessage } from '@msi/service-kit';
 import type { AlerterContext } from './alerter-context.js';
 import { type IntegrityFinding, integrityCandidate, malformedMessage } from './integrity-candidates.js';
@@ -61,6 +61,25 @@ export function findingOf(message: PumpMessage): IntegrityFinding {
         url: refused.url,
         size: String(refused.size),
         status: String(refused.status),
+      },
+    };
+  }
+  if (source === 'aggregator') {
+    const found = streamV1ShardMap.EventOnRetiredShard.decode(message.data);
+    return {
+      rule: 'event-on-retired-shard',
+      severity: 'high',
+      message: `events stored on shard ${found.shard} after it retired (shard map version ${found.mapVersion}) were sealed in seal ${found.sealNumber} [${found.streamStart}, ${found.streamEnd}): an ingest instance routed by a map it should no longer use`,
+      subject: `shard=${found.shard}`,
+      trigger: `integrity#${message.seq}`,
+      atUs: Number(found.lastStoredAtMs) * 1000 || message.storedAtUs,
+      details: {
+        shard: String(found.shard),
+        seal_number: String(found.sealNumber),
+        stream_start: String(found.streamStart),
+        stream_end: String(found.streamEnd),
+        map_version: String(found.mapVersion),
+        aggregator: found.aggregatorId,
       },
     };
   }

@@ -67,6 +67,7 @@ describe('rounds whose events the stream no longer holds', () => {
         seal: Buffer.from(seal),
         aggregatorId: 'a',
         leaseRevision: 1n,
+        shardMapVersion: 0n,
       }).finish(),
     );
     const round = encodeRound({

@@ -35,6 +35,7 @@ export function shardSealed(seal: RoundSeal, version = 1): Uint8Array {
     seal: Buffer.from(seal.bytes),
     aggregatorId: 'aggregator-test',
     leaseRevision: 7n,
+    shardMapVersion: 0n,
   }).finish();
 }
 

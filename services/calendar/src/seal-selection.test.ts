@@ -20,6 +20,7 @@ describe('decodeSealMessage (hostile input)', () => {
     seal: Buffer.from(s0.bytes.subarray(0, 40)),
     aggregatorId: 'a',
     leaseRevision: 0n,
+    shardMapVersion: 0n,
   }).finish();
   const cases: [string, SealMessage, string][] = [
     ['bytes that are not protobuf', { ...valid, data: Uint8Array.of(0xff, 0xff, 0xff) }, 'MALFORMED_MESSAGE'],

@@ -33,7 +33,15 @@ describe('loadConfig', () => {
       claimWindowMs: 10_000,
       lingerMs: 2,
       metricsPort: 9464,
+      shardMapPollMs: 500,
+      shardMapReportTtlMs: 5000,
+      shardMapMaxStalenessMs: 30_000,
     });
+  });
+
+  it('refuses a shard map staleness that batches accepted under the old map could outlive', () => {
+    const problems = problemsOf({ ...minimal, MSI_SHARD_MAP_MAX_STALENESS_MS: '15000' });
+    expect(problems.join('\n')).toMatch(/MSI_SHARD_MAP_MAX_STALENESS_MS \(15000\) must exceed .* \(17000\)/);
   });
 
   it('reads TLS with an optional client CA', () => {

@@ -59,6 +59,12 @@ export interface IngestConfig {
   readonly metricsPort: number;
   /** Security events published per second at most (burst: twice that); the rest are counted. */
   readonly securityEventsPerSecond: number;
+  /** How often the shard map (KV `<P>_SHARDS`) is read again and this instance's version reported. */
+  readonly shardMapPollMs: number;
+  /** A report of the version this instance routes by is live this long; past it without a read, ingest refuses events. */
+  readonly shardMapReportTtlMs: number;
+  /** A draining shard retires no sooner than this after it left the map (and every live instance reported). */
+  readonly shardMapMaxStalenessMs: number;
 }
 
 const SECOND = 1000;
@@ -106,7 +112,22 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
       min: 1,
       max: 100_000,
     }),
+    shardMapPollMs: read.integer('MSI_SHARD_MAP_POLL_MS', 500, { min: 50, max: 600 * SECOND }),
+    shardMapReportTtlMs: read.integer('MSI_SHARD_MAP_REPORT_TTL_MS', 5 * SECOND, { min: 150, max: HOUR }),
+    shardMapMaxStalenessMs: read.integer('MSI_SHARD_MAP_MAX_STALENESS_MS', 30 * SECOND, {
+      min: SECOND,
+      max: DAY,
+    }),
   };
+  if (config.shardMapReportTtlMs < 3 * config.shardMapPollMs) {
+    read.problem('MSI_SHARD_MAP_REPORT_TTL_MS must be at least 3 × MSI_SHARD_MAP_POLL_MS');
+  }
+  const inFlightMs = config.claimWindowMs + config.publishTimeoutMs + config.shardMapReportTtlMs;
+  if (config.shardMapMaxStalenessMs <= inFlightMs) {
+    read.problem(
+      `MSI_SHARD_MAP_MAX_STALENESS_MS (${config.shardMapMaxStalenessMs}) must exceed MSI_INGEST_CLAIM_WINDOW_MS + MSI_INGEST_PUBLISH_TIMEOUT_MS + MSI_SHARD_MAP_REPORT_TTL_MS (${inFlightMs}): a batch accepted under the old map may still be published until then`,
+    );
+  }
   if (config.publishTimeoutMs >= config.claimWindowMs) {
     read.problem(
       `MSI_INGEST_PUBLISH_TIMEOUT_MS (${config.publishTimeoutMs}) must be less than MSI_INGEST_CLAIM_WINDOW_MS (${config.claimWindowMs})`,

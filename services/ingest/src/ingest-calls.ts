@@ -4,6 +4,7 @@ import type {
   CredentialStore,
   Identity,
   Logger,
+  Role,
   SecurityReporter,
   UndecodableRequest,
 } from '@msi/service-kit';
@@ -48,8 +49,8 @@ export interface CallInfo {
 export class IngestCalls {
   constructor(readonly deps: IngestCallDeps) {}
 
-  /** The caller's identity, or throws IngestError (and reports the attempt). */
-  authorize(call: CallInfo, method: string): Identity {
+  /** The caller's identity holding `role`, or throws IngestError (and reports the attempt). */
+  authorize(call: CallInfo, method: string, role: Role = 'emitter'): Identity {
     if (!this.deps.isServing())
       throw new IngestError('UNAVAILABLE', undefined, 'ingest cannot reach NATS; retry later');
     const result = authenticate(call.metadata, call.getAuthContext(), this.deps.credentials);
@@ -64,9 +65,10 @@ export class IngestCalls {
       });
       throw new IngestError('UNAUTHENTICATED', undefined, `not authenticated (${result.reason})`);
     }
-    if (!hasRole(result.identity, 'emitter')) {
+    if (!hasRole(result.identity, role)) {
       this.#report(call, method, result.identity, 'missing_role');
-      throw new IngestError('PERMISSION_DENIED', undefined, 'submitting events needs the emitter role');
+      const what = role === 'emitter' ? 'submitting events' : method;
+      throw new IngestError('PERMISSION_DENIED', undefined, `${what} needs the ${role} role`);
     }
     return result.identity;
   }

@@ -12,6 +12,8 @@ export type IngestErrorCode =
   | 'UNAUTHENTICATED'
   | 'RESOURCE_EXHAUSTED'
   | 'UNAVAILABLE'
+  | 'FAILED_PRECONDITION'
+  | 'ABORTED'
   | 'INTERNAL';
 
 export class IngestError extends CodedError<IngestErrorCode> {
@@ -33,6 +35,8 @@ const STATUS: Readonly<Record<IngestErrorCode, status>> = {
   UNAUTHENTICATED: status.UNAUTHENTICATED,
   RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
   UNAVAILABLE: status.UNAVAILABLE,
+  FAILED_PRECONDITION: status.FAILED_PRECONDITION,
+  ABORTED: status.ABORTED,
   INTERNAL: status.INTERNAL,
 };
 

@@ -83,7 +83,6 @@ function harness(options: { failPublish?: boolean } = {}) {
       },
     },
     {
-      shards: 2,
       claimWindowMs: 10_000,
       publishTimeoutMs: 1000,
       claimGraceMs: 1000,

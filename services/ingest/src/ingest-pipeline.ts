@@ -66,7 +66,6 @@ export interface EventBatchToPublish {
 }
 
 export interface PipelineOptions {
-  readonly shards: number;
   readonly claimWindowMs: number;
   readonly publishTimeoutMs: number;
   /** Extra time after a claim's end before others treat it as void (clock differences). */
@@ -115,7 +114,8 @@ const MAX_POLL_MS = 500;
  * claims the id again, naming it in `supersedes`.
  */
 export class IngestPipeline {
-  readonly #batchers: ShardBatcher<BatchItem, BatchOutcome>[];
+  /** One batcher per shard, made on the shard's first event (the shard map may add shards live). */
+  readonly #batchers = new Map<number, ShardBatcher<BatchItem, BatchOutcome>>();
   readonly #local = new Map<string, LocalBatch>();
 
   readonly #ports: PipelinePorts;
@@ -124,21 +124,25 @@ export class IngestPipeline {
   constructor(ports: PipelinePorts, options: PipelineOptions) {
     this.#ports = ports;
     this.#options = options;
-    this.#batchers = Array.from(
-      { length: options.shards },
-      (_, shard) =>
-        new ShardBatcher<BatchItem, BatchOutcome>({
-          shard,
-          maxItems: options.batchMaxEvents,
-          maxBytes: options.batchMaxBytes,
-          lingerMs: options.lingerMs,
-          claimWindowMs: options.claimWindowMs,
-          bytesOf: (item) => item.event.canonical.length,
-          nextBatchId: ports.nextBatchId,
-          publish: (batch) => this.#claimAndPublish(batch),
-          nowMs: ports.nowMs,
-        }),
-    );
+  }
+
+  #batcherOf(shard: number): ShardBatcher<BatchItem, BatchOutcome> {
+    let batcher = this.#batchers.get(shard);
+    if (batcher === undefined) {
+      batcher = new ShardBatcher<BatchItem, BatchOutcome>({
+        shard,
+        maxItems: this.#options.batchMaxEvents,
+        maxBytes: this.#options.batchMaxBytes,
+        lingerMs: this.#options.lingerMs,
+        claimWindowMs: this.#options.claimWindowMs,
+        bytesOf: (item) => item.event.canonical.length,
+        nextBatchId: this.#ports.nextBatchId,
+        publish: (batch) => this.#claimAndPublish(batch),
+        nowMs: this.#ports.nowMs,
+      });
+      this.#batchers.set(shard, batcher);
+    }
+    return batcher;
   }
 
   /**
@@ -155,14 +159,15 @@ export class IngestPipeline {
         acks[at] = answered;
         return;
       }
-      const slot = this.#batcherOf(event).add({ event, supersedes: 0 });
+      const slot = this.#batcherOf(event.shard).add({ event, supersedes: 0 });
       const waiting = byBatch.get(slot.outcome);
       if (waiting === undefined) byBatch.set(slot.outcome, [{ event, at, index: slot.index }]);
       else waiting.push({ event, at, index: slot.index });
       counts.set(event.shard, (counts.get(event.shard) ?? 0) + 1);
     });
     for (const [shard, count] of counts) {
-      if (count >= this.#options.sealAtLeast) this.#batchers[shard]?.sealIfAtLeast(this.#options.sealAtLeast);
+      if (count >= this.#options.sealAtLeast)
+        this.#batchers.get(shard)?.sealIfAtLeast(this.#options.sealAtLeast);
     }
     for (const [outcome, slots] of byBatch) {
       const settled = await outcome;
@@ -173,7 +178,7 @@ export class IngestPipeline {
 
   /** Seals every open batch (on shutdown, so nothing waits for a linger that will not come). */
   flush(): void {
-    for (const batcher of this.#batchers) batcher.flush();
+    for (const batcher of this.#batchers.values()) batcher.flush();
   }
 
   /** The answer of an event that needs no claim of its own (outside the window, or known), else undefined. */
@@ -190,15 +195,9 @@ export class IngestPipeline {
     return known === undefined ? undefined : this.#answerFromWinner(event, known, deadlineMs);
   }
 
-  #batcherOf(event: PreparedEvent): ShardBatcher<BatchItem, BatchOutcome> {
-    const batcher = this.#batchers[event.shard];
-    if (batcher === undefined) throw new RangeError(`shard ${event.shard} out of range`);
-    return batcher;
-  }
-
   /** Claims the event again in a batch of its own shard (replacing `supersedes`), and answers it. */
   async #claim(event: PreparedEvent, supersedes: ClaimPosition, deadlineMs: number): Promise<Ack> {
-    const slot = this.#batcherOf(event).add({ event, supersedes });
+    const slot = this.#batcherOf(event.shard).add({ event, supersedes });
     return this.#ackOf(event, await slot.outcome, slot.index, deadlineMs);
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerCredentials } from '@grpc/grpc-js';
 import type { MerkleHasher } from '@msi/merkle';
 import {
+  bucketNamesFor,
   claimsStreamFor,
   defaultStreamSettings,
   ensureStreams,
@@ -9,7 +10,7 @@ import {
   streamNamesFor,
   subjectsFor,
 } from '@msi/nats';
-import { ingestV1, streamV1 } from '@msi/proto';
+import { ingestV1, ingestV1ShardAdmin, streamV1 } from '@msi/proto';
 import {
   CredentialStore,
   every,
@@ -41,6 +42,8 @@ import { ingestServiceImplementation } from './ingest-service.js';
 import { createIngestMetrics } from './metrics.js';
 import { RoundTracker } from './round-tracker.js';
 import { serverCredentials } from './server-credentials.js';
+import { shardAdminImplementation } from './shard-admin-service.js';
+import { ShardRouting } from './shard-routing.js';
 
 /** What startIngest takes besides its settings: connections, credentials, ports and test seams. */
 export interface IngestDeps {
@@ -95,6 +98,7 @@ const CLOCK_SLACK_MS = 5000;
 /** A request that brings this many events to one batch seals it at once instead of lingering. */
 const SEAL_AT_LEAST = 64;
 const SERVICE_NAME = 'msi.ingest.v1.IngestService';
+const SHARD_ADMIN_SERVICE_NAME = 'msi.ingest.v1.ShardAdminService';
 
 /** Ingest's configuration with the files it names loaded (exit 2 in main.ts when one is bad). */
 export interface LoadedIngest extends IngestConfig {
@@ -145,6 +149,19 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     await claims.start();
     stops.push(() => claims.stop());
     const metrics = createIngestMetrics(deps.registry, () => index.size);
+    const routing = await ShardRouting.start({
+      js,
+      bucket: bucketNamesFor(config.prefix).shardMap,
+      replicas: config.natsReplicas,
+      seedCount: config.shards,
+      instanceId,
+      pollMs: config.shardMapPollMs,
+      reportTtlMs: config.shardMapReportTtlMs,
+      maxStalenessMs: config.shardMapMaxStalenessMs,
+      nowMs: now,
+      log,
+    });
+    stops.push(() => routing.stop());
 
     let batchCounter = 0;
     const nextBatchId = () => `${instanceId}-${++batchCounter}`;
@@ -187,7 +204,6 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       },
       {
-        shards: config.shards,
         claimWindowMs: config.claimWindowMs,
         publishTimeoutMs: config.publishTimeoutMs,
         claimGraceMs: CLOCK_SLACK_MS,
@@ -224,7 +240,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           receivedAtUs,
           randomNonces: (count) => nonces.take(16 * count),
           hasher: deps.hasher,
-          shards: config.shards,
+          shards: routing.routingMap().activeCount,
           maxSkewMs: config.maxSkewMs,
           maxAgeMs: config.maxAgeMs,
           maxBatch: config.maxBatch,
@@ -249,6 +265,12 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
             const refused = calls.refuseUndecodable(call, call.getPath(), request);
             return statusOf(refused);
           },
+        },
+        {
+          name: SHARD_ADMIN_SERVICE_NAME,
+          definition: ingestV1ShardAdmin.ShardAdminServiceService,
+          implementation: shardAdminImplementation(calls, routing),
+          onUndecodable: (call, request) => statusOf(calls.refuseUndecodable(call, call.getPath(), request)),
         },
       ],
       maxReceiveMessageBytes: config.maxMessageBytes,
@@ -288,7 +310,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       metrics:
         config.metricsPort === 0 ? 'off' : `http://${config.metricsHost}:${config.metricsPort}/metrics`,
       prefix: config.prefix,
-      shards: config.shards,
+      shardMapVersion: routing.current.version,
+      activeShards: routing.current.activeCount,
       credentials: credentials.counts(),
     });
     let closed: Promise<void> | undefined;
@@ -306,6 +329,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           await stopping;
           rounds.stop();
           claims.stop();
+          await routing.stop();
           publisher.close();
         })();
         return closed;

@@ -110,6 +110,7 @@ async function publishSeal(shard: number, maxReceivedAt = T0 - 1): Promise<Uint8
     seal: Buffer.from(seal),
     aggregatorId: 'crafted',
     leaseRevision: 0n,
+    shardMapVersion: 0n,
   }).finish();
   const ack = await js.publish(subjectsFor(prefix).seals(shard), message);
   nextSealSeq = ack.seq + 1;

@@ -295,6 +295,7 @@ describe('the verifier: projection, receipts, history, audits (real pipeline)', 
         seal: Buffer.from(forged),
         aggregatorId: 'forger',
         leaseRevision: 0n,
+        shardMapVersion: 0n,
       }).finish(),
     );
     const kind = verifierV1.IntegrityFailureKind.INTEGRITY_FAILURE_KIND_SEAL_MISMATCH;

@@ -52,6 +52,11 @@ export interface ShardSealed {
   aggregatorId: string;
   /** The KV revision of the lease under which it was sealed (informational, for audits of fencing). */
   leaseRevision: bigint;
+  /**
+   * The shard map version the aggregator held when it sealed (KV `<P>_SHARDS` key `map`; 0 = not
+   * known). Informational, for auditors: not part of the seal record.
+   */
+  shardMapVersion: bigint;
 }
 
 /** Published by the calendar on `<prefix>.rounds` from its outbox, once round `k` is committed. */
@@ -277,7 +282,7 @@ export const EventBatch: MessageFns<EventBatch> = {
 };
 
 function createBaseShardSealed(): ShardSealed {
-  return { version: 0, seal: Buffer.alloc(0), aggregatorId: "", leaseRevision: 0n };
+  return { version: 0, seal: Buffer.alloc(0), aggregatorId: "", leaseRevision: 0n, shardMapVersion: 0n };
 }
 
 export const ShardSealed: MessageFns<ShardSealed> = {
@@ -296,6 +301,12 @@ export const ShardSealed: MessageFns<ShardSealed> = {
         throw new globalThis.Error("value provided for field message.leaseRevision of type uint64 too large");
       }
       writer.uint32(32).uint64(message.leaseRevision);
+    }
+    if (message.shardMapVersion !== 0n) {
+      if (BigInt.asUintN(64, message.shardMapVersion) !== message.shardMapVersion) {
+        throw new globalThis.Error("value provided for field message.shardMapVersion of type uint64 too large");
+      }
+      writer.uint32(40).uint64(message.shardMapVersion);
     }
     return writer;
   },
@@ -345,6 +356,14 @@ export const ShardSealed: MessageFns<ShardSealed> = {
             message.leaseRevision = reader.uint64() as bigint;
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.shardMapVersion = reader.uint64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -367,6 +386,9 @@ export const ShardSealed: MessageFns<ShardSealed> = {
     message.aggregatorId = object.aggregatorId ?? "";
     message.leaseRevision = (object.leaseRevision !== undefined && object.leaseRevision !== null)
       ? BigInt(object.leaseRevision)
+      : 0n;
+    message.shardMapVersion = (object.shardMapVersion !== undefined && object.shardMapVersion !== null)
+      ? BigInt(object.shardMapVersion)
       : 0n;
     return message;
   },
