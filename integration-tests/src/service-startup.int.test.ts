@@ -106,6 +106,8 @@ const CASES: readonly (readonly [string, Record<string, string>, string])[] = [
     },
     'MSI_WITNESS_DEV_KEY_FILE',
   ],
+  ['tiles', { MSI_TILES_LISTEN: 'nowhere', MSI_TILES_DIR: '/tmp' }, 'MSI_TILES_LISTEN'],
+  ['tiles', {}, 'MSI_TILES_DIR'],
 ];
 
 async function runMain(
