@@ -66,6 +66,8 @@ describe('msi emit against a real pipeline', () => {
   });
 
   it('emits a JSON-lines file in batches with progress, and a retry with the same id is a duplicate', async () => {
+    // the same content on the retry, its time included (another content under the same id is ID_CONFLICT)
+    const occurredAt = new Date(Date.now() - 60_000).toISOString();
     const imprint = (i: number) =>
       formatImprint(imprintOf('sha256', new TextEncoder().encode(`object-${i}`)));
     const lines = Array.from({ length: 7 }, (_, i) =>
@@ -73,6 +75,7 @@ describe('msi emit against a real pipeline', () => {
         kind: i === 6 ? 'PROCESS' : 'STORE',
         data: imprint(i),
         actor: 'etl',
+        'occurred-at': occurredAt,
         ...(i === 6 ? { input: [imprint(0), imprint(1)], output: imprint(99) } : {}),
         attr: { batch: 'b1' },
       }),
@@ -97,7 +100,7 @@ describe('msi emit against a real pipeline', () => {
     if (first === undefined || !('durable' in first)) throw new Error('no first ack');
     const retry = await runRecorded(['emit', '--insecure', '--jsonl', '-'], {
       env: env(),
-      stdin: `${JSON.stringify({ 'event-id': first.eventId, kind: 'STORE', data: imprint(0), actor: 'etl', attr: { batch: 'b1' } })}\n`,
+      stdin: `${JSON.stringify({ 'event-id': first.eventId, kind: 'STORE', data: imprint(0), actor: 'etl', 'occurred-at': occurredAt, attr: { batch: 'b1' } })}\n`,
     });
     expect(retry.status).toBe(0);
     expect(acksOf(retry.stdout)).toEqual([{ ...first, duplicate: true }]);
