@@ -1,7 +1,8 @@
 import { credentials, Metadata } from '@grpc/grpc-js';
-import { encodeImprint, imprintOf, mintUuidV7 } from '@msi/core';
+import { createClient, type EventInput, type MsiClient } from '@msi/client';
+import { type EventKind, encodeImprint, type Imprint, imprintOf, mintUuidV7, parseImprint } from '@msi/core';
 import { formatDay, WEEKDAYS, type Weekday, ZoneClock } from '@msi/policy';
-import { alerterV1, eventV1, ingestV1 } from '@msi/proto';
+import { alerterV1 } from '@msi/proto';
 
 const bearer = (key: string) => {
   const m = new Metadata();
@@ -54,20 +55,25 @@ export function alerterClient(address: string) {
   };
 }
 
-/** An ingest client for tests. */
+/** An emitter for tests, through @msi/client (the one client of the repository). */
 export function ingestFor(address: string, key: string) {
-  const client = new ingestV1.IngestServiceClient(address, credentials.createInsecure());
+  const client: MsiClient = createClient({
+    ingest: address,
+    apiKey: key,
+    insecure: true,
+    retry: { giveUpAfterMs: 30_000 },
+  });
   return {
-    submit(events: eventV1.DataEvent[]): Promise<ingestV1.SubmitBatchResponse> {
-      return new Promise((resolve, reject) =>
-        client.submitBatch({ events }, bearer(key), { deadline: Date.now() + 15_000 }, (e, r) =>
-          e !== null || r === undefined ? reject(e) : resolve(r),
-        ),
-      );
+    /** Resolves once every event is durable; rejects with the client's error (MsiClientError). */
+    async submit(events: readonly TestEvent[]): Promise<void> {
+      await Promise.all(events.map((event) => client.emit(event)));
     },
-    close: () => client.close(),
+    close: () => void client.close().catch(() => {}),
   };
 }
+
+/** An event as the tests emit it: its id is always set, so that alerts can be matched to it. */
+export type TestEvent = EventInput & { readonly eventId: Uint8Array; readonly data: Imprint };
 
 /** The wire imprint of a named test item (unique per run through `salt`). */
 export const item = (salt: string, name: string): Buffer =>
@@ -81,7 +87,7 @@ const endpoint = (spec: string | undefined) => {
 
 /** A DataEvent from a compact spec; `at` is occurred_at in ms (default now). */
 export function dataEvent(spec: {
-  kind: keyof typeof KINDS;
+  kind: EventKind;
   data: Buffer;
   actor: string;
   source?: string;
@@ -90,31 +96,24 @@ export function dataEvent(spec: {
   outputs?: Buffer[];
   attrs?: Record<string, string>;
   at?: number;
-}): eventV1.DataEvent {
+}): TestEvent {
   const source = endpoint(spec.source);
   const destination = endpoint(spec.destination);
-  return eventV1.DataEvent.fromPartial({
-    eventId: Buffer.from(mintUuidV7(Date.now(), globalThis.crypto.getRandomValues(new Uint8Array(16)))),
-    kind: KINDS[spec.kind],
-    data: spec.data,
-    inputs: spec.inputs ?? [],
-    outputs: spec.outputs ?? [],
+  const inputs = spec.inputs?.map((i) => parseImprint(i));
+  const outputs = spec.outputs?.map((o) => parseImprint(o));
+  return {
+    eventId: mintUuidV7(Date.now(), globalThis.crypto.getRandomValues(new Uint8Array(16))),
+    kind: spec.kind,
+    data: parseImprint(spec.data),
+    ...(inputs === undefined ? {} : { inputs }),
+    ...(outputs === undefined ? {} : { outputs }),
     actor: spec.actor,
     ...(source === undefined ? {} : { source }),
     ...(destination === undefined ? {} : { destination }),
-    occurredAtUs: BigInt((spec.at ?? Date.now()) * 1000),
-    attributes: Object.entries(spec.attrs ?? {}).map(([key, value]) => ({ key, value })),
-  });
+    occurredAt: (spec.at ?? Date.now()) * 1000,
+    attributes: spec.attrs ?? {},
+  };
 }
-
-const KINDS = {
-  TRANSFER: eventV1.EventKind.EVENT_KIND_TRANSFER,
-  PROCESS: eventV1.EventKind.EVENT_KIND_PROCESS,
-  STORE: eventV1.EventKind.EVENT_KIND_STORE,
-  ACCESS: eventV1.EventKind.EVENT_KIND_ACCESS,
-  DELETE: eventV1.EventKind.EVENT_KIND_DELETE,
-  STATE: eventV1.EventKind.EVENT_KIND_STATE,
-} as const;
 
 /**
  * The latest instant at least `minAgeMs` before `nowMs` that a wall clock in `zone` shows as one of
