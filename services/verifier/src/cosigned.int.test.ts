@@ -19,11 +19,12 @@ import {
 } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
 import { subjectsFor } from '@msi/nats';
-import { eventV1, ingestV1, streamV1, verifierV1 } from '@msi/proto';
+import { eventV1, streamV1, verifierV1 } from '@msi/proto';
 import { createLogger } from '@msi/service-kit';
 import { eventually, repositoryRoot, useWorld } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from './credentials.js';
+import { emitEvents } from './emit.test-helper.js';
 import { integritySubject } from './integrity.js';
 import { SCHEMA } from './schema.js';
 import { type RunningTestVerifier, startTestVerifier } from './verifier.test-helper.js';
@@ -129,18 +130,7 @@ describe('receipts carry witness cosignatures (real pipeline)', () => {
   let cosigned = '';
 
   it('serves receipts against the newest cosigned checkpoint, which verify with a quorum of 2', async () => {
-    const ingest = new ingestV1.IngestServiceClient(
-      world.pipeline.ingestAddress,
-      credentials.createInsecure(),
-    );
-    const md = new Metadata();
-    md.set('authorization', 'Bearer acme-emitter');
-    await new Promise<void>((resolve, reject) =>
-      ingest.submitBatch({ events: [event] }, md, { deadline: Date.now() + 10_000 }, (e) =>
-        e === null ? resolve() : reject(e),
-      ),
-    );
-    ingest.close();
+    await emitEvents(world.pipeline.ingestAddress, 'acme-emitter', [event]);
     plainReceipt = (await call(client.getReceipt, { eventId: event.eventId, wait: true }, 'acme-auditor'))
       .receiptJson;
     expect(verifyReceipt(plainReceipt, { logKeys: [logKey()] }, crypto).witnesses).toEqual([]);

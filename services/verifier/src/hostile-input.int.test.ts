@@ -8,7 +8,7 @@ import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js'
 import { encodeImprint, imprintOf, mintUuidV7 } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
 import { connectNats, subjectsFor } from '@msi/nats';
-import { eventV1, ingestV1, streamV1, verifierV1 } from '@msi/proto';
+import { eventV1, streamV1, verifierV1 } from '@msi/proto';
 import { createLogger } from '@msi/service-kit';
 import { type Pipeline, startPipeline } from '@msi/stack';
 import {
@@ -24,6 +24,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from './credentials.js';
+import { emitEvents } from './emit.test-helper.js';
 import { VERIFY_LIMITS } from './request-checks.js';
 import { type RunningTestVerifier, startTestVerifier } from './verifier.test-helper.js';
 
@@ -134,15 +135,7 @@ async function submitStore(data: Buffer): Promise<eventV1.DataEvent> {
     actor: 'alice',
     occurredAtUs: BigInt(Date.now()) * 1000n,
   });
-  const ingest = new ingestV1.IngestServiceClient(pipeline.ingestAddress, credentials.createInsecure());
-  const metadata = new Metadata();
-  metadata.set('authorization', 'Bearer acme-emitter');
-  await new Promise<void>((resolve, reject) =>
-    ingest.submitBatch({ events: [event] }, metadata, { deadline: Date.now() + 10_000 }, (error) =>
-      error === null ? resolve() : reject(error),
-    ),
-  );
-  ingest.close();
+  await emitEvents(pipeline.ingestAddress, 'acme-emitter', [event]);
   return event;
 }
 

@@ -18,7 +18,7 @@ import {
 } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
 import { createPool, type Pool } from '@msi/postgres';
-import { eventV1, ingestV1, verifierV1 } from '@msi/proto';
+import { eventV1, verifierV1 } from '@msi/proto';
 import { type Pipeline, startPipeline } from '@msi/stack';
 import {
   createFreshDatabase,
@@ -31,6 +31,7 @@ import {
 } from '@msi/testkit';
 import { receiptFromProto } from '@msi/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emitEvents } from './emit.test-helper.js';
 import { EventFinder, ReceiptCache, receiptOf } from './receipt-store.js';
 import { SCHEMA } from './schema.js';
 import { VerifierError } from './verifier-error.js';
@@ -80,7 +81,6 @@ beforeAll(async () => {
   });
   await pipeline.waitUntilServing(30_000);
   client = new verifierV1.VerifierServiceClient(pipeline.verifierAddress ?? '', credentials.createInsecure());
-  const ingest = new ingestV1.IngestServiceClient(pipeline.ingestAddress, credentials.createInsecure());
   for (let i = 0; i < EVENTS; i += 1000) {
     const events = Array.from({ length: 1000 }, (_, j) =>
       eventV1.DataEvent.fromPartial({
@@ -91,16 +91,9 @@ beforeAll(async () => {
         occurredAtUs: BigInt(Date.now() * 1000),
       }),
     );
-    const response = await new Promise<ingestV1.SubmitBatchResponse>((resolve, reject) => {
-      ingest.submitBatch({ events }, auth('acme-emitter'), { deadline: Date.now() + 30_000 }, (error, r) =>
-        error !== null || r === undefined ? reject(error) : resolve(r),
-      );
-    });
-    response.acks.forEach((ack, j) => {
-      if (ack.outcome?.$case === 'durable') acked.push(events[j]?.eventId ?? Buffer.alloc(0));
-    });
+    await emitEvents(pipeline.ingestAddress, 'acme-emitter', events);
+    acked.push(...events.map((e) => e.eventId));
   }
-  ingest.close();
 }, 120_000);
 
 afterAll(async () => {

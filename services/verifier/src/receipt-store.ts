@@ -1,6 +1,14 @@
 import { assembleReceipt, checkReceiptProofs, type Receipt, ReceiptError } from '@msi/core';
 import { fetchProof, inclusionNodes, type MerkleHasher, MerkleTree, type NodeAddress } from '@msi/merkle';
-import { type Pool, toBytes, toBytesList, toOptionalSafeInteger, toSafeInteger, toText } from '@msi/postgres';
+import {
+  isDatabaseUnavailable,
+  type Pool,
+  toBytes,
+  toBytesList,
+  toOptionalSafeInteger,
+  toSafeInteger,
+  toText,
+} from '@msi/postgres';
 import { ByteLru } from './byte-lru.js';
 import { SCHEMA } from './schema.js';
 import { VerifierError } from './verifier-error.js';
@@ -417,13 +425,21 @@ export class ReceiptCache {
   }
 
   async #readCheckpoint(db: Pool, now: number): Promise<LatestCheckpoint | undefined> {
-    const { rows } = await db.query({
-      name: 'verifier_latest_checkpoint',
-      text: `SELECT p.size, p.note, c.size AS cosigned_size, c.note AS cosigned_note
+    let rows: Record<string, unknown>[];
+    try {
+      ({ rows } = await db.query({
+        name: 'verifier_latest_checkpoint',
+        text: `SELECT p.size, p.note, c.size AS cosigned_size, c.note AS cosigned_note
        FROM (SELECT size, note FROM ${SCHEMA}.checkpoints ORDER BY size DESC LIMIT 1) p
        LEFT JOIN LATERAL (SELECT size, note FROM ${SCHEMA}.cosigned_checkpoints ORDER BY size DESC LIMIT 1) c
          ON true`,
-    });
+      }));
+    } catch (error: unknown) {
+      // While the database is down, the newest checkpoint read before still proves what it proved:
+      // receipts whose material is kept are served against it (and the next call reads again).
+      if (isDatabaseUnavailable(error) && this.#checkpoint !== undefined) return this.#checkpoint;
+      throw error;
+    }
     const row = rows[0];
     const cosigned =
       row?.cosigned_size === null || row?.cosigned_size === undefined

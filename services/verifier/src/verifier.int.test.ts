@@ -20,7 +20,7 @@ import {
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
 import { CompactRange } from '@msi/merkle';
 import { connectNats, subjectsFor } from '@msi/nats';
-import { eventV1, ingestV1, streamV1, verifierV1 } from '@msi/proto';
+import { eventV1, streamV1, verifierV1 } from '@msi/proto';
 import { createLogger } from '@msi/service-kit';
 import { type Pipeline, startPipeline } from '@msi/stack';
 import {
@@ -37,6 +37,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from './credentials.js';
+import { emitEvents } from './emit.test-helper.js';
 import { integritySubject } from './integrity.js';
 import { projectionDigest } from './projection-store.js';
 import { dropProjection } from './projector.js';
@@ -131,14 +132,8 @@ function event(kind: eventV1.EventKind, fields: Partial<eventV1.DataEvent>): eve
 }
 
 async function submit(apiKey: string, events: eventV1.DataEvent[]): Promise<void> {
-  const ingest = new ingestV1.IngestServiceClient(pipeline.ingestAddress, credentials.createInsecure());
-  const response = await new Promise<ingestV1.SubmitBatchResponse>((resolve, reject) => {
-    ingest.submitBatch({ events }, auth(apiKey), { deadline: Date.now() + 10_000 }, (error, r) =>
-      error !== null || r === undefined ? reject(error) : resolve(r),
-    );
-  });
-  ingest.close();
-  for (const ack of response.acks) expect(ack.outcome?.$case).toBe('durable');
+  const acks = await emitEvents(pipeline.ingestAddress, apiKey, events);
+  expect(acks.map((a) => a.duplicate)).toEqual(events.map(() => false));
 }
 
 function auth(apiKey: string): Metadata {

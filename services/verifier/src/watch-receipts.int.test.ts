@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { encodeImprint, formatUuid, imprintOf, mintUuidV7, parseVerifierKey, verifyReceipt } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
-import { eventV1, ingestV1, verifierV1 } from '@msi/proto';
+import { eventV1, verifierV1 } from '@msi/proto';
 import { type Pipeline, startPipeline } from '@msi/stack';
 import {
   createFreshDatabase,
@@ -20,6 +20,7 @@ import {
 } from '@msi/testkit';
 import { receiptFromProto } from '@msi/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emitEvents } from './emit.test-helper.js';
 
 const prefix = uniquePrefix();
 const crypto = { hasher: nodeHasher(), ed25519: nodeEd25519() };
@@ -86,14 +87,8 @@ function store(n: number, extra: Partial<eventV1.DataEvent> = {}): eventV1.DataE
 }
 
 async function submit(apiKey: string, events: eventV1.DataEvent[]): Promise<void> {
-  const ingest = new ingestV1.IngestServiceClient(pipeline.ingestAddress, credentials.createInsecure());
-  const response = await new Promise<ingestV1.SubmitBatchResponse>((resolve, reject) => {
-    ingest.submitBatch({ events }, auth(apiKey), { deadline: Date.now() + 20_000 }, (error, r) =>
-      error !== null || r === undefined ? reject(error) : resolve(r),
-    );
-  });
-  ingest.close();
-  for (const ack of response.acks) expect(ack.outcome?.$case).toBe('durable');
+  const acks = await emitEvents(pipeline.ingestAddress, apiKey, events);
+  expect(acks.map((a) => a.duplicate)).toEqual(events.map(() => false));
 }
 
 interface Watched {
