@@ -13,10 +13,11 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
-import { encodeImprint, imprintOf, mintUuidV7 } from '@msi/core';
+import { createClient, type EventInput, Events, type MsiClient } from '@msi/client';
+import { imprintOf } from '@msi/core';
 import { connectNats, streamNamesFor } from '@msi/nats';
 import { createPool, type Pool } from '@msi/postgres';
-import { eventV1, ingestV1, verifierV1 } from '@msi/proto';
+import { verifierV1 } from '@msi/proto';
 import { type Pipeline, startPipeline } from '@msi/stack';
 import {
   createFreshDatabase,
@@ -58,43 +59,30 @@ const bearer = (key: string) => {
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const data = Array.from({ length: 4096 }, (_, i) =>
-  Buffer.from(encodeImprint(imprintOf('sha256', new TextEncoder().encode(`dataset-${i}`)))),
+  imprintOf('sha256', new TextEncoder().encode(`dataset-${i}`)),
 );
-const random = new Uint8Array(16);
-const makeEvent = (i: number): eventV1.DataEvent =>
-  eventV1.DataEvent.fromPartial({
-    eventId: Buffer.from(mintUuidV7(Date.now(), globalThis.crypto.getRandomValues(random))),
-    kind: eventV1.EventKind.EVENT_KIND_ACCESS,
-    data: data[i % data.length] ?? Buffer.alloc(0),
-    actor: 'analyst',
-    occurredAtUs: BigInt(Date.now() * 1000),
-  });
+const makeEvent = (i: number): EventInput =>
+  Events.access({ data: data[i % data.length] ?? `sha256:${'0'.repeat(64)}`, actor: 'analyst' });
 
+/** The load's emitter: @msi/client (the one client of the repository), batches of BATCH events. */
 class Ingest {
-  readonly #client: ingestV1.IngestServiceClient;
+  readonly #client: MsiClient;
   constructor(address: string) {
-    this.#client = new ingestV1.IngestServiceClient(address, credentials.createInsecure());
-  }
-  /** Submits one batch; the ids acked durable. */
-  submit(events: eventV1.DataEvent[]): Promise<Buffer[]> {
-    return new Promise((resolve, reject) => {
-      this.#client.submitBatch(
-        { events },
-        bearer('bench-emitter'),
-        { deadline: Date.now() + 60_000 },
-        (e, r) => {
-          if (e !== null || r === undefined) return reject(e);
-          resolve(
-            r.acks.flatMap((ack, i) =>
-              ack.outcome?.$case === 'durable' ? [events[i]?.eventId ?? Buffer.alloc(0)] : [],
-            ),
-          );
-        },
-      );
+    this.#client = createClient({
+      ingest: address,
+      apiKey: 'bench-emitter',
+      insecure: true,
+      batching: { maxEvents: BATCH },
+      queue: { maxEvents: 16 * BATCH },
     });
   }
+  /** Emits the events; the ids acked durable (an event that failed for good is left out). */
+  async submit(events: EventInput[]): Promise<Buffer[]> {
+    const settled = await Promise.allSettled(events.map((event) => this.#client.emit(event)));
+    return settled.flatMap((s) => (s.status === 'fulfilled' ? [Buffer.from(s.value.eventId)] : []));
+  }
   close(): void {
-    this.#client.close();
+    void this.#client.close().catch(() => {});
   }
 }
 

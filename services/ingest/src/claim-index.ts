@@ -1,3 +1,5 @@
+import { ClaimTable } from './claim-table.js';
+
 /**
  * Claims per ClaimBatch at most (a claim's position packs its index below this), and so events per
  * EventBatch at most (MSI_INGEST_BATCH_MAX_EVENTS ≤ 100,000 < 2^17).
@@ -46,11 +48,17 @@ const SLICES_PER_WINDOW = 32;
  * applies the same stream holds the same winners.
  *
  * Keys are grouped in slices by the time in the event id, so a lookup touches one slice and a
- * slice older than the window is dropped whole. Memory: one Map entry per id in the window (the key
- * string, ~17 + tenant bytes, and the position): ~102–121 bytes per id, see docs/ARCHITECTURE.md.
+ * slice older than the window is dropped whole. Memory: one ClaimTable slot per id in the window
+ * (tenant number, id, position: 28 bytes, at a load of 0.35–0.7): 40–80 bytes per id, see
+ * docs/ARCHITECTURE.md.
  */
 export class ClaimIndex {
-  readonly #slices = new Map<number, Map<string, ClaimPosition>>();
+  readonly #slices = new Map<number, ClaimTable>();
+  /** Tenant name → number (tenants are the credentials' few; never forgotten). */
+  readonly #tenants = new Map<string, number>();
+  #lastTenant = '';
+  #lastTenantNumber = -1;
+  readonly #id: [number, number, number, number] = [0, 0, 0, 0];
   readonly #sliceMs: number;
   #size = 0;
 
@@ -68,21 +76,25 @@ export class ClaimIndex {
 
   /** The position of the winning claim of `key`, or undefined when it has none (or it expired). */
   winner(key: string, idTimeMs: number): ClaimPosition | undefined {
-    return this.#slices.get(Math.floor(idTimeMs / this.#sliceMs))?.get(key);
+    const slice = this.#slices.get(Math.floor(idTimeMs / this.#sliceMs));
+    if (slice === undefined) return undefined;
+    const tenant = this.#parse(key);
+    return slice.get(tenant, this.#id);
   }
 
   /** Applies the claims of the ClaimBatch stored at claims-stream sequence `seq`, in order. */
   apply(seq: number, claims: readonly IndexedClaim[]): void {
     claims.forEach((claim, index) => {
       const slice = this.#sliceOf(claim.idTimeMs);
-      const current = slice.get(claim.key);
+      const tenant = this.#parse(claim.key);
+      const current = slice.get(tenant, this.#id);
       if (current === undefined) {
         if (claim.supersedes !== 0) return; // what it replaces is gone (expired): nothing to replace
         this.#size += 1;
       } else if (claim.supersedes === 0 || current !== claim.supersedes) {
         return; // the id has a winner, and this claim does not replace it
       }
-      slice.set(claim.key, claimPosition(seq, index));
+      slice.set(tenant, this.#id, claimPosition(seq, index));
     });
   }
 
@@ -107,14 +119,49 @@ export class ClaimIndex {
     return this.#size;
   }
 
-  #sliceOf(idTimeMs: number): Map<string, ClaimPosition> {
+  /** Bytes of the slices' tables: what the index costs (docs/ARCHITECTURE.md, "Memory"). */
+  get bytes(): number {
+    let bytes = 0;
+    for (const slice of this.#slices.values()) bytes += slice.bytes;
+    return bytes;
+  }
+
+  #sliceOf(idTimeMs: number): ClaimTable {
     const number = Math.floor(idTimeMs / this.#sliceMs);
     let slice = this.#slices.get(number);
     if (slice === undefined) {
-      slice = new Map();
+      slice = new ClaimTable();
       this.#slices.set(number, slice);
     }
     return slice;
+  }
+
+  /** Splits a claimKey: the id's words into #id, the tenant's number returned. */
+  #parse(key: string): number {
+    const at = key.length - 16;
+    if (at < 1 || key.charCodeAt(at - 1) !== 0) throw new Error('not a claim key: tenant, NUL, 16 id bytes');
+    const id = this.#id;
+    for (let w = 0; w < 4; w++) {
+      const i = at + w * 4;
+      id[w] =
+        ((key.charCodeAt(i) << 24) |
+          (key.charCodeAt(i + 1) << 16) |
+          (key.charCodeAt(i + 2) << 8) |
+          key.charCodeAt(i + 3)) >>>
+        0;
+    }
+    const tenantLength = at - 1;
+    if (tenantLength === this.#lastTenant.length && key.startsWith(this.#lastTenant))
+      return this.#lastTenantNumber;
+    const tenant = key.slice(0, tenantLength);
+    let number = this.#tenants.get(tenant);
+    if (number === undefined) {
+      number = this.#tenants.size;
+      this.#tenants.set(tenant, number);
+    }
+    this.#lastTenant = tenant;
+    this.#lastTenantNumber = number;
+    return number;
   }
 }
 
