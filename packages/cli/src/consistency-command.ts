@@ -8,7 +8,7 @@ import { failureJson } from './format-verified.js';
 import { loadTrust, TRUST_FLAGS } from './load-trust.js';
 import { booleanFlag, expectPositionals, parseFlags, stringFlag } from './parse-flags.js';
 import { parseJsonText, readText } from './read-input.js';
-import { TileLogClient } from './tiles-client.js';
+import { CliTileLog } from './tiles-client.js';
 
 const HELP = `Usage: msi consistency <old-checkpoint> <new-checkpoint> --key VERIFIER_KEY --proof FILE|-
        msi consistency <old-checkpoint> [<new-checkpoint>] --key VERIFIER_KEY --tiles URL
@@ -81,10 +81,10 @@ export const consistencyCommand: Command = {
     const json = booleanFlag(flags, 'json');
     const { logKeys } = await loadTrust(flags, io);
     const oldText = await readText(oldPath, io.stdin, 'old checkpoint');
-    const log = tiles === undefined ? undefined : new TileLogClient(tiles);
+    const log = tiles === undefined ? undefined : new CliTileLog(tiles);
     const newText =
       newPath === undefined
-        ? await (log as TileLogClient).checkpoint()
+        ? await (log as CliTileLog).checkpoint()
         : await readText(newPath, io.stdin, 'new checkpoint');
     const proof =
       log === undefined
@@ -117,7 +117,7 @@ export const consistencyCommand: Command = {
 };
 
 /** The proof between the two checkpoints' sizes from the tiles (none when a size does not parse: checked later). */
-async function proofFromTiles(log: TileLogClient, oldText: string, newText: string): Promise<Uint8Array[]> {
+async function proofFromTiles(log: CliTileLog, oldText: string, newText: string): Promise<Uint8Array[]> {
   let sizes: [number, number];
   try {
     sizes = [parseCheckpointNote(oldText).checkpoint.size, parseCheckpointNote(newText).checkpoint.size];

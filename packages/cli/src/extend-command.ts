@@ -20,7 +20,7 @@ import { givesTrust, loadTrust, TRUST_FLAGS, TRUST_HELP } from './load-trust.js'
 import { booleanFlag, expectPositionals, type ParsedFlags, parseFlags, stringFlag } from './parse-flags.js';
 import { fetchPublicationExtension, readPublication } from './publication-file.js';
 import { parseJsonText, readText } from './read-input.js';
-import { TileLogClient, tileLogExtension } from './tiles-client.js';
+import { CliTileLog, tileLogExtension } from './tiles-client.js';
 import { writeOutput } from './write-output.js';
 
 const HELP = `Usage: msi extend <receipt.json> (--from FILE | --server HOST:PORT | --tiles URL) --key VERIFIER_KEY [-o OUT]
@@ -99,7 +99,7 @@ export const extendCommand: Command = {
       const receipt = parseReceiptJson(text);
       const extension =
         tiles !== undefined
-          ? await tileLogExtension(receipt, new TileLogClient(tiles))
+          ? await tileLogExtension(receipt, new CliTileLog(tiles))
           : from === undefined
             ? await fetchExtension(receipt, verifierConnection(connectionFlagsOf(flags), io.env))
             : parseExtensionFile(

@@ -1,90 +1,60 @@
 import {
   CheckpointError,
-  consistencyFromTiles,
   parseCheckpointNote,
   type Receipt,
   ReceiptError,
   type ReceiptExtension,
-  TILE_WIDTH,
-  type TileCoordinate,
-  TileError,
-  tilePath,
-  unpackTile,
 } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
+import { TileLogClient, TileLogError } from '@msi/tiles-client';
 import { CliError } from './cli-error.js';
 
-/** Longest a tile log's checkpoint or tile may be: a full tile is 8 KiB, a checkpoint a few. */
-const MAX_BODY = 64 * 1024;
-
 /**
- * A C2SP tlog-tiles log over HTTP (`msi extend --tiles`, `msi consistency --tiles`): its newest
- * checkpoint and consistency proofs computed from its tiles. Nothing it serves is trusted: callers
- * verify the checkpoint's signature and the proof against both roots.
+ * A C2SP tlog-tiles log over HTTP for `--tiles URL` (@msi/tiles-client), its errors as the CLI's:
+ * a bad URL is USAGE, a log that does not answer UNAVAILABLE, a malformed file VERIFICATION_FAILED.
  */
-export class TileLogClient {
-  readonly #base: string;
+export class CliTileLog {
+  readonly #log: TileLogClient;
 
   constructor(base: string) {
-    let url: URL;
-    try {
-      url = new URL(base.endsWith('/') ? base : `${base}/`);
-    } catch {
-      throw new CliError('USAGE', `--tiles ${JSON.stringify(base)} is not a URL`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new CliError('USAGE', `--tiles ${JSON.stringify(base)} must be an http(s) URL`);
-    }
-    this.#base = url.href;
+    this.#log = cliErrors(() => new TileLogClient(base, { hasher: nodeHasher() }));
   }
 
   /** The log's newest checkpoint note. */
-  async checkpoint(): Promise<string> {
-    const response = await this.#get('checkpoint');
-    if (response === undefined) throw new CliError('UNAVAILABLE', `${this.#base}checkpoint: not found`);
-    return new TextDecoder().decode(response);
+  checkpoint(): Promise<string> {
+    return cliErrorsAsync(() => this.#log.checkpoint());
   }
 
-  /** The RFC 9162 consistency proof from size1 to size2 (1 ≤ size1 ≤ size2), from the tiles of size2. */
-  async consistency(size1: number, size2: number): Promise<Uint8Array[]> {
-    const plan = consistencyFromTiles(nodeHasher(), size1, size2);
-    const tiles = new Map<string, Uint8Array[]>();
-    for (const tile of plan.tiles) tiles.set(tilePath(tile), await this.#tile(tile));
-    return plan.prove((path) => tiles.get(path));
+  /** The RFC 9162 consistency proof from size1 to size2, computed from the log's tiles. */
+  consistency(size1: number, size2: number): Promise<Uint8Array[]> {
+    return cliErrorsAsync(() => this.#log.consistency(size1, size2));
   }
+}
 
-  /** A tile's hashes; a partial tile that is gone is read from its full tile, as the spec allows. */
-  async #tile(tile: TileCoordinate): Promise<Uint8Array[]> {
-    let bytes = await this.#get(tilePath(tile));
-    if (bytes === undefined && tile.width < TILE_WIDTH) {
-      bytes = (await this.#get(tilePath({ ...tile, width: TILE_WIDTH })))?.slice(0, tile.width * 32);
-    }
-    if (bytes === undefined) throw new CliError('UNAVAILABLE', `${this.#base}${tilePath(tile)}: not found`);
-    try {
-      return unpackTile(bytes, tile.width);
-    } catch (error: unknown) {
-      if (!(error instanceof TileError)) throw error;
-      throw new CliError('VERIFICATION_FAILED', `${this.#base}${tilePath(tile)}: ${error.message}`);
-    }
+function asCliError(error: unknown): unknown {
+  if (!(error instanceof TileLogError)) return error;
+  const code =
+    error.code === 'URL_INVALID'
+      ? 'USAGE'
+      : error.code === 'UNAVAILABLE'
+        ? 'UNAVAILABLE'
+        : 'VERIFICATION_FAILED';
+  return new CliError(code, error.code === 'URL_INVALID' ? `--tiles ${error.message}` : error.message);
+}
+
+function cliErrors<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error: unknown) {
+    throw asCliError(error);
   }
+}
 
-  /** The body of a path, or undefined for 404. */
-  async #get(path: string): Promise<Uint8Array | undefined> {
-    let response: Response;
-    try {
-      response = await fetch(this.#base + path, { signal: AbortSignal.timeout(30_000) });
-    } catch (error: unknown) {
-      throw new CliError(
-        'UNAVAILABLE',
-        `${this.#base}${path}: ${error instanceof Error ? error.message : error}`,
-      );
-    }
-    if (response.status === 404) return undefined;
-    if (!response.ok) throw new CliError('UNAVAILABLE', `${this.#base}${path}: HTTP ${response.status}`);
-    const body = new Uint8Array(await response.arrayBuffer());
-    if (body.length > MAX_BODY)
-      throw new CliError('VERIFICATION_FAILED', `${this.#base}${path}: ${body.length} bytes`);
-    return body;
+async function cliErrorsAsync<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error: unknown) {
+    throw asCliError(error);
   }
 }
 
@@ -92,7 +62,7 @@ export class TileLogClient {
  * The extension of a receipt to the tile log's newest checkpoint, with the consistency proof from the
  * receipt's checkpoint computed from the tiles. Trusts nothing: the caller verifies the result.
  */
-export async function tileLogExtension(receipt: Receipt, log: TileLogClient): Promise<ReceiptExtension> {
+export async function tileLogExtension(receipt: Receipt, log: CliTileLog): Promise<ReceiptExtension> {
   const oldSize = sizeOf(receipt.checkpoint, () => {
     throw new ReceiptError('CHECKPOINT_MALFORMED', "the receipt's checkpoint is malformed");
   });

@@ -57,4 +57,23 @@ describe('loadConfig', () => {
     expect(problems({ ...base, MSI_WITNESS_DEV_KEY_FILE: '/tmp/k' }).join('\n')).toContain('not both');
     expect(problems({ ...base, MSI_WITNESS_LOGS: ' , ' }).join('\n')).toContain('at least one');
   });
+
+  it('reads the tile logs to feed from, and refuses what is not an http(s) URL', () => {
+    expect(loadConfig(base)).toMatchObject({ feedTiles: [], feedIntervalMs: 60_000 });
+    expect(
+      loadConfig({
+        ...base,
+        MSI_WITNESS_FEED_TILES: 'http://a.example/tiles/, https://b.example',
+        MSI_WITNESS_FEED_INTERVAL_MS: '5000',
+      }),
+    ).toMatchObject({ feedTiles: ['http://a.example/tiles/', 'https://b.example'], feedIntervalMs: 5000 });
+    const text = problems({
+      ...base,
+      MSI_WITNESS_FEED_TILES: 'ftp://x, nope',
+      MSI_WITNESS_FEED_INTERVAL_MS: '10',
+    }).join('\n');
+    expect(text).toContain('MSI_WITNESS_FEED_TILES[0]');
+    expect(text).toContain('MSI_WITNESS_FEED_TILES[1]');
+    expect(text).toContain('MSI_WITNESS_FEED_INTERVAL_MS');
+  });
 });

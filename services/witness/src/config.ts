@@ -23,6 +23,9 @@ export interface Config {
   readonly logs: readonly string[];
   readonly stateFile: string;
   readonly logLevel: LogLevel;
+  /** C2SP tlog-tiles base URLs the witness reads on its own (MSI_WITNESS_FEED_TILES), and how often. */
+  readonly feedTiles: readonly string[];
+  readonly feedIntervalMs: number;
 }
 
 /** Reads and validates the configuration; throws a ConfigError naming every problem at once. */
@@ -44,6 +47,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     .filter((s) => s.length > 0);
   if (logs.length === 0) r.problem('MSI_WITNESS_LOGS must list at least one log verifier key');
   for (const [i, text] of logs.entries()) checkLogKey(r, i, text);
+  const feedTiles = (r.optionalString('MSI_WITNESS_FEED_TILES') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  for (const [i, url] of feedTiles.entries()) checkTilesUrl(r, i, url);
   const config: Config = {
     host,
     port,
@@ -53,6 +61,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     logs,
     stateFile: r.string('MSI_WITNESS_STATE_FILE'),
     logLevel: r.oneOf('MSI_LOG_LEVEL', LOG_LEVELS, 'info'),
+    feedTiles,
+    feedIntervalMs: r.integer('MSI_WITNESS_FEED_INTERVAL_MS', 60_000, { min: 1000, max: 24 * 3600_000 }),
   };
   r.done();
   return config;
@@ -75,6 +85,18 @@ function checkKey(r: ConfigReader, key: string | undefined, devKeyFile: string |
   } catch (error: unknown) {
     const code = error instanceof NoteError ? error.code : 'KEY_MALFORMED';
     r.problem(`MSI_WITNESS_KEY is not a valid signer key (${code})`); // never echo the secret
+  }
+}
+
+function checkTilesUrl(r: ConfigReader, index: number, text: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    r.problem(`MSI_WITNESS_FEED_TILES[${index}] ${JSON.stringify(text)} is not an http(s) URL`);
   }
 }
 

@@ -23,12 +23,16 @@ await runService({
       logKeys: config.logs.map((key) => parseVerifierKey(key)),
       stateFile: config.stateFile,
       log,
+      feed: { tiles: config.feedTiles, intervalMs: config.feedIntervalMs },
     });
     log.info('witness up', {
       endpoint: `http://${config.host}:${witness.port}/add-checkpoint`,
       verifierKey: witness.verifierKey,
       logs: config.logs,
       stateFile: config.stateFile,
+      ...(config.feedTiles.length > 0
+        ? { feedTiles: config.feedTiles, feedIntervalMs: config.feedIntervalMs }
+        : {}),
     });
     return { stop: () => witness.close() };
   },

@@ -213,3 +213,21 @@ describe('add-checkpoint', () => {
     expect(await addCheckpoint(url2, other.request(0))).toMatchObject({ currentSize: 6 });
   });
 });
+
+describe('GET /checkpoints/<origin>', () => {
+  it('serves the newest checkpoint it cosigned, with its cosignature; 404 before any; 405 for other methods', async () => {
+    const url = await start();
+    const at = `${url}/checkpoints/${encodeURIComponent('example.org/log')}`;
+    expect((await fetch(at)).status).toBe(404);
+    log.append(3);
+    const note = log.checkpoint();
+    verified(await addCheckpoint(url, log.request(0)), note);
+    const served = await fetch(at);
+    expect(served.status).toBe(200);
+    const text = await served.text();
+    expect(text.startsWith(note)).toBe(true);
+    expect(verifyCosignatures(text, [parseVerifierKey(witnessKey.verifierKey)])).toHaveLength(1);
+    expect((await fetch(at, { method: 'POST' })).status).toBe(405);
+    expect((await fetch(`${url}/checkpoints/%E0%A4%A`)).status).toBe(400);
+  });
+});

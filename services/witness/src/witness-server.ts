@@ -10,7 +10,9 @@ import {
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
 import type { MerkleHasher } from '@msi/merkle';
 import type { Logger } from '@msi/service-kit';
+import { TileLogClient } from '@msi/tiles-client';
 import { MAX_REQUEST_BYTES, parseAddCheckpointRequest } from './add-checkpoint-request.js';
+import { TileFeed } from './tile-feed.js';
 import { type AddCheckpointOutcome, Witness } from './witness.js';
 import { WitnessError, type WitnessErrorCode } from './witness-error.js';
 import { WitnessState } from './witness-state.js';
@@ -31,6 +33,8 @@ export interface WitnessServerOptions {
   /** Milliseconds since the epoch (the cosignature time is its whole seconds). */
   readonly nowMs?: () => number;
   readonly log: Logger;
+  /** Tile logs to read on its own (C2SP tlog-tiles base URLs) and how often, ms (tile-feed.ts). */
+  readonly feed?: { readonly tiles: readonly string[]; readonly intervalMs: number };
 }
 
 /** A running witness. */
@@ -62,7 +66,9 @@ const SERIOUS: ReadonlySet<WitnessErrorCode> = new Set([
 ]);
 
 /**
- * Starts a witness speaking C2SP tlog-witness over HTTP: `POST /add-checkpoint`. Opens the state
+ * Starts a witness speaking C2SP tlog-witness over HTTP: `POST /add-checkpoint`, and
+ * `GET /checkpoints/<origin>` for the newest checkpoint it cosigned; with `feed`, it also reads the
+ * given tile logs itself (tile-feed.ts). Opens the state
  * file first (a corrupt file stops the start with `STATE_CORRUPT`).
  */
 export async function startWitness(options: WitnessServerOptions): Promise<RunningWitness> {
@@ -76,6 +82,17 @@ export async function startWitness(options: WitnessServerOptions): Promise<Runni
     ed: options.ed ?? nodeEd25519(),
     nowMs: options.nowMs ?? Date.now,
   });
+  const feed =
+    options.feed === undefined || options.feed.tiles.length === 0
+      ? undefined
+      : new TileFeed({
+          witness,
+          logs: options.feed.tiles.map(
+            (base) => new TileLogClient(base, { hasher: options.hasher ?? nodeHasher() }),
+          ),
+          intervalMs: options.feed.intervalMs,
+          log,
+        });
   const server = createServer((req, res) => {
     handle(witness, log, req, res).catch((error: unknown) => {
       log.error('add-checkpoint failed', { error });
@@ -96,14 +113,17 @@ export async function startWitness(options: WitnessServerOptions): Promise<Runni
     verifierKey,
     keyId: formatKeyId(options.signer.keyId),
   });
+  feed?.start();
   return {
     port,
     verifierKey,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await feed?.stop();
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 
@@ -113,7 +133,8 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  if (path.startsWith(CHECKPOINTS)) return newestCosigned(witness, req, res, path.slice(CHECKPOINTS.length));
   if (path !== '/add-checkpoint') return reply(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   if (req.method !== 'POST') {
     res.setHeader('Allow', 'POST');
@@ -140,6 +161,34 @@ async function handle(
   else log.info('add-checkpoint refused', fields);
   if (status === 409) return reply(res, 409, 'text/x.tlog.size', `${outcome.currentSize}\n`);
   return reply(res, status, 'text/plain; charset=utf-8', `${outcome.message}\n`);
+}
+
+const CHECKPOINTS = '/checkpoints/';
+
+/**
+ * `GET /checkpoints/<percent-encoded origin>`: the newest checkpoint of that log this witness cosigned
+ * since it started (pushed or read from tiles), with its cosignature line; 404 when none yet.
+ */
+function newestCosigned(witness: Witness, req: IncomingMessage, res: ServerResponse, encoded: string): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('Allow', 'GET, HEAD');
+    reply(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+    return;
+  }
+  let origin: string;
+  try {
+    origin = decodeURIComponent(encoded);
+  } catch {
+    reply(res, 400, 'text/plain; charset=utf-8', 'the origin is not percent-encoded UTF-8\n');
+    return;
+  }
+  const note = witness.newestCosigned(origin);
+  if (note === undefined) {
+    reply(res, 404, 'text/plain; charset=utf-8', 'no checkpoint of that log cosigned yet\n');
+    return;
+  }
+  res.setHeader('Cache-Control', 'no-cache');
+  reply(res, 200, 'text/plain; charset=utf-8', note);
 }
 
 /** The request body, or undefined once it exceeds MAX_REQUEST_BYTES (hostile input: bounded). */

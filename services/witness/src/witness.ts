@@ -39,6 +39,8 @@ export interface WitnessOptions {
 export class Witness {
   readonly #lock = new KeyedLock();
   readonly #logKeys: ReadonlyMap<string, readonly NoteVerifierKey[]>;
+  /** Per origin, the newest checkpoint cosigned since start, with this witness's cosignature line. */
+  readonly #newest = new Map<string, string>();
 
   constructor(private readonly options: WitnessOptions) {
     if (options.signer.algorithm !== NOTE_ALG_COSIGNATURE_V1) {
@@ -65,8 +67,27 @@ export class Witness {
       await this.options.state.commit(origin, decision.next);
       const time = Math.floor(this.options.nowMs() / 1000);
       const note = cosignCheckpoint(request.checkpoint, this.options.signer, time);
+      this.#newest.set(origin, note);
       return { kind: 'cosigned', origin, size: decision.checkpoint.size, lines: lastLine(note) };
     });
+  }
+
+  /** The size it last cosigned for the origin (0 when none), from its durable state. */
+  cosignedSize(origin: string): number {
+    return this.options.state.get(origin)?.size ?? 0;
+  }
+
+  /**
+   * The newest checkpoint of the origin cosigned since this process started: the log's note with the
+   * witness's cosignature line appended (what monitors and distributors fetch), or undefined.
+   */
+  newestCosigned(origin: string): string | undefined {
+    return this.#newest.get(origin);
+  }
+
+  /** The origins of the logs it witnesses. */
+  get origins(): readonly string[] {
+    return [...this.#logKeys.keys()];
   }
 
   /** The witness's key id, as 8 hex digits. */
