@@ -306,7 +306,9 @@ function encodings(seeded: SeededData): Record<keyof typeof FUZZ_RPCS, fc.Arbitr
       }),
       (r) => verifierV1.VerifyReceiptRequest.encode(r).finish(),
     ),
-    getCheckpoint: one(u64, (size) => verifierV1.GetCheckpointRequest.encode({ size }).finish()),
+    getCheckpoint: one(u64, (size) =>
+      verifierV1.GetCheckpointRequest.encode({ size, cosigned: false }).finish(),
+    ),
     getConsistencyProof: one(fc.record({ oldSize: u64, newSize: u64 }), (r) =>
       verifierV1.GetConsistencyProofRequest.encode(r).finish(),
     ),

@@ -36,6 +36,9 @@ Options:
   --from FILE          the later checkpoint and consistency proof ("-" reads standard input)
   --tiles URL          extend to the newest checkpoint of the calendar's C2SP tlog-tiles log at URL
                        (\`npm start\` prints it), the consistency proof computed from its tiles
+  --cosigned           from the verifier: extend to the newest checkpoint that carries witness
+                       cosignatures (witnesses cosign at their own interval, so it may be older
+                       than the newest); the default when --quorum asks for cosignatures
   --publication FILE   extend to exactly this publication (needs no key)
   -o, --output OUT     write the extended receipt here instead of standard output
 ${TRUST_HELP}
@@ -56,6 +59,7 @@ export const extendCommand: Command = {
       from: { type: 'string' },
       publication: { type: 'string' },
       tiles: { type: 'string' },
+      cosigned: { type: 'boolean' },
       output: { type: 'string', short: 'o' },
     });
     if (booleanFlag(flags, 'help')) {
@@ -101,7 +105,9 @@ export const extendCommand: Command = {
         tiles !== undefined
           ? await tileLogExtension(receipt, new CliTileLog(tiles))
           : from === undefined
-            ? await fetchExtension(receipt, verifierConnection(connectionFlagsOf(flags), io.env))
+            ? await fetchExtension(receipt, verifierConnection(connectionFlagsOf(flags), io.env), {
+                cosigned: booleanFlag(flags, 'cosigned') || (trust.quorum ?? 0) > 0,
+              })
             : parseExtensionFile(
                 parseJsonText(await readText(from, io.stdin, 'extension file'), from, 'extension file'),
                 from,

@@ -42,13 +42,14 @@ export function parseExtensionFile(value: unknown, path: string): ReceiptExtensi
 export async function fetchExtension(
   receipt: Receipt,
   connection: ServerConnection,
+  options: { readonly cosigned?: boolean } = {},
 ): Promise<ReceiptExtension> {
   const oldSize = checkpointSize(receipt.checkpoint, () => {
     throw new ReceiptError('CHECKPOINT_MALFORMED', "the receipt's checkpoint is malformed");
   });
   const session = await openVerifierSession(connection);
   try {
-    const latest = await session.getCheckpoint(0);
+    const latest = await session.getCheckpoint(0, options.cosigned === true);
     const newSize = checkpointSize(latest.checkpoint, () => {
       throw new CliError('VERIFICATION_FAILED', 'the verifier sent a malformed checkpoint');
     });

@@ -10,7 +10,8 @@ export interface VerifierSession {
     timeoutMs: number,
   ): Promise<verifierV1.GetReceiptResponse>;
   getHistory(request: verifierV1.GetHistoryRequest): Promise<verifierV1.GetHistoryResponse>;
-  getCheckpoint(size: number): Promise<verifierV1.GetCheckpointResponse>;
+  /** The checkpoint of `size` (0: the newest); with `cosigned`, only one carrying witness cosignatures. */
+  getCheckpoint(size: number, cosigned?: boolean): Promise<verifierV1.GetCheckpointResponse>;
   getConsistencyProof(oldSize: number, newSize: number): Promise<verifierV1.GetConsistencyProofResponse>;
   close(): void;
 }
@@ -35,9 +36,9 @@ export async function openVerifierSession(connection: ServerConnection): Promise
       call(timeoutMs, (options, done) => client.getReceipt(request, new Metadata(), options, done)),
     getHistory: (request) =>
       call(CALL_TIMEOUT_MS, (options, done) => client.getHistory(request, new Metadata(), options, done)),
-    getCheckpoint: (size) =>
+    getCheckpoint: (size, cosigned = false) =>
       call(CALL_TIMEOUT_MS, (options, done) =>
-        client.getCheckpoint({ size: BigInt(size) }, new Metadata(), options, done),
+        client.getCheckpoint({ size: BigInt(size), cosigned }, new Metadata(), options, done),
       ),
     getConsistencyProof: (oldSize, newSize) =>
       call(CALL_TIMEOUT_MS, (options, done) =>

@@ -21,6 +21,7 @@ import {
   type JsonObject,
   optionalChoice,
   optionalCount,
+  optionalFlag,
   optionalText,
   requiredText,
   uuidField,
@@ -70,7 +71,10 @@ export function gatewayRoutes(upstreams: Upstreams): ReadonlyMap<string, Gateway
     [
       '/api/v1/checkpoint',
       async (body, auth): Promise<CheckpointResponseJson> => {
-        const request = { size: BigInt(optionalCount(body, 'size', Number.MAX_SAFE_INTEGER)) };
+        const request = {
+          size: BigInt(optionalCount(body, 'size', Number.MAX_SAFE_INTEGER)),
+          cosigned: optionalFlag(body, 'cosigned'),
+        };
         const response = await call(verifier.getCheckpoint.bind(verifier), request, auth);
         return { checkpoint: response.checkpoint, size: response.size.toString() };
       },

@@ -71,6 +71,14 @@ export function optionalChoice<T extends string>(
   return value as T;
 }
 
+/** A boolean; absent is false. */
+export function optionalFlag(body: JsonObject, field: string): boolean {
+  const value = body[field];
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') throw invalid(field, 'true or false');
+  return value;
+}
+
 function invalid(field: string, want: string): ConsoleError {
   return new ConsoleError('FIELD_INVALID', `${field} must be ${want}`);
 }

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import {
   cosignCheckpoint,
   encodeImprint,
@@ -138,8 +138,11 @@ describe('receipts carry witness cosignatures (real pipeline)', () => {
     // with one cosignature, then with both.
     await world.pipeline.stop();
     await eventually('catch-up', async () => (await verifier.projector.caughtUp()) || undefined, waiting);
-    const latest = await call(client.getCheckpoint, { size: 0n });
+    const latest = await call(client.getCheckpoint, { size: 0n, cosigned: false });
     size = Number(latest.size);
+    await expect(call(client.getCheckpoint, { size: 0n, cosigned: true })).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+    });
     const one = cosignCheckpoint(latest.checkpoint, w1.signer, 1_800_000_000);
     cosigned = cosignCheckpoint(one, w2.signer, 1_800_000_005);
     await publishCosigned(size, one);
@@ -158,8 +161,14 @@ describe('receipts carry witness cosignatures (real pipeline)', () => {
       },
       waiting,
     );
-    expect((await call(client.getCheckpoint, { size: BigInt(size) })).checkpoint).toBe(cosigned);
-    expect((await call(client.getCheckpoint, { size: 0n })).checkpoint).toBe(cosigned);
+    expect((await call(client.getCheckpoint, { size: BigInt(size), cosigned: false })).checkpoint).toBe(
+      cosigned,
+    );
+    expect((await call(client.getCheckpoint, { size: 0n, cosigned: false })).checkpoint).toBe(cosigned);
+    expect((await call(client.getCheckpoint, { size: 0n, cosigned: true })).checkpoint).toBe(cosigned);
+    expect((await call(client.getCheckpoint, { size: BigInt(size), cosigned: true })).checkpoint).toBe(
+      cosigned,
+    );
 
     await new Promise((resolve) => setTimeout(resolve, 150)); // the newest-checkpoint cache (100 ms)
     const response = await call(client.getReceipt, { eventId: event.eventId, wait: false }, 'acme-auditor');
@@ -258,7 +267,9 @@ describe('receipts carry witness cosignatures (real pipeline)', () => {
       [kind, size],
     );
     expect(Number(rows[0].n)).toBe(1);
-    expect((await call(client.getCheckpoint, { size: BigInt(size) })).checkpoint).toBe(cosigned);
+    expect((await call(client.getCheckpoint, { size: BigInt(size), cosigned: false })).checkpoint).toBe(
+      cosigned,
+    );
     await new Promise((resolve) => setTimeout(resolve, 150));
     const response = await call(client.getReceipt, { eventId: event.eventId, wait: false }, 'acme-auditor');
     expect(parseReceiptJson(response.receiptJson).checkpoint).toBe(cosigned);

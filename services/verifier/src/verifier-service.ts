@@ -267,12 +267,20 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
     getCheckpoint: unary(
       async (call: ServerUnaryCall<verifierV1.GetCheckpointRequest, verifierV1.GetCheckpointResponse>) => {
         const size = count('size', call.request.size);
+        const where = call.request.cosigned ? 'WHERE c.note IS NOT NULL' : 'WHERE true';
         const { rows } =
           size === 0
-            ? await deps.pool.query(`${CHECKPOINT_NOTES} ORDER BY p.size DESC LIMIT 1`)
-            : await deps.pool.query(`${CHECKPOINT_NOTES} WHERE p.size = $1::int8`, [size]);
+            ? await deps.pool.query(`${CHECKPOINT_NOTES} ${where} ORDER BY p.size DESC LIMIT 1`)
+            : await deps.pool.query(`${CHECKPOINT_NOTES} ${where} AND p.size = $1::int8`, [size]);
         const row = rows[0];
-        if (row === undefined) throw new VerifierError('NOT_FOUND', 'no verified checkpoint of that size');
+        if (row === undefined) {
+          throw new VerifierError(
+            'NOT_FOUND',
+            call.request.cosigned
+              ? 'no verified checkpoint with witness cosignatures' + (size === 0 ? ' yet' : ' of that size')
+              : 'no verified checkpoint of that size',
+          );
+        }
         return { checkpoint: toText(row.note, 'note'), size: BigInt(row.size) };
       },
     ),

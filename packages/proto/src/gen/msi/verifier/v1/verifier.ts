@@ -207,6 +207,12 @@ export interface ProvenSummary {
 export interface GetCheckpointRequest {
   /** The calendar size wanted; 0 for the newest checkpoint. Beyond 2^53 − 1: OUT_OF_RANGE. */
   size: bigint;
+  /**
+   * Only a checkpoint that carries witness cosignatures: with size 0 the newest cosigned checkpoint
+   * (witnesses cosign at their own interval, so it may be older than the newest), with a size the
+   * cosigned checkpoint of that size. NOT_FOUND when there is none.
+   */
+  cosigned: boolean;
 }
 
 /** Response of GetCheckpoint. */
@@ -1252,7 +1258,7 @@ export const ProvenSummary: MessageFns<ProvenSummary> = {
 };
 
 function createBaseGetCheckpointRequest(): GetCheckpointRequest {
-  return { size: 0n };
+  return { size: 0n, cosigned: false };
 }
 
 export const GetCheckpointRequest: MessageFns<GetCheckpointRequest> = {
@@ -1262,6 +1268,9 @@ export const GetCheckpointRequest: MessageFns<GetCheckpointRequest> = {
         throw new globalThis.Error("value provided for field message.size of type uint64 too large");
       }
       writer.uint32(8).uint64(message.size);
+    }
+    if (message.cosigned !== false) {
+      writer.uint32(16).bool(message.cosigned);
     }
     return writer;
   },
@@ -1287,6 +1296,14 @@ export const GetCheckpointRequest: MessageFns<GetCheckpointRequest> = {
             message.size = reader.uint64() as bigint;
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.cosigned = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1305,6 +1322,7 @@ export const GetCheckpointRequest: MessageFns<GetCheckpointRequest> = {
   fromPartial<I extends Exact<DeepPartial<GetCheckpointRequest>, I>>(object: I): GetCheckpointRequest {
     const message = createBaseGetCheckpointRequest();
     message.size = (object.size !== undefined && object.size !== null) ? BigInt(object.size) : 0n;
+    message.cosigned = object.cosigned ?? false;
     return message;
   },
 };
