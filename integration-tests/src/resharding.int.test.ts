@@ -31,6 +31,8 @@ const world = useWorld({
   pipeline: {
     shards: 4,
     aggregators: 2,
+    // The operators' view: the event-on-retired-shard alert.
+    alerter: { policyFile: join(repositoryRoot(), 'services', 'alerter', 'policies', 'default.yaml') },
     apiKeys: [
       { key: EMITTER, tenant: 'acme', principal: 'etl-gateway', roles: ['emitter'] },
       { key: OPERATOR, tenant: 'ops', principal: 'alice-ops', roles: ['operator'] },
@@ -51,6 +53,14 @@ function storeEvent() {
     actor: 'alice',
     destination: { system: 's3', region: 'eu-west-1', host: 'bucket-a' },
   });
+}
+
+/** A line of `msi alerts --json` (the fields this test reads). */
+interface AlertJson {
+  readonly rule: string;
+  readonly severity: string;
+  readonly category: string;
+  readonly details: Readonly<Record<string, string>>;
 }
 
 interface Acked {
@@ -306,5 +316,31 @@ describe('resharding live (real processes)', () => {
     const report = streamV1ShardMap.EventOnRetiredShard.decode(alerts[0]?.data ?? new Uint8Array());
     expect(report.shard).toBeGreaterThanOrEqual(2);
     expect(Number(report.lastStoredAtMs)).toBeGreaterThanOrEqual(Number(report.retiredAtMs));
+    // The alerter raises it: a high integrity alert naming the retired shard, as `msi alerts` shows it.
+    const reportedShards = new Set(
+      alerts.map((m) => String(streamV1ShardMap.EventOnRetiredShard.decode(m.data).shard)),
+    );
+    const raised = await eventually(
+      'the event-on-retired-shard alert',
+      async () => {
+        const listed = await runMsi(['alerts', '--rule', 'event-on-retired-shard', '--json', '--insecure'], {
+          MSI_ALERTER_ADDRESS: world.pipeline.alerterAddress ?? '',
+          MSI_API_KEY: OPERATOR,
+        });
+        if (listed.status !== 0) return undefined;
+        const lines = listed.stdout.split('\n').filter((line) => line.trim() !== '');
+        return lines.length > 0 ? lines.map((line) => JSON.parse(line) as AlertJson) : undefined;
+      },
+      { timeoutMs: 30_000, detail: () => world.logTail() },
+    );
+    for (const alert of raised) {
+      expect(alert).toMatchObject({
+        rule: 'event-on-retired-shard',
+        severity: 'high',
+        category: 'integrity',
+      });
+      expect(reportedShards.has(alert.details.shard ?? '')).toBe(true);
+      expect(Number(alert.details.shard)).toBeGreaterThanOrEqual(2);
+    }
   }, 240_000);
 });
