@@ -1,9 +1,13 @@
 // The pipeline benchmark: `pnpm bench:pipeline [--seconds N] [--steady N] [--steady-only] [--quick]
-// [--cpu-prof DIR] [--trace RATIO]`. --steady: length of the steady window in which sealed leaves and
-// CPU per event are counted (60 s; 10 with --quick); --steady-only: skip the curve, half-load and
-// stream phases; --cpu-prof: write ingest's V8 CPU profile (node --cpu-prof) into DIR when it stops;
-// --trace: the services export traces (OTLP/HTTP, parentbased_traceidratio with this ratio) to a sink
-// in this process that counts and drops them, to measure tracing's overhead against a run without.
+// [--cpu-prof DIR] [--trace RATIO] [--shards N] [--aggregators N]`. --steady: length of the steady
+// window in which sealed leaves and CPU per event are counted (60 s; 10 with --quick); --steady-only:
+// skip the curve, half-load and stream phases; --cpu-prof: write ingest's V8 CPU profile (node
+// --cpu-prof) into DIR when it stops; --trace: the services export traces (OTLP/HTTP,
+// parentbased_traceidratio with this ratio) to a sink in this process that counts and drops them, to
+// measure tracing's overhead against a run without; --shards / --aggregators: the shard count
+// (MSI_SHARDS, 4) and aggregator processes (2) — e.g. 4 then 64 shards with 4 aggregators each to see
+// what many shards cost (issue 15's target): the steady window also prints events per EventBatch and
+// leaves per seal, which shrink as shards multiply.
 // Starts the real pipeline (calendar, aggregators, ingest as processes) against NATS and Postgres
 // (NATS_URL / DATABASE_URL, else embedded servers), drives ingest over gRPC with concurrent clients
 // via SubmitBatch and SubmitStream, and prints events/s ingested and anchored, durable-ack latency,
@@ -55,8 +59,15 @@ const TRACE_RATIO = traceArg > 0 ? Number(process.argv[traceArg + 1]) : undefine
 if (TRACE_RATIO !== undefined && !(TRACE_RATIO >= 0 && TRACE_RATIO <= 1))
   throw new Error('--trace takes a ratio in [0, 1]');
 const BATCH = 1000;
-const SHARDS = 4;
-const AGGREGATORS = 2;
+const countArg = (name: string, fallback: number): number => {
+  const at = process.argv.indexOf(name);
+  if (at < 0) return fallback;
+  const value = Number(process.argv[at + 1]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} takes a positive integer`);
+  return value;
+};
+const SHARDS = countArg('--shards', 4);
+const AGGREGATORS = countArg('--aggregators', 2);
 const ROUND_MS = 1000;
 const API_KEY = 'bench-key';
 const SAMPLE_EVERY = 97;
@@ -326,11 +337,20 @@ function countSealedLeaves(nc: NatsConnection, prefix: string) {
       arrivals.push({ at: Date.now(), leaves: seal.leafCount });
     },
   });
+  const within = (fromMs: number, untilMs: number) =>
+    arrivals.filter((a) => a.at >= fromMs && a.at < untilMs);
   return {
     leavesBetween: (fromMs: number, untilMs: number) =>
-      arrivals.filter((a) => a.at >= fromMs && a.at < untilMs).reduce((sum, a) => sum + a.leaves, 0),
+      within(fromMs, untilMs).reduce((sum, a) => sum + a.leaves, 0),
+    sealsBetween: (fromMs: number, untilMs: number) => within(fromMs, untilMs).length,
     stop: () => subscription.unsubscribe(),
   };
+}
+
+/** How many EventBatch messages the events stream holds (its info: nothing is read or decoded). */
+async function storedBatches(nc: NatsConnection, prefix: string): Promise<number> {
+  const jsm = await (await import('@nats-io/jetstream')).jetstreamManager(nc);
+  return (await jsm.streams.info(streamNamesFor(prefix).events)).state.messages;
 }
 
 /** CPU µs of every pipeline process and of this load generator, read at one instant. */
@@ -351,16 +371,31 @@ async function steadyWindow(pipeline: Pipeline, nc: NatsConnection, prefix: stri
   await new Promise((resolve) => setTimeout(resolve, STEADY_WARMUP_SECONDS * 1000));
   const from = Date.now();
   const before = await cpuSnapshot(pipeline);
+  const batchesBefore = await storedBatches(nc, prefix);
   await new Promise((resolve) => setTimeout(resolve, STEADY_SECONDS * 1000));
   const after = await cpuSnapshot(pipeline);
+  const batchCount = (await storedBatches(nc, prefix)) - batchesBefore;
   const until = Date.now();
   const r = await load;
   seals.stop();
   const seconds = (until - from) / 1000;
   const leaves = seals.leavesBetween(from, until);
+  const sealCount = seals.sealsBetween(from, until);
   section.add({
     process: 'sealed leaves',
     'per second': formatRate(leaves / seconds),
+    'CPU µs/event': '',
+    'CPU %': '',
+  });
+  section.add({
+    process: 'seals',
+    'per second': formatRate(sealCount / seconds),
+    'CPU µs/event': '',
+    'CPU %': '',
+  });
+  section.add({
+    process: 'EventBatch messages',
+    'per second': formatRate(batchCount / seconds),
     'CPU µs/event': '',
     'CPU %': '',
   });
@@ -379,6 +414,12 @@ async function steadyWindow(pipeline: Pipeline, nc: NatsConnection, prefix: stri
   );
   section.note(
     'sealed leaves = leaf_count of the ShardSealed messages arriving in the window; CPU per event = CPU time in the window / those leaves (10 ms resolution).',
+  );
+  section.note(
+    `${SHARDS} shards, ${AGGREGATORS} aggregators: ${sealCount === 0 ? 'n/a' : (leaves / sealCount).toFixed(0)} leaves per seal on average, ${batchCount === 0 ? 'n/a' : (leaves / batchCount).toFixed(1)} events per EventBatch (sealed leaves / EventBatch messages stored in the window, from the stream's info; at a steady state both flows match).`,
+  );
+  console.log(
+    `steady: shards=${SHARDS} aggregators=${AGGREGATORS} sealed_per_s=${(leaves / seconds).toFixed(0)} seals_per_s=${(sealCount / seconds).toFixed(1)} leaves_per_seal=${sealCount === 0 ? 'n/a' : (leaves / sealCount).toFixed(1)} batches_per_s=${(batchCount / seconds).toFixed(1)} events_per_batch=${batchCount === 0 ? 'n/a' : (leaves / batchCount).toFixed(1)}`,
   );
   return leaves / seconds;
 }

@@ -1,9 +1,18 @@
 import { join } from 'node:path';
+import { credentials, type ServiceError } from '@grpc/grpc-js';
 import { createClient, type EmittedIndividual, Events, hashBytes } from '@msi/client';
-import { bytesEqual, formatUuid, parseVerifierKey, receiptToJson, verifyReceipt } from '@msi/core';
+import {
+  bytesEqual,
+  decodeRound,
+  decodeSeal,
+  formatUuid,
+  parseVerifierKey,
+  receiptToJson,
+  verifyReceipt,
+} from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
 import { bucketNamesFor, readSubject, streamNamesFor, subjectsFor } from '@msi/nats';
-import { streamV1, streamV1ShardMap } from '@msi/proto';
+import { streamV1, streamV1ShardMap, verifierV1 } from '@msi/proto';
 import { ShardMapStore } from '@msi/shard-map';
 import { freePort, SupervisedProcess } from '@msi/stack';
 import { eventually, repositoryRoot, useWorld } from '@msi/testkit';
@@ -31,6 +40,9 @@ const world = useWorld({
   pipeline: {
     shards: 4,
     aggregators: 2,
+    // The auditors' and operators' views: GetRound's map versions, the event-on-retired-shard alert.
+    verifier: true,
+    alerter: { policyFile: join(repositoryRoot(), 'services', 'alerter', 'policies', 'default.yaml') },
     apiKeys: [
       { key: EMITTER, tenant: 'acme', principal: 'etl-gateway', roles: ['emitter'] },
       { key: OPERATOR, tenant: 'ops', principal: 'alice-ops', roles: ['operator'] },
@@ -51,6 +63,14 @@ function storeEvent() {
     actor: 'alice',
     destination: { system: 's3', region: 'eu-west-1', host: 'bucket-a' },
   });
+}
+
+/** A line of `msi alerts --json` (the fields this test reads). */
+interface AlertJson {
+  readonly rule: string;
+  readonly severity: string;
+  readonly category: string;
+  readonly details: Readonly<Record<string, string>>;
 }
 
 interface Acked {
@@ -306,5 +326,116 @@ describe('resharding live (real processes)', () => {
     const report = streamV1ShardMap.EventOnRetiredShard.decode(alerts[0]?.data ?? new Uint8Array());
     expect(report.shard).toBeGreaterThanOrEqual(2);
     expect(Number(report.lastStoredAtMs)).toBeGreaterThanOrEqual(Number(report.retiredAtMs));
+    // The alerter raises it: a high integrity alert naming the retired shard, as `msi alerts` shows it.
+    const reportedShards = new Set(
+      alerts.map((m) => String(streamV1ShardMap.EventOnRetiredShard.decode(m.data).shard)),
+    );
+    const raised = await eventually(
+      'the event-on-retired-shard alert',
+      async () => {
+        const listed = await runMsi(['alerts', '--rule', 'event-on-retired-shard', '--json', '--insecure'], {
+          MSI_ALERTER_ADDRESS: world.pipeline.alerterAddress ?? '',
+          MSI_API_KEY: OPERATOR,
+        });
+        if (listed.status !== 0) return undefined;
+        const lines = listed.stdout.split('\n').filter((line) => line.trim() !== '');
+        return lines.length > 0 ? lines.map((line) => JSON.parse(line) as AlertJson) : undefined;
+      },
+      { timeoutMs: 30_000, detail: () => world.logTail() },
+    );
+    for (const alert of raised) {
+      expect(alert).toMatchObject({
+        rule: 'event-on-retired-shard',
+        severity: 'high',
+        category: 'integrity',
+      });
+      expect(reportedShards.has(alert.details.shard ?? '')).toBe(true);
+      expect(Number(alert.details.shard)).toBeGreaterThanOrEqual(2);
+    }
   }, 240_000);
+
+  it('after every change: the verifier found nothing wrong, GetRound names the map version that sealed each seal, the calendar is gapless and no event is sealed twice', async () => {
+    const js = jetstream(world.nc);
+    const names = streamNamesFor(world.prefix);
+    const subjects = subjectsFor(world.prefix);
+    const rounds = (await readSubject(js, names.rounds, subjects.rounds)).map(
+      (m) => decodeRound(streamV1.RoundAnchored.decode(m.data).round).round,
+    );
+    // Gapless: rounds 0 … n − 1, each once, in order.
+    expect(rounds).toEqual(rounds.map((_, i) => i));
+    // Per shard, seal numbers 0 … m − 1 each once, over stream ranges that never overlap.
+    const sealed = new Map<string, number>();
+    const perShard = new Map<number, { sealNumber: number; start: number; end: number }[]>();
+    for (const m of await readSubject(js, names.seals, subjects.allSeals)) {
+      const message = streamV1.ShardSealed.decode(m.data);
+      const seal = decodeSeal(message.seal);
+      sealed.set(`${seal.shard}/${seal.sealNumber}`, Number(message.shardMapVersion));
+      const list = perShard.get(seal.shard) ?? [];
+      list.push({ sealNumber: seal.sealNumber, start: seal.streamStart, end: seal.streamEnd });
+      perShard.set(seal.shard, list);
+    }
+    for (const [shard, seals] of perShard) {
+      const sorted = [...seals].sort((a, b) => a.sealNumber - b.sealNumber);
+      expect(
+        sorted.map((s) => s.sealNumber),
+        `seal numbers of shard ${shard}`,
+      ).toEqual(sorted.map((_, i) => i));
+      for (let i = 1; i < sorted.length; i++) {
+        expect(sorted[i]?.start ?? 0, `seal ${i} of shard ${shard}`).toBeGreaterThanOrEqual(
+          sorted[i - 1]?.end ?? 0,
+        );
+      }
+    }
+
+    // The verifier, which rebuilds every seal and round itself, caught up and found nothing wrong.
+    const verifier = new verifierV1.VerifierServiceClient(
+      world.pipeline.verifierAddress ?? '',
+      credentials.createInsecure(),
+    );
+    world.defer(() => verifier.close());
+    const getCheckpoint = () =>
+      new Promise<verifierV1.GetCheckpointResponse>((resolve, reject) =>
+        verifier.getCheckpoint(
+          { size: 0n, cosigned: false },
+          (e: ServiceError | null, r?: verifierV1.GetCheckpointResponse) =>
+            e !== null || r === undefined ? reject(e) : resolve(r),
+        ),
+      );
+    const getRound = (k: number) =>
+      new Promise<verifierV1.GetRoundResponse>((resolve, reject) =>
+        verifier.getRound(
+          { selector: { $case: 'round', value: BigInt(k) } },
+          (e: ServiceError | null, r?: verifierV1.GetRoundResponse) =>
+            e !== null || r === undefined ? reject(e) : resolve(r),
+        ),
+      );
+    await eventually(
+      `the verifier at calendar size ${rounds.length}`,
+      async () => {
+        const cp = await getCheckpoint().catch(() => undefined);
+        return cp !== undefined && Number(cp.size) >= rounds.length ? true : undefined;
+      },
+      { timeoutMs: 60_000, detail: () => world.logTail() },
+    );
+    expect(await readSubject(js, names.integrity, subjects.integrity('verifier'))).toEqual([]);
+    // GetRound: beside each seal, the version its ShardSealed message carried.
+    const versions = new Set<number>();
+    for (const k of rounds) {
+      const round = await getRound(k);
+      expect(round.sealShardMapVersions).toHaveLength(round.seals.length);
+      round.seals.forEach((bytes, i) => {
+        const seal = decodeSeal(bytes);
+        const served = Number(round.sealShardMapVersions[i]);
+        expect(served, `round ${k}, seal ${seal.shard}/${seal.sealNumber}`).toBe(
+          sealed.get(`${seal.shard}/${seal.sealNumber}`),
+        );
+        expect(served).toBeGreaterThanOrEqual(1);
+        versions.add(served);
+      });
+    }
+    // Sealed under several versions (the first change of this file came before any event, so none
+    // under version 1), the newest well past the first changes.
+    expect(versions.size).toBeGreaterThan(1);
+    expect(Math.max(...versions)).toBeGreaterThan(3);
+  }, 180_000);
 });

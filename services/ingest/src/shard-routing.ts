@@ -57,19 +57,7 @@ export class ShardRouting {
 
   /** The map new events are routed by now; throws IngestError UNAVAILABLE when it may be stale. */
   routingMap(): ShardMap {
-    const follower = this.#follower;
-    if (follower.isBehind) {
-      throw new IngestError(
-        'UNAVAILABLE',
-        undefined,
-        `shard map version ${follower.current.version} is older than version ${follower.newestSeen}, which is not loaded yet; retry`,
-      );
-    }
-    const age = this.#o.nowMs() - follower.confirmedAtMs;
-    if (age > this.#o.reportTtlMs) {
-      throw new IngestError('UNAVAILABLE', undefined, `the shard map was not confirmed for ${age} ms; retry`);
-    }
-    return follower.current;
+    return mapInForce(this.#follower, this.#o.nowMs(), this.#o.reportTtlMs);
   }
 
   /** The newest map loaded (for GetShardMap). */
@@ -91,9 +79,7 @@ export class ShardRouting {
 
   async #afterRead(stored: StoredShardMap): Promise<void> {
     await report(this.store, this.#o, stored);
-    const reports = await this.store.reports();
-    const newest = Math.max(0, ...liveReports(reports, this.#o.nowMs()).map((r) => r.mapVersion));
-    this.#follower.saw(newest);
+    this.#follower.saw(newestLiveVersion(await this.store.reports(), this.#o.nowMs()));
     const retired = await retireDrained(this.store, stored, this.#o.nowMs(), this.#o.maxStalenessMs);
     if (retired !== undefined) {
       const shards = retired.map.shards.filter(
@@ -106,6 +92,43 @@ export class ShardRouting {
       await this.adopt(retired);
     }
   }
+}
+
+/** What routing knows of the map it follows (ShardMapFollower's view of KV). */
+export interface FollowedMap {
+  /** The newest version loaded. */
+  readonly current: ShardMap;
+  /** The newest version known to exist (loaded, or reported by another instance). */
+  readonly newestSeen: number;
+  /** When the map was last read successfully, epoch ms. */
+  readonly confirmedAtMs: number;
+}
+
+/**
+ * The map new events are routed by at `nowMs` (pure): the newest version loaded — unless a newer one
+ * is known but not loaded yet (ingest never routes by a map older than the newest it has seen), or
+ * the map was not confirmed for more than `reportTtlMs` (the other instances no longer count this
+ * one as live, so a shard it routes to could retire). Both refusals are IngestError UNAVAILABLE:
+ * retryable, nothing was accepted.
+ */
+export function mapInForce(followed: FollowedMap, nowMs: number, reportTtlMs: number): ShardMap {
+  if (followed.current.version < followed.newestSeen) {
+    throw new IngestError(
+      'UNAVAILABLE',
+      undefined,
+      `shard map version ${followed.current.version} is older than version ${followed.newestSeen}, which is not loaded yet; retry`,
+    );
+  }
+  const age = nowMs - followed.confirmedAtMs;
+  if (age > reportTtlMs) {
+    throw new IngestError('UNAVAILABLE', undefined, `the shard map was not confirmed for ${age} ms; retry`);
+  }
+  return followed.current;
+}
+
+/** The newest version a live ingest instance reports routing by at `nowMs` (0 when none is live). */
+export function newestLiveVersion(reports: readonly IngestMapReport[], nowMs: number): number {
+  return Math.max(0, ...liveReports(reports, nowMs).map((r) => r.mapVersion));
 }
 
 function report(store: ShardMapStore, options: ShardRoutingOptions, stored: StoredShardMap): Promise<void> {

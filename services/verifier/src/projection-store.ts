@@ -146,9 +146,9 @@ export async function insertSeals(db: Db, seals: readonly SealApplied[]): Promis
   await db.query({
     name: 'verifier_insert_seals',
     text: `INSERT INTO ${SCHEMA}.seals (stream_seq, shard, seal_number, record, stream_start, stream_end,
-         leaf_count, root, verified, detail)
+         leaf_count, root, verified, detail, shard_map_version)
        SELECT * FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::bytea[], $5::int8[], $6::int8[], $7::int8[],
-         $8::bytea[], $9::bool[], $10::text[]) ON CONFLICT DO NOTHING`,
+         $8::bytea[], $9::bool[], $10::text[], $11::int8[]) ON CONFLICT DO NOTHING`,
     values: [
       seals.map((s) => s.seq),
       seals.map((s) => s.record.shard),
@@ -160,6 +160,7 @@ export async function insertSeals(db: Db, seals: readonly SealApplied[]): Promis
       seals.map((s) => Buffer.from(s.record.root)),
       seals.map((s) => s.levels !== undefined),
       seals.map((s) => s.detail),
+      seals.map((s) => s.shardMapVersion),
     ],
   });
   const verified = seals.filter((s) => s.levels !== undefined);
@@ -280,6 +281,28 @@ export async function insertRounds(db: Db, rounds: RoundRows, state: FollowerSta
       Buffer.from(packFollowerState(state)),
     ],
   });
+}
+
+/** A seal of a round as GetRound serves it: its record and the shard map version that sealed it. */
+export interface RoundSeal {
+  readonly record: Uint8Array;
+  /** 0 when not known (no shard map version published, or the seal is not in the seal stream). */
+  readonly shardMapVersion: number;
+}
+
+/** The seals of round k in its tree's leaf order, each with the shard map version of its seal. */
+export async function roundSeals(db: Db, k: number): Promise<RoundSeal[]> {
+  const { rows } = await db.query({
+    name: 'verifier_round_seals_with_versions',
+    text: `SELECT rs.record, coalesce(s.shard_map_version, 0) AS shard_map_version
+       FROM ${SCHEMA}.round_seals rs LEFT JOIN ${SCHEMA}.seals s ON s.stream_seq = rs.seal_seq
+       WHERE rs.k = $1::int8 ORDER BY rs.position`,
+    values: [k],
+  });
+  return rows.map((r) => ({
+    record: toBytes(r.record, 'record'),
+    shardMapVersion: toSafeInteger(r.shard_map_version, 'shard_map_version'),
+  }));
 }
 
 /** The verified checkpoint note of `size`, if any. */

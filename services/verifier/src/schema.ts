@@ -143,4 +143,9 @@ INSERT INTO ${SCHEMA}.cursors (stream, last_seq) VALUES ('checkpoints', 0);`,
     name: 'the calendar follower state (core packFollowerState; NULL: derived from the last round once)',
     sql: `ALTER TABLE ${SCHEMA}.calendar_state ADD COLUMN follower bytea;`,
   },
+  {
+    id: 4,
+    name: 'the shard map version of each seal (ShardSealed.shard_map_version; 0 = not known, as for seals projected before)',
+    sql: `ALTER TABLE ${SCHEMA}.seals ADD COLUMN shard_map_version bigint NOT NULL DEFAULT 0;`,
+  },
 ];

@@ -8,12 +8,28 @@ import type { Failure } from './integrity.js';
 
 const Kind = verifierV1.IntegrityFailureKind;
 
+/** A seal as published: its record, its bytes, and the metadata the projection keeps beside them. */
+export interface PublishedSeal {
+  readonly seq: number;
+  readonly record: SealRecord;
+  readonly bytes: Uint8Array;
+  /**
+   * The shard map version its aggregator held (ShardSealed.shard_map_version; 0 = not known).
+   * Informational, for auditors (GetRound): not part of the seal record, checked by no proof.
+   */
+  readonly shardMapVersion: number;
+}
+
 /** A ShardSealed message decoded, or the failure it is (a malformed message). */
 export type DecodedSeal =
-  | { readonly ok: true; readonly seq: number; readonly record: SealRecord; readonly bytes: Uint8Array }
+  | ({ readonly ok: true } & PublishedSeal)
   | { readonly ok: false; readonly failure: Failure };
 
-/** Decodes one message of the seal stream `stream` (pure): a version-1 seal of its subject's shard. */
+/**
+ * Decodes one message of the seal stream `stream` (pure): a version-1 seal of its subject's shard.
+ * The message is hostile input: a shard map version beyond 2^53 − 1 (no map ever gets there) makes
+ * it malformed, like any other field that does not check out.
+ */
 export function decodeSealMessage(stream: string, m: PumpMessage): DecodedSeal {
   try {
     const message = streamV1.ShardSealed.decode(m.data);
@@ -21,7 +37,10 @@ export function decodeSealMessage(stream: string, m: PumpMessage): DecodedSeal {
     const record = decodeSeal(message.seal);
     if (record.shard !== shardOfSubject(m.subject))
       throw new Error(`seal of shard ${record.shard} on ${m.subject}`);
-    return { ok: true, seq: m.seq, record, bytes: message.seal };
+    if (message.shardMapVersion > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new Error(`shard_map_version ${message.shardMapVersion} is beyond 2^53 - 1`);
+    const shardMapVersion = Number(message.shardMapVersion);
+    return { ok: true, seq: m.seq, record, bytes: message.seal, shardMapVersion };
   } catch (error: unknown) {
     return {
       ok: false,
@@ -38,10 +57,7 @@ export function decodeSealMessage(stream: string, m: PumpMessage): DecodedSeal {
 }
 
 /** A judged seal: its row, its tree levels when verified, or the failure it is. */
-export interface SealApplied {
-  readonly seq: number;
-  readonly record: SealRecord;
-  readonly bytes: Uint8Array;
+export interface SealApplied extends PublishedSeal {
   /** Present exactly when the seal checks out against the events it covers. */
   readonly levels?: readonly Uint8Array[];
   /** Empty when verified. */
@@ -56,7 +72,7 @@ export interface SealApplied {
 export function applySeal(
   hasher: MerkleHasher,
   stream: string,
-  seal: { readonly seq: number; readonly record: SealRecord; readonly bytes: Uint8Array },
+  seal: PublishedSeal,
   covered: readonly CoveredEvent[],
 ): SealApplied {
   const checked = checkSeal(hasher, seal.record, covered);

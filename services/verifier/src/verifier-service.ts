@@ -18,7 +18,7 @@ import { eventToProto, receiptFromProto, receiptToProto, WireError } from '@msi/
 import type { ApiKeys, Identity } from './credentials.js';
 import type { Failure } from './integrity.js';
 import type { VerifierMetrics } from './metrics.js';
-import { insertFailures } from './projection-store.js';
+import { insertFailures, roundSeals } from './projection-store.js';
 import {
   CHECKPOINT_NOTES,
   EventFinder,
@@ -334,15 +334,13 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
         const row = rows[0];
         if (row === undefined) throw new VerifierError('NOT_FOUND', 'no such round');
         const k = toSafeInteger(row.k, 'k');
-        const seals = await deps.pool.query(
-          `SELECT record FROM ${SCHEMA}.round_seals WHERE k = $1::int8 ORDER BY position`,
-          [k],
-        );
+        const seals = await roundSeals(deps.pool, k);
         const cp = await deps.pool.query(`${CHECKPOINT_NOTES} WHERE p.size = $1::int8`, [k + 1]);
         return {
           round: Buffer.from(toBytes(row.record, 'record')),
-          seals: seals.rows.map((s) => Buffer.from(toBytes(s.record, 'record'))),
+          seals: seals.map((s) => Buffer.from(s.record)),
           checkpoint: cp.rows[0] === undefined ? '' : String(cp.rows[0].note),
+          sealShardMapVersions: seals.map((s) => BigInt(s.shardMapVersion)),
         };
       },
     ),

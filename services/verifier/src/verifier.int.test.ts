@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import {
   decodeRound,
+  decodeSeal,
   encodeImprint,
   encodeRound,
   encodeSeal,
@@ -205,6 +206,15 @@ describe('the verifier: projection, receipts, history, audits (real pipeline)', 
     });
     expect(good.ok).toBe(true);
     expect(Number(good.proven?.round)).toBe(proven.round.round);
+    // GetRound names, beside each seal of the round, the shard map version that sealed it: here the
+    // version seeded from MSI_SHARDS (1), which nothing changes in this file.
+    const round = await call(client.getRound, {
+      selector: { $case: 'round', value: BigInt(proven.round.round) },
+    });
+    expect(round.sealShardMapVersions).toHaveLength(round.seals.length);
+    const ours = round.seals.findIndex((seal) => decodeSeal(seal).shard === proven.seal.shard);
+    expect(ours).toBeGreaterThanOrEqual(0);
+    expect(round.sealShardMapVersions.every((version) => version === 1n)).toBe(true);
   }, 60_000);
 
   it('returns the lineage of an item stored, transferred, processed and read, per tenant', async () => {

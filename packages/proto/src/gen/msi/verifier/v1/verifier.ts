@@ -261,6 +261,13 @@ export interface GetRoundResponse {
   seals: Buffer[];
   /** The checkpoint of the calendar of size k + 1. */
   checkpoint: string;
+  /**
+   * For each of `seals` (same order), the shard map version the aggregator held when it sealed it
+   * (ShardSealed.shard_map_version: the version in KV `<P>_SHARDS` key `map`, whose history shows
+   * that version's shards). 0 when not known: sealed by an aggregator without shard maps, or the seal
+   * was not found in the seal stream. Informational, for auditors: no proof covers it.
+   */
+  sealShardMapVersions: bigint[];
 }
 
 /** Request of WatchReceipts. */
@@ -1613,7 +1620,7 @@ export const GetRoundRequest: MessageFns<GetRoundRequest> = {
 };
 
 function createBaseGetRoundResponse(): GetRoundResponse {
-  return { round: Buffer.alloc(0), seals: [], checkpoint: "" };
+  return { round: Buffer.alloc(0), seals: [], checkpoint: "", sealShardMapVersions: [] };
 }
 
 export const GetRoundResponse: MessageFns<GetRoundResponse> = {
@@ -1626,6 +1633,18 @@ export const GetRoundResponse: MessageFns<GetRoundResponse> = {
     }
     if (message.checkpoint !== "") {
       writer.uint32(26).string(message.checkpoint);
+    }
+    if (message.sealShardMapVersions.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.sealShardMapVersions) {
+        if (BigInt.asUintN(64, v) !== v) {
+          throw new globalThis.Error(
+            "a value provided in array field sealShardMapVersions of type uint64 is too large",
+          );
+        }
+        writer.uint64(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -1667,6 +1686,24 @@ export const GetRoundResponse: MessageFns<GetRoundResponse> = {
             message.checkpoint = reader.string();
             continue;
           }
+          case 4: {
+            if (tag === 32) {
+              message.sealShardMapVersions.push(reader.uint64() as bigint);
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.sealShardMapVersions.push(reader.uint64() as bigint);
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1687,6 +1724,7 @@ export const GetRoundResponse: MessageFns<GetRoundResponse> = {
     message.round = object.round ?? Buffer.alloc(0);
     message.seals = object.seals?.map((e) => e) || [];
     message.checkpoint = object.checkpoint ?? "";
+    message.sealShardMapVersions = object.sealShardMapVersions?.map((e) => BigInt(e)) || [];
     return message;
   },
 };
