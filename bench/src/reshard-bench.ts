@@ -9,9 +9,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
-import { decodeEvent, decodeSeal, encodeImprint, formatUuid, imprintOf, mintUuidV7 } from '@msi/core';
+import { createClient, type EventInput, Events } from '@msi/client';
+import { decodeEvent, decodeSeal, formatUuid, imprintOf } from '@msi/core';
 import { connectNats, readSubject, streamNamesFor, subjectsFor } from '@msi/nats';
-import { eventV1, ingestV1, ingestV1ShardAdmin, streamV1 } from '@msi/proto';
+import { ingestV1ShardAdmin, streamV1 } from '@msi/proto';
 import { startPipeline } from '@msi/stack';
 import {
   createFreshDatabase,
@@ -46,15 +47,12 @@ interface Sent {
 }
 
 let counter = 0;
-function event(): eventV1.DataEvent {
+function event(): EventInput {
   counter += 1;
-  return eventV1.DataEvent.fromPartial({
-    eventId: Buffer.from(mintUuidV7(Date.now(), globalThis.crypto.getRandomValues(new Uint8Array(16)))),
-    kind: eventV1.EventKind.EVENT_KIND_STORE,
-    data: Buffer.from(encodeImprint(imprintOf('sha256', new TextEncoder().encode(`bench-${counter}`)))),
+  return Events.store({
+    data: imprintOf('sha256', new TextEncoder().encode(`bench-${counter}`)),
     actor: 'loadgen',
     destination: { system: 's3', region: 'eu-west-1', host: 'bench' },
-    occurredAtUs: BigInt(Date.now() * 1000),
   });
 }
 
@@ -106,7 +104,14 @@ async function main(): Promise<void> {
   let failed = 0;
   try {
     await pipeline.waitUntilServing(60_000);
-    const ingest = new ingestV1.IngestServiceClient(pipeline.ingestAddress, credentials.createInsecure());
+    // the load's emitter: @msi/client (batches of BATCH, retried with the same ids on failure)
+    const ingest = createClient({
+      ingest: pipeline.ingestAddress,
+      apiKey: EMITTER,
+      insecure: true,
+      batching: { maxEvents: BATCH },
+      retry: { giveUpAfterMs: 20_000 },
+    });
     const admin = new ingestV1ShardAdmin.ShardAdminServiceClient(
       pipeline.ingestAddress,
       credentials.createInsecure(),
@@ -130,18 +135,12 @@ async function main(): Promise<void> {
         const events = Array.from({ length: BATCH }, event);
         const submittedAt = Date.now();
         const at = phase;
-        const call = new Promise<void>((resolve) => {
-          ingest.submitBatch({ events }, bearer(EMITTER), { deadline: Date.now() + 20_000 }, (e, r) => {
-            if (e || r === undefined) failed += events.length;
-            else
-              r.acks.forEach((ack, i) => {
-                const id = events[i]?.eventId;
-                if (ack.outcome?.$case === 'durable' && id)
-                  sent.set(formatUuid(id), { submittedAt, phase: at });
-                else failed += 1;
-              });
-            resolve();
-          });
+        const call = Promise.allSettled(events.map((e) => ingest.emit(e))).then((outcomes) => {
+          for (const outcome of outcomes) {
+            if (outcome.status === 'fulfilled')
+              sent.set(formatUuid(outcome.value.eventId), { submittedAt, phase: at });
+            else failed += 1;
+          }
         });
         inflight.add(call);
         void call.then(() => inflight.delete(call));
@@ -162,7 +161,7 @@ async function main(): Promise<void> {
     stop = true;
     await load;
     await Promise.all(inflight);
-    ingest.close();
+    await ingest.close();
     admin.close();
     // Let the last rounds close, then read what was stored, sealed and anchored.
     await wait(5 + ROUND_MS / 1000);

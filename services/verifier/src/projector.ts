@@ -169,10 +169,21 @@ export class Projector {
     return out;
   }
 
-  /** Whether every message up to `seq` of a stream is applied, or the stream has nothing more. */
-  #covered(key: StreamKey, seq: number): boolean {
+  /**
+   * Whether every message up to `seq` of a stream is applied, or the stream has nothing more. A
+   * pump's `caughtUp` is what its last delivery said: a message stored since (while its consumer
+   * restarts after an outage, or not pushed to it yet) may be missing, so a caught-up pump behind
+   * `seq` is believed only once the stream's last sequence confirms that nothing up to `seq` exists
+   * (a round or seal naming messages never published must not wait forever; one naming messages
+   * not applied yet must wait, never be judged against a partial projection).
+   */
+  async #covered(key: StreamKey, seq: number): Promise<boolean> {
     const pump = this.#pumps.get(key);
-    return pump !== undefined && (pump.cursor >= seq || pump.caughtUp);
+    if (pump === undefined) return false;
+    if (pump.cursor >= seq) return true;
+    if (!pump.caughtUp) return false;
+    const info = await this.#jsm.streams.info(this.#names[key]);
+    return info.state.last_seq <= pump.cursor;
   }
 
   /** Events: every decodable event of the group's batches, in one insert. */
@@ -188,7 +199,7 @@ export class Projector {
     const decoded: DecodedSeal[] = [];
     for (const m of messages) {
       const seal = decodeSealMessage(this.#names.seals, m);
-      if (seal.ok && !this.#covered('events', seal.record.streamEnd - 1)) break;
+      if (seal.ok && !(await this.#covered('events', seal.record.streamEnd - 1))) break;
       decoded.push(seal);
     }
     const seals = decoded.flatMap((d) => (d.ok ? [d] : []));
@@ -247,7 +258,7 @@ export class Projector {
         continue;
       }
       const { sealsStart, sealsEnd } = followed.record;
-      if (sealsEnd > 0 && !this.#covered('seals', sealsEnd - 1)) break;
+      if (sealsEnd > 0 && !(await this.#covered('seals', sealsEnd - 1))) break;
       const published = await sealsInRange(tx, sealsStart, sealsEnd);
       const at = { stream, seq: m.seq, k: state.size };
       failures.push(...applyRound(rows, at, decoded.message, followed, published));
@@ -288,7 +299,7 @@ export class Projector {
       }
       const { size, message } = decoded;
       if (size > this.#calendar.size) {
-        if (!this.#covered('rounds', Number.MAX_SAFE_INTEGER)) break;
+        if (!(await this.#covered('rounds', Number.MAX_SAFE_INTEGER))) break;
         if (this.#o.now() - Math.floor(m.storedAtUs / 1000) < COSIGNED_GRACE_MS) break;
       }
       const checked = checkCosigned(

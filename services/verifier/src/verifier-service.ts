@@ -277,7 +277,7 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
           throw new VerifierError(
             'NOT_FOUND',
             call.request.cosigned
-              ? 'no verified checkpoint with witness cosignatures' + (size === 0 ? ' yet' : ' of that size')
+              ? `no verified checkpoint with witness cosignatures${size === 0 ? ' yet' : ' of that size'}`
               : 'no verified checkpoint of that size',
           );
         }
