@@ -233,6 +233,8 @@ export class StreamPump {
         if (applied < group.length) queue.unshift(...group.slice(applied));
       }
     } finally {
+      // Until the next consumer says otherwise, messages may be stored that this pump has not seen.
+      this.#caughtUp = false;
       this.#halt = undefined;
       void messages.close();
       await reader.catch(() => {});
