@@ -296,6 +296,7 @@ export {
 export {
   appendToTileLog,
   consistencyFromTiles,
+  coseTreeHeadPath,
   decodeEntryBundle,
   emptyTileLog,
   encodeEntryBundle,
