@@ -108,19 +108,17 @@ type TextFormat = 'receipt' | 'in-toto' | 'tlog-proof';
 /**
  * The COSE receipt of the receipt's event (docs/PROOFS.md §16) against the tile log's newest tree:
  * its checkpoint, the round's inclusion proof at that size from its tiles, and the calendar's COSE
- * tree head of that size. Not verified here (msi verify does, with the log key); a tile log older
- * than the receipt or a tree head of another log or size is refused (VERIFICATION_FAILED).
+ * tree head of that size. Not verified here (msi verify does, with the log key). A tile log that
+ * does not hold the round yet (it may lag the verifier) is UNAVAILABLE; a tree head of another log
+ * or size is refused (VERIFICATION_FAILED).
  */
 async function scitt(receipt: Receipt, tiles: TileLogClient): Promise<Uint8Array> {
   const newest = await tiles.checkpoint();
   const size = checkpointSize(newest);
-  if (size < receipt.roundProof.treeSize) {
-    throw new CliError(
-      'VERIFICATION_FAILED',
-      `the tile log's checkpoint (size ${size}) is older than the receipt's (size ${receipt.roundProof.treeSize})`,
-    );
-  }
   const k = receipt.roundProof.leafIndex;
+  if (k >= size) {
+    throw new CliError('UNAVAILABLE', `the tile log (size ${size}) does not hold round ${k} yet: try again`);
+  }
   const roundProof = { leafIndex: k, treeSize: size, hashes: await tiles.inclusion(k, size) };
   const treeHead = await tiles.coseTreeHead(size);
   try {
