@@ -89,9 +89,8 @@ function bigEndian(n: number, size: number): number[] {
  * Decodes one CBOR data item (hostile input) that MUST be in the deterministic encoding of
  * {@link encodeCbor} and fill `data` exactly: a non-shortest head, an indefinite length, a float or
  * simple value other than null, an integer beyond ±(2^53 − 1), a text string that is not UTF-8 (or
- * starts with a byte order mark, as MSI's text never does), a map
- * key that is not an integer or text or out of order, nesting deeper than 16, or trailing bytes are
- * refused with CBOR_MALFORMED. So every accepted value has exactly one accepted byte string.
+ * starts with a byte order mark, as MSI's text never does), a map key that is not an integer or text
+ * or out of order, nesting deeper than 16, or trailing bytes are refused with CBOR_MALFORMED. So every accepted value has exactly one accepted byte string.
  */
 export function decodeCbor(data: Uint8Array): CborValue {
   const reader = { data, at: 0 };
