@@ -165,6 +165,25 @@ describe('msi reads the tile log', () => {
     const index = Number(indexLine.slice('index '.length));
     const size = (await reader.checkpoint()).size;
     expect((await reader.tile(0, Math.floor(index / 256), size))[index % 256]).toEqual(leafHash(entry));
+    // The same event as a COSE receipt (draft-ietf-cose-merkle-tree-proofs) against the tile log's
+    // newest tree, signed by the calendar (its COSE tree head), verified with the log key alone.
+    const coseFile = join(workDir, 'receipt.cose');
+    const scitt = await msi([
+      'receipt',
+      eventId,
+      '--insecure',
+      '--format',
+      'scitt',
+      '--tiles',
+      tiles,
+      '-o',
+      coseFile,
+    ]);
+    expect(scitt.status, scitt.stderr).toBe(0);
+    expect(readFileSync(coseFile)[0]).toBe(0xd2); // tag 18, COSE_Sign1
+    const coseVerified = await msi(['verify', coseFile, '--key', pipeline.verifierKey]);
+    expect(coseVerified.status, coseVerified.stderr).toBe(0);
+    expect(coseVerified.stdout).toMatch(new RegExp(`^VALID event ${eventId} .* COSE receipt \\S+@\\d+\n$`));
     const history = await msi([
       'history',
       `sha256:${'ab'.repeat(32)}`,

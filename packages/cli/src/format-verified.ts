@@ -4,6 +4,7 @@ import {
   type ReceiptFailureCode,
   type VerifiedAgainstPublication,
   type VerifiedAggregatedReceipt,
+  type VerifiedCoseReceipt,
   type VerifiedReceipt,
 } from '@msi/core';
 import { formatMicros, formatSeconds } from './format-time.js';
@@ -25,6 +26,43 @@ export function formatVerifiedLine(verified: VerifiedReceipt): string {
     `  round ${round.round} closed ${formatMicros(round.closedAt)}` +
     `  checkpoint ${checkpoint.origin}@${checkpoint.size}${extended}  witnesses: ${witnesses}`
   );
+}
+
+/**
+ * The one-line summary of a valid COSE receipt (docs/PROOFS.md §16): what a receipt v1 line says
+ * but witnesses, which a COSE receipt does not carry, e.g. `VALID event 0192… STORE acme sha256:ab…
+ * round 42 closed 2026-11-25T01:02:03.000000Z  COSE receipt msi.dev/calendar@43`.
+ */
+export function formatCoseLine(verified: VerifiedCoseReceipt): string {
+  const { event, round } = verified;
+  return (
+    `VALID event ${formatUuid(event.eventId)}  ${event.kind} ${event.tenant} ${formatImprint(event.data)}` +
+    `  round ${round.round} closed ${formatMicros(round.closedAt)}` +
+    `  COSE receipt ${verified.origin}@${verified.size}`
+  );
+}
+
+/** The machine-readable result of a valid COSE receipt (`--json`). */
+export function coseJson(verified: VerifiedCoseReceipt): Record<string, unknown> {
+  const { event, round } = verified;
+  return {
+    ok: true,
+    format: 'scitt',
+    event: {
+      eventId: formatUuid(event.eventId),
+      kind: event.kind,
+      tenant: event.tenant,
+      data: formatImprint(event.data),
+      actor: event.actor,
+      submitter: event.submitter,
+      occurredAt: formatMicros(event.occurredAt),
+      receivedAt: formatMicros(event.receivedAt),
+    },
+    round: round.round,
+    closedAt: formatMicros(round.closedAt),
+    checkpoint: { origin: verified.origin, size: verified.size },
+    logKeys: [verified.logKey],
+  };
 }
 
 /** The machine-readable result of a valid receipt (`--json`). */

@@ -14,6 +14,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * (docs/PROOFS.md: text is UTF-8). Throws CliError INPUT naming the file.
  */
 export async function readText(path: string, stdin: () => Readable, what: string): Promise<string> {
+  return textOf(await readBytes(path, stdin, what), path, what);
+}
+
+/** The bytes of `path`, or of standard input when `path` is `-`. Throws CliError INPUT naming the file. */
+export async function readBytes(path: string, stdin: () => Readable, what: string): Promise<Uint8Array> {
   let bytes: Buffer;
   try {
     bytes = path === '-' ? await readAll(stdin()) : await readFile(path);
@@ -24,6 +29,11 @@ export async function readText(path: string, stdin: () => Readable, what: string
   if (bytes.length > MAX_INPUT_BYTES) {
     throw new CliError('INPUT', `${what} ${describe(path)} is larger than ${MAX_INPUT_BYTES} bytes`);
   }
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+/** `bytes` as UTF-8 text (docs/PROOFS.md: text is UTF-8). Throws CliError INPUT naming the file. */
+export function textOf(bytes: Uint8Array, path: string, what: string): string {
   try {
     return utf8.decode(bytes);
   } catch (error: unknown) {

@@ -25,6 +25,16 @@ export class CliTileLog {
     return cliErrorsAsync(() => this.#log.checkpoint());
   }
 
+  /** The calendar's COSE tree head of `size` (docs/PROOFS.md §16), checked with the receipt made of it. */
+  coseTreeHead(size: number): Promise<Uint8Array> {
+    return cliErrorsAsync(() => this.#log.coseTreeHead(size));
+  }
+
+  /** The RFC 9162 inclusion proof of leaf `index` in the tree of `size`, from the log's tiles. */
+  inclusion(index: number, size: number): Promise<Uint8Array[]> {
+    return cliErrorsAsync(() => this.#log.inclusion(index, size));
+  }
+
   /** The RFC 9162 consistency proof from size1 to size2, computed from the log's tiles. */
   consistency(size1: number, size2: number): Promise<Uint8Array[]> {
     return cliErrorsAsync(() => this.#log.consistency(size1, size2));

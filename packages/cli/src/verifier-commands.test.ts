@@ -86,6 +86,19 @@ describe('msi receipt', () => {
     expect(clean.authorizations.at(-1)).toBe('Bearer k-auditor');
   });
 
+  it('needs --tiles and -o for --format scitt (a binary COSE receipt), and --tiles only there', async () => {
+    const id = formatUuid(worldEvent(1).eventId);
+    for (const args of [
+      ['--format', 'scitt', '-o', join(dir, 'r.cose')],
+      ['--format', 'scitt', '--tiles', 'http://127.0.0.1:1/'],
+      ['--tiles', 'http://127.0.0.1:1/'],
+    ]) {
+      const run = await runRecorded(['receipt', id, ...args, ...insecure()]);
+      expect(run.status, args.join(' ')).toBe(2);
+      expect(run.stderr).toMatch(/--format scitt needs --tiles URL and -o FILE/);
+    }
+  });
+
   it('exits 2 for an unknown event and for a malformed id', async () => {
     const unknown = await runRecorded(['receipt', formatUuid(worldEvent(3).eventId), ...insecure()]);
     expect(unknown.status).toBe(2);

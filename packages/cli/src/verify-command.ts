@@ -8,18 +8,22 @@ import {
   type ReceiptTrust,
   ReceiptVerifier,
   receiptCodeOf,
+  ScittError,
   type VerifiedAgainstPublication,
+  verifyCoseReceipt,
   verifyCosignatures,
   verifyReceiptAgainstPublication,
 } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
-import { EXIT } from './cli-error.js';
+import { CliError, EXIT } from './cli-error.js';
 import type { Command } from './command.js';
 import { formatSeconds } from './format-time.js';
 import {
   aggregatedJson,
+  coseJson,
   failureJson,
   formatAggregatedLine,
+  formatCoseLine,
   formatFailureLine,
   formatPublishedLine,
   formatVerifiedLine,
@@ -29,7 +33,7 @@ import {
 import { givesTrust, loadTrust, TRUST_FLAGS, TRUST_HELP } from './load-trust.js';
 import { booleanFlag, expectPositionals, parseFlags, stringFlag } from './parse-flags.js';
 import { readPublication } from './publication-file.js';
-import { parseJsonText, readText } from './read-input.js';
+import { parseJsonText, readBytes, textOf } from './read-input.js';
 
 const HELP = `Usage: msi verify <receipt.json> --key VERIFIER_KEY [options]
        msi verify <receipt.json> --publication FILE [--key VERIFIER_KEY] [options]
@@ -41,6 +45,10 @@ A receipt of an aggregated event (version 2, as msi emit --aggregate --receipts-
 prints VALID aggregated event <id> <kind> <tenant> <data> leaf <i> of <n> of root event <id>
 submitted by <submitter> ..., the root event's round, checkpoint and witnesses (docs/PROOFS.md §13).
 On failure prints INVALID <CODE>: <message>, where CODE names the failing step (docs/PROOFS.md §8, §13).
+
+A COSE receipt (msi receipt --format scitt; the file starts with the COSE_Sign1 tag 0xd2) is verified
+with the log key alone (docs/PROOFS.md §16) and prints VALID event ... COSE receipt <origin>@<size>.
+It carries no cosignature: with --quorum above 0 it fails QUORUM_NOT_MET; --publication is refused.
 
 With --publication FILE (a publication you trust, from a newspaper, a web page, a colleague), no
 key is needed: the receipt's checkpoint, or the later checkpoint it was extended to (msi extend
@@ -75,13 +83,21 @@ export const verifyCommand: Command = {
     const publication =
       publicationPath === undefined ? undefined : await readPublication(publicationPath, io);
     const trust = publication === undefined || givesTrust(flags) ? await loadTrust(flags, io) : undefined;
-    const text = await readText(path, io.stdin, 'receipt');
-    parseJsonText(text, path, 'receipt'); // not JSON at all: an input error, not a verdict
+    const bytes = await readBytes(path, io.stdin, 'receipt');
+    if (bytes[0] === COSE_SIGN1_FIRST_BYTE && (publication !== undefined || trust === undefined)) {
+      throw new CliError('USAGE', 'msi verify: a COSE receipt is verified with --key, not --publication');
+    }
+    const text = bytes[0] === COSE_SIGN1_FIRST_BYTE ? undefined : textOf(bytes, path, 'receipt');
+    if (text !== undefined) parseJsonText(text, path, 'receipt'); // not JSON at all: an input error
     try {
-      io.out(`${verdict(text, trust, publication, json)}\n`);
+      const line =
+        text === undefined
+          ? coseVerdict(bytes, trust as ReceiptTrust, json)
+          : verdict(text, trust, publication, json);
+      io.out(`${line}\n`);
       return EXIT.ok;
     } catch (error: unknown) {
-      if (!(error instanceof ReceiptError)) throw error;
+      if (!(error instanceof ReceiptError) && !(error instanceof ScittError)) throw error;
       io.out(
         `${json ? JSON.stringify(failureJson(error.code, error.message)) : formatFailureLine(error.code, error.message)}\n`,
       );
@@ -89,6 +105,24 @@ export const verifyCommand: Command = {
     }
   },
 };
+
+/** The first byte of a tagged COSE_Sign1 (tag 18): never the first byte of a JSON text. */
+const COSE_SIGN1_FIRST_BYTE = 0xd2;
+
+/**
+ * The output line (or JSON) of a valid COSE receipt (docs/PROOFS.md §16) against the log keys; throws
+ * ScittError when it is not, and ReceiptError QUORUM_NOT_MET when witnesses were asked for.
+ */
+function coseVerdict(bytes: Uint8Array, trust: ReceiptTrust, json: boolean): string {
+  const verified = verifyCoseReceipt(bytes, trust, { hasher: nodeHasher(), ed25519: nodeEd25519() });
+  if ((trust.quorum ?? 0) > 0) {
+    throw new ReceiptError(
+      'QUORUM_NOT_MET',
+      `a COSE receipt carries no cosignature; ${trust.quorum} asked for`,
+    );
+  }
+  return json ? JSON.stringify(coseJson(verified)) : formatCoseLine(verified);
+}
 
 /** The output line (or JSON) of a valid receipt of either version; throws ReceiptError when it is not. */
 function verdict(

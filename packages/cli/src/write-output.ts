@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { CliError } from './cli-error.js';
 
-/** Writes `text` to the file `path`. Throws CliError INPUT naming the file. */
-export async function writeOutput(path: string, text: string): Promise<void> {
+/** Writes `text` (or bytes) to the file `path`. Throws CliError INPUT naming the file. */
+export async function writeOutput(path: string, text: string | Uint8Array): Promise<void> {
   try {
     await writeFile(path, text);
   } catch (error: unknown) {

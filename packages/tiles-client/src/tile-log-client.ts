@@ -1,6 +1,8 @@
 import {
   CheckpointError,
   consistencyFromTiles,
+  coseTreeHeadPath,
+  inclusionFromTiles,
   parseCheckpointNote,
   TILE_WIDTH,
   type TileCoordinate,
@@ -67,6 +69,30 @@ export class TileLogClient {
         throw new TileLogError('MALFORMED', `checkpoint: ${error.message}`);
       throw error;
     }
+  }
+
+  /**
+   * The calendar's COSE tree head of `size` (`cose/tree-head/<N>`, docs/PROOFS.md §16), not checked
+   * here: the COSE receipt made with it is verified as a whole, with the log's key.
+   */
+  async coseTreeHead(size: number): Promise<Uint8Array> {
+    const path = coseTreeHeadPath(size);
+    const bytes = await this.#get(path);
+    if (bytes === undefined) {
+      throw new TileLogError(
+        'UNAVAILABLE',
+        `${this.#base}${path}: not found (the calendar signs COSE tree heads from the sizes its tile writer writes)`,
+      );
+    }
+    return bytes;
+  }
+
+  /** The RFC 9162 inclusion proof of leaf `index` in the tree of `size`, from the tiles of size. */
+  async inclusion(index: number, size: number): Promise<Uint8Array[]> {
+    const plan = inclusionFromTiles(this.#hasher, index, size);
+    const tiles = new Map<string, Uint8Array[]>();
+    for (const tile of plan.tiles) tiles.set(tilePath(tile), await this.#tile(tile));
+    return plan.prove((path) => tiles.get(path));
   }
 
   /** The RFC 9162 consistency proof from size1 to size2 (1 ≤ size1 ≤ size2), from the tiles of size2. */

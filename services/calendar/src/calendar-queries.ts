@@ -38,6 +38,19 @@ export async function calendarCheckpoint(
   return { size: toSafeInteger(row.size, 'size'), root: toBytes(row.root, 'root'), note: String(row.note) };
 }
 
+/** The roots of the stored checkpoints of sizes in (from, to], in size order. */
+export async function calendarRoots(
+  db: Queryable,
+  from: number,
+  to: number,
+): Promise<{ readonly size: number; readonly root: Uint8Array }[]> {
+  const { rows } = await db.query(
+    `SELECT size, root FROM ${SCHEMA}.checkpoints WHERE size > $1 AND size <= $2 ORDER BY size`,
+    [from, to],
+  );
+  return rows.map((row) => ({ size: toSafeInteger(row.size, 'size'), root: toBytes(row.root, 'root') }));
+}
+
 /** Round `k` as stored, or undefined when the calendar does not have it. */
 export async function calendarRound(db: Queryable, k: number): Promise<StoredRound | undefined> {
   const { rows } = await db.query(

@@ -128,6 +128,7 @@ await runService({
             hasher,
             pollMs: Math.min(config.intervalMs, 1000),
             log,
+            coseSigner: key.signer,
           });
     log.info('calendar up', {
       origin,

@@ -1,13 +1,27 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeEntryBundle, parseCheckpointNote, TILE_WIDTH } from '@msi/core';
+import {
+  coseTreeHeadPath,
+  decodeEntryBundle,
+  emptyTileLog,
+  parseCheckpointNote,
+  readCoseTreeHead,
+  signCoseTreeHead,
+  TILE_WIDTH,
+} from '@msi/core';
 import { merkleRoot, portableHasher } from '@msi/merkle';
 import { createLogger } from '@msi/service-kit';
 import { eventually } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calendarCheckpoint } from './calendar-queries.js';
-import { calendarSizeOf, type Namespace, openNamespace, startInProcess } from './integration.test-helper.js';
+import {
+  calendarSizeOf,
+  logKey,
+  type Namespace,
+  openNamespace,
+  startInProcess,
+} from './integration.test-helper.js';
 import { roundRecords } from './round-records.js';
 import { TileDirectory } from './tile-directory.js';
 import { openTileLog, startTileWriter, writeTiles } from './tile-writer.js';
@@ -109,6 +123,37 @@ describe('the tile writer', () => {
       expect(steps.length).toBeGreaterThan(2);
       expect(steps.slice(0, -1).every((s) => s.behind && s.state.size % 2 === 0)).toBe(true);
       expect(await openTileLog(directory, hasher)).toEqual(step.state);
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it('signs the COSE tree head of every size it writes, with the log key, before the checkpoint', async () => {
+    const fresh = await mkdtemp(join(tmpdir(), 'msi-tiles-cose-'));
+    try {
+      const directory = new TileDirectory(fresh);
+      const options = {
+        db: ns.pool,
+        directory,
+        hasher,
+        pollMs: ROUND_MS,
+        log,
+        batch: 2,
+        coseSigner: logKey.signer,
+      };
+      let step = await writeTiles(options, await openTileLog(directory, hasher), undefined);
+      while (step.behind) step = await writeTiles(options, step.state, step.checkpoint);
+      for (let size = 1; size <= step.state.size; size++) {
+        const stored = await calendarCheckpoint(ns.pool, size);
+        const file = await directory.read(coseTreeHeadPath(size));
+        expect(file, `size ${size}`).toBeDefined();
+        const checkpoint = parseCheckpointNote(stored?.note ?? '').checkpoint;
+        expect(file).toEqual(signCoseTreeHead(logKey.signer, checkpoint));
+        expect(readCoseTreeHead(file as Uint8Array).size).toBe(size);
+      }
+      // a repeated step (after a crash) writes the same bytes: the files stay immutable
+      const again = await writeTiles(options, emptyTileLog(), undefined);
+      expect(again.state.size).toBe(2);
     } finally {
       await rm(fresh, { recursive: true, force: true });
     }

@@ -1,11 +1,14 @@
 import {
   appendToTileLog,
   bytesEqual,
+  coseTreeHeadPath,
   decodeEntryBundle,
   emptyTileLog,
   entriesPath,
+  type NoteSigner,
   parseCheckpointNote,
   partialTiles,
+  signCoseTreeHead,
   TILE_WIDTH,
   TileError,
   type TileLogState,
@@ -16,6 +19,7 @@ import {
 import type { MerkleHasher } from '@msi/merkle';
 import type { Queryable } from '@msi/postgres';
 import { every, type Logger } from '@msi/service-kit';
+import { calendarRoots } from './calendar-queries.js';
 import { calendarCosignedCheckpoint } from './cosignature-store.js';
 import { roundRecords } from './round-records.js';
 import type { TileDirectory } from './tile-directory.js';
@@ -30,6 +34,11 @@ export interface TileWriterOptions {
   /** Most rounds written in one step (memory at catch-up). */
   readonly batch?: number;
   readonly log: Logger;
+  /**
+   * The calendar's log key: when given, the COSE tree head of every size written (docs/PROOFS.md
+   * §16) is signed with it and written as `cose/tree-head/<N>`, before the checkpoint.
+   */
+  readonly coseSigner?: NoteSigner;
   /** Called after each checkpoint written (tests, metrics). */
   readonly onCheckpoint?: (size: number) => void;
 }
@@ -73,7 +82,8 @@ export async function openTileLog(directory: TileDirectory, hasher: MerkleHasher
  * One step: appends the rounds the database holds beyond the directory's log (at most `batch`),
  * checks that the new tiles hash to the stored checkpoint's root BEFORE writing any of them, writes
  * the tiles and bundles (immutable: TILE_CONFLICT if one exists with other bytes), removes the
- * partial files a full one supersedes, then the checkpoint, with every cosignature stored for it.
+ * partial files a full one supersedes, the COSE tree heads of the new sizes (with `coseSigner`),
+ * then the checkpoint, with every cosignature stored for it.
  * With no new round, rewrites the checkpoint when new cosignatures of its size arrived. `behind`:
  * the database holds more rounds than this step wrote.
  */
@@ -99,11 +109,29 @@ export async function writeTiles(
     await directory.writeImmutable(file.path, file.bytes);
     if (file.full) await directory.removePartials(file.path);
   }
+  if (options.coseSigner !== undefined) await writeCoseTreeHeads(options, options.coseSigner, state.size, to);
   if (target.note !== written) {
     await directory.writeCheckpoint(target.note);
     options.onCheckpoint?.(to);
   }
   return { state: next, checkpoint: target.note, behind: to < newest.size };
+}
+
+/**
+ * Signs and writes the COSE tree heads of sizes (from, to] from the stored checkpoints' roots (the
+ * calendar signed each as a checkpoint already: the COSE signature states the same tree). Ed25519 is
+ * deterministic, so a step repeated after a crash writes the same bytes and the files stay immutable.
+ */
+async function writeCoseTreeHeads(
+  options: TileWriterOptions,
+  signer: NoteSigner,
+  from: number,
+  to: number,
+): Promise<void> {
+  for (const { size, root } of await calendarRoots(options.db, from, to)) {
+    const treeHead = signCoseTreeHead(signer, { origin: signer.name, size, root, extensions: [] });
+    await options.directory.writeImmutable(coseTreeHeadPath(size), treeHead);
+  }
 }
 
 /** A running tile writer. */

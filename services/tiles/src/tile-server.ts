@@ -25,9 +25,16 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** The checkpoint is the one file that changes: revalidated on every use. */
 const CHECKPOINT = 'no-cache';
 
+const CONTENT_TYPES: Record<TileLogPath['kind'], string> = {
+  checkpoint: 'text/plain; charset=utf-8',
+  tile: 'application/octet-stream',
+  entries: 'application/octet-stream',
+  'cose-tree-head': 'application/cose; cose-type="cose-sign1"',
+};
+
 /**
  * A static server of a C2SP tlog-tiles log: GET/HEAD of `/checkpoint`, `/tile/<L>/<N>[.p/<W>]` and
- * `/tile/entries/<N>[.p/<W>]` (each path in its one canonical spelling, else 404) from the directory;
+ * `/tile/entries/<N>[.p/<W>]`, and MSI's COSE tree heads `/cose/tree-head/<N>` (each path in its one canonical spelling, else 404) from the directory;
  * nothing else (405 for other methods). The request path is hostile input: only a path that parses
  * as a tile path is joined to the directory, so nothing outside the log can be named.
  */
@@ -73,7 +80,7 @@ async function serve(options: TileServerOptions, req: IncomingMessage, res: Serv
   }
   const checkpoint = path.parsed.kind === 'checkpoint';
   res.writeHead(200, {
-    'Content-Type': checkpoint ? 'text/plain; charset=utf-8' : 'application/octet-stream',
+    'Content-Type': CONTENT_TYPES[path.parsed.kind],
     'Content-Length': found.size,
     'Cache-Control': checkpoint ? CHECKPOINT : IMMUTABLE,
   });

@@ -83,6 +83,38 @@ export interface CheckedProofs {
  * On its own this proves nothing to someone who does not trust the checkpoint; verifyReceipt goes on.
  */
 export function checkReceiptProofs(receipt: Receipt, hasher: MerkleHasher): CheckedProofs {
+  const { event, eventLeafHash: leaf, seal, round } = checkRecordProofs(receipt, hasher);
+  const { checkpoint } = checkpointStep(() => parseCheckpointNote(receipt.checkpoint));
+  if (receipt.roundProof.leafIndex !== round.round) {
+    fail(
+      'ROUND_PROOF_INVALID',
+      `roundProof.leafIndex ${receipt.roundProof.leafIndex} is not round ${round.round}`,
+    );
+  }
+  expectSize('ROUND_PROOF_INVALID', receipt.roundProof, checkpoint.size, 'the checkpoint size');
+  proveInclusion(
+    'ROUND_PROOF_INVALID',
+    hasher,
+    receipt.roundProof,
+    roundLeafHash(hasher, receipt.round),
+    checkpoint.root,
+    'round in calendar',
+  );
+  return { event, eventLeafHash: leaf, seal, round, checkpoint };
+}
+
+/** The records and proofs below the calendar: the event, its seal and the seal's round. */
+export type ReceiptRecords = Pick<Receipt, 'event' | 'eventProof' | 'seal' | 'sealProof' | 'round'>;
+
+/**
+ * Steps 2–4 of receipt verification (docs/PROOFS.md §8): decodes the event, the seal and the round
+ * and checks the event's inclusion in the seal and the seal's in the round. Shared with the COSE
+ * receipt (§16), which carries the same records. Throws ReceiptError.
+ */
+export function checkRecordProofs(
+  receipt: ReceiptRecords,
+  hasher: MerkleHasher,
+): Omit<CheckedProofs, 'checkpoint'> {
   const event = decode('EVENT_MALFORMED', () => decodeEvent(receipt.event));
   const leaf = eventLeafHash(hasher, receipt.event);
 
@@ -113,23 +145,7 @@ export function checkReceiptProofs(receipt: Receipt, hasher: MerkleHasher): Chec
     );
   }
 
-  const { checkpoint } = checkpointStep(() => parseCheckpointNote(receipt.checkpoint));
-  if (receipt.roundProof.leafIndex !== round.round) {
-    fail(
-      'ROUND_PROOF_INVALID',
-      `roundProof.leafIndex ${receipt.roundProof.leafIndex} is not round ${round.round}`,
-    );
-  }
-  expectSize('ROUND_PROOF_INVALID', receipt.roundProof, checkpoint.size, 'the checkpoint size');
-  proveInclusion(
-    'ROUND_PROOF_INVALID',
-    hasher,
-    receipt.roundProof,
-    roundLeafHash(hasher, receipt.round),
-    checkpoint.root,
-    'round in calendar',
-  );
-  return { event, eventLeafHash: leaf, seal, round, checkpoint };
+  return { event, eventLeafHash: leaf, seal, round };
 }
 
 /**

@@ -1,5 +1,6 @@
 export { decodeEntryBundle, encodeEntryBundle, MAX_ENTRY_SIZE } from './entry-bundle.js';
 export {
+  coseTreeHeadPath,
   entriesPath,
   formatTileIndex,
   nodesAtTileLevel,

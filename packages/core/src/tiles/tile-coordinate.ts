@@ -27,6 +27,14 @@ export function entriesPath(index: number, width: number): string {
 }
 
 /**
+ * The path `cose/tree-head/<N>` of the calendar's COSE tree head of size N (docs/PROOFS.md §16), N
+ * written as a tile index. Not a tlog-tiles path: an MSI file beside the log, immutable like a tile.
+ */
+export function coseTreeHeadPath(size: number): string {
+  return `cose/tree-head/${formatTileIndex(size)}`;
+}
+
+/**
  * A tile index as path elements: groups of three decimal digits, zero-padded, every group but the
  * last prefixed with `x` (1234067 → `x001/x234/067`, 5 → `005`).
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entriesPath, formatTileIndex, partialTiles, tilePath } from './tile-coordinate.js';
+import { coseTreeHeadPath, entriesPath, formatTileIndex, partialTiles, tilePath } from './tile-coordinate.js';
 import { parseTileLogPath } from './tile-path.js';
 
 describe('tile paths (C2SP tlog-tiles)', () => {
@@ -26,6 +26,10 @@ describe('tile paths (C2SP tlog-tiles)', () => {
     }
     expect(parseTileLogPath('tile/entries/x001/000.p/3')).toEqual({ kind: 'entries', index: 1000, width: 3 });
     expect(parseTileLogPath('checkpoint')).toEqual({ kind: 'checkpoint' });
+    for (const size of [1, 999, 1000, 1_234_067]) {
+      expect(parseTileLogPath(coseTreeHeadPath(size))).toEqual({ kind: 'cose-tree-head', size });
+    }
+    expect(coseTreeHeadPath(1_234_067)).toBe('cose/tree-head/x001/x234/067');
   });
 
   it('refuses every other spelling', () => {
@@ -45,6 +49,11 @@ describe('tile paths (C2SP tlog-tiles)', () => {
       'tile/64/000',
       'tile/entries/',
       'tile/0/x9999999/000',
+      'cose/tree-head/000',
+      'cose/tree-head/5',
+      'cose/tree-head/005.p/3',
+      'cose/tree-head',
+      'cose/005',
     ]) {
       expect(() => parseTileLogPath(path), path).toThrow(expect.objectContaining({ code: 'TILE_PATH' }));
     }

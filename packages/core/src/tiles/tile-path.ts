@@ -5,19 +5,26 @@ import { TileError } from './tile-error.js';
 export type TileLogPath =
   | { readonly kind: 'checkpoint' }
   | { readonly kind: 'tile'; readonly level: number; readonly index: number; readonly width: number }
-  | { readonly kind: 'entries'; readonly index: number; readonly width: number };
+  | { readonly kind: 'entries'; readonly index: number; readonly width: number }
+  | { readonly kind: 'cose-tree-head'; readonly size: number };
 
 /** Tile levels a path may name: a tree of at most 2^53 leaves has at most 7 tile levels. */
 const MAX_TILE_LEVEL = 63;
 
 /**
- * Parses `checkpoint`, `tile/<L>/<N>[.p/<W>]` or `tile/entries/<N>[.p/<W>]` (no leading `/`), in
+ * Parses `checkpoint`, `tile/<L>/<N>[.p/<W>]`, `tile/entries/<N>[.p/<W>]` or MSI's
+ * `cose/tree-head/<N>` (N ≥ 1; docs/PROOFS.md §16) (no leading `/`), in
  * their one canonical spelling (no leading zeros in L or W, three digits per index group, `x` on
  * every group but the last, no group `x000` first). Throws TILE_PATH for anything else.
  */
 export function parseTileLogPath(path: string): TileLogPath {
   if (path === 'checkpoint') return { kind: 'checkpoint' };
   const parts = path.split('/');
+  if (parts[0] === 'cose' && parts[1] === 'tree-head' && parts.length >= 3) {
+    const { index: size, width } = parseIndexAndWidth(parts.slice(2), path);
+    if (width !== TILE_WIDTH || size < 1) throw refuse(path);
+    return { kind: 'cose-tree-head', size };
+  }
   if (parts[0] !== 'tile' || parts.length < 3) throw refuse(path);
   const [, levelText = '', ...rest] = parts;
   const { index, width } = parseIndexAndWidth(rest, path);
