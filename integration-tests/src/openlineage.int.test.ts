@@ -101,8 +101,8 @@ describe('OpenLineage in (ingest POST /api/v1/lineage, real pipeline and verifie
     expect(again.status, JSON.stringify(again.body)).toBe(200);
     expect(again.body.events?.[0]).toMatchObject({ eventId: event?.eventId, duplicate: true });
 
-    const input = contentHash((run['inputs'] as unknown[])[0]);
-    const output = contentHash((run['outputs'] as unknown[])[0]);
+    const input = contentHash((run.inputs as unknown[])[0]);
+    const output = contentHash((run.outputs as unknown[])[0]);
     const history = await historyShowing(output, event?.eventId ?? '?');
     expect(history.stdout).toMatch(new RegExp(`PROCESS .*${event?.eventId} .*VALID`));
     expect(history.stdout).toContain(`PROCESS  ${event?.eventId}  ${input} -> ${output}`);
@@ -128,8 +128,8 @@ describe('OpenLineage in (ingest POST /api/v1/lineage, real pipeline and verifie
     expect(anchored.status, JSON.stringify(anchored.body)).toBe(201);
     const event = anchored.body.events?.[0];
     expect(event).toMatchObject({ kind: 'PROCESS', duplicate: false });
-    const input = contentHash((complete['inputs'] as unknown[])[0]);
-    const output = contentHash((complete['outputs'] as unknown[])[0]);
+    const input = contentHash((complete.inputs as unknown[])[0]);
+    const output = contentHash((complete.outputs as unknown[])[0]);
     const history = await historyShowing(input, event?.eventId ?? '?');
     expect(history.stdout).toContain(`PROCESS  ${event?.eventId}  ${input} -> ${output}`);
   });
@@ -139,15 +139,15 @@ describe('OpenLineage in (ingest POST /api/v1/lineage, real pipeline and verifie
     const answer = await post(run);
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     expect(answer.body.events?.map((e) => e.kind)).toEqual(['STORE']);
-    const output = contentHash((run['outputs'] as unknown[])[0]);
+    const output = contentHash((run.outputs as unknown[])[0]);
     const history = await historyShowing(output, answer.body.events?.[0]?.eventId ?? '?');
     expect(history.stdout).toMatch(/ STORE .*VALID/);
   });
 
   it('refuses, naming the field: a dataset without msi_contentHash, an old eventTime, bad bodies', async () => {
     const unhashed = now('dbt-run-complete');
-    const inputs = unhashed['inputs'] as { facets: Json }[];
-    delete inputs[0]?.facets['msi_contentHash'];
+    const inputs = unhashed.inputs as { facets: Json }[];
+    delete inputs[0]?.facets.msi_contentHash;
     const missing = await post(unhashed);
     expect(missing.status).toBe(400);
     expect(missing.body).toMatchObject({
