@@ -1,6 +1,7 @@
 // OpenLineage in (issue 19): the spec's own example RunEvents (a dbt run, a Spark job, the minimal
 // COMPLETE; services/ingest/testdata/openlineage/ORIGIN.md) posted to ingest's OpenLineage endpoint of
 // the real pipeline show up in `msi history` with their lineage, and their receipts verify.
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -142,6 +143,46 @@ describe('OpenLineage in (ingest POST /api/v1/lineage, real pipeline and verifie
     const output = contentHash((run.outputs as unknown[])[0]);
     const history = await historyShowing(output, answer.body.events?.[0]?.eventId ?? '?');
     expect(history.stdout).toMatch(/ STORE .*VALID/);
+  });
+
+  it('answers a COMPLETE resent with other content 409 ID_CONFLICT: the first is what is anchored', async () => {
+    const run = now('dbt-run-complete', { run: { runId: randomUUID() } });
+    expect((await post(run)).status).toBe(201);
+    const altered = structuredClone(run);
+    const outputs = altered.outputs as { facets: { msi_contentHash: { imprint: string } } }[];
+    if (outputs[0] !== undefined) outputs[0].facets.msi_contentHash.imprint = `sha256:${'ab'.repeat(32)}`;
+    const conflict = await post(altered);
+    expect(conflict.status, JSON.stringify(conflict.body)).toBe(409);
+    expect(conflict.body.code).toBe('ID_CONFLICT');
+  });
+
+  it('splits a job wider than one event into a chain whose every input → output pair is in msi history', async () => {
+    const base = now('dbt-run-complete', { run: { runId: randomUUID() } });
+    const facetOf = (dataset: unknown) => (dataset as { facets: Json }).facets.msi_contentHash as Json;
+    const template = (base.inputs as unknown[])[0];
+    const inputs = Array.from({ length: 40 }, (_, i) => ({
+      namespace: 'bigquery',
+      name: `speedy-vim-308516.dbt_test1.source_${i}`,
+      facets: {
+        msi_contentHash: {
+          ...facetOf(template),
+          imprint: `sha256:${createHash('sha256').update(`wide input ${i}`).digest('hex')}`,
+        },
+      },
+    }));
+    const answer = await post({ ...base, inputs });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    expect(answer.body.events?.map((e) => [e.kind, e.part])).toEqual([
+      ['PROCESS', '1/2'],
+      ['PROCESS', '2/2'],
+    ]);
+    const output = contentHash((base.outputs as unknown[])[0]);
+    const [first, second] = answer.body.events ?? [];
+    await historyShowing(output, first?.eventId ?? '?');
+    const history = await historyShowing(output, second?.eventId ?? '?');
+    const lineage = history.stdout.split('\n').filter((line) => line.trim().startsWith('PROCESS '));
+    const shown = lineage.flatMap((line) => line.split(/\s+/).filter((word) => word.startsWith('sha256:')));
+    for (const input of inputs) expect(shown).toContain(input.facets.msi_contentHash.imprint);
   });
 
   it('refuses, naming the field: a dataset without msi_contentHash, an old eventTime, bad bodies', async () => {
