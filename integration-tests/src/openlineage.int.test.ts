@@ -211,6 +211,11 @@ describe('OpenLineage in (ingest POST /api/v1/lineage, real pipeline and verifie
     expect([text.status, text.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     const large = await post(now('dbt-run-complete', { padding: 'x'.repeat(1024 * 1024) }));
     expect([large.status, large.body.code]).toEqual([413, 'BODY_TOO_LARGE']);
+    const url = world.pipeline.openLineageUrl ?? '';
+    const get = await fetch(url, { headers: { authorization: `Bearer ${ACME}` } });
+    expect([get.status, ((await get.json()) as Json).code]).toEqual([405, 'METHOD_NOT_ALLOWED']);
+    const elsewhere = await fetch(url.replace('/api/v1/lineage', '/api/v2/lineage'), { method: 'POST' });
+    expect([elsewhere.status, ((await elsewhere.json()) as Json).code]).toEqual([404, 'NOT_FOUND']);
   });
 
   it('authenticates like ingest: no key or an unknown key is 401, a key without the emitter role 403', async () => {

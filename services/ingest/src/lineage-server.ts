@@ -53,6 +53,8 @@ export async function startLineageServer(options: LineageServerOptions): Promise
     answer(options, request).then(
       (result) => send(response, result),
       (error: unknown) => {
+        // A client that went away mid-body: nobody to answer.
+        if (request.socket.destroyed || response.writableEnded) return;
         options.log.error('OpenLineage request failed', { error });
         send(response, { status: 500, body: { code: 'INTERNAL', message: 'internal error' } });
       },
