@@ -31,6 +31,15 @@ const CASES: readonly (readonly [string, Record<string, string>, string])[] = [
   ],
   [
     'ingest',
+    {
+      MSI_INGEST_INSECURE: 'true',
+      MSI_INGEST_CREDENTIALS_FILE: '/x',
+      MSI_INGEST_OPENLINEAGE_LISTEN: ':5000',
+    },
+    'MSI_INGEST_OPENLINEAGE_LISTEN',
+  ],
+  [
+    'ingest',
     { MSI_INGEST_INSECURE: 'true', MSI_INGEST_CREDENTIALS_FILE: '/no/such/file' },
     'MSI_INGEST_CREDENTIALS_FILE',
   ],

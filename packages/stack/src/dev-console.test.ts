@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { processLineText, statusLine, supervisionLineText } from './dev-console.js';
+import { devBanner, processLineText, statusLine, supervisionLineText } from './dev-console.js';
+import type { DevStack } from './dev-stack.js';
 import { tallyOpenAlerts } from './open-alerts.js';
+import type { Pipeline } from './pipeline.js';
 
 const utc = { color: undefined, timeZone: 'UTC' };
 
@@ -82,5 +84,33 @@ describe('the dev console', () => {
       /open alerts: \? \(the alerter does not answer\)$/,
     );
     expect(statusLine(round, 0, undefined)).not.toMatch(/n\/a/);
+  });
+
+  it('prints every endpoint in the banner, the OpenLineage one beside the others', () => {
+    const pipeline = {
+      ingestAddress: '127.0.0.1:50051',
+      verifierAddress: '127.0.0.1:50052',
+      alerterAddress: '127.0.0.1:50054',
+      tilesUrl: 'http://127.0.0.1:7390/',
+      consoleUrl: 'http://127.0.0.1:8080',
+      openLineageUrl: 'http://127.0.0.1:5000/api/v1/lineage',
+      verifierKey: 'msi.dev/calendar+01234567+AAAA',
+      witnesses: [],
+    } as unknown as Pipeline;
+    const operatorKey = { key: 'ops-key', tenant: 'ops', principal: 'ops', roles: ['operator'] as const };
+    const stack = {
+      pipeline,
+      natsUrl: 'nats://127.0.0.1:4222',
+      databaseUrl: 'postgres://root@127.0.0.1:5432/msi',
+      apiKeys: [operatorKey],
+      operatorKey,
+      policyFile: '.msi/policy.yaml',
+      origin: { nats: 'embedded', postgres: 'embedded' },
+    } as unknown as DevStack;
+    const banner = devBanner(stack);
+    expect(banner).toContain(
+      '  openlineage        http://127.0.0.1:5000/api/v1/lineage   (OpenLineage RunEvents in: docs/OPENLINEAGE.md)',
+    );
+    expect(banner).toContain('  ingest (gRPC)      127.0.0.1:50051');
   });
 });

@@ -91,6 +91,7 @@ export function devBanner(stack: DevStack): string[] {
     `  alerter (gRPC)     ${pipeline.alerterAddress ?? '-'}`,
     `  tiles              ${pipeline.tilesUrl ?? '-'}   (the calendar as C2SP tlog-tiles)`,
     `  console            ${pipeline.consoleUrl ?? '-'}   (the auditors' web app: sign in with an API key below)`,
+    `  openlineage        ${pipeline.openLineageUrl ?? '-'}   (OpenLineage RunEvents in: docs/OPENLINEAGE.md)`,
     `  alert policy       ${stack.policyFile}   (edit it: the alerter reloads it)`,
     `  NATS               ${stack.natsUrl}   (${stack.origin.nats})`,
     `  Postgres           ${stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')}   (${stack.origin.postgres})`,

@@ -30,6 +30,8 @@ export interface DevStackOptions {
   readonly tilesPort?: number;
   /** The console's HTTP port (default 8080 when free, else a free port). */
   readonly consolePort?: number;
+  /** Ingest's OpenLineage endpoint (default 5000 when free, else a free port). */
+  readonly openLineagePort?: number;
   readonly shards?: number;
   readonly aggregators?: number;
   readonly roundIntervalMs?: number;
@@ -157,6 +159,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       ingestPort: options.ingestPort ?? ((await isFree(50051)) ? 50051 : await freePort()),
       verifierPort: options.verifierPort ?? ((await isFree(50052)) ? 50052 : await freePort()),
       tilesPort: options.tilesPort ?? ((await isFree(7390)) ? 7390 : await freePort()),
+      openLineagePort: options.openLineagePort ?? ((await isFree(5000)) ? 5000 : await freePort()),
       apiKeys,
       signingKey,
       witnesses: [{ name: 'witness', port: (await isFree(7380)) ? 7380 : await freePort(), key: witnessKey }],

@@ -51,6 +51,8 @@ export interface PipelineOptions {
    * `<workDir>/tiles-<prefix>` as rounds anchor, the tiles service serves that directory.
    */
   readonly tilesPort?: number;
+  /** Also serve ingest's OpenLineage endpoint (`POST /api/v1/lineage`, docs/OPENLINEAGE.md) on this port. */
+  readonly openLineagePort?: number;
   readonly apiKeys: readonly ApiKeyCredential[];
   /** The calendar's signer key (`PRIVATE+KEY+…`); generated (dev) when absent. */
   readonly signingKey?: string;
@@ -84,6 +86,8 @@ export interface Pipeline {
   readonly tilesUrl: string | undefined;
   /** The console's URL (`http://127.0.0.1:<port>`), when it runs. */
   readonly consoleUrl: string | undefined;
+  /** Ingest's OpenLineage endpoint (`http://127.0.0.1:<port>/api/v1/lineage`), when it serves. */
+  readonly openLineageUrl: string | undefined;
   /** The calendar's verifier key (`<origin>+<id>+<base64>`): what auditors trust. */
   readonly verifierKey: string;
   /** The witnesses' verifier keys and URLs, in the order given. */
@@ -199,8 +203,15 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     });
   }
   const ingestAddress = `127.0.0.1:${options.ingestPort}`;
+  const openLineageUrl =
+    options.openLineagePort === undefined
+      ? undefined
+      : `http://127.0.0.1:${options.openLineagePort}/api/v1/lineage`;
   add('ingest', 'ingest', {
     MSI_INGEST_LISTEN: ingestAddress,
+    ...(options.openLineagePort === undefined
+      ? {}
+      : { MSI_INGEST_OPENLINEAGE_LISTEN: `127.0.0.1:${options.openLineagePort}` }),
     MSI_INGEST_INSECURE: 'true',
     MSI_INGEST_CREDENTIALS_FILE: credentialsFile,
     MSI_INGEST_METRICS_PORT: '0',
@@ -254,6 +265,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     alerterAddress,
     tilesUrl,
     consoleUrl,
+    openLineageUrl,
     verifierKey,
     witnesses: witnesses.map(({ name, url, verifierKey: key }) => ({ name, url, verifierKey: key })),
     signingKey,

@@ -40,6 +40,8 @@ export interface WorldPipeline {
   readonly witnesses?: readonly string[];
   /** Also run the console (needs the verifier and the alerter). */
   readonly console?: boolean;
+  /** Also serve ingest's OpenLineage endpoint (pipeline.openLineageUrl). */
+  readonly openLineage?: boolean;
   /** The calendar's signer key; generated when absent. */
   readonly signingKey?: string;
   readonly extraEnv?: PipelineOptions['extraEnv'];
@@ -214,6 +216,7 @@ class World implements TestWorld {
         : { alerter: { port: await freePort(), policyFile: spec.alerter.policyFile } }),
       ...(spec.witnesses === undefined ? {} : { witnesses: await witnessesOn(spec.witnesses) }),
       ...(spec.console === true ? { consolePort: await freePort() } : {}),
+      ...(spec.openLineage === true ? { openLineagePort: await freePort() } : {}),
       ...(spec.signingKey === undefined ? {} : { signingKey: spec.signingKey }),
       ...(spec.extraEnv === undefined ? {} : { extraEnv: spec.extraEnv }),
       onLine: ({ name, line }) => this.logs.push(`${name} | ${line}`),

@@ -107,4 +107,24 @@ describe('loadConfig', () => {
     });
     expect(problems.join('\n')).toContain('MSI_INGEST_CLIENT_CA');
   });
+
+  it('serves OpenLineage only when MSI_INGEST_OPENLINEAGE_LISTEN is set', () => {
+    expect(loadConfig(minimal).openLineage).toBeUndefined();
+    expect(loadConfig({ ...minimal, MSI_INGEST_OPENLINEAGE_LISTEN: '' }).openLineage).toBeUndefined();
+    const config = loadConfig({ ...minimal, MSI_INGEST_OPENLINEAGE_LISTEN: '127.0.0.1:5000' });
+    expect(config.openLineage).toEqual({ host: '127.0.0.1', port: 5000 });
+    expect(config.openLineageMaxBodyBytes).toBe(1024 * 1024);
+  });
+
+  it('names MSI_INGEST_OPENLINEAGE_LISTEN when it is not host:port', () => {
+    for (const bad of ['5000', 'localhost', '127.0.0.1:99999', 'http://127.0.0.1:5000']) {
+      const problems = problemsOf({ ...minimal, MSI_INGEST_OPENLINEAGE_LISTEN: bad });
+      expect(problems).toEqual([
+        `MSI_INGEST_OPENLINEAGE_LISTEN=${JSON.stringify(bad)} must be host:port, e.g. 127.0.0.1:50051`,
+      ]);
+    }
+    expect(problemsOf({ ...minimal, MSI_INGEST_OPENLINEAGE_MAX_BODY_BYTES: '10' }).join('\n')).toContain(
+      'MSI_INGEST_OPENLINEAGE_MAX_BODY_BYTES',
+    );
+  });
 });

@@ -23,6 +23,10 @@ export interface IngestConfig {
   readonly logLevel: LogLevel;
   readonly listenHost: string;
   readonly listenPort: number;
+  /** The OpenLineage endpoint (POST /api/v1/lineage, docs/OPENLINEAGE.md); undefined: off. */
+  readonly openLineage: { readonly host: string; readonly port: number } | undefined;
+  /** OpenLineage request bodies larger than this are refused (413). */
+  readonly openLineageMaxBodyBytes: number;
   readonly transport: TransportConfig;
   readonly credentialsFile: string;
   /** occurred_at may be at most this far in the future of ingest's clock. */
@@ -75,7 +79,8 @@ const DAY = 24 * HOUR;
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): IngestConfig {
   const read = new ConfigReader(env);
   const prefix = read.validated('MSI_PREFIX', 'msi', assertValidPrefix);
-  const listen = parseListen(read.string('MSI_INGEST_LISTEN', '127.0.0.1:50051'), read);
+  const listen = parseListen('MSI_INGEST_LISTEN', read.string('MSI_INGEST_LISTEN', '127.0.0.1:50051'), read);
+  const openLineageListen = read.optionalString('MSI_INGEST_OPENLINEAGE_LISTEN');
   const dedupWindowMs = read.integer('MSI_INGEST_DEDUP_WINDOW_MS', DAY, { min: 60 * SECOND, max: 30 * DAY });
   const config: IngestConfig = {
     natsUrl: read.string('MSI_NATS_URL', 'nats://127.0.0.1:4222'),
@@ -85,6 +90,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
     logLevel: read.oneOf('MSI_LOG_LEVEL', ['debug', 'info', 'warn', 'error'], 'info'),
     listenHost: listen.host,
     listenPort: listen.port,
+    openLineage:
+      openLineageListen === undefined || openLineageListen === ''
+        ? undefined
+        : parseListen('MSI_INGEST_OPENLINEAGE_LISTEN', openLineageListen, read),
+    openLineageMaxBodyBytes: read.integer('MSI_INGEST_OPENLINEAGE_MAX_BODY_BYTES', 1024 * 1024, {
+      min: 1024,
+      max: 64 * 1024 * 1024,
+    }),
     transport: readTransport(read),
     credentialsFile: read.string('MSI_INGEST_CREDENTIALS_FILE'),
     maxSkewMs: read.integer('MSI_INGEST_MAX_SKEW_MS', 5 * 60 * SECOND, { min: 0, max: DAY }),
@@ -166,11 +179,11 @@ function readTransport(read: ConfigReader): TransportConfig {
   return { kind: 'tls', certFile, keyFile, clientCaFile, requireClientCert };
 }
 
-function parseListen(value: string, read: ConfigReader): { host: string; port: number } {
+function parseListen(variable: string, value: string, read: ConfigReader): { host: string; port: number } {
   const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
   const port = match === null ? Number.NaN : Number(match[2]);
   if (match === null || match[1] === undefined || !(port >= 0 && port <= 65_535)) {
-    read.problem(`MSI_INGEST_LISTEN=${JSON.stringify(value)} must be host:port, e.g. 127.0.0.1:50051`);
+    read.problem(`${variable}=${JSON.stringify(value)} must be host:port, e.g. 127.0.0.1:50051`);
     return { host: '127.0.0.1', port: 50051 };
   }
   return { host: match[1], port };

@@ -139,7 +139,18 @@ export class IngestCalls {
     listPath: string,
     itemPath: (index: number) => string,
   ): Promise<ingestV1.EventAck[]> {
-    const identity = this.authorize(call, method);
+    return this.submitAuthorized(call, method, this.authorize(call, method), events, listPath, itemPath);
+  }
+
+  /** submitUnary for a caller already authorized (the OpenLineage endpoint authorizes before it parses). */
+  async submitAuthorized(
+    call: CallInfo,
+    method: string,
+    identity: Identity,
+    events: readonly eventV1.DataEvent[],
+    listPath: string,
+    itemPath: (index: number) => string,
+  ): Promise<ingestV1.EventAck[]> {
     const prepared = this.prepare(call, method, identity, events, listPath, itemPath);
     const count = prepared.events.length;
     if (!this.deps.admission.tryAcquire(count)) {

@@ -39,9 +39,10 @@ import { statusOf } from './ingest-error.js';
 import type { EventBatchToPublish } from './ingest-pipeline.js';
 import { IngestPipeline } from './ingest-pipeline.js';
 import { ingestServiceImplementation } from './ingest-service.js';
+import { LINEAGE_PATH, startLineageServer } from './lineage-server.js';
 import { createIngestMetrics } from './metrics.js';
 import { RoundTracker } from './round-tracker.js';
-import { serverCredentials } from './server-credentials.js';
+import { readSetting, serverCredentials } from './server-credentials.js';
 import { shardAdminImplementation } from './shard-admin-service.js';
 import { ShardRouting } from './shard-routing.js';
 
@@ -53,6 +54,8 @@ export interface IngestDeps {
   readonly credentials: CredentialStore;
   /** The gRPC listener's credentials (plaintext or TLS, already loaded). */
   readonly grpcCredentials: ServerCredentials;
+  /** The OpenLineage endpoint's certificate and key (ingest's own, when its listener has TLS). */
+  readonly openLineageTls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
   /** grpc.health.v1 follows it; ingest adds the dependency `jetstream`. */
   readonly health: ServiceHealth;
   /** Computes event leaf hashes, a request at a time (the WASM batch kernel in main.ts). */
@@ -69,6 +72,8 @@ export interface RunningIngest {
   readonly instanceId: string;
   /** The gRPC port actually bound (MSI_INGEST_LISTEN may say 0). */
   readonly port: number;
+  /** The OpenLineage endpoint's port actually bound, when it serves. */
+  readonly openLineagePort: number | undefined;
   isServing(): boolean;
   /** Stops accepting calls, lets running ones finish (up to `graceMs`), publishes what is batched. */
   close(graceMs?: number): Promise<void>;
@@ -104,6 +109,7 @@ const SHARD_ADMIN_SERVICE_NAME = 'msi.ingest.v1.ShardAdminService';
 export interface LoadedIngest extends IngestConfig {
   readonly credentials: CredentialStore;
   readonly grpcCredentials: ServerCredentials;
+  readonly openLineageTls: { readonly cert: Buffer; readonly key: Buffer } | undefined;
 }
 
 /** Reads the configuration and loads the credentials file and the TLS files it names. */
@@ -113,7 +119,14 @@ export async function loadIngest(env: Readonly<Record<string, string | undefined
     CredentialStore.fromJson(text),
   );
   const grpcCredentials = await serverCredentials(config.transport);
-  return { ...config, credentials, grpcCredentials };
+  const openLineageTls =
+    config.openLineage === undefined || config.transport.kind === 'insecure'
+      ? undefined
+      : {
+          cert: await readSetting('MSI_INGEST_TLS_CERT', config.transport.certFile),
+          key: await readSetting('MSI_INGEST_TLS_KEY', config.transport.keyFile),
+        };
+  return { ...config, credentials, grpcCredentials, openLineageTls };
 }
 
 /**
@@ -277,6 +290,17 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       health,
     });
     stops.push(() => grpc.server.forceShutdown());
+    const lineage =
+      config.openLineage === undefined
+        ? undefined
+        : await startLineageServer({
+            ...config.openLineage,
+            calls,
+            maxBodyBytes: config.openLineageMaxBodyBytes,
+            tls: deps.openLineageTls,
+            log,
+          });
+    if (lineage !== undefined) stops.push(() => lineage.close(0));
     // After a reconnect, make sure the streams and the claims stream are there (a NATS that lost its store
     // comes back empty) before serving again (dependency `jetstream`); retry while JetStream starts.
     const reestablish = every({
@@ -306,6 +330,10 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     log.info('ingest serving', {
       instanceId,
       grpc: `${config.listenHost}:${grpc.port}`,
+      openLineage:
+        config.openLineage === undefined || lineage === undefined
+          ? 'off'
+          : `${deps.openLineageTls === undefined ? 'http' : 'https'}://${config.openLineage.host}:${lineage.port}${LINEAGE_PATH}`,
       tls: config.transport.kind,
       metrics:
         config.metricsPort === 0 ? 'off' : `http://${config.metricsHost}:${config.metricsPort}/metrics`,
@@ -318,13 +346,14 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     return {
       instanceId,
       port: grpc.port,
+      openLineagePort: lineage?.port,
       isServing: () => health.serving,
       close(graceMs = 5000) {
         closed ??= (async () => {
           closing = true;
           unwatch();
           await reestablish.stop();
-          const stopping = grpc.shutdown(graceMs);
+          const stopping = Promise.all([grpc.shutdown(graceMs), lineage?.close(graceMs)]);
           pipeline.flush();
           await stopping;
           rounds.stop();

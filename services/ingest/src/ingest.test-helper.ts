@@ -91,6 +91,7 @@ export async function startTestIngest(
       nc,
       credentials: config.credentials,
       grpcCredentials: config.grpcCredentials,
+      openLineageTls: config.openLineageTls,
       health,
       hasher: nodeHasher(),
       log: createLogger({ service: 'ingest', level: config.logLevel, write: () => {} }),

@@ -12,6 +12,7 @@ await runService({
       nc: await ctx.nats(config.natsUrl),
       credentials: config.credentials,
       grpcCredentials: config.grpcCredentials,
+      openLineageTls: config.openLineageTls,
       health: ctx.health,
       hasher: createWasmHasherSync(),
       log: ctx.log,

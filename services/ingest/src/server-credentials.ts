@@ -30,7 +30,8 @@ export async function serverCredentials(transport: TransportConfig): Promise<Ser
   );
 }
 
-async function readSetting(variable: string, path: string): Promise<Buffer> {
+/** A file a setting names; a ConfigError naming the variable when it cannot be read. */
+export async function readSetting(variable: string, path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error: unknown) {

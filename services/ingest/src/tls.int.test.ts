@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
@@ -21,6 +22,7 @@ import {
   writeCredentials,
 } from './ingest.test-helper.js';
 import type { RunningIngest } from './ingest-server.js';
+import { lineageExampleAt } from './lineage-testdata.test-helper.js';
 
 // Certificates are made by the openssl CLI for this run: a server CA and server certificate for
 // 127.0.0.1, a client CA with three client certificates, and a rogue CA with a look-alike client.
@@ -126,7 +128,9 @@ beforeAll(async () => {
     MSI_INGEST_TLS_KEY: file('server.key'),
     MSI_INGEST_CLIENT_CA: file('client-ca.crt'),
   };
-  ingest = await startTestIngest(testEnv(natsUrl, prefix, credentials, tls));
+  ingest = await startTestIngest(
+    testEnv(natsUrl, prefix, credentials, { ...tls, MSI_INGEST_OPENLINEAGE_LISTEN: '127.0.0.1:0' }),
+  );
   strict = await startTestIngest(
     testEnv(natsUrl, prefix, credentials, { ...tls, MSI_INGEST_REQUIRE_CLIENT_CERT: 'true' }),
   );
@@ -218,5 +222,37 @@ describe('ingest over TLS with client certificates', () => {
     });
     expect((await callError(submit(plain, sampleEvent()))).code).toBe(status.UNAVAILABLE);
     plain.close();
+  });
+
+  it('serves the OpenLineage endpoint over HTTPS with the same certificate; API keys only', async () => {
+    const post = (headers: Record<string, string>, cert?: string) =>
+      new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+        const body = JSON.stringify(lineageExampleAt('minimal-complete', Date.now()));
+        const call = request(
+          {
+            host: '127.0.0.1',
+            port: ingest.openLineagePort,
+            path: '/api/v1/lineage',
+            method: 'POST',
+            ca: read('server-ca.crt'),
+            servername: 'localhost',
+            headers: { 'content-type': 'application/json', ...headers },
+            ...(cert === undefined ? {} : { cert: read(`${cert}.crt`), key: read(`${cert}.key`) }),
+          },
+          (response) => {
+            let text = '';
+            response.on('data', (chunk: Buffer) => {
+              text += chunk.toString();
+            });
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+          },
+        );
+        call.on('error', reject);
+        call.end(body);
+      });
+    const anchored = await post({ authorization: `Bearer ${KEYS.acme}` });
+    expect(anchored.status, JSON.stringify(anchored.body)).toBe(201);
+    const certOnly = await post({}, 'agent');
+    expect([certOnly.status, certOnly.body.code]).toEqual([401, 'UNAUTHENTICATED']);
   });
 });
