@@ -84,6 +84,18 @@ export async function startFakeVerifier(options: FakeVerifierOptions): Promise<F
     watchReceipts(call) {
       call.emit('error', grpcError(status.UNIMPLEMENTED, 'not here'));
     },
+    searchByActor(_call, callback) {
+      callback(grpcError(status.UNIMPLEMENTED, 'not here'), null);
+    },
+    getLineage(_call, callback) {
+      callback(grpcError(status.UNIMPLEMENTED, 'not here'), null);
+    },
+    getWitnessStatus(_call, callback) {
+      callback(grpcError(status.UNIMPLEMENTED, 'not here'), null);
+    },
+    listPublications(_call, callback) {
+      callback(grpcError(status.UNIMPLEMENTED, 'not here'), null);
+    },
   };
   server.addService(verifierV1.VerifierServiceService, implementation);
   const port = await new Promise<number>((resolve, reject) =>
