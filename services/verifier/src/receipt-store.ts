@@ -333,6 +333,10 @@ export async function historyOf(
   }));
 }
 
+/** Upper bounds that every stored value is below: "no bound" in keyset and range conditions. */
+export const INT8_MAX = '9223372036854775807';
+export const INT4_MAX = 2_147_483_647;
+
 /** Where a keyset page of newest-first events starts: after this entry (exclusive). */
 export interface NewestFirstCursor {
   readonly receivedAt: number;
@@ -352,26 +356,32 @@ export async function actorEventsOf(
   range: { fromUs: number; toUs: number; after: NewestFirstCursor | undefined; limit: number },
 ): Promise<HistoryRow[]> {
   const after = range.after;
+  // One row per event (its actor row, or its submitter row when the name is not its actor), read
+  // newest first straight off the primary key (name, received_at, stream position, role) with plain
+  // bounds — no grouping — so a page costs its rows, whatever the name's history holds.
+  const sameEvent = `s.name = a.name AND s.received_at_us = a.received_at_us AND s.stream_seq = a.stream_seq
+       AND s.position = a.position`;
   const { rows } = await db.query({
     name: 'verifier_actor_events',
     text: `SELECT e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index, e.received_at_us,
-       string_agg(a.role, ',' ORDER BY a.role) AS role
+       CASE WHEN a.role = 'actor' AND EXISTS (SELECT 1 FROM ${SCHEMA}.event_actors s
+         WHERE ${sameEvent} AND s.role = 'submitter') THEN 'actor,submitter' ELSE a.role END AS role
      FROM ${SCHEMA}.event_actors a
      JOIN ${SCHEMA}.events e ON e.stream_seq = a.stream_seq AND e.position = a.position
      WHERE a.name = $1::text AND ${VISIBLE}
-       AND ($3::int8 = 0 OR a.received_at_us >= $3::int8) AND ($4::int8 = 0 OR a.received_at_us < $4::int8)
-       AND ($5::bool OR (a.received_at_us, a.stream_seq, a.position) < ($6::int8, $7::int8, $8::int4))
-     GROUP BY e.stream_seq, e.position
-     ORDER BY e.received_at_us DESC, e.stream_seq DESC, e.position DESC LIMIT $9::int4`,
+       AND (a.role = 'actor' OR NOT EXISTS (SELECT 1 FROM ${SCHEMA}.event_actors s
+         WHERE ${sameEvent} AND s.role = 'actor'))
+       AND a.received_at_us >= $3::int8 AND a.received_at_us < $4::int8
+       AND (a.received_at_us, a.stream_seq, a.position) < ($5::int8, $6::int8, $7::int4)
+     ORDER BY a.received_at_us DESC, a.stream_seq DESC, a.position DESC LIMIT $8::int4`,
     values: [
       name,
       tenant,
       range.fromUs,
-      range.toUs,
-      after === undefined,
-      after?.receivedAt ?? 0,
-      after?.streamSeq ?? 0,
-      after?.position ?? 0,
+      range.toUs === 0 ? INT8_MAX : range.toUs,
+      after?.receivedAt ?? INT8_MAX,
+      after?.streamSeq ?? INT8_MAX,
+      after?.position ?? INT4_MAX,
       range.limit,
     ],
   });
