@@ -56,6 +56,18 @@ export enum IntegrityFailureKind {
   INTEGRITY_FAILURE_KIND_MALFORMED_MESSAGE = 5,
 }
 
+/** Which way GetLineage walks. */
+export enum LineageDirection {
+  /** LINEAGE_DIRECTION_UNSPECIFIED - Not set: both ways. */
+  LINEAGE_DIRECTION_UNSPECIFIED = 0,
+  /** LINEAGE_DIRECTION_UPSTREAM - Towards the item's inputs (what it was made from, where it came from). */
+  LINEAGE_DIRECTION_UPSTREAM = 1,
+  /** LINEAGE_DIRECTION_DOWNSTREAM - Towards what was made from it or where it went. */
+  LINEAGE_DIRECTION_DOWNSTREAM = 2,
+  /** LINEAGE_DIRECTION_BOTH - Both ways. */
+  LINEAGE_DIRECTION_BOTH = 3,
+}
+
 /** Request of GetReceipt. */
 export interface GetReceiptRequest {
   /** The event id (16-byte UUIDv7) as minted by the client; any other length is INVALID_ARGUMENT. */
@@ -329,6 +341,143 @@ export interface IntegrityFailure {
   detail: string;
   /** When it was detected, µs since the epoch (the verifier's clock). */
   detectedAtUs: bigint;
+}
+
+/** Request of SearchByActor. */
+export interface SearchByActorRequest {
+  /** The actor or submitter identity, exactly as in the events (1–256 bytes of UTF-8). */
+  actor: string;
+  /**
+   * Only events received at or after this instant (µs since the epoch); 0 for no lower bound.
+   * Negative or beyond 2^53 − 1: OUT_OF_RANGE.
+   */
+  fromUs: bigint;
+  /**
+   * Only events received before this instant (µs since the epoch); 0 for no upper bound.
+   * Negative or beyond 2^53 − 1: OUT_OF_RANGE.
+   */
+  toUs: bigint;
+  /** At most this many entries (1–1000; 0 means 100). */
+  pageSize: number;
+  /**
+   * The `next_page_token` of the previous page (opaque, keyset: pages stay stable while events
+   * arrive); empty for the first page.
+   */
+  pageToken: string;
+}
+
+/** Response of SearchByActor. */
+export interface SearchByActorResponse {
+  /**
+   * The page's events, newest first (received_at, then stream position, descending). `role` is
+   * "actor", "submitter", or "actor,submitter" when the name is both (roles joined as GetHistory
+   * joins them).
+   */
+  entries: HistoryEntry[];
+  /** Pass as `page_token` for the next page; empty on the last page. */
+  nextPageToken: string;
+}
+
+/** Request of GetLineage. */
+export interface GetLineageRequest {
+  /** The data imprint the walk starts from. */
+  data: Buffer;
+  /** Which way to walk. */
+  direction: LineageDirection;
+  /** At most this many hops from `data` (1–16; 0 means 4). */
+  maxDepth: number;
+  /** At most this many links (1–5000; 0 means 1000); `truncated` says when more exist. */
+  maxLinks: number;
+}
+
+/** One link of a lineage walk. */
+export interface LineageHop {
+  /** The link, as GetHistory returns it. */
+  link:
+    | LineageLink
+    | undefined;
+  /** Hops from the starting item (1 for a link that names it). */
+  depth: number;
+  /** The round that anchors the link's event; meaningful only when `anchored`. */
+  round: bigint;
+  /**
+   * Whether the link's event is anchored (in a verified round that a verified checkpoint covers).
+   * Read from the verifier's projection: no receipt comes with a hop (GetReceipt proves one).
+   */
+  anchored: boolean;
+  /**
+   * Which walk found it: UPSTREAM (the link leads to the starting item) or DOWNSTREAM (it leads from
+   * it). With BOTH, an event both walks reach is reported once, by the first.
+   */
+  direction: LineageDirection;
+}
+
+/** Response of GetLineage. */
+export interface GetLineageResponse {
+  /**
+   * The links found, by depth, then direction (downstream first), then (received_at, stream
+   * position). Each event appears once.
+   */
+  hops: LineageHop[];
+  /** True when `max_depth` or `max_links` stopped the walk before it ran out of links. */
+  truncated: boolean;
+}
+
+/** Request of GetWitnessStatus. */
+export interface GetWitnessStatusRequest {
+}
+
+/** One witness's status. */
+export interface WitnessStatus {
+  /** The witness's name (its key name in the cosignature lines). */
+  name: string;
+  /** Its key id (4 bytes, as in the signature line) as 8 lowercase hex digits. */
+  keyId: string;
+  /** The largest calendar size it has cosigned. */
+  cosignedSize: bigint;
+  /** The timestamp of that cosignature (tlog-cosignature/v1), µs since the epoch. */
+  cosignedAtUs: bigint;
+  /** How many calendar entries the newest checkpoint is ahead of `cosigned_size`. */
+  lagEntries: bigint;
+  /**
+   * How long before the newest checkpoint's round closed `cosigned_size`'s round closed (µs; 0 when
+   * it is the newest).
+   */
+  lagUs: bigint;
+}
+
+/** Response of GetWitnessStatus. */
+export interface GetWitnessStatusResponse {
+  /** The newest checkpoint's size. */
+  checkpointSize: bigint;
+  /** Every witness seen, by name. */
+  witnesses: WitnessStatus[];
+}
+
+/** Request of ListPublications. */
+export interface ListPublicationsRequest {
+  /** At most this many (1–1000; 0 means 100). */
+  pageSize: number;
+  /** The `next_page_token` of the previous page; empty for the first page. */
+  pageToken: string;
+}
+
+/** One publication. */
+export interface Publication {
+  /** Its time (whole seconds), µs since the epoch. */
+  timeUs: bigint;
+  /** The calendar size of the checkpoint it publishes. */
+  size: bigint;
+  /** The publication text as the calendar made it (docs/PROOFS.md, publication v1), to download. */
+  text: string;
+}
+
+/** Response of ListPublications. */
+export interface ListPublicationsResponse {
+  /** Newest first. */
+  publications: Publication[];
+  /** Pass as `page_token` for the next page; empty on the last page. */
+  nextPageToken: string;
 }
 
 function createBaseGetReceiptRequest(): GetReceiptRequest {
@@ -2105,6 +2254,915 @@ export const IntegrityFailure: MessageFns<IntegrityFailure> = {
   },
 };
 
+function createBaseSearchByActorRequest(): SearchByActorRequest {
+  return { actor: "", fromUs: 0n, toUs: 0n, pageSize: 0, pageToken: "" };
+}
+
+export const SearchByActorRequest: MessageFns<SearchByActorRequest> = {
+  encode(message: SearchByActorRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actor !== "") {
+      writer.uint32(10).string(message.actor);
+    }
+    if (message.fromUs !== 0n) {
+      if (BigInt.asIntN(64, message.fromUs) !== message.fromUs) {
+        throw new globalThis.Error("value provided for field message.fromUs of type int64 too large");
+      }
+      writer.uint32(16).int64(message.fromUs);
+    }
+    if (message.toUs !== 0n) {
+      if (BigInt.asIntN(64, message.toUs) !== message.toUs) {
+        throw new globalThis.Error("value provided for field message.toUs of type int64 too large");
+      }
+      writer.uint32(24).int64(message.toUs);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(32).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(42).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchByActorRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchByActorRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fromUs = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.toUs = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<SearchByActorRequest>, I>>(base?: I): SearchByActorRequest {
+    return SearchByActorRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchByActorRequest>, I>>(object: I): SearchByActorRequest {
+    const message = createBaseSearchByActorRequest();
+    message.actor = object.actor ?? "";
+    message.fromUs = (object.fromUs !== undefined && object.fromUs !== null) ? BigInt(object.fromUs) : 0n;
+    message.toUs = (object.toUs !== undefined && object.toUs !== null) ? BigInt(object.toUs) : 0n;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseSearchByActorResponse(): SearchByActorResponse {
+  return { entries: [], nextPageToken: "" };
+}
+
+export const SearchByActorResponse: MessageFns<SearchByActorResponse> = {
+  encode(message: SearchByActorResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      HistoryEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchByActorResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchByActorResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entries.push(HistoryEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<SearchByActorResponse>, I>>(base?: I): SearchByActorResponse {
+    return SearchByActorResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchByActorResponse>, I>>(object: I): SearchByActorResponse {
+    const message = createBaseSearchByActorResponse();
+    message.entries = object.entries?.map((e) => HistoryEntry.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseGetLineageRequest(): GetLineageRequest {
+  return { data: Buffer.alloc(0), direction: 0, maxDepth: 0, maxLinks: 0 };
+}
+
+export const GetLineageRequest: MessageFns<GetLineageRequest> = {
+  encode(message: GetLineageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    if (message.direction !== 0) {
+      writer.uint32(16).int32(message.direction);
+    }
+    if (message.maxDepth !== 0) {
+      writer.uint32(24).uint32(message.maxDepth);
+    }
+    if (message.maxLinks !== 0) {
+      writer.uint32(32).uint32(message.maxLinks);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetLineageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetLineageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.direction = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxDepth = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxLinks = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<GetLineageRequest>, I>>(base?: I): GetLineageRequest {
+    return GetLineageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetLineageRequest>, I>>(object: I): GetLineageRequest {
+    const message = createBaseGetLineageRequest();
+    message.data = object.data ?? Buffer.alloc(0);
+    message.direction = object.direction ?? 0;
+    message.maxDepth = object.maxDepth ?? 0;
+    message.maxLinks = object.maxLinks ?? 0;
+    return message;
+  },
+};
+
+function createBaseLineageHop(): LineageHop {
+  return { link: undefined, depth: 0, round: 0n, anchored: false, direction: 0 };
+}
+
+export const LineageHop: MessageFns<LineageHop> = {
+  encode(message: LineageHop, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.link !== undefined) {
+      LineageLink.encode(message.link, writer.uint32(10).fork()).join();
+    }
+    if (message.depth !== 0) {
+      writer.uint32(16).uint32(message.depth);
+    }
+    if (message.round !== 0n) {
+      if (BigInt.asUintN(64, message.round) !== message.round) {
+        throw new globalThis.Error("value provided for field message.round of type uint64 too large");
+      }
+      writer.uint32(24).uint64(message.round);
+    }
+    if (message.anchored !== false) {
+      writer.uint32(32).bool(message.anchored);
+    }
+    if (message.direction !== 0) {
+      writer.uint32(40).int32(message.direction);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LineageHop {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLineageHop();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.link = LineageLink.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.depth = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.round = reader.uint64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.anchored = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.direction = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<LineageHop>, I>>(base?: I): LineageHop {
+    return LineageHop.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LineageHop>, I>>(object: I): LineageHop {
+    const message = createBaseLineageHop();
+    message.link = (object.link !== undefined && object.link !== null)
+      ? LineageLink.fromPartial(object.link)
+      : undefined;
+    message.depth = object.depth ?? 0;
+    message.round = (object.round !== undefined && object.round !== null) ? BigInt(object.round) : 0n;
+    message.anchored = object.anchored ?? false;
+    message.direction = object.direction ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetLineageResponse(): GetLineageResponse {
+  return { hops: [], truncated: false };
+}
+
+export const GetLineageResponse: MessageFns<GetLineageResponse> = {
+  encode(message: GetLineageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.hops) {
+      LineageHop.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.truncated !== false) {
+      writer.uint32(16).bool(message.truncated);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetLineageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetLineageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.hops.push(LineageHop.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.truncated = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<GetLineageResponse>, I>>(base?: I): GetLineageResponse {
+    return GetLineageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetLineageResponse>, I>>(object: I): GetLineageResponse {
+    const message = createBaseGetLineageResponse();
+    message.hops = object.hops?.map((e) => LineageHop.fromPartial(e)) || [];
+    message.truncated = object.truncated ?? false;
+    return message;
+  },
+};
+
+function createBaseGetWitnessStatusRequest(): GetWitnessStatusRequest {
+  return {};
+}
+
+export const GetWitnessStatusRequest: MessageFns<GetWitnessStatusRequest> = {
+  encode(_: GetWitnessStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetWitnessStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetWitnessStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<GetWitnessStatusRequest>, I>>(base?: I): GetWitnessStatusRequest {
+    return GetWitnessStatusRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetWitnessStatusRequest>, I>>(_: I): GetWitnessStatusRequest {
+    const message = createBaseGetWitnessStatusRequest();
+    return message;
+  },
+};
+
+function createBaseWitnessStatus(): WitnessStatus {
+  return { name: "", keyId: "", cosignedSize: 0n, cosignedAtUs: 0n, lagEntries: 0n, lagUs: 0n };
+}
+
+export const WitnessStatus: MessageFns<WitnessStatus> = {
+  encode(message: WitnessStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.keyId !== "") {
+      writer.uint32(18).string(message.keyId);
+    }
+    if (message.cosignedSize !== 0n) {
+      if (BigInt.asUintN(64, message.cosignedSize) !== message.cosignedSize) {
+        throw new globalThis.Error("value provided for field message.cosignedSize of type uint64 too large");
+      }
+      writer.uint32(24).uint64(message.cosignedSize);
+    }
+    if (message.cosignedAtUs !== 0n) {
+      if (BigInt.asIntN(64, message.cosignedAtUs) !== message.cosignedAtUs) {
+        throw new globalThis.Error("value provided for field message.cosignedAtUs of type int64 too large");
+      }
+      writer.uint32(32).int64(message.cosignedAtUs);
+    }
+    if (message.lagEntries !== 0n) {
+      if (BigInt.asUintN(64, message.lagEntries) !== message.lagEntries) {
+        throw new globalThis.Error("value provided for field message.lagEntries of type uint64 too large");
+      }
+      writer.uint32(40).uint64(message.lagEntries);
+    }
+    if (message.lagUs !== 0n) {
+      if (BigInt.asIntN(64, message.lagUs) !== message.lagUs) {
+        throw new globalThis.Error("value provided for field message.lagUs of type int64 too large");
+      }
+      writer.uint32(48).int64(message.lagUs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WitnessStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWitnessStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.cosignedSize = reader.uint64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.cosignedAtUs = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.lagEntries = reader.uint64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.lagUs = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<WitnessStatus>, I>>(base?: I): WitnessStatus {
+    return WitnessStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WitnessStatus>, I>>(object: I): WitnessStatus {
+    const message = createBaseWitnessStatus();
+    message.name = object.name ?? "";
+    message.keyId = object.keyId ?? "";
+    message.cosignedSize = (object.cosignedSize !== undefined && object.cosignedSize !== null)
+      ? BigInt(object.cosignedSize)
+      : 0n;
+    message.cosignedAtUs = (object.cosignedAtUs !== undefined && object.cosignedAtUs !== null)
+      ? BigInt(object.cosignedAtUs)
+      : 0n;
+    message.lagEntries = (object.lagEntries !== undefined && object.lagEntries !== null)
+      ? BigInt(object.lagEntries)
+      : 0n;
+    message.lagUs = (object.lagUs !== undefined && object.lagUs !== null) ? BigInt(object.lagUs) : 0n;
+    return message;
+  },
+};
+
+function createBaseGetWitnessStatusResponse(): GetWitnessStatusResponse {
+  return { checkpointSize: 0n, witnesses: [] };
+}
+
+export const GetWitnessStatusResponse: MessageFns<GetWitnessStatusResponse> = {
+  encode(message: GetWitnessStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.checkpointSize !== 0n) {
+      if (BigInt.asUintN(64, message.checkpointSize) !== message.checkpointSize) {
+        throw new globalThis.Error("value provided for field message.checkpointSize of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.checkpointSize);
+    }
+    for (const v of message.witnesses) {
+      WitnessStatus.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetWitnessStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetWitnessStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.checkpointSize = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.witnesses.push(WitnessStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<GetWitnessStatusResponse>, I>>(base?: I): GetWitnessStatusResponse {
+    return GetWitnessStatusResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetWitnessStatusResponse>, I>>(object: I): GetWitnessStatusResponse {
+    const message = createBaseGetWitnessStatusResponse();
+    message.checkpointSize = (object.checkpointSize !== undefined && object.checkpointSize !== null)
+      ? BigInt(object.checkpointSize)
+      : 0n;
+    message.witnesses = object.witnesses?.map((e) => WitnessStatus.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListPublicationsRequest(): ListPublicationsRequest {
+  return { pageSize: 0, pageToken: "" };
+}
+
+export const ListPublicationsRequest: MessageFns<ListPublicationsRequest> = {
+  encode(message: ListPublicationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(18).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPublicationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPublicationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListPublicationsRequest>, I>>(base?: I): ListPublicationsRequest {
+    return ListPublicationsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPublicationsRequest>, I>>(object: I): ListPublicationsRequest {
+    const message = createBaseListPublicationsRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBasePublication(): Publication {
+  return { timeUs: 0n, size: 0n, text: "" };
+}
+
+export const Publication: MessageFns<Publication> = {
+  encode(message: Publication, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.timeUs !== 0n) {
+      if (BigInt.asIntN(64, message.timeUs) !== message.timeUs) {
+        throw new globalThis.Error("value provided for field message.timeUs of type int64 too large");
+      }
+      writer.uint32(8).int64(message.timeUs);
+    }
+    if (message.size !== 0n) {
+      if (BigInt.asUintN(64, message.size) !== message.size) {
+        throw new globalThis.Error("value provided for field message.size of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.size);
+    }
+    if (message.text !== "") {
+      writer.uint32(26).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Publication {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePublication();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.timeUs = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.size = reader.uint64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<Publication>, I>>(base?: I): Publication {
+    return Publication.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Publication>, I>>(object: I): Publication {
+    const message = createBasePublication();
+    message.timeUs = (object.timeUs !== undefined && object.timeUs !== null) ? BigInt(object.timeUs) : 0n;
+    message.size = (object.size !== undefined && object.size !== null) ? BigInt(object.size) : 0n;
+    message.text = object.text ?? "";
+    return message;
+  },
+};
+
+function createBaseListPublicationsResponse(): ListPublicationsResponse {
+  return { publications: [], nextPageToken: "" };
+}
+
+export const ListPublicationsResponse: MessageFns<ListPublicationsResponse> = {
+  encode(message: ListPublicationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.publications) {
+      Publication.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPublicationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPublicationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.publications.push(Publication.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListPublicationsResponse>, I>>(base?: I): ListPublicationsResponse {
+    return ListPublicationsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPublicationsResponse>, I>>(object: I): ListPublicationsResponse {
+    const message = createBaseListPublicationsResponse();
+    message.publications = object.publications?.map((e) => Publication.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
 /** Receipts, histories and the public calendar audit. */
 export type VerifierServiceService = typeof VerifierServiceService;
 export const VerifierServiceService = {
@@ -2192,6 +3250,61 @@ export const VerifierServiceService = {
       Buffer.from(WatchReceiptsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchReceiptsResponse => WatchReceiptsResponse.decode(value),
   },
+  /**
+   * The events an actor (or submitter) took part in, newest first (needs the auditor role of the
+   * tenant: the caller's tenant's events and TRANSFERs to it, as GetHistory).
+   */
+  searchByActor: {
+    path: "/msi.verifier.v1.VerifierService/SearchByActor" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SearchByActorRequest): Buffer => Buffer.from(SearchByActorRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SearchByActorRequest => SearchByActorRequest.decode(value),
+    responseSerialize: (value: SearchByActorResponse): Buffer =>
+      Buffer.from(SearchByActorResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SearchByActorResponse => SearchByActorResponse.decode(value),
+  },
+  /**
+   * A data item's lineage across several hops: the PROCESS and TRANSFER links upstream (what it was
+   * made from) and downstream (what was made from it), breadth first up to `max_depth` hops, limited
+   * to what the caller may see (as GetHistory).
+   */
+  getLineage: {
+    path: "/msi.verifier.v1.VerifierService/GetLineage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetLineageRequest): Buffer => Buffer.from(GetLineageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetLineageRequest => GetLineageRequest.decode(value),
+    responseSerialize: (value: GetLineageResponse): Buffer => Buffer.from(GetLineageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetLineageResponse => GetLineageResponse.decode(value),
+  },
+  /**
+   * Every witness seen cosigning the calendar: its newest cosigned size and time, and how far it lags
+   * the newest checkpoint (public).
+   */
+  getWitnessStatus: {
+    path: "/msi.verifier.v1.VerifierService/GetWitnessStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetWitnessStatusRequest): Buffer =>
+      Buffer.from(GetWitnessStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetWitnessStatusRequest => GetWitnessStatusRequest.decode(value),
+    responseSerialize: (value: GetWitnessStatusResponse): Buffer =>
+      Buffer.from(GetWitnessStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetWitnessStatusResponse => GetWitnessStatusResponse.decode(value),
+  },
+  /** The calendar's publications (docs/PROOFS.md, publication v1), newest first (public). */
+  listPublications: {
+    path: "/msi.verifier.v1.VerifierService/ListPublications" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPublicationsRequest): Buffer =>
+      Buffer.from(ListPublicationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPublicationsRequest => ListPublicationsRequest.decode(value),
+    responseSerialize: (value: ListPublicationsResponse): Buffer =>
+      Buffer.from(ListPublicationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPublicationsResponse => ListPublicationsResponse.decode(value),
+  },
 } as const;
 
 export interface VerifierServiceServer extends UntypedServiceImplementation {
@@ -2218,6 +3331,24 @@ export interface VerifierServiceServer extends UntypedServiceImplementation {
    * named (the stream ends once each has been delivered). Each receipt is delivered once per stream.
    */
   watchReceipts: handleServerStreamingCall<WatchReceiptsRequest, WatchReceiptsResponse>;
+  /**
+   * The events an actor (or submitter) took part in, newest first (needs the auditor role of the
+   * tenant: the caller's tenant's events and TRANSFERs to it, as GetHistory).
+   */
+  searchByActor: handleUnaryCall<SearchByActorRequest, SearchByActorResponse>;
+  /**
+   * A data item's lineage across several hops: the PROCESS and TRANSFER links upstream (what it was
+   * made from) and downstream (what was made from it), breadth first up to `max_depth` hops, limited
+   * to what the caller may see (as GetHistory).
+   */
+  getLineage: handleUnaryCall<GetLineageRequest, GetLineageResponse>;
+  /**
+   * Every witness seen cosigning the calendar: its newest cosigned size and time, and how far it lags
+   * the newest checkpoint (public).
+   */
+  getWitnessStatus: handleUnaryCall<GetWitnessStatusRequest, GetWitnessStatusResponse>;
+  /** The calendar's publications (docs/PROOFS.md, publication v1), newest first (public). */
+  listPublications: handleUnaryCall<ListPublicationsRequest, ListPublicationsResponse>;
 }
 
 export interface VerifierServiceClient extends Client {
@@ -2336,6 +3467,80 @@ export interface VerifierServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchReceiptsResponse>;
+  /**
+   * The events an actor (or submitter) took part in, newest first (needs the auditor role of the
+   * tenant: the caller's tenant's events and TRANSFERs to it, as GetHistory).
+   */
+  searchByActor(
+    request: SearchByActorRequest,
+    callback: (error: ServiceError | null, response: SearchByActorResponse) => void,
+  ): ClientUnaryCall;
+  searchByActor(
+    request: SearchByActorRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SearchByActorResponse) => void,
+  ): ClientUnaryCall;
+  searchByActor(
+    request: SearchByActorRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SearchByActorResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A data item's lineage across several hops: the PROCESS and TRANSFER links upstream (what it was
+   * made from) and downstream (what was made from it), breadth first up to `max_depth` hops, limited
+   * to what the caller may see (as GetHistory).
+   */
+  getLineage(
+    request: GetLineageRequest,
+    callback: (error: ServiceError | null, response: GetLineageResponse) => void,
+  ): ClientUnaryCall;
+  getLineage(
+    request: GetLineageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetLineageResponse) => void,
+  ): ClientUnaryCall;
+  getLineage(
+    request: GetLineageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetLineageResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Every witness seen cosigning the calendar: its newest cosigned size and time, and how far it lags
+   * the newest checkpoint (public).
+   */
+  getWitnessStatus(
+    request: GetWitnessStatusRequest,
+    callback: (error: ServiceError | null, response: GetWitnessStatusResponse) => void,
+  ): ClientUnaryCall;
+  getWitnessStatus(
+    request: GetWitnessStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetWitnessStatusResponse) => void,
+  ): ClientUnaryCall;
+  getWitnessStatus(
+    request: GetWitnessStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetWitnessStatusResponse) => void,
+  ): ClientUnaryCall;
+  /** The calendar's publications (docs/PROOFS.md, publication v1), newest first (public). */
+  listPublications(
+    request: ListPublicationsRequest,
+    callback: (error: ServiceError | null, response: ListPublicationsResponse) => void,
+  ): ClientUnaryCall;
+  listPublications(
+    request: ListPublicationsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPublicationsResponse) => void,
+  ): ClientUnaryCall;
+  listPublications(
+    request: ListPublicationsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPublicationsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const VerifierServiceClient = makeGenericClientConstructor(
