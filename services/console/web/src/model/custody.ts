@@ -32,6 +32,9 @@ export interface CustodyRow {
   readonly check?: ReceiptCheck;
 }
 
+/** Whether a verified event names what was searched in the role the server listed it in. */
+export type NamesQuery = (event: DataEvent, role: string) => boolean;
+
 /**
  * Judges every entry of a GetHistory listing (hostile input): its receipt must verify against the
  * pinned trust, name the queried imprint in the role listed and anchor it in the round listed.
@@ -45,12 +48,41 @@ export function judgeHistory(
   checker: BrowserReceiptChecker,
   checks: readonly (ReceiptCheck | undefined)[] = [],
 ): CustodyRow[] {
-  return entries.map((entry, i) => judgeEntry(entry, data, (text) => checks[i] ?? checker.check(text)));
+  const names: NamesQuery = (event, role) => eventNamesImprint(event, role, data);
+  return judgeEntries(entries, names, formatImprint(data), checker, checks);
+}
+
+/**
+ * Judges a SearchByActor listing as judgeHistory judges a history: each receipt verified here, and
+ * the verified event must carry the actor as its actor (role "actor") or submitter ("submitter").
+ */
+export function judgeActorSearch(
+  entries: readonly HistoryEntryJson[],
+  actor: string,
+  checker: BrowserReceiptChecker,
+  checks: readonly (ReceiptCheck | undefined)[] = [],
+): CustodyRow[] {
+  const names: NamesQuery = (event, role) =>
+    (role === 'actor' && event.actor === actor) || (role === 'submitter' && event.submitter === actor);
+  return judgeEntries(entries, names, actor, checker, checks);
+}
+
+function judgeEntries(
+  entries: readonly HistoryEntryJson[],
+  names: NamesQuery,
+  what: string,
+  checker: BrowserReceiptChecker,
+  checks: readonly (ReceiptCheck | undefined)[],
+): CustodyRow[] {
+  return entries.map((entry, i) =>
+    judgeEntry(entry, names, what, (text) => checks[i] ?? checker.check(text)),
+  );
 }
 
 function judgeEntry(
   entry: HistoryEntryJson,
-  data: Imprint,
+  names: NamesQuery,
+  what: string,
   checkOf: (text: string) => ReceiptCheck,
 ): CustodyRow {
   const listed: CustodyRow = {
@@ -84,12 +116,12 @@ function judgeEntry(
     receiptJson: entry.receiptJson,
     check,
   };
-  if (!eventNamesImprint(event, entry.role, data)) {
+  if (!names(event, entry.role)) {
     return {
       ...row,
       status: 'invalid',
       code: 'NOT_IN_EVENT',
-      message: `the event does not name ${formatImprint(data)} as ${entry.role}`,
+      message: `the event does not name ${what} as ${entry.role}`,
     };
   }
   if (entry.round !== String(round.round)) {

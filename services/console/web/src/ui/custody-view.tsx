@@ -1,14 +1,20 @@
 import { type Imprint, parseImprintText } from '@msi/core';
 import { useState } from 'preact/hooks';
-import type { HistoryEntryJson, HistoryResponseJson, ReceiptResponseJson } from '../../../src/api-types.js';
+import type {
+  ActorSearchResponseJson,
+  HistoryEntryJson,
+  HistoryResponseJson,
+  ReceiptResponseJson,
+} from '../../../src/api-types.js';
 import type { ApiClient } from '../model/api-client.js';
-import { type CustodyRow, judgeHistory } from '../model/custody.js';
+import { type CustodyRow, judgeActorSearch, judgeHistory } from '../model/custody.js';
 import { formatMicros } from '../model/format.js';
 import { hashFileInWorker } from '../model/hash-file.js';
 import { buildLineage, type LineageGraph } from '../model/lineage-graph.js';
-import type { BrowserReceiptChecker } from '../model/receipt-check.js';
+import type { BrowserReceiptChecker, ReceiptCheck } from '../model/receipt-check.js';
 import { verifyInWorkers } from '../model/verify-in-workers.js';
 import { LineageSvg } from './lineage-svg.js';
+import { LineageWalk } from './lineage-walk.js';
 import type { OpenReceipt } from './receipt-view.js';
 import { messageOf } from './sign-in.js';
 import { StatusBadge } from './status-badge.js';
@@ -19,7 +25,10 @@ const MAX_PAGES = 10;
 const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Result {
-  readonly imprint: string;
+  /** What was searched: an imprint's chain of custody, or an actor's events. */
+  readonly mode: 'imprint' | 'actor';
+  /** The imprint or the actor searched. */
+  readonly query: string;
   readonly rows: readonly CustodyRow[];
   readonly graph: LineageGraph;
   readonly verifyMs: number;
@@ -27,7 +36,10 @@ interface Result {
   readonly fetchMs: number;
 }
 
-/** Search (data hash, event id, dropped file), then the timeline and the lineage graph, verified here. */
+/**
+ * Search (data hash, event id, actor, dropped file), then the timeline and the lineage graph, every
+ * receipt verified here; the lineage can then be walked across several hops (LineageWalk).
+ */
 export function CustodyView(props: {
   readonly client: ApiClient;
   readonly checker: BrowserReceiptChecker;
@@ -39,19 +51,28 @@ export function CustodyView(props: {
 }) {
   const { client, checker } = props;
   const [query, setQuery] = useState('');
+  const [actorQuery, setActorQuery] = useState('');
   const [status, setStatus] = useState('');
   const [error, setError] = useState('');
   const [result, setResult] = useState<Result | null>(null);
   const [dragging, setDragging] = useState(false);
 
-  const showHistory = async (imprint: Imprint, text: string) => {
-    setStatus(`Reading the chain of custody of ${text}…`);
+  /** Reads every page of a listing (at most MAX_PAGES), then verifies its receipts in workers. */
+  const readAndVerify = async (
+    path: string,
+    body: object,
+  ): Promise<{
+    entries: HistoryEntryJson[];
+    checks: (ReceiptCheck | undefined)[];
+    fetchMs: number;
+    started: number;
+  }> => {
     const entries: HistoryEntryJson[] = [];
     const fetchStarted = performance.now();
     let pageToken = '';
     for (let page = 0; page < MAX_PAGES; page++) {
-      const response = await client.post<HistoryResponseJson>('/api/v1/history', {
-        data: text,
+      const response = await client.post<HistoryResponseJson | ActorSearchResponseJson>(path, {
+        ...body,
         pageSize: 1000,
         pageToken,
       });
@@ -62,21 +83,38 @@ export function CustodyView(props: {
     const fetchMs = performance.now() - fetchStarted;
     const started = performance.now();
     const receipts = entries.map((entry) => entry.receiptJson ?? '');
-    const checks = await verifyInWorkers(receipts, props.trustText, props.quorum);
-    const rows = judgeHistory(
-      entries,
-      imprint,
-      checker,
-      entries.map((entry, i) => (entry.receiptJson === null ? undefined : checks[i])),
-    );
+    const verified = await verifyInWorkers(receipts, props.trustText, props.quorum);
+    const checks = entries.map((entry, i) => (entry.receiptJson === null ? undefined : verified[i]));
+    return { entries, checks, fetchMs, started };
+  };
+
+  const showResult = (
+    mode: Result['mode'],
+    text: string,
+    rows: CustodyRow[],
+    fetchMs: number,
+    started: number,
+  ) => {
     const graph = buildLineage(
       rows.flatMap((row) => (row.status === 'valid' && row.event ? [row.event] : [])),
     );
     const verifyMs = performance.now() - started;
-    setResult({ imprint: text, rows, graph, verifyMs, fetchMs });
+    setResult({ mode, query: text, rows, graph, verifyMs, fetchMs });
     setStatus(
       `${rows.length} event${rows.length === 1 ? '' : 's'}; receipts verified in this browser in ${verifyMs.toFixed(0)} ms.`,
     );
+  };
+
+  const showHistory = async (imprint: Imprint, text: string) => {
+    setStatus(`Reading the chain of custody of ${text}…`);
+    const { entries, checks, fetchMs, started } = await readAndVerify('/api/v1/history', { data: text });
+    showResult('imprint', text, judgeHistory(entries, imprint, checker, checks), fetchMs, started);
+  };
+
+  const showActor = async (actor: string) => {
+    setStatus(`Reading the events of ${actor}…`);
+    const { entries, checks, fetchMs, started } = await readAndVerify('/api/v1/search/actor', { actor });
+    showResult('actor', actor, judgeActorSearch(entries, actor, checker, checks), fetchMs, started);
   };
 
   const run = async (work: () => Promise<void>) => {
@@ -116,6 +154,15 @@ export function CustodyView(props: {
     });
   };
 
+  const searchActor = (event: Event) => {
+    event.preventDefault();
+    const actor = actorQuery.trim();
+    void run(async () => {
+      if (actor === '') throw new Error('Enter an actor (or submitter) exactly as in the events.');
+      await showActor(actor);
+    });
+  };
+
   const hashAndSearch = (file: File) =>
     run(async () => {
       setStatus(`Hashing ${file.name} in this browser (it is not uploaded)…`);
@@ -147,6 +194,18 @@ export function CustodyView(props: {
           onInput={(e) => setQuery(e.currentTarget.value)}
         />
         <button type="submit">Search</button>
+      </form>
+      <form class="search" onSubmit={searchActor} aria-label="Search by actor">
+        <label for="search-actor">Actor or submitter</label>
+        <input
+          id="search-actor"
+          type="search"
+          spellcheck={false}
+          placeholder="etl-job"
+          value={actorQuery}
+          onInput={(e) => setActorQuery(e.currentTarget.value)}
+        />
+        <button type="submit">Search by actor</button>
       </form>
       <section
         class={dragging ? 'drop-zone dragging' : 'drop-zone'}
@@ -186,10 +245,32 @@ export function CustodyView(props: {
           data-verify-ms={result.verifyMs.toFixed(1)}
           data-fetch-ms={result.fetchMs.toFixed(1)}
         >
-          <h3>Lineage of {result.imprint}</h3>
-          <LineageSvg graph={result.graph} />
-          <h3>Timeline</h3>
-          <Timeline rows={result.rows} onOpenReceipt={props.onOpenReceipt} checker={checker} />
+          {result.mode === 'imprint' ? (
+            <>
+              <h3>Lineage of {result.query}</h3>
+              <LineageSvg graph={result.graph} />
+              <LineageWalk
+                key={result.query}
+                client={client}
+                data={result.query}
+                historyRows={result.rows}
+                trustText={props.trustText}
+                quorum={props.quorum}
+              />
+              <h3>Timeline</h3>
+            </>
+          ) : (
+            <>
+              <h3>Events of {result.query}, newest first</h3>
+              <LineageSvg graph={result.graph} />
+            </>
+          )}
+          <Timeline
+            rows={result.rows}
+            onOpenReceipt={props.onOpenReceipt}
+            checker={checker}
+            testId={result.mode === 'actor' ? 'actor-row' : 'custody-row'}
+          />
         </div>
       )}
     </section>
@@ -200,6 +281,7 @@ function Timeline(props: {
   readonly rows: readonly CustodyRow[];
   readonly checker: BrowserReceiptChecker;
   readonly onOpenReceipt: (open: OpenReceipt) => void;
+  readonly testId: string;
 }) {
   const [actor, setActor] = useState('');
   const wanted = actor.trim().toLowerCase();
@@ -220,7 +302,12 @@ function Timeline(props: {
           {rows.length} of {props.rows.length} shown
         </span>
       </p>
-      <TimelineTable rows={rows} checker={props.checker} onOpenReceipt={props.onOpenReceipt} />
+      <TimelineTable
+        rows={rows}
+        checker={props.checker}
+        onOpenReceipt={props.onOpenReceipt}
+        testId={props.testId}
+      />
     </>
   );
 }
@@ -229,12 +316,11 @@ function TimelineTable(props: {
   readonly rows: readonly CustodyRow[];
   readonly checker: BrowserReceiptChecker;
   readonly onOpenReceipt: (open: OpenReceipt) => void;
+  readonly testId: string;
 }) {
   return (
     <table class="timeline">
-      <caption class="sr-only">
-        Events of the chain of custody, oldest first, each verified in this browser
-      </caption>
+      <caption class="sr-only">Events found, each receipt verified in this browser</caption>
       <thead>
         <tr>
           <th scope="col">Receipt</th>
@@ -249,7 +335,7 @@ function TimelineTable(props: {
       </thead>
       <tbody>
         {props.rows.map((row) => (
-          <tr key={`${row.eventId} ${row.role}`} class={`row-${row.status}`} data-testid="custody-row">
+          <tr key={`${row.eventId} ${row.role}`} class={`row-${row.status}`} data-testid={props.testId}>
             <td>
               <StatusBadge status={row.status} code={row.code} title={row.message} />
             </td>

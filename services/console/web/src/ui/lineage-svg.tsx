@@ -10,7 +10,13 @@ const PAD = 16;
 const TOP = 40;
 
 /** The lineage graph as SVG: data items held by tenants, PROCESS and TRANSFER arrows. Text only. */
-export function LineageSvg({ graph }: { readonly graph: LineageGraph }) {
+export function LineageSvg({
+  graph,
+  testId = 'lineage-graph',
+}: {
+  readonly graph: LineageGraph;
+  readonly testId?: string;
+}) {
   if (graph.nodes.length === 0) return <p class="note">No verified event to draw.</p>;
   const at = new Map(graph.nodes.map((n) => [n.key, { x: PAD + n.layer * COLUMN, y: TOP + n.row * ROW }]));
   const width = PAD * 2 + (graph.layers - 1) * COLUMN + BOX_W;
@@ -24,7 +30,7 @@ export function LineageSvg({ graph }: { readonly graph: LineageGraph }) {
         viewBox={`0 0 ${width} ${height}`}
         role="img"
         aria-label={`Lineage graph: ${graph.nodes.length} data items, ${graph.edges.length} links`}
-        data-testid="lineage-graph"
+        data-testid={testId}
       >
         <defs>
           <marker
