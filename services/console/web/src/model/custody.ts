@@ -7,7 +7,7 @@ import {
   type ReceiptFailureCode,
 } from '@msi/core';
 import type { HistoryEntryJson } from '../../../src/api-types.js';
-import type { BrowserReceiptChecker, ReceiptCheck } from './receipt-check.js';
+import type { BrowserReceiptChecker, ReceiptVerdict } from './receipt-check.js';
 
 /** Codes of a history row whose receipt verified but does not back the server's listing. */
 export type ListingMismatchCode = 'NOT_IN_EVENT' | 'ROUND_MISMATCH';
@@ -27,9 +27,8 @@ export interface CustodyRow {
   readonly round: number | null;
   /** The verified event (valid rows only): the graph is drawn from these, never from the listing. */
   readonly event?: DataEvent;
-  /** The receipt text and its check, for the receipt view. */
+  /** The receipt text, for the receipt view (which checks it again to draw its proof path). */
   readonly receiptJson: string | null;
-  readonly check?: ReceiptCheck;
 }
 
 /** Whether a verified event names what was searched in the role the server listed it in. */
@@ -39,14 +38,14 @@ export type NamesQuery = (event: DataEvent, role: string) => boolean;
  * Judges every entry of a GetHistory listing (hostile input): its receipt must verify against the
  * pinned trust, name the queried imprint in the role listed and anchor it in the round listed.
  * What a valid row shows comes from its verified receipt; other rows show the server's fields.
- * `checks[i]`, when given, is the check of entry i's receipt already made (in workers:
- * verify-in-workers.ts); otherwise `checker` makes it.
+ * `checks[i]`, when given, is the verdict on entry i's receipt already reached (in workers:
+ * verify-in-workers.ts); otherwise `checker` reaches it.
  */
 export function judgeHistory(
   entries: readonly HistoryEntryJson[],
   data: Imprint,
   checker: BrowserReceiptChecker,
-  checks: readonly (ReceiptCheck | undefined)[] = [],
+  checks: readonly (ReceiptVerdict | undefined)[] = [],
 ): CustodyRow[] {
   const names: NamesQuery = (event, role) => eventNamesImprint(event, role, data);
   return judgeEntries(entries, names, formatImprint(data), checker, checks);
@@ -60,7 +59,7 @@ export function judgeActorSearch(
   entries: readonly HistoryEntryJson[],
   actor: string,
   checker: BrowserReceiptChecker,
-  checks: readonly (ReceiptCheck | undefined)[] = [],
+  checks: readonly (ReceiptVerdict | undefined)[] = [],
 ): CustodyRow[] {
   const names: NamesQuery = (event, role) =>
     (role === 'actor' && event.actor === actor) || (role === 'submitter' && event.submitter === actor);
@@ -72,10 +71,10 @@ function judgeEntries(
   names: NamesQuery,
   what: string,
   checker: BrowserReceiptChecker,
-  checks: readonly (ReceiptCheck | undefined)[],
+  checks: readonly (ReceiptVerdict | undefined)[],
 ): CustodyRow[] {
   return entries.map((entry, i) =>
-    judgeEntry(entry, names, what, (text) => checks[i] ?? checker.check(text)),
+    judgeEntry(entry, names, what, (text) => checks[i] ?? checker.verdict(text)),
   );
 }
 
@@ -83,7 +82,7 @@ function judgeEntry(
   entry: HistoryEntryJson,
   names: NamesQuery,
   what: string,
-  checkOf: (text: string) => ReceiptCheck,
+  checkOf: (text: string) => ReceiptVerdict,
 ): CustodyRow {
   const listed: CustodyRow = {
     status: 'unanchored',
@@ -98,11 +97,11 @@ function judgeEntry(
   };
   if (!entry.anchored || entry.receiptJson === null) return listed;
   const check = checkOf(entry.receiptJson);
-  if (!check.ok) return { ...listed, status: 'invalid', code: check.code, message: check.message, check };
-  if (check.verified.version !== 1) {
-    return { ...listed, status: 'invalid', code: 'NOT_IN_EVENT', message: 'an aggregated receipt', check };
+  if (!check.ok) return { ...listed, status: 'invalid', code: check.code, message: check.message };
+  if (check.version !== 1) {
+    return { ...listed, status: 'invalid', code: 'NOT_IN_EVENT', message: 'an aggregated receipt' };
   }
-  const { event, round } = check.verified;
+  const { event, round } = check;
   const row: CustodyRow = {
     status: 'valid',
     eventId: formatUuid(event.eventId),
@@ -111,10 +110,9 @@ function judgeEntry(
     tenant: event.tenant,
     actor: event.actor,
     receivedAt: event.receivedAt,
-    round: round.round,
+    round,
     event,
     receiptJson: entry.receiptJson,
-    check,
   };
   if (!names(event, entry.role)) {
     return {
@@ -124,7 +122,7 @@ function judgeEntry(
       message: `the event does not name ${what} as ${entry.role}`,
     };
   }
-  if (entry.round !== String(round.round)) {
+  if (entry.round !== String(round)) {
     return { ...row, status: 'invalid', code: 'ROUND_MISMATCH', message: `listed in round ${entry.round}` };
   }
   return row;

@@ -47,7 +47,7 @@ function hop(text: string | null, fields: Partial<LineageHopJson> = {}): Lineage
 const judge = (hops: LineageHopJson[], known = new Map()) =>
   judgeLineageHops(
     hops,
-    hops.map((h) => (h.receiptJson === null ? undefined : checker.check(h.receiptJson))),
+    hops.map((h) => (h.receiptJson === null ? undefined : checker.verdict(h.receiptJson))),
     known,
   );
 
