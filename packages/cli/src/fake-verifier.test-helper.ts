@@ -16,6 +16,8 @@ export interface FakeVerifier {
   readonly address: string;
   /** API keys seen on calls. */
   readonly authorizations: string[];
+  /** GetLineage requests received. */
+  readonly lineageRequests: verifierV1.GetLineageRequest[];
   stop(): Promise<void>;
 }
 
@@ -29,6 +31,12 @@ export interface FakeVerifierOptions {
   readonly pageSize?: number;
   /** The role each listed receipt's event plays. */
   readonly roleOf?: (i: number) => string;
+  /** GetLineage's answer (default: no hops). */
+  readonly lineage?: verifierV1.GetLineageResponse;
+  /** GetWitnessStatus's answer (default: none). */
+  readonly witnesses?: verifierV1.GetWitnessStatusResponse;
+  /** ListPublications' publications, newest first (paged by `pageSize`). */
+  readonly publications?: readonly verifierV1.Publication[];
 }
 
 const grpcError = (code: status, details: string): ServiceError =>
@@ -37,6 +45,7 @@ const grpcError = (code: status, details: string): ServiceError =>
 export async function startFakeVerifier(options: FakeVerifierOptions): Promise<FakeVerifier> {
   const { world, receipts } = options;
   const authorizations: string[] = [];
+  const lineageRequests: verifierV1.GetLineageRequest[] = [];
   const byId = new Map(receipts.map((r) => [formatUuid(decodeEvent(r.event).eventId), r]));
   const entries: verifierV1.HistoryEntry[] = [
     ...receipts.map((r, i) =>
@@ -51,6 +60,12 @@ export async function startFakeVerifier(options: FakeVerifierOptions): Promise<F
     ...(options.extraEntries ?? []),
   ];
   const pageSize = options.pageSize ?? 1000;
+  /** A page of `all` from the offset in `token`, with the next offset as the token. */
+  const page = <T, R>(all: readonly T[], token: string, respond: (items: T[], next: string) => R): R => {
+    const start = token === '' ? 0 : Number(token);
+    const end = start + pageSize;
+    return respond(all.slice(start, end), end < all.length ? String(end) : '');
+  };
   const server: GrpcServer = new Server();
   const implementation: verifierV1.VerifierServiceServer = {
     getReceipt(call, callback) {
@@ -84,6 +99,39 @@ export async function startFakeVerifier(options: FakeVerifierOptions): Promise<F
     watchReceipts(call) {
       call.emit('error', grpcError(status.UNIMPLEMENTED, 'not here'));
     },
+    searchByActor(call, callback) {
+      // The history's entries naming the actor or submitter, newest first, with the role they play.
+      const { actor } = call.request;
+      const found = entries
+        .filter((e) => e.event?.actor === actor || e.event?.submitter === actor)
+        .map((e) => ({
+          ...e,
+          role: [e.event?.actor === actor ? 'actor' : '', e.event?.submitter === actor ? 'submitter' : '']
+            .filter((r) => r !== '')
+            .join(','),
+        }))
+        .reverse();
+      callback(
+        null,
+        page(found, call.request.pageToken, (entries, nextPageToken) => ({ entries, nextPageToken })),
+      );
+    },
+    getLineage(call, callback) {
+      lineageRequests.push(call.request);
+      callback(null, options.lineage ?? { hops: [], truncated: false });
+    },
+    getWitnessStatus(_call, callback) {
+      callback(null, options.witnesses ?? { checkpointSize: BigInt(world.rounds), witnesses: [] });
+    },
+    listPublications(call, callback) {
+      callback(
+        null,
+        page(options.publications ?? [], call.request.pageToken, (publications, nextPageToken) => ({
+          publications,
+          nextPageToken,
+        })),
+      );
+    },
   };
   server.addService(verifierV1.VerifierServiceService, implementation);
   const port = await new Promise<number>((resolve, reject) =>
@@ -94,6 +142,7 @@ export async function startFakeVerifier(options: FakeVerifierOptions): Promise<F
   return {
     address: `127.0.0.1:${port}`,
     authorizations,
+    lineageRequests,
     stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
 }

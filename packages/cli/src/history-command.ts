@@ -1,10 +1,13 @@
-import { encodeImprint, type Imprint, parseImprintText, provDocument } from '@msi/core';
+import { encodeImprint, provDocument } from '@msi/core';
+import { allPages } from './all-pages.js';
 import { CliError, EXIT } from './cli-error.js';
 import type { Command } from './command.js';
+import { imprintArgument, timeFlag } from './command-arguments.js';
 import { CONNECTION_FLAGS, CONNECTION_HELP, connectionFlagsOf, verifierConnection } from './config.js';
 import { checkHistoryEntry, type HistoryRow, lineageOf } from './history-row.js';
 import { loadTrust, TRUST_FLAGS, TRUST_HELP } from './load-trust.js';
 import { booleanFlag, expectPositionals, parseFlags, stringFlag } from './parse-flags.js';
+import { textTable } from './text-table.js';
 import { openVerifierSession } from './verifier-connection.js';
 
 const HELP = `Usage: msi history <data-imprint> --key VERIFIER_KEY --server HOST:PORT [options]
@@ -26,9 +29,6 @@ ${CONNECTION_HELP.replace("the server's address", "the verifier's address (defau
   -h, --help             this help
 
 Exit status: 0 every anchored row verified, 1 some row did not, 2 usage error, 3 verifier unreachable.`;
-
-/** Pages fetched at most (of up to 1,000 entries each). */
-const MAX_PAGES = 100;
 
 export const historyCommand: Command = {
   name: 'history',
@@ -54,10 +54,9 @@ export const historyCommand: Command = {
     const fromUs = timeFlag(stringFlag(flags, 'from'), '--from');
     const toUs = timeFlag(stringFlag(flags, 'to'), '--to');
     const session = await openVerifierSession(verifierConnection(connectionFlagsOf(flags), io.env));
-    const rows: HistoryRow[] = [];
+    let rows: HistoryRow[];
     try {
-      let pageToken = '';
-      for (let page = 0; page < MAX_PAGES; page++) {
+      const entries = await allPages(async (pageToken) => {
         const response = await session.getHistory({
           data: Buffer.from(encodeImprint(data)),
           fromUs,
@@ -65,10 +64,9 @@ export const historyCommand: Command = {
           pageSize: 1000,
           pageToken,
         });
-        for (const entry of response.entries) rows.push(checkHistoryEntry(entry, data, trust));
-        pageToken = response.nextPageToken;
-        if (pageToken === '') break;
-      }
+        return { items: response.entries, next: response.nextPageToken };
+      });
+      rows = entries.map((entry) => checkHistoryEntry(entry, data, trust));
     } finally {
       session.close();
     }
@@ -105,26 +103,6 @@ function historyOutput(format: HistoryFormat, text: string, rows: readonly Histo
   }
 }
 
-function imprintArgument(text: string): Imprint {
-  try {
-    return parseImprintText(text);
-  } catch (error: unknown) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CliError('USAGE', `"${text.slice(0, 80)}" is not a data imprint like sha256:<hex>: ${reason}`, {
-      cause: error,
-    });
-  }
-}
-
-function timeFlag(text: string | undefined, flag: string): bigint {
-  if (text === undefined) return 0n;
-  const ms = Date.parse(text);
-  if (!Number.isFinite(ms) || !/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    throw new CliError('USAGE', `${flag} "${text.slice(0, 80)}" is not an ISO 8601 time`);
-  }
-  return BigInt(ms) * 1000n;
-}
-
 const COLUMNS = [
   'RECEIVED',
   'KIND',
@@ -137,9 +115,15 @@ const COLUMNS = [
   'DETAIL',
 ] as const;
 
-/** The readable table: a header, one line per row, then the lineage. */
-export function historyTable(rows: readonly HistoryRow[]): string {
-  if (rows.length === 0) return 'no events name this data item\n';
+/**
+ * The readable table: a header, one line per row, then (unless `lineage` is false) the lineage of the
+ * verified rows; `empty` when there is no row.
+ */
+export function historyTable(
+  rows: readonly HistoryRow[],
+  options: { readonly empty?: string; readonly lineage?: boolean } = {},
+): string {
+  if (rows.length === 0) return `${options.empty ?? 'no events name this data item'}\n`;
   const cells = rows.map((row) => [
     row.receivedAt,
     row.kind,
@@ -151,18 +135,9 @@ export function historyTable(rows: readonly HistoryRow[]): string {
     row.status === 'INVALID' ? `INVALID ${row.code ?? ''}` : row.status,
     row.detail,
   ]);
-  const widths = COLUMNS.map((name, i) =>
-    Math.max(name.length, ...cells.map((line) => (line[i] ?? '').length)),
-  );
-  const format = (line: readonly string[]) =>
-    line
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  const lineage = lineageOf(rows);
+  const lineage = options.lineage === false ? [] : lineageOf(rows);
   return [
-    format(COLUMNS),
-    ...cells.map(format),
+    ...textTable(COLUMNS, cells),
     ...(lineage.length === 0
       ? []
       : ['', 'Lineage (from verified events):', ...lineage.map((line) => `  ${line}`)]),

@@ -45,6 +45,41 @@ export function checkHistoryEntry(
   data: Imprint,
   trust: ReceiptTrust,
 ): HistoryRow {
+  return checkEntry(entry, trust, (event) =>
+    eventNamesImprint(event, entry.role, data)
+      ? undefined
+      : `the event does not name the item as ${entry.role}`,
+  );
+}
+
+/**
+ * Checks one SearchByActor entry (hostile input) as checkHistoryEntry does, the role claimed being
+ * "actor", "submitter" or both ("actor,submitter"): the verified event must name `name` in each.
+ */
+export function checkActorEntry(
+  entry: verifierV1.HistoryEntry,
+  name: string,
+  trust: ReceiptTrust,
+): HistoryRow {
+  return checkEntry(entry, trust, (event) => {
+    const roles = entry.role.split(',');
+    const named = (role: string) =>
+      (role === 'actor' && event.actor === name) || (role === 'submitter' && event.submitter === name);
+    return roles.length > 0 && roles.every(named)
+      ? undefined
+      : `the event does not name ${name} as ${entry.role}`;
+  });
+}
+
+/**
+ * An entry's row: UNANCHORED when the server says so, INVALID when its receipt does not verify under
+ * `trust`, the event is not what `named` expects (its complaint) or the round differs; else VALID.
+ */
+function checkEntry(
+  entry: verifierV1.HistoryEntry,
+  trust: ReceiptTrust,
+  named: (event: DataEvent) => string | undefined,
+): HistoryRow {
   const unverified = fromProto(entry);
   if (!entry.anchored || entry.receipt === undefined) return { ...unverified, status: 'UNANCHORED' };
   let verified: VerifiedReceipt;
@@ -59,14 +94,8 @@ export function checkHistoryEntry(
     return { ...unverified, status: 'INVALID', code, message };
   }
   const row = fromVerified(verified, entry.role);
-  if (!eventNamesImprint(verified.event, entry.role, data)) {
-    return {
-      ...row,
-      status: 'INVALID',
-      code: 'NOT_IN_EVENT',
-      message: `the event does not name the item as ${entry.role}`,
-    };
-  }
+  const complaint = named(verified.event);
+  if (complaint !== undefined) return { ...row, status: 'INVALID', code: 'NOT_IN_EVENT', message: complaint };
   if (BigInt(verified.round.round) !== entry.round) {
     return { ...row, status: 'INVALID', code: 'ROUND_MISMATCH', message: `listed in round ${entry.round}` };
   }
@@ -102,12 +131,7 @@ function fromProto(entry: verifierV1.HistoryEntry): Omit<HistoryRow, 'status'> {
   const micros = Number(event?.receivedAtUs ?? 0n);
   return {
     receivedAt: Number.isSafeInteger(micros) && micros > 0 ? formatMicros(micros) : '-',
-    eventId:
-      event === undefined
-        ? '-'
-        : event.eventId.length === 16
-          ? formatUuid(event.eventId)
-          : bytesToHex(event.eventId),
+    eventId: event === undefined ? '-' : eventIdText(event.eventId),
     kind,
     role: entry.role,
     tenant: event?.tenant ?? '-',
@@ -125,6 +149,11 @@ function fromProto(entry: verifierV1.HistoryEntry): Omit<HistoryRow, 'status'> {
             event.outputs.length,
           ),
   };
+}
+
+/** An event id from a server (hostile input) as text: a UUID when it is 16 bytes, else its hex. */
+export function eventIdText(bytes: Uint8Array): string {
+  return bytes.length === 16 ? formatUuid(bytes) : bytesToHex(bytes);
 }
 
 function detailOf(

@@ -8,12 +8,16 @@ import { demoCommand } from './demo-command.js';
 import { emitCommand } from './emit-command.js';
 import { extendCommand } from './extend-command.js';
 import { historyCommand } from './history-command.js';
+import { lineageCommand } from './lineage-command.js';
 import { policyCommand } from './policy-command.js';
+import { publicationsCommand } from './publications-command.js';
 import { receiptCommand } from './receipt-command.js';
+import { searchCommand } from './search-command.js';
 import { shardsCommand } from './shards-command.js';
 import { stateCommand } from './state-command.js';
 import { upCommand } from './up-command.js';
 import { verifyCommand } from './verify-command.js';
+import { witnessesCommand } from './witnesses-command.js';
 
 export const COMMANDS: readonly Command[] = [
   verifyCommand,
@@ -22,6 +26,10 @@ export const COMMANDS: readonly Command[] = [
   emitCommand,
   receiptCommand,
   historyCommand,
+  searchCommand,
+  lineageCommand,
+  witnessesCommand,
+  publicationsCommand,
   alertsCommand,
   policyCommand,
   shardsCommand,

@@ -13,6 +13,10 @@ export interface VerifierSession {
   /** The checkpoint of `size` (0: the newest); with `cosigned`, only one carrying witness cosignatures. */
   getCheckpoint(size: number, cosigned?: boolean): Promise<verifierV1.GetCheckpointResponse>;
   getConsistencyProof(oldSize: number, newSize: number): Promise<verifierV1.GetConsistencyProofResponse>;
+  searchByActor(request: verifierV1.SearchByActorRequest): Promise<verifierV1.SearchByActorResponse>;
+  getLineage(request: verifierV1.GetLineageRequest): Promise<verifierV1.GetLineageResponse>;
+  getWitnessStatus(): Promise<verifierV1.GetWitnessStatusResponse>;
+  listPublications(request: verifierV1.ListPublicationsRequest): Promise<verifierV1.ListPublicationsResponse>;
   close(): void;
 }
 
@@ -48,6 +52,16 @@ export async function openVerifierSession(connection: ServerConnection): Promise
           options,
           done,
         ),
+      ),
+    searchByActor: (request) =>
+      call(CALL_TIMEOUT_MS, (options, done) => client.searchByActor(request, new Metadata(), options, done)),
+    getLineage: (request) =>
+      call(CALL_TIMEOUT_MS, (options, done) => client.getLineage(request, new Metadata(), options, done)),
+    getWitnessStatus: () =>
+      call(CALL_TIMEOUT_MS, (options, done) => client.getWitnessStatus({}, new Metadata(), options, done)),
+    listPublications: (request) =>
+      call(CALL_TIMEOUT_MS, (options, done) =>
+        client.listPublications(request, new Metadata(), options, done),
       ),
     close: () => client.close(),
   };

@@ -52,6 +52,39 @@ export interface EventRows {
     readonly seq: number[];
     readonly pos: number[];
   };
+  /** Each event's actor and submitter (the index of SearchByActor). */
+  readonly actors: EventActors;
+}
+
+/** Actor and submitter rows, as columns (table `event_actors`). */
+export interface EventActors {
+  readonly name: string[];
+  readonly role: ('actor' | 'submitter')[];
+  readonly received: number[];
+  readonly seq: number[];
+  readonly pos: number[];
+}
+
+/** No actor rows yet. */
+export const emptyEventActors = (): EventActors => ({ name: [], role: [], received: [], seq: [], pos: [] });
+
+/** Adds the actor and submitter rows of the event at (seq, position). */
+export function addEventActors(
+  actors: EventActors,
+  event: { readonly actor: string; readonly submitter: string; readonly receivedAt: number },
+  seq: number,
+  position: number,
+): void {
+  for (const [name, role] of [
+    [event.actor, 'actor'],
+    [event.submitter, 'submitter'],
+  ] as const) {
+    actors.name.push(name);
+    actors.role.push(role);
+    actors.received.push(event.receivedAt);
+    actors.seq.push(seq);
+    actors.pos.push(position);
+  }
 }
 
 /**
@@ -73,6 +106,7 @@ export function eventRowsOf(hasher: MerkleHasher, messages: readonly PumpMessage
     canonical: new PackedColumn(),
     leaf: new PackedColumn(),
     imprints: { imprint: new PackedColumn(), role: [], seq: [], pos: [] },
+    actors: emptyEventActors(),
   };
   const addImprint = (imprint: Uint8Array, role: string, seq: number, position: number) => {
     rows.imprints.imprint.push(imprint);
@@ -112,6 +146,7 @@ export function eventRowsOf(hasher: MerkleHasher, messages: readonly PumpMessage
       addImprint(data, 'data', m.seq, position);
       for (const i of event.inputs) addImprint(encodeImprint(i), 'input', m.seq, position);
       for (const o of event.outputs) addImprint(encodeImprint(o), 'output', m.seq, position);
+      addEventActors(rows.actors, event, m.seq, position);
     });
   }
   return rows;

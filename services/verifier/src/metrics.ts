@@ -18,6 +18,8 @@ export interface VerifierMetrics {
   readonly checkpointsApplied: Counter;
   /** Cosigned checkpoints applied; stored = whether the note replaced the one kept for its size. */
   readonly cosignedApplied: Counter<'stored'>;
+  /** Publications applied; verified = true (stored) | false (an integrity failure). */
+  readonly publicationsApplied: Counter<'verified'>;
   /** Integrity failures detected, by kind (the proto enum name without its prefix, lower case). */
   readonly integrityFailures: Counter<'kind'>;
   /** GetReceipt calls by gRPC status name, including the time spent waiting. */
@@ -89,6 +91,12 @@ export function createVerifierMetrics(
       name: 'msi_verifier_cosigned_checkpoints_applied_total',
       help: 'Cosigned checkpoints applied, by whether they replaced the note kept for their size',
       labelNames: ['stored'],
+      registers,
+    }),
+    publicationsApplied: new Counter({
+      name: 'msi_verifier_publications_applied_total',
+      help: 'Publications applied, by whether they verified (stored) or not (an integrity failure)',
+      labelNames: ['verified'],
       registers,
     }),
     integrityFailures: new Counter({

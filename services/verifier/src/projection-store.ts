@@ -11,12 +11,14 @@ import {
 import type { MerkleHasher } from '@msi/merkle';
 import { migrate, type Pool, type PoolClient, toBytes, toSafeInteger, toText } from '@msi/postgres';
 import type { CoveredEvent, KnownSeal } from './checks.js';
-import type { EventRows, PackedColumn } from './event-rows.js';
+import type { EventActors, EventRows, PackedColumn } from './event-rows.js';
 import type { Failure } from './integrity.js';
+import type { CheckedPublication } from './publication-check.js';
 import type { EventRow } from './receipt-store.js';
 import type { RoundRows } from './round-apply.js';
 import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, PROJECTION_TABLES, SCHEMA } from './schema.js';
 import type { SealApplied } from './seal-apply.js';
+import type { WitnessHead } from './witness-lines.js';
 
 // Every statement of the projection: the appliers compute rows (pure), this module writes them —
 // one multi-row statement per table and group of messages (INSERT … SELECT unnest(…)).
@@ -103,6 +105,18 @@ export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
        FROM unnest($2::int[], $3::int[], $4::text[], $5::bigint[], $6::int[]) AS t(at, len, role, seq, pos)
        ON CONFLICT DO NOTHING`,
     values: [...packed(i.imprint), i.role, i.seq, i.pos],
+  });
+  await insertEventActors(db, rows.actors);
+}
+
+/** Inserts actor and submitter rows (idempotent: the projector and the backfill may both write one). */
+export async function insertEventActors(db: Db, actors: EventActors): Promise<void> {
+  if (actors.name.length === 0) return;
+  await db.query({
+    name: 'verifier_insert_event_actors',
+    text: `INSERT INTO ${SCHEMA}.event_actors (name, role, received_at_us, stream_seq, position)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::int8[], $5::int4[]) ON CONFLICT DO NOTHING`,
+    values: [actors.name, actors.role, actors.received, actors.seq, actors.pos],
   });
 }
 
@@ -320,6 +334,46 @@ export async function keepCosigned(db: Db, size: number, note: string, count: nu
     [size, note, count],
   );
   return (result.rowCount ?? 0) > 0;
+}
+
+/**
+ * Raises each witness's head (table `witness_heads`) to the given ones where they are newer: a larger
+ * size, or the same size at an earlier time. `heads` has one entry per witness (witnessHeadsOf).
+ */
+export async function raiseWitnessHeads(db: Db, heads: readonly WitnessHead[]): Promise<void> {
+  if (heads.length === 0) return;
+  await db.query({
+    name: 'verifier_raise_witness_heads',
+    text: `INSERT INTO ${SCHEMA}.witness_heads AS w (name, key_id, size, cosigned_at_us)
+       SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[])
+       ON CONFLICT (name, key_id) DO UPDATE SET size = excluded.size, cosigned_at_us = excluded.cosigned_at_us
+       WHERE w.size < excluded.size OR (w.size = excluded.size AND w.cosigned_at_us > excluded.cosigned_at_us)`,
+    values: [
+      heads.map((h) => h.name),
+      heads.map((h) => h.keyId),
+      heads.map((h) => h.size),
+      heads.map((h) => h.time * 1_000_000),
+    ],
+  });
+}
+
+/** Inserts checked publications (insert-only: a redelivered message changes nothing). */
+export async function insertPublications(
+  db: Db,
+  publications: readonly { readonly seq: number; readonly publication: CheckedPublication }[],
+): Promise<void> {
+  if (publications.length === 0) return;
+  await db.query({
+    name: 'verifier_insert_publications',
+    text: `INSERT INTO ${SCHEMA}.publications (stream_seq, time_us, size, text)
+       SELECT * FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::text[]) ON CONFLICT DO NOTHING`,
+    values: [
+      publications.map((p) => p.seq),
+      publications.map((p) => p.publication.time * 1_000_000),
+      publications.map((p) => p.publication.size),
+      publications.map((p) => p.publication.text),
+    ],
+  });
 }
 
 /** Records failures (idempotent: a rebuild finds the same ones again). */

@@ -1,4 +1,10 @@
-import { type Ed25519Verifier, type FollowerState, followRound, type NoteVerifierKey } from '@msi/core';
+import {
+  type Ed25519Verifier,
+  type FollowerState,
+  followRound,
+  type NoteVerifierKey,
+  type Publication,
+} from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { defaultStreamSettings, ensureStreams, streamNamesFor, subjectsFor } from '@msi/nats';
 import type { Pool, PoolClient } from '@msi/postgres';
@@ -6,6 +12,8 @@ import { streamV1, verifierV1 } from '@msi/proto';
 import { type GroupApplied, type Logger, type PumpMessage, StreamPump } from '@msi/service-kit';
 import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { backfillProjection } from './backfill.js';
+import type { CheckResult } from './checks.js';
 import { checkCosigned } from './cosigned.js';
 import { eventRowsOf } from './event-rows.js';
 import { type Failure, publishFailure } from './integrity.js';
@@ -17,15 +25,18 @@ import {
   dropSchema,
   insertEvents,
   insertFailures,
+  insertPublications,
   insertRounds,
   insertSeals,
   keepCosigned,
   loadFollower,
   prepareProjection,
+  raiseWitnessHeads,
   type SealedEvent,
   sealsInRange,
   verifiedNote,
 } from './projection-store.js';
+import { type CheckedPublication, checkPublication, readPublication } from './publication-check.js';
 import {
   applyRound,
   decodeRoundMessage,
@@ -34,17 +45,25 @@ import {
   roundFailure,
 } from './round-apply.js';
 import { applySeal, type DecodedSeal, decodeSealMessage } from './seal-apply.js';
+import { type WitnessLine, witnessHeadsOf, witnessLinesOf } from './witness-lines.js';
 
 const Kind = verifierV1.IntegrityFailureKind;
-type StreamKey = 'events' | 'seals' | 'rounds' | 'checkpoints';
-const KEYS: readonly StreamKey[] = ['events', 'seals', 'rounds', 'checkpoints'];
+type StreamKey = 'events' | 'seals' | 'rounds' | 'checkpoints' | 'publications';
+const KEYS: readonly StreamKey[] = ['events', 'seals', 'rounds', 'checkpoints', 'publications'];
 /**
- * How long a cosigned checkpoint of a size the rounds have not reached yet waits (after the rounds
- * stream is fully applied) before it is reported: the calendar publishes the round first.
+ * How long a cosigned checkpoint (or a publication) of a size the rounds have not reached yet waits
+ * (after the rounds stream is fully applied) before it is reported: the calendar publishes the round
+ * first.
  */
 const COSIGNED_GRACE_MS = 10_000;
 /** Messages applied per transaction, per stream (an EventBatch carries up to 1,000 events). */
-const GROUP: Record<StreamKey, number> = { events: 64, seals: 256, rounds: 64, checkpoints: 16 };
+const GROUP: Record<StreamKey, number> = {
+  events: 64,
+  seals: 256,
+  rounds: 64,
+  checkpoints: 16,
+  publications: 16,
+};
 
 /** The consumer of the projection on one stream (one filter subject each, NATS 2.9). */
 export const consumerName = (key: StreamKey): string => `verifier_${key}`;
@@ -73,7 +92,12 @@ export interface ProjectorOptions {
   /** Counts what is applied (after each commit). */
   readonly metrics?: Pick<
     VerifierMetrics,
-    'eventsApplied' | 'sealsApplied' | 'roundsApplied' | 'checkpointsApplied' | 'cosignedApplied'
+    | 'eventsApplied'
+    | 'sealsApplied'
+    | 'roundsApplied'
+    | 'checkpointsApplied'
+    | 'cosignedApplied'
+    | 'publicationsApplied'
   >;
 }
 
@@ -111,6 +135,7 @@ export class Projector {
   /** Prepares the schema, loads the followed calendar and starts a pump per stream at its cursor. */
   static async start(o: ProjectorOptions): Promise<Projector> {
     await prepareProjection(o.pool);
+    await backfillProjection(o.pool, o.calendarKey, o.log);
     const jsm = await jetstreamManager(o.nc);
     // The streams may not exist yet when the verifier starts first (idempotent; as ingest does).
     await ensureStreams(jsm, o.prefix, { ...defaultStreamSettings, replicas: o.natsReplicas ?? 1 });
@@ -121,6 +146,7 @@ export class Projector {
       seals: subjects.allSeals,
       rounds: subjects.rounds,
       checkpoints: subjects.checkpoints,
+      publications: subjects.publications,
     };
     const appliers: Record<StreamKey, (m: readonly PumpMessage[], tx: PoolClient) => Promise<GroupApplied>> =
       {
@@ -128,6 +154,7 @@ export class Projector {
         seals: (m, tx) => p.#applySeals(m, tx),
         rounds: (m, tx) => p.#applyRounds(m, tx),
         checkpoints: (m, tx) => p.#applyCosigned(m, tx),
+        publications: (m, tx) => p.#applyPublications(m, tx),
       };
     const js = jetstream(o.nc);
     for (const key of KEYS) {
@@ -154,7 +181,7 @@ export class Projector {
     await Promise.all([...this.#pumps.values()].map((pump) => pump.stop()));
   }
 
-  /** True when every message stored on the four streams has been applied. */
+  /** True when every message stored on the five streams has been applied. */
   async caughtUp(): Promise<boolean> {
     return [...this.#pumps.values()].every((pump) => pump.caughtUp);
   }
@@ -289,6 +316,7 @@ export class Projector {
   async #applyCosigned(messages: readonly PumpMessage[], tx: PoolClient): Promise<GroupApplied> {
     const failures: Failure[] = [];
     const stored: boolean[] = [];
+    const seen: { size: number; lines: WitnessLine[] }[] = [];
     let applied = 0;
     for (const m of messages) {
       const decoded = decodeCosignedMessage(this.#names.checkpoints, m);
@@ -298,10 +326,7 @@ export class Projector {
         continue;
       }
       const { size, message } = decoded;
-      if (size > this.#calendar.size) {
-        if (!(await this.#covered('rounds', Number.MAX_SAFE_INTEGER))) break;
-        if (this.#o.now() - Math.floor(m.storedAtUs / 1000) < COSIGNED_GRACE_MS) break;
-      }
+      if (!(await this.#sizeReached(size, m))) break;
       const checked = checkCosigned(
         size,
         message.checkpoint,
@@ -320,12 +345,81 @@ export class Projector {
         this.#o.log.warn('dropped cosignature lines that do not verify', { size, dropped, seq: m.seq });
       }
       stored.push(cosignatureCount > 0 && (await keepCosigned(tx, size, note, cosignatureCount)));
+      seen.push({ size, lines: witnessLinesOf(note, this.#o.calendarKey) });
     }
+    await raiseWitnessHeads(tx, witnessHeadsOf(seen));
     await insertFailures(tx, failures);
     return {
       applied,
       committed: () => {
         for (const s of stored) this.#o.metrics?.cosignedApplied.inc({ stored: String(s) });
+        this.#announce(failures);
+      },
+    };
+  }
+
+  /**
+   * Whether a message about checkpoint `size` may be judged now: the rounds reached the size, or the
+   * rounds stream is fully applied and the message is older than the grace (then a missing checkpoint
+   * is a failure, not something to wait for).
+   */
+  async #sizeReached(size: number, m: PumpMessage): Promise<boolean> {
+    if (size <= this.#calendar.size) return true;
+    if (!(await this.#covered('rounds', Number.MAX_SAFE_INTEGER))) return false;
+    return this.#o.now() - Math.floor(m.storedAtUs / 1000) >= COSIGNED_GRACE_MS;
+  }
+
+  /**
+   * Publications (the calendar's texts on `<prefix>.publications`), in order, up to the first whose
+   * size the rounds have not reached (as cosigned checkpoints): each checked (publication-check) and
+   * stored as published, or recorded as an integrity failure and never served.
+   */
+  async #applyPublications(messages: readonly PumpMessage[], tx: PoolClient): Promise<GroupApplied> {
+    const stream = this.#names.publications;
+    const failures: Failure[] = [];
+    const kept: { seq: number; publication: CheckedPublication }[] = [];
+    let applied = 0;
+    for (const m of messages) {
+      const read = readPublicationMessage(m);
+      if (!read.ok) {
+        failures.push(
+          publicationFailure(stream, m.seq, 0, read.detail, Kind.INTEGRITY_FAILURE_KIND_MALFORMED_MESSAGE),
+        );
+        applied++;
+        continue;
+      }
+      const size = read.value.publication.checkpoint.size;
+      if (!(await this.#sizeReached(size, m))) break;
+      const checked = checkPublication(
+        read.value.publication,
+        read.value.text,
+        await verifiedNote(tx, size),
+        {
+          calendarKey: this.#o.calendarKey,
+          witnessKeys: this.#o.witnessKeys ?? [],
+          ed25519: this.#o.ed25519,
+        },
+      );
+      applied++;
+      if (checked.ok) kept.push({ seq: m.seq, publication: checked.value });
+      else
+        failures.push(
+          publicationFailure(
+            stream,
+            m.seq,
+            size,
+            checked.detail,
+            Kind.INTEGRITY_FAILURE_KIND_CHECKPOINT_INVALID,
+          ),
+        );
+    }
+    await insertPublications(tx, kept);
+    await insertFailures(tx, failures);
+    return {
+      applied,
+      committed: () => {
+        this.#o.metrics?.publicationsApplied.inc({ verified: 'true' }, kept.length);
+        this.#o.metrics?.publicationsApplied.inc({ verified: 'false' }, applied - kept.length);
         this.#announce(failures);
       },
     };
@@ -366,6 +460,28 @@ function decodeCosignedMessage(
     };
   }
 }
+
+/** A publication message's text (UTF-8) parsed as publication v1 (pure). */
+function readPublicationMessage(
+  m: PumpMessage,
+): CheckResult<{ readonly text: string; readonly publication: Publication }> {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(m.data);
+  } catch {
+    return { ok: false, detail: 'publication: not UTF-8 text' };
+  }
+  const read = readPublication(text);
+  return read.ok ? { ok: true, value: { text, publication: read.value } } : read;
+}
+
+const publicationFailure = (
+  stream: string,
+  seq: number,
+  size: number,
+  detail: string,
+  kind: verifierV1.IntegrityFailureKind,
+): Failure => ({ kind, source: stream, seq, shard: 0, number: size, detail });
 
 const cosignedFailure = (stream: string, seq: number, size: number, detail: string): Failure => ({
   kind: Kind.INTEGRITY_FAILURE_KIND_CHECKPOINT_INVALID,

@@ -37,9 +37,11 @@ export interface EventRow {
 export const CHECKPOINT_NOTES = `SELECT p.size, coalesce(c.note, p.note) AS note FROM ${SCHEMA}.checkpoints p
   LEFT JOIN ${SCHEMA}.cosigned_checkpoints c ON c.size = p.size`;
 
-const VISIBLE = `(e.tenant = $2::text OR (e.kind = 1 AND e.to_tenant = $2::text))`;
+/** Whether the event row `e` is visible to tenant $2: its own, or a TRANSFER to it. */
+export const VISIBLE = `(e.tenant = $2::text OR (e.kind = 1 AND e.to_tenant = $2::text))`;
 
-function eventRow(r: Record<string, unknown>): EventRow {
+/** An EventRow from a query's row (stream_seq, position, tenant, canonical, seal_seq, leaf_index; k …). */
+export function eventRow(r: Record<string, unknown>): EventRow {
   const anchor =
     r.k === null || r.k === undefined
       ? {}
@@ -304,6 +306,55 @@ export async function historyOf(
      ORDER BY e.received_at_us, e.stream_seq, e.position OFFSET $5::int8 LIMIT $6::int8`,
     [Buffer.from(imprint), tenant, range.fromUs, range.toUs, range.offset, range.limit],
   );
+  return rows.map((r) => ({
+    event: eventRow(r),
+    role: String(r.role),
+    receivedAt: toSafeInteger(r.received_at_us, 'received_at_us'),
+  }));
+}
+
+/** Where a keyset page of newest-first events starts: after this entry (exclusive). */
+export interface NewestFirstCursor {
+  readonly receivedAt: number;
+  readonly streamSeq: number;
+  readonly position: number;
+}
+
+/**
+ * The visible events whose actor or submitter is `name` (table `event_actors`), newest first
+ * (received_at, stream position, descending), after `after` when given, at most `limit`, received in
+ * [fromUs, toUs) (0 = unbounded). `role` joins the roles ("actor,submitter" when both).
+ */
+export async function actorEventsOf(
+  db: Pool,
+  name: string,
+  tenant: string,
+  range: { fromUs: number; toUs: number; after: NewestFirstCursor | undefined; limit: number },
+): Promise<HistoryRow[]> {
+  const after = range.after;
+  const { rows } = await db.query({
+    name: 'verifier_actor_events',
+    text: `SELECT e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index, e.received_at_us,
+       string_agg(a.role, ',' ORDER BY a.role) AS role
+     FROM ${SCHEMA}.event_actors a
+     JOIN ${SCHEMA}.events e ON e.stream_seq = a.stream_seq AND e.position = a.position
+     WHERE a.name = $1::text AND ${VISIBLE}
+       AND ($3::int8 = 0 OR a.received_at_us >= $3::int8) AND ($4::int8 = 0 OR a.received_at_us < $4::int8)
+       AND ($5::bool OR (a.received_at_us, a.stream_seq, a.position) < ($6::int8, $7::int8, $8::int4))
+     GROUP BY e.stream_seq, e.position
+     ORDER BY e.received_at_us DESC, e.stream_seq DESC, e.position DESC LIMIT $9::int4`,
+    values: [
+      name,
+      tenant,
+      range.fromUs,
+      range.toUs,
+      after === undefined,
+      after?.receivedAt ?? 0,
+      after?.streamSeq ?? 0,
+      after?.position ?? 0,
+      range.limit,
+    ],
+  });
   return rows.map((r) => ({
     event: eventRow(r),
     role: String(r.role),

@@ -1,6 +1,16 @@
 import { verifierV1 } from '@msi/proto';
 import { describe, expect, it } from 'vitest';
-import { checkVerifyRequest, count, eventIdField, instant, VERIFY_LIMITS } from './request-checks.js';
+import {
+  checkVerifyRequest,
+  count,
+  directionField,
+  eventIdField,
+  instant,
+  limitField,
+  textField,
+  timeRange,
+  VERIFY_LIMITS,
+} from './request-checks.js';
 import { VerifierError } from './verifier-error.js';
 
 const KEY = `msi.dev/calendar+01020304+AQ${'A'.repeat(42)}`;
@@ -71,5 +81,36 @@ describe('numeric fields', () => {
       code: 'INVALID_ARGUMENT',
       message: /^event_id: /,
     });
+  });
+});
+
+describe('the console calls’ fields', () => {
+  it('takes a text of 1 to N bytes of UTF-8, naming the field', () => {
+    expect(textField('actor', 'é'.repeat(128), 256)).toBe('é'.repeat(128));
+    expect(() => textField('actor', '', 256)).toThrow(/^actor: required$/);
+    expect(() => textField('actor', `${'é'.repeat(128)}x`, 256)).toThrow(
+      /^actor: at most 256 bytes of UTF-8 \(got 257\)$/,
+    );
+  });
+
+  it('checks from/to as instants and their order', () => {
+    expect(timeRange(0n, 0n)).toEqual({ fromUs: 0, toUs: 0 });
+    expect(timeRange(0n, 5n)).toEqual({ fromUs: 0, toUs: 5 });
+    expect(() => timeRange(-1n, 0n)).toThrow(/^from_us: /);
+    expect(() => timeRange(5n, 5n)).toThrow(/^to_us: 5 is not after from_us 5$/);
+  });
+
+  it('maps directions to walks and refuses unknown ones; limits default and cap', () => {
+    const D = verifierV1.LineageDirection;
+    expect(directionField('direction', D.LINEAGE_DIRECTION_UNSPECIFIED)).toEqual(['down', 'up']);
+    expect(directionField('direction', D.LINEAGE_DIRECTION_UPSTREAM)).toEqual(['up']);
+    expect(directionField('direction', D.LINEAGE_DIRECTION_DOWNSTREAM)).toEqual(['down']);
+    expect(directionField('direction', D.LINEAGE_DIRECTION_BOTH)).toEqual(['down', 'up']);
+    expect(() => directionField('direction', 9 as verifierV1.LineageDirection)).toThrow(
+      /^direction: 9 is not a LineageDirection/,
+    );
+    expect(limitField('max_depth', 0, 16, 4)).toBe(4);
+    expect(limitField('max_depth', 16, 16, 4)).toBe(16);
+    expect(() => limitField('max_depth', 17, 16, 4)).toThrow(/^max_depth: at most 16 \(got 17\)$/);
   });
 });

@@ -1,4 +1,5 @@
-import type { verifierV1 } from '@msi/proto';
+import { verifierV1 } from '@msi/proto';
+import type { Way } from './lineage-walk.js';
 import { VerifierError } from './verifier-error.js';
 
 /**
@@ -94,8 +95,55 @@ export function eventIdField(field: string, value: Uint8Array): Uint8Array {
   return value;
 }
 
+/** GetLineage's limits (services/verifier/README.md, "Limits"). */
+export const LINEAGE_LIMITS = {
+  /** max_depth when 0, and its largest value. */
+  defaultDepth: 4,
+  maxDepth: 16,
+  /** max_links when 0, and its largest value. */
+  defaultLinks: 1000,
+  maxLinks: 5000,
+} as const;
+
+/** A limit field: 0 means `fallback`; above `max` is INVALID_ARGUMENT naming the field. */
+export function limitField(field: string, value: number, max: number, fallback: number): number {
+  atMost(field, value, max, '');
+  return value === 0 ? fallback : value;
+}
+
+/** A text field of 1 to `maxBytes` bytes of UTF-8 (strict decoding already refused invalid UTF-8). */
+export function textField(field: string, value: string, maxBytes: number): string {
+  if (value === '') invalid(field, 'required');
+  atMost(field, Buffer.byteLength(value, 'utf8'), maxBytes, 'bytes of UTF-8');
+  return value;
+}
+
+/** from_us and to_us as a range: instants (0 = unbounded), to_us after from_us when both are set. */
+export function timeRange(fromUs: bigint, toUs: bigint): { fromUs: number; toUs: number } {
+  const range = { fromUs: instant('from_us', fromUs), toUs: instant('to_us', toUs) };
+  if (range.fromUs !== 0 && range.toUs !== 0 && range.toUs <= range.fromUs)
+    invalid('to_us', `${range.toUs} is not after from_us ${range.fromUs}`);
+  return range;
+}
+
+/** The walks of a LineageDirection (UNSPECIFIED and BOTH: both), or INVALID_ARGUMENT for an unknown value. */
+export function directionField(field: string, value: verifierV1.LineageDirection): readonly Way[] {
+  const D = verifierV1.LineageDirection;
+  switch (value) {
+    case D.LINEAGE_DIRECTION_UPSTREAM:
+      return ['up'];
+    case D.LINEAGE_DIRECTION_DOWNSTREAM:
+      return ['down'];
+    case D.LINEAGE_DIRECTION_UNSPECIFIED:
+    case D.LINEAGE_DIRECTION_BOTH:
+      return ['down', 'up'];
+    default:
+      return invalid(field, `${String(value)} is not a LineageDirection (0-3)`);
+  }
+}
+
 function atMost(field: string, value: number, limit: number, unit: string): void {
-  if (value > limit) invalid(field, `at most ${limit} ${unit} (got ${value})`);
+  if (value > limit) invalid(field, `at most ${limit}${unit === '' ? '' : ` ${unit}`} (got ${value})`);
 }
 
 function invalid(field: string, message: string): never {

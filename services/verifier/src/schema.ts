@@ -20,6 +20,9 @@ export const PROJECTION_TABLES: readonly { readonly name: string; readonly key: 
   { name: 'calendar_state', key: 'id' },
   { name: 'cursors', key: 'stream' },
   { name: 'integrity_failures', key: 'source, seq, kind' },
+  { name: 'event_actors', key: 'name, received_at_us, stream_seq, position, role' },
+  { name: 'witness_heads', key: 'name, key_id' },
+  { name: 'publications', key: 'stream_seq' },
 ];
 
 /** The projection's migrations. No column holds a clock reading, so a rebuild reproduces every row. */
@@ -147,5 +150,44 @@ INSERT INTO ${SCHEMA}.cursors (stream, last_seq) VALUES ('checkpoints', 0);`,
     id: 4,
     name: 'the shard map version of each seal (ShardSealed.shard_map_version; 0 = not known, as for seals projected before)',
     sql: `ALTER TABLE ${SCHEMA}.seals ADD COLUMN shard_map_version bigint NOT NULL DEFAULT 0;`,
+  },
+  {
+    id: 5,
+    name: 'actors, witness heads and publications (issue 18: SearchByActor, GetWitnessStatus, ListPublications)',
+    // Rows projected before this migration get their actors and witness heads from backfill.ts at the
+    // next start (decoded from the stored canonical bytes and notes by the core, never parsed in SQL):
+    // \`backfills\` holds, per table, the bound below which rows remain to be filled.
+    sql: `
+CREATE TABLE ${SCHEMA}.event_actors (
+  name text NOT NULL,
+  role text NOT NULL CHECK (role IN ('actor', 'submitter')),
+  received_at_us bigint NOT NULL,
+  stream_seq bigint NOT NULL,
+  position integer NOT NULL,
+  PRIMARY KEY (name, received_at_us, stream_seq, position, role)
+);
+CREATE TABLE ${SCHEMA}.witness_heads (
+  name text NOT NULL,
+  key_id bigint NOT NULL,
+  size bigint NOT NULL,
+  cosigned_at_us bigint NOT NULL,
+  PRIMARY KEY (name, key_id)
+);
+CREATE TABLE ${SCHEMA}.publications (
+  stream_seq bigint PRIMARY KEY,
+  time_us bigint NOT NULL,
+  size bigint NOT NULL REFERENCES ${SCHEMA}.checkpoints (size),
+  text text NOT NULL
+);
+CREATE INDEX publications_time ON ${SCHEMA}.publications (time_us DESC, stream_seq DESC);
+INSERT INTO ${SCHEMA}.cursors (stream, last_seq) VALUES ('publications', 0);
+CREATE TABLE ${SCHEMA}.backfills (
+  name text PRIMARY KEY,
+  below bigint NOT NULL
+);
+INSERT INTO ${SCHEMA}.backfills (name, below)
+  SELECT 'event_actors', max(stream_seq) + 1 FROM ${SCHEMA}.events HAVING count(*) > 0;
+INSERT INTO ${SCHEMA}.backfills (name, below)
+  SELECT 'witness_heads', max(size) + 1 FROM ${SCHEMA}.cosigned_checkpoints HAVING count(*) > 0;`,
   },
 ];

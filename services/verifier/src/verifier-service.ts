@@ -2,6 +2,7 @@ import { type ServerUnaryCall, status } from '@grpc/grpc-js';
 import {
   decodeEvent,
   type Ed25519Verifier,
+  EVENT_LIMITS,
   ImprintError,
   NoteError,
   parseImprint,
@@ -17,20 +18,38 @@ import { type Logger, type SecurityReporter, unaryHandler } from '@msi/service-k
 import { eventToProto, receiptFromProto, receiptToProto, WireError } from '@msi/wire';
 import type { ApiKeys, Identity } from './credentials.js';
 import type { Failure } from './integrity.js';
+import { lineageLinkOf } from './lineage-link.js';
+import { lineageLevel } from './lineage-store.js';
+import { type Way, walkLineage } from './lineage-walk.js';
 import type { VerifierMetrics } from './metrics.js';
+import { pageSizeField, pageToken, readPageToken } from './page-token.js';
 import { insertFailures, roundSeals } from './projection-store.js';
+import { publicationsOf } from './publication-store.js';
 import {
+  actorEventsOf,
   CHECKPOINT_NOTES,
   EventFinder,
   fetchCalendarNodes,
+  type HistoryRow,
   historyOf,
   ReceiptCache,
   receiptOf,
 } from './receipt-store.js';
-import { checkVerifyRequest, count, eventIdField, instant } from './request-checks.js';
+import {
+  checkVerifyRequest,
+  count,
+  directionField,
+  eventIdField,
+  instant,
+  LINEAGE_LIMITS,
+  limitField,
+  textField,
+  timeRange,
+} from './request-checks.js';
 import { SCHEMA } from './schema.js';
 import { toStatus, VerifierError } from './verifier-error.js';
 import { watchReceiptsHandler } from './watch-receipts.js';
+import { witnessStatus } from './witness-status.js';
 
 export interface VerifierServiceDeps {
   readonly pool: Pool;
@@ -50,6 +69,11 @@ export interface VerifierServiceDeps {
 }
 
 const MAX_PAGE = 1000;
+/** The LineageHop direction of each walk. */
+const WAY_DIRECTION: Readonly<Record<Way, verifierV1.LineageDirection>> = {
+  up: verifierV1.LineageDirection.LINEAGE_DIRECTION_UPSTREAM,
+  down: verifierV1.LineageDirection.LINEAGE_DIRECTION_DOWNSTREAM,
+};
 const WAIT_POLL_MS = 100;
 /**
  * A waiting GetReceipt answers this long before the call's deadline (NOT_FOUND or UNAVAILABLE, as
@@ -122,6 +146,25 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
     }
   };
 
+  /** A history entry of a row (its receipt when anchored), with the event decoded. */
+  const historyEntry = async (row: HistoryRow) => {
+    const event = decodeEvent(row.event.canonical);
+    let receipt: verifierV1.HistoryEntry['receipt'];
+    try {
+      receipt = receiptToProto(await serveReceipt(row.event));
+    } catch (error: unknown) {
+      if (!(error instanceof VerifierError && error.code === 'NOT_ANCHORED')) throw error;
+    }
+    const entry: verifierV1.HistoryEntry = {
+      event: eventToProto(event),
+      round: receipt === undefined ? 0n : BigInt(receiptRound(receipt)),
+      anchored: receipt !== undefined,
+      receipt,
+      role: row.role,
+    };
+    return { entry, event };
+  };
+
   return {
     getReceipt: unary(
       timed(
@@ -178,46 +221,97 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
         const entries: verifierV1.HistoryEntry[] = [];
         const links: verifierV1.LineageLink[] = [];
         for (const row of page) {
-          const event = decodeEvent(row.event.canonical);
-          let receipt: verifierV1.HistoryEntry['receipt'];
-          try {
-            receipt = receiptToProto(await serveReceipt(row.event));
-          } catch (error: unknown) {
-            if (!(error instanceof VerifierError && error.code === 'NOT_ANCHORED')) throw error;
-          }
-          const proto = eventToProto(event);
-          entries.push({
-            event: proto,
-            round: receipt === undefined ? 0n : BigInt(receiptRound(receipt)),
-            anchored: receipt !== undefined,
-            receipt,
-            role: row.role,
-          });
-          if (event.kind === 'PROCESS') {
-            links.push({
-              kind: verifierV1.LinkKind.LINK_KIND_PROCESS,
-              eventId: proto.eventId,
-              fromData: proto.inputs,
-              toData: proto.outputs,
-              fromTenant: event.tenant,
-              toTenant: event.tenant,
-              source: proto.source,
-              destination: proto.destination,
-            });
-          } else if (event.kind === 'TRANSFER') {
-            links.push({
-              kind: verifierV1.LinkKind.LINK_KIND_TRANSFER,
-              eventId: proto.eventId,
-              fromData: [proto.data],
-              toData: [proto.data],
-              fromTenant: event.tenant,
-              toTenant: event.toTenant === '' ? event.tenant : event.toTenant,
-              source: proto.source,
-              destination: proto.destination,
-            });
-          }
+          const { entry, event } = await historyEntry(row);
+          entries.push(entry);
+          const link = entry.event === undefined ? undefined : lineageLinkOf(event, entry.event);
+          if (link !== undefined) links.push(link);
         }
         return { entries, links, nextPageToken: rows.length > limit ? String(offset + limit) : '' };
+      },
+    ),
+
+    searchByActor: unary(
+      async (call: ServerUnaryCall<verifierV1.SearchByActorRequest, verifierV1.SearchByActorResponse>) => {
+        const identity = auditor(call);
+        const { actor, fromUs, toUs, pageSize, pageToken: token } = call.request;
+        textField('actor', actor, EVENT_LIMITS.maxPrincipalBytes);
+        const range = timeRange(fromUs, toUs);
+        const limit = pageSizeField('page_size', pageSize, MAX_PAGE);
+        const after = token === '' ? undefined : readPageToken('page_token', token, 3);
+        const rows = await actorEventsOf(deps.pool, actor, identity.tenant, {
+          ...range,
+          after:
+            after === undefined
+              ? undefined
+              : { receivedAt: after[0] ?? 0, streamSeq: after[1] ?? 0, position: after[2] ?? 0 },
+          limit: limit + 1,
+        });
+        const page = rows.slice(0, limit);
+        const entries: verifierV1.HistoryEntry[] = [];
+        for (const row of page) entries.push((await historyEntry(row)).entry);
+        const last = page.at(-1);
+        return {
+          entries,
+          nextPageToken:
+            rows.length > limit && last !== undefined
+              ? pageToken([last.receivedAt, last.event.streamSeq, last.event.position])
+              : '',
+        };
+      },
+    ),
+
+    getLineage: unary(
+      async (call: ServerUnaryCall<verifierV1.GetLineageRequest, verifierV1.GetLineageResponse>) => {
+        const identity = auditor(call);
+        const { data, direction, maxDepth, maxLinks } = call.request;
+        imprintField('data', data);
+        const ways = directionField('direction', direction);
+        const limits = {
+          maxDepth: limitField('max_depth', maxDepth, LINEAGE_LIMITS.maxDepth, LINEAGE_LIMITS.defaultDepth),
+          maxLinks: limitField('max_links', maxLinks, LINEAGE_LIMITS.maxLinks, LINEAGE_LIMITS.defaultLinks),
+        };
+        const walk = await walkLineage(lineageLevel(deps.pool, identity.tenant), data, ways, limits);
+        const latest = walk.hops.length === 0 ? undefined : await cache.latestCheckpoint(deps.pool);
+        return {
+          hops: walk.hops.map((hop) => {
+            const anchored = hop.round !== undefined && latest !== undefined && latest.size > hop.round;
+            return {
+              link: hop.link,
+              depth: hop.depth,
+              round: anchored ? BigInt(hop.round ?? 0) : 0n,
+              anchored,
+              direction: WAY_DIRECTION[hop.way],
+            };
+          }),
+          truncated: walk.truncated,
+        };
+      },
+    ),
+
+    getWitnessStatus: unary(
+      async (
+        _call: ServerUnaryCall<verifierV1.GetWitnessStatusRequest, verifierV1.GetWitnessStatusResponse>,
+      ) => witnessStatus(deps.pool),
+    ),
+
+    listPublications: unary(
+      async (
+        call: ServerUnaryCall<verifierV1.ListPublicationsRequest, verifierV1.ListPublicationsResponse>,
+      ) => {
+        const limit = pageSizeField('page_size', call.request.pageSize, MAX_PAGE);
+        const token = call.request.pageToken;
+        const after = token === '' ? undefined : readPageToken('page_token', token, 2);
+        const rows = await publicationsOf(deps.pool, {
+          after: after === undefined ? undefined : { timeUs: after[0] ?? 0, streamSeq: after[1] ?? 0 },
+          limit: limit + 1,
+        });
+        const page = rows.slice(0, limit);
+        const last = page.at(-1);
+        return {
+          publications: page.map((p) => ({ timeUs: BigInt(p.timeUs), size: BigInt(p.size), text: p.text })),
+          nextPageToken:
+            rows.length > limit && last !== undefined ? pageToken([last.timeUs, last.streamSeq]) : '',
+        };
       },
     ),
 

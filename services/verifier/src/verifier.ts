@@ -58,9 +58,14 @@ export interface RunningVerifier {
 const SECURITY_EVENTS_PER_SECOND = 100;
 /** The methods anyone may call (the public audit of the calendar): no key is asked of them. */
 const PUBLIC_METHODS: ReadonlySet<string> = new Set(
-  ['VerifyReceipt', 'GetCheckpoint', 'GetConsistencyProof', 'GetRound'].map(
-    (name) => `/msi.verifier.v1.VerifierService/${name}`,
-  ),
+  [
+    'VerifyReceipt',
+    'GetCheckpoint',
+    'GetConsistencyProof',
+    'GetRound',
+    'GetWitnessStatus',
+    'ListPublications',
+  ].map((name) => `/msi.verifier.v1.VerifierService/${name}`),
 );
 
 /**

@@ -347,13 +347,22 @@ export interface IntegrityFailure {
 export interface SearchByActorRequest {
   /** The actor or submitter identity, exactly as in the events (1–256 bytes of UTF-8). */
   actor: string;
-  /** Only events received at or after this instant (µs since the epoch); 0 for no lower bound. */
+  /**
+   * Only events received at or after this instant (µs since the epoch); 0 for no lower bound.
+   * Negative or beyond 2^53 − 1: OUT_OF_RANGE.
+   */
   fromUs: bigint;
-  /** Only events received before this instant (µs since the epoch); 0 for no upper bound. */
+  /**
+   * Only events received before this instant (µs since the epoch); 0 for no upper bound.
+   * Negative or beyond 2^53 − 1: OUT_OF_RANGE.
+   */
   toUs: bigint;
   /** At most this many entries (1–1000; 0 means 100). */
   pageSize: number;
-  /** The `next_page_token` of the previous page; empty for the first page. */
+  /**
+   * The `next_page_token` of the previous page (opaque, keyset: pages stay stable while events
+   * arrive); empty for the first page.
+   */
   pageToken: string;
 }
 
@@ -361,7 +370,8 @@ export interface SearchByActorRequest {
 export interface SearchByActorResponse {
   /**
    * The page's events, newest first (received_at, then stream position, descending). `role` is
-   * "actor" or "submitter".
+   * "actor", "submitter", or "actor,submitter" when the name is both (roles joined as GetHistory
+   * joins them).
    */
   entries: HistoryEntry[];
   /** Pass as `page_token` for the next page; empty on the last page. */
@@ -390,8 +400,16 @@ export interface LineageHop {
   depth: number;
   /** The round that anchors the link's event; meaningful only when `anchored`. */
   round: bigint;
-  /** Whether the link's event is anchored. */
+  /**
+   * Whether the link's event is anchored (in a verified round that a verified checkpoint covers).
+   * Read from the verifier's projection: no receipt comes with a hop (GetReceipt proves one).
+   */
   anchored: boolean;
+  /**
+   * Which walk found it: UPSTREAM (the link leads to the starting item) or DOWNSTREAM (it leads from
+   * it). With BOTH, an event both walks reach is reported once, by the first.
+   */
+  direction: LineageDirection;
 }
 
 /** Response of GetLineage. */
@@ -2501,7 +2519,7 @@ export const GetLineageRequest: MessageFns<GetLineageRequest> = {
 };
 
 function createBaseLineageHop(): LineageHop {
-  return { link: undefined, depth: 0, round: 0n, anchored: false };
+  return { link: undefined, depth: 0, round: 0n, anchored: false, direction: 0 };
 }
 
 export const LineageHop: MessageFns<LineageHop> = {
@@ -2520,6 +2538,9 @@ export const LineageHop: MessageFns<LineageHop> = {
     }
     if (message.anchored !== false) {
       writer.uint32(32).bool(message.anchored);
+    }
+    if (message.direction !== 0) {
+      writer.uint32(40).int32(message.direction);
     }
     return writer;
   },
@@ -2569,6 +2590,14 @@ export const LineageHop: MessageFns<LineageHop> = {
             message.anchored = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.direction = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2592,6 +2621,7 @@ export const LineageHop: MessageFns<LineageHop> = {
     message.depth = object.depth ?? 0;
     message.round = (object.round !== undefined && object.round !== null) ? BigInt(object.round) : 0n;
     message.anchored = object.anchored ?? false;
+    message.direction = object.direction ?? 0;
     return message;
   },
 };
