@@ -301,7 +301,7 @@ function TimelineTable(props: {
   readonly testId: string;
 }) {
   return (
-    <table class="timeline">
+    <table class="timeline custody-timeline">
       <caption class="sr-only">Events found, each receipt verified in this browser</caption>
       <thead>
         <tr>
