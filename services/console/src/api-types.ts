@@ -65,7 +65,7 @@ export interface ActorSearchRequestJson {
   readonly pageToken?: string;
 }
 
-/** Newest first; each entry's `role` is "actor" or "submitter" (the server's word). */
+/** Newest first; each entry's `role` is "actor", "submitter" or "actor,submitter" (the server's word). */
 export interface ActorSearchResponseJson {
   readonly entries: readonly HistoryEntryJson[];
   readonly nextPageToken: string;
@@ -106,6 +106,8 @@ export interface LineageHopJson {
   readonly destination: EndpointJson;
   /** Hops from the starting item (1 for a link that names it). */
   readonly depth: number;
+  /** Which walk found it: towards the item's inputs, or from it. */
+  readonly direction: 'upstream' | 'downstream' | 'unspecified';
   readonly anchored: boolean;
   /** The round the server says anchors it; decimal. */
   readonly round: string;

@@ -78,18 +78,21 @@ describe('the gateway routes of issue 18, against a fake verifier', () => {
                   depth: 1,
                   round: 4n,
                   anchored: true,
+                  direction: verifierV1.LineageDirection.LINEAGE_DIRECTION_DOWNSTREAM,
                 },
                 {
                   link: link(verifierV1.LinkKind.LINK_KIND_TRANSFER, ID_B, DATA),
                   depth: 2,
                   round: 0n,
                   anchored: false,
+                  direction: verifierV1.LineageDirection.LINEAGE_DIRECTION_DOWNSTREAM,
                 },
                 {
                   link: link(verifierV1.LinkKind.LINK_KIND_TRANSFER, ID_C, DATA),
                   depth: 2,
                   round: 5n,
                   anchored: true,
+                  direction: verifierV1.LineageDirection.LINEAGE_DIRECTION_UPSTREAM,
                 },
               ],
               truncated: true,
@@ -208,10 +211,10 @@ describe('the gateway routes of issue 18, against a fake verifier', () => {
     expect(answer.status).toBe(200);
     const body = answer.body as unknown as LineageResponseJson;
     expect(body.truncated).toBe(true);
-    expect(body.hops.map((h) => [h.kind, h.eventId, h.depth, h.anchored, h.round])).toEqual([
-      ['PROCESS', ID_A, 1, true, '4'],
-      ['TRANSFER', ID_B, 2, false, '0'],
-      ['TRANSFER', ID_C, 2, true, '5'],
+    expect(body.hops.map((h) => [h.kind, h.eventId, h.depth, h.anchored, h.round, h.direction])).toEqual([
+      ['PROCESS', ID_A, 1, true, '4', 'downstream'],
+      ['TRANSFER', ID_B, 2, false, '0', 'downstream'],
+      ['TRANSFER', ID_C, 2, true, '5', 'upstream'],
     ]);
     expect(body.hops[0]).toMatchObject({ fromData: [DATA], toData: [OUT], receiptJson: receiptText });
     expect(body.hops[0]?.destination).toEqual({ system: 'sftp', region: 'us-east-1', host: '' });

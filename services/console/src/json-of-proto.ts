@@ -58,6 +58,12 @@ export function lineageHopJson(hop: verifierV1.LineageHop, receiptJson: string |
     source: endpointJson(link?.source),
     destination: endpointJson(link?.destination),
     depth: hop.depth,
+    direction:
+      hop.direction === verifierV1.LineageDirection.LINEAGE_DIRECTION_UPSTREAM
+        ? 'upstream'
+        : hop.direction === verifierV1.LineageDirection.LINEAGE_DIRECTION_DOWNSTREAM
+          ? 'downstream'
+          : 'unspecified',
     anchored: hop.anchored,
     round: hop.round.toString(),
     receiptJson,

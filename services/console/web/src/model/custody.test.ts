@@ -80,6 +80,8 @@ describe('judgeActorSearch', () => {
     expect(asSubmitter).toMatchObject({ status: 'valid' });
     const [wrongRole] = judgeActorSearch([listed({ role: 'submitter' })], event.actor, checker);
     expect(wrongRole).toMatchObject({ status: 'invalid', code: 'NOT_IN_EVENT' });
+    const [bothRoles] = judgeActorSearch([listed({ role: 'actor,submitter' })], event.actor, checker);
+    expect(bothRoles).toMatchObject({ status: 'invalid', code: 'NOT_IN_EVENT' }); // not its submitter
     const [otherActor] = judgeActorSearch([listed({ role: 'actor' })], `${event.actor}-not`, checker);
     expect(otherActor).toMatchObject({
       status: 'invalid',

@@ -53,7 +53,8 @@ export function judgeHistory(
 
 /**
  * Judges a SearchByActor listing as judgeHistory judges a history: each receipt verified here, and
- * the verified event must carry the actor as its actor (role "actor") or submitter ("submitter").
+ * the verified event must carry the actor as its actor (role "actor"), submitter ("submitter") or
+ * both ("actor,submitter").
  */
 export function judgeActorSearch(
   entries: readonly HistoryEntryJson[],
@@ -61,8 +62,14 @@ export function judgeActorSearch(
   checker: BrowserReceiptChecker,
   checks: readonly (ReceiptVerdict | undefined)[] = [],
 ): CustodyRow[] {
-  const names: NamesQuery = (event, role) =>
-    (role === 'actor' && event.actor === actor) || (role === 'submitter' && event.submitter === actor);
+  // Roles come joined ("actor,submitter") when the name is both: each must hold.
+  const names: NamesQuery = (event, roles) =>
+    roles
+      .split(',')
+      .every(
+        (role) =>
+          (role === 'actor' && event.actor === actor) || (role === 'submitter' && event.submitter === actor),
+      );
   return judgeEntries(entries, names, actor, checker, checks);
 }
 

@@ -37,6 +37,7 @@ function hop(text: string | null, fields: Partial<LineageHopJson> = {}): Lineage
     source: endpoint,
     destination: endpoint,
     depth: 2,
+    direction: 'downstream',
     anchored: text !== null,
     round: text === null ? '0' : round(text),
     receiptJson: text,

@@ -129,6 +129,7 @@ function HopTable({ rows }: { readonly rows: readonly LineageHopRow[] }) {
         <tr>
           <th scope="col">Link</th>
           <th scope="col">Hops</th>
+          <th scope="col">Walk</th>
           <th scope="col">Kind</th>
           <th scope="col">From</th>
           <th scope="col">To</th>
@@ -142,6 +143,7 @@ function HopTable({ rows }: { readonly rows: readonly LineageHopRow[] }) {
               <StatusBadge status={row.status} code={row.code} title={row.message} />
             </td>
             <td>{row.hop.depth}</td>
+            <td>{row.hop.direction}</td>
             <td>{row.hop.kind}</td>
             <td>{side(sidesOf(row), 'from')}</td>
             <td>{side(sidesOf(row), 'to')}</td>

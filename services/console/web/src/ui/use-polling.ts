@@ -12,7 +12,6 @@ export function usePolling(
   onError: (message: string) => void,
   inputs: Inputs,
 ): void {
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what restarts the polling
   useEffect(() => {
     let stopped = false;
     const once = async () => {
