@@ -262,7 +262,7 @@ describe('the console in headless Chromium against the real stack', () => {
   });
 
   it('walks the lineage across two hops, every link verified in the page before it is drawn', async () => {
-    await page.getByLabel('Hops').fill('3');
+    await page.getByLabel('Hops', { exact: true }).fill('3');
     await page.getByRole('button', { name: 'Walk the lineage' }).click();
     await page.getByTestId('walk-result').waitFor();
     const links = page.getByTestId('walk-row');
@@ -275,13 +275,13 @@ describe('the console in headless Chromium against the real stack', () => {
 
   it('searches by actor and verifies each row in the page', async () => {
     await page.getByLabel('Actor or submitter').fill('etl-job');
-    await page.getByRole('button', { name: 'Search by actor' }).click();
+    await page.getByRole('button', { name: 'Find by actor' }).click();
     const rows = page.getByTestId('actor-row');
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().textContent()).toContain('✓ valid');
     expect(await rows.first().textContent()).toContain(ids.process ?? '');
     await page.getByLabel('Actor or submitter').fill('mallory');
-    await page.getByRole('button', { name: 'Search by actor' }).click();
+    await page.getByRole('button', { name: 'Find by actor' }).click();
     await expect.poll(async () => (await rows.allTextContents()).join('|')).toContain(ids.transfer ?? '');
     for (const text of await rows.allTextContents()) expect(text).toContain('✓ valid');
     await screenshot(page, '02c-search-by-actor');

@@ -186,7 +186,7 @@ export function CustodyView(props: {
           value={actorQuery}
           onInput={(e) => setActorQuery(e.currentTarget.value)}
         />
-        <button type="submit">Search by actor</button>
+        <button type="submit">Find by actor</button>
       </form>
       <section
         class={dragging ? 'drop-zone dragging' : 'drop-zone'}

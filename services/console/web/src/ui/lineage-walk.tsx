@@ -81,7 +81,7 @@ export function LineageWalk(props: {
   return (
     <section class="lineage-walk" aria-labelledby="lineage-walk-title">
       <h3 id="lineage-walk-title">Lineage across several hops</h3>
-      <form class="search" onSubmit={run} aria-label="Walk the lineage">
+      <form class="walk-controls" onSubmit={run} aria-label="Walk the lineage">
         <label for="walk-direction">Direction</label>
         <select
           id="walk-direction"
