@@ -4,6 +4,7 @@
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import {
   cosignCheckpoint,
+  decodeEvent,
   encodeImprint,
   formatPublication,
   generateNoteKey,
@@ -23,6 +24,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from './credentials.js';
 import { emitEvents } from './emit.test-helper.js';
+import { actorEventsOf, ReceiptCache, receiptOf } from './receipt-store.js';
 import { SCHEMA } from './schema.js';
 import { type RunningTestVerifier, startTestVerifier } from './verifier.test-helper.js';
 
@@ -283,6 +285,43 @@ describe('the console calls (real pipeline)', () => {
       });
     }
     await expect(lineage(X, 'beta-emitter')).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+  });
+
+  it('reads what a page of receipts needs in a few bulk queries, then assembles each from memory', async () => {
+    const rows = await actorEventsOf(verifier.pool, 'acme-etl', 'acme', {
+      fromUs: 0,
+      toUs: 0,
+      after: undefined,
+      limit: 100,
+    });
+    expect(rows).toHaveLength(5);
+    const names: string[] = [];
+    const counting = new Proxy(verifier.pool, {
+      get(target, property, receiver) {
+        if (property !== 'query') return Reflect.get(target, property, receiver);
+        return (query: string | { name?: string }, ...rest: unknown[]) => {
+          names.push(typeof query === 'string' ? query.trim().slice(0, 40) : (query.name ?? '?'));
+          return (target.query as (...a: unknown[]) => unknown).call(target, query, ...rest);
+        };
+      },
+    });
+    const cache = new ReceiptCache();
+    await cache.prefetch(
+      counting,
+      crypto.hasher,
+      rows.map((r) => r.event),
+    );
+    // anchors, seal levels, rounds, the newest checkpoint, calendar nodes: one query each at most.
+    expect(names.length).toBeLessThanOrEqual(5);
+    names.length = 0;
+    const trust = { logKeys: [parseVerifierKey(world.pipeline.verifierKey)] };
+    for (const row of rows) {
+      const receipt = await receiptOf(counting, crypto.hasher, row.event, cache);
+      expect(hex(verifyReceipt(receipt, trust, crypto).event.eventId)).toBe(
+        hex(decodeEvent(row.event.canonical).eventId),
+      );
+    }
+    expect(names.filter((name) => name !== 'verifier_latest_checkpoint')).toEqual([]);
   });
 
   it('ListPublications serves the calendar’s publications, newest first, paged (public)', async () => {

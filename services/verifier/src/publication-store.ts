@@ -1,4 +1,5 @@
 import { type Pool, toSafeInteger, toText } from '@msi/postgres';
+import { INT8_MAX } from './receipt-store.js';
 import { SCHEMA } from './schema.js';
 
 /** A stored (checked) publication. */
@@ -21,9 +22,9 @@ export async function publicationsOf(
   const { rows } = await db.query({
     name: 'verifier_publications',
     text: `SELECT stream_seq, time_us, size, text FROM ${SCHEMA}.publications
-       WHERE $1::bool OR (time_us, stream_seq) < ($2::int8, $3::int8)
-       ORDER BY time_us DESC, stream_seq DESC LIMIT $4::int4`,
-    values: [page.after === undefined, page.after?.timeUs ?? 0, page.after?.streamSeq ?? 0, page.limit],
+       WHERE (time_us, stream_seq) < ($1::int8, $2::int8)
+       ORDER BY time_us DESC, stream_seq DESC LIMIT $3::int4`,
+    values: [page.after?.timeUs ?? INT8_MAX, page.after?.streamSeq ?? INT8_MAX, page.limit],
   });
   return rows.map((r) => ({
     streamSeq: toSafeInteger(r.stream_seq, 'stream_seq'),

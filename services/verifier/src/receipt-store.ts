@@ -1,5 +1,12 @@
 import { assembleReceipt, checkReceiptProofs, type Receipt, ReceiptError } from '@msi/core';
-import { fetchProof, inclusionNodes, type MerkleHasher, MerkleTree, type NodeAddress } from '@msi/merkle';
+import {
+  fetchProof,
+  inclusionNodes,
+  type MerkleHasher,
+  MerkleTree,
+  type NodeAddress,
+  nodesToFetch,
+} from '@msi/merkle';
 import {
   isDatabaseUnavailable,
   type Pool,
@@ -221,22 +228,28 @@ export async function receiptOf(
   return receipt;
 }
 
-async function anchorOf(db: Pool, sealSeq: number): Promise<EventRow['anchor']> {
-  const { rows } = await db.query(
-    `SELECT s.record, s.leaf_count, rs.k, rs.position FROM ${SCHEMA}.seals s
+/** Where each verified seal of `sealSeqs` is anchored (its first verified round), by seal sequence. */
+async function anchorsOf(db: Pool, sealSeqs: readonly number[]): Promise<Map<number, Anchor>> {
+  const { rows } = await db.query({
+    name: 'verifier_anchors',
+    text: `SELECT DISTINCT ON (s.stream_seq) s.stream_seq, s.record, s.leaf_count, rs.k, rs.position
+     FROM ${SCHEMA}.seals s
      JOIN ${SCHEMA}.round_seals rs ON rs.seal_seq = s.stream_seq
      JOIN ${SCHEMA}.rounds r ON r.k = rs.k AND r.verified
-     WHERE s.stream_seq = $1::int8 AND s.verified ORDER BY rs.k LIMIT 1`,
-    [sealSeq],
+     WHERE s.stream_seq = ANY($1::int8[]) AND s.verified ORDER BY s.stream_seq, rs.k`,
+    values: [sealSeqs],
+  });
+  return new Map(
+    rows.map((row) => [
+      toSafeInteger(row.stream_seq, 'stream_seq'),
+      {
+        sealRecord: toBytes(row.record, 'record'),
+        leafCount: toSafeInteger(row.leaf_count, 'leaf_count'),
+        k: toSafeInteger(row.k, 'k'),
+        position: toSafeInteger(row.position, 'position'),
+      },
+    ]),
   );
-  const row = rows[0];
-  if (row === undefined) return undefined;
-  return {
-    sealRecord: toBytes(row.record, 'record'),
-    leafCount: toSafeInteger(row.leaf_count, 'leaf_count'),
-    k: toSafeInteger(row.k, 'k'),
-    position: toSafeInteger(row.position, 'position'),
-  };
 }
 
 function sealNodes(
@@ -253,14 +266,21 @@ function sealNodes(
   });
 }
 
-async function loadSealLevels(db: Pool, sealSeq: number): Promise<Uint8Array[]> {
+/** The stored tree levels of each seal of `sealSeqs` (none for a seal without levels). */
+async function sealLevelsOf(db: Pool, sealSeqs: readonly number[]): Promise<Map<number, Uint8Array[]>> {
   const { rows } = await db.query({
     name: 'verifier_seal_levels',
-    text: `SELECT level, hashes FROM ${SCHEMA}.seal_levels WHERE seal_seq = $1::int8 ORDER BY level`,
-    values: [sealSeq],
+    text: `SELECT seal_seq, level, hashes FROM ${SCHEMA}.seal_levels WHERE seal_seq = ANY($1::int8[])
+       ORDER BY seal_seq, level`,
+    values: [sealSeqs],
   });
-  const levels: Uint8Array[] = [];
-  for (const row of rows) levels[toSafeInteger(row.level, 'level')] = toBytes(row.hashes, 'hashes');
+  const levels = new Map<number, Uint8Array[]>();
+  for (const row of rows) {
+    const seq = toSafeInteger(row.seal_seq, 'seal_seq');
+    const list = levels.get(seq) ?? [];
+    list[toSafeInteger(row.level, 'level')] = toBytes(row.hashes, 'hashes');
+    levels.set(seq, list);
+  }
   return levels;
 }
 
@@ -313,6 +333,10 @@ export async function historyOf(
   }));
 }
 
+/** Upper bounds that every stored value is below: "no bound" in keyset and range conditions. */
+export const INT8_MAX = '9223372036854775807';
+export const INT4_MAX = 2_147_483_647;
+
 /** Where a keyset page of newest-first events starts: after this entry (exclusive). */
 export interface NewestFirstCursor {
   readonly receivedAt: number;
@@ -332,26 +356,32 @@ export async function actorEventsOf(
   range: { fromUs: number; toUs: number; after: NewestFirstCursor | undefined; limit: number },
 ): Promise<HistoryRow[]> {
   const after = range.after;
+  // One row per event (its actor row, or its submitter row when the name is not its actor), read
+  // newest first straight off the primary key (name, received_at, stream position, role) with plain
+  // bounds — no grouping — so a page costs its rows, whatever the name's history holds.
+  const sameEvent = `s.name = a.name AND s.received_at_us = a.received_at_us AND s.stream_seq = a.stream_seq
+       AND s.position = a.position`;
   const { rows } = await db.query({
     name: 'verifier_actor_events',
     text: `SELECT e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index, e.received_at_us,
-       string_agg(a.role, ',' ORDER BY a.role) AS role
+       CASE WHEN a.role = 'actor' AND EXISTS (SELECT 1 FROM ${SCHEMA}.event_actors s
+         WHERE ${sameEvent} AND s.role = 'submitter') THEN 'actor,submitter' ELSE a.role END AS role
      FROM ${SCHEMA}.event_actors a
      JOIN ${SCHEMA}.events e ON e.stream_seq = a.stream_seq AND e.position = a.position
      WHERE a.name = $1::text AND ${VISIBLE}
-       AND ($3::int8 = 0 OR a.received_at_us >= $3::int8) AND ($4::int8 = 0 OR a.received_at_us < $4::int8)
-       AND ($5::bool OR (a.received_at_us, a.stream_seq, a.position) < ($6::int8, $7::int8, $8::int4))
-     GROUP BY e.stream_seq, e.position
-     ORDER BY e.received_at_us DESC, e.stream_seq DESC, e.position DESC LIMIT $9::int4`,
+       AND (a.role = 'actor' OR NOT EXISTS (SELECT 1 FROM ${SCHEMA}.event_actors s
+         WHERE ${sameEvent} AND s.role = 'actor'))
+       AND a.received_at_us >= $3::int8 AND a.received_at_us < $4::int8
+       AND (a.received_at_us, a.stream_seq, a.position) < ($5::int8, $6::int8, $7::int4)
+     ORDER BY a.received_at_us DESC, a.stream_seq DESC, a.position DESC LIMIT $8::int4`,
     values: [
       name,
       tenant,
       range.fromUs,
-      range.toUs,
-      after === undefined,
-      after?.receivedAt ?? 0,
-      after?.streamSeq ?? 0,
-      after?.position ?? 0,
+      range.toUs === 0 ? INT8_MAX : range.toUs,
+      after?.receivedAt ?? INT8_MAX,
+      after?.streamSeq ?? INT8_MAX,
+      after?.position ?? INT4_MAX,
       range.limit,
     ],
   });
@@ -388,6 +418,9 @@ const hashesBytes = (hashes: readonly Uint8Array[]): number =>
   hashes.reduce((sum, h) => sum + (h?.length ?? 0) + 48, ENTRY_OVERHEAD);
 const rowBytes = (row: EventRow): number =>
   row.canonical.length + row.tenant.length * 2 + ENTRY_OVERHEAD + 96;
+const anchorBytes = (a: Cached): number => (a as Anchor).sealRecord.length + ENTRY_OVERHEAD;
+const roundBytes = (r: Cached): number =>
+  (r as CachedRound).record.length + (r as CachedRound).sealCount * 2 * 80 + ENTRY_OVERHEAD;
 const isAnchored = (row: EventRow): boolean => row.sealSeq !== undefined && row.leafIndex !== undefined;
 
 /**
@@ -448,16 +481,64 @@ export class ReceiptCache {
   async anchor(db: Pool, sealSeq: number): Promise<EventRow['anchor']> {
     return (await this.#kept.load(
       `a:${sealSeq}`,
-      () => anchorOf(db, sealSeq),
-      (a) => (a as Anchor).sealRecord.length + ENTRY_OVERHEAD,
+      async () => (await anchorsOf(db, [sealSeq])).get(sealSeq),
+      anchorBytes,
     )) as Anchor | undefined;
+  }
+
+  /**
+   * Reads into the cache what the receipts of `rows` need and it lacks, one query per kind for them
+   * all: where their seals are anchored, the seals' tree levels, their rounds, and the calendar nodes
+   * of the rounds' inclusion proofs against the checkpoint receiptOf picks. receiptOf then assembles
+   * each receipt from memory: a page of GetHistory or SearchByActor (up to 1,000 events over as many
+   * seals and rounds) costs four queries, not four per seal and round. What the cache cannot keep
+   * (its budget) is read again by receiptOf, one at a time, as without this.
+   */
+  async prefetch(db: Pool, hasher: MerkleHasher, rows: readonly EventRow[]): Promise<void> {
+    const missing = (prefix: string, ids: Iterable<number>) =>
+      [...new Set(ids)].filter((id) => this.#kept.get(`${prefix}:${id}`) === undefined);
+    const unanchored = missing(
+      'a',
+      rows.flatMap((r) =>
+        r.anchor === undefined && r.sealSeq !== undefined && isAnchored(r) ? [r.sealSeq] : [],
+      ),
+    );
+    if (unanchored.length > 0)
+      for (const [seq, anchor] of await anchorsOf(db, unanchored))
+        this.#kept.set(`a:${seq}`, anchor, anchorBytes(anchor));
+    const anchors = new Map<number, Anchor>();
+    for (const r of rows) {
+      const anchor =
+        r.anchor ??
+        (r.sealSeq === undefined ? undefined : (this.#kept.get(`a:${r.sealSeq}`) as Anchor | undefined));
+      if (anchor !== undefined && r.sealSeq !== undefined) anchors.set(r.sealSeq, anchor);
+    }
+    const levelless = missing('l', anchors.keys());
+    if (levelless.length > 0)
+      for (const [seq, levels] of await sealLevelsOf(db, levelless))
+        this.#kept.set(`l:${seq}`, levels, hashesBytes(levels));
+    const ks = [...new Set([...anchors.values()].map((a) => a.k))];
+    const roundless = missing('r', ks);
+    if (roundless.length > 0)
+      for (const [k, round] of await roundsOf(db, hasher, roundless))
+        this.#kept.set(`r:${k}`, round, roundBytes(round));
+    const latest = await this.latestCheckpoint(db);
+    if (latest === undefined) return;
+    const nodes = new Map<string, NodeAddress>();
+    for (const k of ks) {
+      const size =
+        latest.cosigned !== undefined && latest.cosigned.size > k ? latest.cosigned.size : latest.size;
+      if (size <= k || this.#kept.get(`p:${k}/${size}`) !== undefined) continue;
+      for (const n of nodesToFetch(inclusionNodes(k, size), size)) nodes.set(`${n.level}/${n.index}`, n);
+    }
+    if (nodes.size > 0) await this.#calendarNodes(db, [...nodes.values()]);
   }
 
   /** A seal's stored tree levels. */
   async sealLevels(db: Pool, sealSeq: number): Promise<Uint8Array[]> {
     const levels = await this.#kept.load(
       `l:${sealSeq}`,
-      () => loadSealLevels(db, sealSeq),
+      async () => (await sealLevelsOf(db, [sealSeq])).get(sealSeq) ?? [],
       (l) => hashesBytes(l as Uint8Array[]),
       (l) => (l as Uint8Array[]).length > 0,
     );
@@ -512,8 +593,8 @@ export class ReceiptCache {
   async round(db: Pool, hasher: MerkleHasher, k: number): Promise<CachedRound | undefined> {
     return (await this.#kept.load(
       `r:${k}`,
-      () => loadRound(db, hasher, k),
-      (r) => (r as CachedRound).record.length + (r as CachedRound).sealCount * 2 * 80 + ENTRY_OVERHEAD,
+      async () => (await roundsOf(db, hasher, [k])).get(k),
+      roundBytes,
     )) as CachedRound | undefined;
   }
 
@@ -547,19 +628,28 @@ export class ReceiptCache {
 const eventKey = (eventId: Uint8Array, tenant: string): string =>
   `e:${tenant}\u0000${Buffer.from(eventId.buffer, eventId.byteOffset, eventId.byteLength).toString('hex')}`;
 
-async function loadRound(db: Pool, hasher: MerkleHasher, k: number): Promise<CachedRound | undefined> {
+/** Each stored round of `ks` with the tree of its seals. */
+async function roundsOf(
+  db: Pool,
+  hasher: MerkleHasher,
+  ks: readonly number[],
+): Promise<Map<number, CachedRound>> {
   const { rows } = await db.query({
     name: 'verifier_round_seals',
-    text: `SELECT r.record, coalesce(array_agg(s.record ORDER BY s.position), '{}') AS seals
-       FROM ${SCHEMA}.rounds r JOIN ${SCHEMA}.round_seals s ON s.k = r.k WHERE r.k = $1::int8 GROUP BY r.record`,
-    values: [k],
+    text: `SELECT r.k, r.record, coalesce(array_agg(s.record ORDER BY s.position), '{}') AS seals
+       FROM ${SCHEMA}.rounds r JOIN ${SCHEMA}.round_seals s ON s.k = r.k WHERE r.k = ANY($1::int8[])
+       GROUP BY r.k, r.record`,
+    values: [ks],
   });
-  const row = rows[0];
-  if (row === undefined) return undefined;
-  const seals = toBytesList(row.seals, 'seals');
-  return {
-    record: toBytes(row.record, 'record'),
-    sealCount: seals.length,
-    tree: MerkleTree.fromLeaves(hasher, seals),
-  };
+  return new Map(
+    rows.map((row) => {
+      const seals = toBytesList(row.seals, 'seals');
+      const round: CachedRound = {
+        record: toBytes(row.record, 'record'),
+        sealCount: seals.length,
+        tree: MerkleTree.fromLeaves(hasher, seals),
+      };
+      return [toSafeInteger(row.k, 'k'), round];
+    }),
+  );
 }

@@ -165,6 +165,18 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
     return { entry, event };
   };
 
+  /** The entries of a page, in order: what their receipts need read first in a few bulk queries. */
+  const historyEntries = async (page: readonly HistoryRow[]) => {
+    await cache.prefetch(
+      deps.pool,
+      deps.hasher,
+      page.map((row) => row.event),
+    );
+    const entries: Awaited<ReturnType<typeof historyEntry>>[] = [];
+    for (const row of page) entries.push(await historyEntry(row));
+    return entries;
+  };
+
   return {
     getReceipt: unary(
       timed(
@@ -220,8 +232,7 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
         const page = rows.slice(0, limit);
         const entries: verifierV1.HistoryEntry[] = [];
         const links: verifierV1.LineageLink[] = [];
-        for (const row of page) {
-          const { entry, event } = await historyEntry(row);
+        for (const { entry, event } of await historyEntries(page)) {
           entries.push(entry);
           const link = entry.event === undefined ? undefined : lineageLinkOf(event, entry.event);
           if (link !== undefined) links.push(link);
@@ -247,8 +258,7 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
           limit: limit + 1,
         });
         const page = rows.slice(0, limit);
-        const entries: verifierV1.HistoryEntry[] = [];
-        for (const row of page) entries.push((await historyEntry(row)).entry);
+        const entries = (await historyEntries(page)).map(({ entry }) => entry);
         const last = page.at(-1);
         return {
           entries,

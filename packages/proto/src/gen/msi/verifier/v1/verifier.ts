@@ -414,7 +414,10 @@ export interface LineageHop {
 
 /** Response of GetLineage. */
 export interface GetLineageResponse {
-  /** The links found, by depth then (received_at, stream position). Each event appears once. */
+  /**
+   * The links found, by depth, then direction (downstream first), then (received_at, stream
+   * position). Each event appears once.
+   */
   hops: LineageHop[];
   /** True when `max_depth` or `max_links` stopped the walk before it ran out of links. */
   truncated: boolean;
