@@ -10,6 +10,7 @@ import {
   type VerifiedAnyReceipt,
 } from '@msi/core';
 import { portableHasher } from '@msi/merkle';
+import { memoisedHasher } from './memo-hasher.js';
 
 /** The steps of a receipt's proof path, in order (docs/PROOFS.md §8), as the console draws them. */
 export type ProofStep = 'file' | 'event' | 'seal' | 'round' | 'checkpoint' | 'witnesses';
@@ -81,13 +82,18 @@ export type ReceiptVerdict =
 /**
  * Verifies receipts in the page with the core's portable path (@noble hashes, strict cofactorless
  * Ed25519: what `msi verify` checks), against the auditor's pinned trust only. One instance per
- * trust: a checkpoint shared by many receipts has its signatures checked once.
+ * trust: a checkpoint shared by many receipts has its signatures checked once, and a Merkle node or
+ * a seal or round leaf shared by many receipts' proofs is hashed once (memo-hasher.ts).
  */
 export class BrowserReceiptChecker {
   readonly #verifier: ReceiptVerifier;
 
   constructor(trust: ReceiptTrust) {
-    this.#verifier = new ReceiptVerifier(trust, { hasher: portableHasher(), ed25519: portableEd25519() });
+    // The portable hasher behind a memo: receipts of one seal or round share their proofs' nodes.
+    this.#verifier = new ReceiptVerifier(trust, {
+      hasher: memoisedHasher(portableHasher()),
+      ed25519: portableEd25519(),
+    });
   }
 
   /** Checks a receipt file: its text, or its bytes as read (then checked to be UTF-8 too). */
