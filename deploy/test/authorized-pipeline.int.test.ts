@@ -182,6 +182,12 @@ describe('the pipeline on the authorized cluster (deploy/nats/nats.conf)', () =>
     );
     const rounds = await jsm.consumers.info('MSI_ROUNDS', 'verifier_rounds');
     expect(rounds.ack_floor.stream_seq).toBeGreaterThan(0);
+    // The verifier (user verifier) may also run its consumer of the calendar's publications.
+    await eventually(
+      "the verifier's publications consumer",
+      async () => (await jsm.consumers.info('MSI_PUBLICATIONS', 'verifier_publications')).name,
+      { timeoutMs: 30_000 },
+    );
   }, 150_000);
 
   it('refuses ingest a forged round: msi.rounds is the calendar’s alone', async () => {
