@@ -2,6 +2,7 @@
 // driven in headless Chromium: sign-in, search by a dropped file, the custody graph, receipts
 // verified in the page (and not on the server's word), a tampered receipt, hostile text, an alert
 // acknowledged, keyboard use. Screenshots land in services/console/test-output/.
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { type CliIo, runCli } from '@msi/cli';
 import { repositoryRoot, useWorld } from '@msi/testkit';
@@ -19,6 +20,8 @@ const world = useWorld({
     verifier: true,
     console: true,
     witnesses: ['witness-a'],
+    // Publications every second (the least the calendar takes), for the calendar view's list.
+    extraEnv: { calendar: { MSI_CALENDAR_PUBLICATION_INTERVAL_MS: '1000' } },
     alerter: { policyFile: `${repositoryRoot()}/services/alerter/policies/default.yaml` },
     apiKeys: [
       { key: ACME, tenant: 'acme', principal: 'acme-pipeline', roles: ['emitter', 'auditor'] },
@@ -73,6 +76,7 @@ beforeAll(async () => {
   consoleUrl = world.pipeline.consoleUrl ?? '';
   const data = await sha256(FILE_TEXT);
   const derived = await sha256(`derived from ${FILE_TEXT}`);
+  const twice = await sha256(`derived twice from ${FILE_TEXT}`);
   ids.store = await emitAnchored([
     '--kind',
     'STORE',
@@ -94,6 +98,19 @@ beforeAll(async () => {
     data,
     '--output',
     derived,
+  ]);
+  // A second hop downstream of the item: derived → twice-derived, for the lineage walk.
+  ids.process2 = await emitAnchored([
+    '--kind',
+    'PROCESS',
+    '--data',
+    twice,
+    '--actor',
+    'etl-job-2',
+    '--input',
+    derived,
+    '--output',
+    twice,
   ]);
   ids.transfer = await emitAnchored([
     '--kind',
@@ -181,6 +198,27 @@ describe('the console in headless Chromium against the real stack', () => {
     expect(own.body).toHaveProperty('receiptJson');
   });
 
+  it('gives the new routes the same per-tenant authorization (search by actor, lineage)', async () => {
+    const call = (path: string, key: string, body: object) =>
+      fetch(`${consoleUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+    const own = await call('/api/v1/search/actor', ACME, { actor: 'mallory' });
+    expect(own.status).toBe(200);
+    expect((own.body.entries as { eventId: string }[]).map((e) => e.eventId)).toContain(ids.transfer);
+    const other = await call('/api/v1/search/actor', GLOBEX, { actor: 'mallory' });
+    expect(other.status).toBe(200);
+    expect((other.body.entries as { eventId: string }[]).map((e) => e.eventId)).not.toContain(ids.transfer);
+    expect((await call('/api/v1/search/actor', OPS, { actor: 'mallory' })).status).toBe(403);
+    expect(await call('/api/v1/lineage', ACME, { data: 'sha256:nope' })).toMatchObject({
+      status: 400,
+      body: { code: 'FIELD_INVALID', message: 'data must be an imprint such as sha256:<64 hex digits>' },
+    });
+    expect((await call('/api/v1/lineage', OPS, { data: await sha256(FILE_TEXT) })).status).toBe(403);
+  });
+
   it('refuses a wrong key, signs in with the keyboard, keeps the key out of storage', async () => {
     await page.goto(consoleUrl);
     await page.getByLabel('API key').fill('not-a-key');
@@ -221,6 +259,32 @@ describe('the console in headless Chromium against the real stack', () => {
     expect(await rows.first().textContent()).toContain('TRANSFER');
     await page.getByLabel('Only the events of an actor').fill('');
     await screenshot(page, '02-custody-by-dropped-file');
+  });
+
+  it('walks the lineage across two hops, every link verified in the page before it is drawn', async () => {
+    await page.getByLabel('Hops', { exact: true }).fill('3');
+    await page.getByRole('button', { name: 'Walk the lineage' }).click();
+    await page.getByTestId('walk-result').waitFor();
+    const links = page.getByTestId('walk-row');
+    await expect.poll(() => links.count()).toBe(3); // PROCESS, TRANSFER, and the PROCESS one hop further
+    for (const text of await links.allTextContents()) expect(text).toContain('✓ valid');
+    expect(await links.filter({ hasText: ids.process2 ?? '' }).textContent()).toMatch(/✓ valid\s*2/);
+    expect(await page.locator('[data-testid="walk-graph"] .edge').count()).toBe(3);
+    await screenshot(page, '02b-lineage-walk');
+  });
+
+  it('searches by actor and verifies each row in the page', async () => {
+    await page.getByLabel('Actor or submitter').fill('etl-job');
+    await page.getByRole('button', { name: 'Find by actor' }).click();
+    const rows = page.getByTestId('actor-row');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('✓ valid');
+    expect(await rows.first().textContent()).toContain(ids.process ?? '');
+    await page.getByLabel('Actor or submitter').fill('mallory');
+    await page.getByRole('button', { name: 'Find by actor' }).click();
+    await expect.poll(async () => (await rows.allTextContents()).join('|')).toContain(ids.transfer ?? '');
+    for (const text of await rows.allTextContents()) expect(text).toContain('✓ valid');
+    await screenshot(page, '02c-search-by-actor');
   });
 
   it('shows the proof path of a receipt verified in the page, and hostile text as text', async () => {
@@ -289,5 +353,29 @@ describe('the console in headless Chromium against the real stack', () => {
     await page.getByRole('button', { name: 'Calendar' }).click();
     await expect.poll(() => page.getByTestId('calendar-size').textContent()).toMatch(/^\d+$/);
     await screenshot(page, '06-calendar');
+  });
+
+  it('shows the witnesses with their lag, cosignatures verified in the page, and publications to download', async () => {
+    await signIn(ACME);
+    await pinKeys(`${world.pipeline.verifierKey}\n${world.pipeline.witnesses[0]?.verifierKey ?? ''}`);
+    await page.getByRole('button', { name: 'Calendar' }).click();
+    const witness = page.getByTestId('witness-row').filter({ hasText: 'witness-a' });
+    await expect.poll(() => witness.textContent(), { timeout: 30_000 }).toContain('✓ valid');
+    expect(await witness.locator('td').nth(5).textContent()).toMatch(/^\d+$/); // lag in entries
+    await expect.poll(() => page.getByTestId('round-latency').textContent()).toMatch(/^round \d+ closed /);
+    await page.getByTestId('size-chart').waitFor();
+    const publication = page.getByTestId('publication-row').first();
+    await publication.waitFor({ timeout: 60_000 });
+    expect(await publication.textContent()).toContain('✓ valid');
+    const downloading = page.waitForEvent('download');
+    await publication.getByRole('button', { name: /Download publication of size \d+/ }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toMatch(/^publication-\d+\.txt$/);
+    const path = await download.path();
+    expect((await readFile(path, 'utf8')).startsWith('MSI publication v1\n')).toBe(true);
+    await screenshot(page, '07-calendar-witnesses-publications');
+    // With no witness key pinned, the same cosignature is not shown valid.
+    await pinKeys(world.pipeline.verifierKey);
+    await expect.poll(() => witness.textContent()).toContain('unverified');
   });
 });

@@ -1,38 +1,59 @@
-import type { alerterV1 } from '@msi/proto';
+import { status } from '@grpc/grpc-js';
+import type { alerterV1, verifierV1 } from '@msi/proto';
 import type {
   AckResponseJson,
+  ActorSearchResponseJson,
   AlertsResponseJson,
   CheckpointResponseJson,
   HistoryResponseJson,
+  LineageResponseJson,
+  PublicationsResponseJson,
   ReceiptResponseJson,
+  RoundResponseJson,
+  WitnessesResponseJson,
 } from './api-types.js';
+import { ConsoleError } from './console-error.js';
 import {
   alertJson,
   CATEGORIES,
   categoryOf,
+  directionOf,
   historyEntryJson,
+  LINEAGE_DIRECTIONS,
+  lineageHopJson,
+  publicationJson,
+  roundJson,
   SEVERITIES,
   STATUSES,
   severityOf,
   statusOf,
+  witnessStatusJson,
 } from './json-of-proto.js';
 import {
   imprintField,
   type JsonObject,
+  optionalBigCount,
   optionalChoice,
   optionalCount,
   optionalFlag,
   optionalText,
   requiredText,
+  requiredUtf8,
   uuidField,
 } from './request-fields.js';
-import { callUpstream, type Upstreams } from './upstream.js';
+import { callUpstream, UpstreamFailure, type Upstreams } from './upstream.js';
 
 /** One POST route of the HTTP API: the JSON body in, the JSON answer out. */
 export type GatewayRoute = (body: JsonObject, authorization: string | undefined) => Promise<unknown>;
 
 /** How long one upstream call may take. */
 const CALL_TIMEOUT_MS = 30_000;
+
+/** The largest instant or round a request may name: the int64 µs / uint64 fields' safe range. */
+const MAX_INT64 = 2n ** 63n - 1n;
+
+/** GetReceipt calls in flight at once for one lineage answer. */
+const RECEIPT_CONCURRENCY = 16;
 
 /**
  * The HTTP API (README.md, "HTTP API"): each route is one gRPC call of the verifier or the alerter,
@@ -80,6 +101,90 @@ export function gatewayRoutes(upstreams: Upstreams): ReadonlyMap<string, Gateway
       },
     ],
     [
+      '/api/v1/search/actor',
+      async (body, auth): Promise<ActorSearchResponseJson> => {
+        const request: verifierV1.SearchByActorRequest = {
+          actor: requiredUtf8(body, 'actor', 256),
+          fromUs: optionalBigCount(body, 'fromUs', MAX_INT64),
+          toUs: optionalBigCount(body, 'toUs', MAX_INT64),
+          pageSize: optionalCount(body, 'pageSize', 1000),
+          pageToken: optionalText(body, 'pageToken', 1024),
+        };
+        const response = await call(verifier.searchByActor.bind(verifier), request, auth);
+        return { entries: response.entries.map(historyEntryJson), nextPageToken: response.nextPageToken };
+      },
+    ],
+    [
+      '/api/v1/lineage',
+      async (body, auth): Promise<LineageResponseJson> => {
+        const request: verifierV1.GetLineageRequest = {
+          data: imprintField(body, 'data'),
+          direction: directionOf(optionalChoice(body, 'direction', LINEAGE_DIRECTIONS)),
+          maxDepth: optionalCount(body, 'maxDepth', 16),
+          maxLinks: optionalCount(body, 'maxLinks', 5000),
+        };
+        const response = await call(verifier.getLineage.bind(verifier), request, auth);
+        // Each anchored link's receipt, read with the caller's own key (the same authorization as a
+        // GetReceipt of theirs): the page verifies it before it draws the link as verified.
+        const receipts = await mapLimited(response.hops, RECEIPT_CONCURRENCY, async (hop) => {
+          const eventId = hop.link?.eventId;
+          if (!hop.anchored || eventId === undefined || eventId.length !== 16) return null;
+          try {
+            const found = await call(verifier.getReceipt.bind(verifier), { eventId, wait: false }, auth);
+            return found.receiptJson;
+          } catch (error: unknown) {
+            if (error instanceof UpstreamFailure && NO_RECEIPT_YET.includes(error.error.code)) return null;
+            throw error;
+          }
+        });
+        return {
+          hops: response.hops.map((hop, i) => lineageHopJson(hop, receipts[i] ?? null)),
+          truncated: response.truncated,
+        };
+      },
+    ],
+    [
+      '/api/v1/witnesses',
+      async (_body, auth): Promise<WitnessesResponseJson> => {
+        const response = await call(verifier.getWitnessStatus.bind(verifier), {}, auth);
+        return {
+          checkpointSize: response.checkpointSize.toString(),
+          witnesses: response.witnesses.map(witnessStatusJson),
+        };
+      },
+    ],
+    [
+      '/api/v1/publications',
+      async (body, auth): Promise<PublicationsResponseJson> => {
+        const request: verifierV1.ListPublicationsRequest = {
+          pageSize: optionalCount(body, 'pageSize', 1000),
+          pageToken: optionalText(body, 'pageToken', 1024),
+        };
+        const response = await call(verifier.listPublications.bind(verifier), request, auth);
+        return {
+          publications: response.publications.map(publicationJson),
+          nextPageToken: response.nextPageToken,
+        };
+      },
+    ],
+    [
+      '/api/v1/round',
+      async (body, auth): Promise<RoundResponseJson> => {
+        const hasRound = body.round !== undefined && body.round !== null && body.round !== '';
+        const hasAt = body.atUs !== undefined && body.atUs !== null && body.atUs !== '';
+        if (hasRound === hasAt) {
+          throw new ConsoleError('FIELD_INVALID', 'round or atUs must be given (exactly one of them)');
+        }
+        const request: verifierV1.GetRoundRequest = {
+          selector: hasRound
+            ? { $case: 'round', value: optionalBigCount(body, 'round', MAX_INT64) }
+            : { $case: 'atUs', value: optionalBigCount(body, 'atUs', MAX_INT64) },
+        };
+        const response = await call(verifier.getRound.bind(verifier), request, auth);
+        return roundJson(response);
+      },
+    ],
+    [
       '/api/v1/alerts',
       async (body, auth): Promise<AlertsResponseJson> => {
         const filter: alerterV1.AlertFilter = {
@@ -107,4 +212,25 @@ export function gatewayRoutes(upstreams: Upstreams): ReadonlyMap<string, Gateway
       },
     ],
   ]);
+}
+
+/** GetReceipt refusals that mean "no receipt for this link yet" (not anchored, or not projected). */
+const NO_RECEIPT_YET: readonly status[] = [status.NOT_FOUND, status.UNAVAILABLE];
+
+/** `work` over `items` with at most `limit` running at once; results in the items' order. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }

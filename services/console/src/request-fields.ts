@@ -37,6 +37,38 @@ export function optionalCount(body: JsonObject, field: string, max: number): num
   return value;
 }
 
+/**
+ * A non-negative integer that may pass 2^53 (an instant in µs, a round), given as decimal text or as
+ * a safe integer; absent is 0n. At most `max`.
+ */
+export function optionalBigCount(body: JsonObject, field: string, max: bigint): bigint {
+  const value = body[field];
+  if (value === undefined || value === null || value === '') return 0n;
+  const want = `a decimal integer 0–${max} (text or number)`;
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value) || value < 0 || BigInt(value) > max) throw invalid(field, want);
+    return BigInt(value);
+  }
+  if (typeof value !== 'string' || !/^(0|[1-9][0-9]{0,19})$/.test(value) || BigInt(value) > max) {
+    throw invalid(field, want);
+  }
+  return BigInt(value);
+}
+
+/** A text of 1–`maxBytes` bytes of UTF-8 (an identity compared byte for byte upstream). */
+export function requiredUtf8(body: JsonObject, field: string, maxBytes: number): string {
+  const value = body[field];
+  if (
+    typeof value !== 'string' ||
+    value === '' ||
+    LONE_SURROGATE.test(value) ||
+    Buffer.byteLength(value, 'utf8') > maxBytes
+  ) {
+    throw invalid(field, `a non-empty string of at most ${maxBytes} bytes of UTF-8`);
+  }
+  return value;
+}
+
 /** An imprint text (`sha256:<hex>`) as the wire's imprint bytes. */
 export function imprintField(body: JsonObject, field: string): Buffer {
   const text = requiredText(body, field, 300);
@@ -78,6 +110,9 @@ export function optionalFlag(body: JsonObject, field: string): boolean {
   if (typeof value !== 'boolean') throw invalid(field, 'true or false');
   return value;
 }
+
+/** A UTF-16 surrogate without its pair: no UTF-8 encodes it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function invalid(field: string, want: string): ConsoleError {
   return new ConsoleError('FIELD_INVALID', `${field} must be ${want}`);

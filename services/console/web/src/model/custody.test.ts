@@ -9,7 +9,7 @@ import {
 } from '@msi/core';
 import { describe, expect, it } from 'vitest';
 import type { HistoryEntryJson } from '../../../src/api-types.js';
-import { judgeHistory } from './custody.js';
+import { judgeActorSearch, judgeHistory } from './custody.js';
 import { BrowserReceiptChecker } from './receipt-check.js';
 
 // A real receipt of the core's vectors (packages/core/testdata/receipts/valid/process.json: a
@@ -68,5 +68,30 @@ describe('judgeHistory', () => {
     expect(bad?.status).toBe('invalid');
     expect(bad?.code).toMatch(/^[A-Z_]+$/);
     expect(pending).toMatchObject({ status: 'unanchored', actor: 'server-says', round: null });
+  });
+});
+
+describe('judgeActorSearch', () => {
+  it('shows a row valid only when the verified event carries the actor in the role listed', () => {
+    expect(event.submitter).not.toBe(event.actor);
+    const [asActor] = judgeActorSearch([listed({ role: 'actor' })], event.actor, checker);
+    expect(asActor).toMatchObject({ status: 'valid', actor: event.actor, tenant: event.tenant });
+    const [asSubmitter] = judgeActorSearch([listed({ role: 'submitter' })], event.submitter, checker);
+    expect(asSubmitter).toMatchObject({ status: 'valid' });
+    const [wrongRole] = judgeActorSearch([listed({ role: 'submitter' })], event.actor, checker);
+    expect(wrongRole).toMatchObject({ status: 'invalid', code: 'NOT_IN_EVENT' });
+    const [bothRoles] = judgeActorSearch([listed({ role: 'actor,submitter' })], event.actor, checker);
+    expect(bothRoles).toMatchObject({ status: 'invalid', code: 'NOT_IN_EVENT' }); // not its submitter
+    const [otherActor] = judgeActorSearch([listed({ role: 'actor' })], `${event.actor}-not`, checker);
+    expect(otherActor).toMatchObject({
+      status: 'invalid',
+      code: 'NOT_IN_EVENT',
+      message: `the event does not name ${event.actor}-not as actor`,
+    });
+  });
+
+  it('keeps an entry without a receipt unverified, with the server fields', () => {
+    const [row] = judgeActorSearch([listed({ anchored: false, receiptJson: null })], 'anyone', checker);
+    expect(row).toMatchObject({ status: 'unanchored', actor: 'server-says' });
   });
 });

@@ -7,7 +7,7 @@ import {
   type ReceiptFailureCode,
 } from '@msi/core';
 import type { HistoryEntryJson } from '../../../src/api-types.js';
-import type { BrowserReceiptChecker, ReceiptCheck } from './receipt-check.js';
+import type { BrowserReceiptChecker, ReceiptVerdict } from './receipt-check.js';
 
 /** Codes of a history row whose receipt verified but does not back the server's listing. */
 export type ListingMismatchCode = 'NOT_IN_EVENT' | 'ROUND_MISMATCH';
@@ -27,31 +27,69 @@ export interface CustodyRow {
   readonly round: number | null;
   /** The verified event (valid rows only): the graph is drawn from these, never from the listing. */
   readonly event?: DataEvent;
-  /** The receipt text and its check, for the receipt view. */
+  /** The receipt text, for the receipt view (which checks it again to draw its proof path). */
   readonly receiptJson: string | null;
-  readonly check?: ReceiptCheck;
 }
+
+/** Whether a verified event names what was searched in the role the server listed it in. */
+export type NamesQuery = (event: DataEvent, role: string) => boolean;
 
 /**
  * Judges every entry of a GetHistory listing (hostile input): its receipt must verify against the
  * pinned trust, name the queried imprint in the role listed and anchor it in the round listed.
  * What a valid row shows comes from its verified receipt; other rows show the server's fields.
- * `checks[i]`, when given, is the check of entry i's receipt already made (in workers:
- * verify-in-workers.ts); otherwise `checker` makes it.
+ * `checks[i]`, when given, is the verdict on entry i's receipt already reached (in workers:
+ * verify-in-workers.ts); otherwise `checker` reaches it.
  */
 export function judgeHistory(
   entries: readonly HistoryEntryJson[],
   data: Imprint,
   checker: BrowserReceiptChecker,
-  checks: readonly (ReceiptCheck | undefined)[] = [],
+  checks: readonly (ReceiptVerdict | undefined)[] = [],
 ): CustodyRow[] {
-  return entries.map((entry, i) => judgeEntry(entry, data, (text) => checks[i] ?? checker.check(text)));
+  const names: NamesQuery = (event, role) => eventNamesImprint(event, role, data);
+  return judgeEntries(entries, names, formatImprint(data), checker, checks);
+}
+
+/**
+ * Judges a SearchByActor listing as judgeHistory judges a history: each receipt verified here, and
+ * the verified event must carry the actor as its actor (role "actor"), submitter ("submitter") or
+ * both ("actor,submitter").
+ */
+export function judgeActorSearch(
+  entries: readonly HistoryEntryJson[],
+  actor: string,
+  checker: BrowserReceiptChecker,
+  checks: readonly (ReceiptVerdict | undefined)[] = [],
+): CustodyRow[] {
+  // Roles come joined ("actor,submitter") when the name is both: each must hold.
+  const names: NamesQuery = (event, roles) =>
+    roles
+      .split(',')
+      .every(
+        (role) =>
+          (role === 'actor' && event.actor === actor) || (role === 'submitter' && event.submitter === actor),
+      );
+  return judgeEntries(entries, names, actor, checker, checks);
+}
+
+function judgeEntries(
+  entries: readonly HistoryEntryJson[],
+  names: NamesQuery,
+  what: string,
+  checker: BrowserReceiptChecker,
+  checks: readonly (ReceiptVerdict | undefined)[],
+): CustodyRow[] {
+  return entries.map((entry, i) =>
+    judgeEntry(entry, names, what, (text) => checks[i] ?? checker.verdict(text)),
+  );
 }
 
 function judgeEntry(
   entry: HistoryEntryJson,
-  data: Imprint,
-  checkOf: (text: string) => ReceiptCheck,
+  names: NamesQuery,
+  what: string,
+  checkOf: (text: string) => ReceiptVerdict,
 ): CustodyRow {
   const listed: CustodyRow = {
     status: 'unanchored',
@@ -66,11 +104,11 @@ function judgeEntry(
   };
   if (!entry.anchored || entry.receiptJson === null) return listed;
   const check = checkOf(entry.receiptJson);
-  if (!check.ok) return { ...listed, status: 'invalid', code: check.code, message: check.message, check };
-  if (check.verified.version !== 1) {
-    return { ...listed, status: 'invalid', code: 'NOT_IN_EVENT', message: 'an aggregated receipt', check };
+  if (!check.ok) return { ...listed, status: 'invalid', code: check.code, message: check.message };
+  if (check.version !== 1) {
+    return { ...listed, status: 'invalid', code: 'NOT_IN_EVENT', message: 'an aggregated receipt' };
   }
-  const { event, round } = check.verified;
+  const { event, round } = check;
   const row: CustodyRow = {
     status: 'valid',
     eventId: formatUuid(event.eventId),
@@ -79,20 +117,19 @@ function judgeEntry(
     tenant: event.tenant,
     actor: event.actor,
     receivedAt: event.receivedAt,
-    round: round.round,
+    round,
     event,
     receiptJson: entry.receiptJson,
-    check,
   };
-  if (!eventNamesImprint(event, entry.role, data)) {
+  if (!names(event, entry.role)) {
     return {
       ...row,
       status: 'invalid',
       code: 'NOT_IN_EVENT',
-      message: `the event does not name ${formatImprint(data)} as ${entry.role}`,
+      message: `the event does not name ${what} as ${entry.role}`,
     };
   }
-  if (entry.round !== String(round.round)) {
+  if (entry.round !== String(round)) {
     return { ...row, status: 'invalid', code: 'ROUND_MISMATCH', message: `listed in round ${entry.round}` };
   }
   return row;

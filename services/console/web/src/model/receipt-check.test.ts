@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseVerifierKey } from '@msi/core';
 import { describe, expect, it } from 'vitest';
-import { BrowserReceiptChecker, PROOF_STEPS } from './receipt-check.js';
+import { readPinnedTrust } from './pinned-trust.js';
+import { BrowserReceiptChecker, PROOF_STEPS, verdictOf } from './receipt-check.js';
+import { WARM_UP_KEY, WARM_UP_RECEIPT } from './warm-up-receipt.js';
 
 // The core's receipt vectors (packages/core/testdata/receipts, made by make-receipt-vectors.mjs):
 // the page must reach the core's verdict on every one, and draw the failure at its own step.
@@ -43,5 +45,22 @@ describe('BrowserReceiptChecker on the core receipt vectors', () => {
       expect(statuses.slice(0, failed).every((s) => s === 'valid')).toBe(true);
       expect(statuses.slice(failed + 1).every((s) => s === 'not-reached')).toBe(true);
     }
+  });
+});
+
+describe('BrowserReceiptChecker.verdict (what the workers send back) on the core receipt vectors', () => {
+  it.each(vectors.receipts.map((v) => [v.name, v] as const))('%s', (_name, vector) => {
+    const bytes = new Uint8Array(readFileSync(new URL(vector.receipt, folder)));
+    const verdict = checkerFor(vector.trust).verdict(bytes);
+    const want = vector.want === 'UNSUPPORTED_VERSION' ? 'RECEIPT_MALFORMED' : vector.want;
+    expect(verdict.ok ? 'VALID' : verdict.code).toBe(want);
+    // The same verdict as the full check, on a checker of its own (no cache shared).
+    expect(verdict).toEqual(verdictOf(checkerFor(vector.trust).check(bytes)));
+  });
+
+  it('warms the workers up on a receipt that verifies in full with its own key', () => {
+    const checker = new BrowserReceiptChecker(readPinnedTrust(WARM_UP_KEY, 0).trust);
+    expect(checker.verdict(WARM_UP_RECEIPT)).toMatchObject({ ok: true, version: 1 });
+    expect(checker.check(WARM_UP_RECEIPT).steps.map((s) => s.status)).toEqual(PROOF_STEPS.map(() => 'valid'));
   });
 });

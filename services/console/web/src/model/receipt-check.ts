@@ -1,4 +1,5 @@
 import {
+  type DataEvent,
   formatImprint,
   formatUuid,
   portableEd25519,
@@ -9,6 +10,7 @@ import {
   type VerifiedAnyReceipt,
 } from '@msi/core';
 import { portableHasher } from '@msi/merkle';
+import { memoisedHasher } from './memo-hasher.js';
 
 /** The steps of a receipt's proof path, in order (docs/PROOFS.md §8), as the console draws them. */
 export type ProofStep = 'file' | 'event' | 'seal' | 'round' | 'checkpoint' | 'witnesses';
@@ -68,29 +70,72 @@ export type ReceiptCheck =
     };
 
 /**
+ * What a listing row needs of a receipt's check: the verdict and, when valid, the event and round it
+ * proves. Small, so that workers send back little (verify-in-workers.ts); the proof path of one
+ * receipt (ReceiptCheck) is made when it is opened.
+ */
+export type ReceiptVerdict =
+  | { readonly ok: true; readonly version: 1; readonly event: DataEvent; readonly round: number }
+  | { readonly ok: true; readonly version: 2 }
+  | { readonly ok: false; readonly code: ReceiptFailureCode; readonly message: string };
+
+/**
  * Verifies receipts in the page with the core's portable path (@noble hashes, strict cofactorless
  * Ed25519: what `msi verify` checks), against the auditor's pinned trust only. One instance per
- * trust: a checkpoint shared by many receipts has its signatures checked once.
+ * trust: a checkpoint shared by many receipts has its signatures checked once, and a Merkle node or
+ * a seal or round leaf shared by many receipts' proofs is hashed once (memo-hasher.ts).
  */
 export class BrowserReceiptChecker {
   readonly #verifier: ReceiptVerifier;
 
   constructor(trust: ReceiptTrust) {
-    this.#verifier = new ReceiptVerifier(trust, { hasher: portableHasher(), ed25519: portableEd25519() });
+    // The portable hasher behind a memo: receipts of one seal or round share their proofs' nodes.
+    this.#verifier = new ReceiptVerifier(trust, {
+      hasher: memoisedHasher(portableHasher()),
+      ed25519: portableEd25519(),
+    });
   }
 
   /** Checks a receipt file: its text, or its bytes as read (then checked to be UTF-8 too). */
   check(receipt: string | Uint8Array): ReceiptCheck {
-    let verified: VerifiedAnyReceipt;
+    const result = this.#verify(receipt);
+    if ('code' in result) {
+      return { ...result, steps: failedSteps(STEP_OF[result.code], result.code, result.message) };
+    }
+    return { ok: true, verified: result.verified, steps: validSteps(result.verified) };
+  }
+
+  /** The same verification as `check`, keeping only the verdict (no proof path drawn). */
+  verdict(receipt: string | Uint8Array): ReceiptVerdict {
+    const result = this.#verify(receipt);
+    if ('code' in result) return result;
+    const { verified } = result;
+    return verified.version === 1
+      ? { ok: true, version: 1, event: verified.event, round: verified.round.round }
+      : { ok: true, version: 2 };
+  }
+
+  #verify(
+    receipt: string | Uint8Array,
+  ):
+    | { readonly ok: true; readonly verified: VerifiedAnyReceipt }
+    | { readonly ok: false; readonly code: ReceiptFailureCode; readonly message: string } {
     try {
-      verified = this.#verifier.verify(receipt);
+      return { ok: true, verified: this.#verifier.verify(receipt) };
     } catch (error: unknown) {
       const code: ReceiptFailureCode = error instanceof ReceiptError ? error.code : 'RECEIPT_MALFORMED';
-      const message = error instanceof Error ? error.message : String(error);
-      return { ok: false, code, message, steps: failedSteps(STEP_OF[code], code, message) };
+      return { ok: false, code, message: error instanceof Error ? error.message : String(error) };
     }
-    return { ok: true, verified, steps: validSteps(verified) };
   }
+}
+
+/** The verdict of a check already made (its proof path dropped). */
+export function verdictOf(check: ReceiptCheck): ReceiptVerdict {
+  if (!check.ok) return { ok: false, code: check.code, message: check.message };
+  const { verified } = check;
+  return verified.version === 1
+    ? { ok: true, version: 1, event: verified.event, round: verified.round.round }
+    : { ok: true, version: 2 };
 }
 
 function failedSteps(failed: ProofStep, code: ReceiptFailureCode, message: string): StepResult[] {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type {
   AckResponseJson,
   AlertJson,
@@ -11,6 +11,7 @@ import { formatMicros } from '../model/format.js';
 import type { BrowserReceiptChecker } from '../model/receipt-check.js';
 import type { OpenReceipt } from './receipt-view.js';
 import { messageOf } from './sign-in.js';
+import { usePolling } from './use-polling.js';
 
 /** How often the list is read again (live updates). */
 const POLL_MS = 2000;
@@ -28,26 +29,17 @@ export function AlertsView(props: {
   const [updated, setUpdated] = useState('');
   const [refresh, setRefresh] = useState(0);
 
-  useEffect(() => {
-    let stopped = false;
-    const read = async () => {
-      try {
-        const response = await client.post<AlertsResponseJson>('/api/v1/alerts', filter);
-        if (stopped) return;
-        setAlerts(response.alerts);
-        setError('');
-        setUpdated(new Date().toISOString());
-      } catch (failure: unknown) {
-        if (!stopped) setError(messageOf(failure));
-      }
-    };
-    void read();
-    const timer = setInterval(read, POLL_MS);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [client, filter, refresh]);
+  usePolling(
+    async (stopped) => {
+      const response = await client.post<AlertsResponseJson>('/api/v1/alerts', filter);
+      if (stopped()) return;
+      setAlerts(response.alerts);
+      setUpdated(new Date().toISOString());
+    },
+    POLL_MS,
+    setError,
+    [client, filter, refresh],
+  );
 
   const set = (field: keyof AlertsRequestJson, value: string) =>
     setFilter((old) => ({ ...old, [field]: value === '' ? undefined : value }));

@@ -1,7 +1,8 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { ApiClient } from '../model/api-client.js';
 import { readPinnedTrust } from '../model/pinned-trust.js';
 import { BrowserReceiptChecker } from '../model/receipt-check.js';
+import { startVerifyWorkers } from '../model/verify-in-workers.js';
 import { AlertsView } from './alerts-view.js';
 import { CalendarView } from './calendar-view.js';
 import { CustodyView } from './custody-view.js';
@@ -28,6 +29,8 @@ export function App() {
   const [receipt, setReceipt] = useState<OpenReceipt | null>(null);
   const pinned = useMemo(() => readPinnedTrust(trustText, quorum), [trustText, quorum]);
   const checker = useMemo(() => new BrowserReceiptChecker(pinned.trust), [pinned]);
+  // The verification workers load and warm up while the auditor signs in and pins keys.
+  useEffect(startVerifyWorkers, []);
 
   if (client === null) return <SignIn onSignedIn={setClient} />;
   const openReceipt = (open: OpenReceipt) => {

@@ -1,25 +1,26 @@
 import { type Imprint, parseImprintText } from '@msi/core';
-import { useState } from 'preact/hooks';
-import type { HistoryEntryJson, HistoryResponseJson, ReceiptResponseJson } from '../../../src/api-types.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ReceiptResponseJson } from '../../../src/api-types.js';
 import type { ApiClient } from '../model/api-client.js';
-import { type CustodyRow, judgeHistory } from '../model/custody.js';
+import { type CustodyRow, judgeActorSearch, judgeHistory } from '../model/custody.js';
 import { formatMicros } from '../model/format.js';
 import { hashFileInWorker } from '../model/hash-file.js';
 import { buildLineage, type LineageGraph } from '../model/lineage-graph.js';
+import { readAndVerifyListing, type VerifiedListing } from '../model/read-listing.js';
 import type { BrowserReceiptChecker } from '../model/receipt-check.js';
-import { verifyInWorkers } from '../model/verify-in-workers.js';
 import { LineageSvg } from './lineage-svg.js';
+import { LineageWalk } from './lineage-walk.js';
 import type { OpenReceipt } from './receipt-view.js';
 import { messageOf } from './sign-in.js';
 import { StatusBadge } from './status-badge.js';
 
-/** Pages of GetHistory read for one search (1,000 entries each). */
-const MAX_PAGES = 10;
-
 const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Result {
-  readonly imprint: string;
+  /** What was searched: an imprint's chain of custody, or an actor's events. */
+  readonly mode: 'imprint' | 'actor';
+  /** The imprint or the actor searched. */
+  readonly query: string;
   readonly rows: readonly CustodyRow[];
   readonly graph: LineageGraph;
   readonly verifyMs: number;
@@ -27,7 +28,10 @@ interface Result {
   readonly fetchMs: number;
 }
 
-/** Search (data hash, event id, dropped file), then the timeline and the lineage graph, verified here. */
+/**
+ * Search (data hash, event id, actor, dropped file), then the timeline and the lineage graph, every
+ * receipt verified here; the lineage can then be walked across several hops (LineageWalk).
+ */
 export function CustodyView(props: {
   readonly client: ApiClient;
   readonly checker: BrowserReceiptChecker;
@@ -39,47 +43,62 @@ export function CustodyView(props: {
 }) {
   const { client, checker } = props;
   const [query, setQuery] = useState('');
+  const [actorQuery, setActorQuery] = useState('');
   const [status, setStatus] = useState('');
   const [error, setError] = useState('');
   const [result, setResult] = useState<Result | null>(null);
   const [dragging, setDragging] = useState(false);
 
-  const showHistory = async (imprint: Imprint, text: string) => {
-    setStatus(`Reading the chain of custody of ${text}…`);
-    const entries: HistoryEntryJson[] = [];
-    const fetchStarted = performance.now();
-    let pageToken = '';
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const response = await client.post<HistoryResponseJson>('/api/v1/history', {
-        data: text,
-        pageSize: 1000,
-        pageToken,
-      });
-      entries.push(...response.entries);
-      pageToken = response.nextPageToken;
-      if (pageToken === '') break;
-    }
-    const fetchMs = performance.now() - fetchStarted;
-    const started = performance.now();
-    const receipts = entries.map((entry) => entry.receiptJson ?? '');
-    const checks = await verifyInWorkers(receipts, props.trustText, props.quorum);
-    const rows = judgeHistory(
-      entries,
-      imprint,
-      checker,
-      entries.map((entry, i) => (entry.receiptJson === null ? undefined : checks[i])),
-    );
+  /** Judges the verified listing and draws it; verifyMs: what verification took after the reading. */
+  const showResult = (
+    mode: Result['mode'],
+    text: string,
+    listing: VerifiedListing,
+    judge: (listing: VerifiedListing) => CustodyRow[],
+  ) => {
+    const judged = performance.now();
+    const rows = judge(listing);
     const graph = buildLineage(
       rows.flatMap((row) => (row.status === 'valid' && row.event ? [row.event] : [])),
     );
-    const verifyMs = performance.now() - started;
-    setResult({ imprint: text, rows, graph, verifyMs, fetchMs });
+    const verifyMs = listing.verifyAfterFetchMs + (performance.now() - judged);
+    setResult({ mode, query: text, rows, graph, verifyMs, fetchMs: listing.fetchMs });
     setStatus(
-      `${rows.length} event${rows.length === 1 ? '' : 's'}; receipts verified in this browser in ${verifyMs.toFixed(0)} ms.`,
+      `${rows.length} event${rows.length === 1 ? '' : 's'}; receipts verified in this browser (${verifyMs.toFixed(0)} ms after the last page was read).`,
     );
   };
 
+  const trust = { text: props.trustText, quorum: props.quorum };
+
+  const showHistory = async (imprint: Imprint, text: string) => {
+    setStatus(`Reading the chain of custody of ${text}…`);
+    const listing = await readAndVerifyListing(client, '/api/v1/history', { data: text }, trust);
+    showResult('imprint', text, listing, (l) => judgeHistory(l.entries, imprint, checker, l.verdicts));
+  };
+
+  const showActor = async (actor: string) => {
+    setStatus(`Reading the events of ${actor}…`);
+    const listing = await readAndVerifyListing(client, '/api/v1/search/actor', { actor }, trust);
+    showResult('actor', actor, listing, (l) => judgeActorSearch(l.entries, actor, checker, l.verdicts));
+  };
+
+  // From a search's start to the frame after its result is drawn: data-drawn-ms (bench-custody.ts).
+  const searchStarted = useRef(0);
+  const resultElement = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (result === null) return;
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        resultElement.current?.setAttribute(
+          'data-drawn-ms',
+          (performance.now() - searchStarted.current).toFixed(1),
+        );
+      }, 0),
+    );
+  }, [result]);
+
   const run = async (work: () => Promise<void>) => {
+    searchStarted.current = performance.now();
     setError('');
     setResult(null);
     try {
@@ -116,6 +135,15 @@ export function CustodyView(props: {
     });
   };
 
+  const searchActor = (event: Event) => {
+    event.preventDefault();
+    const actor = actorQuery.trim();
+    void run(async () => {
+      if (actor === '') throw new Error('Enter an actor (or submitter) exactly as in the events.');
+      await showActor(actor);
+    });
+  };
+
   const hashAndSearch = (file: File) =>
     run(async () => {
       setStatus(`Hashing ${file.name} in this browser (it is not uploaded)…`);
@@ -147,6 +175,18 @@ export function CustodyView(props: {
           onInput={(e) => setQuery(e.currentTarget.value)}
         />
         <button type="submit">Search</button>
+      </form>
+      <form class="search" onSubmit={searchActor} aria-label="Search by actor">
+        <label for="search-actor">Actor or submitter</label>
+        <input
+          id="search-actor"
+          type="search"
+          spellcheck={false}
+          placeholder="etl-job"
+          value={actorQuery}
+          onInput={(e) => setActorQuery(e.currentTarget.value)}
+        />
+        <button type="submit">Find by actor</button>
       </form>
       <section
         class={dragging ? 'drop-zone dragging' : 'drop-zone'}
@@ -185,11 +225,34 @@ export function CustodyView(props: {
           data-testid="custody-result"
           data-verify-ms={result.verifyMs.toFixed(1)}
           data-fetch-ms={result.fetchMs.toFixed(1)}
+          ref={resultElement}
         >
-          <h3>Lineage of {result.imprint}</h3>
-          <LineageSvg graph={result.graph} />
-          <h3>Timeline</h3>
-          <Timeline rows={result.rows} onOpenReceipt={props.onOpenReceipt} checker={checker} />
+          {result.mode === 'imprint' ? (
+            <>
+              <h3>Lineage of {result.query}</h3>
+              <LineageSvg graph={result.graph} />
+              <LineageWalk
+                key={result.query}
+                client={client}
+                data={result.query}
+                historyRows={result.rows}
+                trustText={props.trustText}
+                quorum={props.quorum}
+              />
+              <h3>Timeline</h3>
+            </>
+          ) : (
+            <>
+              <h3>Events of {result.query}, newest first</h3>
+              <LineageSvg graph={result.graph} />
+            </>
+          )}
+          <Timeline
+            rows={result.rows}
+            onOpenReceipt={props.onOpenReceipt}
+            checker={checker}
+            testId={result.mode === 'actor' ? 'actor-row' : 'custody-row'}
+          />
         </div>
       )}
     </section>
@@ -200,6 +263,7 @@ function Timeline(props: {
   readonly rows: readonly CustodyRow[];
   readonly checker: BrowserReceiptChecker;
   readonly onOpenReceipt: (open: OpenReceipt) => void;
+  readonly testId: string;
 }) {
   const [actor, setActor] = useState('');
   const wanted = actor.trim().toLowerCase();
@@ -220,7 +284,12 @@ function Timeline(props: {
           {rows.length} of {props.rows.length} shown
         </span>
       </p>
-      <TimelineTable rows={rows} checker={props.checker} onOpenReceipt={props.onOpenReceipt} />
+      <TimelineTable
+        rows={rows}
+        checker={props.checker}
+        onOpenReceipt={props.onOpenReceipt}
+        testId={props.testId}
+      />
     </>
   );
 }
@@ -229,12 +298,11 @@ function TimelineTable(props: {
   readonly rows: readonly CustodyRow[];
   readonly checker: BrowserReceiptChecker;
   readonly onOpenReceipt: (open: OpenReceipt) => void;
+  readonly testId: string;
 }) {
   return (
-    <table class="timeline">
-      <caption class="sr-only">
-        Events of the chain of custody, oldest first, each verified in this browser
-      </caption>
+    <table class="timeline custody-timeline">
+      <caption class="sr-only">Events found, each receipt verified in this browser</caption>
       <thead>
         <tr>
           <th scope="col">Receipt</th>
@@ -249,7 +317,7 @@ function TimelineTable(props: {
       </thead>
       <tbody>
         {props.rows.map((row) => (
-          <tr key={`${row.eventId} ${row.role}`} class={`row-${row.status}`} data-testid="custody-row">
+          <tr key={`${row.eventId} ${row.role}`} class={`row-${row.status}`} data-testid={props.testId}>
             <td>
               <StatusBadge status={row.status} code={row.code} title={row.message} />
             </td>
@@ -270,7 +338,7 @@ function TimelineTable(props: {
                     props.onOpenReceipt({
                       name: `receipt-${row.eventId}.json`,
                       text: row.receiptJson ?? '',
-                      check: row.check ?? props.checker.check(row.receiptJson ?? ''),
+                      check: props.checker.check(row.receiptJson ?? ''),
                     })
                   }
                 >

@@ -9,8 +9,45 @@ const PAD = 16;
 /** Room above the first row for an arrow that loops back to its own node. */
 const TOP = 40;
 
+/** Event ids named in the title of an arrow that stands for several events. */
+const MAX_TITLE_EVENTS = 5;
+
+interface ParallelEdges {
+  readonly edge: LineageGraph['edges'][number];
+  count: number;
+  readonly eventIds: string[];
+  /** The distinct labels (who, and where to), in order. */
+  readonly labels: string[];
+}
+
+/**
+ * The edges with the same ends and kind drawn as one arrow (e.g. the same item transferred to the
+ * same place again and again): its count, and its events in order, go in its title.
+ */
+function parallelEdges(edges: LineageGraph['edges']): ParallelEdges[] {
+  const groups = new Map<string, ParallelEdges>();
+  for (const edge of edges) {
+    const key = `${edge.kind} ${edge.from} ${edge.to}`;
+    const group = groups.get(key);
+    if (group === undefined) {
+      groups.set(key, { edge, count: 1, eventIds: [edge.eventId], labels: [edge.label] });
+    } else {
+      group.count += 1;
+      group.eventIds.push(edge.eventId);
+      if (!group.labels.includes(edge.label)) group.labels.push(edge.label);
+    }
+  }
+  return [...groups.values()];
+}
+
 /** The lineage graph as SVG: data items held by tenants, PROCESS and TRANSFER arrows. Text only. */
-export function LineageSvg({ graph }: { readonly graph: LineageGraph }) {
+export function LineageSvg({
+  graph,
+  testId = 'lineage-graph',
+}: {
+  readonly graph: LineageGraph;
+  readonly testId?: string;
+}) {
   if (graph.nodes.length === 0) return <p class="note">No verified event to draw.</p>;
   const at = new Map(graph.nodes.map((n) => [n.key, { x: PAD + n.layer * COLUMN, y: TOP + n.row * ROW }]));
   const width = PAD * 2 + (graph.layers - 1) * COLUMN + BOX_W;
@@ -24,7 +61,7 @@ export function LineageSvg({ graph }: { readonly graph: LineageGraph }) {
         viewBox={`0 0 ${width} ${height}`}
         role="img"
         aria-label={`Lineage graph: ${graph.nodes.length} data items, ${graph.edges.length} links`}
-        data-testid="lineage-graph"
+        data-testid={testId}
       >
         <defs>
           <marker
@@ -39,7 +76,7 @@ export function LineageSvg({ graph }: { readonly graph: LineageGraph }) {
             <path d="M0,0 L10,5 L0,10 z" class="arrow-head" />
           </marker>
         </defs>
-        {graph.edges.map((edge) => {
+        {parallelEdges(graph.edges).map(({ edge, count, eventIds, labels }) => {
           const from = at.get(edge.from);
           const to = at.get(edge.to);
           if (from === undefined || to === undefined) return null;
@@ -51,10 +88,22 @@ export function LineageSvg({ graph }: { readonly graph: LineageGraph }) {
           const d = same
             ? `M${x1},${y1} C${x1 + 40},${y1 - 40} ${from.x - 40},${y1 - 40} ${from.x},${y1}`
             : `M${x1},${y1} C${x1 + 40},${y1} ${x2 - 40},${y2} ${x2},${y2}`;
+          const events =
+            count === 1
+              ? `event ${edge.eventId}`
+              : `${count} events: ${eventIds.slice(0, MAX_TITLE_EVENTS).join(', ')}${count > MAX_TITLE_EVENTS ? ', …' : ''}`;
           return (
-            <g key={`${edge.eventId} ${edge.from} ${edge.to}`} class={`edge edge-${edge.kind.toLowerCase()}`}>
-              <path d={d} marker-end="url(#arrow)" />
-              <title>{`${edge.kind} by ${edge.label} (event ${edge.eventId})`}</title>
+            <g
+              key={`${edge.kind} ${edge.from} ${edge.to}`}
+              class={`edge edge-${edge.kind.toLowerCase()}`}
+              data-count={count}
+            >
+              <path
+                d={d}
+                marker-end="url(#arrow)"
+                stroke-width={count === 1 ? undefined : Math.min(6, 1.5 + Math.log2(count))}
+              />
+              <title>{`${edge.kind}${count === 1 ? '' : ` ×${count}`} by ${labels.slice(0, MAX_TITLE_EVENTS).join('; ')}${labels.length > MAX_TITLE_EVENTS ? '; …' : ''} (${events})`}</title>
             </g>
           );
         })}

@@ -1,6 +1,7 @@
 import { type DataEvent, type Endpoint, formatImprint, formatUuid } from '@msi/core';
 import { formatMicros } from '../model/format.js';
 import type { ReceiptCheck } from '../model/receipt-check.js';
+import { downloadText } from './download.js';
 import { StatusBadge } from './status-badge.js';
 
 /** A receipt on screen: its file name, text, and the check made in this page. */
@@ -13,14 +14,7 @@ export interface OpenReceipt {
 /** The proof path drawn step by step (event → seal → round → checkpoint → witnesses), each verdict here. */
 export function ReceiptView({ receipt }: { readonly receipt: OpenReceipt }) {
   const { check } = receipt;
-  const download = () => {
-    const url = URL.createObjectURL(new Blob([receipt.text], { type: 'application/json' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = receipt.name;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
-  };
+  const download = () => downloadText(receipt.name, receipt.text, 'application/json');
   return (
     <article class="receipt" aria-labelledby="receipt-verdict" data-testid="receipt-view">
       <h3

@@ -1,6 +1,6 @@
 /** A verdict reached in this page: valid, invalid with its code, unanchored, or a step not reached. */
 export function StatusBadge(props: {
-  readonly status: 'valid' | 'invalid' | 'unanchored' | 'not-reached';
+  readonly status: 'valid' | 'invalid' | 'unanchored' | 'not-reached' | 'unverified';
   readonly code?: string | undefined;
   readonly title?: string | undefined;
 }) {
@@ -11,7 +11,9 @@ export function StatusBadge(props: {
         ? `✗ invalid${props.code === undefined ? '' : ` ${props.code}`}`
         : props.status === 'unanchored'
           ? '… not anchored yet'
-          : '– not reached';
+          : props.status === 'unverified'
+            ? '· unverified'
+            : '– not reached';
   return (
     <span class={`badge badge-${props.status}`} title={props.title}>
       {text}
