@@ -211,6 +211,11 @@ describe('OpenLineage in (ingest POST /api/v1/lineage, real pipeline and verifie
     expect([text.status, text.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     const large = await post(now('dbt-run-complete', { padding: 'x'.repeat(1024 * 1024) }));
     expect([large.status, large.body.code]).toEqual([413, 'BODY_TOO_LARGE']);
+    // a body well past the socket's buffers: the client reads the 413, never a reset connection
+    for (let i = 0; i < 3; i++) {
+      const larger = await post(now('dbt-run-complete', { padding: 'x'.repeat(4 * 1024 * 1024) }));
+      expect([larger.status, larger.body.code]).toEqual([413, 'BODY_TOO_LARGE']);
+    }
     const url = world.pipeline.openLineageUrl ?? '';
     const get = await fetch(url, { headers: { authorization: `Bearer ${ACME}` } });
     expect([get.status, ((await get.json()) as Json).code]).toEqual([405, 'METHOD_NOT_ALLOWED']);

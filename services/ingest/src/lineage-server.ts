@@ -142,6 +142,13 @@ function callInfo(request: IncomingMessage): CallInfo {
   };
 }
 
+/**
+ * A body over the limit is still read, and dropped, up to this many bytes before the 413 is sent: a
+ * client still sending would otherwise see its connection reset (EPIPE) instead of the answer. A body
+ * larger still is cut off at once.
+ */
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
+
 async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const tooLarge = () =>
     new LineageError(
@@ -150,14 +157,16 @@ async function readBody(request: IncomingMessage, limit: number): Promise<Buffer
       `the body is over ${limit} bytes (MSI_INGEST_OPENLINEAGE_MAX_BODY_BYTES)`,
     );
   const declared = Number(request.headers['content-length'] ?? '0');
-  if (declared > limit) throw tooLarge();
+  if (declared > DRAIN_LIMIT_BYTES) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
+  // no throw inside the loop below the drain limit: leaving a for-await destroys the request
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk as Buffer);
+    if (size > DRAIN_LIMIT_BYTES) throw tooLarge();
+    if (size <= limit && declared <= limit) chunks.push(chunk as Buffer);
   }
+  if (size > limit || declared > limit) throw tooLarge();
   return Buffer.concat(chunks);
 }
 
