@@ -1,3 +1,4 @@
+export { type BoundedBody, DRAIN_LIMIT_BYTES, readBoundedBody } from './bounded-body.js';
 export { ConfigError, ConfigReader, fromFile } from './config-reader.js';
 export {
   type ApiKeyFailure,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { status as grpcStatus } from '@grpc/grpc-js';
-import type { Logger } from '@msi/service-kit';
+import { type Logger, readBoundedBody } from '@msi/service-kit';
 import type { ErrorJson } from './api-types.js';
 import { ConsoleError } from './console-error.js';
 import type { GatewayRoute } from './gateway-routes.js';
@@ -122,16 +122,9 @@ async function serveApi(
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      throw new ConsoleError('BODY_TOO_LARGE', `the request body is over ${MAX_BODY_BYTES} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  const read = await readBoundedBody(request, MAX_BODY_BYTES);
+  if (read.kind === 'body') return read.body;
+  throw new ConsoleError('BODY_TOO_LARGE', `the request body is over ${MAX_BODY_BYTES} bytes`);
 }
 
 function parseJson(body: Buffer): unknown {

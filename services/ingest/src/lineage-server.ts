@@ -7,7 +7,7 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import { Metadata } from '@grpc/grpc-js';
 import { isUuidV7 } from '@msi/core';
-import type { Logger } from '@msi/service-kit';
+import { type Logger, readBoundedBody } from '@msi/service-kit';
 import type { CallInfo, IngestCalls } from './ingest-calls.js';
 import { IngestError } from './ingest-error.js';
 import {
@@ -142,32 +142,14 @@ function callInfo(request: IncomingMessage): CallInfo {
   };
 }
 
-/**
- * A body over the limit is still read, and dropped, up to this many bytes before the 413 is sent: a
- * client still sending would otherwise see its connection reset (EPIPE) instead of the answer. A body
- * larger still is cut off at once.
- */
-const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
-
 async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = () =>
-    new LineageError(
-      'BODY_TOO_LARGE',
-      'body',
-      `the body is over ${limit} bytes (MSI_INGEST_OPENLINEAGE_MAX_BODY_BYTES)`,
-    );
-  const declared = Number(request.headers['content-length'] ?? '0');
-  if (declared > DRAIN_LIMIT_BYTES) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  // no throw inside the loop below the drain limit: leaving a for-await destroys the request
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > DRAIN_LIMIT_BYTES) throw tooLarge();
-    if (size <= limit && declared <= limit) chunks.push(chunk as Buffer);
-  }
-  if (size > limit || declared > limit) throw tooLarge();
-  return Buffer.concat(chunks);
+  const read = await readBoundedBody(request, limit);
+  if (read.kind === 'body') return read.body;
+  throw new LineageError(
+    'BODY_TOO_LARGE',
+    'body',
+    `the body is over ${limit} bytes (MSI_INGEST_OPENLINEAGE_MAX_BODY_BYTES)`,
+  );
 }
 
 function parseJson(body: Buffer): unknown {
