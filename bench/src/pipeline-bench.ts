@@ -7,7 +7,8 @@
 // measure tracing's overhead against a run without; --shards / --aggregators: the shard count
 // (MSI_SHARDS, 4) and aggregator processes (2) — e.g. 4 then 64 shards with 4 aggregators each to see
 // what many shards cost (issue 15's target): the steady window also prints events per EventBatch and
-// leaves per seal, which shrink as shards multiply.
+// leaves per seal, which shrink as shards multiply; --ingests N: run N ingest processes (replicas on
+// one claims stream, as an operator runs one per core) and spread the clients over them (1).
 // Starts the real pipeline (calendar, aggregators, ingest as processes) against NATS and Postgres
 // (NATS_URL / DATABASE_URL, else embedded servers), drives ingest over gRPC with concurrent clients
 // via SubmitBatch and SubmitStream, and prints events/s ingested and anchored, durable-ack latency,
@@ -53,12 +54,6 @@ const cpuProfArg = process.argv.indexOf('--cpu-prof');
 const CPU_PROF_DIR = cpuProfArg > 0 ? process.argv[cpuProfArg + 1] : undefined;
 /** Load runs this long before the steady window opens (batches and rounds in their stride). */
 const STEADY_WARMUP_SECONDS = 5;
-const STEADY_CLIENTS = 4;
-const traceArg = process.argv.indexOf('--trace');
-const TRACE_RATIO = traceArg > 0 ? Number(process.argv[traceArg + 1]) : undefined;
-if (TRACE_RATIO !== undefined && !(TRACE_RATIO >= 0 && TRACE_RATIO <= 1))
-  throw new Error('--trace takes a ratio in [0, 1]');
-const BATCH = 1000;
 const countArg = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(name);
   if (at < 0) return fallback;
@@ -66,6 +61,14 @@ const countArg = (name: string, fallback: number): number => {
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} takes a positive integer`);
   return value;
 };
+const INGESTS = countArg('--ingests', 1);
+/** Four SubmitBatch loops per ingest process: each keeps one 1,000-event request in flight. */
+const STEADY_CLIENTS = 4 * INGESTS;
+const traceArg = process.argv.indexOf('--trace');
+const TRACE_RATIO = traceArg > 0 ? Number(process.argv[traceArg + 1]) : undefined;
+if (TRACE_RATIO !== undefined && !(TRACE_RATIO >= 0 && TRACE_RATIO <= 1))
+  throw new Error('--trace takes a ratio in [0, 1]');
+const BATCH = 1000;
 const SHARDS = countArg('--shards', 4);
 const AGGREGATORS = countArg('--aggregators', 2);
 const ROUND_MS = 1000;
@@ -155,7 +158,12 @@ class RequestSource {
 const requests = new RequestSource(16);
 
 /** `clients` concurrent SubmitBatch loops for `seconds`; optional target rate (events/s) in all. */
-async function batchLoad(address: string, clients: number, seconds: number, targetRate?: number) {
+async function batchLoad(
+  addresses: readonly string[],
+  clients: number,
+  seconds: number,
+  targetRate?: number,
+) {
   const latencies: number[] = [];
   let durable = 0;
   let failed = 0;
@@ -164,7 +172,7 @@ async function batchLoad(address: string, clients: number, seconds: number, targ
   const perClientInterval = targetRate === undefined ? 0 : (BATCH * clients * 1000) / targetRate;
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
-      const client = new Client(address, credentials.createInsecure(), {
+      const client = new Client(addresses[c % addresses.length] ?? '', credentials.createInsecure(), {
         'grpc.max_send_message_length': 64 * 1024 * 1024,
       });
       let next = Date.now() + (perClientInterval * c) / clients;
@@ -214,13 +222,16 @@ async function batchLoad(address: string, clients: number, seconds: number, targ
 }
 
 /** `streams` SubmitStream calls, one event per request message, for `seconds`. */
-async function streamLoad(address: string, streams: number, seconds: number) {
+async function streamLoad(addresses: readonly string[], streams: number, seconds: number) {
   let durable = 0;
   const end = Date.now() + seconds * 1000;
   const start = Date.now();
   await Promise.all(
-    Array.from({ length: streams }, async () => {
-      const client = new ingestV1.IngestServiceClient(address, credentials.createInsecure());
+    Array.from({ length: streams }, async (_, s) => {
+      const client = new ingestV1.IngestServiceClient(
+        addresses[s % addresses.length] ?? '',
+        credentials.createInsecure(),
+      );
       const call = client.submitStream(metadata());
       let sequence = 0n;
       let settled = 0n;
@@ -367,7 +378,7 @@ async function cpuSnapshot(pipeline: Pipeline): Promise<Map<string, number | und
  */
 async function steadyWindow(pipeline: Pipeline, nc: NatsConnection, prefix: string, section: Section) {
   const seals = countSealedLeaves(nc, prefix);
-  const load = batchLoad(pipeline.ingestAddress, STEADY_CLIENTS, STEADY_WARMUP_SECONDS + STEADY_SECONDS);
+  const load = batchLoad(pipeline.ingestAddresses, STEADY_CLIENTS, STEADY_WARMUP_SECONDS + STEADY_SECONDS);
   await new Promise((resolve) => setTimeout(resolve, STEADY_WARMUP_SECONDS * 1000));
   const from = Date.now();
   const before = await cpuSnapshot(pipeline);
@@ -441,7 +452,7 @@ async function main(): Promise<void> {
     `MSI pipeline benchmark — Node ${process.versions.node}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}`,
   );
   console.log(
-    `${SHARDS} shards, ${AGGREGATORS} aggregators, ${ROUND_MS} ms rounds, batches of ${BATCH}, ${PHASE_SECONDS} s per phase`,
+    `${SHARDS} shards, ${AGGREGATORS} aggregators, ${INGESTS} ingest process(es), ${ROUND_MS} ms rounds, batches of ${BATCH}, ${PHASE_SECONDS} s per phase`,
   );
   const servers = await startTestServers();
   console.log(`servers: NATS from ${servers.origin.nats}, Postgres from ${servers.origin.postgres}`);
@@ -486,6 +497,7 @@ async function main(): Promise<void> {
       roundIntervalMs: ROUND_MS,
       aggregators: AGGREGATORS,
       ingestPort: await freePort(),
+      moreIngestPorts: await Promise.all(Array.from({ length: INGESTS - 1 }, () => freePort())),
       apiKeys: [{ key: API_KEY, tenant: 'bench', principal: 'loadgen', roles: ['emitter'] }],
       logLevel: 'warn',
       extraEnv: {
@@ -501,7 +513,7 @@ async function main(): Promise<void> {
       },
     });
     await pipeline.waitUntilServing(60_000);
-    const address = pipeline.ingestAddress;
+    const address = pipeline.ingestAddresses;
     await batchLoad(address, 2, 2); // warm-up
     samples.length = 0;
 

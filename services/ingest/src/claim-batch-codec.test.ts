@@ -27,6 +27,16 @@ describe('encodeClaimBatch / decodeClaimKeys', () => {
       batch([claim(3, { supersedes: 2 ** 52 + 7 }), claim(4, { tenant: 't'.repeat(64) })]),
     ],
     ['no claims', batch([])],
+    [
+      'tenants alternating and repeating (decoded names are reused only for equal bytes)',
+      batch([
+        claim(5, { tenant: 'acme' }),
+        claim(6, { tenant: 'acme' }),
+        claim(7, { tenant: 'acmf' }),
+        claim(8, { tenant: 'acme' }),
+        claim(9, { tenant: 'acm' }),
+      ]),
+    ],
   ])('%s: the bytes of streamV1.ClaimBatch.encode, read back by both decoders', (_name, value) => {
     const bytes = encodeClaimBatch(value);
     const reference = streamV1.ClaimBatch.encode({

@@ -69,24 +69,42 @@ export function encodeClaimBatch(batch: ClaimBatch): Uint8Array {
 export function decodeClaimKeys(data: Uint8Array): ClaimKeyFields[] {
   const reader = new WireReader(data, 0, data.length);
   const claims: ClaimKeyFields[] = [];
+  const tenants = new TenantNames();
   let version = 0;
   while (reader.more()) {
     const tag = reader.varint();
     if (tag === 0x08) version = reader.varint();
-    else if (tag === 0x2a) claims.push(readClaim(reader.sub()));
+    else if (tag === 0x2a) claims.push(readClaim(reader.sub(), tenants));
     else reader.skip(tag);
   }
   if (version !== 1) throw new ClaimBatchError(`ClaimBatch version ${version}, want 1`);
   return claims;
 }
 
-function readClaim(reader: WireReader): ClaimKeyFields {
+/**
+ * Tenant names decoded from UTF-8, the last one kept: a batch's claims are mostly one tenant's, so
+ * a claim's tenant is usually compared, not decoded.
+ */
+class TenantNames {
+  #bytes: Uint8Array = new Uint8Array(0);
+  #name = '';
+
+  of(bytes: Uint8Array): string {
+    if (!Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(this.#bytes)) {
+      this.#bytes = bytes;
+      this.#name = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+    }
+    return this.#name;
+  }
+}
+
+function readClaim(reader: WireReader, tenants: TenantNames): ClaimKeyFields {
   let tenant = '';
   let eventId: Uint8Array = new Uint8Array(0);
   let supersedes = 0;
   while (reader.more()) {
     const tag = reader.varint();
-    if (tag === 0x0a) tenant = reader.text();
+    if (tag === 0x0a) tenant = tenants.of(reader.bytes());
     else if (tag === 0x12) eventId = reader.bytes();
     else if (tag === 0x20) supersedes = reader.varint();
     else reader.skip(tag);
@@ -132,11 +150,6 @@ class WireReader {
   bytes(): Uint8Array {
     const sub = this.sub();
     return this.data.subarray(sub.at, sub.end);
-  }
-
-  text(): string {
-    const sub = this.sub();
-    return Buffer.from(this.data.buffer, this.data.byteOffset + sub.at, sub.end - sub.at).toString('utf8');
   }
 
   skip(tag: number): void {

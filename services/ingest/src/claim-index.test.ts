@@ -5,7 +5,8 @@ const T0 = 1_800_000_000_000;
 const HOUR = 3_600_000;
 const id = (n: number) => new Uint8Array(16).fill(n);
 const claim = (n: number, idTimeMs = T0, supersedes = 0, tenant = 'acme') => ({
-  key: claimKey(tenant, id(n)),
+  tenant,
+  eventId: id(n),
   idTimeMs,
   supersedes,
 });
@@ -15,10 +16,10 @@ describe('ClaimIndex', () => {
     const index = new ClaimIndex({ windowMs: HOUR, skewMs: 60_000 });
     index.apply(1, [claim(1), claim(2), claim(1)]);
     index.apply(2, [claim(2), claim(3)]);
-    expect(index.winner(claim(1).key, T0)).toBe(claimPosition(1, 0));
-    expect(index.winner(claim(2).key, T0)).toBe(claimPosition(1, 1));
-    expect(index.winner(claim(3).key, T0)).toBe(claimPosition(2, 1));
-    expect(index.winner(claim(4).key, T0)).toBeUndefined();
+    expect(index.winner(claimKey('acme', id(1)), T0)).toBe(claimPosition(1, 0));
+    expect(index.winner(claimKey('acme', id(2)), T0)).toBe(claimPosition(1, 1));
+    expect(index.winner(claimKey('acme', id(3)), T0)).toBe(claimPosition(2, 1));
+    expect(index.winner(claimKey('acme', id(4)), T0)).toBeUndefined();
     expect(index.size).toBe(3);
   });
 
@@ -36,9 +37,9 @@ describe('ClaimIndex', () => {
     index.apply(2, [claim(1, T0, claimPosition(9, 9))]); // names something else: ignored
     index.apply(3, [claim(1, T0, original)]);
     index.apply(4, [claim(1, T0, original)]); // too late: the winner changed
-    expect(index.winner(claim(1).key, T0)).toBe(claimPosition(3, 0));
+    expect(index.winner(claimKey('acme', id(1)), T0)).toBe(claimPosition(3, 0));
     index.apply(5, [claim(2, T0, original)]); // nothing to replace
-    expect(index.winner(claim(2).key, T0)).toBeUndefined();
+    expect(index.winner(claimKey('acme', id(2)), T0)).toBeUndefined();
     expect(index.size).toBe(1);
   });
 
@@ -56,8 +57,8 @@ describe('ClaimIndex', () => {
     index.expire(T0 + HOUR);
     expect(index.size).toBe(2);
     index.expire(T0 + 2 * HOUR);
-    expect(index.winner(claim(1).key, T0)).toBeUndefined();
-    expect(index.winner(claim(2).key, T0 + HOUR)).toBe(claimPosition(1, 1));
+    expect(index.winner(claimKey('acme', id(1)), T0)).toBeUndefined();
+    expect(index.winner(claimKey('acme', id(2)), T0 + HOUR)).toBe(claimPosition(1, 1));
     expect(index.size).toBe(1);
   });
 

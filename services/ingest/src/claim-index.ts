@@ -23,8 +23,9 @@ export function claimIndexOf(position: ClaimPosition): number {
 
 /** One claim as the index sees it. */
 export interface IndexedClaim {
-  /** claimKey(tenant, event id). */
-  readonly key: string;
+  readonly tenant: string;
+  /** The 16 bytes of the event id. */
+  readonly eventId: Uint8Array;
   /** The time in the event id (UUIDv7), ms since the epoch. */
   readonly idTimeMs: number;
   /** 0, or the position of the void claim this one replaces. */
@@ -86,7 +87,9 @@ export class ClaimIndex {
   apply(seq: number, claims: readonly IndexedClaim[]): void {
     claims.forEach((claim, index) => {
       const slice = this.#sliceOf(claim.idTimeMs);
-      const tenant = this.#parse(claim.key);
+      // Every replica applies every claim: no key string is made here (one per claim was measurable).
+      const tenant = this.#numberOf(claim.tenant);
+      this.#readId(claim.eventId);
       const current = slice.get(tenant, this.#id);
       if (current === undefined) {
         if (claim.supersedes !== 0) return; // what it replaces is gone (expired): nothing to replace
@@ -153,7 +156,27 @@ export class ClaimIndex {
     const tenantLength = at - 1;
     if (tenantLength === this.#lastTenant.length && key.startsWith(this.#lastTenant))
       return this.#lastTenantNumber;
-    const tenant = key.slice(0, tenantLength);
+    return this.#numberOf(key.slice(0, tenantLength));
+  }
+
+  /** The 16 id bytes into #id as four big-endian words. */
+  #readId(eventId: Uint8Array): void {
+    if (eventId.length !== 16) throw new Error(`an event id of ${eventId.length} bytes, want 16`);
+    const id = this.#id;
+    for (let w = 0; w < 4; w++) {
+      const i = w * 4;
+      id[w] =
+        (((eventId[i] as number) << 24) |
+          ((eventId[i + 1] as number) << 16) |
+          ((eventId[i + 2] as number) << 8) |
+          (eventId[i + 3] as number)) >>>
+        0;
+    }
+  }
+
+  /** The tenant's number (the last one is remembered: a batch's claims are mostly one tenant's). */
+  #numberOf(tenant: string): number {
+    if (tenant === this.#lastTenant) return this.#lastTenantNumber;
     let number = this.#tenants.get(tenant);
     if (number === undefined) {
       number = this.#tenants.size;

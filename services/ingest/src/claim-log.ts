@@ -14,7 +14,7 @@ import {
 import { headers, nanos } from '@nats-io/transport-node';
 import type { AsyncPublisher } from './async-publisher.js';
 import { decodeClaimKeys, encodeClaimBatch } from './claim-batch-codec.js';
-import { type ClaimIndex, type ClaimPosition, claimIndexOf, claimKey, claimSeqOf } from './claim-index.js';
+import { type ClaimIndex, type ClaimPosition, claimIndexOf, claimSeqOf } from './claim-index.js';
 
 /** A ClaimBatch in domain form. */
 export interface ClaimBatch {
@@ -247,7 +247,8 @@ export class ClaimLog {
       this.#index.apply(
         seq,
         decodeClaimKeys(data).map((claim) => ({
-          key: claimKey(claim.tenant, claim.eventId),
+          tenant: claim.tenant,
+          eventId: claim.eventId,
           idTimeMs: uuidV7Time(claim.eventId),
           supersedes: claim.supersedes,
         })),

@@ -29,7 +29,8 @@ class MemoryClaims {
     this.index.apply(
       seq,
       batch.claims.map((claim) => ({
-        key: claimKey(claim.tenant, claim.eventId),
+        tenant: claim.tenant,
+        eventId: claim.eventId,
         idTimeMs: uuidV7Time(claim.eventId),
         supersedes: claim.supersedes,
       })),

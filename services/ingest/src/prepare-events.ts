@@ -47,6 +47,8 @@ export interface StampContext {
 }
 
 const NONCE_SIZE = 16;
+/** The placeholder of a leaf hash until the request's hashes are computed together. */
+const NO_HASH_YET = new Uint8Array(0);
 
 /**
  * Validates every event of one request (hostile input) and stamps the valid ones: all or nothing.
@@ -74,7 +76,7 @@ export function prepareEvents(
   const stamp = { tenant: context.tenant, submitter: context.principal, receivedAt: context.receivedAtUs };
   const latestUs = context.receivedAtUs + context.maxSkewMs * 1000;
   const earliestUs = context.receivedAtUs - context.maxAgeMs * 1000;
-  const events: Omit<PreparedEvent, 'leafHash'>[] = [];
+  const events: { -readonly [K in keyof PreparedEvent]: PreparedEvent[K] }[] = [];
   const firstOf = new Map<string, { index: number; event: DataEvent }>();
   const slots: number[] = [];
   messages.forEach((message, i) => {
@@ -122,17 +124,19 @@ export function prepareEvents(
       eventId: event.eventId,
       idTimeMs: uuidV7Time(id),
       canonical,
+      leafHash: NO_HASH_YET,
       shard: shardOf(context.tenant, message.data, context.shards),
       receivedAtUs: context.receivedAtUs,
       expectedRound: context.expectedRound,
     });
   });
   // One call for the request's leaf hashes: a batch kernel (WASM SIMD in main.ts) hashes them together.
+  // Each event object is made once, with its hash filled in here (a copy per event was a share of GC).
   const leafHashes = context.hasher.hashLeaves(events.map((event) => event.canonical));
-  return {
-    events: events.map((event, i) => ({ ...event, leafHash: leafHashes.subarray(32 * i, 32 * i + 32) })),
-    slots,
-  };
+  events.forEach((event, i) => {
+    event.leafHash = leafHashes.subarray(32 * i, 32 * i + 32);
+  });
+  return { events, slots };
 }
 
 function narrow(

@@ -135,6 +135,18 @@ describe('ByteReader', () => {
   });
 });
 
+describe('ByteWriter.reset', () => {
+  it('starts over on the same buffer, and earlier finish() copies keep their bytes', () => {
+    const w = new ByteWriter(4);
+    const first = w.u32(0x01020304).str('grown past the first buffer').finish();
+    const second = w.reset().u8(9).finish();
+    expect(bytesToHex(second)).toBe('09');
+    expect(bytesToHex(first.subarray(0, 4))).toBe('01020304');
+    expect(first.length).toBe(4 + 2 + 'grown past the first buffer'.length);
+    expect(w.length).toBe(1);
+  });
+});
+
 describe('record header', () => {
   const header = recordHeader('MSIX', 1);
 

@@ -100,6 +100,15 @@ export class ByteWriter {
     return this.u16(count);
   }
 
+  /**
+   * Forgets what was written and keeps the buffer, so that one writer can encode record after record
+   * without allocating (each finish() still returns its own copy).
+   */
+  reset(): this {
+    this.#length = 0;
+    return this;
+  }
+
   /** A copy of the bytes written. */
   finish(): Uint8Array {
     return this.#buffer.slice(0, this.#length);

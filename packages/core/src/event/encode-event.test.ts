@@ -113,6 +113,20 @@ describe('encodeEvent', () => {
     );
   });
 
+  it('property: bytes returned earlier stay intact while later events are encoded (one scratch writer)', () => {
+    fc.assert(
+      fc.property(fc.array(arbEvent, { minLength: 2, maxLength: 8 }), (events) => {
+        const encoded = events.map((event) => encodeEvent(event));
+        encoded.forEach((bytes, i) => {
+          const event = events[i];
+          if (event === undefined) throw new Error('unreachable');
+          expect(decodeEvent(bytes)).toEqual({ ...event, attributes: sortAttributes(event.attributes) });
+        });
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('property: canonical bytes do not depend on the order of attributes', () => {
     const arbShuffled = arbEvent.chain((event) =>
       fc

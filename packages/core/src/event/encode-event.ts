@@ -21,7 +21,9 @@ export function encodeEvent(event: DataEvent): Uint8Array {
  * Precondition: validateEvent(event) did not throw; otherwise the bytes are not canonical event v1.
  */
 export function encodeValidatedEvent(event: DataEvent): Uint8Array {
-  const w = new ByteWriter(512);
+  // Synchronous from reset() to finish(), so one scratch writer serves every call (ingest encodes
+  // tens of thousands of events a second: a fresh buffer each was a measurable share of its GC).
+  const w = scratch.reset();
   writeHeader(w, EVENT_HEADER);
   w.str(event.tenant).bytes(event.eventId, UUID_SIZE).u8(kindCode(event.kind)).imprint(event.data);
   w.count(event.inputs.length);
@@ -40,6 +42,8 @@ export function encodeValidatedEvent(event: DataEvent): Uint8Array {
   w.bytes(event.nonce, EVENT_LIMITS.nonceBytes);
   return w.finish();
 }
+
+const scratch = new ByteWriter(4096);
 
 function writeEndpoint(w: ByteWriter, endpoint: Endpoint): void {
   w.str(endpoint.system).str(endpoint.region).str(endpoint.host);
