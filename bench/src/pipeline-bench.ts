@@ -157,6 +157,57 @@ class RequestSource {
 
 const requests = new RequestSource(16);
 
+/**
+ * SubmitStream request messages of one event each, cheaply, as RequestSource does for SubmitBatch:
+ * TEMPLATES events are encoded once as the request's `events` field, and each message is its
+ * `sequence` field followed by a copy of one of them with a fresh UUIDv7 written in.
+ */
+class StreamMessageSource {
+  readonly #templates: { field: Buffer; idOffset: number }[];
+  #next = 0;
+  #random = Buffer.alloc(0);
+  #randomAt = 0;
+
+  constructor(templates: number) {
+    this.#templates = Array.from({ length: templates }, (_, t) => {
+      const event = makeEvent(t);
+      const field = Buffer.from(
+        ingestV1.SubmitStreamRequest.encode({ sequence: 0n, events: [event] }).finish(),
+      );
+      const idOffset = field.indexOf(event.eventId);
+      if (idOffset < 0) throw new Error('event id not found in its encoded message');
+      return { field, idOffset };
+    });
+  }
+
+  /** The message with this sequence number, holding an event never handed out before. */
+  next(sequence: number): Buffer {
+    const template = this.#templates[this.#next++ % this.#templates.length];
+    if (template === undefined) throw new Error('no message templates');
+    const head: number[] = [0x08];
+    for (let v = sequence; ; v = Math.floor(v / 0x80)) {
+      if (v < 0x80) {
+        head.push(v);
+        break;
+      }
+      head.push((v % 0x80) | 0x80);
+    }
+    const message = Buffer.allocUnsafe(head.length + template.field.length);
+    message.set(head, 0);
+    template.field.copy(message, head.length);
+    if (this.#randomAt + 16 > this.#random.length) {
+      this.#random = randomBytes(16 * 4096);
+      this.#randomAt = 0;
+    }
+    writeUuidV7(message, head.length + template.idOffset, Date.now(), this.#random, this.#randomAt);
+    this.#randomAt += 16;
+    return message;
+  }
+}
+
+const streamMessages = new StreamMessageSource(4096);
+const SUBMIT_STREAM = '/msi.ingest.v1.IngestService/SubmitStream';
+
 /** `clients` concurrent SubmitBatch loops for `seconds`; optional target rate (events/s) in all. */
 async function batchLoad(
   addresses: readonly string[],
@@ -228,11 +279,13 @@ async function streamLoad(addresses: readonly string[], streams: number, seconds
   const start = Date.now();
   await Promise.all(
     Array.from({ length: streams }, async (_, s) => {
-      const client = new ingestV1.IngestServiceClient(
-        addresses[s % addresses.length] ?? '',
-        credentials.createInsecure(),
+      const client = new Client(addresses[s % addresses.length] ?? '', credentials.createInsecure());
+      const call = client.makeBidiStreamRequest(
+        SUBMIT_STREAM,
+        (bytes: Buffer) => bytes,
+        (bytes: Buffer) => ingestV1.SubmitStreamResponse.decode(bytes),
+        metadata(),
       );
-      const call = client.submitStream(metadata());
       let sequence = 0n;
       let settled = 0n;
       let credit = 64n;
@@ -256,7 +309,7 @@ async function streamLoad(addresses: readonly string[], streams: number, seconds
           continue;
         }
         sequence += 1n;
-        const ok = call.write({ sequence, events: [makeEvent(Number(sequence))] });
+        const ok = call.write(streamMessages.next(Number(sequence)));
         if (!ok) await new Promise((resolve) => call.once('drain', resolve));
       }
       const deadline = Date.now() + 10_000;
@@ -562,9 +615,28 @@ async function main(): Promise<void> {
       );
       await runSection('SubmitStream: one event per message', async (section) => {
         for (const streams of quick ? [8] : [4, 16]) {
+          const before = pipeline === undefined ? undefined : await cpuSnapshot(pipeline);
           const r = await streamLoad(address, streams, PHASE_SECONDS);
-          section.add({ streams, 'events/s': formatRate(r.rate), durable: r.durable });
+          const after = pipeline === undefined ? undefined : await cpuSnapshot(pipeline);
+          const perEvent = (names: (name: string) => boolean) => {
+            let spent = 0;
+            for (const [name, end] of after ?? []) {
+              const begin = before?.get(name);
+              if (names(name) && end !== undefined && begin !== undefined) spent += end - begin;
+            }
+            return r.durable === 0 ? 'n/a' : (spent / r.durable).toFixed(1);
+          };
+          section.add({
+            streams,
+            'events/s': formatRate(r.rate),
+            durable: r.durable,
+            'ingest CPU µs/event': perEvent((name) => name.startsWith('ingest')),
+            'load generator CPU µs/event': perEvent((name) => name.startsWith('load generator')),
+          });
         }
+        section.note(
+          'CPU per event over the phase (ingest: all ingest processes together); the load generator builds and encodes each event message.',
+        );
       });
     }
     let sealedRate = 0;
