@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ByteLru } from './byte-lru.js';
 
@@ -22,6 +23,37 @@ describe('ByteLru', () => {
     none.set('a', 'A', 1);
     expect(none.get('a')).toBeUndefined();
     expect(() => new ByteLru(-1)).toThrow(RangeError);
+  });
+
+  it('property: behaves as a list ordered by use, trimmed from the least recently used', () => {
+    const op = fc.oneof(
+      fc.record({ get: fc.integer({ min: 0, max: 9 }) }),
+      fc.record({ set: fc.integer({ min: 0, max: 9 }), bytes: fc.integer({ min: 0, max: 60 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
+        const lru = new ByteLru<number>(100);
+        let model: { key: string; value: number; bytes: number }[] = []; // least recently used first
+        ops.forEach((o, step) => {
+          if ('get' in o) {
+            const key = `k${o.get}`;
+            const at = model.findIndex((e) => e.key === key);
+            const found = at < 0 ? undefined : model.splice(at, 1)[0];
+            if (found !== undefined) model.push(found);
+            expect(lru.get(key)).toBe(found?.value);
+          } else {
+            const key = `k${o.set}`;
+            model = model.filter((e) => e.key !== key);
+            if (o.bytes <= 100) model.push({ key, value: step, bytes: o.bytes });
+            while (model.reduce((sum, e) => sum + e.bytes, 0) > 100) model.shift();
+            lru.set(key, step, o.bytes);
+          }
+          expect(lru.size).toBe(model.length);
+          expect(lru.bytes).toBe(model.reduce((sum, e) => sum + e.bytes, 0));
+        });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('replacing an entry counts its new size only', () => {

@@ -3,10 +3,26 @@
  * what it holds in memory), and the least recently used entries are dropped while the total is over
  * the budget. Loads of the same key that overlap share one promise; a failed load is not kept.
  */
+/** An entry, linked from least to most recently used. */
+interface Entry<V> {
+  readonly key: string;
+  readonly value: V;
+  readonly bytes: number;
+  older: Entry<V> | undefined;
+  newer: Entry<V> | undefined;
+}
+
 export class ByteLru<V> {
   readonly #budget: number;
-  readonly #entries = new Map<string, { readonly value: V; readonly bytes: number }>();
+  /**
+   * The entries by key; their use order is a linked list, never the Map's own order: re-inserting
+   * on every hit and evicting from the front of a Map leaves deleted slots that each eviction's
+   * iterator walks again (measured 83 µs per evicting set at 300k entries).
+   */
+  readonly #entries = new Map<string, Entry<V>>();
   readonly #loading = new Map<string, Promise<V | undefined>>();
+  #oldest: Entry<V> | undefined;
+  #newest: Entry<V> | undefined;
   #total = 0;
 
   /** `budget`: the most bytes kept (0 keeps nothing). */
@@ -28,8 +44,10 @@ export class ByteLru<V> {
   get(key: string): V | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    this.#entries.delete(key);
-    this.#entries.set(key, entry); // most recently used last
+    if (entry !== this.#newest) {
+      this.#unlink(entry);
+      this.#append(entry);
+    }
     return entry.value;
   }
 
@@ -37,12 +55,11 @@ export class ByteLru<V> {
   set(key: string, value: V, bytes: number): void {
     this.#drop(key);
     if (bytes > this.#budget) return;
-    this.#entries.set(key, { value, bytes });
+    const entry: Entry<V> = { key, value, bytes, older: undefined, newer: undefined };
+    this.#entries.set(key, entry);
+    this.#append(entry);
     this.#total += bytes;
-    for (const oldest of this.#entries.keys()) {
-      if (this.#total <= this.#budget) break;
-      this.#drop(oldest);
-    }
+    while (this.#total > this.#budget && this.#oldest !== undefined) this.#drop(this.#oldest.key);
   }
 
   /**
@@ -70,6 +87,25 @@ export class ByteLru<V> {
     const entry = this.#entries.get(key);
     if (entry === undefined) return;
     this.#entries.delete(key);
+    this.#unlink(entry);
     this.#total -= entry.bytes;
+  }
+
+  /** Takes `entry` out of the use order. */
+  #unlink(entry: Entry<V>): void {
+    if (entry.older === undefined) this.#oldest = entry.newer;
+    else entry.older.newer = entry.newer;
+    if (entry.newer === undefined) this.#newest = entry.older;
+    else entry.newer.older = entry.older;
+    entry.older = undefined;
+    entry.newer = undefined;
+  }
+
+  /** Puts `entry` last in the use order (most recently used). */
+  #append(entry: Entry<V>): void {
+    entry.older = this.#newest;
+    if (this.#newest === undefined) this.#oldest = entry;
+    else this.#newest.newer = entry;
+    this.#newest = entry;
   }
 }
