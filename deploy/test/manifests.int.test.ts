@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { parsePolicy } from '@msi/policy';
+import { SERVICE_NODE_ARGS } from '@msi/stack';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { DaemonSet, Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
@@ -104,6 +105,18 @@ describe('deploy/docker-compose.yml', () => {
     const ok = validate(compose);
     expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 1)).toEqual([]);
     expect(ok).toBe(true);
+  });
+
+  it('runs each service with the Node.js flags the dev stack and the benchmarks use (SERVICE_NODE_ARGS)', () => {
+    let checked = 0;
+    for (const [name, svc] of Object.entries(compose.services)) {
+      const service = serviceOf(svc.command);
+      if (service === undefined) continue;
+      const command = svc.command as string[];
+      expect(command.slice(1, -1), name).toEqual([...(SERVICE_NODE_ARGS[service] ?? [])]);
+      checked += 1;
+    }
+    expect(checked).toBeGreaterThan(5);
   });
 
   it('has the production topology: 3 NATS nodes, 3 aggregators, 2 ingest, 2 alerters, R3 streams', () => {
@@ -284,6 +297,21 @@ describe('deploy/k8s', () => {
   it('lists every manifest in the kustomization, the example Secrets excepted', () => {
     const k = parse(read('k8s/kustomization.yaml')) as { resources: string[] };
     expect([...k.resources].sort()).toEqual(files.filter((f) => f !== 'secrets.example.yaml').sort());
+  });
+
+  it('runs each service with the Node.js flags the dev stack and the benchmarks use (SERVICE_NODE_ARGS)', () => {
+    let checked = 0;
+    for (const { object } of objects) {
+      if (object.kind !== 'Deployment') continue;
+      const d = new Deployment(object as ConstructorParameters<typeof Deployment>[0]);
+      for (const c of d.spec?.template.spec?.containers ?? []) {
+        const service = serviceOf(c.command);
+        if (service === undefined) continue;
+        expect((c.command ?? []).slice(1, -1), service).toEqual([...(SERVICE_NODE_ARGS[service] ?? [])]);
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThan(3);
   });
 
   it('sets only variables the services read, and keys only from Secrets', () => {

@@ -42,6 +42,7 @@ export {
   type ApiKeyCredential,
   type Pipeline,
   type PipelineOptions,
+  SERVICE_NODE_ARGS,
   startPipeline,
   waitForHealth,
 } from './pipeline.js';

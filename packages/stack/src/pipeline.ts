@@ -20,14 +20,17 @@ export interface ApiKeyCredential {
 }
 
 /**
- * Node.js flags the services run with, as deploy/ runs them (options.nodeArgs come after, so they win).
- * Ingest and the aggregators allocate a short-lived object graph per event; a 32 MiB young generation
- * (semi-space; Node 20's default is 16 MiB) lets far fewer of them survive into a scavenge — measured
- * +26% sealed events/s with two ingest processes (deploy/OPERATIONS.md, "Node.js heap").
+ * Node.js flags the services run with, the same as deploy/ runs them (deploy/test checks it);
+ * options.nodeArgs come after, so they win. Ingest, the aggregators and the verifier allocate a
+ * short-lived object graph per event; a 32 MiB young generation (semi-space; Node 20's default is
+ * 16 MiB) lets far fewer of them live long enough to be copied — measured 45,259 → 57,250 sealed
+ * events/s with two ingest processes (`bench:pipeline --ingests 2`), at ~90 MiB more RSS per ingest
+ * (deploy/OPERATIONS.md, "Node.js heap").
  */
 export const SERVICE_NODE_ARGS: Readonly<Record<string, readonly string[]>> = {
   ingest: ['--max-semi-space-size=32'],
   aggregator: ['--max-semi-space-size=32'],
+  verifier: ['--max-semi-space-size=32'],
 };
 
 export interface PipelineOptions {
