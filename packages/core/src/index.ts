@@ -189,6 +189,8 @@ export {
   aggregatedReceiptToJson,
   assembleReceipt,
   type CheckedAggregatedProofs,
+  type CheckedAnchor,
+  CheckedAnchors,
   type CheckedProofs,
   checkAggregatedProofs,
   checkReceiptProofs,

@@ -1,4 +1,4 @@
-import { assembleReceipt, checkReceiptProofs, type Receipt, ReceiptError } from '@msi/core';
+import { assembleReceipt, CheckedAnchors, checkReceiptProofs, type Receipt, ReceiptError } from '@msi/core';
 import {
   fetchProof,
   inclusionNodes,
@@ -215,7 +215,7 @@ export async function receiptOf(
     checkpoint: checkpoint.note,
   });
   try {
-    checkReceiptProofs(receipt, hasher);
+    checkReceiptProofs(receipt, hasher, cache.anchors);
   } catch (error: unknown) {
     if (error instanceof ReceiptError) {
       throw new VerifierError(
@@ -430,10 +430,16 @@ const isAnchored = (row: EventRow): boolean => row.sealSeq !== undefined && row.
  * and calendar inclusion proofs per (round, size). Everything kept is proof material that no longer
  * changes once written: an event row once it is in a verified seal, a verified seal of a verified
  * round, a stored round, calendar nodes of a size reached. Nothing is ever invalidated, and every
- * receipt assembled from it is still checked (checkReceiptProofs) before it is served. The newest
+ * receipt assembled from it is still checked (checkReceiptProofs, its seal → round → checkpoint
+ * steps once per exact bytes) before it is served. The newest
  * checkpoint is re-read after 100 ms.
  */
 export class ReceiptCache {
+  /**
+   * The seal → round → checkpoint steps already checked, by their exact bytes: every receipt is
+   * still checked in full, but those steps once per (seal, checkpoint) (core's CheckedAnchors).
+   */
+  readonly anchors = new CheckedAnchors(4096);
   readonly #kept: ByteLru<Cached>;
   #checkpoint: (LatestCheckpoint & { at: number }) | undefined;
   /** The read of the newest checkpoint in flight: concurrent callers share it. */

@@ -6,6 +6,7 @@ export {
   parseAggregatedReceiptJson,
 } from './aggregated-receipt-json.js';
 export { assembleReceipt, extendReceipt, type ReceiptParts } from './build-receipt.js';
+export { type CheckedAnchor, CheckedAnchors } from './checked-anchors.js';
 export { proveExtension, receiptCodeOf } from './prove-extension.js';
 export { RECEIPT_VERSION, type Receipt, type ReceiptExtension, type ReceiptProof } from './receipt.js';
 export { ReceiptError, type ReceiptFailureCode } from './receipt-error.js';

@@ -2,6 +2,8 @@ import type { Cosignature, OpenedCheckpoint } from '../checkpoint/index.js';
 import { decodeUtf8 } from '../encoding/index.js';
 import type { AggregatedReceipt } from './aggregated-receipt.js';
 import { aggregatedReceiptFromValue } from './aggregated-receipt-json.js';
+import { CheckedAnchors } from './checked-anchors.js';
+import { Lru } from './lru.js';
 import type { Receipt } from './receipt.js';
 import { ReceiptError } from './receipt-error.js';
 import { bytes, object, proof, readReceiptValue, receiptFromValue } from './receipt-json.js';
@@ -32,6 +34,8 @@ export interface ReceiptVerifierOptions {
   readonly maxNotes?: number;
   /** Root receipts of receipts v2 whose verification is remembered; default 256. */
   readonly maxRootReceipts?: number;
+  /** Seal → round → checkpoint steps of receipts v1 remembered (CheckedAnchors); default 1024. */
+  readonly maxAnchors?: number;
 }
 
 /** A root receipt text longer than this is verified but not remembered (a valid one is a few KB). */
@@ -40,7 +44,8 @@ const MAX_CACHED_ROOT_CHARS = 64 * 1024;
 /**
  * Verifies receipts of both versions (docs/PROOFS.md §8, §13) with one trust, remembering what every
  * receipt of the same checkpoint or the same local tree shares: a checkpoint's signatures are
- * checked once per note text, and a receipt v2's root receipt is verified once per text. Results are
+ * checked once per note text, a receipt v1's seal → round → checkpoint steps once per seal, proofs
+ * and checkpoint (CheckedAnchors), and a receipt v2's root receipt is verified once per text. Results are
  * exactly those of verifyReceipt / verifyAggregatedReceipt: the caches hold only successes, keyed by
  * the exact text checked, and the trust cannot change. Memory is bounded by entry counts (least
  * recently used dropped): `maxNotes` notes of at most 100 signature lines, `maxRootReceipts` root
@@ -50,6 +55,7 @@ export class ReceiptVerifier {
   readonly #trust: ReceiptTrust;
   readonly #crypto: ReceiptCrypto;
   readonly #notes: NoteChecks;
+  readonly #anchors: CheckedAnchors;
   readonly #roots: Lru<{
     readonly receipt: Receipt;
     readonly proofs: Pick<CheckedAggregatedProofs, 'root' | 'aggregate'>;
@@ -61,6 +67,7 @@ export class ReceiptVerifier {
     this.#crypto = crypto;
     this.#notes = cachedNoteChecks(directNoteChecks(trust, crypto.ed25519), options.maxNotes ?? 1024);
     this.#roots = new Lru(options.maxRootReceipts ?? 256);
+    this.#anchors = new CheckedAnchors(options.maxAnchors ?? 1024);
   }
 
   /** Verifies a receipt file (text or UTF-8 bytes) of version 1 or 2. Throws ReceiptError. */
@@ -71,7 +78,7 @@ export class ReceiptVerifier {
     const value = readReceiptValue(text);
     if (value.version === 1) {
       const receipt = receiptFromValue(value, 'receipt');
-      const proofs = checkReceiptProofs(receipt, this.#crypto.hasher);
+      const proofs = checkReceiptProofs(receipt, this.#crypto.hasher, this.#anchors);
       return {
         version: 1,
         ...checkReceiptSignatures(receipt, proofs, this.#trust, this.#crypto, this.#notes),
@@ -183,26 +190,4 @@ function cachedNoteChecks(direct: NoteChecks, max: number): NoteChecks {
       return result;
     },
   };
-}
-
-/** A map that forgets its least recently used entry beyond `max` entries. */
-class Lru<V> {
-  readonly #max: number;
-  readonly #map = new Map<string, V>();
-  constructor(max: number) {
-    this.#max = Math.max(1, max);
-  }
-  get(key: string): V | undefined {
-    const value = this.#map.get(key);
-    if (value !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, value);
-    }
-    return value;
-  }
-  set(key: string, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value as string);
-  }
 }

@@ -17,6 +17,7 @@ import {
 } from '../note/index.js';
 import { decodeRound, type RoundRecord, roundLeafHash } from '../round/index.js';
 import { decodeSeal, type SealRecord, sealLeafHash } from '../seal/index.js';
+import type { CheckedAnchors } from './checked-anchors.js';
 import { proveExtension, receiptCodeOf } from './prove-extension.js';
 import type { Receipt, ReceiptProof } from './receipt.js';
 import { ReceiptError, type ReceiptFailureCode } from './receipt-error.js';
@@ -81,8 +82,28 @@ export interface CheckedProofs {
  * Steps 2–5 of receipt verification (docs/PROOFS.md §8): decodes the records and checks the three
  * inclusion proofs up to the checkpoint's root, without checking any signature. Throws ReceiptError.
  * On its own this proves nothing to someone who does not trust the checkpoint; verifyReceipt goes on.
+ * With `anchors`, steps 3b–5 (seal in round, round in checkpoint) are checked once per exact seal,
+ * round, proofs and checkpoint text (CheckedAnchors); the result is the same as without.
  */
-export function checkReceiptProofs(receipt: Receipt, hasher: MerkleHasher): CheckedProofs {
+export function checkReceiptProofs(
+  receipt: Receipt,
+  hasher: MerkleHasher,
+  anchors?: CheckedAnchors,
+): CheckedProofs {
+  const key = anchors?.keyOf(receipt);
+  const known = key === undefined ? undefined : anchors?.get(key);
+  if (known !== undefined) {
+    // The same seal, proofs, round and checkpoint passed steps 3b–5 before: only the event's step is new.
+    const { event, eventLeafHash: leaf } = checkEventInSeal(receipt, hasher, () => known.seal);
+    return { event, eventLeafHash: leaf, seal: known.seal, round: known.round, checkpoint: known.checkpoint };
+  }
+  const checked = checkReceiptProofsOnce(receipt, hasher);
+  if (key !== undefined)
+    anchors?.remember(key, { seal: checked.seal, round: checked.round, checkpoint: checked.checkpoint });
+  return checked;
+}
+
+function checkReceiptProofsOnce(receipt: Receipt, hasher: MerkleHasher): CheckedProofs {
   const { event, eventLeafHash: leaf, seal, round } = checkRecordProofs(receipt, hasher);
   const { checkpoint } = checkpointStep(() => parseCheckpointNote(receipt.checkpoint));
   if (receipt.roundProof.leafIndex !== round.round) {
@@ -115,18 +136,11 @@ export function checkRecordProofs(
   receipt: ReceiptRecords,
   hasher: MerkleHasher,
 ): Omit<CheckedProofs, 'checkpoint'> {
-  const event = decode('EVENT_MALFORMED', () => decodeEvent(receipt.event));
-  const leaf = eventLeafHash(hasher, receipt.event);
-
-  const seal = decode('SEAL_MALFORMED', () => decodeSeal(receipt.seal));
-  expectSize('EVENT_PROOF_INVALID', receipt.eventProof, seal.leafCount, 'the seal leaf_count');
-  proveInclusion('EVENT_PROOF_INVALID', hasher, receipt.eventProof, leaf, seal.root, 'event in seal');
-  if (event.receivedAt > seal.maxReceivedAt) {
-    fail(
-      'EVENT_PROOF_INVALID',
-      `event received_at ${event.receivedAt} is after the seal's max_received_at ${seal.maxReceivedAt}`,
-    );
-  }
+  const {
+    event,
+    eventLeafHash: leaf,
+    seal,
+  } = checkEventInSeal(receipt, hasher, () => decode('SEAL_MALFORMED', () => decodeSeal(receipt.seal)));
 
   const round = decode('ROUND_MALFORMED', () => decodeRound(receipt.round));
   expectSize('SEAL_PROOF_INVALID', receipt.sealProof, round.sealCount, 'the round seal_count');
@@ -146,6 +160,30 @@ export function checkRecordProofs(
   }
 
   return { event, eventLeafHash: leaf, seal, round };
+}
+
+/**
+ * Steps 2–3a: decodes the event, hashes it, takes the receipt's seal from `sealOf` (decoded there, so
+ * that a malformed event is named before a malformed seal; or known from a memo) and checks the
+ * event's inclusion in it and that it was received by the seal's max_received_at.
+ */
+function checkEventInSeal(
+  receipt: Pick<Receipt, 'event' | 'eventProof'>,
+  hasher: MerkleHasher,
+  sealOf: () => SealRecord,
+): { event: DataEvent; eventLeafHash: Uint8Array; seal: SealRecord } {
+  const event = decode('EVENT_MALFORMED', () => decodeEvent(receipt.event));
+  const leaf = eventLeafHash(hasher, receipt.event);
+  const seal = sealOf();
+  expectSize('EVENT_PROOF_INVALID', receipt.eventProof, seal.leafCount, 'the seal leaf_count');
+  proveInclusion('EVENT_PROOF_INVALID', hasher, receipt.eventProof, leaf, seal.root, 'event in seal');
+  if (event.receivedAt > seal.maxReceivedAt) {
+    fail(
+      'EVENT_PROOF_INVALID',
+      `event received_at ${event.receivedAt} is after the seal's max_received_at ${seal.maxReceivedAt}`,
+    );
+  }
+  return { event, eventLeafHash: leaf, seal };
 }
 
 /**
