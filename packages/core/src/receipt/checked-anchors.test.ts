@@ -69,6 +69,19 @@ describe('checkReceiptProofs with CheckedAnchors', () => {
     expect(outcome(() => checkReceiptProofs(tampered, hasher)).verdict).toBe(code);
   });
 
+  it('keeps its own copy of the bytes it checked: a caller reusing its buffers changes nothing', () => {
+    const anchors = new CheckedAnchors();
+    const roundBytes = world.receipt(0).round.slice(); // the caller's own buffer
+    checkReceiptProofs({ ...world.receipt(0), round: roundBytes }, hasher, anchors);
+    roundBytes[roundBytes.length - 1] = (roundBytes[roundBytes.length - 1] ?? 0) ^ 1; // after the check
+    expect(outcome(() => checkReceiptProofs(world.receipt(1), hasher, anchors)).verdict).toBe('VALID');
+    const sibling = { ...world.receipt(1), round: roundBytes };
+    expect(outcome(() => checkReceiptProofs(sibling, hasher, anchors)).verdict).toBe(
+      outcome(() => checkReceiptProofs(sibling, hasher)).verdict,
+    );
+    expect(outcome(() => checkReceiptProofs(sibling, hasher)).verdict).not.toBe('VALID');
+  });
+
   it('gives every receipt vector its verdict, with the memo warmed by the valid ones first', () => {
     const dir = fileURLToPath(new URL('../../testdata/receipts/', import.meta.url));
     const receipts: Receipt[] = [];

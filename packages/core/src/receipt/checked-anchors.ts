@@ -12,53 +12,73 @@ export interface CheckedAnchor {
   readonly checkpoint: Checkpoint;
 }
 
+/** A remembered check: the exact bytes it read, and what it established. */
+interface Checked {
+  readonly seal: Uint8Array;
+  readonly sealHashes: readonly Uint8Array[];
+  readonly round: Uint8Array;
+  readonly roundHashes: readonly Uint8Array[];
+  readonly anchor: CheckedAnchor;
+}
+
 /**
  * Remembers the seal → round → checkpoint steps of receipts already checked (docs/PROOFS.md §8,
- * steps 3b–5), keyed by the exact bytes those steps read: the seal record, the seal proof, the round
+ * steps 3b–5) with the exact bytes those steps read: the seal record, the seal proof, the round
  * record, the round proof and the checkpoint text. Every event of a seal shares them, so a verifier
  * serving or checking many receipts of one seal checks them once; the event's own step (2–3a) is
- * checked every time. Only successes are kept, and nothing else enters the key, so a receipt is
- * accepted or refused exactly as without the memo. Bounded by an entry count (least recently used
- * dropped).
+ * checked every time. A receipt is answered from the memo only when every one of those bytes equals
+ * a remembered success (found by the checkpoint text and the proofs' positions, then compared), so
+ * it is accepted or refused exactly as without the memo. Bounded by an entry count (least recently
+ * used dropped); the bytes are copied in, so a caller reusing its buffers cannot change an entry.
  */
 export class CheckedAnchors {
-  readonly #checked: Lru<CheckedAnchor>;
+  readonly #checked: Lru<Checked>;
 
-  /** `max`: entries kept (each a few hundred bytes of key and the decoded records); default 1024. */
+  /** `max`: entries kept (each about a kilobyte); default 1024. */
   constructor(max = 1024) {
     this.#checked = new Lru(max);
   }
 
-  /** The key of `receipt`'s upper steps. */
-  keyOf(receipt: Receipt): string {
-    const { sealProof, roundProof } = receipt;
-    return [
-      latin1(receipt.seal),
-      sealProof.leafIndex,
-      sealProof.treeSize,
-      ...sealProof.hashes.map(latin1),
-      latin1(receipt.round),
-      roundProof.leafIndex,
-      roundProof.treeSize,
-      ...roundProof.hashes.map(latin1),
-      receipt.checkpoint,
-    ].join('\u0000');
+  /** What the upper steps of `receipt` established, when exactly its bytes passed them before. */
+  lookup(receipt: Receipt): CheckedAnchor | undefined {
+    const checked = this.#checked.get(keyOf(receipt));
+    if (
+      checked === undefined ||
+      !sameBytes(checked.seal, receipt.seal) ||
+      !sameBytes(checked.round, receipt.round) ||
+      !sameList(checked.sealHashes, receipt.sealProof.hashes) ||
+      !sameList(checked.roundHashes, receipt.roundProof.hashes)
+    )
+      return undefined;
+    return checked.anchor;
   }
 
-  get(key: string): CheckedAnchor | undefined {
-    return this.#checked.get(key);
-  }
-
-  /** Records that the upper steps of the receipt with this key were checked and passed. */
-  remember(key: string, anchor: CheckedAnchor): void {
-    this.#checked.set(key, anchor);
+  /** Records that the upper steps of `receipt` were checked and passed, establishing `anchor`. */
+  remember(receipt: Receipt, anchor: CheckedAnchor): void {
+    this.#checked.set(keyOf(receipt), {
+      seal: receipt.seal.slice(),
+      sealHashes: receipt.sealProof.hashes.map((hash) => hash.slice()),
+      round: receipt.round.slice(),
+      roundHashes: receipt.roundProof.hashes.map((hash) => hash.slice()),
+      anchor,
+    });
   }
 }
 
-/** Bytes as one character per byte (a compact, exact key; hashes and records are short). */
-function latin1(bytes: Uint8Array): string {
-  let text = '';
-  for (let i = 0; i < bytes.length; i += 4096)
-    text += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + 4096)));
-  return text;
+/** Where to look: the checkpoint text and the positions and sizes of the two proofs. */
+function keyOf(receipt: Receipt): string {
+  const { sealProof, roundProof } = receipt;
+  return `${sealProof.leafIndex}/${sealProof.treeSize}/${roundProof.leafIndex}/${roundProof.treeSize}\n${receipt.checkpoint}`;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameList(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameBytes(a[i] as Uint8Array, b[i] as Uint8Array)) return false;
+  return true;
 }

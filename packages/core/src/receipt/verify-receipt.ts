@@ -90,16 +90,14 @@ export function checkReceiptProofs(
   hasher: MerkleHasher,
   anchors?: CheckedAnchors,
 ): CheckedProofs {
-  const key = anchors?.keyOf(receipt);
-  const known = key === undefined ? undefined : anchors?.get(key);
+  const known = anchors?.lookup(receipt);
   if (known !== undefined) {
     // The same seal, proofs, round and checkpoint passed steps 3b–5 before: only the event's step is new.
     const { event, eventLeafHash: leaf } = checkEventInSeal(receipt, hasher, () => known.seal);
     return { event, eventLeafHash: leaf, seal: known.seal, round: known.round, checkpoint: known.checkpoint };
   }
   const checked = checkReceiptProofsOnce(receipt, hasher);
-  if (key !== undefined)
-    anchors?.remember(key, { seal: checked.seal, round: checked.round, checkpoint: checked.checkpoint });
+  anchors?.remember(receipt, { seal: checked.seal, round: checked.round, checkpoint: checked.checkpoint });
   return checked;
 }
 
