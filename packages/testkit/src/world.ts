@@ -30,6 +30,8 @@ export interface WorldPipeline {
   readonly roundIntervalMs?: number;
   /** Default 1. */
   readonly aggregators?: number;
+  /** Ingest processes (replicas on one claims stream): `pipeline.ingestAddresses`. Default 1. */
+  readonly ingests?: number;
   /** Also run the verifier. */
   readonly verifier?: boolean;
   /** Also write and serve the calendar as tlog-tiles (`pipeline.tilesUrl`). */
@@ -208,6 +210,7 @@ class World implements TestWorld {
       roundIntervalMs: spec.roundIntervalMs ?? 500,
       aggregators: spec.aggregators ?? 1,
       ingestPort: await freePort(),
+      moreIngestPorts: await Promise.all(Array.from({ length: (spec.ingests ?? 1) - 1 }, () => freePort())),
       apiKeys: spec.apiKeys,
       ...(spec.verifier === true ? { verifierPort: await freePort() } : {}),
       ...(spec.tiles === true ? { tilesPort: await freePort() } : {}),
