@@ -8,7 +8,11 @@
 // (MSI_SHARDS, 4) and aggregator processes (2) — e.g. 4 then 64 shards with 4 aggregators each to see
 // what many shards cost (issue 15's target): the steady window also prints events per EventBatch and
 // leaves per seal, which shrink as shards multiply; --ingests N: run N ingest processes (replicas on
-// one claims stream, as an operator runs one per core) and spread the clients over them (1).
+// one claims stream, as an operator runs one per core) and spread the clients over them (1);
+// --consumers: also run the verifier and the alerter (shipped policy) and print, for the steady
+// window, how far each lags behind the calendar (rounds) and behind the events stream (messages);
+// --rate N: the steady window's load is N events/s instead of unthrottled (to find the rate the
+// consumers keep up with).
 // Starts the real pipeline (calendar, aggregators, ingest as processes) against NATS and Postgres
 // (NATS_URL / DATABASE_URL, else embedded servers), drives ingest over gRPC with concurrent clients
 // via SubmitBatch and SubmitStream, and prints events/s ingested and anchored, durable-ack latency,
@@ -28,6 +32,7 @@ import {
   writeUuidV7,
 } from '@msi/core';
 import { connectNats, ensureStreams, readSubject, streamNamesFor, subjectsFor } from '@msi/nats';
+import { createPool, type Pool } from '@msi/postgres';
 import { eventV1, ingestV1, streamV1 } from '@msi/proto';
 import { type Pipeline, startPipeline } from '@msi/stack';
 import {
@@ -38,7 +43,7 @@ import {
   startTestServers,
   uniquePrefix,
 } from '@msi/testkit';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { formatRate, runSection, type Section } from './harness.js';
 import { startOtlpSink } from './otlp-sink.js';
@@ -62,6 +67,8 @@ const countArg = (name: string, fallback: number): number => {
   return value;
 };
 const INGESTS = countArg('--ingests', 1);
+const CONSUMERS = process.argv.includes('--consumers');
+const STEADY_RATE = process.argv.includes('--rate') ? countArg('--rate', 1) : undefined;
 /** Four SubmitBatch loops per ingest process: each keeps one 1,000-event request in flight. */
 const STEADY_CLIENTS = 4 * INGESTS;
 const traceArg = process.argv.indexOf('--trace');
@@ -424,20 +431,87 @@ async function cpuSnapshot(pipeline: Pipeline): Promise<Map<string, number | und
   return snapshot;
 }
 
+interface ConsumerLag {
+  roundsMax: number;
+  roundsMean: number;
+  eventsMax: number;
+}
+
+/**
+ * Samples, every 500 ms, how far the verifier's and the alerter's cursors (their `cursors` tables)
+ * are behind the last message of the rounds and events streams.
+ */
+function sampleLags(db: Pool, nc: NatsConnection, prefix: string) {
+  const samples = new Map<string, { rounds: number[]; events: number[] }>();
+  let stopped = false;
+  const running = (async () => {
+    const jsm = await jetstreamManager(nc);
+    const names = streamNamesFor(prefix);
+    while (!stopped) {
+      const [rounds, events, cursors] = await Promise.all([
+        jsm.streams.info(names.rounds),
+        jsm.streams.info(names.events),
+        db.query(
+          `SELECT 'verifier' AS who, stream, last_seq FROM verifier.cursors WHERE stream IN ('rounds', 'events')
+           UNION ALL SELECT 'alerter', stream, last_seq FROM alerter.cursors WHERE stream IN ('rounds', 'events')`,
+        ),
+      ]);
+      for (const row of cursors.rows) {
+        const name = row.who === 'verifier' ? 'verifier projection' : 'alerter';
+        const entry = samples.get(name) ?? { rounds: [], events: [] };
+        samples.set(name, entry);
+        const applied = Number(row.last_seq);
+        if (row.stream === 'rounds') entry.rounds.push(Math.max(0, rounds.state.last_seq - applied));
+        else entry.events.push(Math.max(0, events.state.last_seq - applied));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  })();
+  return {
+    async stop(): Promise<Map<string, ConsumerLag>> {
+      stopped = true;
+      await running;
+      return new Map(
+        [...samples].map(([name, { rounds, events }]) => [
+          name,
+          {
+            roundsMax: Math.max(0, ...rounds),
+            roundsMean: rounds.reduce((a, b) => a + b, 0) / Math.max(1, rounds.length),
+            eventsMax: Math.max(0, ...events),
+          },
+        ]),
+      );
+    },
+  };
+}
+
 /**
  * Steady load (STEADY_CLIENTS SubmitBatch loops, unthrottled) for a warm-up and then the steady
  * window; counts the leaves of the seals that arrive in the window (an ack alone hides a lagging
  * pipeline) and the CPU each process spent in it, per sealed leaf.
  */
-async function steadyWindow(pipeline: Pipeline, nc: NatsConnection, prefix: string, section: Section) {
+async function steadyWindow(
+  pipeline: Pipeline,
+  nc: NatsConnection,
+  prefix: string,
+  section: Section,
+  consumers: Pool | undefined,
+) {
   const seals = countSealedLeaves(nc, prefix);
-  const load = batchLoad(pipeline.ingestAddresses, STEADY_CLIENTS, STEADY_WARMUP_SECONDS + STEADY_SECONDS);
+  const load = batchLoad(
+    pipeline.ingestAddresses,
+    STEADY_CLIENTS,
+    STEADY_WARMUP_SECONDS + STEADY_SECONDS,
+    STEADY_RATE,
+  );
   await new Promise((resolve) => setTimeout(resolve, STEADY_WARMUP_SECONDS * 1000));
   const from = Date.now();
+  const lags = consumers === undefined ? undefined : sampleLags(consumers, nc, prefix);
   const before = await cpuSnapshot(pipeline);
   const batchesBefore = await storedBatches(nc, prefix);
   await new Promise((resolve) => setTimeout(resolve, STEADY_SECONDS * 1000));
   const after = await cpuSnapshot(pipeline);
+  const lagged = await lags?.stop();
   const batchCount = (await storedBatches(nc, prefix)) - batchesBefore;
   const until = Date.now();
   const r = await load;
@@ -474,7 +548,7 @@ async function steadyWindow(pipeline: Pipeline, nc: NatsConnection, prefix: stri
     });
   }
   section.note(
-    `${STEADY_CLIENTS} clients unthrottled; window of ${seconds.toFixed(1)} s after ${STEADY_WARMUP_SECONDS} s of warm-up; acks over the whole run ${formatRate(r.rate)} events/s (ack p99 ${r.p99} ms, ${r.failed} failed).`,
+    `${STEADY_CLIENTS} clients ${STEADY_RATE === undefined ? 'unthrottled' : `at ${formatRate(STEADY_RATE)} events/s in all`}; window of ${seconds.toFixed(1)} s after ${STEADY_WARMUP_SECONDS} s of warm-up; acks over the whole run ${formatRate(r.rate)} events/s (ack p99 ${r.p99} ms, ${r.failed} failed).`,
   );
   section.note(
     'sealed leaves = leaf_count of the ShardSealed messages arriving in the window; CPU per event = CPU time in the window / those leaves (10 ms resolution).',
@@ -482,6 +556,11 @@ async function steadyWindow(pipeline: Pipeline, nc: NatsConnection, prefix: stri
   section.note(
     `${SHARDS} shards, ${AGGREGATORS} aggregators: ${sealCount === 0 ? 'n/a' : (leaves / sealCount).toFixed(0)} leaves per seal on average, ${batchCount === 0 ? 'n/a' : (leaves / batchCount).toFixed(1)} events per EventBatch (sealed leaves / EventBatch messages stored in the window, from the stream's info; at a steady state both flows match).`,
   );
+  for (const [name, lag] of lagged ?? []) {
+    section.note(
+      `${name}: behind the calendar max ${lag.roundsMax} rounds (mean ${lag.roundsMean.toFixed(2)}), behind the events stream max ${formatRate(lag.eventsMax)} messages; ${lag.roundsMax <= 2 ? 'kept up' : 'did NOT keep up'} (issue 14: lag ≤ 2 rounds).`,
+    );
+  }
   console.log(
     `steady: shards=${SHARDS} aggregators=${AGGREGATORS} sealed_per_s=${(leaves / seconds).toFixed(0)} seals_per_s=${(sealCount / seconds).toFixed(1)} leaves_per_seal=${sealCount === 0 ? 'n/a' : (leaves / sealCount).toFixed(1)} batches_per_s=${(batchCount / seconds).toFixed(1)} events_per_batch=${batchCount === 0 ? 'n/a' : (leaves / batchCount).toFixed(1)}`,
   );
@@ -539,6 +618,9 @@ async function main(): Promise<void> {
     for await (const _message of subscription) roundArrivals.set(roundsSeen++, Date.now());
   })();
   let pipeline: Pipeline | undefined;
+  const consumerDb = CONSUMERS
+    ? createPool({ connectionString: database.url, max: 2, applicationName: 'msi-bench' })
+    : undefined;
   try {
     pipeline = await startPipeline({
       root: repositoryRoot(),
@@ -550,6 +632,15 @@ async function main(): Promise<void> {
       roundIntervalMs: ROUND_MS,
       aggregators: AGGREGATORS,
       ingestPort: await freePort(),
+      ...(CONSUMERS
+        ? {
+            verifierPort: await freePort(),
+            alerter: {
+              port: await freePort(),
+              policyFile: join(repositoryRoot(), 'services/alerter/policies/default.yaml'),
+            },
+          }
+        : {}),
       moreIngestPorts: await Promise.all(Array.from({ length: INGESTS - 1 }, () => freePort())),
       apiKeys: [{ key: API_KEY, tenant: 'bench', principal: 'loadgen', roles: ['emitter'] }],
       logLevel: 'warn',
@@ -643,7 +734,8 @@ async function main(): Promise<void> {
     await runSection(
       `Steady window: sealed leaves and CPU per event (${STEADY_SECONDS} s)`,
       async (section) => {
-        if (pipeline !== undefined) sealedRate = await steadyWindow(pipeline, nc, prefix, section);
+        if (pipeline !== undefined)
+          sealedRate = await steadyWindow(pipeline, nc, prefix, section, consumerDb);
       },
     );
     await runSection('Raw JetStream publish, same batch size (no ingest)', async (section) => {
@@ -670,6 +762,7 @@ async function main(): Promise<void> {
     }
   } finally {
     subscription.unsubscribe();
+    await consumerDb?.end();
     await pipeline?.stop();
     await sink?.close();
     await nc.close();
