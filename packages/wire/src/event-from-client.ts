@@ -75,15 +75,16 @@ export function eventFromClient(message: eventV1.DataEvent, stamp: IngestStamp, 
     tenant: stamp.tenant,
     eventId: message.eventId,
     kind,
-    data: imprintField(message.data, at('data')),
-    inputs: message.inputs.map((input, i) => imprintField(input, at(`inputs[${i}]`))),
-    outputs: message.outputs.map((output, i) => imprintField(output, at(`outputs[${i}]`))),
+    // Field paths are built only for an error message (this runs for every event ingest takes).
+    data: imprintField(message.data, at, 'data'),
+    inputs: message.inputs.map((input, i) => imprintField(input, at, 'inputs', i)),
+    outputs: message.outputs.map((output, i) => imprintField(output, at, 'outputs', i)),
     toTenant: message.toTenant,
     actor: message.actor,
     submitter: stamp.submitter,
     source: endpoint(message.source),
     destination: endpoint(message.destination),
-    occurredAt: microseconds(message.occurredAtUs, at('occurred_at_us')),
+    occurredAt: microseconds(message.occurredAtUs, at, 'occurred_at_us'),
     receivedAt: stamp.receivedAt,
     parents: message.parents,
     attributes: message.attributes.map((attribute) => ({ key: attribute.key, value: attribute.value })),
@@ -114,6 +115,7 @@ function checkIngestRules(event: DataEvent, at: (field: string) => string): void
       "to_tenant is the event's own tenant; leave it empty for a transfer within the tenant",
     );
   }
+  if (event.parents.length === 0) return;
   const id = formatUuid(event.eventId);
   const self = event.parents.findIndex((parent) => formatUuid(parent) === id);
   if (self >= 0) {
@@ -125,14 +127,28 @@ function checkIngestRules(event: DataEvent, at: (field: string) => string): void
   }
 }
 
-function imprintField(bytes: Uint8Array, field: string): Imprint {
-  if (bytes.length === 0)
+/** `at(name)`, or `at(name[index])` for an item of a list. */
+function fieldPath(at: (field: string) => string, name: string, index?: number): string {
+  return at(index === undefined ? name : `${name}[${index}]`);
+}
+
+function imprintField(
+  bytes: Uint8Array,
+  at: (field: string) => string,
+  name: string,
+  index?: number,
+): Imprint {
+  if (bytes.length === 0) {
+    const field = fieldPath(at, name, index);
     throw new WireError('INVALID_ARGUMENT', field, 'an imprint is required (algorithm id || digest)');
+  }
   try {
     return parseImprint(bytes);
   } catch (error: unknown) {
-    if (error instanceof ImprintError)
+    if (error instanceof ImprintError) {
+      const field = fieldPath(at, name, index);
       throw new WireError('INVALID_ARGUMENT', field, `${error.code}: ${error.message}`, { cause: error });
+    }
     throw error;
   }
 }
@@ -141,8 +157,11 @@ function endpoint(message: eventV1.Endpoint | undefined): DataEvent['source'] {
   return { system: message?.system ?? '', region: message?.region ?? '', host: message?.host ?? '' };
 }
 
-function microseconds(value: bigint, field: string): number {
-  if (value <= 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) {
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function microseconds(value: bigint, at: (field: string) => string, name: string): number {
+  if (value <= 0n || value > MAX_SAFE) {
+    const field = at(name);
     throw new WireError('INVALID_ARGUMENT', field, `${field} must be microseconds since the epoch, > 0`);
   }
   return Number(value);
