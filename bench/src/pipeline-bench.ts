@@ -12,7 +12,8 @@
 // --consumers: also run the verifier and the alerter (shipped policy) and print, for the steady
 // window, how far each lags behind the calendar (rounds) and behind the events stream (messages);
 // --rate N: the steady window's load is N events/s instead of unthrottled (to find the rate the
-// consumers keep up with).
+// consumers keep up with); --storm (with --consumers): the datasets are not STOREd first, so every
+// ACCESS of the load is an unknown-provenance violation for the alerter (a storm of custody alerts).
 // Starts the real pipeline (calendar, aggregators, ingest as processes) against NATS and Postgres
 // (NATS_URL / DATABASE_URL, else embedded servers), drives ingest over gRPC with concurrent clients
 // via SubmitBatch and SubmitStream, and prints events/s ingested and anchored, durable-ack latency,
@@ -68,6 +69,8 @@ const countArg = (name: string, fallback: number): number => {
 };
 const INGESTS = countArg('--ingests', 1);
 const CONSUMERS = process.argv.includes('--consumers');
+/** With --consumers: do not STORE the datasets first, so that every ACCESS is a custody violation. */
+const STORM = process.argv.includes('--storm');
 const STEADY_RATE = process.argv.includes('--rate') ? countArg('--rate', 1) : undefined;
 /** Four SubmitBatch loops per ingest process: each keeps one 1,000-event request in flight. */
 const STEADY_CLIENTS = 4 * INGESTS;
@@ -692,7 +695,7 @@ async function main(): Promise<void> {
     });
     await pipeline.waitUntilServing(60_000);
     const address = pipeline.ingestAddresses;
-    if (CONSUMERS) await storeDatasets(address[0] ?? '');
+    if (CONSUMERS && !STORM) await storeDatasets(address[0] ?? '');
     await batchLoad(address, 2, 2); // warm-up
     samples.length = 0;
 
