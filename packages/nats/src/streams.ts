@@ -54,24 +54,58 @@ export function streamConfigsFor(prefix: string, settings: StreamSettings): Stre
   ] as StreamConfig[];
 }
 
-/** Creates MSI's streams, or updates them to the given settings; safe to call from every service. */
+/**
+ * Creates MSI's streams, or updates them to the given settings; safe to call from every service.
+ * A JetStream API request that times out is asked again (`retry`: 6 attempts, 0.5 s doubling to 4 s
+ * apart): in a cluster that is electing its meta leader, or on a busy machine, creating a replicated
+ * stream can outlast one request's timeout, and every step here is idempotent.
+ */
 export async function ensureStreams(
   jsm: JetStreamManager,
   prefix: string,
   settings: StreamSettings,
+  retry: TimeoutRetry = DEFAULT_TIMEOUT_RETRY,
 ): Promise<void> {
   for (const config of streamConfigsFor(prefix, settings)) {
     try {
-      await jsm.streams.add(config);
+      await retryingTimeouts(() => jsm.streams.add(config), retry);
     } catch (error: unknown) {
       // Another service created it first (possibly at this very moment, in a cluster), or it exists
       // with other settings. Only a stream whose settings differ is updated: with NATS permissions
       // most services may create streams but not change them (deploy/nats/nats.conf).
       if (!(error instanceof JetStreamApiError)) throw error;
-      const existing = await jsm.streams.info(config.name).catch(() => undefined);
+      const existing = await retryingTimeouts(() => jsm.streams.info(config.name), retry).catch(
+        () => undefined,
+      );
       if (existing !== undefined && hasSettings(existing.config, config)) continue;
-      await jsm.streams.update(config.name, config);
+      await retryingTimeouts(() => jsm.streams.update(config.name, config), retry);
     }
+  }
+}
+
+/** How often, and how far apart, a timed-out JetStream API request is asked again. */
+export interface TimeoutRetry {
+  readonly attempts: number;
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_RETRY: TimeoutRetry = { attempts: 6, firstDelayMs: 500, maxDelayMs: 4000 };
+
+/** `request()`, asked again while it fails with a timeout (nats.js TimeoutError); other errors at once. */
+export async function retryingTimeouts<T>(request: () => Promise<T>, retry: TimeoutRetry): Promise<T> {
+  const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let delayMs = retry.firstDelayMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error: unknown) {
+      const timedOut = error instanceof Error && error.name === 'TimeoutError';
+      if (!timedOut || attempt >= retry.attempts) throw error;
+    }
+    await sleep(delayMs);
+    delayMs = Math.min(delayMs * 2, retry.maxDelayMs);
   }
 }
 
