@@ -51,6 +51,9 @@ const world = useWorld({
       ),
       // A missing permission shows as a service that does not serve: its log names the refused subject.
       servingTimeoutMs: 90_000,
+      // As compose and Kubernetes do: a service whose start failed (a JetStream request of a young,
+      // busy 3-node cluster timing out) is started again; a refused permission fails every time.
+      restart: {},
     };
   },
 });

@@ -32,6 +32,11 @@ export interface WorldPipeline {
   readonly aggregators?: number;
   /** Ingest processes (replicas on one claims stream): `pipeline.ingestAddresses`. Default 1. */
   readonly ingests?: number;
+  /**
+   * Start a service again when it exits without stop(), as compose and Kubernetes do (the stack's
+   * restart policy). Absent: a process that exits stays down.
+   */
+  readonly restart?: PipelineOptions['restart'];
   /** Also run the verifier. */
   readonly verifier?: boolean;
   /** Also write and serve the calendar as tlog-tiles (`pipeline.tilesUrl`). */
@@ -222,6 +227,7 @@ class World implements TestWorld {
       ...(spec.openLineage === true ? { openLineagePort: await freePort() } : {}),
       ...(spec.signingKey === undefined ? {} : { signingKey: spec.signingKey }),
       ...(spec.extraEnv === undefined ? {} : { extraEnv: spec.extraEnv }),
+      ...(spec.restart === undefined ? {} : { restart: spec.restart }),
       onLine: ({ name, line }) => this.logs.push(`${name} | ${line}`),
     });
     this.#pipeline = pipeline;
