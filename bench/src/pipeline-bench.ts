@@ -2,7 +2,7 @@
 // [--cpu-prof DIR] [--trace RATIO] [--shards N] [--aggregators N]`. --steady: length of the steady
 // window in which sealed leaves and CPU per event are counted (60 s; 10 with --quick); --steady-only:
 // skip the curve, half-load and stream phases; --cpu-prof: write ingest's V8 CPU profile (node
-// --cpu-prof) into DIR when it stops; --trace: the services export traces (OTLP/HTTP,
+// --cpu-prof) into DIR/ingest when it stops (--cpu-prof-services a,b: those services' instead); --trace: the services export traces (OTLP/HTTP,
 // parentbased_traceidratio with this ratio) to a sink in this process that counts and drops them, to
 // measure tracing's overhead against a run without; --shards / --aggregators: the shard count
 // (MSI_SHARDS, 4) and aggregator processes (2) — e.g. 4 then 64 shards with 4 aggregators each to see
@@ -58,6 +58,11 @@ const STEADY_SECONDS = steadyArg > 0 ? Number(process.argv[steadyArg + 1]) : qui
 const STEADY_ONLY = process.argv.includes('--steady-only');
 const cpuProfArg = process.argv.indexOf('--cpu-prof');
 const CPU_PROF_DIR = cpuProfArg > 0 ? process.argv[cpuProfArg + 1] : undefined;
+const cpuProfServicesArg = process.argv.indexOf('--cpu-prof-services');
+/** The services --cpu-prof profiles (--cpu-prof-services a,b; ingest by default), each into DIR/<service>. */
+const CPU_PROF_SERVICES = (cpuProfServicesArg > 0 ? (process.argv[cpuProfServicesArg + 1] ?? '') : 'ingest')
+  .split(',')
+  .filter((name) => name !== '');
 /** Load runs this long before the steady window opens (batches and rounds in their stride). */
 const STEADY_WARMUP_SECONDS = 5;
 const countArg = (name: string, fallback: number): number => {
@@ -688,7 +693,14 @@ async function main(): Promise<void> {
       },
       ...(CPU_PROF_DIR === undefined
         ? {}
-        : { nodeArgs: { ingest: ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] } }),
+        : {
+            nodeArgs: Object.fromEntries(
+              CPU_PROF_SERVICES.map((name) => [
+                name,
+                ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}/${name}`],
+              ]),
+            ),
+          }),
       onLine: ({ name, line }) => {
         if (line.includes('"level":"error"')) console.log(`  [${name}] ${line.slice(0, 300)}`);
       },

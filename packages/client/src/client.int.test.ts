@@ -186,7 +186,7 @@ describe('@msi/client against the real stack', () => {
         .poll(
           async () => {
             const { rows } = await pool.query(
-              `SELECT count(DISTINCT event_id) AS n, count(*) AS copies FROM verifier.events e
+              `SELECT count(DISTINCT event_id) AS n, count(*) AS copies FROM verifier.sealed_events e
                JOIN verifier.round_seals rs ON rs.seal_seq = e.seal_seq WHERE e.event_id = ANY($1::bytea[])`,
               [ids],
             );

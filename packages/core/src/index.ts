@@ -80,6 +80,7 @@ export {
   encodeEvent,
   encodeValidatedEvent,
   eventLeafHash,
+  eventLeafHashes,
   eventNamesImprint,
   isEventKind,
   kindCode,

@@ -1,4 +1,4 @@
-import { decodeEvent, encodeImprint, eventLeafHash, kindCode } from '@msi/core';
+import { decodeEvent, encodeImprint, eventLeafHashes, kindCode } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { shardOfSubject } from '@msi/nats';
 import { streamV1 } from '@msi/proto';
@@ -114,6 +114,7 @@ export function eventRowsOf(hasher: MerkleHasher, messages: readonly PumpMessage
     rows.imprints.seq.push(seq);
     rows.imprints.pos.push(position);
   };
+  const canonicals: Uint8Array[] = [];
   for (const m of messages) {
     let shard: number;
     let batch: streamV1.EventBatch;
@@ -142,12 +143,15 @@ export function eventRowsOf(hasher: MerkleHasher, messages: readonly PumpMessage
       rows.to.push(event.toTenant);
       rows.received.push(event.receivedAt);
       rows.canonical.push(bytes);
-      rows.leaf.push(eventLeafHash(hasher, bytes));
+      canonicals.push(bytes);
       addImprint(data, 'data', m.seq, position);
       for (const i of event.inputs) addImprint(encodeImprint(i), 'input', m.seq, position);
       for (const o of event.outputs) addImprint(encodeImprint(o), 'output', m.seq, position);
       addEventActors(rows.actors, event, m.seq, position);
     });
   }
+  // One batch call for the group's leaves (the verifier's hasher is the WASM SIMD kernel).
+  const leaves = eventLeafHashes(hasher, canonicals);
+  for (let i = 0; i < canonicals.length; i++) rows.leaf.push(leaves.subarray(i * 32, i * 32 + 32));
   return rows;
 }

@@ -20,7 +20,7 @@ export function lineageLevel(db: Pool, tenant: string): LineageLevel {
       text: `SELECT * FROM (
          SELECT DISTINCT ON (e.event_id) e.event_id, e.stream_seq, e.position, e.canonical, e.received_at_us, a.k
          FROM ${SCHEMA}.event_imprints i
-         JOIN ${SCHEMA}.events e ON e.stream_seq = i.stream_seq AND e.position = i.position
+         JOIN ${SCHEMA}.sealed_events e ON e.stream_seq = i.stream_seq AND e.position = i.position
          LEFT JOIN LATERAL (
            SELECT rs.k FROM ${SCHEMA}.seals s
            JOIN ${SCHEMA}.round_seals rs ON rs.seal_seq = s.stream_seq

@@ -1,4 +1,5 @@
-import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
+import { nodeEd25519 } from '@msi/crypto-node';
+import { createWasmHasherSync } from '@msi/hash-wasm';
 import { runService } from '@msi/service-kit';
 import { loadVerifier } from './config.js';
 import { startVerifier } from './verifier.js';
@@ -19,7 +20,9 @@ await runService({
       calendarKey: config.calendarKey,
       witnessKeys: config.witnessKeys,
       keys: config.keys,
-      hasher: nodeHasher(),
+      // The WASM SIMD kernel: the projection hashes each group's leaves in one batch call and
+      // rebuilds each seal's tree level by level (as the aggregator built it).
+      hasher: createWasmHasherSync(),
       ed25519: nodeEd25519(),
       host: config.grpcHost,
       port: config.grpcPort,

@@ -9,15 +9,24 @@ import {
   unpackFollowerState,
 } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
-import { migrate, type Pool, type PoolClient, toBytes, toSafeInteger, toText } from '@msi/postgres';
-import type { CoveredEvent, KnownSeal } from './checks.js';
+import {
+  integerArray,
+  migrate,
+  type Pool,
+  type PoolClient,
+  textDictionary,
+  toBytes,
+  toSafeInteger,
+  toText,
+} from '@msi/postgres';
+import type { KnownSeal } from './checks.js';
 import type { EventActors, EventRows, PackedColumn } from './event-rows.js';
 import type { Failure } from './integrity.js';
 import type { CheckedPublication } from './publication-check.js';
 import type { EventRow } from './receipt-store.js';
 import type { RoundRows } from './round-apply.js';
 import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, PROJECTION_TABLES, SCHEMA } from './schema.js';
-import type { SealApplied } from './seal-apply.js';
+import type { CoveredRow, SealApplied, SealedBatches } from './seal-apply.js';
 import type { WitnessHead } from './witness-lines.js';
 
 // Every statement of the projection: the appliers compute rows (pure), this module writes them —
@@ -65,46 +74,58 @@ export async function loadFollower(db: Db, hasher: MerkleHasher): Promise<Follow
 }
 
 /** A packed bytea column as three parameters: the bytes, each value's start, each value's length. */
-const packed = (column: PackedColumn): unknown[] => [column.bytes(), column.starts, column.lengths];
+const packed = (column: PackedColumn): unknown[] => [
+  column.bytes(),
+  integerArray(column.starts),
+  integerArray(column.lengths),
+];
 
-/** Inserts a group's events and their imprints (a redelivered row is kept as it was). */
+/**
+ * Inserts a group's events and their imprints (a redelivered row is kept as it was). Integer columns
+ * go as array literals and text columns as dictionaries (array-params): no per-element escaping.
+ */
 export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
   if (rows.seq.length === 0) return;
+  const tenant = textDictionary(rows.tenant);
+  const to = textDictionary(rows.to);
   await db.query({
-    name: 'verifier_insert_events',
+    name: 'verifier_insert_events_v2',
     text: `INSERT INTO ${SCHEMA}.events (stream_seq, position, shard, tenant, event_id, kind, data, to_tenant,
          received_at_us, canonical, leaf_hash)
-       SELECT t.seq, t.pos, t.shard, t.tenant, substring($8::bytea FROM t.id_at FOR t.id_len), t.kind,
-         substring($11::bytea FROM t.data_at FOR t.data_len), t.to_tenant, t.received,
+       SELECT t.seq, t.pos, t.shard, ($4::text[])[t.tenant], substring($8::bytea FROM t.id_at FOR t.id_len), t.kind,
+         substring($11::bytea FROM t.data_at FOR t.data_len), ($6::text[])[t.to_tenant], t.received,
          substring($14::bytea FROM t.canonical_at FOR t.canonical_len),
          substring($17::bytea FROM t.leaf_at FOR t.leaf_len)
-       FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::smallint[], $6::text[], $7::bigint[],
+       FROM unnest($1::bigint[], $2::int[], $3::int[], $20::int[], $5::smallint[], $21::int[], $7::bigint[],
          $9::int[], $10::int[], $12::int[], $13::int[], $15::int[], $16::int[], $18::int[], $19::int[])
          AS t(seq, pos, shard, tenant, kind, to_tenant, received, id_at, id_len, data_at, data_len,
            canonical_at, canonical_len, leaf_at, leaf_len)
        ON CONFLICT DO NOTHING`,
     values: [
-      rows.seq,
-      rows.pos,
-      rows.shard,
-      rows.tenant,
-      rows.kind,
-      rows.to,
-      rows.received,
+      integerArray(rows.seq),
+      integerArray(rows.pos),
+      integerArray(rows.shard),
+      tenant.values,
+      integerArray(rows.kind),
+      to.values,
+      integerArray(rows.received),
       ...packed(rows.id),
       ...packed(rows.data),
       ...packed(rows.canonical),
       ...packed(rows.leaf),
+      tenant.index,
+      to.index,
     ],
   });
   const i = rows.imprints;
+  const role = textDictionary(i.role);
   await db.query({
-    name: 'verifier_insert_imprints',
+    name: 'verifier_insert_imprints_v2',
     text: `INSERT INTO ${SCHEMA}.event_imprints (imprint, role, stream_seq, position)
-       SELECT substring($1::bytea FROM t.at FOR t.len), t.role, t.seq, t.pos
-       FROM unnest($2::int[], $3::int[], $4::text[], $5::bigint[], $6::int[]) AS t(at, len, role, seq, pos)
+       SELECT substring($1::bytea FROM t.at FOR t.len), ($4::text[])[t.role], t.seq, t.pos
+       FROM unnest($2::int[], $3::int[], $7::int[], $5::bigint[], $6::int[]) AS t(at, len, role, seq, pos)
        ON CONFLICT DO NOTHING`,
-    values: [...packed(i.imprint), i.role, i.seq, i.pos],
+    values: [...packed(i.imprint), role.values, integerArray(i.seq), integerArray(i.pos), role.index],
   });
   await insertEventActors(db, rows.actors);
 }
@@ -112,24 +133,36 @@ export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
 /** Inserts actor and submitter rows (idempotent: the projector and the backfill may both write one). */
 export async function insertEventActors(db: Db, actors: EventActors): Promise<void> {
   if (actors.name.length === 0) return;
+  const name = textDictionary(actors.name);
+  const role = textDictionary(actors.role);
   await db.query({
-    name: 'verifier_insert_event_actors',
+    name: 'verifier_insert_event_actors_v2',
     text: `INSERT INTO ${SCHEMA}.event_actors (name, role, received_at_us, stream_seq, position)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::int8[], $5::int4[]) ON CONFLICT DO NOTHING`,
-    values: [actors.name, actors.role, actors.received, actors.seq, actors.pos],
+       SELECT ($1::text[])[t.name], ($2::text[])[t.role], t.received, t.seq, t.pos
+       FROM unnest($6::int4[], $7::int4[], $3::int8[], $4::int8[], $5::int4[]) AS t(name, role, received, seq, pos)
+       ON CONFLICT DO NOTHING`,
+    values: [
+      name.values,
+      role.values,
+      integerArray(actors.received),
+      integerArray(actors.seq),
+      integerArray(actors.pos),
+      name.index,
+      role.index,
+    ],
   });
 }
 
 /**
  * For each seal, the events of its shard in its stream range, in stream then batch order (what its
- * tree is rebuilt from) — one query for the whole group.
+ * tree is rebuilt from, and the rows of the leaves it anchors) — one query for the whole group.
  */
-export async function coveredEvents(db: Db, seals: readonly SealRecord[]): Promise<CoveredEvent[][]> {
-  const covered: CoveredEvent[][] = seals.map(() => []);
+export async function coveredEvents(db: Db, seals: readonly SealRecord[]): Promise<CoveredRow[][]> {
+  const covered: CoveredRow[][] = seals.map(() => []);
   if (seals.length === 0) return covered;
   const { rows } = await db.query({
-    name: 'verifier_covered_events',
-    text: `SELECT s.i, e.leaf_hash, e.received_at_us
+    name: 'verifier_covered_event_rows',
+    text: `SELECT s.i, e.leaf_hash, e.received_at_us, e.event_id, e.stream_seq, e.position, e.tenant, e.canonical
        FROM unnest($1::int4[], $2::int8[], $3::int8[]) WITH ORDINALITY AS s(shard, start_seq, end_seq, i)
        JOIN ${SCHEMA}.events e ON e.shard = s.shard AND e.stream_seq >= s.start_seq AND e.stream_seq < s.end_seq
        ORDER BY s.i, e.stream_seq, e.position`,
@@ -139,6 +172,11 @@ export async function coveredEvents(db: Db, seals: readonly SealRecord[]): Promi
     covered[toSafeInteger(r.i, 'i') - 1]?.push({
       leafHash: toBytes(r.leaf_hash, 'leaf_hash'),
       receivedAt: toSafeInteger(r.received_at_us, 'received_at_us'),
+      eventId: toBytes(r.event_id, 'event_id'),
+      streamSeq: toSafeInteger(r.stream_seq, 'stream_seq'),
+      position: toSafeInteger(r.position, 'position'),
+      tenant: toText(r.tenant, 'tenant'),
+      canonical: toBytes(r.canonical, 'canonical'),
     });
   }
   return covered;
@@ -151,11 +189,16 @@ export interface SealedEvent {
 }
 
 /**
- * Inserts judged seals; for the verified ones, their tree levels and each covered event's seal and
- * leaf index (an event already in an earlier seal keeps it; among the group, the first seal wins).
- * Returns the event rows that became sealed.
+ * Inserts judged seals; for the verified ones, their tree levels and, per EventBatch message they
+ * cover, its seal and first leaf (table sealed_batches; a message already in an earlier seal keeps
+ * it: sealedBatchesOf lets the first seal of the group win, ON CONFLICT the earlier groups). Returns
+ * the event rows that became sealed.
  */
-export async function insertSeals(db: Db, seals: readonly SealApplied[]): Promise<SealedEvent[]> {
+export async function insertSeals(
+  db: Db,
+  seals: readonly SealApplied[],
+  sealed: SealedBatches,
+): Promise<SealedEvent[]> {
   if (seals.length === 0) return [];
   await db.query({
     name: 'verifier_insert_seals',
@@ -188,35 +231,23 @@ export async function insertSeals(db: Db, seals: readonly SealApplied[]): Promis
        SELECT * FROM unnest($1::int8[], $2::int2[], $3::bytea[]) ON CONFLICT DO NOTHING`,
     values: [levels.map((l) => l.seq), levels.map((l) => l.level), levels.map((l) => Buffer.from(l.hashes))],
   });
+  const b = sealed.batches;
+  if (b.length === 0) return [];
   const { rows } = await db.query({
-    name: 'verifier_assign_leaves',
-    text: `UPDATE ${SCHEMA}.events e SET seal_seq = t.seal_seq, leaf_index = t.i
-       FROM (SELECT DISTINCT ON (ev.stream_seq, ev.position) ev.stream_seq, ev.position, s.seal_seq,
-               row_number() OVER (PARTITION BY s.seal_seq ORDER BY ev.stream_seq, ev.position) - 1 AS i
-             FROM unnest($1::int8[], $2::int4[], $3::int8[], $4::int8[]) AS s(seal_seq, shard, start_seq, end_seq)
-             JOIN ${SCHEMA}.events ev ON ev.shard = s.shard AND ev.stream_seq >= s.start_seq
-               AND ev.stream_seq < s.end_seq
-             ORDER BY ev.stream_seq, ev.position, s.seal_seq) t
-       WHERE e.stream_seq = t.stream_seq AND e.position = t.position AND e.seal_seq IS NULL
-       RETURNING e.event_id, e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index`,
+    name: 'verifier_insert_sealed_batches',
+    text: `INSERT INTO ${SCHEMA}.sealed_batches (stream_seq, seal_seq, first_leaf, gaps)
+       SELECT t.stream_seq, t.seal_seq, t.first_leaf, CASE WHEN t.gaps = '' THEN NULL ELSE t.gaps::int4[] END
+       FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::text[]) AS t(stream_seq, seal_seq, first_leaf, gaps)
+       ON CONFLICT DO NOTHING RETURNING stream_seq`,
     values: [
-      verified.map((s) => s.seq),
-      verified.map((s) => s.record.shard),
-      verified.map((s) => s.record.streamStart),
-      verified.map((s) => s.record.streamEnd),
+      b.map((x) => x.streamSeq),
+      b.map((x) => x.sealSeq),
+      b.map((x) => x.firstLeaf),
+      b.map((x) => (x.gaps.length === 0 ? '' : `{${x.gaps.join(',')}}`)),
     ],
   });
-  return rows.map((r) => ({
-    eventId: toBytes(r.event_id, 'event_id'),
-    row: {
-      streamSeq: toSafeInteger(r.stream_seq, 'stream_seq'),
-      position: toSafeInteger(r.position, 'position'),
-      tenant: toText(r.tenant, 'tenant'),
-      canonical: toBytes(r.canonical, 'canonical'),
-      sealSeq: toSafeInteger(r.seal_seq, 'seal_seq'),
-      leafIndex: toSafeInteger(r.leaf_index, 'leaf_index'),
-    },
-  }));
+  const inserted = new Set(rows.map((r) => toSafeInteger(r.stream_seq, 'stream_seq')));
+  return sealed.events.filter((e) => inserted.has(e.row.streamSeq));
 }
 
 /** The seals published at sequences [start, end) of the seal stream. */

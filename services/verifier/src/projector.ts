@@ -44,7 +44,7 @@ import {
   emptyRoundRows,
   roundFailure,
 } from './round-apply.js';
-import { applySeal, type DecodedSeal, decodeSealMessage } from './seal-apply.js';
+import { applySeal, type DecodedSeal, decodeSealMessage, sealedBatchesOf } from './seal-apply.js';
 import { type WitnessLine, witnessHeadsOf, witnessLinesOf } from './witness-lines.js';
 
 const Kind = verifierV1.IntegrityFailureKind;
@@ -237,7 +237,7 @@ export class Projector {
     const judged = seals.map((s, i) => applySeal(this.#o.hasher, this.#names.seals, s, covered[i] ?? []));
     const failures = decoded.flatMap((d) => (d.ok ? [] : [d.failure]));
     failures.push(...judged.flatMap((j) => (j.failure === undefined ? [] : [j.failure])));
-    const sealed = await insertSeals(tx, judged);
+    const sealed = await insertSeals(tx, judged, sealedBatchesOf(judged, covered));
     await insertFailures(tx, failures);
     return {
       applied: decoded.length,

@@ -234,7 +234,9 @@ describe('receipts at rate (real pipeline)', () => {
       // Change a stored seal level under the cache: storage no longer proves the event (TAMPERED),
       // while the cache still answers the receipt it checked when it read it, which verifies.
       const id = sample[0] ?? Buffer.alloc(0);
-      const { rows } = await pool.query(`SELECT seal_seq FROM ${SCHEMA}.events WHERE event_id = $1`, [id]);
+      const { rows } = await pool.query(`SELECT seal_seq FROM ${SCHEMA}.sealed_events WHERE event_id = $1`, [
+        id,
+      ]);
       await pool.query(
         `UPDATE ${SCHEMA}.seal_levels SET hashes = decode(repeat('00', length(hashes)), 'hex') WHERE seal_seq = $1`,
         [rows[0]?.seal_seq],

@@ -74,7 +74,7 @@ export function eventRow(r: Record<string, unknown>): EventRow {
 const FIND_EVENTS = `SELECT DISTINCT ON (q.i) q.i, e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq,
      e.leaf_index
    FROM unnest($1::bytea[], $2::text[]) WITH ORDINALITY AS q(id, tenant, i)
-   JOIN ${SCHEMA}.events e ON e.event_id = q.id AND (e.tenant = q.tenant OR (e.kind = 1 AND e.to_tenant = q.tenant))
+   JOIN ${SCHEMA}.sealed_events e ON e.event_id = q.id AND (e.tenant = q.tenant OR (e.kind = 1 AND e.to_tenant = q.tenant))
    ORDER BY q.i, (e.tenant = q.tenant) DESC, (e.seal_seq IS NULL), e.stream_seq, e.position`;
 
 /**
@@ -316,13 +316,12 @@ export async function historyOf(
   range: { fromUs: number; toUs: number; offset: number; limit: number },
 ): Promise<HistoryRow[]> {
   const { rows } = await db.query(
-    `SELECT e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index, e.received_at_us,
-       string_agg(i.role, ',' ORDER BY i.role) AS role
-     FROM ${SCHEMA}.event_imprints i
-     JOIN ${SCHEMA}.events e ON e.stream_seq = i.stream_seq AND e.position = i.position
-     WHERE i.imprint = $1::bytea AND ${VISIBLE}
+    `SELECT e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index, e.received_at_us, i.role
+     FROM (SELECT stream_seq, position, string_agg(role, ',' ORDER BY role) AS role FROM ${SCHEMA}.event_imprints
+           WHERE imprint = $1::bytea GROUP BY stream_seq, position) i
+     JOIN ${SCHEMA}.sealed_events e ON e.stream_seq = i.stream_seq AND e.position = i.position
+     WHERE ${VISIBLE}
        AND ($3::int8 = 0 OR e.received_at_us >= $3::int8) AND ($4::int8 = 0 OR e.received_at_us < $4::int8)
-     GROUP BY e.stream_seq, e.position
      ORDER BY e.received_at_us, e.stream_seq, e.position OFFSET $5::int8 LIMIT $6::int8`,
     [Buffer.from(imprint), tenant, range.fromUs, range.toUs, range.offset, range.limit],
   );
@@ -367,7 +366,7 @@ export async function actorEventsOf(
        CASE WHEN a.role = 'actor' AND EXISTS (SELECT 1 FROM ${SCHEMA}.event_actors s
          WHERE ${sameEvent} AND s.role = 'submitter') THEN 'actor,submitter' ELSE a.role END AS role
      FROM ${SCHEMA}.event_actors a
-     JOIN ${SCHEMA}.events e ON e.stream_seq = a.stream_seq AND e.position = a.position
+     JOIN ${SCHEMA}.sealed_events e ON e.stream_seq = a.stream_seq AND e.position = a.position
      WHERE a.name = $1::text AND ${VISIBLE}
        AND (a.role = 'actor' OR NOT EXISTS (SELECT 1 FROM ${SCHEMA}.event_actors s
          WHERE ${sameEvent} AND s.role = 'actor'))

@@ -28,7 +28,7 @@ const SELECT_ANCHORED = `SELECT rs.k, rs.position AS seal_position, s.record AS 
   FROM ${SCHEMA}.round_seals rs
   JOIN ${SCHEMA}.rounds r ON r.k = rs.k AND r.verified
   JOIN ${SCHEMA}.seals s ON s.stream_seq = rs.seal_seq AND s.verified
-  JOIN ${SCHEMA}.events e ON e.shard = s.shard AND e.stream_seq >= s.stream_start
+  JOIN ${SCHEMA}.sealed_events e ON e.shard = s.shard AND e.stream_seq >= s.stream_start
     AND e.stream_seq < s.stream_end AND e.seal_seq = s.stream_seq
   WHERE rs.k >= $1 AND rs.k < $2 AND (e.tenant = $3 OR (e.kind = 1 AND e.to_tenant = $3))
     AND (rs.k, rs.position, e.leaf_index) > ($4, $5, $6)`;

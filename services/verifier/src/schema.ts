@@ -23,7 +23,20 @@ export const PROJECTION_TABLES: readonly { readonly name: string; readonly key: 
   { name: 'event_actors', key: 'name, received_at_us, stream_seq, position, role' },
   { name: 'witness_heads', key: 'name, key_id' },
   { name: 'publications', key: 'stream_seq' },
+  { name: 'sealed_batches', key: 'stream_seq' },
 ];
+
+/**
+ * Every event row with its seal (seal_seq) and leaf index in that seal (leaf_index), both NULL until
+ * a verified seal covers its message: leaf_index = the message's first_leaf + the event's position −
+ * the positions missing below it.
+ */
+const SEALED_EVENTS_VIEW = `CREATE VIEW ${SCHEMA}.sealed_events AS
+  SELECT e.*, b.seal_seq,
+    CASE WHEN b.gaps IS NULL THEN b.first_leaf + e.position
+      ELSE b.first_leaf + e.position - (SELECT count(*) FROM unnest(b.gaps) AS g WHERE g < e.position)
+    END AS leaf_index
+  FROM ${SCHEMA}.events e LEFT JOIN ${SCHEMA}.sealed_batches b ON b.stream_seq = e.stream_seq;`;
 
 /** The projection's migrations. No column holds a clock reading, so a rebuild reproduces every row. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -189,5 +202,30 @@ INSERT INTO ${SCHEMA}.backfills (name, below)
   SELECT 'event_actors', max(stream_seq) + 1 FROM ${SCHEMA}.events HAVING count(*) > 0;
 INSERT INTO ${SCHEMA}.backfills (name, below)
   SELECT 'witness_heads', max(size) + 1 FROM ${SCHEMA}.cosigned_checkpoints HAVING count(*) > 0;`,
+  },
+  {
+    id: 6,
+    name: 'the leaves of a verified seal recorded per EventBatch message (sealed_batches), not per event',
+    // Each event row used to be rewritten when its seal was verified (seal_seq, leaf_index): a second
+    // write of every event, its canonical bytes and its three index entries. A message lies wholly
+    // inside or outside a seal's stream range, so one row per message says it all: the seal, the leaf
+    // index of its first event row, and the positions missing below its last row (events that did not
+    // decode: no row, no leaf), NULL when there are none. The view sealed_events gives every event row
+    // its seal_seq and leaf_index as before: the one place the rule is written.
+    sql: `
+CREATE TABLE ${SCHEMA}.sealed_batches (
+  stream_seq bigint PRIMARY KEY,
+  seal_seq bigint NOT NULL,
+  first_leaf bigint NOT NULL,
+  gaps integer[]
+);
+INSERT INTO ${SCHEMA}.sealed_batches (stream_seq, seal_seq, first_leaf, gaps)
+  SELECT e.stream_seq, min(e.seal_seq), min(e.leaf_index),
+    CASE WHEN count(*) = max(e.position) + 1 THEN NULL
+      ELSE ARRAY(SELECT g FROM generate_series(0, max(e.position)) AS g WHERE g <> ALL (array_agg(e.position)))
+    END
+  FROM ${SCHEMA}.events e WHERE e.seal_seq IS NOT NULL GROUP BY e.stream_seq;
+ALTER TABLE ${SCHEMA}.events DROP COLUMN seal_seq, DROP COLUMN leaf_index;
+${SEALED_EVENTS_VIEW}`,
   },
 ];

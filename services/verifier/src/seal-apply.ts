@@ -5,6 +5,7 @@ import { streamV1, verifierV1 } from '@msi/proto';
 import type { PumpMessage } from '@msi/service-kit';
 import { type CoveredEvent, checkSeal } from './checks.js';
 import type { Failure } from './integrity.js';
+import type { SealedEvent } from './projection-store.js';
 
 const Kind = verifierV1.IntegrityFailureKind;
 
@@ -90,4 +91,80 @@ export function applySeal(
       detail: `seal ${shard}/${sealNumber}: ${checked.detail}`,
     },
   };
+}
+
+/** A covered event with what a receipt needs of it (coveredEvents reads both at once). */
+export interface CoveredRow extends CoveredEvent {
+  readonly eventId: Uint8Array;
+  readonly streamSeq: number;
+  readonly position: number;
+  readonly tenant: string;
+  readonly canonical: Uint8Array;
+}
+
+/** One EventBatch message in a verified seal: its first event row's leaf index, and missing positions. */
+export interface SealedBatch {
+  readonly streamSeq: number;
+  readonly sealSeq: number;
+  readonly firstLeaf: number;
+  /** The positions below its last event row that have no row (did not decode), ascending. */
+  readonly gaps: readonly number[];
+}
+
+/** The messages a group's verified seals anchor, and their event rows with seal and leaf index. */
+export interface SealedBatches {
+  readonly batches: readonly SealedBatch[];
+  readonly events: readonly SealedEvent[];
+}
+
+/**
+ * The sealed_batches rows of a group's judged seals (pure): for each verified seal, in order, each
+ * message of its covered rows (leaf i = the i-th row, as checkSeal built the tree) not taken by an
+ * earlier seal of the group. `covered[i]` are the rows of `seals[i]`.
+ */
+export function sealedBatchesOf(
+  seals: readonly SealApplied[],
+  covered: readonly (readonly CoveredRow[])[],
+): SealedBatches {
+  const batches: SealedBatch[] = [];
+  const events: SealedEvent[] = [];
+  const taken = new Set<number>();
+  seals.forEach((seal, s) => {
+    if (seal.levels === undefined) return;
+    let current: { streamSeq: number; firstLeaf: number; gaps: number[]; next: number } | undefined;
+    const close = () => {
+      if (current !== undefined)
+        batches.push({
+          streamSeq: current.streamSeq,
+          sealSeq: seal.seq,
+          firstLeaf: current.firstLeaf,
+          gaps: current.gaps,
+        });
+    };
+    (covered[s] ?? []).forEach((row, leaf) => {
+      if (current?.streamSeq !== row.streamSeq) {
+        close();
+        current = undefined;
+        if (taken.has(row.streamSeq)) return;
+        taken.add(row.streamSeq);
+        current = { streamSeq: row.streamSeq, firstLeaf: leaf, gaps: [], next: 0 };
+      }
+      if (current === undefined) return;
+      for (let p = current.next; p < row.position; p++) current.gaps.push(p);
+      current.next = row.position + 1;
+      events.push({
+        eventId: row.eventId,
+        row: {
+          streamSeq: row.streamSeq,
+          position: row.position,
+          tenant: row.tenant,
+          canonical: row.canonical,
+          sealSeq: seal.seq,
+          leafIndex: leaf,
+        },
+      });
+    });
+    close();
+  });
+  return { batches, events };
 }

@@ -5,7 +5,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import vectors from '../../testdata/events.json' with { type: 'json' };
 import { decodeEvent } from './decode-event.js';
-import { encodeEvent, encodeValidatedEvent, eventLeafHash, sortAttributes } from './encode-event.js';
+import {
+  encodeEvent,
+  encodeValidatedEvent,
+  eventLeafHash,
+  eventLeafHashes,
+  sortAttributes,
+} from './encode-event.js';
 import { EventError } from './event-error.js';
 import { arbEvent, sampleEvent, thrown } from './event-samples.test-helper.js';
 import { type EventVectorJson, eventFromVectorJson, eventToVectorJson } from './event-vector.js';
@@ -31,6 +37,14 @@ describe('encodeEvent against testdata/events.json', () => {
     expect(bytesToHex(encodeValidatedEvent(eventFromVectorJson(event)))).toBe(canonical);
     expect(bytesToHex(eventLeafHash(hasher, bytes))).toBe(leafHash);
     expect(bytesToHex(sha256(concat('00', canonical)))).toBe(leafHash);
+  });
+
+  it('eventLeafHashes: the leaf hash of every vector, packed in order, in one call', () => {
+    const packed = eventLeafHashes(
+      hasher,
+      events.map((v) => hexToBytes(v.canonical)),
+    );
+    expect(bytesToHex(packed)).toBe(events.map((v) => v.leafHash).join(''));
   });
 
   it.each(events)('$name: canonical bytes → event (attributes sorted)', ({ event, canonical }) => {

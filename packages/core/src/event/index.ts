@@ -9,7 +9,13 @@ export {
   kindFromCode,
 } from './data-event.js';
 export { decodeEvent } from './decode-event.js';
-export { encodeEvent, encodeValidatedEvent, eventLeafHash, sortAttributes } from './encode-event.js';
+export {
+  encodeEvent,
+  encodeValidatedEvent,
+  eventLeafHash,
+  eventLeafHashes,
+  sortAttributes,
+} from './encode-event.js';
 export { EventError, type EventErrorCode } from './event-error.js';
 export { eventNamesImprint } from './event-names-imprint.js';
 export { checkAttributeOrder, readAttribute, readEndpoint, readList } from './read-event-fields.js';
