@@ -124,6 +124,8 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
   await ensureStreams(jsm, o.prefix, { ...defaultStreamSettings, replicas: o.natsReplicas ?? 1 });
   const js = jetstream(o.nc);
   let alertsChanged = false;
+  /** A new alert (not one more occurrence of an open one): something to publish, maybe to deliver. */
+  let alertsCreated = false;
   const ctx: AlerterContext = {
     policy: () => policy.policy,
     hasher: o.hasher,
@@ -136,6 +138,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
       (raised) => {
         // Something to announce once the transaction commits (a new alert, or one more occurrence).
         alertsChanged = true;
+        if (raised.created) alertsCreated = true;
         if (raised.created && raised.alert.category !== 'integrity') {
           const delayS = (now() * 1000 - raised.alert.firstSeenUs) / 1e6;
           if (delayS >= 0) metrics.alertDelaySeconds.observe({ category: raised.alert.category }, delayS);
@@ -169,12 +172,16 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
       onGaveUp: () => metrics.webhookDeliveries.inc({ outcome: 'gave_up' }),
     },
   });
-  // Watchers, the outbox and webhooks are woken only by commits that raised something (each wake
-  // costs them a query); their own polls cover anything else.
+  // Watchers are woken by commits that raised something, the outbox and webhooks only by commits
+  // that created an alert (one more occurrence is neither published nor delivered again; under a
+  // storm of repeats, waking them on every commit cost two queries each); their own polls cover
+  // anything else.
   const afterCommit = () => {
     if (!alertsChanged) return;
     alertsChanged = false;
     feed.notify();
+    if (!alertsCreated) return;
+    alertsCreated = false;
     publisher.kick();
     deliverer.kick();
   };
