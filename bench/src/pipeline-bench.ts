@@ -13,7 +13,8 @@
 // window, how far each lags behind the calendar (rounds) and behind the events stream (messages);
 // --rate N: the steady window's load is N events/s instead of unthrottled (to find the rate the
 // consumers keep up with); --storm (with --consumers): the datasets are not STOREd first, so every
-// ACCESS of the load is an unknown-provenance violation for the alerter (a storm of custody alerts).
+// ACCESS of the load is an unknown-provenance violation for the alerter (a storm of custody alerts);
+// --claim-memory-ms N: ingest's MSI_INGEST_CLAIM_MEMORY_MS (ids older than N ms go to disk; 20 s).
 // Starts the real pipeline (calendar, aggregators, ingest as processes) against NATS and Postgres
 // (NATS_URL / DATABASE_URL, else embedded servers), drives ingest over gRPC with concurrent clients
 // via SubmitBatch and SubmitStream, and prints events/s ingested and anchored, durable-ack latency,
@@ -58,6 +59,9 @@ const STEADY_SECONDS = steadyArg > 0 ? Number(process.argv[steadyArg + 1]) : qui
 const STEADY_ONLY = process.argv.includes('--steady-only');
 const cpuProfArg = process.argv.indexOf('--cpu-prof');
 const CPU_PROF_DIR = cpuProfArg > 0 ? process.argv[cpuProfArg + 1] : undefined;
+const claimMemoryArg = process.argv.indexOf('--claim-memory-ms');
+/** Ingest's claim index memory horizon, when given (MSI_INGEST_CLAIM_MEMORY_MS). */
+const CLAIM_MEMORY_MS = claimMemoryArg > 0 ? process.argv[claimMemoryArg + 1] : undefined;
 const cpuProfServicesArg = process.argv.indexOf('--cpu-prof-services');
 /** The services --cpu-prof profiles (--cpu-prof-services a,b; ingest by default), each into DIR/<service>. */
 const CPU_PROF_SERVICES = (cpuProfServicesArg > 0 ? (process.argv[cpuProfServicesArg + 1] ?? '') : 'ingest')
@@ -687,7 +691,11 @@ async function main(): Promise<void> {
       apiKeys: [{ key: API_KEY, tenant: 'bench', principal: 'loadgen', roles: ['emitter'] }],
       logLevel: 'warn',
       extraEnv: {
-        ingest: { MSI_INGEST_MAX_IN_FLIGHT: '200000', ...otel },
+        ingest: {
+          MSI_INGEST_MAX_IN_FLIGHT: '200000',
+          ...(CLAIM_MEMORY_MS === undefined ? {} : { MSI_INGEST_CLAIM_MEMORY_MS: CLAIM_MEMORY_MS }),
+          ...otel,
+        },
         aggregator: otel,
         calendar: otel,
       },

@@ -1,5 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import { ClaimIndex, claimIndexOf, claimKey, claimPosition, claimSeqOf } from './claim-index.js';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  ClaimIndex,
+  type ColdClaimStore,
+  claimIndexOf,
+  claimKey,
+  claimPosition,
+  claimSeqOf,
+} from './claim-index.js';
+import { ClaimSpillDirectory } from './claim-spill-directory.js';
 
 const T0 = 1_800_000_000_000;
 const HOUR = 3_600_000;
@@ -65,5 +76,148 @@ describe('ClaimIndex', () => {
   it('packs positions losslessly', () => {
     const position = claimPosition(123_456_789, 99_999);
     expect([claimSeqOf(position), claimIndexOf(position)]).toEqual([123_456_789, 99_999]);
+  });
+});
+
+describe('ClaimIndex with a cold tier on disk', () => {
+  let parent = '';
+  beforeAll(async () => {
+    parent = await mkdtemp(join(tmpdir(), 'msi-claim-index-'));
+  });
+  afterAll(async () => {
+    await rm(parent, { recursive: true, force: true });
+  });
+
+  const MEMORY_MS = 10_000; // slices of 5 s
+  const idN = (n: number) => {
+    const bytes = new Uint8Array(16);
+    new DataView(bytes.buffer).setUint32(12, n);
+    return bytes;
+  };
+  const claimN = (n: number, idTimeMs = T0, supersedes = 0) => ({
+    tenant: 'acme',
+    eventId: idN(n),
+    idTimeMs,
+    supersedes,
+  });
+  const winnerOf = (index: ClaimIndex, n: number, idTimeMs = T0) =>
+    index.winner(claimKey('acme', idN(n)), idTimeMs);
+
+  it('writes a slice that fell behind the memory horizon to disk and answers from there', async () => {
+    const store = await ClaimSpillDirectory.open(parent);
+    const index = new ClaimIndex({ windowMs: HOUR, skewMs: 0, cold: { store, memoryMs: MEMORY_MS } });
+    index.apply(
+      1,
+      Array.from({ length: 1000 }, (_, n) => claimN(n)),
+    );
+    index.apply(2, [claimN(5000, T0 + 60_000)]);
+    const inMemory = index.bytes;
+    index.expire(T0 + 30_000); // T0's slice is cold, but was claimed into since the last look
+    expect(index.coldWrites).toBe(0);
+    index.expire(T0 + 31_000); // untouched for a look: written
+    await vi.waitFor(() => expect(index.coldWrites).toBe(1));
+    expect(index.bytes).toBeLessThan(inMemory);
+    expect(index.coldBytes).toBeGreaterThan(1000 * 28);
+    expect(index.size).toBe(1001);
+    for (let n = 0; n < 1000; n++) expect(winnerOf(index, n)).toBe(claimPosition(1, n));
+    expect(winnerOf(index, 1000)).toBeUndefined();
+    expect(winnerOf(index, 5000, T0 + 60_000)).toBe(claimPosition(2, 0));
+
+    // Later claims into the written slice: a retry, a replacement of a void winner, a late new id.
+    index.apply(3, [claimN(5), claimN(7, T0, claimPosition(1, 7)), claimN(2000)]);
+    expect(winnerOf(index, 5)).toBe(claimPosition(1, 5));
+    expect(winnerOf(index, 7)).toBe(claimPosition(3, 1));
+    expect(winnerOf(index, 2000)).toBe(claimPosition(3, 2));
+    expect(index.size).toBe(1002);
+
+    // Past the window the slice and its file go; the later slice was written meanwhile.
+    index.expire(T0 + HOUR + 6000);
+    await vi.waitFor(() => expect(index.coldWrites).toBe(2));
+    expect(winnerOf(index, 5)).toBeUndefined();
+    expect(winnerOf(index, 5000, T0 + 60_000)).toBe(claimPosition(2, 0));
+    expect(index.size).toBe(1);
+    await vi.waitFor(async () => expect(await readdir(store.path)).toHaveLength(1));
+    await store.close();
+  });
+
+  it("merges a written slice's later claims into its file once there are enough of them", async () => {
+    const store = await ClaimSpillDirectory.open(parent);
+    const index = new ClaimIndex({ windowMs: HOUR, skewMs: 0, cold: { store, memoryMs: MEMORY_MS } });
+    index.apply(
+      1,
+      Array.from({ length: 100 }, (_, n) => claimN(n)),
+    );
+    index.expire(T0 + 30_000);
+    index.expire(T0 + 31_000);
+    await vi.waitFor(() => expect(index.coldWrites).toBe(1));
+    // 5,000 late ids (past the 4,096 that make a merge worth it), then a look with none arriving
+    index.apply(
+      2,
+      Array.from({ length: 5000 }, (_, n) => claimN(100 + n)),
+    );
+    index.expire(T0 + 32_000);
+    expect(index.coldWrites).toBe(1);
+    index.expire(T0 + 33_000);
+    await vi.waitFor(() => expect(index.coldWrites).toBe(2));
+    expect(index.size).toBe(5100);
+    for (let n = 0; n < 5100; n++)
+      expect(winnerOf(index, n)).toBe(n < 100 ? claimPosition(1, n) : claimPosition(2, n - 100));
+    await vi.waitFor(async () => expect(await readdir(store.path)).toHaveLength(1));
+    await store.close();
+    await expect(readdir(store.path)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('keeps the claims of a slice whose write failed in memory, and tries again later', async () => {
+    const errors: unknown[] = [];
+    let fail = true;
+    const disk = await ClaimSpillDirectory.open(parent);
+    const store: ColdClaimStore = {
+      write: (table, under) =>
+        fail ? Promise.reject(new Error('ENOSPC: no space left')) : disk.write(table, under),
+      remove: (cold) => disk.remove(cold),
+    };
+    const index = new ClaimIndex({
+      windowMs: HOUR,
+      skewMs: 0,
+      cold: { store, memoryMs: MEMORY_MS, onError: (error) => errors.push(error) },
+    });
+    index.apply(
+      1,
+      Array.from({ length: 50 }, (_, n) => claimN(n)),
+    );
+    index.expire(T0 + 30_000);
+    index.expire(T0 + 31_000);
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    index.apply(2, [claimN(1, T0, claimPosition(1, 1))]); // applied while it was out: stays on top
+    for (let n = 0; n < 50; n++)
+      expect(winnerOf(index, n)).toBe(claimPosition(n === 1 ? 2 : 1, n === 1 ? 0 : n));
+    fail = false;
+    index.expire(T0 + 35_000); // before the 10 s back-off: nothing
+    expect(index.coldWrites).toBe(0);
+    index.expire(T0 + 41_000);
+    index.expire(T0 + 42_000);
+    await vi.waitFor(() => expect(index.coldWrites).toBe(1));
+    expect(index.bytes).toBe(0);
+    for (let n = 0; n < 50; n++)
+      expect(winnerOf(index, n)).toBe(claimPosition(n === 1 ? 2 : 1, n === 1 ? 0 : n));
+    await disk.close();
+  });
+});
+
+describe('ClaimSpillDirectory', () => {
+  it("removes directories of processes that no longer run, and keeps the others'", async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'msi-claim-spill-'));
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(parent, 'msi-ingest-claims-111-abc'));
+    await mkdir(join(parent, 'msi-ingest-claims-222-def'));
+    await mkdir(join(parent, `msi-ingest-claims-${process.pid}-old`)); // an earlier process with our pid
+    await mkdir(join(parent, 'unrelated'));
+    const store = await ClaimSpillDirectory.open(parent, (pid) => pid === 222);
+    const left = (await readdir(parent)).sort();
+    expect(left).toEqual(
+      ['msi-ingest-claims-222-def', store.path.slice(parent.length + 1), 'unrelated'].sort(),
+    );
+    await store.close();
+    await rm(parent, { recursive: true, force: true });
   });
 });

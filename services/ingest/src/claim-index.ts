@@ -1,4 +1,4 @@
-import { ClaimTable } from './claim-table.js';
+import { ClaimTable, type IdWords } from './claim-table.js';
 
 /**
  * Claims per ClaimBatch at most (a claim's position packs its index below this), and so events per
@@ -37,24 +37,76 @@ export interface ClaimIndexOptions {
   readonly windowMs: number;
   /** Ids whose time is later than now + skew are refused. */
   readonly skewMs: number;
+  /** Where ids older than the memory horizon go; without it every id in the window stays in memory. */
+  readonly cold?: ColdTier;
+}
+
+/** The index's disk tier: what it writes to and how much of the window stays in memory. */
+export interface ColdTier {
+  readonly store: ColdClaimStore;
+  /** Ids whose time is within this of now stay in memory (the slices being claimed into). */
+  readonly memoryMs: number;
+  /** A write that failed (its claims stay in memory; writing is tried again 10 s later). */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Claim tables written out of memory (ClaimSpillDirectory writes them to files). */
+export interface ColdClaimStore {
+  /** Writes `table` as a new cold table; over the entries of `under` when given (table's win). */
+  write(table: ClaimTable, under?: ColdClaims): Promise<ColdClaims>;
+  /** Drops a cold table no longer used. */
+  remove(cold: ColdClaims): void;
+}
+
+/** A written claim table, read in place (synchronously). */
+export interface ColdClaims {
+  readonly size: number;
+  /** Bytes it takes in the store. */
+  readonly bytes: number;
+  get(tenant: number, id: IdWords): number | undefined;
 }
 
 /** Slices per window: an expired slice is dropped whole, so memory lags expiry by 1/32 window. */
 const SLICES_PER_WINDOW = 32;
+/** How often the cold tier looks for a slice to write (and at once after each write). */
+const MAINTAIN_EVERY_MS = 1000;
+/** After a failed write. */
+const RETRY_WRITE_AFTER_MS = 10_000;
+/** Claims applied to written slices held in memory at most before the largest such set is written. */
+const OVERLAY_BUDGET_IDS = 2 ** 18;
+/** A written slice's later claims are merged into its table once this many (or a quarter of it). */
+const OVERLAY_MERGE_MIN_IDS = 4096;
+
+/**
+ * One time slice of the index. A hot slice (ids within the memory horizon) is all `table`. A cold one
+ * is `cold` on disk, under `table`: the claims applied to it since it was written (a late id, a
+ * replacement), which shadow the disk's; while a write runs, `writing` is between them.
+ */
+interface Slice {
+  table: ClaimTable | undefined;
+  writing: ClaimTable | undefined;
+  cold: ColdClaims | undefined;
+  /** Ids held, over all three. */
+  ids: number;
+  /** A claim was applied since the cold tier last looked (a slice still filling is left alone). */
+  touched: boolean;
+  dropped: boolean;
+}
 
 /**
  * The winning claim of every (tenant, event id) whose id time lies in the window, built by applying
  * the claims stream in order: the first claim of a key wins; a claim that names a void winner in
- * `supersedes` replaces it if that is still the winner. Pure (time is passed in): every replica that
- * applies the same stream holds the same winners.
+ * `supersedes` replaces it if that is still the winner. Every replica that applies the same stream
+ * holds the same winners. The index decides (time is passed in); I/O is the cold store's.
  *
  * Keys are grouped in slices by the time in the event id, so a lookup touches one slice and a
- * slice older than the window is dropped whole. Memory: one ClaimTable slot per id in the window
- * (tenant number, id, position: 28 bytes, at a load of 0.35–0.7): 40–80 bytes per id, see
- * docs/ARCHITECTURE.md.
+ * slice older than the window is dropped whole. Memory: one ClaimTable slot per id (tenant number,
+ * id, position: 28 bytes, at a load of 0.35–0.7): 40–80 bytes per id, see docs/ARCHITECTURE.md.
+ * With a cold tier only the ids within `memoryMs` of now (and a bounded set of late ones) are in
+ * memory; a slice that falls behind the horizon is written to the store and probed there.
  */
 export class ClaimIndex {
-  readonly #slices = new Map<number, ClaimTable>();
+  readonly #slices = new Map<number, Slice>();
   /** Tenant name → number (tenants are the credentials' few; never forgotten). */
   readonly #tenants = new Map<string, number>();
   #lastTenant = '';
@@ -62,12 +114,17 @@ export class ClaimIndex {
   readonly #id: [number, number, number, number] = [0, 0, 0, 0];
   readonly #sliceMs: number;
   #size = 0;
+  #writes = 0;
+  #writeRunning = false;
+  #nextMaintainMs = 0;
+  #lastNowMs = 0;
 
   readonly #options: ClaimIndexOptions;
 
   constructor(options: ClaimIndexOptions) {
     this.#options = options;
-    this.#sliceMs = Math.max(1000, Math.ceil(options.windowMs / SLICES_PER_WINDOW));
+    const horizon = options.cold === undefined ? Number.POSITIVE_INFINITY : options.cold.memoryMs / 2;
+    this.#sliceMs = Math.max(1000, Math.ceil(Math.min(options.windowMs / SLICES_PER_WINDOW, horizon)));
   }
 
   /** True when an id minted at `idTimeMs` may be claimed at `nowMs`: in [now − window, now + skew]. */
@@ -80,7 +137,7 @@ export class ClaimIndex {
     const slice = this.#slices.get(Math.floor(idTimeMs / this.#sliceMs));
     if (slice === undefined) return undefined;
     const tenant = this.#parse(key);
-    return slice.get(tenant, this.#id);
+    return positionIn(slice, tenant, this.#id);
   }
 
   /** Applies the claims of the ClaimBatch stored at claims-stream sequence `seq`, in order. */
@@ -90,31 +147,36 @@ export class ClaimIndex {
       // Every replica applies every claim: no key string is made here (one per claim was measurable).
       const tenant = this.#numberOf(claim.tenant);
       this.#readId(claim.eventId);
-      const current = slice.get(tenant, this.#id);
+      const current = positionIn(slice, tenant, this.#id);
       if (current === undefined) {
         if (claim.supersedes !== 0) return; // what it replaces is gone (expired): nothing to replace
         this.#size += 1;
+        slice.ids += 1;
       } else if (claim.supersedes === 0 || current !== claim.supersedes) {
         return; // the id has a winner, and this claim does not replace it
       }
-      slice.set(tenant, this.#id, claimPosition(seq, index));
+      slice.table ??= new ClaimTable(16);
+      slice.table.set(tenant, this.#id, claimPosition(seq, index));
+      slice.touched = true;
     });
   }
 
-  /** Forgets every id older than the window at `nowMs`. */
+  /** Forgets every id older than the window at `nowMs`; with a cold tier, writes out what fell behind. */
   expire(nowMs: number): void {
+    this.#lastNowMs = nowMs;
     const oldestKept = Math.floor((nowMs - this.#options.windowMs) / this.#sliceMs);
     for (const [number, slice] of this.#slices) {
       if (number >= oldestKept) continue;
-      this.#size -= slice.size;
+      this.#drop(slice);
       this.#slices.delete(number);
     }
+    this.#maintain(nowMs);
   }
 
   /** Forgets everything (the stream it was built from is gone). */
   clear(): void {
+    for (const slice of this.#slices.values()) this.#drop(slice);
     this.#slices.clear();
-    this.#size = 0;
   }
 
   /** Ids held. */
@@ -122,18 +184,109 @@ export class ClaimIndex {
     return this.#size;
   }
 
-  /** Bytes of the slices' tables: what the index costs (docs/ARCHITECTURE.md, "Memory"). */
+  /** Bytes of the tables in memory: what the index costs (docs/ARCHITECTURE.md, "Memory"). */
   get bytes(): number {
     let bytes = 0;
-    for (const slice of this.#slices.values()) bytes += slice.bytes;
+    for (const slice of this.#slices.values())
+      bytes += (slice.table?.bytes ?? 0) + (slice.writing?.bytes ?? 0);
     return bytes;
   }
 
-  #sliceOf(idTimeMs: number): ClaimTable {
+  /** Bytes of the tables in the cold store. */
+  get coldBytes(): number {
+    let bytes = 0;
+    for (const slice of this.#slices.values()) bytes += slice.cold?.bytes ?? 0;
+    return bytes;
+  }
+
+  /** Slices written to the cold store so far (first writes and merges). */
+  get coldWrites(): number {
+    return this.#writes;
+  }
+
+  /**
+   * Writes at most one slice at a time: the first cold slice still wholly in memory that no claim
+   * touched since the last look, else a written slice whose later claims reached a quarter of it,
+   * else — when the later claims held in memory pass the budget — the slice with the most of them.
+   */
+  #maintain(nowMs: number): void {
+    const tier = this.#options.cold;
+    if (tier === undefined || this.#writeRunning || nowMs < this.#nextMaintainMs) return;
+    this.#nextMaintainMs = nowMs + MAINTAIN_EVERY_MS;
+    const coldBelow = Math.floor((nowMs - tier.memoryMs) / this.#sliceMs);
+    let chosen: Slice | undefined;
+    let largest: Slice | undefined;
+    let held = 0;
+    for (const [number, slice] of this.#slices) {
+      const table = slice.table;
+      const touched = slice.touched;
+      slice.touched = false;
+      if (number >= coldBelow || table === undefined || table.size === 0) continue;
+      held += table.size;
+      if (largest === undefined || table.size > (largest.table?.size ?? 0)) largest = slice;
+      if (chosen !== undefined || touched) continue;
+      if (slice.cold === undefined || table.size >= Math.max(OVERLAY_MERGE_MIN_IDS, slice.cold.size / 4))
+        chosen = slice;
+    }
+    if (chosen === undefined && held > OVERLAY_BUDGET_IDS) chosen = largest;
+    if (chosen !== undefined) this.#write(tier, chosen);
+  }
+
+  #write(tier: ColdTier, slice: Slice): void {
+    const table = slice.table;
+    if (table === undefined) return;
+    const under = slice.cold;
+    slice.table = undefined;
+    slice.writing = table;
+    this.#writeRunning = true;
+    tier.store.write(table, under).then(
+      (written) => {
+        slice.writing = undefined;
+        this.#writes += 1;
+        if (slice.dropped) tier.store.remove(written);
+        else slice.cold = written;
+        if (under !== undefined) tier.store.remove(under);
+        this.#writeRunning = false;
+        this.#nextMaintainMs = 0;
+        this.#maintain(this.#lastNowMs);
+      },
+      (error: unknown) => {
+        // Keep its claims in memory, under those applied since (they are later).
+        slice.writing = undefined;
+        if (slice.dropped) {
+          if (under !== undefined) tier.store.remove(under);
+        } else {
+          if (slice.table !== undefined) table.setAll(slice.table);
+          slice.table = table;
+        }
+        this.#writeRunning = false;
+        this.#nextMaintainMs = this.#lastNowMs + RETRY_WRITE_AFTER_MS;
+        tier.onError?.(error);
+      },
+    );
+  }
+
+  #drop(slice: Slice): void {
+    this.#size -= slice.ids;
+    slice.dropped = true;
+    slice.table = undefined;
+    // A slice being written is removed once its write ends (it cannot be stopped).
+    if (slice.writing === undefined && slice.cold !== undefined) this.#options.cold?.store.remove(slice.cold);
+    slice.cold = undefined;
+  }
+
+  #sliceOf(idTimeMs: number): Slice {
     const number = Math.floor(idTimeMs / this.#sliceMs);
     let slice = this.#slices.get(number);
     if (slice === undefined) {
-      slice = new ClaimTable();
+      slice = {
+        table: new ClaimTable(),
+        writing: undefined,
+        cold: undefined,
+        ids: 0,
+        touched: true,
+        dropped: false,
+      };
       this.#slices.set(number, slice);
     }
     return slice;
@@ -186,6 +339,11 @@ export class ClaimIndex {
     this.#lastTenantNumber = number;
     return number;
   }
+}
+
+/** The winner of (tenant, id) in a slice: its later claims first, then what is being written, then disk. */
+function positionIn(slice: Slice, tenant: number, id: IdWords): ClaimPosition | undefined {
+  return slice.table?.get(tenant, id) ?? slice.writing?.get(tenant, id) ?? slice.cold?.get(tenant, id);
 }
 
 /** The index key of (tenant, event id): the tenant, NUL, the 16 id bytes as latin1 characters. */

@@ -67,6 +67,8 @@ export class ClaimLog {
   #applied = 0;
   #caughtUp: (() => void) | undefined;
   #loop: RunningLoop | undefined;
+  /** Expires the index (and lets it write slices out) when no claims arrive to do it. */
+  #ticker: RunningLoop | undefined;
   #messages: ConsumerMessages | undefined;
 
   readonly #js: JetStreamClient;
@@ -127,6 +129,12 @@ export class ClaimLog {
       run: (stopped) => this.#follow(stopped),
       onError: (error) => this.#options.log.warn('claims follower restarts', { error }),
     });
+    this.#ticker ??= every({
+      intervalMs: 1000,
+      waitFirst: true,
+      run: async () => this.#index.expire(this.#options.nowMs()),
+      onError: () => undefined,
+    });
     // Messages that expire (max age) before they are delivered never report "nothing pending": a
     // stream found empty, or applied to its last message, is caught up too.
     const emptied = every({
@@ -160,6 +168,7 @@ export class ClaimLog {
 
   stop(): void {
     void this.#loop?.stop();
+    void this.#ticker?.stop();
     void this.#messages?.close().catch(() => undefined);
   }
 

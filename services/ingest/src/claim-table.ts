@@ -34,6 +34,42 @@ export class ClaimTable {
     return this.#keys.byteLength + this.#positions.byteLength;
   }
 
+  /**
+   * The table's arrays, seed and size, as they are (not copies): what `ClaimTableFile` writes and
+   * `restore` takes back. A reader of the arrays finds a key the way `get` does (`homeSlotOf`, then
+   * linear probing to the first empty slot).
+   */
+  get state(): ClaimTableState {
+    return { keys: this.#keys, positions: this.#positions, size: this.#size, seed: this.#seed };
+  }
+
+  /** A table over arrays that `state` gave (their slot count a power of two, the same seed). */
+  static restore(state: ClaimTableState): ClaimTable {
+    const slots = state.positions.length;
+    if (slots < 16 || (slots & (slots - 1)) !== 0 || state.keys.length !== slots * 5)
+      throw new Error(`not a claim table: ${slots} slots, ${state.keys.length} key words`);
+    const table = new ClaimTable(16, state.seed);
+    table.#keys = state.keys;
+    table.#positions = state.positions;
+    table.#mask = slots - 1;
+    table.#size = state.size;
+    return table;
+  }
+
+  /** Sets every entry of `from` here (its positions replace these). */
+  setAll(from: ClaimTable): void {
+    from.forEach((tenant, id, position) => {
+      this.set(tenant, id, position);
+    });
+  }
+
+  /** Calls `each` with every entry (tenant number, id words, position); the words are reused. */
+  forEach(each: (tenant: number, id: IdWords, position: number) => void): void {
+    eachEntry(this.#keys, this.#positions, (mark, id, position) => {
+      each(mark - 1, id, position);
+    });
+  }
+
   /** The position stored for the key, or undefined. */
   get(tenant: number, id: IdWords): number | undefined {
     const slot = this.#find(tenant, id);
@@ -82,12 +118,7 @@ export class ClaimTable {
   }
 
   #hash(mark: number, id: IdWords): number {
-    let h = this.#seed ^ mark;
-    h = mix(h ^ id[0]);
-    h = mix(h ^ id[1]);
-    h = mix(h ^ id[2]);
-    h = mix(h ^ id[3]);
-    return h >>> 0;
+    return keyHash(this.#seed, mark, id);
   }
 
   #grow(): void {
@@ -97,25 +128,59 @@ export class ClaimTable {
     this.#keys = new Uint32Array(slots * 5);
     this.#positions = new Float64Array(slots);
     this.#mask = slots - 1;
-    const id: [number, number, number, number] = [0, 0, 0, 0];
-    for (let slot = 0; slot < positions.length; slot++) {
-      const at = slot * 5;
-      const mark = keys[at] ?? 0;
-      if (mark === 0) continue;
-      id[0] = keys[at + 1] ?? 0;
-      id[1] = keys[at + 2] ?? 0;
-      id[2] = keys[at + 3] ?? 0;
-      id[3] = keys[at + 4] ?? 0;
+    eachEntry(keys, positions, (mark, id, position) => {
       let to = this.#hash(mark, id) & this.#mask;
       while (this.#keys[to * 5] !== 0) to = (to + 1) & this.#mask;
-      this.#keys.set(keys.subarray(at, at + 5), to * 5);
-      this.#positions[to] = positions[slot] ?? 0;
-    }
+      this.#keys[to * 5] = mark;
+      this.#keys.set(id, to * 5 + 1);
+      this.#positions[to] = position;
+    });
+  }
+}
+
+/** Calls `each` with every occupied slot's mark (tenant number + 1), id words (reused) and position. */
+function eachEntry(
+  keys: Uint32Array,
+  positions: Float64Array,
+  each: (mark: number, id: IdWords, position: number) => void,
+): void {
+  const id: [number, number, number, number] = [0, 0, 0, 0];
+  for (let slot = 0; slot < positions.length; slot++) {
+    const at = slot * 5;
+    const mark = keys[at] ?? 0;
+    if (mark === 0) continue;
+    id[0] = keys[at + 1] ?? 0;
+    id[1] = keys[at + 2] ?? 0;
+    id[2] = keys[at + 3] ?? 0;
+    id[3] = keys[at + 4] ?? 0;
+    each(mark, id, positions[slot] ?? 0);
   }
 }
 
 /** An event id as four unsigned 32-bit words, big-endian. */
 export type IdWords = readonly [number, number, number, number];
+
+/** A table's arrays: per slot 5 key words (tenant number + 1, 0 = empty; the id) and a position. */
+export interface ClaimTableState {
+  readonly keys: Uint32Array;
+  readonly positions: Float64Array;
+  readonly size: number;
+  readonly seed: number;
+}
+
+/** The slot where probing for (tenant, id) starts in a table of `slots` slots with this seed. */
+export function homeSlotOf(seed: number, slots: number, tenant: number, id: IdWords): number {
+  return keyHash(seed, tenant + 1, id) & (slots - 1);
+}
+
+function keyHash(seed: number, mark: number, id: IdWords): number {
+  let h = seed ^ mark;
+  h = mix(h ^ id[0]);
+  h = mix(h ^ id[1]);
+  h = mix(h ^ id[2]);
+  h = mix(h ^ id[3]);
+  return h >>> 0;
+}
 
 /** A 32-bit finalizer (murmur3's fmix32): every input bit reaches every output bit. */
 function mix(h: number): number {

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { assertValidPrefix, MAX_SHARDS } from '@msi/nats';
 import { ConfigReader, type LogLevel } from '@msi/service-kit';
 
@@ -46,6 +47,14 @@ export interface IngestConfig {
    * and so is an occurred_at older than this.
    */
   readonly dedupWindowMs: number;
+  /**
+   * Claim index ids whose UUIDv7 time is within this of now stay in memory; older ones are written to
+   * files under `claimDirectory` (docs/ARCHITECTURE.md, "Idempotency"). At least the window plus the
+   * skew: all in memory, no files.
+   */
+  readonly claimMemoryMs: number;
+  /** Where this process's claim index files go (a directory of its own is made in it). */
+  readonly claimDirectory: string;
   /** A claim lets its owner publish for this long; then others may recover the event. */
   readonly claimWindowMs: number;
   /** A batch waits at most this long for more events. */
@@ -110,6 +119,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
       max: 64 * 1024 * 1024,
     }),
     maxInFlight: read.integer('MSI_INGEST_MAX_IN_FLIGHT', 50_000, { min: 1, max: 10_000_000 }),
+    claimMemoryMs: read.integer('MSI_INGEST_CLAIM_MEMORY_MS', 20 * SECOND, {
+      min: 2 * SECOND,
+      max: 31 * DAY,
+    }),
+    claimDirectory: read.string('MSI_INGEST_CLAIM_DIR', tmpdir()),
     claimWindowMs: read.integer('MSI_INGEST_CLAIM_WINDOW_MS', 10 * SECOND, { min: 500, max: 60 * SECOND }),
     lingerMs: read.integer('MSI_INGEST_LINGER_MS', 2, { min: 0, max: 1000 }),
     batchMaxEvents: read.integer('MSI_INGEST_BATCH_MAX_EVENTS', 1024, { min: 1, max: 100_000 }),

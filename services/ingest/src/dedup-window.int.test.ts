@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mintUuidV7 } from '@msi/core';
 import { ingestV1 } from '@msi/proto';
 import { useWorld } from '@msi/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   clientFor,
   durableOf,
@@ -83,5 +86,57 @@ describe('the dedup window', () => {
     const older = sampleEvent({ occurredAtUs: BigInt(Date.now() - WINDOW_MS - 1000) * 1000n });
     expect(failureOf((await submitBatch(client, [older])).acks[0])).toBe('durable');
     client.close();
+  });
+
+  it('answers retries from the claim index files once their ids are past the memory horizon', async () => {
+    // A replica 30 s ahead that keeps only the last 2 s of ids in memory: the original's id is on
+    // disk there once the slice is written, and so is an id it takes itself, minted 25 s before its now.
+    const dir = mkdtempSync(join(tmpdir(), 'msi-ingest-claim-dir-'));
+    const aheadMs = 30_000;
+    const event = eventMintedAt(Date.now());
+    const client = clientFor(original.port, KEYS.acme);
+    const first = durableOf((await submitBatch(client, [event])).acks[0]);
+    client.close();
+    const replica = await startTestIngest(
+      { ...env, MSI_INGEST_CLAIM_MEMORY_MS: '2000', MSI_INGEST_CLAIM_DIR: dir },
+      undefined,
+      () => Date.now() + aheadMs,
+    );
+    running.push(replica);
+    const replicaClient = clientFor(replica.port, KEYS.acme);
+    const late = eventMintedAt(Date.now() + aheadMs - 25_000);
+    const lateAck = durableOf((await submitBatch(replicaClient, [late])).acks[0]);
+    // Every id it holds is past its horizon: once all are written, nothing of the index is in memory.
+    const indexBytes = async () =>
+      Object.fromEntries(
+        (await replica.registry.getSingleMetric('msi_ingest_claim_index_bytes')?.get())?.values.map((v) => [
+          String(v.labels.tier),
+          v.value,
+        ]) ?? [],
+      );
+    await vi.waitFor(async () => expect(await indexBytes()).toMatchObject({ memory: 0 }), {
+      timeout: 20_000,
+      interval: 200,
+    });
+    expect((await indexBytes()).disk).toBeGreaterThan(0);
+    const claimFiles = readdirSync(dir, { recursive: true, encoding: 'utf8' });
+    expect(claimFiles.some((name) => name.endsWith('.claims'))).toBe(true);
+
+    expect(durableOf((await submitBatch(replicaClient, [event])).acks[0])).toEqual({
+      ...first,
+      duplicate: true,
+    });
+    expect(durableOf((await submitBatch(replicaClient, [late])).acks[0])).toEqual({
+      ...lateAck,
+      duplicate: true,
+    });
+    replicaClient.close();
+    const { events } = await snapshot(natsUrl, prefix);
+    for (const sent of [event, late])
+      expect(events.filter((bytes) => bytes.includes(sent.eventId))).toHaveLength(1);
+
+    await replica.close(1000);
+    expect(readdirSync(dir)).toEqual([]); // its directory goes with it
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -32,6 +32,7 @@ import { BatchLocator } from './batch-locator.js';
 import { publishSpan } from './batch-span.js';
 import { ClaimIndex } from './claim-index.js';
 import { ClaimLog } from './claim-log.js';
+import { ClaimSpillDirectory } from './claim-spill-directory.js';
 import { type IngestConfig, loadConfig } from './config.js';
 import { expectedRound } from './expected-round.js';
 import { IngestCalls } from './ingest-calls.js';
@@ -147,7 +148,26 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     await ensureStreams(jsm, config.prefix, { ...defaultStreamSettings, replicas: config.natsReplicas });
     const publisher = new AsyncPublisher(nc, config.publishTimeoutMs, now);
     stops.push(() => publisher.close());
-    const index = new ClaimIndex({ windowMs: config.dedupWindowMs, skewMs: config.maxSkewMs });
+    // Ids older than the memory horizon go to files of this process's own (none when it covers the window).
+    const spill =
+      config.claimMemoryMs < config.dedupWindowMs + config.maxSkewMs
+        ? await ClaimSpillDirectory.open(config.claimDirectory)
+        : undefined;
+    if (spill !== undefined) stops.push(() => spill.close());
+    let claimWriteFailed = (error: unknown) => log.warn('a claim index slice stays in memory', { error });
+    const index = new ClaimIndex({
+      windowMs: config.dedupWindowMs,
+      skewMs: config.maxSkewMs,
+      ...(spill === undefined
+        ? {}
+        : {
+            cold: {
+              store: spill,
+              memoryMs: config.claimMemoryMs,
+              onError: (error: unknown) => claimWriteFailed(error),
+            },
+          }),
+    });
     const claims = new ClaimLog(js, jsm, publisher, index, {
       stream: claimsStreamFor(config.prefix),
       subject: subjects.claims,
@@ -161,7 +181,16 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     await claims.ensureStream();
     await claims.start();
     stops.push(() => claims.stop());
-    const metrics = createIngestMetrics(deps.registry, () => index.size);
+    const metrics = createIngestMetrics(
+      deps.registry,
+      () => index.size,
+      () => ({ memory: index.bytes, disk: index.coldBytes }),
+    );
+    const warnWriteFailed = claimWriteFailed;
+    claimWriteFailed = (error: unknown) => {
+      metrics.claimIndexWriteFailures.inc();
+      warnWriteFailed(error);
+    };
     const routing = await ShardRouting.start({
       js,
       bucket: bucketNamesFor(config.prefix).shardMap,
@@ -360,6 +389,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           claims.stop();
           await routing.stop();
           publisher.close();
+          await spill?.close();
         })();
         return closed;
       },

@@ -10,6 +10,7 @@ import { eventV1, type ingestV1, streamV1 } from '@msi/proto';
 import { createLogger, createRegistry, ServiceHealth } from '@msi/service-kit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import type { Registry } from 'prom-client';
 import { createIngestClient, type IngestClientOptions } from './client.js';
 import { loadIngest, type RunningIngest, startIngest } from './ingest-server.js';
 
@@ -81,8 +82,9 @@ export async function startTestIngest(
   env: Record<string, string>,
   instanceId?: string,
   nowMs?: () => number,
-): Promise<RunningIngest> {
+): Promise<RunningIngest & { readonly registry: Registry }> {
   const config = await loadIngest(env);
+  const registry = createRegistry('ingest');
   const nc = await connectNats({ servers: config.natsUrl, name: 'msi-ingest-test' });
   const health = new ServiceHealth();
   watchConnection(nc, (up) => health.set('nats', up));
@@ -95,13 +97,14 @@ export async function startTestIngest(
       health,
       hasher: nodeHasher(),
       log: createLogger({ service: 'ingest', level: config.logLevel, write: () => {} }),
-      registry: createRegistry('ingest'),
+      registry,
       ...(instanceId === undefined ? {} : { instanceId }),
       ...(nowMs === undefined ? {} : { nowMs }),
     });
     let closed: Promise<void> | undefined;
     return {
       ...ingest,
+      registry,
       close(graceMs) {
         closed ??= ingest.close(graceMs).then(() => nc.drain().catch(() => nc.close()));
         return closed;

@@ -15,11 +15,19 @@ export interface IngestMetrics {
   readonly inFlight: Gauge;
   /** Event ids held by the claim index (set on each scrape from `claimIndexSize`). */
   readonly claimIndexIds: Gauge;
+  /** Bytes of the claim index in memory and on disk (set on each scrape from `claimIndexBytes`). */
+  readonly claimIndexBytes: Gauge<'tier'>;
+  /** Writes of claim index slices to disk that failed (their claims stayed in memory). */
+  readonly claimIndexWriteFailures: Counter;
   readonly securityEvents: Counter<'kind'>;
   readonly securityDropped: Counter;
 }
 
-export function createIngestMetrics(registry: Registry, claimIndexSize: () => number): IngestMetrics {
+export function createIngestMetrics(
+  registry: Registry,
+  claimIndexSize: () => number,
+  claimIndexBytes: () => { readonly memory: number; readonly disk: number } = () => ({ memory: 0, disk: 0 }),
+): IngestMetrics {
   const registers = [registry];
   return {
     received: new Counter({
@@ -80,11 +88,27 @@ export function createIngestMetrics(registry: Registry, claimIndexSize: () => nu
     }),
     claimIndexIds: new Gauge({
       name: 'msi_ingest_claim_index_ids',
-      help: 'Event ids in the dedup window held in memory by the claim index (~121 bytes each)',
+      help: 'Event ids in the dedup window held by the claim index, in memory or on disk',
       registers,
       collect() {
         this.set(claimIndexSize());
       },
+    }),
+    claimIndexBytes: new Gauge({
+      name: 'msi_ingest_claim_index_bytes',
+      help: 'Bytes of the claim index: tier="memory" (the slices within MSI_INGEST_CLAIM_MEMORY_MS of now, and late claims), tier="disk" (files under MSI_INGEST_CLAIM_DIR)',
+      labelNames: ['tier'],
+      registers,
+      collect() {
+        const bytes = claimIndexBytes();
+        this.set({ tier: 'memory' }, bytes.memory);
+        this.set({ tier: 'disk' }, bytes.disk);
+      },
+    }),
+    claimIndexWriteFailures: new Counter({
+      name: 'msi_ingest_claim_index_write_failures_total',
+      help: 'Claim index slices that could not be written to disk (kept in memory, tried again 10 s later)',
+      registers,
     }),
     securityEvents: new Counter({
       name: 'msi_ingest_security_events_total',
