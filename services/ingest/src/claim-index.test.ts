@@ -5,12 +5,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ClaimIndex,
   type ColdClaimStore,
+  type ColdClaims,
   claimIndexOf,
   claimKey,
   claimPosition,
   claimSeqOf,
 } from './claim-index.js';
 import { ClaimSpillDirectory } from './claim-spill-directory.js';
+import { ClaimTable, type IdWords } from './claim-table.js';
 
 const T0 = 1_800_000_000_000;
 const HOUR = 3_600_000;
@@ -201,6 +203,64 @@ describe('ClaimIndex with a cold tier on disk', () => {
     for (let n = 0; n < 50; n++)
       expect(winnerOf(index, n)).toBe(claimPosition(n === 1 ? 2 : 1, n === 1 ? 0 : n));
     await disk.close();
+  });
+});
+
+describe('ClaimIndex replaying a window in time order (a start)', () => {
+  it('writes each slice once, whole, after it is filled, never while claims still go to it', async () => {
+    const written: { size: number; merged: boolean }[] = [];
+    // A store that keeps what it is given in memory and answers at once: the index's choices alone.
+    const tables = new Map<ColdClaims, ClaimTable>();
+    const memoryStore: ColdClaimStore = {
+      async write(table, under) {
+        written.push({ size: table.size, merged: under !== undefined });
+        const copy = new ClaimTable(16);
+        const below = under === undefined ? undefined : tables.get(under);
+        if (below !== undefined) copy.setAll(below);
+        copy.setAll(table);
+        const cold: ColdClaims = {
+          size: copy.size,
+          bytes: copy.bytes,
+          get: (tenant: number, id: IdWords) => copy.get(tenant, id),
+        };
+        tables.set(cold, copy);
+        return cold;
+      },
+      remove: (cold) => {
+        tables.delete(cold);
+      },
+    };
+    const DAY = 24 * HOUR;
+    const index = new ClaimIndex({
+      windowMs: 2 * DAY,
+      skewMs: 0,
+      cold: { store: memoryStore, memoryMs: 10_000 },
+    });
+    const idOf = (n: number) => {
+      const bytes = new Uint8Array(16);
+      new DataView(bytes.buffer).setUint32(12, n);
+      return bytes;
+    };
+    // 40 slices of 5 s, 300 ids each, two messages per slice; the replay's clock moves 1 s a message
+    // while the ids it applies are a day old (every slice is past the memory horizon).
+    const now = T0 + DAY;
+    let n = 0;
+    for (let message = 0; message < 80; message++) {
+      const claims = Array.from({ length: 150 }, () => {
+        const idTimeMs = T0 + Math.floor(n / 300) * 5000 + (n % 300);
+        return { tenant: 'acme', eventId: idOf(n++), idTimeMs, supersedes: 0 };
+      });
+      index.apply(message + 1, claims);
+      index.expire(now + message * 1000);
+      for (let i = 0; i < 5; i++) await Promise.resolve(); // a write completes (the store answers at once)
+    }
+    expect(written.length).toBeGreaterThanOrEqual(38);
+    expect(written.every((w) => w.size === 300 && !w.merged)).toBe(true);
+    for (let k = 0; k < n; k += 97)
+      expect(index.winner(claimKey('acme', idOf(k)), T0 + Math.floor(k / 300) * 5000)).toBe(
+        claimPosition(Math.floor(k / 150) + 1, k % 150),
+      );
+    expect(index.size).toBe(12_000);
   });
 });
 

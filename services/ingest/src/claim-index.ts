@@ -72,6 +72,8 @@ const SLICES_PER_WINDOW = 32;
 const MAINTAIN_EVERY_MS = 1000;
 /** After a failed write. */
 const RETRY_WRITE_AFTER_MS = 10_000;
+/** A cold slice that claims keep touching is written after this many looks anyway (memory stays bounded). */
+const MAX_TOUCHED_LOOKS = 30;
 /** Claims applied to written slices held in memory at most before the largest such set is written. */
 const OVERLAY_BUDGET_IDS = 2 ** 18;
 /** A written slice's later claims are merged into its table once this many (or a quarter of it). */
@@ -90,6 +92,10 @@ interface Slice {
   ids: number;
   /** A claim was applied since the cold tier last looked (a slice still filling is left alone). */
   touched: boolean;
+  /** Looks in a row that found this slice touched. */
+  touchedLooks: number;
+  /** The last look found no claim applied since the look before. */
+  idle: boolean;
   dropped: boolean;
 }
 
@@ -116,7 +122,7 @@ export class ClaimIndex {
   #size = 0;
   #writes = 0;
   #writeRunning = false;
-  #nextMaintainMs = 0;
+  #nextLookMs = 0;
   #lastNowMs = 0;
 
   readonly #options: ClaimIndexOptions;
@@ -206,29 +212,43 @@ export class ClaimIndex {
 
   /**
    * Writes at most one slice at a time: the first cold slice still wholly in memory that no claim
-   * touched since the last look, else a written slice whose later claims reached a quarter of it,
-   * else — when the later claims held in memory pass the budget — the slice with the most of them.
+   * touched since the last look (or that claims kept touching for 30 looks), else a written slice
+   * whose later claims reached a quarter of it, else — when the later claims held in memory on top
+   * of written slices pass the budget — the written slice with the most of them. A slice still being
+   * filled (a replay at start applies the window in time order) is left whole in memory: written
+   * early, each of its later claims would be looked up on disk.
    */
-  #maintain(nowMs: number): void {
+  #maintain(nowMs: number, look = true): void {
     const tier = this.#options.cold;
-    if (tier === undefined || this.#writeRunning || nowMs < this.#nextMaintainMs) return;
-    this.#nextMaintainMs = nowMs + MAINTAIN_EVERY_MS;
+    if (tier === undefined || this.#writeRunning) return;
+    if (look) {
+      if (nowMs < this.#nextLookMs) return;
+      this.#nextLookMs = nowMs + MAINTAIN_EVERY_MS;
+    }
     const coldBelow = Math.floor((nowMs - tier.memoryMs) / this.#sliceMs);
     let chosen: Slice | undefined;
     let largest: Slice | undefined;
-    let held = 0;
+    let onTop = 0;
     for (const [number, slice] of this.#slices) {
+      if (look) {
+        // Idle: no claim since the look before; a write right after another judges by the last look.
+        slice.idle = !slice.touched;
+        slice.touchedLooks = slice.touched ? slice.touchedLooks + 1 : 0;
+        slice.touched = false;
+      }
       const table = slice.table;
-      const touched = slice.touched;
-      slice.touched = false;
       if (number >= coldBelow || table === undefined || table.size === 0) continue;
-      held += table.size;
+      const idle = slice.idle && !slice.touched;
+      if (slice.cold === undefined) {
+        if (chosen === undefined && (idle || slice.touchedLooks >= MAX_TOUCHED_LOOKS)) chosen = slice;
+        continue;
+      }
+      onTop += table.size;
       if (largest === undefined || table.size > (largest.table?.size ?? 0)) largest = slice;
-      if (chosen !== undefined || touched) continue;
-      if (slice.cold === undefined || table.size >= Math.max(OVERLAY_MERGE_MIN_IDS, slice.cold.size / 4))
+      if (chosen === undefined && idle && table.size >= Math.max(OVERLAY_MERGE_MIN_IDS, slice.cold.size / 4))
         chosen = slice;
     }
-    if (chosen === undefined && held > OVERLAY_BUDGET_IDS) chosen = largest;
+    if (chosen === undefined && onTop > OVERLAY_BUDGET_IDS) chosen = largest;
     if (chosen !== undefined) this.#write(tier, chosen);
   }
 
@@ -247,8 +267,7 @@ export class ClaimIndex {
         else slice.cold = written;
         if (under !== undefined) tier.store.remove(under);
         this.#writeRunning = false;
-        this.#nextMaintainMs = 0;
-        this.#maintain(this.#lastNowMs);
+        this.#maintain(this.#lastNowMs, false);
       },
       (error: unknown) => {
         // Keep its claims in memory, under those applied since (they are later).
@@ -260,7 +279,7 @@ export class ClaimIndex {
           slice.table = table;
         }
         this.#writeRunning = false;
-        this.#nextMaintainMs = this.#lastNowMs + RETRY_WRITE_AFTER_MS;
+        this.#nextLookMs = this.#lastNowMs + RETRY_WRITE_AFTER_MS;
         tier.onError?.(error);
       },
     );
@@ -285,6 +304,8 @@ export class ClaimIndex {
         cold: undefined,
         ids: 0,
         touched: true,
+        touchedLooks: 0,
+        idle: false,
         dropped: false,
       };
       this.#slices.set(number, slice);
