@@ -119,7 +119,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
       max: 64 * 1024 * 1024,
     }),
     maxInFlight: read.integer('MSI_INGEST_MAX_IN_FLIGHT', 50_000, { min: 1, max: 10_000_000 }),
-    claimMemoryMs: read.integer('MSI_INGEST_CLAIM_MEMORY_MS', 20 * SECOND, {
+    claimMemoryMs: read.integer('MSI_INGEST_CLAIM_MEMORY_MS', 10 * SECOND, {
       min: 2 * SECOND,
       max: 31 * DAY,
     }),
