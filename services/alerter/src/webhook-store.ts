@@ -176,12 +176,14 @@ export async function markFailedAttempt(pool: Pool, schema: string, f: FailedAtt
  * pending. Leased rows count with their lease end.
  */
 export async function msUntilNextDue(pool: Pool, schema: string): Promise<number | undefined> {
+  // Not greatest(0, …) in SQL: GREATEST skips NULLs, so an empty queue would read as "due now" and
+  // the deliverer would poll without pause.
   const result = await pool.query<{ ms: number | null }>(
-    `SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000)::double precision AS ms
+    `SELECT (extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000)::double precision AS ms
      FROM ${table(schema)} WHERE state = 'pending'`,
   );
   const ms = result.rows[0]?.ms;
-  return ms === null || ms === undefined ? undefined : ms;
+  return ms === null || ms === undefined ? undefined : Math.max(0, ms);
 }
 
 /** The number of rows in each state (0 for a state with none). */

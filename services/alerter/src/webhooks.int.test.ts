@@ -24,6 +24,7 @@ import {
   enqueueDelivery,
   markDelivered,
   markFailedAttempt,
+  msUntilNextDue,
   webhookTablesSql,
 } from './webhook-store.js';
 
@@ -321,6 +322,20 @@ describe('enqueueDelivery', () => {
 });
 
 describe('claimDue and the settlements', () => {
+  it('says how long until the next row is due: none pending is undefined, not "due now"', async () => {
+    // An empty queue once read as 0 ms (SQL GREATEST skips NULLs): the deliverer polled without pause.
+    const schema = await freshSchema();
+    expect(await msUntilNextDue(pool, schema)).toBeUndefined();
+    await enqueue(schema, 'alert-due', 'http://127.0.0.1:9/', '{}');
+    expect(await msUntilNextDue(pool, schema)).toBe(0);
+    await claimDue(pool, schema, 10, 60_000); // leased for a minute: due again when the lease ends
+    const leased = await msUntilNextDue(pool, schema);
+    expect(leased).toBeGreaterThan(50_000);
+    expect(leased).toBeLessThanOrEqual(60_000);
+    await pool.query(`UPDATE ${schema}.webhook_deliveries SET state = 'delivered'`);
+    expect(await msUntilNextDue(pool, schema)).toBeUndefined();
+  });
+
   it('offers an unsettled claim again as the next attempt once its lease ends, and ignores stale settlements', async () => {
     const schema = await freshSchema();
     await enqueue(schema, 'alert-lease', 'http://127.0.0.1:9/', '{}');
