@@ -12,6 +12,8 @@ export interface VerifierMetrics {
   readonly eventsApplied: Counter;
   /** Seals applied; verified = true | false. */
   readonly sealsApplied: Counter<'verified'>;
+  /** Seals whose event rows were taken from memory (committed recently) or read back from the database. */
+  readonly sealRangesRead: Counter<'from'>;
   /** Rounds applied; verified = true | false. */
   readonly roundsApplied: Counter<'verified'>;
   /** Checkpoints verified and stored. */
@@ -74,6 +76,12 @@ export function createVerifierMetrics(
       name: 'msi_verifier_seals_applied_total',
       help: 'Seals applied to the projection, by whether they verified',
       labelNames: ['verified'],
+      registers,
+    }),
+    sealRangesRead: new Counter({
+      name: 'msi_verifier_seal_ranges_read_total',
+      help: 'Seals checked against event rows held in memory since their commit (from="memory") or read back from Postgres (from="database")',
+      labelNames: ['from'],
       registers,
     }),
     roundsApplied: new Counter({

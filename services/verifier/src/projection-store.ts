@@ -157,7 +157,10 @@ export async function insertEventActors(db: Db, actors: EventActors): Promise<vo
  * For each seal, the events of its shard in its stream range, in stream then batch order (what its
  * tree is rebuilt from, and the rows of the leaves it anchors) — one query for the whole group.
  */
-export async function coveredEvents(db: Db, seals: readonly SealRecord[]): Promise<CoveredRow[][]> {
+export async function coveredEvents(
+  db: Db,
+  seals: readonly Pick<SealRecord, 'shard' | 'streamStart' | 'streamEnd'>[],
+): Promise<CoveredRow[][]> {
   const covered: CoveredRow[][] = seals.map(() => []);
   if (seals.length === 0) return covered;
   const { rows } = await db.query({
