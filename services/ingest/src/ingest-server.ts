@@ -148,14 +148,20 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     await ensureStreams(jsm, config.prefix, { ...defaultStreamSettings, replicas: config.natsReplicas });
     const publisher = new AsyncPublisher(nc, config.publishTimeoutMs, now);
     stops.push(() => publisher.close());
+    // The index is made below; until then its gauges read 0.
+    let index: ClaimIndex | undefined;
+    const metrics = createIngestMetrics(
+      deps.registry,
+      () => index?.size ?? 0,
+      () => ({ memory: index?.bytes ?? 0, disk: index?.coldBytes ?? 0 }),
+    );
     // Ids older than the memory horizon go to files of this process's own (none when it covers the window).
     const spill =
       config.claimMemoryMs < config.dedupWindowMs + config.maxSkewMs
         ? await ClaimSpillDirectory.open(config.claimDirectory)
         : undefined;
     if (spill !== undefined) stops.push(() => spill.close());
-    let claimWriteFailed = (error: unknown) => log.warn('a claim index slice stays in memory', { error });
-    const index = new ClaimIndex({
+    index = new ClaimIndex({
       windowMs: config.dedupWindowMs,
       skewMs: config.maxSkewMs,
       ...(spill === undefined
@@ -164,7 +170,10 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
             cold: {
               store: spill,
               memoryMs: config.claimMemoryMs,
-              onError: (error: unknown) => claimWriteFailed(error),
+              onError: (error: unknown) => {
+                metrics.claimIndexWriteFailures.inc();
+                log.warn('a claim index slice stays in memory', { error });
+              },
             },
           }),
     });
@@ -181,16 +190,6 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     await claims.ensureStream();
     await claims.start();
     stops.push(() => claims.stop());
-    const metrics = createIngestMetrics(
-      deps.registry,
-      () => index.size,
-      () => ({ memory: index.bytes, disk: index.coldBytes }),
-    );
-    const warnWriteFailed = claimWriteFailed;
-    claimWriteFailed = (error: unknown) => {
-      metrics.claimIndexWriteFailures.inc();
-      warnWriteFailed(error);
-    };
     const routing = await ShardRouting.start({
       js,
       bucket: bucketNamesFor(config.prefix).shardMap,

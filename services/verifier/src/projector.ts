@@ -57,13 +57,12 @@ const KEYS: readonly StreamKey[] = ['events', 'seals', 'rounds', 'checkpoints', 
  * first.
  */
 const COSIGNED_GRACE_MS = 10_000;
-/** Messages applied per transaction, per stream (an EventBatch carries up to 1,000 events). */
 /**
- * Event rows kept for checking seals without reading them back: ~500 bytes per event, so 64 MiB
- * holds ~13 s of events at 10,000 events/s, several rounds more than seals take to follow.
+ * Event rows kept for checking seals without reading them back: by RecentEventRows' own estimate
+ * (canonical bytes + 200 per row, ~500 bytes per event) 64 MiB is ~13 s of events at 10,000/s.
  */
 const RECENT_EVENT_ROWS_BYTES = 64 * 1024 * 1024;
-
+/** Messages applied per transaction, per stream (an EventBatch carries up to 1,000 events). */
 const GROUP: Record<StreamKey, number> = {
   events: 64,
   seals: 256,
@@ -258,8 +257,6 @@ export class Projector {
     );
     let nextRead = 0;
     const covered = held.map((rows) => rows ?? read[nextRead++] ?? []);
-    this.#o.metrics?.sealRangesRead.inc({ from: 'memory' }, held.length - read.length);
-    this.#o.metrics?.sealRangesRead.inc({ from: 'database' }, read.length);
     const judged = seals.map((s, i) => applySeal(this.#o.hasher, this.#names.seals, s, covered[i] ?? []));
     const failures = decoded.flatMap((d) => (d.ok ? [] : [d.failure]));
     failures.push(...judged.flatMap((j) => (j.failure === undefined ? [] : [j.failure])));
@@ -270,6 +267,8 @@ export class Projector {
       committed: () => {
         recordProjectionSpans('verifier.project_seal', messages.slice(0, decoded.length), startedMs);
         if (sealed.length > 0) this.#o.onSealed?.(sealed);
+        this.#o.metrics?.sealRangesRead.inc({ from: 'memory' }, held.length - read.length);
+        this.#o.metrics?.sealRangesRead.inc({ from: 'database' }, read.length);
         for (const j of judged)
           this.#o.metrics?.sealsApplied.inc({ verified: String(j.failure === undefined) });
         this.#announce(failures);
