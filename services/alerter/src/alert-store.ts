@@ -55,75 +55,256 @@ export function alertFromRow(row: any): Alert {
   };
 }
 
+/** One candidate as it will be stored: its id, and its text as Postgres can store it. */
+interface Storable {
+  readonly alertId: string;
+  readonly candidate: AlertCandidate;
+}
+
+/** An alert loaded or created by one raise, with what the raise adds to it. */
+interface Tracked {
+  readonly sequence: number;
+  readonly dedupeKey: string;
+  readonly open: boolean;
+  lastSeenUs: number;
+  eventIdCount: number;
+  /** Occurrences this raise adds, the last-seen it raises the alert to, the event ids it appends. */
+  added: number;
+  addedEventIds: Uint8Array[];
+  /** Its row as stored: loaded, or returned by this raise's insert or update. */
+  row: Alert | undefined;
+}
+
+/** How a candidate was raised: it created `alert`, or counts against it (an open or a replayed one). */
+interface Outcome {
+  readonly tracked: Tracked;
+  readonly created: boolean;
+}
+
+/** Rows per multi-row statement (at most 13 parameters each: 53,248, below Postgres's 65,535). */
+const ROWS_PER_STATEMENT = 4096;
+
 /**
- * Raises an alert inside the caller's transaction: when an OPEN alert with the same dedupe key was
- * last seen within the candidate's window (in the candidates' own time, so a replay decides the
- * same), it counts one more occurrence; otherwise a new alert gets the next sequence. Alert inserts
- * are serialised by a transaction-scoped advisory lock, so sequences commit in order (WatchAlerts
- * relies on it) and a NOTIFY on ALERT_CHANNEL announces it at commit.
+ * Raises candidates in order inside the caller's transaction, as raising them one by one would:
+ * when an OPEN alert with the candidate's dedupe key was last seen within its window (in the
+ * candidates' own time, so a replay decides the same) it counts one more occurrence of the newest
+ * such alert; otherwise, unless an alert with its id exists already (a replayed message: nothing
+ * new), a new alert gets the next sequence. Alert inserts are serialised by a transaction-scoped
+ * advisory lock, so sequences commit in order (WatchAlerts relies on it) and a NOTIFY on
+ * ALERT_CHANNEL announces them at commit.
+ *
+ * The work is per call, not per candidate: one read of every alert the candidates could count
+ * against or repeat, decided in memory, then one insert and one update (a storm of thousands of
+ * candidates from one message costs a handful of round trips). A created alert is returned as it
+ * was inserted; any other as stored after the whole call.
  */
-export async function raiseAlert(client: PoolClient, raised: AlertCandidate): Promise<Raised> {
-  // Its id from what the rule saw; its text as Postgres can store it (U+0000 would fail every retry).
-  const alertId = alertIdOf(raised);
-  const candidate: AlertCandidate = {
-    ...raised,
-    message: storableText(raised.message),
-    dedupeKey: storableText(raised.dedupeKey),
-    details: storableRecord(raised.details),
-  };
+export async function raiseAlerts(client: PoolClient, raised: readonly AlertCandidate[]): Promise<Raised[]> {
+  if (raised.length === 0) return [];
+  const storable = raised.map(toStorable);
   await client.query('SELECT pg_advisory_xact_lock($1::int8)', [ALERT_SEQUENCE_LOCK_KEY]);
-  const open = await client.query(
-    `SELECT ${COLUMNS} FROM ${SCHEMA}.alerts
-     WHERE dedupe_key = $1::text AND status = 'open' AND last_seen_us >= $2::int8
-     ORDER BY sequence DESC LIMIT 1`,
-    [candidate.dedupeKey, candidate.atUs - candidate.dedupeWindowUs],
+  const tracked = await loadRelevant(client, storable);
+  const openByKey = new Map<string, Tracked[]>();
+  const byId = new Map<string, Tracked>();
+  for (const [alertId, t] of tracked) {
+    byId.set(alertId, t);
+    if (t.open) pushTo(openByKey, t.dedupeKey, t);
+  }
+  let nextSequence: number | undefined;
+  const created: { readonly s: Storable; readonly tracked: Tracked }[] = [];
+  const outcomes: Outcome[] = [];
+  for (const s of storable) {
+    const { candidate } = s;
+    const since = candidate.atUs - candidate.dedupeWindowUs;
+    let open: Tracked | undefined;
+    for (const t of openByKey.get(candidate.dedupeKey) ?? []) {
+      if (t.lastSeenUs >= since && (open === undefined || t.sequence > open.sequence)) open = t;
+    }
+    if (open !== undefined) {
+      open.added += 1;
+      open.lastSeenUs = Math.max(open.lastSeenUs, candidate.atUs);
+      if (open.eventIdCount + candidate.eventIds.length <= MAX_ALERT_EVENT_IDS) {
+        open.eventIdCount += candidate.eventIds.length;
+        open.addedEventIds.push(...candidate.eventIds);
+      }
+      outcomes.push({ tracked: open, created: false });
+      continue;
+    }
+    const existing = byId.get(s.alertId);
+    if (existing !== undefined) {
+      outcomes.push({ tracked: existing, created: false });
+      continue;
+    }
+    nextSequence ??= await lastSequence(client);
+    nextSequence += 1;
+    const t: Tracked = {
+      sequence: nextSequence,
+      dedupeKey: candidate.dedupeKey,
+      open: true,
+      lastSeenUs: candidate.atUs,
+      eventIdCount: Math.min(candidate.eventIds.length, MAX_ALERT_EVENT_IDS),
+      added: 0,
+      addedEventIds: [],
+      row: undefined,
+    };
+    byId.set(s.alertId, t);
+    pushTo(openByKey, t.dedupeKey, t);
+    created.push({ s, tracked: t });
+    outcomes.push({ tracked: t, created: true });
+  }
+  await insertCreated(client, created);
+  // A created alert as inserted (what its webhooks and the outbox announce), even if repeated since.
+  const inserted = new Map(created.map(({ tracked: t }) => [t, t.row]));
+  await updateRepeated(
+    client,
+    [...byId.values()].filter((t) => t.added > 0),
   );
-  if (open.rows.length > 0) {
-    const ids = candidate.eventIds.map((id) => Buffer.from(id));
-    const { rows } = await client.query(
-      `UPDATE ${SCHEMA}.alerts SET
-         occurrences = occurrences + 1,
-         last_seen_us = greatest(last_seen_us, $2::int8),
-         event_ids = CASE WHEN cardinality(event_ids) + cardinality($3::bytea[]) <= $4::int4
-                          THEN event_ids || $3::bytea[] ELSE event_ids END
-       WHERE sequence = $1::int8 RETURNING ${COLUMNS}`,
-      [open.rows[0].sequence, candidate.atUs, ids, MAX_ALERT_EVENT_IDS],
-    );
-    return { alert: alertFromRow(rows[0]), created: false };
+  if (created.length > 0) {
+    const last = created[created.length - 1]?.tracked.sequence;
+    await client.query('SELECT pg_notify($1::text, $2::text)', [ALERT_CHANNEL, String(last)]);
+  }
+  return outcomes.map(({ tracked: t, created: isNew }) => {
+    const row = isNew ? inserted.get(t) : t.row;
+    if (row === undefined) throw new Error(`alert ${t.sequence} was neither loaded nor written`);
+    return { alert: row, created: isNew };
+  });
+}
+
+function toStorable(raised: AlertCandidate): Storable {
+  // Its id from what the rule saw; its text as Postgres can store it (U+0000 would fail every retry).
+  return {
+    alertId: alertIdOf(raised),
+    candidate: {
+      ...raised,
+      message: storableText(raised.message),
+      dedupeKey: storableText(raised.dedupeKey),
+      details: storableRecord(raised.details),
+    },
+  };
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+/**
+ * Every alert a candidate could count against (open, its dedupe key, last seen within its window)
+ * or repeat (its alert id), by alert id.
+ */
+async function loadRelevant(
+  client: PoolClient,
+  storable: readonly Storable[],
+): Promise<Map<string, Tracked>> {
+  const since = new Map<string, number>();
+  for (const { candidate: c } of storable) {
+    const at = c.atUs - c.dedupeWindowUs;
+    since.set(c.dedupeKey, Math.min(since.get(c.dedupeKey) ?? at, at));
   }
   const { rows } = await client.query(
-    `INSERT INTO ${SCHEMA}.alerts (sequence, alert_id, rule, severity, category, tenant, message, dedupe_key,
-       event_ids, anchored_round, first_seen_us, last_seen_us, occurrences, status, details, policy_digest)
-     SELECT coalesce(max(sequence), 0) + 1, $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text,
-       $8::bytea[], $9::int8, $10::int8, $10::int8, 1, 'open', $11::jsonb, $12::text
-     FROM ${SCHEMA}.alerts
-     ON CONFLICT (alert_id) DO NOTHING
-     RETURNING ${COLUMNS}`,
-    [
-      alertId,
-      candidate.rule,
-      candidate.severity,
-      candidate.category,
-      candidate.tenant,
-      candidate.message,
-      candidate.dedupeKey,
-      candidate.eventIds.slice(0, MAX_ALERT_EVENT_IDS).map((id) => Buffer.from(id)),
-      candidate.anchoredRound ?? null,
-      candidate.atUs,
-      JSON.stringify(candidate.details),
-      candidate.policyDigest,
-    ],
+    `SELECT ${COLUMNS} FROM ${SCHEMA}.alerts a
+       JOIN unnest($1::text[], $2::int8[]) AS c(wanted_key, since)
+         ON a.dedupe_key = c.wanted_key AND a.status = 'open' AND a.last_seen_us >= c.since
+     UNION
+     SELECT ${COLUMNS} FROM ${SCHEMA}.alerts WHERE alert_id = ANY($3::text[])`,
+    [[...since.keys()], [...since.values()], [...new Set(storable.map((s) => s.alertId))]],
   );
-  if (rows.length === 0) {
-    // The same occurrence raised before (a replayed message): nothing new.
-    const existing = await client.query(`SELECT ${COLUMNS} FROM ${SCHEMA}.alerts WHERE alert_id = $1::text`, [
-      alertId,
-    ]);
-    return { alert: alertFromRow(existing.rows[0]), created: false };
+  const out = new Map<string, Tracked>();
+  for (const row of rows) {
+    const alert = alertFromRow(row);
+    out.set(alert.alertId, {
+      sequence: alert.sequence,
+      dedupeKey: alert.dedupeKey,
+      open: alert.status === 'open',
+      lastSeenUs: alert.lastSeenUs,
+      eventIdCount: alert.eventIds.length,
+      added: 0,
+      addedEventIds: [],
+      row: alert,
+    });
   }
-  const alert = alertFromRow(rows[0]);
-  await client.query('SELECT pg_notify($1::text, $2::text)', [ALERT_CHANNEL, String(alert.sequence)]);
-  return { alert, created: true };
+  return out;
+}
+
+/** Inserts the created alerts as first raised (their repetitions in the same call come after). */
+async function insertCreated(
+  client: PoolClient,
+  created: readonly { readonly s: Storable; readonly tracked: Tracked }[],
+): Promise<void> {
+  for (let from = 0; from < created.length; from += ROWS_PER_STATEMENT) {
+    const chunk = created.slice(from, from + ROWS_PER_STATEMENT);
+    const params: unknown[] = [];
+    const values = chunk.map(({ s, tracked }) => {
+      const c = s.candidate;
+      const base = params.length;
+      params.push(
+        tracked.sequence,
+        s.alertId,
+        c.rule,
+        c.severity,
+        c.category,
+        c.tenant,
+        c.message,
+        c.dedupeKey,
+        c.eventIds.slice(0, MAX_ALERT_EVENT_IDS).map((id) => Buffer.from(id)),
+        c.anchoredRound ?? null,
+        c.atUs,
+        JSON.stringify(c.details),
+        c.policyDigest,
+      );
+      const p = (i: number) => `$${base + i}`;
+      return `(${p(1)}::int8, ${p(2)}::text, ${p(3)}::text, ${p(4)}::text, ${p(5)}::text, ${p(6)}::text,
+        ${p(7)}::text, ${p(8)}::text, ${p(9)}::bytea[], ${p(10)}::int8, ${p(11)}::int8, ${p(11)}::int8, 1, 'open',
+        ${p(12)}::jsonb, ${p(13)}::text)`;
+    });
+    const { rows } = await client.query(
+      `INSERT INTO ${SCHEMA}.alerts (sequence, alert_id, rule, severity, category, tenant, message, dedupe_key,
+         event_ids, anchored_round, first_seen_us, last_seen_us, occurrences, status, details, policy_digest)
+       VALUES ${values.join(',\n')}
+       RETURNING ${COLUMNS}`,
+      params,
+    );
+    const bySequence = new Map(rows.map((row) => [toSafeInteger(row.sequence, 'sequence'), row]));
+    for (const { tracked } of chunk) {
+      const row = bySequence.get(tracked.sequence);
+      if (row !== undefined) tracked.row = alertFromRow(row);
+    }
+  }
+}
+
+/** Adds each alert's repetitions: occurrences, last seen, and the event ids that still fit. */
+async function updateRepeated(client: PoolClient, repeated: readonly Tracked[]): Promise<void> {
+  for (let from = 0; from < repeated.length; from += ROWS_PER_STATEMENT) {
+    const chunk = repeated.slice(from, from + ROWS_PER_STATEMENT);
+    const params: unknown[] = [];
+    const values = chunk.map((t) => {
+      const base = params.length;
+      params.push(
+        t.sequence,
+        t.added,
+        t.lastSeenUs,
+        t.addedEventIds.map((id) => Buffer.from(id)),
+      );
+      return `($${base + 1}::int8, $${base + 2}::int8, $${base + 3}::int8, $${base + 4}::bytea[])`;
+    });
+    const { rows } = await client.query(
+      `UPDATE ${SCHEMA}.alerts a SET
+         occurrences = a.occurrences + r.added,
+         last_seen_us = greatest(a.last_seen_us, r.last_seen_us),
+         event_ids = a.event_ids || r.event_ids
+       FROM (VALUES ${values.join(', ')}) AS r(sequence, added, last_seen_us, event_ids)
+       WHERE a.sequence = r.sequence
+       RETURNING ${COLUMNS.split(',')
+         .map((c) => `a.${c.trim()}`)
+         .join(', ')}`,
+      params,
+    );
+    const bySequence = new Map(rows.map((row) => [toSafeInteger(row.sequence, 'sequence'), row]));
+    for (const t of chunk) {
+      const row = bySequence.get(t.sequence);
+      if (row !== undefined) t.row = alertFromRow(row);
+    }
+  }
 }
 
 /** Records the round of the alerts first triggered by these events (stateless alerts, once anchored). */

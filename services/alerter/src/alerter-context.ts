@@ -4,7 +4,7 @@ import { type Policy, type Severity, severityRank } from '@msi/policy';
 import type { PoolClient } from '@msi/postgres';
 import type { Logger } from '@msi/service-kit';
 import { type AlertCandidate, alertToJson } from './alert.js';
-import { type Raised, raiseAlert } from './alert-store.js';
+import { type Raised, raiseAlerts } from './alert-store.js';
 import { SCHEMA } from './schema.js';
 import { enqueueDelivery } from './webhook-store.js';
 
@@ -18,39 +18,45 @@ export interface AlerterContext {
   readonly log: Logger;
   /** ms since the epoch. */
   readonly nowMs: () => number;
-  /** Raises a candidate in the caller's transaction (store, dedupe, webhook deliveries). */
-  readonly raise: (tx: PoolClient, candidate: AlertCandidate) => Promise<Raised>;
+  /**
+   * Raises candidates in order in the caller's transaction (store, dedupe, webhook deliveries), one
+   * raise per call: a handler gathers what one message raises and raises it at once.
+   */
+  readonly raise: (tx: PoolClient, candidates: readonly AlertCandidate[]) => Promise<Raised[]>;
 }
 
 /** Ten minutes: the dedupe window of built-in rules. */
 export const DEFAULT_DEDUPE_WINDOW_US = 10 * 60 * 1_000_000;
 
 /**
- * The raise function: stores the candidate (or counts a repetition) and, for a new alert, enqueues
+ * The raise function: stores the candidates (or counts repetitions) and, for each new alert, enqueues
  * one delivery per webhook of the policy in force whose severity floor and tenant scope it meets,
  * all in the caller's transaction.
  */
 export function alertRaiser(
   policy: () => Policy,
   onRaised: (raised: Raised) => void = () => {},
-): (tx: PoolClient, candidate: AlertCandidate) => Promise<Raised> {
-  return async (tx, candidate) => {
-    const raised = await raiseAlert(tx, candidate);
-    if (raised.created) {
-      const body = JSON.stringify(alertToJson(raised.alert));
-      for (const hook of policy().webhooks) {
-        if (!meets(candidate.severity, hook.minSeverity)) continue;
-        if (hook.tenants !== undefined && !hook.tenants.has(candidate.tenant)) continue;
-        await enqueueDelivery(tx, SCHEMA, {
-          alertId: raised.alert.alertId,
-          webhook: hook.name,
-          url: hook.url,
-          body,
-        });
+): (tx: PoolClient, candidates: readonly AlertCandidate[]) => Promise<Raised[]> {
+  return async (tx, candidates) => {
+    const all = await raiseAlerts(tx, candidates);
+    for (const raised of all) {
+      if (raised.created) {
+        const { alert } = raised;
+        const body = JSON.stringify(alertToJson(alert));
+        for (const hook of policy().webhooks) {
+          if (!meets(alert.severity, hook.minSeverity)) continue;
+          if (hook.tenants !== undefined && !hook.tenants.has(alert.tenant)) continue;
+          await enqueueDelivery(tx, SCHEMA, {
+            alertId: alert.alertId,
+            webhook: hook.name,
+            url: hook.url,
+            body,
+          });
+        }
       }
+      onRaised(raised);
     }
-    onRaised(raised);
-    return raised;
+    return all;
   };
 }
 

@@ -18,15 +18,14 @@ export function checkpointsHandler(ctx: AlerterContext): PumpHandler {
     try {
       note = streamV1.CheckpointCosigned.decode(message.data).checkpoint;
     } catch (error: unknown) {
-      await ctx.raise(tx, malformedMessage('checkpoints', message, (error as Error).message, ctx.nowMs()));
+      await ctx.raise(tx, [malformedMessage('checkpoints', message, (error as Error).message, ctx.nowMs())]);
       return 'applied';
     }
     let checkpoint: { size: number; root: Uint8Array; origin: string };
     try {
       checkpoint = openCheckpoint(note, [ctx.calendarKey], ctx.ed25519).checkpoint;
     } catch (error: unknown) {
-      await ctx.raise(
-        tx,
+      await ctx.raise(tx, [
         integrityCandidate({
           rule: 'checkpoint-invalid',
           severity: 'critical',
@@ -35,7 +34,7 @@ export function checkpointsHandler(ctx: AlerterContext): PumpHandler {
           trigger: `checkpoints#${message.seq}`,
           atUs: message.storedAtUs,
         }),
-      );
+      ]);
       return 'applied';
     }
     const { rows } = await tx.query(`SELECT size, broken FROM ${SCHEMA}.calendar`);
@@ -48,7 +47,7 @@ export function checkpointsHandler(ctx: AlerterContext): PumpHandler {
       return 'applied';
     }
     const fork = await forkAt(tx, checkpoint.size, checkpoint.root, message.storedAtUs);
-    if (fork !== undefined) await ctx.raise(tx, integrityCandidate(fork));
+    if (fork !== undefined) await ctx.raise(tx, [integrityCandidate(fork)]);
     return 'applied';
   };
 }

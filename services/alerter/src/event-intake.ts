@@ -4,6 +4,7 @@ import { NO_FACTS, type Policy } from '@msi/policy';
 import { type PoolClient, toBytesList, toSafeInteger } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
 import type { PumpHandler } from '@msi/service-kit';
+import type { AlertCandidate } from './alert.js';
 import type { AlerterContext } from './alerter-context.js';
 import { malformedMessage } from './integrity-candidates.js';
 import { SCHEMA } from './schema.js';
@@ -28,7 +29,7 @@ export function eventsHandler(ctx: AlerterContext, staged: StagedEvents): PumpHa
       shard = shardOfSubject(message.subject);
       events = decodeBatch(message.data);
     } catch (error: unknown) {
-      await ctx.raise(tx, malformedMessage('events', message, (error as Error).message, ctx.nowMs()));
+      await ctx.raise(tx, [malformedMessage('events', message, (error as Error).message, ctx.nowMs())]);
       return 'applied';
     }
     const flagged = await evaluateArrivalRules(ctx, ctx.policy(), events, tx);
@@ -53,13 +54,14 @@ async function evaluateArrivalRules(
   const rules = policy.rules.filter((rule) => rule.evaluate === 'arrival');
   const flagged: Uint8Array[] = [];
   if (rules.length === 0) return flagged;
+  const candidates: AlertCandidate[] = [];
   for (const event of events) {
     let raised = false;
     for (const rule of rules) {
       const match = rule.match(event, NO_FACTS);
       if (match === undefined) continue;
       raised = true;
-      await ctx.raise(tx, {
+      candidates.push({
         rule: rule.id,
         severity: rule.severity,
         category: 'policy',
@@ -77,6 +79,7 @@ async function evaluateArrivalRules(
     }
     if (raised) flagged.push(event.eventId);
   }
+  await ctx.raise(tx, candidates);
   return flagged;
 }
 

@@ -15,10 +15,10 @@ export function integrityHandler(ctx: AlerterContext): PumpHandler {
     try {
       finding = findingOf(message);
     } catch (error: unknown) {
-      await ctx.raise(tx, malformedMessage('integrity', message, (error as Error).message, ctx.nowMs()));
+      await ctx.raise(tx, [malformedMessage('integrity', message, (error as Error).message, ctx.nowMs())]);
       return 'applied';
     }
-    await ctx.raise(tx, integrityCandidate(finding));
+    await ctx.raise(tx, [integrityCandidate(finding)]);
     return 'applied';
   };
 }

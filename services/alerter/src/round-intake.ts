@@ -18,6 +18,7 @@ import type { Policy } from '@msi/policy';
 import { type PoolClient, toBytes, toSafeInteger, toText } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
 import type { PumpHandler, PumpMessage } from '@msi/service-kit';
+import type { AlertCandidate } from './alert.js';
 import { markAnchored } from './alert-store.js';
 import { type AlerterContext, DEFAULT_DEDUPE_WINDOW_US } from './alerter-context.js';
 import type { CustodyState } from './custody.js';
@@ -70,7 +71,7 @@ export function roundsHandler(ctx: AlerterContext, o: RoundIntakeOptions): PumpH
     try {
       anchored = streamV1.RoundAnchored.decode(message.data);
     } catch (error: unknown) {
-      await ctx.raise(tx, malformedMessage('rounds', message, (error as Error).message, ctx.nowMs()));
+      await ctx.raise(tx, [malformedMessage('rounds', message, (error as Error).message, ctx.nowMs())]);
       return 'applied';
     }
     const calendar = await loadCalendar(ctx, tx);
@@ -81,7 +82,7 @@ export function roundsHandler(ctx: AlerterContext, o: RoundIntakeOptions): PumpH
     const round = followed.record;
     if (round === undefined) {
       const detail = followed.violations.map((v) => v.message).join('; ');
-      await ctx.raise(tx, malformedMessage('rounds', message, detail, ctx.nowMs()));
+      await ctx.raise(tx, [malformedMessage('rounds', message, detail, ctx.nowMs())]);
       return 'applied';
     }
     const seals = followed.seals.map((seal) => seal.record);
@@ -335,7 +336,7 @@ async function raiseAll(
   tx: PoolClient,
   findings: readonly IntegrityFinding[],
 ): Promise<void> {
-  for (const finding of findings) await ctx.raise(tx, integrityCandidate(finding));
+  await ctx.raise(tx, findings.map(integrityCandidate));
 }
 
 /** The round's events in calendar order through the custody and `anchored` policy rules. */
@@ -366,12 +367,14 @@ async function anchorEvents(
   const needsState = custodyOn || anchoredRules.length > 0 || events.some((e) => e.kind === 'STATE');
   if (events.length > 0 && needsState) {
     const state = await loadCustody(tx, events);
+    const candidates: AlertCandidate[] = [];
     for (const event of events) {
       // custody.exempt: neither checked by the custody rules nor recorded as a deletion
       const exempt = policy.custodyExempt(event, state);
-      await evaluateAnchored(ctx, tx, policy, anchoredRules, state, event, k, exempt);
+      candidates.push(...anchoredCandidates(policy, anchoredRules, state, event, k, exempt));
       state.apply(event, k, { recordDeletion: !exempt });
     }
+    await ctx.raise(tx, candidates);
     await saveCustody(tx, state, k);
   }
   if (consumed.length > 0) {
@@ -380,16 +383,16 @@ async function anchorEvents(
   }
 }
 
-async function evaluateAnchored(
-  ctx: AlerterContext,
-  tx: PoolClient,
+/** What the custody and `anchored` rules raise for one event of round k, in the state before it. */
+function anchoredCandidates(
   policy: Policy,
   rules: Policy['rules'],
   state: CustodyState,
   event: DataEvent,
   k: number,
   exempt: boolean,
-): Promise<void> {
+): AlertCandidate[] {
+  const candidates: AlertCandidate[] = [];
   const common = {
     tenant: event.tenant,
     eventIds: [event.eventId],
@@ -398,7 +401,7 @@ async function evaluateAnchored(
     trigger: formatUuid(event.eventId),
   };
   for (const finding of exempt ? [] : state.check(event, policy.custody)) {
-    await ctx.raise(tx, {
+    candidates.push({
       ...common,
       rule: finding.rule,
       severity: finding.settings.severity,
@@ -413,7 +416,7 @@ async function evaluateAnchored(
   for (const rule of rules) {
     const match = rule.match(event, state);
     if (match === undefined) continue;
-    await ctx.raise(tx, {
+    candidates.push({
       ...common,
       rule: rule.id,
       severity: rule.severity,
@@ -425,4 +428,5 @@ async function evaluateAnchored(
       policyDigest: policy.digest,
     });
   }
+  return candidates;
 }

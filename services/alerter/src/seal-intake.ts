@@ -15,7 +15,7 @@ export function sealsHandler(ctx: AlerterContext): PumpHandler {
     try {
       seal = decodeSeal(streamV1.ShardSealed.decode(message.data).seal);
     } catch (error: unknown) {
-      await ctx.raise(tx, malformedMessage('seals', message, (error as Error).message, ctx.nowMs()));
+      await ctx.raise(tx, [malformedMessage('seals', message, (error as Error).message, ctx.nowMs())]);
       return 'applied';
     }
     await tx.query(

@@ -24,7 +24,7 @@ export function securityHandler(ctx: AlerterContext): PumpHandler {
     try {
       event = streamV1.SecurityEvent.decode(message.data);
     } catch (error: unknown) {
-      await ctx.raise(tx, malformedMessage('security', message, (error as Error).message, ctx.nowMs()));
+      await ctx.raise(tx, [malformedMessage('security', message, (error as Error).message, ctx.nowMs())]);
       return 'applied';
     }
     const { threshold, windowUs, severity } = ctx.policy().integrity.authFailures;
@@ -50,8 +50,7 @@ export function securityHandler(ctx: AlerterContext): PumpHandler {
         : event.kind === streamV1.SecurityEventKind.SECURITY_EVENT_KIND_MALFORMED_REQUEST
           ? 'malformed request'
           : 'unauthenticated';
-    await ctx.raise(
-      tx,
+    await ctx.raise(tx, [
       integrityCandidate({
         rule: 'auth-failure-burst',
         severity,
@@ -63,7 +62,7 @@ export function securityHandler(ctx: AlerterContext): PumpHandler {
         dedupeWindowUs: Math.max(windowUs, 10 * 60 * 1_000_000),
         details: { peer, reason: event.reason, method: event.method, service: event.service },
       }),
-    );
+    ]);
     return 'applied';
   };
 }

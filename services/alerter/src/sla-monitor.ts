@@ -77,7 +77,7 @@ export async function checkServiceLevels(ctx: AlerterContext, tx: PoolClient): P
       details: { size: String(calendar.size) },
     });
   }
-  for (const finding of findings) await ctx.raise(tx, integrityCandidate(finding));
+  await ctx.raise(tx, findings.map(integrityCandidate));
   return findings;
 }
 
