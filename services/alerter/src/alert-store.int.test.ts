@@ -71,7 +71,10 @@ async function storedAlerts(): Promise<unknown[]> {
 }
 
 const summary = (raised: readonly Raised[]) =>
-  raised.map((r) => ({ created: r.created, sequence: r.alert.sequence, alertId: r.alert.alertId }));
+  raised.map((r) => {
+    const { sequence, alertId } = r.created ? r.alert : r.repeated;
+    return { created: r.created, sequence, alertId };
+  });
 
 describe('raiseAlerts', () => {
   it('decides and stores a whole message’s candidates as raising them one by one would', async () => {
@@ -116,7 +119,7 @@ describe('raiseAlerts', () => {
 
     // And what both decided: 2 before, then new alerts for 'a', 'b', 'acked', 'stale' and twice 'w'.
     expect(storedAtOnce).toHaveLength(8);
-    expect(atOnce.filter((r) => r.created).map((r) => r.alert.dedupeKey)).toEqual([
+    expect(atOnce.flatMap((r) => (r.created ? [r.alert.dedupeKey] : []))).toEqual([
       'a',
       'b',
       'acked',
@@ -124,7 +127,8 @@ describe('raiseAlerts', () => {
       'w',
       'w',
     ]);
-    const a = atOnce[0]?.alert;
+    const first = atOnce[0];
+    const a = first?.created === true ? first.alert : undefined;
     expect(a?.sequence).toBe(3);
     expect(a?.occurrences).toBe(1); // as created
     expect(a?.message).toBe('violation of a\uFFFD');
@@ -136,10 +140,9 @@ describe('raiseAlerts', () => {
     const replay = atOnce[MAX_ALERT_EVENT_IDS + 7];
     expect(replay).toMatchObject({
       created: false,
-      alert: { alertId: alertIdOf(acknowledged), status: 'acknowledged' },
+      repeated: { alertId: alertIdOf(acknowledged), status: 'acknowledged' },
     });
-    // The last repetition of 'b' is returned as stored after the call: two occurrences.
-    expect(atOnce.at(-3)).toMatchObject({ created: false, alert: { dedupeKey: 'b', occurrences: 2 } });
+    expect(atOnce.at(-3)).toMatchObject({ created: false, repeated: { dedupeKey: 'b', sequence: 4 } });
   });
 
   it('raises nothing for no candidates', async () => {

@@ -20,10 +20,21 @@ import { storableRecord, storableText } from './storable-text.js';
 
 type Queryable = Pool | PoolClient;
 
-/** What raising a candidate did: a new alert, or one more occurrence of an open one. */
-export interface Raised {
-  readonly alert: Alert;
-  readonly created: boolean;
+/**
+ * What raising a candidate did: it created an alert (as inserted), or it repeated one — one more
+ * occurrence of an open alert, or a replayed occurrence already stored (nothing new).
+ */
+export type Raised =
+  | { readonly created: true; readonly alert: Alert }
+  | { readonly created: false; readonly repeated: RepeatedAlert };
+
+/** The alert a candidate repeated: which, and whether it is still open. */
+export interface RepeatedAlert {
+  readonly alertId: string;
+  readonly sequence: number;
+  readonly rule: string;
+  readonly dedupeKey: string;
+  readonly status: AlertStatus;
 }
 
 const COLUMNS = `sequence, alert_id, rule, severity, category, tenant, message, dedupe_key, event_ids,
@@ -61,18 +72,19 @@ interface Storable {
   readonly candidate: AlertCandidate;
 }
 
-/** An alert loaded or created by one raise, with what the raise adds to it. */
+/**
+ * An alert loaded or created by one raise (only what deciding needs: a storm's alerts are not read
+ * whole), with what the raise adds to it.
+ */
 interface Tracked {
-  readonly sequence: number;
-  readonly dedupeKey: string;
-  readonly open: boolean;
+  readonly head: RepeatedAlert;
   lastSeenUs: number;
   eventIdCount: number;
   /** Occurrences this raise adds, the last-seen it raises the alert to, the event ids it appends. */
   added: number;
   addedEventIds: Uint8Array[];
-  /** Its row as stored: loaded, or returned by this raise's insert or update. */
-  row: Alert | undefined;
+  /** As inserted, when this raise created it. */
+  inserted: Alert | undefined;
 }
 
 /** How a candidate was raised: it created `alert`, or counts against it (an open or a replayed one). */
@@ -96,7 +108,7 @@ const ROWS_PER_STATEMENT = 4096;
  * The work is per call, not per candidate: one read of every alert the candidates could count
  * against or repeat, decided in memory, then one insert and one update (a storm of thousands of
  * candidates from one message costs a handful of round trips). A created alert is returned as it
- * was inserted; any other as stored after the whole call.
+ * was inserted (what its webhooks and the outbox announce, even if repeated later in the call).
  */
 export async function raiseAlerts(client: PoolClient, raised: readonly AlertCandidate[]): Promise<Raised[]> {
   if (raised.length === 0) return [];
@@ -107,7 +119,7 @@ export async function raiseAlerts(client: PoolClient, raised: readonly AlertCand
   const byId = new Map<string, Tracked>();
   for (const [alertId, t] of tracked) {
     byId.set(alertId, t);
-    if (t.open) pushTo(openByKey, t.dedupeKey, t);
+    if (t.head.status === 'open') pushTo(openByKey, t.head.dedupeKey, t);
   }
   let nextSequence: number | undefined;
   const created: { readonly s: Storable; readonly tracked: Tracked }[] = [];
@@ -117,7 +129,7 @@ export async function raiseAlerts(client: PoolClient, raised: readonly AlertCand
     const since = candidate.atUs - candidate.dedupeWindowUs;
     let open: Tracked | undefined;
     for (const t of openByKey.get(candidate.dedupeKey) ?? []) {
-      if (t.lastSeenUs >= since && (open === undefined || t.sequence > open.sequence)) open = t;
+      if (t.lastSeenUs >= since && (open === undefined || t.head.sequence > open.head.sequence)) open = t;
     }
     if (open !== undefined) {
       open.added += 1;
@@ -137,35 +149,37 @@ export async function raiseAlerts(client: PoolClient, raised: readonly AlertCand
     nextSequence ??= await lastSequence(client);
     nextSequence += 1;
     const t: Tracked = {
-      sequence: nextSequence,
-      dedupeKey: candidate.dedupeKey,
-      open: true,
+      head: {
+        alertId: s.alertId,
+        sequence: nextSequence,
+        rule: candidate.rule,
+        dedupeKey: candidate.dedupeKey,
+        status: 'open',
+      },
       lastSeenUs: candidate.atUs,
       eventIdCount: Math.min(candidate.eventIds.length, MAX_ALERT_EVENT_IDS),
       added: 0,
       addedEventIds: [],
-      row: undefined,
+      inserted: undefined,
     };
     byId.set(s.alertId, t);
-    pushTo(openByKey, t.dedupeKey, t);
+    pushTo(openByKey, t.head.dedupeKey, t);
     created.push({ s, tracked: t });
     outcomes.push({ tracked: t, created: true });
   }
   await insertCreated(client, created);
-  // A created alert as inserted (what its webhooks and the outbox announce), even if repeated since.
-  const inserted = new Map(created.map(({ tracked: t }) => [t, t.row]));
   await updateRepeated(
     client,
     [...byId.values()].filter((t) => t.added > 0),
   );
   if (created.length > 0) {
-    const last = created[created.length - 1]?.tracked.sequence;
+    const last = created[created.length - 1]?.tracked.head.sequence;
     await client.query('SELECT pg_notify($1::text, $2::text)', [ALERT_CHANNEL, String(last)]);
   }
-  return outcomes.map(({ tracked: t, created: isNew }) => {
-    const row = isNew ? inserted.get(t) : t.row;
-    if (row === undefined) throw new Error(`alert ${t.sequence} was neither loaded nor written`);
-    return { alert: row, created: isNew };
+  return outcomes.map(({ tracked: t, created: isNew }): Raised => {
+    if (!isNew) return { created: false, repeated: t.head };
+    if (t.inserted === undefined) throw new Error(`alert ${t.head.sequence} was not inserted`);
+    return { created: true, alert: t.inserted };
   });
 }
 
@@ -202,29 +216,37 @@ async function loadRelevant(
     since.set(c.dedupeKey, Math.min(since.get(c.dedupeKey) ?? at, at));
   }
   const { rows } = await client.query(
-    `SELECT ${COLUMNS} FROM ${SCHEMA}.alerts a
+    `SELECT ${LIGHT} FROM ${SCHEMA}.alerts a
        JOIN unnest($1::text[], $2::int8[]) AS c(wanted_key, since)
          ON a.dedupe_key = c.wanted_key AND a.status = 'open' AND a.last_seen_us >= c.since
      UNION
-     SELECT ${COLUMNS} FROM ${SCHEMA}.alerts WHERE alert_id = ANY($3::text[])`,
+     SELECT ${LIGHT} FROM ${SCHEMA}.alerts a WHERE a.alert_id = ANY($3::text[])`,
     [[...since.keys()], [...since.values()], [...new Set(storable.map((s) => s.alertId))]],
   );
   const out = new Map<string, Tracked>();
   for (const row of rows) {
-    const alert = alertFromRow(row);
-    out.set(alert.alertId, {
-      sequence: alert.sequence,
-      dedupeKey: alert.dedupeKey,
-      open: alert.status === 'open',
-      lastSeenUs: alert.lastSeenUs,
-      eventIdCount: alert.eventIds.length,
+    const alertId = toText(row.alert_id, 'alert_id');
+    out.set(alertId, {
+      head: {
+        alertId,
+        sequence: toSafeInteger(row.sequence, 'sequence'),
+        rule: toText(row.rule, 'rule'),
+        dedupeKey: toText(row.dedupe_key, 'dedupe_key'),
+        status: row.status as AlertStatus,
+      },
+      lastSeenUs: toSafeInteger(row.last_seen_us, 'last_seen_us'),
+      eventIdCount: toSafeInteger(row.event_id_count, 'event_id_count'),
       added: 0,
       addedEventIds: [],
-      row: alert,
+      inserted: undefined,
     });
   }
   return out;
 }
+
+/** What deciding a raise reads of an alert. */
+const LIGHT = `a.sequence, a.alert_id, a.rule, a.dedupe_key, a.status, a.last_seen_us,
+  cardinality(a.event_ids) AS event_id_count`;
 
 /** Inserts the created alerts as first raised (their repetitions in the same call come after). */
 async function insertCreated(
@@ -238,7 +260,7 @@ async function insertCreated(
       const c = s.candidate;
       const base = params.length;
       params.push(
-        tracked.sequence,
+        tracked.head.sequence,
         s.alertId,
         c.rule,
         c.severity,
@@ -266,8 +288,8 @@ async function insertCreated(
     );
     const bySequence = new Map(rows.map((row) => [toSafeInteger(row.sequence, 'sequence'), row]));
     for (const { tracked } of chunk) {
-      const row = bySequence.get(tracked.sequence);
-      if (row !== undefined) tracked.row = alertFromRow(row);
+      const row = bySequence.get(tracked.head.sequence);
+      if (row !== undefined) tracked.inserted = alertFromRow(row);
     }
   }
 }
@@ -280,30 +302,24 @@ async function updateRepeated(client: PoolClient, repeated: readonly Tracked[]):
     const values = chunk.map((t) => {
       const base = params.length;
       params.push(
-        t.sequence,
+        t.head.sequence,
         t.added,
         t.lastSeenUs,
         t.addedEventIds.map((id) => Buffer.from(id)),
       );
       return `($${base + 1}::int8, $${base + 2}::int8, $${base + 3}::int8, $${base + 4}::bytea[])`;
     });
-    const { rows } = await client.query(
+    const { rowCount } = await client.query(
       `UPDATE ${SCHEMA}.alerts a SET
          occurrences = a.occurrences + r.added,
          last_seen_us = greatest(a.last_seen_us, r.last_seen_us),
          event_ids = a.event_ids || r.event_ids
        FROM (VALUES ${values.join(', ')}) AS r(sequence, added, last_seen_us, event_ids)
-       WHERE a.sequence = r.sequence
-       RETURNING ${COLUMNS.split(',')
-         .map((c) => `a.${c.trim()}`)
-         .join(', ')}`,
+       WHERE a.sequence = r.sequence`,
       params,
     );
-    const bySequence = new Map(rows.map((row) => [toSafeInteger(row.sequence, 'sequence'), row]));
-    for (const t of chunk) {
-      const row = bySequence.get(t.sequence);
-      if (row !== undefined) t.row = alertFromRow(row);
-    }
+    if (rowCount !== chunk.length)
+      throw new Error(`${chunk.length - (rowCount ?? 0)} repeated alerts vanished`);
   }
 }
 

@@ -145,7 +145,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
         }
         if (raised.created)
           metrics.alertsRaised.inc({ rule: raised.alert.rule, severity: raised.alert.severity });
-        else metrics.alertsDeduplicated.inc({ rule: raised.alert.rule });
+        else metrics.alertsDeduplicated.inc({ rule: raised.repeated.rule });
       },
     ),
   };
