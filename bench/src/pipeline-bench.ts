@@ -15,7 +15,7 @@
 // --rate N: the steady window's load is N events/s instead of unthrottled (to find the rate the
 // consumers keep up with); --storm (with --consumers): the datasets are not STOREd first, so every
 // ACCESS of the load is an unknown-provenance violation for the alerter (a storm of custody alerts);
-// --claim-memory-ms N: ingest's MSI_INGEST_CLAIM_MEMORY_MS (ids older than N ms go to disk; 20 s).
+// --claim-memory-ms N: ingest's MSI_INGEST_CLAIM_MEMORY_MS (ids older than N ms go to disk; 10 s).
 // Starts the real pipeline (calendar, aggregators, ingest as processes) against NATS and Postgres
 // (NATS_URL / DATABASE_URL, else embedded servers), drives ingest over gRPC with concurrent clients
 // via SubmitBatch and SubmitStream, and prints events/s ingested and anchored, durable-ack latency,
