@@ -105,32 +105,37 @@ const ROWS_PER_STATEMENT = 4096;
  * advisory lock, so sequences commit in order (WatchAlerts relies on it) and a NOTIFY on
  * ALERT_CHANNEL announces them at commit.
  *
- * The work is per call, not per candidate: one read of every alert the candidates could count
- * against or repeat, decided in memory, then one insert and one update (a storm of thousands of
- * candidates from one message costs a handful of round trips). A created alert is returned as it
- * was inserted (what its webhooks and the outbox announce, even if repeated later in the call).
+ * The work is per call, not per candidate: one read of the open alerts the candidates could count
+ * against, a second of the alerts they would repeat only for candidates no open alert covers
+ * (alert ids are computed for those alone), decided in memory, then one insert and one update (a
+ * storm of thousands of candidates from one message costs a handful of round trips). A created
+ * alert is returned as it was inserted (what its webhooks and the outbox announce, even if
+ * repeated later in the call).
  */
 export async function raiseAlerts(client: PoolClient, raised: readonly AlertCandidate[]): Promise<Raised[]> {
   if (raised.length === 0) return [];
   const storable = raised.map(toStorable);
   await client.query('SELECT pg_advisory_xact_lock($1::int8)', [ALERT_SEQUENCE_LOCK_KEY]);
-  const tracked = await loadRelevant(client, storable);
   const openByKey = new Map<string, Tracked[]>();
   const byId = new Map<string, Tracked>();
-  for (const [alertId, t] of tracked) {
-    byId.set(alertId, t);
-    if (t.head.status === 'open') pushTo(openByKey, t.head.dedupeKey, t);
-  }
+  const track = (loaded: readonly Tracked[]) => {
+    for (const t of loaded) {
+      if (byId.has(t.head.alertId)) continue;
+      byId.set(t.head.alertId, t);
+      if (t.head.status === 'open') pushTo(openByKey, t.head.dedupeKey, t);
+    }
+  };
+  track(await loadOpen(client, storable));
+  // A loaded alert covering a candidate covers it whatever comes before it in the call (last-seen
+  // only grows), so only the others can fall through to their alert id.
+  const uncovered = storable.filter((s) => openCovering(openByKey, s.candidate) === undefined);
+  if (uncovered.length > 0) track(await loadByIds(client, [...new Set(uncovered.map((s) => s.alertId))]));
   let nextSequence: number | undefined;
   const created: { readonly s: Storable; readonly tracked: Tracked }[] = [];
   const outcomes: Outcome[] = [];
   for (const s of storable) {
     const { candidate } = s;
-    const since = candidate.atUs - candidate.dedupeWindowUs;
-    let open: Tracked | undefined;
-    for (const t of openByKey.get(candidate.dedupeKey) ?? []) {
-      if (t.lastSeenUs >= since && (open === undefined || t.head.sequence > open.head.sequence)) open = t;
-    }
+    const open = openCovering(openByKey, candidate);
     if (open !== undefined) {
       open.added += 1;
       open.lastSeenUs = Math.max(open.lastSeenUs, candidate.atUs);
@@ -184,16 +189,36 @@ export async function raiseAlerts(client: PoolClient, raised: readonly AlertCand
 }
 
 function toStorable(raised: AlertCandidate): Storable {
-  // Its id from what the rule saw; its text as Postgres can store it (U+0000 would fail every retry).
+  // Its text as Postgres can store it (U+0000 would fail every retry); its id, from what the rule
+  // saw, only when asked (a repetition of an open alert never needs it).
+  const message = storableText(raised.message);
+  const dedupeKey = storableText(raised.dedupeKey);
+  const details = storableRecord(raised.details);
+  const candidate =
+    message === raised.message && dedupeKey === raised.dedupeKey && details === raised.details
+      ? raised
+      : { ...raised, message, dedupeKey, details };
+  let alertId: string | undefined;
   return {
-    alertId: alertIdOf(raised),
-    candidate: {
-      ...raised,
-      message: storableText(raised.message),
-      dedupeKey: storableText(raised.dedupeKey),
-      details: storableRecord(raised.details),
+    get alertId() {
+      alertId ??= alertIdOf(raised);
+      return alertId;
     },
+    candidate,
   };
+}
+
+/** The newest open alert with the candidate's dedupe key last seen within its window. */
+function openCovering(
+  openByKey: ReadonlyMap<string, Tracked[]>,
+  candidate: AlertCandidate,
+): Tracked | undefined {
+  const since = candidate.atUs - candidate.dedupeWindowUs;
+  let open: Tracked | undefined;
+  for (const t of openByKey.get(candidate.dedupeKey) ?? []) {
+    if (t.lastSeenUs >= since && (open === undefined || t.head.sequence > open.head.sequence)) open = t;
+  }
+  return open;
 }
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -202,14 +227,8 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else list.push(value);
 }
 
-/**
- * Every alert a candidate could count against (open, its dedupe key, last seen within its window)
- * or repeat (its alert id), by alert id.
- */
-async function loadRelevant(
-  client: PoolClient,
-  storable: readonly Storable[],
-): Promise<Map<string, Tracked>> {
+/** Every open alert a candidate could count against: its dedupe key, last seen within its window. */
+async function loadOpen(client: PoolClient, storable: readonly Storable[]): Promise<Tracked[]> {
   const since = new Map<string, number>();
   for (const { candidate: c } of storable) {
     const at = c.atUs - c.dedupeWindowUs;
@@ -218,30 +237,37 @@ async function loadRelevant(
   const { rows } = await client.query(
     `SELECT ${LIGHT} FROM ${SCHEMA}.alerts a
        JOIN unnest($1::text[], $2::int8[]) AS c(wanted_key, since)
-         ON a.dedupe_key = c.wanted_key AND a.status = 'open' AND a.last_seen_us >= c.since
-     UNION
-     SELECT ${LIGHT} FROM ${SCHEMA}.alerts a WHERE a.alert_id = ANY($3::text[])`,
-    [[...since.keys()], [...since.values()], [...new Set(storable.map((s) => s.alertId))]],
+         ON a.dedupe_key = c.wanted_key AND a.status = 'open' AND a.last_seen_us >= c.since`,
+    [[...since.keys()], [...since.values()]],
   );
-  const out = new Map<string, Tracked>();
-  for (const row of rows) {
-    const alertId = toText(row.alert_id, 'alert_id');
-    out.set(alertId, {
-      head: {
-        alertId,
-        sequence: toSafeInteger(row.sequence, 'sequence'),
-        rule: toText(row.rule, 'rule'),
-        dedupeKey: toText(row.dedupe_key, 'dedupe_key'),
-        status: row.status as AlertStatus,
-      },
-      lastSeenUs: toSafeInteger(row.last_seen_us, 'last_seen_us'),
-      eventIdCount: toSafeInteger(row.event_id_count, 'event_id_count'),
-      added: 0,
-      addedEventIds: [],
-      inserted: undefined,
-    });
-  }
-  return out;
+  return rows.map(trackedFromRow);
+}
+
+/** The stored alerts with these ids (a replayed occurrence, open or not). */
+async function loadByIds(client: PoolClient, alertIds: readonly string[]): Promise<Tracked[]> {
+  const { rows } = await client.query(
+    `SELECT ${LIGHT} FROM ${SCHEMA}.alerts a WHERE a.alert_id = ANY($1::text[])`,
+    [alertIds],
+  );
+  return rows.map(trackedFromRow);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a pg row
+function trackedFromRow(row: any): Tracked {
+  return {
+    head: {
+      alertId: toText(row.alert_id, 'alert_id'),
+      sequence: toSafeInteger(row.sequence, 'sequence'),
+      rule: toText(row.rule, 'rule'),
+      dedupeKey: toText(row.dedupe_key, 'dedupe_key'),
+      status: row.status as AlertStatus,
+    },
+    lastSeenUs: toSafeInteger(row.last_seen_us, 'last_seen_us'),
+    eventIdCount: toSafeInteger(row.event_id_count, 'event_id_count'),
+    added: 0,
+    addedEventIds: [],
+    inserted: undefined,
+  };
 }
 
 /** What deciding a raise reads of an alert. */

@@ -11,7 +11,9 @@ export function storableText(text: string): string {
   return text.includes(NUL) ? text.replaceAll(NUL, '\uFFFD') : text;
 }
 
-/** Every key and value of `record` as storableText. */
-export function storableRecord(record: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [storableText(k), storableText(v)]));
+/** Every key and value of `record` as storableText (the record itself when none holds U+0000). */
+export function storableRecord(record: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  const entries = Object.entries(record);
+  if (entries.every(([k, v]) => !k.includes(NUL) && !v.includes(NUL))) return record;
+  return Object.fromEntries(entries.map(([k, v]) => [storableText(k), storableText(v)]));
 }
