@@ -50,7 +50,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { formatRate, runSection, type Section } from './harness.js';
 import { startOtlpSink } from './otlp-sink.js';
-import { ownCpuUs, processCpuUs } from './process-cpu.js';
+import { commandCpuUs, machineBusyUs, ownCpuUs, processCpuUs } from './process-cpu.js';
 
 const quick = process.argv.includes('--quick');
 const secondsArg = process.argv.indexOf('--seconds');
@@ -473,7 +473,38 @@ async function storedBatches(nc: NatsConnection, prefix: string): Promise<number
 async function cpuSnapshot(pipeline: Pipeline): Promise<Map<string, number | undefined>> {
   const snapshot = new Map<string, number | undefined>([['load generator (this process)', ownCpuUs()]]);
   for (const [name, child] of pipeline.processes) snapshot.set(name, await processCpuUs(child.pid));
+  // The servers, where they run on this machine (what the services wait on shares the same cores).
+  snapshot.set('postgres (its processes here)', await commandCpuUs('postgres'));
+  snapshot.set('nats-server (here)', await commandCpuUs('nats-server'));
+  snapshot.set('whole machine', await machineBusyUs());
   return snapshot;
+}
+
+/** CPU µs of each Postgres backend the services opened (pg_stat_activity), by pid. */
+async function backendCpu(db: Pool): Promise<Map<number, { application: string; cpuUs: number }>> {
+  const { rows } = await db.query(
+    "SELECT pid, application_name FROM pg_stat_activity WHERE application_name LIKE 'msi-%'",
+  );
+  const out = new Map<number, { application: string; cpuUs: number }>();
+  for (const row of rows) {
+    const cpuUs = await processCpuUs(Number(row.pid));
+    if (cpuUs !== undefined) out.set(Number(row.pid), { application: String(row.application_name), cpuUs });
+  }
+  return out;
+}
+
+/** Per application, the CPU its backends open at both snapshots spent between them. */
+function backendCpuByApplication(
+  before: ReadonlyMap<number, { application: string; cpuUs: number }>,
+  after: ReadonlyMap<number, { application: string; cpuUs: number }>,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [pid, end] of after) {
+    const start = before.get(pid);
+    if (start === undefined || start.application !== end.application) continue;
+    out.set(end.application, (out.get(end.application) ?? 0) + end.cpuUs - start.cpuUs);
+  }
+  return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 interface ConsumerLag {
@@ -594,9 +625,11 @@ async function steadyWindow(
   const warmedSeconds = (from - loadStart) / 1000;
   const lags = consumers === undefined ? undefined : sampleLags(consumers, nc, prefix);
   const before = await cpuSnapshot(pipeline);
+  const backendsBefore = consumers === undefined ? undefined : await backendCpu(consumers);
   const batchesBefore = await storedBatches(nc, prefix);
   await new Promise((resolve) => setTimeout(resolve, STEADY_SECONDS * 1000));
   const after = await cpuSnapshot(pipeline);
+  const backendsAfter = consumers === undefined ? undefined : await backendCpu(consumers);
   const lagged = await lags?.stop();
   const batchCount = (await storedBatches(nc, prefix)) - batchesBefore;
   const until = Date.now();
@@ -624,21 +657,30 @@ async function steadyWindow(
     'CPU µs/event': '',
     'CPU %': '',
   });
-  for (const [name, start] of before) {
-    const end = after.get(name);
-    const spent = start === undefined || end === undefined ? Number.NaN : end - start;
+  const spentRow = (name: string, spent: number) =>
     section.add({
       process: name,
       'per second': '',
       'CPU µs/event': leaves === 0 ? 'n/a' : (spent / leaves).toFixed(1),
       'CPU %': ((spent / (seconds * 1e6)) * 100).toFixed(0),
     });
+  for (const [name, start] of before) {
+    const end = after.get(name);
+    spentRow(name, start === undefined || end === undefined ? Number.NaN : end - start);
+  }
+  if (backendsBefore !== undefined && backendsAfter !== undefined) {
+    for (const [application, spent] of backendCpuByApplication(backendsBefore, backendsAfter)) {
+      spentRow(`  postgres for ${application}`, spent);
+    }
   }
   section.note(
     `${STEADY_CLIENTS} clients ${STEADY_RATE === undefined ? 'unthrottled' : `at ${formatRate(STEADY_RATE)} events/s in all`}; window of ${seconds.toFixed(1)} s after ${warmedSeconds.toFixed(1)} s of warm-up${consumers === undefined ? '' : settled ? ' (at least 5 s, then until both consumers were within 2 rounds)' : ` (the consumers were not within 2 rounds after ${SETTLE_MAX_SECONDS} s more: the window opened anyway)`}; acks over the whole run ${formatRate(r.rate)} events/s (ack p99 ${r.p99} ms, ${r.failed} failed).`,
   );
   section.note(
     'sealed leaves = leaf_count of the ShardSealed messages arriving in the window; CPU per event = CPU time in the window / those leaves (10 ms resolution).',
+  );
+  section.note(
+    'postgres and nats-server: every process of that name on this machine (with their exited children), empty when the server runs elsewhere; whole machine: /proc/stat busy time, 200 % being both cores of this one. postgres for an application: its backends open at both ends of the window (pg_stat_activity), per application_name.',
   );
   section.note(
     `${SHARDS} shards, ${AGGREGATORS} aggregators: ${sealCount === 0 ? 'n/a' : (leaves / sealCount).toFixed(0)} leaves per seal on average, ${batchCount === 0 ? 'n/a' : (leaves / batchCount).toFixed(1)} events per EventBatch (sealed leaves / EventBatch messages stored in the window, from the stream's info; at a steady state both flows match).`,

@@ -1,5 +1,5 @@
 // CPU time of processes, for "CPU microseconds per event" figures in the benchmarks.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux everywhere we run). */
 const TICKS_PER_SECOND = 100;
@@ -28,4 +28,47 @@ export async function processCpuUs(pid: number | undefined): Promise<number | un
 export function ownCpuUs(): number {
   const usage = process.cpuUsage();
   return usage.user + usage.system;
+}
+
+/**
+ * CPU time in µs of every process on this machine whose command name is `command` (as in
+ * /proc/<pid>/comm: `postgres`, `nats-server`), with the CPU of their reaped children (a Postgres
+ * backend that exits is counted in its postmaster), or undefined when none runs here (a remote
+ * server, or not Linux).
+ */
+export async function commandCpuUs(command: string): Promise<number | undefined> {
+  let pids: string[];
+  try {
+    pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  let total: number | undefined;
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    if (name !== command) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime, cutime, cstime
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    if (Number.isFinite(ticks)) total = (total ?? 0) + (ticks * 1_000_000) / TICKS_PER_SECOND;
+  }
+  return total;
+}
+
+/** The whole machine's busy CPU time in µs (every process, other tenants included; /proc/stat). */
+export async function machineBusyUs(): Promise<number | undefined> {
+  try {
+    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0); // idle + iowait
+    return ((ticks.reduce((a, b) => a + b, 0) - idle) * 1_000_000) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
 }
