@@ -2,7 +2,7 @@ import { decodeEvent, type NoteVerifierKey } from '@msi/core';
 import { inTransaction, type Pool, type PoolClient, toBytes, toSafeInteger, toText } from '@msi/postgres';
 import type { Logger } from '@msi/service-kit';
 import { addEventActors, emptyEventActors } from './event-rows.js';
-import { insertEventActors, raiseWitnessHeads } from './projection-store.js';
+import { fillEventActors, raiseWitnessHeads } from './projection-store.js';
 import { SCHEMA } from './schema.js';
 import { type WitnessLine, witnessHeadsOf, witnessLinesOf } from './witness-lines.js';
 
@@ -14,10 +14,11 @@ const NOTES_PER_STEP = 500;
 /**
  * Fills what migration 5 added for rows projected before it (table `backfills`: per table, the bound
  * below which rows remain): the actor and submitter of each stored event (decoded from its canonical
- * bytes by the core, not parsed in SQL) and the witness heads of the stored cosigned checkpoints.
- * Runs at start, before the pumps, from the newest rows down, in small transactions each moving its
- * bound: a stop resumes where it was, and rows the projector writes meanwhile are its own (the inserts
- * are idempotent). A projection built after migration 5 has nothing to fill.
+ * bytes by the core, not parsed in SQL; columns of the event rows since migration 7) and the witness
+ * heads of the stored cosigned checkpoints. Runs at start, before the pumps, from the newest rows
+ * down, in small transactions each moving its bound: a stop resumes where it was, and rows the
+ * projector writes meanwhile are its own (filling sets only what is unset; raising heads is
+ * idempotent). A projection built after migration 5 has nothing to fill.
  */
 export async function backfillProjection(
   pool: Pool,
@@ -62,7 +63,7 @@ async function backfillActors(pool: Pool, from: number): Promise<number> {
         );
         lowest = lowest === 0 ? seq : Math.min(lowest, seq);
       }
-      await insertEventActors(tx, actors);
+      await fillEventActors(tx, actors);
       below = lowest;
       return { below, rows: rows.length };
     });

@@ -40,51 +40,46 @@ export interface EventRows {
   readonly tenant: string[];
   readonly id: PackedColumn;
   readonly kind: number[];
+  /** The data imprint (encoded), indexed on the row: custody history and lineage of TRANSFERs. */
   readonly data: PackedColumn;
   readonly to: string[];
   readonly received: number[];
   readonly canonical: PackedColumn;
   readonly leaf: PackedColumn;
-  /** Each event's data, input and output imprints. */
+  /** The actor and the submitter, indexed on the row (SearchByActor). */
+  readonly actor: string[];
+  readonly submitter: string[];
+  /** Each event's input and output imprints (table `event_imprints`; the data imprint is on the row). */
   readonly imprints: {
     readonly imprint: PackedColumn;
     readonly role: string[];
     readonly seq: number[];
     readonly pos: number[];
   };
-  /** Each event's actor and submitter (the index of SearchByActor). */
-  readonly actors: EventActors;
 }
 
-/** Actor and submitter rows, as columns (table `event_actors`). */
+/** The actor and submitter of stored event rows, as columns (what the backfill fills in). */
 export interface EventActors {
-  readonly name: string[];
-  readonly role: ('actor' | 'submitter')[];
-  readonly received: number[];
   readonly seq: number[];
   readonly pos: number[];
+  readonly actor: string[];
+  readonly submitter: string[];
 }
 
-/** No actor rows yet. */
-export const emptyEventActors = (): EventActors => ({ name: [], role: [], received: [], seq: [], pos: [] });
+/** No actors yet. */
+export const emptyEventActors = (): EventActors => ({ seq: [], pos: [], actor: [], submitter: [] });
 
-/** Adds the actor and submitter rows of the event at (seq, position). */
+/** Adds the actor and submitter of the event at (seq, position). */
 export function addEventActors(
   actors: EventActors,
-  event: { readonly actor: string; readonly submitter: string; readonly receivedAt: number },
+  event: { readonly actor: string; readonly submitter: string },
   seq: number,
   position: number,
 ): void {
-  for (const [name, role] of [
-    [event.actor, 'actor'],
-    [event.submitter, 'submitter'],
-  ] as const) {
-    actors.name.push(name);
-    actors.role.push(role);
-    actors.received.push(event.receivedAt);
-    actors.seq.push(seq);
-    actors.pos.push(position);
-  }
+  actors.seq.push(seq);
+  actors.pos.push(position);
+  actors.actor.push(event.actor);
+  actors.submitter.push(event.submitter);
 }
 
 /**
@@ -105,8 +100,9 @@ export function eventRowsOf(hasher: MerkleHasher, messages: readonly PumpMessage
     received: [],
     canonical: new PackedColumn(),
     leaf: new PackedColumn(),
+    actor: [],
+    submitter: [],
     imprints: { imprint: new PackedColumn(), role: [], seq: [], pos: [] },
-    actors: emptyEventActors(),
   };
   const addImprint = (imprint: Uint8Array, role: string, seq: number, position: number) => {
     rows.imprints.imprint.push(imprint);
@@ -143,11 +139,11 @@ export function eventRowsOf(hasher: MerkleHasher, messages: readonly PumpMessage
       rows.to.push(event.toTenant);
       rows.received.push(event.receivedAt);
       rows.canonical.push(bytes);
+      rows.actor.push(event.actor);
+      rows.submitter.push(event.submitter);
       canonicals.push(bytes);
-      addImprint(data, 'data', m.seq, position);
       for (const i of event.inputs) addImprint(encodeImprint(i), 'input', m.seq, position);
       for (const o of event.outputs) addImprint(encodeImprint(o), 'output', m.seq, position);
-      addEventActors(rows.actors, event, m.seq, position);
     });
   }
   // One batch call for the group's leaves (the verifier's hasher is the WASM SIMD kernel).

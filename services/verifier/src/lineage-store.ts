@@ -9,7 +9,8 @@ const PROCESS_ROLE = { up: 'output', down: 'input' } as const;
 
 /**
  * GetLineage's level query over the projection (walkLineage's port), for `tenant`: one statement per
- * level — the frontier's imprints by index (event_imprints), each event once (the tenant's own row
+ * level — the frontier's imprints by index (a PROCESS event's inputs and outputs in event_imprints, a
+ * TRANSFER's data on its row: index events_data), each event once (the tenant's own row
  * first, then the earliest anchored copy, as findEvents), with the round of its seal when the seal
  * is in a verified round.
  */
@@ -19,15 +20,19 @@ export function lineageLevel(db: Pool, tenant: string): LineageLevel {
       name: 'verifier_lineage_level',
       text: `SELECT * FROM (
          SELECT DISTINCT ON (e.event_id) e.event_id, e.stream_seq, e.position, e.canonical, e.received_at_us, a.k
-         FROM ${SCHEMA}.event_imprints i
+         FROM (SELECT stream_seq, position, $3::int2 AS kind FROM ${SCHEMA}.event_imprints
+                 WHERE imprint = ANY($1::bytea[]) AND role = $4::text
+               UNION ALL
+               SELECT stream_seq, position, kind FROM ${SCHEMA}.events
+                 WHERE data = ANY($1::bytea[]) AND kind = $5::int2) i
          JOIN ${SCHEMA}.sealed_events e ON e.stream_seq = i.stream_seq AND e.position = i.position
+           AND e.kind = i.kind
          LEFT JOIN LATERAL (
            SELECT rs.k FROM ${SCHEMA}.seals s
            JOIN ${SCHEMA}.round_seals rs ON rs.seal_seq = s.stream_seq
            JOIN ${SCHEMA}.rounds r ON r.k = rs.k AND r.verified
            WHERE s.stream_seq = e.seal_seq AND s.verified ORDER BY rs.k LIMIT 1) a ON true
-         WHERE i.imprint = ANY($1::bytea[]) AND ${VISIBLE}
-           AND ((e.kind = $3::int2 AND i.role = $4::text) OR (e.kind = $5::int2 AND i.role = 'data'))
+         WHERE ${VISIBLE}
            AND NOT (e.event_id = ANY($6::bytea[]))
          ORDER BY e.event_id, (e.tenant = $2::text) DESC, (e.seal_seq IS NULL), e.stream_seq, e.position
        ) t ORDER BY t.received_at_us, t.stream_seq, t.position LIMIT $7::int4`,

@@ -1,7 +1,7 @@
 // The projection's bulk writes against a real Postgres: events and imprints packed into binary
 // parameters (event-rows PackedColumn) come back byte for byte; a redelivered group changes nothing.
 import { randomBytes } from 'node:crypto';
-import { encodeEvent, encodeImprint, eventLeafHash, imprintOf, mintUuidV7 } from '@msi/core';
+import { decodeEvent, encodeEvent, encodeImprint, eventLeafHash, imprintOf, mintUuidV7 } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
 import { createPool, type Pool, toBytes } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
@@ -39,8 +39,8 @@ function eventBytes(i: number): Uint8Array {
     inputs: [imprintOf('sha256', randomBytes(8))],
     outputs: [imprintOf('sha512', randomBytes(8))],
     toTenant: '',
-    actor: 'job',
-    submitter: 'gw',
+    actor: `job-${i % 3}`,
+    submitter: i % 5 === 0 ? `job-${i % 3}` : 'gw',
     source: { system: 's3', region: 'eu', host: 'a' },
     destination: { system: 's3', region: 'eu', host: 'b' },
     occurredAt: now - 10,
@@ -69,7 +69,8 @@ describe('projection store (real Postgres)', () => {
     await insertEvents(pool, rows);
     await insertEvents(pool, eventRowsOf(hasher, messages)); // redelivered: nothing changes
     const stored = await pool.query(
-      `SELECT stream_seq, position, event_id, data, canonical, leaf_hash FROM ${SCHEMA}.events ORDER BY stream_seq, position`,
+      `SELECT stream_seq, position, event_id, data, canonical, leaf_hash, actor, submitter FROM ${SCHEMA}.events
+       ORDER BY stream_seq, position`,
     );
     expect(stored.rows).toHaveLength(120);
     stored.rows.forEach((r, i) => {
@@ -84,9 +85,15 @@ describe('projection store (real Postgres)', () => {
         true,
       );
       expect(Buffer.from(toBytes(r.data, 'data')).equals(Buffer.from(rows.data.at(i) ?? []))).toBe(true);
+      const decoded = decodeEvent(canonical);
+      expect([r.actor, r.submitter]).toEqual([decoded.actor, decoded.submitter]);
     });
+    // the data imprint is on the event row (migration 7): event_imprints holds inputs and outputs
     const imprints = await pool.query(`SELECT imprint, role FROM ${SCHEMA}.event_imprints`);
-    expect(imprints.rows).toHaveLength(360);
+    expect(imprints.rows.map((r) => r.role).sort()).toEqual([
+      ...Array(120).fill('input'),
+      ...Array(120).fill('output'),
+    ]);
     const outputs = imprints.rows.filter((r) => r.role === 'output');
     expect(outputs).toHaveLength(120);
     // sha512 imprints are longer than sha256 ones: the packed lengths carry each value's own size

@@ -81,25 +81,29 @@ const packed = (column: PackedColumn): unknown[] => [
 ];
 
 /**
- * Inserts a group's events and their imprints (a redelivered row is kept as it was). Integer columns
- * go as array literals and text columns as dictionaries (array-params): no per-element escaping.
+ * Inserts a group's events and their input and output imprints (a redelivered row is kept as it
+ * was). Integer columns go as array literals and text columns as dictionaries (array-params): no
+ * per-element escaping.
  */
 export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
   if (rows.seq.length === 0) return;
   const tenant = textDictionary(rows.tenant);
   const to = textDictionary(rows.to);
+  const actor = textDictionary(rows.actor);
+  const submitter = textDictionary(rows.submitter);
   await db.query({
-    name: 'verifier_insert_events_v2',
+    name: 'verifier_insert_events_v3',
     text: `INSERT INTO ${SCHEMA}.events (stream_seq, position, shard, tenant, event_id, kind, data, to_tenant,
-         received_at_us, canonical, leaf_hash)
+         received_at_us, canonical, leaf_hash, actor, submitter)
        SELECT t.seq, t.pos, t.shard, ($4::text[])[t.tenant], substring($8::bytea FROM t.id_at FOR t.id_len), t.kind,
          substring($11::bytea FROM t.data_at FOR t.data_len), ($6::text[])[t.to_tenant], t.received,
          substring($14::bytea FROM t.canonical_at FOR t.canonical_len),
-         substring($17::bytea FROM t.leaf_at FOR t.leaf_len)
+         substring($17::bytea FROM t.leaf_at FOR t.leaf_len), ($22::text[])[t.actor], ($24::text[])[t.submitter]
        FROM unnest($1::bigint[], $2::int[], $3::int[], $20::int[], $5::smallint[], $21::int[], $7::bigint[],
-         $9::int[], $10::int[], $12::int[], $13::int[], $15::int[], $16::int[], $18::int[], $19::int[])
+         $9::int[], $10::int[], $12::int[], $13::int[], $15::int[], $16::int[], $18::int[], $19::int[],
+         $23::int[], $25::int[])
          AS t(seq, pos, shard, tenant, kind, to_tenant, received, id_at, id_len, data_at, data_len,
-           canonical_at, canonical_len, leaf_at, leaf_len)
+           canonical_at, canonical_len, leaf_at, leaf_len, actor, submitter)
        ON CONFLICT DO NOTHING`,
     values: [
       integerArray(rows.seq),
@@ -115,9 +119,14 @@ export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
       ...packed(rows.leaf),
       tenant.index,
       to.index,
+      actor.values,
+      actor.index,
+      submitter.values,
+      submitter.index,
     ],
   });
   const i = rows.imprints;
+  if (i.seq.length === 0) return;
   const role = textDictionary(i.role);
   await db.query({
     name: 'verifier_insert_imprints_v2',
@@ -127,28 +136,28 @@ export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
        ON CONFLICT DO NOTHING`,
     values: [...packed(i.imprint), role.values, integerArray(i.seq), integerArray(i.pos), role.index],
   });
-  await insertEventActors(db, rows.actors);
 }
 
-/** Inserts actor and submitter rows (idempotent: the projector and the backfill may both write one). */
-export async function insertEventActors(db: Db, actors: EventActors): Promise<void> {
-  if (actors.name.length === 0) return;
-  const name = textDictionary(actors.name);
-  const role = textDictionary(actors.role);
+/**
+ * Sets the actor and submitter of stored event rows that have none (the backfill of rows projected
+ * before migration 5; a row the projector wrote keeps its own).
+ */
+export async function fillEventActors(db: Db, actors: EventActors): Promise<void> {
+  if (actors.seq.length === 0) return;
+  const actor = textDictionary(actors.actor);
+  const submitter = textDictionary(actors.submitter);
   await db.query({
-    name: 'verifier_insert_event_actors_v2',
-    text: `INSERT INTO ${SCHEMA}.event_actors (name, role, received_at_us, stream_seq, position)
-       SELECT ($1::text[])[t.name], ($2::text[])[t.role], t.received, t.seq, t.pos
-       FROM unnest($6::int4[], $7::int4[], $3::int8[], $4::int8[], $5::int4[]) AS t(name, role, received, seq, pos)
-       ON CONFLICT DO NOTHING`,
+    name: 'verifier_fill_event_actors',
+    text: `UPDATE ${SCHEMA}.events e SET actor = ($1::text[])[t.actor], submitter = ($2::text[])[t.submitter]
+       FROM unnest($3::int8[], $4::int4[], $5::int4[], $6::int4[]) AS t(seq, pos, actor, submitter)
+       WHERE e.stream_seq = t.seq AND e.position = t.pos AND e.actor IS NULL`,
     values: [
-      name.values,
-      role.values,
-      integerArray(actors.received),
+      actor.values,
+      submitter.values,
       integerArray(actors.seq),
       integerArray(actors.pos),
-      name.index,
-      role.index,
+      actor.index,
+      submitter.index,
     ],
   });
 }

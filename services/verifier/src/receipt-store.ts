@@ -315,10 +315,14 @@ export async function historyOf(
   tenant: string,
   range: { fromUs: number; toUs: number; offset: number; limit: number },
 ): Promise<HistoryRow[]> {
+  // The imprint as data is on the event row (index events_data), as input or output in event_imprints.
   const { rows } = await db.query(
     `SELECT e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index, e.received_at_us, i.role
-     FROM (SELECT stream_seq, position, string_agg(role, ',' ORDER BY role) AS role FROM ${SCHEMA}.event_imprints
-           WHERE imprint = $1::bytea GROUP BY stream_seq, position) i
+     FROM (SELECT stream_seq, position, string_agg(role, ',' ORDER BY role) AS role FROM (
+             SELECT stream_seq, position, 'data' AS role FROM ${SCHEMA}.events WHERE data = $1::bytea
+             UNION ALL
+             SELECT stream_seq, position, role FROM ${SCHEMA}.event_imprints WHERE imprint = $1::bytea) r
+           GROUP BY stream_seq, position) i
      JOIN ${SCHEMA}.sealed_events e ON e.stream_seq = i.stream_seq AND e.position = i.position
      WHERE ${VISIBLE}
        AND ($3::int8 = 0 OR e.received_at_us >= $3::int8) AND ($4::int8 = 0 OR e.received_at_us < $4::int8)
@@ -344,9 +348,10 @@ export interface NewestFirstCursor {
 }
 
 /**
- * The visible events whose actor or submitter is `name` (table `event_actors`), newest first
- * (received_at, stream position, descending), after `after` when given, at most `limit`, received in
- * [fromUs, toUs) (0 = unbounded). `role` joins the roles ("actor,submitter" when both).
+ * The visible events whose actor or submitter is `name` (columns actor and submitter of the event
+ * rows, each indexed with received_at and stream position), newest first (received_at, stream
+ * position, descending), after `after` when given, at most `limit`, received in [fromUs, toUs)
+ * (0 = unbounded). `role` joins the roles ("actor,submitter" when both).
  */
 export async function actorEventsOf(
   db: Pool,
@@ -355,24 +360,24 @@ export async function actorEventsOf(
   range: { fromUs: number; toUs: number; after: NewestFirstCursor | undefined; limit: number },
 ): Promise<HistoryRow[]> {
   const after = range.after;
-  // One row per event (its actor row, or its submitter row when the name is not its actor), read
-  // newest first straight off the primary key (name, received_at, stream position, role) with plain
-  // bounds — no grouping — so a page costs its rows, whatever the name's history holds.
-  const sameEvent = `s.name = a.name AND s.received_at_us = a.received_at_us AND s.stream_seq = a.stream_seq
-       AND s.position = a.position`;
+  // Each event once: from the actor index, or from the submitter index when the name is not its
+  // actor. Each branch reads its index newest first with plain bounds and stops at the page's size,
+  // so a page costs its rows, whatever the name's history holds; the page is the newest of the two.
+  const bounds = `${VISIBLE} AND e.received_at_us >= $3::int8 AND e.received_at_us < $4::int8
+       AND (e.received_at_us, e.stream_seq, e.position) < ($5::int8, $6::int8, $7::int4)
+     ORDER BY e.received_at_us DESC, e.stream_seq DESC, e.position DESC LIMIT $8::int4`;
+  const columns =
+    'e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index, e.received_at_us';
   const { rows } = await db.query({
-    name: 'verifier_actor_events',
-    text: `SELECT e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index, e.received_at_us,
-       CASE WHEN a.role = 'actor' AND EXISTS (SELECT 1 FROM ${SCHEMA}.event_actors s
-         WHERE ${sameEvent} AND s.role = 'submitter') THEN 'actor,submitter' ELSE a.role END AS role
-     FROM ${SCHEMA}.event_actors a
-     JOIN ${SCHEMA}.sealed_events e ON e.stream_seq = a.stream_seq AND e.position = a.position
-     WHERE a.name = $1::text AND ${VISIBLE}
-       AND (a.role = 'actor' OR NOT EXISTS (SELECT 1 FROM ${SCHEMA}.event_actors s
-         WHERE ${sameEvent} AND s.role = 'actor'))
-       AND a.received_at_us >= $3::int8 AND a.received_at_us < $4::int8
-       AND (a.received_at_us, a.stream_seq, a.position) < ($5::int8, $6::int8, $7::int4)
-     ORDER BY a.received_at_us DESC, a.stream_seq DESC, a.position DESC LIMIT $8::int4`,
+    name: 'verifier_actor_events_v2',
+    text: `SELECT * FROM (
+       (SELECT ${columns}, CASE WHEN e.submitter = $1::text THEN 'actor,submitter' ELSE 'actor' END AS role
+        FROM ${SCHEMA}.sealed_events e WHERE e.actor = $1::text AND ${bounds})
+       UNION ALL
+       (SELECT ${columns}, 'submitter' AS role
+        FROM ${SCHEMA}.sealed_events e WHERE e.submitter = $1::text AND e.actor IS DISTINCT FROM $1::text
+          AND ${bounds})
+     ) t ORDER BY t.received_at_us DESC, t.stream_seq DESC, t.position DESC LIMIT $8::int4`,
     values: [
       name,
       tenant,

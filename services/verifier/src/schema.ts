@@ -20,7 +20,6 @@ export const PROJECTION_TABLES: readonly { readonly name: string; readonly key: 
   { name: 'calendar_state', key: 'id' },
   { name: 'cursors', key: 'stream' },
   { name: 'integrity_failures', key: 'source, seq, kind' },
-  { name: 'event_actors', key: 'name, received_at_us, stream_seq, position, role' },
   { name: 'witness_heads', key: 'name, key_id' },
   { name: 'publications', key: 'stream_seq' },
   { name: 'sealed_batches', key: 'stream_seq' },
@@ -226,6 +225,31 @@ INSERT INTO ${SCHEMA}.sealed_batches (stream_seq, seal_seq, first_leaf, gaps)
     END
   FROM ${SCHEMA}.events e WHERE e.seal_seq IS NOT NULL GROUP BY e.stream_seq;
 ALTER TABLE ${SCHEMA}.events DROP COLUMN seal_seq, DROP COLUMN leaf_index;
+${SEALED_EVENTS_VIEW}`,
+  },
+  {
+    id: 7,
+    name: 'actors, submitters and data imprints indexed on the event rows (issue 14: one row per event)',
+    // Each event was written as four to five rows: its row in events, its data imprint again in
+    // event_imprints and its actor and submitter in event_actors, each row with its own primary key.
+    // The actor, the submitter and the data imprint (events.data, the same bytes) are now indexed on
+    // the event row itself; event_imprints keeps PROCESS inputs and outputs only. Rows of events
+    // projected before migration 5 and not yet backfilled keep NULL actor and submitter until
+    // backfill.ts fills them (backfills row 'event_actors', as before). The view is made again: its
+    // e.* was expanded when it was created.
+    sql: `
+ALTER TABLE ${SCHEMA}.events ADD COLUMN actor text, ADD COLUMN submitter text;
+UPDATE ${SCHEMA}.events e SET actor = a.actor, submitter = a.submitter
+  FROM (SELECT stream_seq, position, max(name) FILTER (WHERE role = 'actor') AS actor,
+          max(name) FILTER (WHERE role = 'submitter') AS submitter
+        FROM ${SCHEMA}.event_actors GROUP BY stream_seq, position) a
+  WHERE e.stream_seq = a.stream_seq AND e.position = a.position;
+DROP TABLE ${SCHEMA}.event_actors;
+CREATE INDEX events_actor ON ${SCHEMA}.events (actor, received_at_us, stream_seq, position);
+CREATE INDEX events_submitter ON ${SCHEMA}.events (submitter, received_at_us, stream_seq, position);
+CREATE INDEX events_data ON ${SCHEMA}.events (data);
+DELETE FROM ${SCHEMA}.event_imprints WHERE role = 'data';
+DROP VIEW ${SCHEMA}.sealed_events;
 ${SEALED_EVENTS_VIEW}`,
   },
 ];
