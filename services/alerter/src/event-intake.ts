@@ -39,7 +39,7 @@ export function eventsHandler(ctx: AlerterContext, staged: StagedEvents): PumpHa
        VALUES ($1::int8, $2::int4, $3::int8, $4::bytea[])`,
       [message.seq, shard, maxReceived, flagged.map((id) => Buffer.from(id))],
     );
-    staged.remember(message.seq, message.data);
+    staged.remember(message.seq, message.data, events);
     return 'applied';
   };
 }

@@ -57,13 +57,13 @@ describe('StagedEvents', () => {
     const batches = new Map([1, 2, 3].map((seq) => [seq, batch([event(seq), event(seq + 10)])]));
     const size = batches.get(1)?.byteLength ?? 0;
     const { jsm, reads } = streamOf(batches);
-    // Room for two batches: the third pushes the first out.
-    const staged = new StagedEvents(jsm, 'EVENTS', 2 * size + 1);
+    // Room for two batches, none decoded: the third pushes the first out.
+    const staged = new StagedEvents(jsm, 'EVENTS', 2 * size + 1, 0);
     for (const [seq, data] of batches) {
       // a view into a larger buffer, as a NATS message's data may be: the cache keeps a copy
       const larger = new Uint8Array(data.byteLength + 100);
       larger.set(data, 50);
-      staged.remember(seq, larger.subarray(50, 50 + data.byteLength));
+      staged.remember(seq, larger.subarray(50, 50 + data.byteLength), [event(seq), event(seq + 10)]);
       larger.fill(0);
     }
     expect(staged.cachedBytes).toBe(2 * size);
@@ -76,6 +76,26 @@ describe('StagedEvents', () => {
     expect(staged.cachedBytes).toBe(0);
     await staged.events(2);
     expect(reads).toEqual([1, 2]);
+  });
+
+  it('keeps the events decoded on arrival while few are held, and bytes beyond', async () => {
+    const events = new Map([1, 2, 3].map((seq) => [seq, [event(seq), event(seq + 10)]]));
+    const { jsm, reads } = streamOf(new Map([...events].map(([seq, e]) => [seq, batch(e)])));
+    const staged = new StagedEvents(jsm, 'EVENTS', 1024 * 1024, 3);
+    const remember = (seq: number) =>
+      staged.remember(seq, batch(events.get(seq) ?? []), events.get(seq) ?? []);
+    remember(1);
+    remember(2); // 2 + 2 events are more than 3: kept as bytes
+    expect([staged.decodedEvents, staged.cachedBytes]).toEqual([2, batch(events.get(2) ?? []).byteLength]);
+    const first = await staged.events(1);
+    expect(first[0]).toBe(events.get(1)?.[0]); // the very objects: not decoded again
+    expect((await staged.events(2)).map(encodeEvent)).toEqual([event(2), event(12)].map(encodeEvent));
+    staged.forget([1, 2]);
+    expect([staged.decodedEvents, staged.cachedBytes]).toEqual([0, 0]);
+    remember(3); // room again
+    expect(staged.decodedEvents).toBe(2);
+    expect((await staged.events(3))[1]).toBe(events.get(3)?.[1]);
+    expect(reads).toEqual([]);
   });
 
   it('says so when the stream no longer holds a batch it did not keep', async () => {
