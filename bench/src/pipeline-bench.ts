@@ -50,7 +50,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { formatRate, runSection, type Section } from './harness.js';
 import { startOtlpSink } from './otlp-sink.js';
-import { commandCpuUs, machineBusyUs, ownCpuUs, processCpuUs } from './process-cpu.js';
+import { cpuSnapshot, processCpuUs } from './process-cpu.js';
 
 const quick = process.argv.includes('--quick');
 const secondsArg = process.argv.indexOf('--seconds');
@@ -469,17 +469,6 @@ async function storedBatches(nc: NatsConnection, prefix: string): Promise<number
   return (await jsm.streams.info(streamNamesFor(prefix).events)).state.messages;
 }
 
-/** CPU µs of every pipeline process and of this load generator, read at one instant. */
-async function cpuSnapshot(pipeline: Pipeline): Promise<Map<string, number | undefined>> {
-  const snapshot = new Map<string, number | undefined>([['load generator (this process)', ownCpuUs()]]);
-  for (const [name, child] of pipeline.processes) snapshot.set(name, await processCpuUs(child.pid));
-  // The servers, where they run on this machine (what the services wait on shares the same cores).
-  snapshot.set('postgres (its processes here)', await commandCpuUs('postgres'));
-  snapshot.set('nats-server (here)', await commandCpuUs('nats-server'));
-  snapshot.set('whole machine', await machineBusyUs());
-  return snapshot;
-}
-
 /** CPU µs of each Postgres backend the services opened (pg_stat_activity), by pid. */
 async function backendCpu(db: Pool): Promise<Map<number, { application: string; cpuUs: number }>> {
   const { rows } = await db.query(
@@ -624,11 +613,11 @@ async function steadyWindow(
   const from = Date.now();
   const warmedSeconds = (from - loadStart) / 1000;
   const lags = consumers === undefined ? undefined : sampleLags(consumers, nc, prefix);
-  const before = await cpuSnapshot(pipeline);
+  const before = await cpuSnapshot(pipeline.processes, 'load generator (this process)');
   const backendsBefore = consumers === undefined ? undefined : await backendCpu(consumers);
   const batchesBefore = await storedBatches(nc, prefix);
   await new Promise((resolve) => setTimeout(resolve, STEADY_SECONDS * 1000));
-  const after = await cpuSnapshot(pipeline);
+  const after = await cpuSnapshot(pipeline.processes, 'load generator (this process)');
   const backendsAfter = consumers === undefined ? undefined : await backendCpu(consumers);
   const lagged = await lags?.stop();
   const batchCount = (await storedBatches(nc, prefix)) - batchesBefore;
@@ -847,9 +836,15 @@ async function main(): Promise<void> {
       );
       await runSection('SubmitStream: one event per message', async (section) => {
         for (const streams of quick ? [8] : [4, 16]) {
-          const before = pipeline === undefined ? undefined : await cpuSnapshot(pipeline);
+          const before =
+            pipeline === undefined
+              ? undefined
+              : await cpuSnapshot(pipeline.processes, 'load generator (this process)');
           const r = await streamLoad(address, streams, PHASE_SECONDS);
-          const after = pipeline === undefined ? undefined : await cpuSnapshot(pipeline);
+          const after =
+            pipeline === undefined
+              ? undefined
+              : await cpuSnapshot(pipeline.processes, 'load generator (this process)');
           const perEvent = (names: (name: string) => boolean) => {
             let spent = 0;
             for (const [name, end] of after ?? []) {

@@ -72,3 +72,20 @@ export async function machineBusyUs(): Promise<number | undefined> {
     return undefined;
   }
 }
+
+/**
+ * CPU µs read at one instant: this process (named `self`, its worker threads included), each of
+ * `processes`, the servers where they run on this machine (what the services wait on shares the same
+ * cores) and the whole machine. Subtract two snapshots for the CPU spent between them.
+ */
+export async function cpuSnapshot(
+  processes: ReadonlyMap<string, { readonly pid?: number | undefined }>,
+  self: string,
+): Promise<Map<string, number | undefined>> {
+  const snapshot = new Map<string, number | undefined>([[self, ownCpuUs()]]);
+  for (const [name, child] of processes) snapshot.set(name, await processCpuUs(child.pid));
+  snapshot.set('postgres (its processes here)', await commandCpuUs('postgres'));
+  snapshot.set('nats-server (here)', await commandCpuUs('nats-server'));
+  snapshot.set('whole machine', await machineBusyUs());
+  return snapshot;
+}

@@ -29,7 +29,7 @@ import {
 } from '@msi/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { formatRate, formatRatio, percentile, renderTable } from './harness.js';
-import { cpuSeconds, machineCpu } from './process-stats.js';
+import { cpuSnapshot } from './process-cpu.js';
 
 function flag(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -316,7 +316,6 @@ async function main(): Promise<void> {
   try {
     await pipeline.waitUntilServing(60_000);
     const address = pipeline.verifierAddress ?? '';
-    const verifierPid = pipeline.process('verifier').pid;
     const roundsLast = async () => (await jsm.streams.info(streamNamesFor(prefix).rounds)).state.last_seq;
     console.log(`durability: ${await durability(db, pipeline)}`);
 
@@ -332,18 +331,30 @@ async function main(): Promise<void> {
     const load = backgroundLoad(pipeline.ingestAddress, INGEST_RATE);
     const lag = lagSampler(db, roundsLast);
     await sleep(3000); // the load settles
-    const cpuBefore = await cpuSeconds(verifierPid);
-    const machineBefore = await machineCpu();
-    const unary = await unaryLoad(address, loaded.ids, CLIENTS, SECONDS);
-    const unaryCpu = (await cpuSeconds(verifierPid)) - cpuBefore;
-    const machineAfter = await machineCpu();
-    const tenantBefore = await cpuSeconds(verifierPid);
-    const tenant = await streamed(address, { fromRound: 0n }, loaded.ids.length);
-    const tenantCpu = (await cpuSeconds(verifierPid)) - tenantBefore;
-    const listed = await streamed(
-      address,
-      { eventIds: loaded.ids.slice(0, LISTED) },
-      Math.min(LISTED, loaded.ids.length),
+    // Each phase's CPU, per process (this bench's callers and load worker included) and machine.
+    const phases: { name: string; cpu: Map<string, number | undefined>; seconds: number }[] = [];
+    const measured = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+      const self = 'this bench (callers, background load worker)';
+      const before = await cpuSnapshot(pipeline.processes, self);
+      const started = performance.now();
+      const result = await run();
+      const seconds = (performance.now() - started) / 1000;
+      const after = await cpuSnapshot(pipeline.processes, self);
+      const cpu = new Map<string, number | undefined>();
+      for (const [process, end] of after) {
+        const begin = before.get(process);
+        cpu.set(process, end === undefined || begin === undefined ? undefined : end - begin);
+      }
+      phases.push({ name, cpu, seconds });
+      return result;
+    };
+    const verifierCpuUs = (phase: number) => phases[phase]?.cpu.get('verifier') ?? Number.NaN;
+    const unary = await measured('GetReceipt', () => unaryLoad(address, loaded.ids, CLIENTS, SECONDS));
+    const tenant = await measured('tenant stream', () =>
+      streamed(address, { fromRound: 0n }, loaded.ids.length),
+    );
+    const listed = await measured('listed stream', () =>
+      streamed(address, { eventIds: loaded.ids.slice(0, LISTED) }, Math.min(LISTED, loaded.ids.length)),
     );
     const ingestRate = await load.stop();
     const lagged = await lag.stop();
@@ -358,7 +369,7 @@ async function main(): Promise<void> {
           value: `${formatRate(unary.rate)}/s`,
           target: `${formatRate(TARGET.unary)}/s`,
           ratio: formatRatio(unary.rate / TARGET.unary),
-          'verifier CPU µs/receipt': Math.round((unaryCpu * 1e6) / Math.max(1, unary.rate * SECONDS)),
+          'verifier CPU µs/receipt': Math.round(verifierCpuUs(0) / Math.max(1, unary.rate * SECONDS)),
         },
         {
           figure: 'GetReceipt p50 / p99',
@@ -372,7 +383,7 @@ async function main(): Promise<void> {
           value: `${formatRate(tenant.rate)}/s`,
           target: `${formatRate(TARGET.streamed)}/s`,
           ratio: formatRatio(tenant.rate / TARGET.streamed),
-          'verifier CPU µs/receipt': Math.round((tenantCpu * 1e6) / Math.max(1, tenant.received)),
+          'verifier CPU µs/receipt': Math.round(verifierCpuUs(1) / Math.max(1, tenant.received)),
         },
         {
           figure: `WatchReceipts, ${Math.min(LISTED, loaded.ids.length)} listed ids`,
@@ -383,11 +394,25 @@ async function main(): Promise<void> {
         },
       ]),
     );
-    const busy =
-      (machineAfter.busy - machineBefore.busy) / Math.max(1, machineAfter.total - machineBefore.total);
+    const getReceiptCpu = phases[0]?.cpu;
+    const machineShare =
+      (getReceiptCpu?.get('whole machine') ?? Number.NaN) / 1e6 / (phases[0]?.seconds ?? 1) / 2;
     console.log(
       `GetReceipt failures ${unary.failed}; streamed receipts repeated: tenant ${tenant.repeated}, listed ${listed.repeated}; ` +
-        `verifier CPU during GetReceipt ${Math.round((unaryCpu / SECONDS) * 100)} % of a core; machine ${Math.round(busy * 100)} % busy (all processes)`,
+        `machine ${Math.round(machineShare * 100)} % busy during GetReceipt (all processes, both cores)`,
+    );
+    console.log('where the CPU went in each phase (% of one core; the machine has 2):');
+    console.log(
+      renderTable(
+        [...(getReceiptCpu?.keys() ?? [])].map((process) => {
+          const row: Record<string, string> = { process };
+          for (const phase of phases) {
+            const spent = phase.cpu.get(process);
+            row[phase.name] = spent === undefined ? 'n/a' : ((spent / 1e6 / phase.seconds) * 100).toFixed(0);
+          }
+          return row;
+        }),
+      ),
     );
     console.log(
       `projection lag behind the calendar under load: max ${lagged.max} rounds, mean ${lagged.mean.toFixed(2)} rounds`,

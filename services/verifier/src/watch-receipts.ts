@@ -9,13 +9,11 @@ import { AnchoredFrontier } from './anchored-frontier.js';
 import type { ApiKeys, Identity } from './credentials.js';
 import type { Failure } from './integrity.js';
 import { type ReceiptCache, receiptOf } from './receipt-store.js';
-import { type AnchoredCursor, type AnchoredEventRow, anchoredEvents } from './round-receipts.js';
+import { type AnchoredEventRow, type AnchoredPaging, anchoredEventPages } from './round-receipts.js';
 import { toStatus, VerifierError } from './verifier-error.js';
 
 /** At most this many event ids in one WatchReceipts request. */
 export const MAX_WATCHED_IDS = 10_000;
-/** Rows read per query of a round range. */
-const PAGE_ROWS = 2000;
 /** Receipts per message (a receipt is a few KB; a message stays well under 4 MiB). */
 const RECEIPTS_PER_MESSAGE = 256;
 /** Without `event_ids`, a message with no receipt tells the caller how far it is after this quiet time. */
@@ -33,16 +31,18 @@ export interface WatchReceiptsDeps {
   readonly log: Logger;
   /** How often the anchored frontier is read while streams wait (default 200 ms). */
   readonly pollMs?: number;
+  /** Rows and seals per query of a round range (anchoredEventPages' defaults). */
+  readonly paging?: AnchoredPaging;
 }
 
 type Call = ServerWritableStream<verifierV1.WatchReceiptsRequest, verifierV1.WatchReceiptsResponse>;
 
 /**
  * The WatchReceipts handler (proto/msi/verifier/v1/verifier.proto). One frontier poller serves every
- * stream of the process. Each stream reads its receipts per range of newly anchored rounds with one
- * bulk query per page of rows (anchoredEvents), assembles each receipt from the shared cache and
- * checks it before it is sent (receiptOf), respects the caller's flow control, and stops when the
- * call is cancelled.
+ * stream of the process. Each stream reads its receipts per range of newly anchored rounds in pages
+ * of rows, each query reading about the rows it returns (anchoredEventPages), assembles each receipt
+ * from the shared cache and checks it before it is sent (receiptOf), respects the caller's flow
+ * control, and stops when the call is cancelled.
  */
 export function watchReceiptsHandler(deps: WatchReceiptsDeps): (call: Call) => void {
   const frontier = new AnchoredFrontier(
@@ -117,7 +117,6 @@ class ReceiptStream {
 
   /** Sends every receipt of rounds [from, to); true when at least one message went out. */
   async #deliver(from: number, to: number): Promise<boolean> {
-    let cursor: AnchoredCursor | undefined;
     let batch: verifierV1.WatchedReceipt[] = [];
     let batchRound = from;
     let sent = false;
@@ -127,17 +126,16 @@ class ReceiptStream {
       batch = [];
       sent = true;
     };
-    for (;;) {
-      const ids = this.#pending === undefined ? undefined : [...this.#pending.values()];
-      if (ids !== undefined && ids.length === 0) break;
-      const rows = await anchoredEvents(
-        this.#deps.pool,
-        { from, to },
-        this.#identity.tenant,
-        ids,
-        cursor,
-        PAGE_ROWS,
-      );
+    const ids = this.#pending === undefined ? undefined : [...this.#pending.values()];
+    if (ids !== undefined && ids.length === 0) return false;
+    const pages = anchoredEventPages(
+      this.#deps.pool,
+      { from, to },
+      this.#identity.tenant,
+      ids,
+      this.#deps.paging,
+    );
+    for await (const rows of pages) {
       for (const row of rows) {
         if (this.#signal.aborted) return sent;
         if (!this.#take(row)) continue;
@@ -149,9 +147,6 @@ class ReceiptStream {
         });
         if (batch.length >= RECEIPTS_PER_MESSAGE) await flush(row.k);
       }
-      const last = rows.at(-1);
-      if (last === undefined || rows.length < PAGE_ROWS) break;
-      cursor = { k: last.k, sealPosition: last.sealPosition, leafIndex: last.leafIndex ?? 0 };
     }
     await flush(to);
     return sent;
