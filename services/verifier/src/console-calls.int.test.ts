@@ -311,7 +311,7 @@ describe('the console calls (real pipeline)', () => {
       crypto.hasher,
       rows.map((r) => r.event),
     );
-    // anchors, seal levels, rounds, the newest checkpoint, calendar nodes: one query each at most.
+    // anchors, seal trees, rounds, the newest checkpoint, calendar nodes: one query each at most.
     expect(names.length).toBeLessThanOrEqual(5);
     names.length = 0;
     const trust = { logKeys: [parseVerifierKey(world.pipeline.verifierKey)] };

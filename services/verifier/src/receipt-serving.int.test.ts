@@ -1,7 +1,7 @@
 // Receipts served at rate, against the real pipeline (NATS, Postgres, calendar, aggregators, ingest
 // and the verifier as processes): every acked event's receipt verifies offline; WatchReceipts
 // delivers each listed id and each event of the tenant once; the receipt cache (hot index, anchors,
-// seal levels, rounds, calendar proofs) answers exactly what storage answers, and keeps answering
+// seal trees, rounds, calendar proofs) answers exactly what storage answers, and keeps answering
 // the proof it checked even when a stored row is changed afterwards (its material never changes).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -246,6 +246,16 @@ describe('receipts at rate (real pipeline)', () => {
       );
       const kept = await served(warm, id);
       expect(kept).toBe(first[0]);
+      // Its leaves gone: the tree cannot be rebuilt, TAMPERED too
+      await pool.query(`DELETE FROM ${SCHEMA}.seal_levels WHERE seal_seq = $1 AND level = 0`, [
+        rows[0]?.seal_seq,
+      ]);
+      await expect(served(new ReceiptCache({ bytes: 0 }), id)).rejects.toSatisfy(
+        (error: unknown) =>
+          error instanceof VerifierError &&
+          error.code === 'TAMPERED' &&
+          /tree is not stored/.test(error.message),
+      );
     } finally {
       await pool.end();
     }

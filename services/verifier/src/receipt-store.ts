@@ -1,11 +1,13 @@
 import { assembleReceipt, CheckedAnchors, checkReceiptProofs, type Receipt, ReceiptError } from '@msi/core';
 import {
   fetchProof,
+  HASH_SIZE,
   inclusionNodes,
   type MerkleHasher,
   MerkleTree,
   type NodeAddress,
   nodesToFetch,
+  ProofError,
 } from '@msi/merkle';
 import {
   isDatabaseUnavailable,
@@ -167,8 +169,8 @@ export class EventFinder {
 }
 
 /**
- * The receipt of a stored event, from the stored seal levels, the round's seals and the calendar
- * nodes, against the newest checkpoint with cosignatures when it covers the event's round (with its
+ * The receipt of a stored event, from its seal's tree (rebuilt from the stored leaves), the round's
+ * seals and the calendar nodes, against the newest checkpoint with cosignatures when it covers the event's round (with its
  * cosigned note), else the newest verified checkpoint. Checks the assembled proofs (steps 2–5 of
  * docs/PROOFS.md §8) before returning: a row changed in storage makes it TAMPERED, never a bad receipt.
  */
@@ -191,12 +193,9 @@ export async function receiptOf(
     throw new VerifierError('NOT_ANCHORED', 'no verified checkpoint covers the round yet');
   }
   const size = checkpoint.size;
-  const eventHashes = await fetchProof(
-    hasher,
-    inclusionNodes(event.leafIndex, leafCount),
-    leafCount,
-    async (nodes) => sealNodes(sealSeq, await cache.sealLevels(db, sealSeq), nodes),
-  );
+  const sealTree = await cache.sealTree(db, hasher, sealSeq);
+  if (sealTree === undefined) throw new VerifierError('TAMPERED', `seal ${sealSeq}: its tree is not stored`);
+  const eventHashes = inclusionProofIn(sealTree, sealSeq, event.leafIndex);
   const round = await cache.round(db, hasher, k);
   if (round === undefined) throw new VerifierError('NOT_ANCHORED', 'the round is not stored');
   const position = seal.position;
@@ -215,7 +214,9 @@ export async function receiptOf(
     checkpoint: checkpoint.note,
   });
   try {
-    checkReceiptProofs(receipt, hasher, cache.anchors);
+    // The event step against the seal's tree (a leaf hash, no hash per level): checkReceiptProofs
+    // checks the tree's size and root against the seal record, whose own steps CheckedAnchors keeps.
+    checkReceiptProofs(receipt, hasher, cache.anchors, sealTree);
   } catch (error: unknown) {
     if (error instanceof ReceiptError) {
       throw new VerifierError(
@@ -252,36 +253,42 @@ async function anchorsOf(db: Pool, sealSeqs: readonly number[]): Promise<Map<num
   );
 }
 
-function sealNodes(
-  sealSeq: number,
-  levels: readonly Uint8Array[],
-  nodes: readonly NodeAddress[],
-): Uint8Array[] {
-  return nodes.map((n) => {
-    const level = levels[n.level];
-    const start = n.index * 32;
-    if (level === undefined || start + 32 > level.length)
-      throw new VerifierError('TAMPERED', `seal ${sealSeq}: a tree node is missing`);
-    return level.subarray(start, start + 32);
-  });
+/** The inclusion proof of leaf `leafIndex` in a seal's stored tree; TAMPERED when it has no such leaf. */
+function inclusionProofIn(tree: MerkleTree, sealSeq: number, leafIndex: number): Uint8Array[] {
+  try {
+    return tree.inclusionProof(leafIndex);
+  } catch (error: unknown) {
+    if (error instanceof ProofError)
+      throw new VerifierError('TAMPERED', `seal ${sealSeq}: its stored tree has no leaf ${leafIndex}`);
+    throw error;
+  }
 }
 
-/** The stored tree levels of each seal of `sealSeqs` (none for a seal without levels). */
-async function sealLevelsOf(db: Pool, sealSeqs: readonly number[]): Promise<Map<number, Uint8Array[]>> {
+/**
+ * The tree of each seal of `sealSeqs` rebuilt from its stored leaf level (level 0 of seal_levels: the
+ * upper levels follow from it), none for a seal without one. Whether it is the seal's tree (leaf count
+ * and root) is checked with each receipt (checkReceiptProofs); leaves that are not whole hashes make
+ * the seal TAMPERED here.
+ */
+async function sealTreesOf(
+  db: Pool,
+  hasher: MerkleHasher,
+  sealSeqs: readonly number[],
+): Promise<Map<number, MerkleTree>> {
   const { rows } = await db.query({
-    name: 'verifier_seal_levels',
-    text: `SELECT seal_seq, level, hashes FROM ${SCHEMA}.seal_levels WHERE seal_seq = ANY($1::int8[])
-       ORDER BY seal_seq, level`,
+    name: 'verifier_seal_leaves',
+    text: `SELECT seal_seq, hashes FROM ${SCHEMA}.seal_levels WHERE seal_seq = ANY($1::int8[]) AND level = 0`,
     values: [sealSeqs],
   });
-  const levels = new Map<number, Uint8Array[]>();
+  const trees = new Map<number, MerkleTree>();
   for (const row of rows) {
     const seq = toSafeInteger(row.seal_seq, 'seal_seq');
-    const list = levels.get(seq) ?? [];
-    list[toSafeInteger(row.level, 'level')] = toBytes(row.hashes, 'hashes');
-    levels.set(seq, list);
+    const leaves = toBytes(row.hashes, 'hashes');
+    if (leaves.length === 0 || leaves.length % HASH_SIZE !== 0)
+      throw new VerifierError('TAMPERED', `seal ${seq}: its stored leaves are ${leaves.length} bytes`);
+    trees.set(seq, MerkleTree.fromLeafHashes(hasher, leaves, leaves.length / HASH_SIZE));
   }
-  return levels;
+  return trees;
 }
 
 /** Stored calendar nodes (perfect subtrees) in the order asked. */
@@ -410,7 +417,7 @@ interface CachedRound {
 }
 
 type Anchor = NonNullable<EventRow['anchor']>;
-type Cached = EventRow | Anchor | Uint8Array[] | CachedRound;
+type Cached = EventRow | Anchor | Uint8Array[] | CachedRound | MerkleTree;
 
 /** The receipt cache's default byte budget: 128 MiB (MSI_VERIFIER_RECEIPT_CACHE_MIB). */
 export const DEFAULT_RECEIPT_CACHE_BYTES = 128 * 1024 * 1024;
@@ -422,6 +429,8 @@ const hashesBytes = (hashes: readonly Uint8Array[]): number =>
   hashes.reduce((sum, h) => sum + (h?.length ?? 0) + 48, ENTRY_OVERHEAD);
 const rowBytes = (row: EventRow): number =>
   row.canonical.length + row.tenant.length * 2 + ENTRY_OVERHEAD + 96;
+/** A tree's levels hold about twice its leaves' bytes. */
+const treeBytes = (t: Cached): number => (t as MerkleTree).size * 2 * HASH_SIZE + ENTRY_OVERHEAD;
 const anchorBytes = (a: Cached): number => (a as Anchor).sealRecord.length + ENTRY_OVERHEAD;
 const roundBytes = (r: Cached): number =>
   (r as CachedRound).record.length + (r as CachedRound).sealCount * 2 * 80 + ENTRY_OVERHEAD;
@@ -430,13 +439,14 @@ const isAnchored = (row: EventRow): boolean => row.sealSeq !== undefined && row.
 /**
  * What receipts share, read from storage once and kept within one byte budget (least recently used
  * dropped): anchored event rows by (tenant, id) — the hot index GetReceipt looks in before the
- * database —, where each seal is anchored, seal tree levels, stored rounds with their seal trees,
- * and calendar inclusion proofs per (round, size). Everything kept is proof material that no longer
- * changes once written: an event row once it is in a verified seal, a verified seal of a verified
- * round, a stored round, calendar nodes of a size reached. Nothing is ever invalidated, and every
- * receipt assembled from it is still checked (checkReceiptProofs, its seal → round → checkpoint
- * steps once per exact bytes) before it is served. The newest
- * checkpoint is re-read after 100 ms.
+ * database —, where each seal is anchored, each seal's tree (rebuilt from its stored leaves), stored
+ * rounds with their seal trees, and calendar inclusion proofs per (round, size). Everything kept is
+ * proof material that no longer changes once written: an event row once it is in a verified seal, a
+ * verified seal of a verified round, a stored round, calendar nodes of a size reached. Nothing is
+ * ever invalidated, and every receipt assembled from it is still checked (checkReceiptProofs: the
+ * event against its seal's tree, whose size and root must be the seal record's, and the seal → round
+ * → checkpoint steps once per exact bytes) before it is served. The newest checkpoint is re-read
+ * after 100 ms.
  */
 export class ReceiptCache {
   /**
@@ -523,10 +533,10 @@ export class ReceiptCache {
         (r.sealSeq === undefined ? undefined : (this.#kept.get(`a:${r.sealSeq}`) as Anchor | undefined));
       if (anchor !== undefined && r.sealSeq !== undefined) anchors.set(r.sealSeq, anchor);
     }
-    const levelless = missing('l', anchors.keys());
-    if (levelless.length > 0)
-      for (const [seq, levels] of await sealLevelsOf(db, levelless))
-        this.#kept.set(`l:${seq}`, levels, hashesBytes(levels));
+    const treeless = missing('t', anchors.keys());
+    if (treeless.length > 0)
+      for (const [seq, tree] of await sealTreesOf(db, hasher, treeless))
+        this.#kept.set(`t:${seq}`, tree, treeBytes(tree));
     const ks = [...new Set([...anchors.values()].map((a) => a.k))];
     const roundless = missing('r', ks);
     if (roundless.length > 0)
@@ -544,15 +554,13 @@ export class ReceiptCache {
     if (nodes.size > 0) await this.#calendarNodes(db, [...nodes.values()]);
   }
 
-  /** A seal's stored tree levels. */
-  async sealLevels(db: Pool, sealSeq: number): Promise<Uint8Array[]> {
-    const levels = await this.#kept.load(
-      `l:${sealSeq}`,
-      async () => (await sealLevelsOf(db, [sealSeq])).get(sealSeq) ?? [],
-      (l) => hashesBytes(l as Uint8Array[]),
-      (l) => (l as Uint8Array[]).length > 0,
-    );
-    return (levels ?? []) as Uint8Array[];
+  /** A seal's tree, rebuilt from its stored leaves once (undefined when none are stored). */
+  async sealTree(db: Pool, hasher: MerkleHasher, sealSeq: number): Promise<MerkleTree | undefined> {
+    return (await this.#kept.load(
+      `t:${sealSeq}`,
+      async () => (await sealTreesOf(db, hasher, [sealSeq])).get(sealSeq),
+      treeBytes,
+    )) as MerkleTree | undefined;
   }
 
   /** The newest verified checkpoint and the newest cosigned one (re-read after 100 ms, once for all callers). */

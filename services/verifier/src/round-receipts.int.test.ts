@@ -157,7 +157,7 @@ async function walked(
   let pages = 0;
   for await (const page of anchoredEventPages(pool, { from, to }, tenant, ids, paging)) {
     pages += 1;
-    expect(page.length).toBeLessThanOrEqual(paging.pageRows + (ids?.length ?? 0));
+    if (ids === undefined) expect(page.length).toBeLessThanOrEqual(paging.pageRows);
     for (const row of page) {
       expect(Buffer.from(row.eventId).equals(idOf(row.streamSeq, row.position))).toBe(true);
       expect(row.canonical).toEqual(new Uint8Array(eventId(row.streamSeq, row.position)));
@@ -210,13 +210,13 @@ describe('anchoredEventPages (real Postgres)', () => {
     for (const pageRows of [1, 2000]) {
       expect((await walked(0, 4, 'acme', ids, { pageRows, sealsPerQuery: 1 })).rows).toEqual(expected);
     }
-    // message 12 repeats message 10's ids: more rows than ids, so a page of ids + 1 rows is not all
+    // message 12 repeats message 10's ids: every copy of a listed id, in order among the others
     const copied = [1, 3, 5].map((p) => eventId(10, p));
     const withCopies = await reference(0, 4, 'acme', copied);
-    expect(withCopies.length).toBeGreaterThan(copied.length + 1);
+    expect(withCopies.length).toBe(2 * copied.length);
     const { rows, pages } = await walked(0, 4, 'acme', copied, { pageRows: 1, sealsPerQuery: 1 });
     expect(rows).toEqual(withCopies);
-    expect(pages).toBeGreaterThan(1);
+    expect(pages).toBe(1);
     expect((await walked(0, 4, 'acme', [], { pageRows: 10, sealsPerQuery: 1 })).rows).toEqual([]);
   });
 });

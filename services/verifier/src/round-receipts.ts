@@ -13,7 +13,7 @@ export interface AnchoredEventRow extends EventRow {
 
 /** How many rows a query of anchoredEventPages returns at most, and seals it lists per query. */
 export interface AnchoredPaging {
-  /** Rows per page (default 2,000). */
+  /** Rows per page of a tenant's rounds (default 2,000); listed ids (at most 10,000) are one page. */
   readonly pageRows?: number;
   /** Seals listed per query of a round range (default 256). */
   readonly sealsPerQuery?: number;
@@ -40,13 +40,13 @@ const SEAL_EVENTS = `SELECT e.event_id, e.stream_seq, e.position, e.tenant, e.ca
     AND (e.tenant = $5 OR (e.kind = 1 AND e.to_tenant = $5)) AND (e.stream_seq, e.position) > ($6, $7)
   ORDER BY e.stream_seq, e.position LIMIT $8`;
 
-// The events of `ids` ($8) anchored in rounds [$1, $2) and visible to tenant $3, after the cursor
-// ($4, $5, $6), at most $7, in the rounds' order. The ids' rows are found first, each through the
-// index on event_id, whatever the planner's statistics say (a fresh projection has none): the
-// MATERIALIZED step runs once and OFFSET 0 keeps each lookup a lookup. So a query costs the ids it is
-// given, whatever the rounds hold.
+// The events of `ids` ($4) anchored in rounds [$1, $2) and visible to tenant $3, unordered. The ids'
+// rows are found first, each through the index on event_id, whatever the planner's statistics say (a
+// fresh projection has none): the MATERIALIZED step runs once and OFFSET 0 keeps each lookup a
+// lookup. So the query costs the ids it is given, whatever the rounds hold; its rows (an id has one
+// per copy it has: a TRANSFER's) are put in order in memory, not sorted with their bytes by Postgres.
 const LISTED_EVENTS = `WITH found AS MATERIALIZED (
-    SELECT e.* FROM unnest($8::bytea[]) AS q(id)
+    SELECT e.* FROM unnest($4::bytea[]) AS q(id)
     CROSS JOIN LATERAL (SELECT * FROM ${SCHEMA}.sealed_events e WHERE e.event_id = q.id
       AND e.seal_seq IS NOT NULL AND (e.tenant = $3 OR (e.kind = 1 AND e.to_tenant = $3)) OFFSET 0) e)
   SELECT rs.k, rs.position AS seal_position, s.record AS seal_record, s.leaf_count,
@@ -56,15 +56,15 @@ const LISTED_EVENTS = `WITH found AS MATERIALIZED (
     AND e.stream_seq >= s.stream_start AND e.stream_seq < s.stream_end
   JOIN ${SCHEMA}.round_seals rs ON rs.seal_seq = s.stream_seq
   JOIN ${SCHEMA}.rounds r ON r.k = rs.k AND r.verified
-  WHERE rs.k >= $1 AND rs.k < $2 AND (rs.k, rs.position, e.leaf_index) > ($4, $5, $6)
-  ORDER BY rs.k, rs.position, e.leaf_index LIMIT $7`;
+  WHERE rs.k >= $1 AND rs.k < $2`;
 
 /**
  * The events anchored in rounds [from, to) that `tenant` may see — all of them, or those of `ids` —
  * in the rounds' order (round, seal position, leaf index), as pages of rows. Each row carries its seal
  * and round (`anchor`), so assembling its receipt needs no query per event. Every query reads about
  * the rows it returns, however many the range holds: a whole tenant's rounds are walked seal by seal
- * (a page of seals, then each seal's events by stream position), listed ids are looked up by id.
+ * (a page of seals, then each seal's events by stream position), listed ids are looked up by id (one
+ * query and one page for them all: the caller lists at most MAX_WATCHED_IDS).
  */
 export async function* anchoredEventPages(
   db: Pool,
@@ -75,7 +75,7 @@ export async function* anchoredEventPages(
 ): AsyncGenerator<AnchoredEventRow[]> {
   const pageRows = paging.pageRows ?? 2000;
   if (ids !== undefined) {
-    yield* listedPages(db, range, tenant, ids, pageRows);
+    yield* listedPages(db, range, tenant, ids);
     return;
   }
   const sealsPerQuery = paging.sealsPerQuery ?? 256;
@@ -124,38 +124,31 @@ export async function* anchoredEventPages(
   }
 }
 
+/** The rows of listed ids: one query, then ordered by (round, seal position, leaf index). */
 async function* listedPages(
   db: Pool,
   range: { readonly from: number; readonly to: number },
   tenant: string,
   ids: readonly Uint8Array[],
-  pageRows: number,
 ): AsyncGenerator<AnchoredEventRow[]> {
   if (ids.length === 0) return;
-  const idValues = ids.map((id) => Buffer.from(id));
-  // An id has a row per copy it has (a TRANSFER's): a page holds every id once and some copies, so
-  // ids without copies are found by one query (a full page would cost another to learn it was all).
-  const limit = ids.length + pageRows;
-  let after = { k: -1, sealPosition: -1, leafIndex: -1 };
-  for (;;) {
-    const { rows } = await db.query({
-      name: 'verifier_listed_anchored_events',
-      text: LISTED_EVENTS,
-      values: [range.from, range.to, tenant, after.k, after.sealPosition, after.leafIndex, limit, idValues],
-    });
-    const page = rows.map((r) =>
-      anchoredRow(r, {
-        k: toSafeInteger(r.k, 'k'),
-        sealPosition: toSafeInteger(r.seal_position, 'seal_position'),
-        sealRecord: toBytes(r.seal_record, 'seal_record'),
-        leafCount: toSafeInteger(r.leaf_count, 'leaf_count'),
-      }),
-    );
-    if (page.length > 0) yield page;
-    const last = page.at(-1);
-    if (last === undefined || page.length < limit) return;
-    after = { k: last.k, sealPosition: last.sealPosition, leafIndex: last.leafIndex ?? 0 };
-  }
+  const { rows } = await db.query({
+    name: 'verifier_listed_anchored_events_v2',
+    text: LISTED_EVENTS,
+    values: [range.from, range.to, tenant, ids.map((id) => Buffer.from(id))],
+  });
+  const page = rows.map((r) =>
+    anchoredRow(r, {
+      k: toSafeInteger(r.k, 'k'),
+      sealPosition: toSafeInteger(r.seal_position, 'seal_position'),
+      sealRecord: toBytes(r.seal_record, 'seal_record'),
+      leafCount: toSafeInteger(r.leaf_count, 'leaf_count'),
+    }),
+  );
+  page.sort(
+    (a, b) => a.k - b.k || a.sealPosition - b.sealPosition || (a.leafIndex ?? 0) - (b.leafIndex ?? 0),
+  );
+  if (page.length > 0) yield page;
 }
 
 function anchoredRow(

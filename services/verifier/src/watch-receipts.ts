@@ -24,7 +24,7 @@ export interface WatchReceiptsDeps {
   readonly pool: Pool;
   readonly hasher: MerkleHasher;
   readonly keys: ApiKeys;
-  /** The receipt cache GetReceipt uses (anchors, seal levels, rounds, calendar proofs, checkpoint). */
+  /** The receipt cache GetReceipt uses (anchors, seal trees, rounds, calendar proofs, checkpoint). */
   readonly cache: ReceiptCache;
   /** Reports an integrity failure found while serving (a tampered projection row). */
   readonly report: (failure: Failure) => void;

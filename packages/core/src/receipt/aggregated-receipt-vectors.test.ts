@@ -8,6 +8,7 @@ import { portableHasher } from '@msi/merkle';
 import { describe, expect, it } from 'vitest';
 import { parseVerifierKey, portableEd25519 } from '../note/index.js';
 import { ReceiptVerifier } from './receipt-verifier.js';
+import { outcome } from './verdict.test-helper.js';
 import { type VerifiedAggregatedReceipt, verifyAggregatedReceipt } from './verify-aggregated-receipt.js';
 import type { ReceiptTrust } from './verify-receipt.js';
 
@@ -36,16 +37,6 @@ const trustOf = (trust: Trust): ReceiptTrust => ({
   quorum: trust.quorum,
   strict: trust.strict,
 });
-
-function outcome<T>(run: () => T): { verdict: string; result?: T } {
-  try {
-    return { verdict: 'VALID', result: run() };
-  } catch (error: unknown) {
-    if (error instanceof Error && 'code' in error && typeof error.code === 'string')
-      return { verdict: error.code };
-    throw error;
-  }
-}
 
 const summary = (r: VerifiedAggregatedReceipt) => ({
   leafIndex: r.leafIndex,

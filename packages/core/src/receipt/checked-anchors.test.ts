@@ -5,26 +5,10 @@ import { CheckedAnchors } from './checked-anchors.js';
 import type { Receipt } from './receipt.js';
 import { parseReceiptJson } from './receipt-json.js';
 import { buildWorld, hasher } from './receipt-world.test-helper.js';
+import { flipped, outcome } from './verdict.test-helper.js';
 import { checkReceiptProofs } from './verify-receipt.js';
 
 const world = buildWorld([[4, 3], [], [5], [2, 2]]);
-
-/** "VALID" and the result, or the code thrown. */
-function outcome(run: () => unknown): { verdict: string; result?: unknown } {
-  try {
-    return { verdict: 'VALID', result: run() };
-  } catch (error: unknown) {
-    if (error instanceof Error && 'code' in error && typeof error.code === 'string')
-      return { verdict: error.code };
-    throw error;
-  }
-}
-
-const flipped = (bytes: Uint8Array): Uint8Array => {
-  const copy = Uint8Array.from(bytes);
-  copy[copy.length - 1] = (copy[copy.length - 1] ?? 0) ^ 1;
-  return copy;
-};
 
 describe('checkReceiptProofs with CheckedAnchors', () => {
   it('gives every receipt of every seal exactly the result it gives without the memo', () => {

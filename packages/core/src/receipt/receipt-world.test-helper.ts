@@ -58,6 +58,8 @@ export interface World {
   receipt(i: number, size?: number): Receipt;
   /** The round that anchors event `i`. */
   roundOf(i: number): number;
+  /** The whole tree of the seal that holds event `i`. */
+  sealTreeOf(i: number): MerkleTree;
   readonly eventCount: number;
   /** The calendar tree (for extension proofs) and its cosigned checkpoint note at each size. */
   checkpointAt(size: number): string;
@@ -136,6 +138,11 @@ export function buildWorld(layout: readonly (readonly number[])[], cosignTime = 
     consistency: (oldSize, newSize) =>
       MerkleTree.fromLeaves(hasher, roundBytes.slice(0, newSize)).consistencyProof(oldSize),
     roundOf: (i) => roundOfEvent[i] ?? -1,
+    sealTreeOf(i) {
+      const tree = sealTrees[roundOfEvent[i] ?? -1]?.[located[i]?.sealIndex ?? -1];
+      if (tree === undefined) throw new Error(`no event ${i}`);
+      return tree;
+    },
     receipt(i, size = calendar.size) {
       const at = located[i];
       const k = roundOfEvent[i];

@@ -1,4 +1,4 @@
-import { type MerkleHasher, ProofError, verifyInclusion } from '@msi/merkle';
+import { type MerkleHasher, type MerkleTree, ProofError, verifyInclusion } from '@msi/merkle';
 import {
   type Checkpoint,
   CheckpointError,
@@ -8,6 +8,7 @@ import {
   parseCheckpointNote,
   verifyCosignatures,
 } from '../checkpoint/index.js';
+import { bytesEqual } from '../encoding/index.js';
 import { type DataEvent, decodeEvent, eventLeafHash } from '../event/index.js';
 import {
   type Ed25519Verifier,
@@ -84,25 +85,37 @@ export interface CheckedProofs {
  * On its own this proves nothing to someone who does not trust the checkpoint; verifyReceipt goes on.
  * With `anchors`, steps 3b–5 (seal in round, round in checkpoint) are checked once per exact seal,
  * round, proofs and checkpoint text (CheckedAnchors); the result is the same as without.
+ *
+ * With `sealTree` — a whole tree the caller holds for the receipt's seal (a server that assembled the
+ * event proof from it) — step 3a checks the event against that tree instead of hashing up the proof:
+ * the tree must have the seal's leaf_count and root, the event's leaf hash must be the tree's leaf at
+ * the proof's index and the proof's hashes the tree's inclusion proof of that leaf (RFC 9162 §2.1.3.1,
+ * as MerkleTree gives it). Such a proof verifies against the seal's root (the tree's proofs do), so
+ * the result is the same as without, for a leaf hash and a few comparisons instead of a hash per level.
  */
 export function checkReceiptProofs(
   receipt: Receipt,
   hasher: MerkleHasher,
   anchors?: CheckedAnchors,
+  sealTree?: MerkleTree,
 ): CheckedProofs {
   const known = anchors?.lookup(receipt);
   if (known !== undefined) {
     // The same seal, proofs, round and checkpoint passed steps 3b–5 before: only the event's step is new.
-    const { event, eventLeafHash: leaf } = checkEventInSeal(receipt, hasher, () => known.seal);
+    const { event, eventLeafHash: leaf } = checkEventInSeal(receipt, hasher, () => known.seal, sealTree);
     return { event, eventLeafHash: leaf, seal: known.seal, round: known.round, checkpoint: known.checkpoint };
   }
-  const checked = checkReceiptProofsOnce(receipt, hasher);
+  const checked = checkReceiptProofsOnce(receipt, hasher, sealTree);
   anchors?.remember(receipt, { seal: checked.seal, round: checked.round, checkpoint: checked.checkpoint });
   return checked;
 }
 
-function checkReceiptProofsOnce(receipt: Receipt, hasher: MerkleHasher): CheckedProofs {
-  const { event, eventLeafHash: leaf, seal, round } = checkRecordProofs(receipt, hasher);
+function checkReceiptProofsOnce(
+  receipt: Receipt,
+  hasher: MerkleHasher,
+  sealTree?: MerkleTree,
+): CheckedProofs {
+  const { event, eventLeafHash: leaf, seal, round } = checkRecordProofs(receipt, hasher, sealTree);
   const { checkpoint } = checkpointStep(() => parseCheckpointNote(receipt.checkpoint));
   if (receipt.roundProof.leafIndex !== round.round) {
     fail(
@@ -133,12 +146,18 @@ export type ReceiptRecords = Pick<Receipt, 'event' | 'eventProof' | 'seal' | 'se
 export function checkRecordProofs(
   receipt: ReceiptRecords,
   hasher: MerkleHasher,
+  sealTree?: MerkleTree,
 ): Omit<CheckedProofs, 'checkpoint'> {
   const {
     event,
     eventLeafHash: leaf,
     seal,
-  } = checkEventInSeal(receipt, hasher, () => decode('SEAL_MALFORMED', () => decodeSeal(receipt.seal)));
+  } = checkEventInSeal(
+    receipt,
+    hasher,
+    () => decode('SEAL_MALFORMED', () => decodeSeal(receipt.seal)),
+    sealTree,
+  );
 
   const round = decode('ROUND_MALFORMED', () => decodeRound(receipt.round));
   expectSize('SEAL_PROOF_INVALID', receipt.sealProof, round.sealCount, 'the round seal_count');
@@ -163,18 +182,24 @@ export function checkRecordProofs(
 /**
  * Steps 2–3a: decodes the event, hashes it, takes the receipt's seal from `sealOf` (decoded there, so
  * that a malformed event is named before a malformed seal; or known from a memo) and checks the
- * event's inclusion in it and that it was received by the seal's max_received_at.
+ * event's inclusion in it — by hashing up the proof, or against `sealTree` (see checkReceiptProofs) —
+ * and that it was received by the seal's max_received_at.
  */
 function checkEventInSeal(
   receipt: Pick<Receipt, 'event' | 'eventProof'>,
   hasher: MerkleHasher,
   sealOf: () => SealRecord,
+  sealTree?: MerkleTree,
 ): { event: DataEvent; eventLeafHash: Uint8Array; seal: SealRecord } {
   const event = decode('EVENT_MALFORMED', () => decodeEvent(receipt.event));
   const leaf = eventLeafHash(hasher, receipt.event);
   const seal = sealOf();
   expectSize('EVENT_PROOF_INVALID', receipt.eventProof, seal.leafCount, 'the seal leaf_count');
-  proveInclusion('EVENT_PROOF_INVALID', hasher, receipt.eventProof, leaf, seal.root, 'event in seal');
+  if (sealTree === undefined) {
+    proveInclusion('EVENT_PROOF_INVALID', hasher, receipt.eventProof, leaf, seal.root, 'event in seal');
+  } else {
+    checkInSealTree(receipt.eventProof, leaf, seal, sealTree);
+  }
   if (event.receivedAt > seal.maxReceivedAt) {
     fail(
       'EVENT_PROOF_INVALID',
@@ -182,6 +207,30 @@ function checkEventInSeal(
     );
   }
   return { event, eventLeafHash: leaf, seal };
+}
+
+/** Step 3a against a whole tree of the seal: the proof must be that tree's, for this leaf. */
+function checkInSealTree(proof: ReceiptProof, leaf: Uint8Array, seal: SealRecord, tree: MerkleTree): void {
+  if (tree.size !== seal.leafCount || !bytesEqual(tree.root(), seal.root)) {
+    fail('EVENT_PROOF_INVALID', "event in seal: the seal tree given is not the seal's (leaf count or root)");
+  }
+  const index = proof.leafIndex;
+  if (!Number.isSafeInteger(index) || index < 0 || index >= tree.size) {
+    fail('EVENT_PROOF_INVALID', `event in seal: leaf index ${index} is not in a seal of ${tree.size} leaves`);
+  }
+  if (!bytesEqual(tree.leafHash(index), leaf)) {
+    fail('EVENT_PROOF_INVALID', `event in seal: the event is not the seal's leaf ${index}`);
+  }
+  const expected = tree.inclusionProof(index);
+  if (
+    expected.length !== proof.hashes.length ||
+    expected.some((h, i) => !bytesEqual(h, proof.hashes[i] as Uint8Array))
+  ) {
+    fail(
+      'EVENT_PROOF_INVALID',
+      `event in seal: the proof is not the seal tree's inclusion proof of leaf ${index}`,
+    );
+  }
 }
 
 /**
