@@ -1,5 +1,5 @@
 import { bytesEqual, type SealRecord } from '@msi/core';
-import { type MerkleHasher, MerkleTree } from '@msi/merkle';
+import { type MerkleHasher, merkleRootOfLeafHashes } from '@msi/merkle';
 
 /** The outcome of a check: ok, or the reason it failed (an integrity failure). */
 export type CheckResult<T> =
@@ -15,13 +15,14 @@ export interface CoveredEvent {
 /**
  * Rebuilds a seal's tree from the events it claims to cover (those of its shard in
  * [stream_start, stream_end), in stream then batch order) and compares leaf count, root and
- * max_received_at with the seal record. Returns the tree's levels (packed, level 0 = leaf hashes).
+ * max_received_at with the seal record. Returns the leaf hashes, packed (level 0 of the tree: what
+ * the projection stores, and what receipts rebuild the tree from).
  */
 export function checkSeal(
   hasher: MerkleHasher,
   seal: SealRecord,
   events: readonly CoveredEvent[],
-): CheckResult<Uint8Array[]> {
+): CheckResult<Uint8Array> {
   if (events.length !== seal.leafCount) {
     return {
       ok: false,
@@ -36,21 +37,9 @@ export function checkSeal(
   events.forEach((e, i) => {
     packed.set(e.leafHash, i * 32);
   });
-  const tree = MerkleTree.fromLeafHashes(hasher, packed, events.length);
-  if (!bytesEqual(tree.root(), seal.root))
+  if (!bytesEqual(merkleRootOfLeafHashes(hasher, packed, events.length), seal.root))
     return { ok: false, detail: 'root does not match the events it covers' };
-  return { ok: true, value: treeLevels(tree, events.length) };
-}
-
-/** The levels of a tree as packed hashes: level l holds ceil(n / 2^l) nodes (right border carried). */
-export function treeLevels(tree: MerkleTree, size: number): Uint8Array[] {
-  const levels: Uint8Array[] = [];
-  for (let level = 0, count = size; ; level++, count = Math.ceil(count / 2)) {
-    const packed = new Uint8Array(count * 32);
-    for (let i = 0; i < count; i++) packed.set(tree.node(level, i), i * 32);
-    levels.push(packed);
-    if (count <= 1) return levels;
-  }
+  return { ok: true, value: packed };
 }
 
 /** A seal the projection holds: where it was published on the seal stream, and its record bytes. */

@@ -5,7 +5,6 @@ export {
   type KnownSeal,
   type LocatedSeals,
   locateSeals,
-  treeLevels,
 } from './checks.js';
 export { type Config, loadConfig } from './config.js';
 export { type CosignedFailure, type CosignedNote, checkCosigned } from './cosigned.js';

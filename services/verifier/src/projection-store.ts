@@ -227,21 +227,26 @@ export async function insertSeals(
       seals.map((s) => s.record.streamEnd),
       seals.map((s) => s.record.leafCount),
       seals.map((s) => Buffer.from(s.record.root)),
-      seals.map((s) => s.levels !== undefined),
+      seals.map((s) => s.leaves !== undefined),
       seals.map((s) => s.detail),
       seals.map((s) => s.shardMapVersion),
     ],
   });
-  const verified = seals.filter((s) => s.levels !== undefined);
+  const verified = seals.filter((s) => s.leaves !== undefined);
   if (verified.length === 0) return [];
-  const levels = verified.flatMap((s) =>
-    (s.levels ?? []).map((hashes, level) => ({ seq: s.seq, level, hashes })),
-  );
+  // Level 0 only: the upper levels follow from the leaves (receipts rebuild the tree from them once
+  // per seal); projections written before 2026-12-06 hold every level, of which level 0 is read.
   await db.query({
-    name: 'verifier_insert_seal_levels',
+    name: 'verifier_insert_seal_leaves',
     text: `INSERT INTO ${SCHEMA}.seal_levels (seal_seq, level, hashes)
-       SELECT * FROM unnest($1::int8[], $2::int2[], $3::bytea[]) ON CONFLICT DO NOTHING`,
-    values: [levels.map((l) => l.seq), levels.map((l) => l.level), levels.map((l) => Buffer.from(l.hashes))],
+       SELECT seq, 0, hashes FROM unnest($1::int8[], $2::bytea[]) AS t(seq, hashes) ON CONFLICT DO NOTHING`,
+    values: [
+      verified.map((s) => s.seq),
+      verified.map((s) => {
+        const leaves = s.leaves ?? new Uint8Array(0);
+        return Buffer.from(leaves.buffer, leaves.byteOffset, leaves.byteLength);
+      }),
+    ],
   });
   const b = sealed.batches;
   if (b.length === 0) return [];

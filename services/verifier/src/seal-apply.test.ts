@@ -70,7 +70,7 @@ describe('sealedBatchesOf', () => {
     bytes: new Uint8Array(0),
     shardMapVersion: 0,
     detail: verified ? '' : 'mismatch',
-    ...(verified ? { levels: [] } : {}),
+    ...(verified ? { leaves: new Uint8Array(0) } : {}),
   });
   /** leaf_index as the view sealed_events computes it from a sealed_batches row. */
   const leafOf = (b: { firstLeaf: number; gaps: readonly number[] }, position: number) =>

@@ -57,10 +57,10 @@ export function decodeSealMessage(stream: string, m: PumpMessage): DecodedSeal {
   }
 }
 
-/** A judged seal: its row, its tree levels when verified, or the failure it is. */
+/** A judged seal: its row, its leaf hashes when verified, or the failure it is. */
 export interface SealApplied extends PublishedSeal {
-  /** Present exactly when the seal checks out against the events it covers. */
-  readonly levels?: readonly Uint8Array[];
+  /** The leaf hashes, packed: present exactly when the seal checks out against the events it covers. */
+  readonly leaves?: Uint8Array;
   /** Empty when verified. */
   readonly detail: string;
   readonly failure?: Failure;
@@ -77,7 +77,7 @@ export function applySeal(
   covered: readonly CoveredEvent[],
 ): SealApplied {
   const checked = checkSeal(hasher, seal.record, covered);
-  if (checked.ok) return { ...seal, levels: checked.value, detail: '' };
+  if (checked.ok) return { ...seal, leaves: checked.value, detail: '' };
   const { shard, sealNumber } = seal.record;
   return {
     ...seal,
@@ -130,7 +130,7 @@ export function sealedBatchesOf(
   const events: SealedEvent[] = [];
   const taken = new Set<number>();
   seals.forEach((seal, s) => {
-    if (seal.levels === undefined) return;
+    if (seal.leaves === undefined) return;
     let current: { streamSeq: number; firstLeaf: number; gaps: number[]; next: number } | undefined;
     const close = () => {
       if (current !== undefined)
