@@ -59,7 +59,15 @@ export class ByteLru<V> {
     this.#entries.set(key, entry);
     this.#append(entry);
     this.#total += bytes;
-    while (this.#total > this.#budget && this.#oldest !== undefined) this.#drop(this.#oldest.key);
+    for (
+      let oldest = this.#oldest;
+      this.#total > this.#budget && oldest !== undefined;
+      oldest = this.#oldest
+    ) {
+      this.#entries.delete(oldest.key);
+      this.#unlink(oldest);
+      this.#total -= oldest.bytes;
+    }
   }
 
   /**

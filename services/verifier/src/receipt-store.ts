@@ -486,14 +486,16 @@ export class ReceiptCache {
    */
   rememberSealed(events: readonly { readonly eventId: Uint8Array; readonly row: EventRow }[]): void {
     for (const { eventId, row } of events) {
-      const kept = this.event(eventId, row.tenant);
+      if (!isAnchored(row)) continue;
+      const key = eventKey(eventId, row.tenant); // made and hashed once for the lookup and the set
+      const kept = this.#kept.get(key) as EventRow | undefined;
       if (
         kept !== undefined &&
         (kept.streamSeq < row.streamSeq ||
           (kept.streamSeq === row.streamSeq && kept.position <= row.position))
       )
         continue;
-      this.rememberEvent(eventId, row.tenant, row);
+      this.#kept.set(key, row, rowBytes(row));
     }
   }
 
@@ -643,8 +645,9 @@ export class ReceiptCache {
   }
 }
 
+/** The hot index's key: the tenant (never holding NUL), NUL, and the id's 16 bytes as 16 latin1 chars. */
 const eventKey = (eventId: Uint8Array, tenant: string): string =>
-  `e:${tenant}\u0000${Buffer.from(eventId.buffer, eventId.byteOffset, eventId.byteLength).toString('hex')}`;
+  `e:${tenant}\u0000${Buffer.from(eventId.buffer, eventId.byteOffset, eventId.byteLength).toString('latin1')}`;
 
 /** Each stored round of `ks` with the tree of its seals. */
 async function roundsOf(
