@@ -1,7 +1,6 @@
-import { type DataEvent, encodeImprint } from '@msi/core';
+import type { DataEvent } from '@msi/core';
 import { type PoolClient, toBytes, toSafeInteger, toText } from '@msi/postgres';
-import { hexToBytes } from '@noble/hashes/utils.js';
-import { CustodyState, splitStateKey } from './custody.js';
+import { CustodyState, splitStateKey, wireFormOf } from './custody.js';
 import { SCHEMA } from './schema.js';
 import { storableText } from './storable-text.js';
 
@@ -11,8 +10,8 @@ export async function loadCustody(tx: PoolClient, events: readonly DataEvent[]):
   const seen = new Map<string, Buffer>();
   for (const event of events) {
     for (const item of [event.data, ...event.inputs, ...event.outputs]) {
-      const b = Buffer.from(encodeImprint(item));
-      seen.set(b.toString('hex'), b);
+      const { key, wire } = wireFormOf(item);
+      if (!seen.has(key)) seen.set(key, Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength));
     }
   }
   const imprints = [...seen.values()];
@@ -60,7 +59,7 @@ export async function saveCustody(tx: PoolClient, state: CustodyState, round: nu
        SELECT * FROM unnest($1::bytea[], $2::boolean[], $3::bigint[])
        ON CONFLICT (imprint) DO UPDATE SET provenance = excluded.provenance`,
       [
-        items.map(({ key }) => Buffer.from(hexToBytes(key))),
+        items.map(({ key }) => Buffer.from(key, 'hex')),
         items.map(({ item }) => item?.provenance ?? false),
         items.map(({ item }) => item?.firstRound ?? round),
       ],
@@ -69,7 +68,7 @@ export async function saveCustody(tx: PoolClient, state: CustodyState, round: nu
   for (const key of state.changedDeletions) {
     const [tenant = '', imprintHex = ''] = splitStateKey(key);
     const deletion = state.deletions.get(key);
-    const imprint = Buffer.from(hexToBytes(imprintHex));
+    const imprint = Buffer.from(imprintHex, 'hex');
     if (deletion === undefined) {
       await tx.query(
         `DELETE FROM ${SCHEMA}.custody_deletions WHERE tenant = $1::text AND imprint = $2::bytea`,
@@ -86,7 +85,7 @@ export async function saveCustody(tx: PoolClient, state: CustodyState, round: nu
   for (const key of state.changedFacts) {
     const [tenant = '', imprintHex = '', name = ''] = splitStateKey(key);
     const value = state.facts.get(key);
-    const imprint = Buffer.from(hexToBytes(imprintHex));
+    const imprint = Buffer.from(imprintHex, 'hex');
     if (value === undefined) {
       await tx.query(
         `DELETE FROM ${SCHEMA}.facts WHERE tenant = $1::text AND imprint = $2::bytea AND name = $3::text`,

@@ -31,10 +31,33 @@ export interface CustodyFinding {
 }
 
 const hex = (bytes: Uint8Array): string => bytesToHex(bytes);
-/** An item's key: the hex of its wire form (encodeImprint), as stored in Postgres. */
-const itemKey = (item: Imprint): string => hex(encodeImprint(item));
-const deletionKey = (tenant: string, item: Uint8Array) => `${tenant}|${hex(item)}`;
-const factKey = (tenant: string, item: Uint8Array, name: string) => `${tenant}|${hex(item)}|${name}`;
+
+/** An imprint's wire form (encodeImprint, as stored in Postgres) and its key there: the hex of it. */
+export interface WireForm {
+  readonly wire: Uint8Array;
+  readonly key: string;
+}
+/**
+ * The wire forms made so far, by imprint object: an event is decoded once, then loaded, checked and
+ * applied with the same imprint objects, so each is encoded and hexed once (an imprint is never
+ * changed after decoding; its entry goes with it).
+ */
+const wireForms = new WeakMap<Imprint, WireForm>();
+/** The wire form of `item` (shared: never change its bytes). */
+export function wireFormOf(item: Imprint): WireForm {
+  let form = wireForms.get(item);
+  if (form === undefined) {
+    const wire = encodeImprint(item);
+    form = { wire, key: hex(wire) };
+    wireForms.set(item, form);
+  }
+  return form;
+}
+/** An item's key: the hex of its wire form. */
+const itemKey = (item: Imprint): string => wireFormOf(item).key;
+/** A deletion's key: the tenant and the item's key. */
+const deletionKey = (tenant: string, itemHex: string) => `${tenant}|${itemHex}`;
+const factKey = (tenant: string, itemHex: string, name: string) => `${tenant}|${itemHex}|${name}`;
 
 /**
  * The custody state a round needs (the items its events name, loaded from Postgres), evolved event
@@ -47,24 +70,21 @@ export class CustodyState implements FactSource {
   readonly changedItems = new Set<string>();
   readonly changedDeletions = new Set<string>();
   readonly changedFacts = new Set<string>();
-  /** The imprints behind the hex keys of `items`, for saving. */
-  readonly imprints = new Map<string, Uint8Array>();
 
   loadItem(imprint: Uint8Array, state: ItemState): void {
     this.items.set(hex(imprint), state);
-    this.imprints.set(hex(imprint), imprint);
   }
 
   loadDeletion(tenant: string, imprint: Uint8Array, deletion: Deletion): void {
-    this.deletions.set(deletionKey(tenant, imprint), deletion);
+    this.deletions.set(deletionKey(tenant, hex(imprint)), deletion);
   }
 
   loadFact(tenant: string, imprint: Uint8Array, name: string, value: string): void {
-    this.facts.set(factKey(tenant, imprint, name), value);
+    this.facts.set(factKey(tenant, hex(imprint), name), value);
   }
 
   fact(tenant: string, data: Uint8Array, name: string): string | undefined {
-    return this.facts.get(factKey(tenant, data, name));
+    return this.facts.get(factKey(tenant, hex(data), name));
   }
 
   /** The findings of the custody rules on `event`, judged on the state before it. */
@@ -72,28 +92,28 @@ export class CustodyState implements FactSource {
     const findings: CustodyFinding[] = [];
     const enabled = (s: CustodyRuleSettings) =>
       s.enabled && (s.tenants === undefined || s.tenants.has(event.tenant));
-    const what = `${event.kind} by ${event.actor}`;
-    if (['ACCESS', 'TRANSFER', 'DELETE'].includes(event.kind) && enabled(settings.unknownProvenance)) {
+    const what = () => `${event.kind} by ${event.actor}`;
+    const reads = event.kind === 'ACCESS' || event.kind === 'TRANSFER';
+    if ((reads || event.kind === 'DELETE') && enabled(settings.unknownProvenance)) {
       if (this.items.get(itemKey(event.data))?.provenance !== true) {
         findings.push({
           rule: 'unknown-provenance',
           settings: settings.unknownProvenance,
           item: event.data,
-          message: `${what} of ${formatImprint(event.data)}: MSI never saw this data stored or produced`,
+          message: `${what()} of ${formatImprint(event.data)}: MSI never saw this data stored or produced`,
         });
       }
     }
     if (enabled(settings.useAfterDelete)) {
-      const read = event.kind === 'ACCESS' || event.kind === 'TRANSFER' ? [event.data] : [];
-      if (event.kind === 'PROCESS') read.push(...event.inputs);
+      const read = reads ? [event.data] : event.kind === 'PROCESS' ? event.inputs : [];
       for (const item of read) {
-        const deletion = this.deletions.get(deletionKey(event.tenant, encodeImprint(item)));
+        const deletion = this.deletions.get(deletionKey(event.tenant, itemKey(item)));
         if (deletion === undefined) continue;
         findings.push({
           rule: 'use-after-delete',
           settings: settings.useAfterDelete,
           item,
-          message: `${what} uses ${formatImprint(item)} after ${event.tenant} deleted it (round ${deletion.round})`,
+          message: `${what()} uses ${formatImprint(item)} after ${event.tenant} deleted it (round ${deletion.round})`,
         });
       }
     }
@@ -104,7 +124,7 @@ export class CustodyState implements FactSource {
           rule: 'unanchored-input',
           settings: settings.unanchoredInput,
           item: input,
-          message: `${what} read ${formatImprint(input)}, which was never anchored before`,
+          message: `${what()} read ${formatImprint(input)}, which was never anchored before`,
         });
       }
     }
@@ -124,30 +144,28 @@ export class CustodyState implements FactSource {
       const provenance = (before?.provenance ?? false) || produced.some((p) => itemKey(p) === key);
       if (before === undefined || before.provenance !== provenance) {
         this.items.set(key, { provenance, firstRound: before?.firstRound ?? round });
-        this.imprints.set(key, encodeImprint(item));
         this.changedItems.add(key);
       }
     }
     if (event.kind === 'DELETE' && options.recordDeletion !== false) {
-      this.#setDeletion(event.tenant, encodeImprint(event.data), { round, eventId: event.eventId });
+      this.#setDeletion(event.tenant, itemKey(event.data), { round, eventId: event.eventId });
     }
     for (const item of produced) {
-      const wire = encodeImprint(item);
-      if (this.deletions.get(deletionKey(event.tenant, wire)) !== undefined) {
-        this.#setDeletion(event.tenant, wire, undefined);
+      const key = itemKey(item);
+      if (this.deletions.get(deletionKey(event.tenant, key)) !== undefined) {
+        this.#setDeletion(event.tenant, key, undefined);
       }
     }
     for (const change of factsOfStateEvent(event)) {
-      const key = factKey(event.tenant, encodeImprint(event.data), change.name);
+      const key = factKey(event.tenant, itemKey(event.data), change.name);
       this.facts.set(key, change.value);
       this.changedFacts.add(key);
     }
   }
 
-  #setDeletion(tenant: string, item: Uint8Array, deletion: Deletion | undefined): void {
-    const key = deletionKey(tenant, item);
+  #setDeletion(tenant: string, itemHex: string, deletion: Deletion | undefined): void {
+    const key = deletionKey(tenant, itemHex);
     this.deletions.set(key, deletion);
-    this.imprints.set(hex(item), item);
     this.changedDeletions.add(key);
   }
 }
