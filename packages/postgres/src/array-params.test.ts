@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { integerArray, textDictionary } from './array-params.js';
+import { integerArray, packedBytes, textDictionary } from './array-params.js';
 
 describe('integerArray', () => {
   it('prints integers as an array literal, 2^53 − 1 and negatives included', () => {
@@ -21,5 +21,17 @@ describe('textDictionary', () => {
       index: '{1,2,1,3,2}',
     });
     expect(textDictionary([])).toEqual({ values: [], index: '{}' });
+  });
+});
+
+describe('packedBytes', () => {
+  it('concatenates values of one size in order, and refuses one of another size', () => {
+    expect([...packedBytes([Uint8Array.of(1, 2), Uint8Array.of(3, 4), Uint8Array.of(5, 6)], 2)]).toEqual([
+      1, 2, 3, 4, 5, 6,
+    ]);
+    expect(packedBytes([], 16).length).toBe(0);
+    expect(() => packedBytes([Uint8Array.of(1, 2), Uint8Array.of(3)], 2)).toThrow(
+      /value 1 is 1 bytes, not 2/,
+    );
   });
 });

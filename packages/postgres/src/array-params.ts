@@ -37,3 +37,20 @@ export function textDictionary(values: readonly string[]): {
   }
   return { values: distinct, index: `{${index.join(',')}}` };
 }
+
+/**
+ * Byte strings of one size (`size` bytes each) as one bytea parameter, which node-postgres sends as
+ * binary: no hex text to build here or to parse in Postgres (an array of 10,000 ids of 16 bytes cost
+ * 33 ms a query as `$n::bytea[]`, 16.5 ms packed, and 6.6 ms of this process's CPU against 0.8). In
+ * SQL, value i (0-based) is `substring($n::bytea FROM i * size + 1 FOR size)`, for i in
+ * `generate_series(0, length($n::bytea) / size - 1)`. Throws RangeError on a value of another size.
+ */
+export function packedBytes(values: readonly Uint8Array[], size: number): Buffer {
+  const out = Buffer.allocUnsafe(values.length * size);
+  values.forEach((value, i) => {
+    if (value.length !== size)
+      throw new RangeError(`packedBytes: value ${i} is ${value.length} bytes, not ${size}`);
+    out.set(value, i * size);
+  });
+  return out;
+}

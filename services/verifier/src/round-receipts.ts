@@ -1,4 +1,4 @@
-import { type Pool, toBytes, toSafeInteger, toText } from '@msi/postgres';
+import { type Pool, packedBytes, toBytes, toSafeInteger, toText } from '@msi/postgres';
 import type { EventRow } from './receipt-store.js';
 import { SCHEMA } from './schema.js';
 
@@ -40,14 +40,16 @@ const SEAL_EVENTS = `SELECT e.event_id, e.stream_seq, e.position, e.tenant, e.ca
     AND (e.tenant = $5 OR (e.kind = 1 AND e.to_tenant = $5)) AND (e.stream_seq, e.position) > ($6, $7)
   ORDER BY e.stream_seq, e.position LIMIT $8`;
 
-// The events of `ids` ($4) anchored in rounds [$1, $2) and visible to tenant $3, unordered. The ids'
+// The events of `ids` ($4: their 16 bytes each, packed) anchored in rounds [$1, $2) and visible to
+// tenant $3, unordered. The ids'
 // rows are found first, each through the index on event_id, whatever the planner's statistics say (a
 // fresh projection has none): the MATERIALIZED step runs once and OFFSET 0 keeps each lookup a
 // lookup. So the query costs the ids it is given, whatever the rounds hold; its rows (an id has one
 // per copy it has: a TRANSFER's) are put in order in memory, not sorted with their bytes by Postgres.
 const LISTED_EVENTS = `WITH found AS MATERIALIZED (
-    SELECT e.* FROM unnest($4::bytea[]) AS q(id)
-    CROSS JOIN LATERAL (SELECT * FROM ${SCHEMA}.sealed_events e WHERE e.event_id = q.id
+    SELECT e.* FROM generate_series(0, length($4::bytea) / 16 - 1) AS q(i)
+    CROSS JOIN LATERAL (SELECT * FROM ${SCHEMA}.sealed_events e
+      WHERE e.event_id = substring($4::bytea FROM q.i * 16 + 1 FOR 16)
       AND e.seal_seq IS NOT NULL AND (e.tenant = $3 OR (e.kind = 1 AND e.to_tenant = $3)) OFFSET 0) e)
   SELECT rs.k, rs.position AS seal_position, s.record AS seal_record, s.leaf_count,
     e.event_id, e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index
@@ -133,9 +135,9 @@ async function* listedPages(
 ): AsyncGenerator<AnchoredEventRow[]> {
   if (ids.length === 0) return;
   const { rows } = await db.query({
-    name: 'verifier_listed_anchored_events_v2',
+    name: 'verifier_listed_anchored_events_v3',
     text: LISTED_EVENTS,
-    values: [range.from, range.to, tenant, ids.map((id) => Buffer.from(id))],
+    values: [range.from, range.to, tenant, packedBytes(ids, 16)],
   });
   const page = rows.map((r) =>
     anchoredRow(r, {
