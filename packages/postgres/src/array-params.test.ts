@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { integerArray, packedBytes, textDictionary } from './array-params.js';
+import { integerArray, PackedColumn, packedBytes, textDictionary } from './array-params.js';
 
 describe('integerArray', () => {
   it('prints integers as an array literal, 2^53 − 1 and negatives included', () => {
@@ -33,5 +33,17 @@ describe('packedBytes', () => {
     expect(() => packedBytes([Uint8Array.of(1, 2), Uint8Array.of(3)], 2)).toThrow(
       /value 1 is 1 bytes, not 2/,
     );
+  });
+});
+
+describe('PackedColumn', () => {
+  it('packs values of any sizes with 1-based starts and lengths, as the three parameters', () => {
+    const column = new PackedColumn();
+    for (const value of [Uint8Array.of(1, 2, 3), new Uint8Array(0), Uint8Array.of(4)]) column.push(value);
+    const [bytes, starts, lengths] = column.parameters();
+    expect([...bytes]).toEqual([1, 2, 3, 4]);
+    expect(starts).toBe('{1,4,4}');
+    expect(lengths).toBe('{3,0,1}');
+    expect(column.at(2)).toEqual(Uint8Array.of(4));
   });
 });

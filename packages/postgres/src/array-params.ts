@@ -54,3 +54,38 @@ export function packedBytes(values: readonly Uint8Array[], size: number): Buffer
   });
   return out;
 }
+
+/**
+ * A bytea column of values of any sizes packed into one buffer with each value's start (1-based, as
+ * SQL substring counts) and length: sent as one binary parameter, where a bytea[] would be
+ * hex-escaped text both ways. In SQL, `substring($bytes::bytea FROM t.at FOR t.len)` over
+ * `unnest($starts::int[], $lengths::int[]) AS t(at, len)` (`parameters` gives the three in order).
+ */
+export class PackedColumn {
+  readonly #chunks: Uint8Array[] = [];
+  readonly starts: number[] = [];
+  readonly lengths: number[] = [];
+  #next = 1;
+
+  push(bytes: Uint8Array): void {
+    this.#chunks.push(bytes);
+    this.starts.push(this.#next);
+    this.lengths.push(bytes.length);
+    this.#next += bytes.length;
+  }
+
+  /** The values, concatenated. */
+  bytes(): Buffer {
+    return Buffer.concat(this.#chunks);
+  }
+
+  /** The three parameters: the bytes, the starts and the lengths (as integerArray literals). */
+  parameters(): [Buffer, string, string] {
+    return [this.bytes(), integerArray(this.starts), integerArray(this.lengths)];
+  }
+
+  /** Value i (for tests and checks). */
+  at(i: number): Uint8Array | undefined {
+    return this.#chunks[i];
+  }
+}

@@ -4,7 +4,7 @@ export {
   tryWithAdvisoryLock,
   withAdvisoryLock,
 } from './advisory-lock.js';
-export { integerArray, packedBytes, textDictionary } from './array-params.js';
+export { integerArray, PackedColumn, packedBytes, textDictionary } from './array-params.js';
 export { isDatabaseUnavailable, waitForDatabase } from './database-unavailable.js';
 export { type Migration, migrate } from './migrate.js';
 export { createPool, inTransaction, type Pool, type PoolClient, type PoolOptions } from './pool.js';

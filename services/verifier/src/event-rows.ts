@@ -1,36 +1,9 @@
 import { decodeEvent, encodeImprint, eventLeafHashes, kindCode } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import { shardOfSubject } from '@msi/nats';
+import { PackedColumn } from '@msi/postgres';
 import { streamV1 } from '@msi/proto';
 import type { PumpMessage } from '@msi/service-kit';
-
-/**
- * A bytea column packed into one buffer with each value's start (1-based, as SQL substring counts)
- * and length: sent as one binary parameter, where a bytea[] would be hex-escaped text both ways.
- */
-export class PackedColumn {
-  readonly #chunks: Uint8Array[] = [];
-  readonly starts: number[] = [];
-  readonly lengths: number[] = [];
-  #next = 1;
-
-  push(bytes: Uint8Array): void {
-    this.#chunks.push(bytes);
-    this.starts.push(this.#next);
-    this.lengths.push(bytes.length);
-    this.#next += bytes.length;
-  }
-
-  /** The values, concatenated. */
-  bytes(): Buffer {
-    return Buffer.concat(this.#chunks);
-  }
-
-  /** Value i (for tests and checks). */
-  at(i: number): Uint8Array | undefined {
-    return this.#chunks[i];
-  }
-}
 
 /** The events of a group of EventBatch messages as columns (one multi-row insert each). */
 export interface EventRows {

@@ -1,5 +1,5 @@
 // The projection's bulk writes against a real Postgres: events and imprints packed into binary
-// parameters (event-rows PackedColumn) come back byte for byte; a redelivered group changes nothing.
+// parameters (@msi/postgres PackedColumn) come back byte for byte; a redelivered group changes nothing.
 import { randomBytes } from 'node:crypto';
 import { decodeEvent, encodeEvent, encodeImprint, eventLeafHash, imprintOf, mintUuidV7 } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
