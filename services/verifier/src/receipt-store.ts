@@ -170,9 +170,10 @@ export class EventFinder {
 
 /**
  * The receipt of a stored event, from its seal's tree (rebuilt from the stored leaves), the round's
- * seals and the calendar nodes, against the newest checkpoint with cosignatures when it covers the event's round (with its
- * cosigned note), else the newest verified checkpoint. Checks the assembled proofs (steps 2–5 of
- * docs/PROOFS.md §8) before returning: a row changed in storage makes it TAMPERED, never a bad receipt.
+ * seals and the calendar nodes, against the newest checkpoint with cosignatures when it covers the
+ * event's round (with its cosigned note), else the newest verified checkpoint. Checks the assembled
+ * proofs (steps 2–5 of docs/PROOFS.md §8) before returning: a row changed in storage makes it
+ * TAMPERED, never a bad receipt.
  */
 export async function receiptOf(
   db: Pool,
