@@ -12,6 +12,8 @@ import {
 import {
   isDatabaseUnavailable,
   type Pool,
+  packedBytes,
+  textDictionary,
   toBytes,
   toBytesList,
   toOptionalSafeInteger,
@@ -73,28 +75,44 @@ export function eventRow(r: Record<string, unknown>): EventRow {
   };
 }
 
-const FIND_EVENTS = `SELECT DISTINCT ON (q.i) q.i, e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq,
-     e.leaf_index
-   FROM unnest($1::bytea[], $2::text[]) WITH ORDINALITY AS q(id, tenant, i)
-   JOIN ${SCHEMA}.sealed_events e ON e.event_id = q.id AND (e.tenant = q.tenant OR (e.kind = 1 AND e.to_tenant = q.tenant))
-   ORDER BY q.i, (e.tenant = q.tenant) DESC, (e.seal_seq IS NULL), e.stream_seq, e.position`;
+// Request i (1-based) is the id at bytes [16(i−1), 16i) of $1 (packed: one binary parameter, no
+// hex array text) and the tenant ($2::text[])[($3::int4[])[i]] (each distinct tenant sent once). Each
+// is one lookup through the index on event_id (a LATERAL with LIMIT is never planned as a join over
+// every event row, whatever the statistics), the caller's own row first, then the earliest anchored.
+const FIND_EVENTS = `SELECT q.i, e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index
+   FROM (SELECT g.i, substring($1::bytea FROM (g.i - 1) * 16 + 1 FOR 16) AS id,
+           ($2::text[])[($3::int4[])[g.i]] AS tenant
+         FROM generate_series(1, length($1::bytea) / 16) AS g(i)) q
+   CROSS JOIN LATERAL (SELECT * FROM ${SCHEMA}.sealed_events e
+     WHERE e.event_id = q.id AND (e.tenant = q.tenant OR (e.kind = 1 AND e.to_tenant = q.tenant))
+     ORDER BY (e.tenant = q.tenant) DESC, (e.seal_seq IS NULL), e.stream_seq, e.position LIMIT 1) e`;
 
 /**
  * The visible events with the given ids, one entry per request (the caller's own first, then the
- * earliest anchored copy; undefined when none is visible), in one round trip.
+ * earliest anchored copy; undefined when none is visible), in one round trip. An id that is not 16
+ * bytes is no event's: it is answered undefined without being sent.
  */
 export async function findEvents(
   db: Pool,
   requests: readonly { readonly eventId: Uint8Array; readonly tenant: string }[],
 ): Promise<(EventRow | undefined)[]> {
-  if (requests.length === 0) return [];
-  const { rows } = await db.query({
-    name: 'verifier_find_events',
-    text: FIND_EVENTS,
-    values: [requests.map((r) => Buffer.from(r.eventId)), requests.map((r) => r.tenant)],
-  });
   const found: (EventRow | undefined)[] = requests.map(() => undefined);
-  for (const row of rows) found[toSafeInteger(row.i, 'i') - 1] = eventRow(row);
+  const asked = [...requests.keys()].filter((i) => requests[i]?.eventId.length === 16);
+  if (asked.length === 0) return found;
+  const tenants = textDictionary(asked.map((i) => requests[i]?.tenant ?? ''));
+  const { rows } = await db.query({
+    name: 'verifier_find_events_v2',
+    text: FIND_EVENTS,
+    values: [
+      packedBytes(
+        asked.map((i) => requests[i]?.eventId ?? new Uint8Array(16)),
+        16,
+      ),
+      tenants.values,
+      tenants.index,
+    ],
+  });
+  for (const row of rows) found[asked[toSafeInteger(row.i, 'i') - 1] ?? -1] = eventRow(row);
   return found;
 }
 

@@ -2,11 +2,13 @@
 // seal by seal, in pages of any size, gives exactly the rows, in exactly the order, that one query
 // over the whole range sorted by (round, seal position, leaf index) gives — unverified rounds and
 // seals, other shards' messages in a seal's range, messages with missing positions, TRANSFERs to
-// the tenant and other tenants' events included; listed ids likewise.
+// the tenant and other tenants' events included; listed ids likewise. On the same rows, findEvents
+// (GetReceipt's lookups) answers each request with the caller's own copy first, then the earliest.
 import { createPool, type Pool } from '@msi/postgres';
 import { createFreshDatabase, type FreshDatabase, testServerUrls } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareProjection } from './projection-store.js';
+import { findEvents } from './receipt-store.js';
 import { anchoredEventPages } from './round-receipts.js';
 import { SCHEMA } from './schema.js';
 
@@ -218,5 +220,34 @@ describe('anchoredEventPages (real Postgres)', () => {
     expect(rows).toEqual(withCopies);
     expect(pages).toBe(1);
     expect((await walked(0, 4, 'acme', [], { pageRows: 10, sealsPerQuery: 1 })).rows).toEqual([]);
+  });
+});
+
+describe('findEvents (real Postgres)', () => {
+  it('answers each request in order: the caller’s own copy first, then the earliest; none for ids it cannot see', async () => {
+    const found = await findEvents(pool, [
+      { eventId: eventId(10, 1), tenant: 'acme' }, // acme's own in messages 10 and 12: the earlier
+      { eventId: eventId(10, 0), tenant: 'acme' }, // beta's TRANSFER to acme in 10; beta's own in 12
+      { eventId: eventId(10, 0), tenant: 'beta' }, // beta's own in both: the earlier
+      { eventId: eventId(10, 2), tenant: 'acme' }, // beta's own in 10, acme's own in 12: acme's
+      { eventId: eventId(1, 0), tenant: 'gamma' }, // nobody gamma sees
+      { eventId: eventId(1, 0).subarray(0, 15), tenant: 'acme' }, // not an event id: not sent
+      { eventId: eventId(1, 0), tenant: 'acme' },
+      { eventId: eventId(10, 5), tenant: 'acme' }, // a TRANSFER to acme in 10, acme's own in 12: its own
+    ]);
+    expect(
+      found.map((row) => (row === undefined ? undefined : `${row.streamSeq}:${row.position} ${row.tenant}`)),
+    ).toEqual([
+      '10:1 acme',
+      '10:0 beta',
+      '10:0 beta',
+      '12:2 acme',
+      undefined,
+      undefined,
+      '1:0 acme',
+      '12:5 acme',
+    ]);
+    expect(found[0]?.leafIndex).toBe(0 + 1);
+    expect(await findEvents(pool, [])).toEqual([]);
   });
 });
