@@ -31,6 +31,23 @@ describe('MerkleTree against the naive RFC 9162 reference', () => {
       for (let index = 0; index < size; index++) {
         expect(hex(tree.leafHash(index))).toBe(hex(refLeafHash(d[index] as Uint8Array)));
         expect(hexAll(tree.inclusionProof(index))).toEqual(hexAll(refPath(index, d)));
+        const proof = refPath(index, d);
+        expect(tree.isInclusionProof(index, proof)).toBe(true);
+        if (proof.length > 0) {
+          const changed = proof.map((h, i) =>
+            i === proof.length - 1 ? Uint8Array.from(h, (x, j) => (j === 31 ? x ^ 1 : x)) : h,
+          );
+          expect(tree.isInclusionProof(index, changed)).toBe(false);
+          expect(tree.isInclusionProof(index, proof.slice(1))).toBe(false);
+          expect(tree.isInclusionProof(index, [...proof, proof[0] as Uint8Array])).toBe(false);
+          expect(tree.isInclusionProof(index, [proof[0]?.subarray(1) as Uint8Array, ...proof.slice(1)])).toBe(
+            false,
+          );
+        }
+        for (let other = 0; other < size; other++) {
+          const same = hexAll(refPath(other, d)).join() === hexAll(proof).join();
+          expect(tree.isInclusionProof(index, refPath(other, d))).toBe(same);
+        }
       }
       for (let oldSize = 1; oldSize <= size; oldSize++) {
         expect(hexAll(tree.consistencyProof(oldSize))).toEqual(hexAll(refProof(oldSize, d)));

@@ -78,6 +78,24 @@ export class MerkleTree {
   }
 
   /**
+   * Whether `hashes` is exactly the inclusion proof of leaf `index` ({@link inclusionProof}), compared
+   * in place: no copy of a node, for a caller checking a proof it was handed against this tree.
+   * Throws `INDEX_OUT_OF_RANGE` unless 0 <= index < size.
+   */
+  isInclusionProof(index: number, hashes: readonly Uint8Array[]): boolean {
+    const nodes = inclusionNodes(index, this.size);
+    if (nodes.length !== hashes.length) return false;
+    return nodes.every((n, i) => {
+      const hash = hashes[i] as Uint8Array;
+      const packed = this.#levels[n.level] as Uint8Array;
+      if (hash.length !== HASH_SIZE) return false;
+      const at = n.index * HASH_SIZE;
+      for (let b = 0; b < HASH_SIZE; b++) if (packed[at + b] !== hash[b]) return false;
+      return true;
+    });
+  }
+
+  /**
    * The consistency proof from the first `oldSize` leaves to this tree (RFC 9162 §2.1.4.1); empty when
    * oldSize = size. Throws `SIZE_OUT_OF_RANGE` unless 1 <= oldSize <= size.
    */

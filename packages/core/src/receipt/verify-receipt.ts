@@ -221,11 +221,7 @@ function checkInSealTree(proof: ReceiptProof, leaf: Uint8Array, seal: SealRecord
   if (!bytesEqual(tree.leafHash(index), leaf)) {
     fail('EVENT_PROOF_INVALID', `event in seal: the event is not the seal's leaf ${index}`);
   }
-  const expected = tree.inclusionProof(index);
-  if (
-    expected.length !== proof.hashes.length ||
-    expected.some((h, i) => !bytesEqual(h, proof.hashes[i] as Uint8Array))
-  ) {
+  if (!tree.isInclusionProof(index, proof.hashes)) {
     fail(
       'EVENT_PROOF_INVALID',
       `event in seal: the proof is not the seal tree's inclusion proof of leaf ${index}`,
