@@ -173,6 +173,19 @@ class World implements TestWorld {
   // Arrow functions: they may be destructured off the world (`({ workDir, defer }) => …`).
   readonly logTail = (n = 40): string => this.logs.slice(-n).join('\n');
 
+  /** The last `n` lines of each process's output, process by process. */
+  #tailPerProcess(n: number): string {
+    const byProcess = new Map<string, string[]>();
+    for (const line of this.logs) {
+      const name = line.slice(0, line.indexOf(' | '));
+      const lines = byProcess.get(name) ?? [];
+      lines.push(line);
+      if (lines.length > n) lines.shift();
+      byProcess.set(name, lines);
+    }
+    return [...byProcess.values()].flat().join('\n');
+  }
+
   readonly defer = (cleanup: () => unknown): void => {
     this.#cleanups.push(cleanup);
   };
@@ -236,7 +249,11 @@ class World implements TestWorld {
       await pipeline.waitUntilServing(spec.servingTimeoutMs ?? 60_000);
     } catch (error: unknown) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`world ${this.#options.label}: ${reason}\n${this.logTail()}`, { cause: error });
+      // The last lines of each process: a chatty one (a calendar publishing every second) would
+      // fill a tail of all of them and hide the one that did not come up.
+      throw new Error(`world ${this.#options.label}: ${reason}\n${this.#tailPerProcess(10)}`, {
+        cause: error,
+      });
     }
   }
 
