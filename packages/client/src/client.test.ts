@@ -207,6 +207,30 @@ describe('individual events', () => {
     for (const id of ids) expect(await receipts.getReceipt(id)).toMatch(/^\{"checkpoint":/);
     expect(verifier.streams.length).toBeGreaterThan(1); // the failed stream was opened again
   });
+
+  it('receipts sent whole (by a verifier older than shared anchors) arrive verified too', async () => {
+    // The default fake shares anchors in reverse order, so the test above checks the joining.
+    const ingest = new FakeIngest();
+    const verifier = new FakeVerifier(ingest);
+    verifier.form = 'whole';
+    const receipts = new MemoryReceiptStore();
+    const { c } = client({ receipts: { store: receipts, individual: true } }, ingest, verifier);
+    const emitted = await Promise.all([1, 2, 3].map((i) => c.emit(store(i))));
+    await c.anchored();
+    for (const e of emitted)
+      expect(await receipts.getReceipt(formatUuid(e.eventId))).toMatch(/^\{"checkpoint":/);
+  });
+
+  it('a receipt naming an anchor its message lacks is refused as malformed', async () => {
+    const ingest = new FakeIngest();
+    const verifier = new FakeVerifier(ingest);
+    verifier.form = 'bad-anchor';
+    const { c } = client({ receipts: { individual: true } }, ingest, verifier);
+    await c.emit(store(1));
+    const refused = await failure(c.anchored());
+    expect(refused.code).toBe('RECEIPT_INVALID');
+    expect(refused.message).toMatch(/receipts\[0\]\.anchor/);
+  });
 });
 
 describe('aggregated events', () => {

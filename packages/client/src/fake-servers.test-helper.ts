@@ -19,7 +19,7 @@ import {
 } from '@msi/core';
 import { MerkleTree, portableHasher } from '@msi/merkle';
 import type { eventV1, ingestV1, verifierV1 } from '@msi/proto';
-import { receiptToProto } from '@msi/wire';
+import { receiptAnchorToProto, receiptEventToProto, receiptToProto } from '@msi/wire';
 import type { IngestTransport } from './ingest-transport.js';
 import type { VerifierTransport } from './verifier-transport.js';
 
@@ -112,6 +112,11 @@ export class FakeIngest implements IngestTransport {
 export class FakeVerifier implements VerifierTransport {
   readonly streams: Uint8Array[][] = [];
   failNext: { code: number; details: string } | undefined;
+  /**
+   * 'shared': receipts share their anchors (what the client asks for), listed in reverse order so
+   * that each index matters; 'whole': each receipt whole; 'bad-anchor': shared, indices off by one.
+   */
+  form: 'shared' | 'whole' | 'bad-anchor' = 'shared';
 
   constructor(private readonly ingest: FakeIngest) {}
 
@@ -122,16 +127,36 @@ export class FakeVerifier implements VerifierTransport {
     const done = (async () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       if (failure !== undefined) throw Object.assign(new Error(failure.details), failure);
-      const receipts = eventIds.flatMap((id) => {
+      const whole = eventIds.flatMap((id) => {
         const event = this.ingest.durable.get(hex(id));
-        return event === undefined
-          ? []
-          : [{ eventId: Buffer.from(id), receipt: receiptToProto(anchorAlone(event)) }];
+        return event === undefined ? [] : [{ eventId: Buffer.from(id), receipt: anchorAlone(event) }];
       });
-      if (receipts.length < eventIds.length) {
+      if (whole.length < eventIds.length) {
         throw Object.assign(new Error('not all durable'), { code: status.UNAVAILABLE, details: 'not yet' });
       }
-      onMessage({ round: 0n, receipts, nextRound: 1n });
+      if (this.form === 'whole') {
+        const receipts = whole.map(({ eventId, receipt }) => ({
+          eventId,
+          receipt: receiptToProto(receipt),
+          anchor: 0,
+        }));
+        onMessage({ round: 0n, receipts, nextRound: 1n, anchors: [] });
+        return;
+      }
+      const last = whole.length - 1;
+      const shift = this.form === 'bad-anchor' ? 1 : 0;
+      onMessage({
+        round: 0n,
+        receipts: whole.map(({ eventId, receipt }, i) => ({
+          eventId,
+          receipt: receiptEventToProto(receipt),
+          anchor: last - i + shift,
+        })),
+        nextRound: 1n,
+        anchors: whole.map((_, i) =>
+          receiptAnchorToProto((whole[last - i] as (typeof whole)[number]).receipt),
+        ),
+      });
     })();
     return { done, cancel: () => {} };
   }

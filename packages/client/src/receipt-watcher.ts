@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import type { Receipt } from '@msi/core';
-import { receiptFromProto } from '@msi/wire';
+import type { receiptV1, verifierV1 } from '@msi/proto';
+import { joinReceiptParts, receiptFromProto, WireError } from '@msi/wire';
 import { MsiClientError } from './client-error.js';
 import { callFailureOf } from './ingest-transport.js';
 import { type RetryPolicy, retryDelayMs } from './retry-policy.js';
@@ -105,18 +106,20 @@ export class ReceiptWatcher {
       const stream = this.#transport.watchReceipts(
         batch.map((w) => w.id),
         (message) => {
-          for (const { eventId, receipt } of message.receipts) {
+          for (const [i, { eventId, receipt, anchor }] of message.receipts.entries()) {
             const key = hex(eventId);
             const watched = this.#watched.get(key);
             if (watched === undefined || receipt === undefined) continue;
             this.#watched.delete(key);
             try {
-              watched.resolve(receiptFromProto(receipt));
+              watched.resolve(receiptFromProto(wholeReceipt(message, i, receipt, anchor)));
             } catch (error: unknown) {
               watched.reject(
                 new MsiClientError(
                   'RECEIPT_INVALID',
-                  `the verifier sent a malformed receipt: ${String(error)}`,
+                  `the verifier sent a malformed receipt: ${error instanceof WireError ? `${error.field}: ${error.message}` : String(error)}`,
+                  error instanceof WireError ? error.field : '',
+                  { cause: error },
                 ),
               );
             }
@@ -159,6 +162,28 @@ export class ReceiptWatcher {
     const attempts = Math.max(...left.map((w) => w.attempts));
     this.#enqueue(left, retryDelayMs(this.#retry, attempts, this.#random()));
   }
+}
+
+/**
+ * The whole receipt of `message.receipts[index]`: as sent, or, when the message shares its anchors
+ * (WatchReceipts' `shared_anchors`), joined with its anchor. Throws WireError naming the field.
+ */
+function wholeReceipt(
+  message: verifierV1.WatchReceiptsResponse,
+  index: number,
+  receipt: receiptV1.Receipt,
+  anchor: number,
+): receiptV1.Receipt {
+  if (message.anchors.length === 0) return receipt;
+  const shared = message.anchors[anchor];
+  if (shared === undefined) {
+    throw new WireError(
+      'INVALID_ARGUMENT',
+      `receipts[${index}].anchor`,
+      `anchor ${anchor} of a message with ${message.anchors.length}`,
+    );
+  }
+  return joinReceiptParts(shared, receipt, `receipts[${index}].receipt`);
 }
 
 const hex = (bytes: Uint8Array): string =>

@@ -2,30 +2,100 @@ import { RECEIPT_VERSION, type Receipt, type ReceiptProof } from '@msi/core';
 import type { receiptV1 } from '@msi/proto';
 import { WireError } from './wire-error.js';
 
-/** The protobuf form of a receipt (msi.receipt.v1.Receipt); lossless. */
+/**
+ * The protobuf form of a receipt (msi.receipt.v1.Receipt); lossless. Its bytes fields are views of
+ * the receipt's (no copy): neither may be changed while the other is in use.
+ */
 export function receiptToProto(receipt: Receipt): receiptV1.Receipt {
-  const proof = (p: ReceiptProof): receiptV1.InclusionProof => ({
-    leafIndex: BigInt(p.leafIndex),
-    treeSize: BigInt(p.treeSize),
-    hashes: p.hashes.map((hash) => Buffer.from(hash)),
-  });
   return {
     version: receipt.version,
-    event: Buffer.from(receipt.event),
-    eventProof: proof(receipt.eventProof),
-    seal: Buffer.from(receipt.seal),
-    sealProof: proof(receipt.sealProof),
-    round: Buffer.from(receipt.round),
-    roundProof: proof(receipt.roundProof),
+    event: bytesOf(receipt.event),
+    eventProof: proofToProto(receipt.eventProof),
+    seal: bytesOf(receipt.seal),
+    sealProof: proofToProto(receipt.sealProof),
+    round: bytesOf(receipt.round),
+    roundProof: proofToProto(receipt.roundProof),
     checkpoint: receipt.checkpoint,
-    extension:
-      receipt.extension === undefined
-        ? undefined
-        : {
-            checkpoint: receipt.extension.checkpoint,
-            consistency: receipt.extension.consistency.map((h) => Buffer.from(h)),
-          },
+    extension: extensionToProto(receipt),
   };
+}
+
+/**
+ * The parts of a receipt that every receipt of its seal against the same checkpoint shares (the
+ * `anchors` of a WatchReceipts message with `shared_anchors`): `version`, `seal`, `seal_proof`,
+ * `round`, `round_proof`, `checkpoint` and `extension`; no event, no event proof.
+ */
+export function receiptAnchorToProto(receipt: Receipt): receiptV1.Receipt {
+  return {
+    version: receipt.version,
+    event: EMPTY,
+    eventProof: undefined,
+    seal: bytesOf(receipt.seal),
+    sealProof: proofToProto(receipt.sealProof),
+    round: bytesOf(receipt.round),
+    roundProof: proofToProto(receipt.roundProof),
+    checkpoint: receipt.checkpoint,
+    extension: extensionToProto(receipt),
+  };
+}
+
+/** A receipt's own parts, beside a shared anchor: `version`, `event` and `event_proof` only. */
+export function receiptEventToProto(receipt: Receipt): receiptV1.Receipt {
+  return {
+    version: receipt.version,
+    event: bytesOf(receipt.event),
+    eventProof: proofToProto(receipt.eventProof),
+    seal: EMPTY,
+    sealProof: undefined,
+    round: EMPTY,
+    roundProof: undefined,
+    checkpoint: '',
+    extension: undefined,
+  };
+}
+
+/**
+ * The whole receipt from a shared anchor (receiptAnchorToProto) and a receipt's own parts
+ * (receiptEventToProto), as protobuf merging of the two would give it. Throws WireError
+ * INVALID_ARGUMENT naming `path` when the two are of different receipt versions.
+ */
+export function joinReceiptParts(
+  anchor: receiptV1.Receipt,
+  own: receiptV1.Receipt,
+  path = 'receipt',
+): receiptV1.Receipt {
+  if (anchor.version !== own.version) {
+    throw new WireError(
+      'INVALID_ARGUMENT',
+      `${path}.version`,
+      `the receipt is version ${own.version}, its anchor version ${anchor.version}`,
+    );
+  }
+  return { ...anchor, event: own.event, eventProof: own.eventProof };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** `bytes` as a Buffer over the same memory (the protobuf types want Buffers; a copy per field was a share of the cost). */
+function bytesOf(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function proofToProto(p: ReceiptProof): receiptV1.InclusionProof {
+  return {
+    leafIndex: BigInt(p.leafIndex),
+    treeSize: BigInt(p.treeSize),
+    hashes: p.hashes.map(bytesOf),
+  };
+}
+
+function extensionToProto(receipt: Receipt): receiptV1.Extension | undefined {
+  return receipt.extension === undefined
+    ? undefined
+    : {
+        checkpoint: receipt.extension.checkpoint,
+        consistency: receipt.extension.consistency.map(bytesOf),
+      };
 }
 
 /**

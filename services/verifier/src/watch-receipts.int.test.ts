@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { encodeImprint, formatUuid, imprintOf, mintUuidV7, parseVerifierKey, verifyReceipt } from '@msi/core';
 import { nodeEd25519, nodeHasher } from '@msi/crypto-node';
-import { eventV1, verifierV1 } from '@msi/proto';
+import { eventV1, receiptV1, verifierV1 } from '@msi/proto';
 import { type Pipeline, startPipeline } from '@msi/stack';
 import {
   createFreshDatabase,
@@ -18,7 +18,7 @@ import {
   testServerUrls,
   uniquePrefix,
 } from '@msi/testkit';
-import { receiptFromProto } from '@msi/wire';
+import { joinReceiptParts, receiptFromProto } from '@msi/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emitEvents } from './emit.test-helper.js';
 
@@ -191,6 +191,50 @@ describe('WatchReceipts (real pipeline)', () => {
       all.messages.filter((m) => m.round < (last?.nextRound ?? 0n)).flatMap((m) => idsOf(m.receipts)),
     );
     expect(idsOf(received(resumed.messages)).filter((id) => before.has(id))).toEqual([]);
+  });
+
+  it('with shared_anchors, sends each anchor of a message once and the receipts join into the same ones', async () => {
+    const batch = Array.from({ length: 300 }, (_, i) => store(1000 + i));
+    await submit('acme-emitter', batch);
+    const wanted = new Set(batch.map((e) => formatUuid(e.eventId)));
+    const until = (messages: verifierV1.WatchReceiptsResponse[]) =>
+      idsOf(received(messages)).filter((id) => wanted.has(id)).length === batch.length;
+    const shared = await watch({ fromRound: 0n, sharedAnchors: true }, 'acme-auditor', { until });
+    const whole = await watch({ fromRound: 0n }, 'acme-auditor', { until });
+    const wholeById = new Map(
+      received(whole.messages).map((r) => [formatUuid(r.eventId), r.receipt as receiptV1.Receipt]),
+    );
+    let joined = 0;
+    for (const m of shared.messages) {
+      // Each anchor once, each one used, none of them carrying an event.
+      const anchorBytes = m.anchors.map((a) =>
+        Buffer.from(receiptV1.Receipt.encode(a).finish()).toString('hex'),
+      );
+      expect(new Set(anchorBytes).size).toBe(m.anchors.length);
+      expect(new Set(m.receipts.map((r) => r.anchor)).size).toBe(m.anchors.length);
+      expect(m.anchors.every((a) => a.event.length === 0 && a.eventProof === undefined)).toBe(true);
+      if (m.receipts.length > 0) expect(m.anchors.length).toBeLessThan(m.receipts.length + 1);
+      for (const r of m.receipts) {
+        expect(r.receipt?.seal).toHaveLength(0);
+        const anchor = m.anchors[r.anchor] as receiptV1.Receipt;
+        const receipt = receiptFromProto(joinReceiptParts(anchor, r.receipt as receiptV1.Receipt));
+        const proven = verifyReceipt(receipt, trust(), crypto);
+        expect(formatUuid(proven.event.eventId)).toBe(formatUuid(r.eventId));
+        expect(BigInt(receipt.roundProof.leafIndex)).toBe(m.round);
+        // The same receipt as the whole form, up to the checkpoint each stream was served against.
+        const other = receiptFromProto(wholeById.get(formatUuid(r.eventId)) as receiptV1.Receipt);
+        expect({ ...receipt, checkpoint: '', roundProof: undefined }).toEqual({
+          ...other,
+          checkpoint: '',
+          roundProof: undefined,
+        });
+        joined += 1;
+      }
+    }
+    expect(joined).toBe(received(whole.messages).length);
+    // A tenant's receipts share their seals: far fewer anchors than receipts.
+    const anchors = shared.messages.reduce((n, m) => n + m.anchors.length, 0);
+    expect(anchors).toBeLessThan(joined / 4);
   });
 
   it('refuses bad requests and callers as GetReceipt does', async () => {

@@ -1,10 +1,10 @@
 import { type ServerWritableStream, status } from '@grpc/grpc-js';
-import { formatUuid } from '@msi/core';
+import { formatUuid, type Receipt } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import type { Pool } from '@msi/postgres';
-import { verifierV1 } from '@msi/proto';
+import { type receiptV1, verifierV1 } from '@msi/proto';
 import type { Logger } from '@msi/service-kit';
-import { receiptToProto } from '@msi/wire';
+import { receiptAnchorToProto, receiptEventToProto, receiptToProto } from '@msi/wire';
 import { AnchoredFrontier } from './anchored-frontier.js';
 import type { ApiKeys, Identity } from './credentials.js';
 import type { Failure } from './integrity.js';
@@ -78,6 +78,8 @@ class ReceiptStream {
   readonly #identity: Identity;
   /** The ids still to deliver (hex → id), or undefined for every event of the tenant. */
   readonly #pending: Map<string, Uint8Array> | undefined;
+  /** Whether receipts share their anchors (the request's `shared_anchors`). */
+  readonly #shared: boolean;
   #next: number;
   #lastMessageAt = Date.now();
 
@@ -93,6 +95,7 @@ class ReceiptStream {
     this.#signal = signal;
     this.#identity = authenticate(deps.keys, call);
     this.#pending = watchedIds(call.request.eventIds);
+    this.#shared = call.request.sharedAnchors;
     const from = Number(call.request.fromRound);
     if (!Number.isSafeInteger(from) || from > MAX_ROUND) {
       throw new VerifierError('INVALID_ARGUMENT', 'from_round must be at most 2^53 - 1');
@@ -107,7 +110,12 @@ class ReceiptStream {
         const sent = await this.#deliver(this.#next, anchored);
         this.#next = anchored;
         if (!sent && this.#pending === undefined && Date.now() - this.#lastMessageAt >= PROGRESS_MS) {
-          await this.#send({ round: BigInt(anchored - 1), receipts: [], nextRound: BigInt(anchored) });
+          await this.#send({
+            round: BigInt(anchored - 1),
+            receipts: [],
+            nextRound: BigInt(anchored),
+            anchors: [],
+          });
         }
       }
       if (this.#pending !== undefined && this.#pending.size === 0) return;
@@ -117,13 +125,18 @@ class ReceiptStream {
 
   /** Sends every receipt of rounds [from, to); true when at least one message went out. */
   async #deliver(from: number, to: number): Promise<boolean> {
-    let batch: verifierV1.WatchedReceipt[] = [];
+    let message = new OutgoingMessage(this.#shared);
     let batchRound = from;
     let sent = false;
     const flush = async (nextRound: number) => {
-      if (batch.length === 0) return;
-      await this.#send({ round: BigInt(batchRound), receipts: batch, nextRound: BigInt(nextRound) });
-      batch = [];
+      if (message.receipts.length === 0) return;
+      await this.#send({
+        round: BigInt(batchRound),
+        receipts: message.receipts,
+        nextRound: BigInt(nextRound),
+        anchors: message.anchors,
+      });
+      message = new OutgoingMessage(this.#shared);
       sent = true;
     };
     const ids = this.#pending === undefined ? undefined : [...this.#pending.values()];
@@ -141,11 +154,8 @@ class ReceiptStream {
         if (!this.#take(row)) continue;
         if (row.k !== batchRound) await flush(row.k);
         batchRound = row.k;
-        batch.push({
-          eventId: Buffer.from(row.eventId),
-          receipt: receiptToProto(await this.#receiptOf(row)),
-        });
-        if (batch.length >= RECEIPTS_PER_MESSAGE) await flush(row.k);
+        message.add(row, await this.#receiptOf(row));
+        if (message.receipts.length >= RECEIPTS_PER_MESSAGE) await flush(row.k);
       }
     }
     await flush(to);
@@ -189,6 +199,53 @@ class ReceiptStream {
       this.#call.once('drain', done);
       this.#signal.addEventListener('abort', done, { once: true });
     });
+  }
+}
+
+/**
+ * The receipts of one message. With shared anchors, each distinct anchor (the receipt's seal against
+ * one checkpoint: the same seal record, seal proof, round, round proof and checkpoint text for every
+ * event of the seal) is encoded once and each receipt carries its own event and event proof.
+ */
+class OutgoingMessage {
+  readonly receipts: verifierV1.WatchedReceipt[] = [];
+  readonly anchors: receiptV1.Receipt[] = [];
+  readonly #shared: boolean;
+  /** Anchor index by seal sequence and checkpoint text; the last one first (rows come seal by seal). */
+  readonly #anchorOf = new Map<string, number>();
+  #last: { sealSeq: number; checkpoint: string; index: number } | undefined;
+
+  constructor(shared: boolean) {
+    this.#shared = shared;
+  }
+
+  add(row: AnchoredEventRow, receipt: Receipt): void {
+    const eventId = Buffer.from(row.eventId);
+    if (!this.#shared) {
+      this.receipts.push({ eventId, receipt: receiptToProto(receipt), anchor: 0 });
+      return;
+    }
+    this.receipts.push({
+      eventId,
+      receipt: receiptEventToProto(receipt),
+      anchor: this.#anchor(row, receipt),
+    });
+  }
+
+  #anchor(row: AnchoredEventRow, receipt: Receipt): number {
+    const sealSeq = row.sealSeq as number;
+    const last = this.#last;
+    if (last !== undefined && last.sealSeq === sealSeq && last.checkpoint === receipt.checkpoint)
+      return last.index;
+    const key = `${sealSeq}\n${receipt.checkpoint}`;
+    let index = this.#anchorOf.get(key);
+    if (index === undefined) {
+      index = this.anchors.length;
+      this.anchors.push(receiptAnchorToProto(receipt));
+      this.#anchorOf.set(key, index);
+    }
+    this.#last = { sealSeq, checkpoint: receipt.checkpoint, index };
+    return index;
   }
 }
 
