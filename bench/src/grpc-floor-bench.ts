@@ -1,0 +1,120 @@
+// The floor under any unary gRPC figure on this machine: `pnpm bench:grpc-floor [--clients N]
+// [--seconds N] [--bytes N]`. A grpc-js server (its own process, so that its CPU is its own) answers
+// every call with `--bytes` bytes and does nothing else; `--clients` concurrent callers over 4
+// channels (as bench:receipts calls GetReceipt) call it for `--seconds`. Prints calls/s and the CPU
+// each side spends per call: what GetReceipt costs before it reads or assembles anything.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Client, credentials, Metadata, Server, ServerCredentials } from '@grpc/grpc-js';
+import { formatRate, renderTable } from './harness.js';
+
+const METHOD = '/msi.bench.v1.Floor/Call';
+const identity = (bytes: Buffer) => bytes;
+
+function flag(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at > 0 ? Number(process.argv[at + 1]) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name}: a positive number, got ${value}`);
+  return value;
+}
+
+/** The server side (a child process): answers every call with `bytes` bytes; reports its CPU on request. */
+function serve(bytes: number): void {
+  const answer = Buffer.alloc(bytes, 7);
+  const server = new Server();
+  server.addService(
+    {
+      Call: {
+        path: METHOD,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+    },
+    { Call: (_call: unknown, done: (error: null, answer: Buffer) => void) => done(null, answer) },
+  );
+  server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => {
+    if (error !== null) throw error;
+    process.send?.({ port });
+  });
+  process.on('message', (message: { cpu?: boolean }) => {
+    if (message.cpu === true) {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ cpuUs: user + system });
+    }
+  });
+}
+
+function ask<T>(child: ReturnType<typeof fork>, message: object, key: keyof T & string): Promise<T> {
+  return new Promise((resolve) => {
+    const on = (reply: T) => {
+      if ((reply as Record<string, unknown>)[key] === undefined) return;
+      child.off('message', on);
+      resolve(reply);
+    };
+    child.on('message', on);
+    child.send(message);
+  });
+}
+
+async function main(): Promise<void> {
+  const clients = flag('clients', 32);
+  const seconds = flag('seconds', 10);
+  const bytes = flag('bytes', 4000);
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', String(bytes)]);
+  const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', resolve));
+  const channels = Array.from(
+    { length: 4 },
+    () => new Client(`127.0.0.1:${port}`, credentials.createInsecure()),
+  );
+  const request = Buffer.alloc(20, 1);
+  const call = (channel: Client) =>
+    new Promise<void>((resolve, reject) =>
+      channel.makeUnaryRequest(METHOD, identity, identity, request, new Metadata(), {}, (error) =>
+        error === null ? resolve() : reject(error),
+      ),
+    );
+  await Promise.all(channels.map(call)); // connected before the clock starts
+  const serverBefore = (await ask<{ cpuUs: number }>(child, { cpu: true }, 'cpuUs')).cpuUs;
+  const clientBefore = process.cpuUsage();
+  let calls = 0;
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      const channel = channels[c % channels.length] as Client;
+      while (performance.now() < end) {
+        await call(channel);
+        calls += 1;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const client = process.cpuUsage(clientBefore);
+  const serverUs = (await ask<{ cpuUs: number }>(child, { cpu: true }, 'cpuUs')).cpuUs - serverBefore;
+  for (const channel of channels) channel.close();
+  child.kill();
+  console.log(
+    `grpc-js unary floor — Node ${process.versions.node}: ${clients} callers over 4 channels, ${bytes}-byte answers, ${seconds} s`,
+  );
+  console.log(
+    renderTable([
+      {
+        'calls/s': formatRate(calls / elapsed),
+        'server CPU µs/call': Math.round(serverUs / calls),
+        'callers CPU µs/call': Math.round((client.user + client.system) / calls),
+      },
+    ]),
+  );
+}
+
+const serveAt = process.argv.indexOf('--serve');
+if (serveAt > 0) serve(Number(process.argv[serveAt + 1]));
+else
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
