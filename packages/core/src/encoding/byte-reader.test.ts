@@ -94,6 +94,36 @@ describe('ByteReader', () => {
     );
   });
 
+  it('reads any str bytes as the fatal UTF-8 decoder does, short ASCII or not (property)', () => {
+    const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    const expected = (bytes: Uint8Array) => {
+      try {
+        const text = decoder.decode(bytes);
+        return text.charCodeAt(0) === 0xfeff ? 'BAD_UTF8' : text;
+      } catch {
+        return 'BAD_UTF8';
+      }
+    };
+    // Mostly ASCII with some bytes above 0x7f, at lengths around the ASCII loop's limit (32).
+    const byte = fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0x80, max: 0xff }));
+    const text = fc.oneof(
+      fc.array(byte, { maxLength: 40 }).map((b) => Uint8Array.from(b)),
+      fc.string({ unit: 'binary', maxLength: 40 }).map((t) => new TextEncoder().encode(t)),
+    );
+    fc.assert(
+      fc.property(text, (bytes) => {
+        const framed = new Uint8Array(2 + bytes.length);
+        framed[0] = bytes.length >> 8;
+        framed[1] = bytes.length & 0xff;
+        framed.set(bytes, 2);
+        const read = failure(() => new ByteReader(framed).str('s'));
+        const got = read === undefined ? new ByteReader(framed).str('s') : read.code;
+        expect(got).toBe(expected(bytes));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('reads an imprint and a time', () => {
     const r = reader(`21 01 ${'ab'.repeat(32)} 0000000000000001`);
     expect(r.imprint('data')).toEqual({ algorithm: 'sha256', digest: new Uint8Array(32).fill(0xab) });

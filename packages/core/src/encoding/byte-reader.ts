@@ -4,6 +4,8 @@ import { MAX_U64 } from './limits.js';
 import { decodeUtf8 } from './utf8.js';
 
 const TWO_32 = 2 ** 32;
+/** Texts of at most this many bytes are tried as ASCII first (ByteReader.str). */
+const SHORT_TEXT = 32;
 const MAX_U64_HIGH = Math.floor(MAX_U64 / TWO_32);
 
 /**
@@ -65,10 +67,26 @@ export class ByteReader {
     return this.#bytes.slice(at, at + size);
   }
 
-  /** A `str`: u16 length, then well-formed UTF-8 without a BOM (else BAD_UTF8). */
+  /**
+   * A `str`: u16 length, then well-formed UTF-8 without a BOM (else BAD_UTF8). Short ASCII text (most
+   * names: tenants, actors, systems, regions) is read by a loop, as TextDecoder would read it: a call
+   * into the decoder and a view per string cost more than the loop (the fields of an event are
+   * mostly empty or a few characters).
+   */
   str(field: string): string {
     const length = this.u16(field);
     const at = this.#take(field, length);
+    if (length <= SHORT_TEXT) {
+      const bytes = this.#bytes;
+      let text = '';
+      let i = at;
+      for (; i < at + length; i++) {
+        const byte = bytes[i] as number;
+        if (byte >= 0x80) break;
+        text += String.fromCharCode(byte);
+      }
+      if (i === at + length) return text;
+    }
     return decodeUtf8(this.#bytes.subarray(at, at + length), field);
   }
 

@@ -1,5 +1,6 @@
 import type { ByteReader } from '../encoding/index.js';
 import { type Attribute, type Endpoint, EVENT_LIMITS } from './data-event.js';
+import { endpointFieldNames } from './endpoint-field-names.js';
 import { EventError } from './event-error.js';
 
 // Readers of the field groups that canonical event v1 (docs/PROOFS.md §4) and the aggregated event
@@ -21,7 +22,8 @@ export function readList<T>(r: ByteReader, field: string, readItem: (field: stri
 }
 
 export function readEndpoint(r: ByteReader, field: string): Endpoint {
-  return { system: r.str(`${field}.system`), region: r.str(`${field}.region`), host: r.str(`${field}.host`) };
+  const [system, region, host] = endpointFieldNames(field);
+  return { system: r.str(system), region: r.str(region), host: r.str(host) };
 }
 
 export function readAttribute(r: ByteReader, field: string): Attribute {

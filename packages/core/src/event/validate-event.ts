@@ -2,6 +2,7 @@ import { MAX_U64, utf8Length } from '../encoding/index.js';
 import { checkImprint, type Imprint } from '../imprint/index.js';
 import { formatUuid, isUuidV7 } from '../uuid/index.js';
 import { type Attribute, type DataEvent, type Endpoint, EVENT_LIMITS, isEventKind } from './data-event.js';
+import { endpointFieldNames } from './endpoint-field-names.js';
 import { EventError, type EventErrorCode } from './event-error.js';
 
 const TENANT = /^[a-z0-9][a-z0-9._-]*$/;
@@ -101,9 +102,10 @@ function checkText(field: string, text: string, min: number, max: number): void 
 }
 
 function checkEndpoint(field: string, endpoint: Endpoint): void {
-  checkText(`${field}.system`, endpoint.system, 0, EVENT_LIMITS.maxEndpointBytes);
-  checkText(`${field}.region`, endpoint.region, 0, EVENT_LIMITS.maxEndpointBytes);
-  checkText(`${field}.host`, endpoint.host, 0, EVENT_LIMITS.maxEndpointBytes);
+  const [system, region, host] = endpointFieldNames(field);
+  checkText(system, endpoint.system, 0, EVENT_LIMITS.maxEndpointBytes);
+  checkText(region, endpoint.region, 0, EVENT_LIMITS.maxEndpointBytes);
+  checkText(host, endpoint.host, 0, EVENT_LIMITS.maxEndpointBytes);
 }
 
 function checkTime(field: string, microseconds: number): void {
