@@ -1,7 +1,8 @@
-import { type MerkleHasher, portableHasher } from '@msi/merkle';
+import { createHash } from 'node:crypto';
+import { portableHasher } from '@msi/merkle';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createWasmHasher, createWasmHasherSync } from './wasm-hasher.js';
+import { createWasmHasher, createWasmHasherSync, type WasmMerkleHasher } from './wasm-hasher.js';
 
 const portable = portableHasher();
 const packed = (hashes: readonly Uint8Array[]) => {
@@ -34,7 +35,14 @@ describe('createWasmHasher', () => {
 describe.each([
   ['simd', createWasmHasherSync({ simd: true })],
   ['scalar', createWasmHasherSync({ simd: false })],
-] as [string, MerkleHasher][])('%s hasher agrees with portableHasher', (_variant, wasm) => {
+] as [string, WasmMerkleHasher][])('%s hasher agrees with portableHasher', (_variant, wasm) => {
+  it('sha256Many of the lengths 0..300 in one mixed batch is plain SHA-256 of each (node:crypto)', () => {
+    const messages = Array.from({ length: 301 }, (_, length) => bytes(length, 5 * length + 1));
+    const want = Buffer.concat(messages.map((m) => createHash('sha256').update(m).digest()));
+    expect(Buffer.from(wasm.sha256Many(messages))).toEqual(want);
+    expect(wasm.sha256Many([])).toHaveLength(0);
+  });
+
   it('emptyRoot, and returns a fresh copy each time', () => {
     const root = wasm.emptyRoot();
     expect(root).toEqual(portable.emptyRoot());

@@ -13,6 +13,8 @@ export interface WasmHasherOptions {
 
 /** A MerkleHasher on the kernel, with a batch entry for leaves encoded back to back in one buffer. */
 export interface WasmMerkleHasher extends MerkleHasher {
+  /** Plain SHA-256 of each message (no prefix byte), packed: digest i at [32 i, 32 i + 32). */
+  sha256Many(messages: readonly Uint8Array[]): Uint8Array;
   /**
    * Leaf hashes H(0x00 || m) of `count` messages packed in `bytes`: message i is
    * bytes[ends[i − 1], ends[i]) with ends[−1] = `start`; digest i goes to `out` at outAt + 32 i.
@@ -59,6 +61,7 @@ function hasherOn(kernel: Kernel): WasmMerkleHasher {
     hashChildren: (left, right) => hashNodePair(kernel, left, right),
     emptyRoot: () => empty.slice(),
     hashLeaves: (leaves) => hashMessages(kernel, leaves, 1),
+    sha256Many: (messages) => hashMessages(kernel, messages, 0),
     hashPairs: (level, count) => hashNodePairs(kernel, level, count),
     hashPackedLeaves: (bytes, start, ends, count, out, outAt) =>
       hashPackedLeaves(kernel, bytes, start, ends, count, out, outAt),

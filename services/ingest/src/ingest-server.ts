@@ -45,6 +45,7 @@ import { createIngestMetrics } from './metrics.js';
 import { RoundTracker } from './round-tracker.js';
 import { readSetting, serverCredentials } from './server-credentials.js';
 import { shardAdminImplementation } from './shard-admin-service.js';
+import { type Sha256Many, sha256EachByNode } from './shard-of.js';
 import { ShardRouting } from './shard-routing.js';
 
 /** What startIngest takes besides its settings: connections, credentials, ports and test seams. */
@@ -61,6 +62,8 @@ export interface IngestDeps {
   readonly health: ServiceHealth;
   /** Computes event leaf hashes, a request at a time (the WASM batch kernel in main.ts). */
   readonly hasher: MerkleHasher;
+  /** SHA-256 of many messages (the shard rule's hash, a request at a time); node:crypto by default. */
+  readonly sha256Many?: Sha256Many;
   readonly log: Logger;
   readonly registry: Registry;
   /** ms since the epoch. */
@@ -281,6 +284,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           receivedAtUs,
           randomNonces: (count) => nonces.take(16 * count),
           hasher: deps.hasher,
+          sha256Many: deps.sha256Many ?? sha256EachByNode,
           shards: routing.routingMap().activeCount,
           maxSkewMs: config.maxSkewMs,
           maxAgeMs: config.maxAgeMs,

@@ -1,5 +1,6 @@
 import { decodeEvent, eventLeafHash, uuidV7Time } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
+import { createWasmHasherSync } from '@msi/hash-wasm';
 import { describe, expect, it } from 'vitest';
 import { claimKey } from './claim-index.js';
 import { freshEventId, sampleEvent } from './ingest.test-helper.js';
@@ -8,6 +9,7 @@ import { prepareEvents, type StampContext } from './prepare-events.js';
 import { shardOf } from './shard-of.js';
 
 const hasher = nodeHasher();
+const wasm = createWasmHasherSync();
 const nowUs = Date.now() * 1000;
 let counter = 0;
 const context: StampContext = {
@@ -16,6 +18,8 @@ const context: StampContext = {
   receivedAtUs: nowUs,
   randomNonces: (count) => new Uint8Array(16 * count).map(() => ++counter % 256),
   hasher,
+  // The batch kernel main.ts uses; the test compares its shards with shardOf's (node:crypto).
+  sha256Many: (messages) => wasm.sha256Many(messages),
   shards: 8,
   maxSkewMs: 1000,
   maxAgeMs: 60_000,

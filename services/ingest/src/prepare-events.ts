@@ -4,7 +4,7 @@ import type { eventV1 } from '@msi/proto';
 import { eventFromClient, WireError } from '@msi/wire';
 import { claimKey } from './claim-index.js';
 import { IngestError } from './ingest-error.js';
-import { shardOf } from './shard-of.js';
+import { type Sha256Many, shardsOf } from './shard-of.js';
 
 /** An accepted event, stamped and hashed, ready to be claimed and published. */
 export interface PreparedEvent {
@@ -39,6 +39,8 @@ export interface StampContext {
   /** `count` × 16 random bytes. */
   readonly randomNonces: (count: number) => Uint8Array;
   readonly hasher: MerkleHasher;
+  /** SHA-256 of many messages at once (the shard rule's hash: shardsOf). */
+  readonly sha256Many: Sha256Many;
   readonly shards: number;
   readonly maxSkewMs: number;
   readonly maxAgeMs: number;
@@ -79,6 +81,8 @@ export function prepareEvents(
   const events: { -readonly [K in keyof PreparedEvent]: PreparedEvent[K] }[] = [];
   const firstOf = new Map<string, { index: number; event: DataEvent }>();
   const slots: number[] = [];
+  /** The data imprint of each of `events` (algorithm id || digest, validated): what its shard is of. */
+  const dataImprints: Uint8Array[] = [];
   messages.forEach((message, i) => {
     const path = itemPath(i);
     const nonce = nonces.subarray(i * NONCE_SIZE, (i + 1) * NONCE_SIZE);
@@ -118,6 +122,7 @@ export function prepareEvents(
     const canonical = encodeValidatedEvent(event);
     firstOf.set(key, { index: events.length, event });
     slots.push(events.length);
+    dataImprints.push(message.data);
     events.push({
       key,
       tenant: context.tenant,
@@ -125,7 +130,7 @@ export function prepareEvents(
       idTimeMs: uuidV7Time(id),
       canonical,
       leafHash: NO_HASH_YET,
-      shard: shardOf(context.tenant, message.data, context.shards),
+      shard: 0,
       receivedAtUs: context.receivedAtUs,
       expectedRound: context.expectedRound,
     });
@@ -133,8 +138,11 @@ export function prepareEvents(
   // One call for the request's leaf hashes: a batch kernel (WASM SIMD in main.ts) hashes them together.
   // Each event object is made once, with its hash filled in here (a copy per event was a share of GC).
   const leafHashes = context.hasher.hashLeaves(events.map((event) => event.canonical));
+  // The shards likewise, from each event's validated data imprint, hashed together.
+  const shards = shardsOf(context.tenant, dataImprints, context.shards, context.sha256Many);
   events.forEach((event, i) => {
     event.leafHash = leafHashes.subarray(32 * i, 32 * i + 32);
+    event.shard = shards[i] as number;
   });
   return { events, slots };
 }

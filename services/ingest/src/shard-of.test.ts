@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import { createWasmHasherSync } from '@msi/hash-wasm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { shardOf } from './shard-of.js';
+import { sha256EachByNode, shardOf, shardsOf } from './shard-of.js';
 
 /** The rule written out from docs/architecture/ingest.md, independently of the implementation. */
 function reference(tenant: string, imprint: Uint8Array, shards: number): number {
@@ -34,6 +35,24 @@ describe('shardOf', () => {
           expect(shard).toBe(reference(tenant, imprint, shards));
           expect(shard).toBeGreaterThanOrEqual(0);
           expect(shard).toBeLessThan(shards);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives every imprint of a request the same shard with a batch kernel as one at a time', () => {
+    const wasm = createWasmHasherSync();
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,40}$/),
+        // Imprints of several lengths in one request: the kernel groups messages by block count.
+        fc.array(fc.uint8Array({ minLength: 21, maxLength: 129 }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 4096 }),
+        (tenant, imprints, shards) => {
+          const one = imprints.map((imprint) => reference(tenant, imprint, shards));
+          expect(shardsOf(tenant, imprints, shards, (m) => wasm.sha256Many(m))).toEqual(one);
+          expect(shardsOf(tenant, imprints, shards, sha256EachByNode)).toEqual(one);
         },
       ),
       { numRuns: 200 },

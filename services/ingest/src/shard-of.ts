@@ -1,6 +1,12 @@
 import * as crypto from 'node:crypto';
 
 /**
+ * SHA-256 of each message, packed: digest i at [32 i, 32 i + 32). main.ts gives the WASM batch kernel
+ * (four messages per SIMD pass); sha256EachByNode is the fallback.
+ */
+export type Sha256Many = (messages: readonly Uint8Array[]) => Uint8Array;
+
+/**
  * The shard of an event: the first 4 bytes (big-endian u32) of
  * SHA-256(tenant as UTF-8 || 0x00 || data imprint bytes), modulo `shards`.
  *
@@ -10,18 +16,42 @@ import * as crypto from 'node:crypto';
  * [1, 2^32); `dataImprint` is the event's validated `data` imprint (algorithm id || digest).
  */
 export function shardOf(tenant: string, dataImprint: Uint8Array, shards: number): number {
+  return shardsOf(tenant, [dataImprint], shards, sha256EachByNode)[0] as number;
+}
+
+/**
+ * shardOf of each imprint of one tenant, with their hashes taken in one call of `sha256Many` (a
+ * request's events are hashed together, as their leaf hashes are).
+ */
+export function shardsOf(
+  tenant: string,
+  dataImprints: readonly Uint8Array[],
+  shards: number,
+  sha256Many: Sha256Many,
+): number[] {
   if (!Number.isInteger(shards) || shards < 1 || shards > 0xffffffff) {
     throw new RangeError(`shardOf: shard count ${shards} is not an integer in [1, 2^32)`);
   }
-  const input = Buffer.allocUnsafe(Buffer.byteLength(tenant, 'utf8') + 1 + dataImprint.length);
-  const at = input.write(tenant, 'utf8');
-  input[at] = 0;
-  input.set(dataImprint, at + 1);
-  return sha256(input).readUInt32BE(0) % shards;
+  const prefix = Buffer.from(`${tenant}\u0000`, 'utf8');
+  const inputs = dataImprints.map((imprint) => {
+    const input = Buffer.allocUnsafe(prefix.length + imprint.length);
+    prefix.copy(input, 0);
+    input.set(imprint, prefix.length);
+    return input;
+  });
+  const digests = sha256Many(inputs);
+  const view = new DataView(digests.buffer, digests.byteOffset, digests.byteLength);
+  return inputs.map((_, i) => view.getUint32(32 * i) % shards);
 }
 
-/** One call into OpenSSL where Node has crypto.hash (>= 20.12), a Hash object otherwise. */
-const sha256: (input: Buffer) => Buffer =
+/** Sha256Many by node:crypto, one call into OpenSSL per message (crypto.hash where Node has it, >= 20.12). */
+export const sha256EachByNode: Sha256Many = (messages) => {
+  const out = new Uint8Array(32 * messages.length);
+  messages.forEach((message, i) => out.set(sha256(message), 32 * i));
+  return out;
+};
+
+const sha256: (input: Uint8Array) => Uint8Array =
   typeof crypto.hash === 'function'
     ? (input) => crypto.hash('sha256', input, 'buffer')
     : (input) => crypto.createHash('sha256').update(input).digest();
