@@ -47,7 +47,9 @@ export function shardsOf(
 /** Sha256Many by node:crypto, one call into OpenSSL per message (crypto.hash where Node has it, >= 20.12). */
 export const sha256EachByNode: Sha256Many = (messages) => {
   const out = new Uint8Array(32 * messages.length);
-  messages.forEach((message, i) => out.set(sha256(message), 32 * i));
+  messages.forEach((message, i) => {
+    out.set(sha256(message), 32 * i);
+  });
   return out;
 };
 
