@@ -61,4 +61,32 @@ describe('PolicyFile', () => {
     expect(file.policy.rules[0]?.severity).toBe('low');
     file.close();
   });
+
+  it('neither refuses nor takes a file caught while it is being written; takes it whole', async () => {
+    await writeFile(path, VALID);
+    const refusals: string[] = [];
+    let writing: string | undefined;
+    const file = await PolicyFile.load({
+      path,
+      log,
+      pollMs: 60_000,
+      onRefused: (r) => refusals.push(r.message),
+      // The writer finishes between the check's two reads.
+      settle: async () => {
+        if (writing !== undefined) await writeFile(path, writing);
+        writing = undefined;
+      },
+    });
+    const whole = VALID.replace('severity: high', 'severity: low');
+    await writeFile(path, ''); // truncated: the first read sees an empty file
+    writing = whole;
+    expect(await file.check()).toBe(false);
+    expect(refusals).toEqual([]);
+    expect(file.refused).toBeUndefined();
+    expect(file.policy.rules[0]?.severity).toBe('high');
+    expect(await file.check()).toBe(true); // the next check sees the whole file, twice alike
+    expect(file.policy.rules[0]?.severity).toBe('low');
+    expect(refusals).toEqual([]);
+    file.close();
+  });
 });

@@ -14,6 +14,12 @@ export interface PolicyFileOptions {
   /** How often the file is checked for changes (default 1000 ms). */
   readonly pollMs?: number;
   readonly nowMs?: () => number;
+  /**
+   * What a check waits between its two reads of a changed file (default 100 ms): a file is taken only
+   * when both reads agree, so one caught in the middle of being written (truncated, then written:
+   * what most editors and writeFile do) is neither refused nor taken until it is whole.
+   */
+  readonly settle?: () => Promise<void>;
   /** Called after a new policy is in force. */
   readonly onReload?: (policy: Policy) => void;
   /** Called when a changed file is refused (invalid or unreadable). */
@@ -23,7 +29,8 @@ export interface PolicyFileOptions {
 /**
  * The policy in force, loaded from a file and hot-reloaded: the file is re-read when its mtime or
  * size changes (polling works on every filesystem, including bind mounts and ConfigMap symlink
- * swaps); a file that does not parse or validate is refused with every problem logged, and the
+ * swaps) and taken once two reads 100 ms apart agree (a file being written is not judged half
+ * written); a file that does not parse or validate is refused with every problem logged, and the
  * previous policy stays in force.
  */
 export class PolicyFile {
@@ -82,6 +89,9 @@ export class PolicyFile {
     try {
       const { text, stamp } = await read(this.#o.path);
       if (stamp === this.#stamp) return false;
+      // Changed: judged only if it stays the same for a moment (else the next check starts over).
+      await (this.#o.settle ?? settleBriefly)();
+      if ((await read(this.#o.path)).stamp !== stamp) return false;
       this.#stamp = stamp;
       let policy: Policy;
       try {
@@ -128,6 +138,8 @@ export class PolicyFile {
     await this.#loop?.stop();
   }
 }
+
+const settleBriefly = () => new Promise<void>((resolve) => setTimeout(resolve, 100));
 
 async function read(path: string): Promise<{ text: string; stamp: string }> {
   const info = await stat(path);
