@@ -36,4 +36,26 @@ describe('createPool', () => {
     const again = await pool.query<{ one: number }>('SELECT 1::int4 AS one');
     expect(again.rows[0]?.one).toBe(1);
   });
+
+  it('turns JIT off on its connections unless asked, and the connection string has the last word', async () => {
+    const jitOf = async (p: Pool) =>
+      (
+        await p.query<{ setting: string; source: string }>(
+          "SELECT setting, source FROM pg_settings WHERE name = 'jit'",
+        )
+      ).rows[0];
+    expect(await jitOf(pool)).toEqual({ setting: 'off', source: 'client' });
+    const withJit = createPool({ connectionString: database.url, jit: true });
+    const url = new URL(database.url);
+    url.searchParams.set('options', '-c jit=on');
+    const fromUrl = createPool({ connectionString: url.toString() });
+    try {
+      // The server's own setting, whatever it is: the pool sets nothing.
+      expect((await jitOf(withJit))?.source).not.toBe('client');
+      expect(await jitOf(fromUrl)).toEqual({ setting: 'on', source: 'client' });
+    } finally {
+      await withJit.end();
+      await fromUrl.end();
+    }
+  });
 });
