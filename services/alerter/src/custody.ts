@@ -5,7 +5,6 @@ import {
   type FactSource,
   factsOfStateEvent,
 } from '@msi/policy';
-import { bytesToHex } from '@noble/hashes/utils.js';
 
 /** What MSI has seen of a data item, in calendar order. */
 export interface ItemState {
@@ -30,7 +29,13 @@ export interface CustodyFinding {
   readonly message: string;
 }
 
-const hex = (bytes: Uint8Array): string => bytesToHex(bytes);
+/**
+ * Lower-case hex, made by Buffer as one flat string: @noble's bytesToHex builds a rope of 34 pieces,
+ * which every Map lookup then flattened and hashed (a fresh key and a lookup: 4.5–5.6 µs against
+ * 0.7–1.0 µs, microbench of 20,000 imprint keys).
+ */
+const hex = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
 /** An imprint's wire form (encodeImprint, as stored in Postgres) and its key there: the hex of it. */
 export interface WireForm {

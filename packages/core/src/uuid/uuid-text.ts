@@ -1,4 +1,4 @@
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { hexToBytes } from '@noble/hashes/utils.js';
 import { UuidError } from './uuid-error.js';
 import { isUuidV7, UUID_SIZE } from './uuid-v7.js';
 
@@ -9,9 +9,22 @@ export function formatUuid(uuid: Uint8Array): string {
   if (uuid.length !== UUID_SIZE) {
     throw new UuidError('MALFORMED', `UUID has ${uuid.length} bytes, want ${UUID_SIZE}`);
   }
-  const hex = bytesToHex(uuid);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // The 36 characters as ASCII bytes, read as text in one call: a flat string, not a rope of pieces
+  // (which a Map lookup or comparison would flatten and hash again).
+  const text = new Uint8Array(36);
+  let at = 0;
+  for (let i = 0; i < UUID_SIZE; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) text[at++] = 0x2d;
+    const byte = uuid[i] as number;
+    text[at++] = HEX_DIGITS[byte >> 4] as number;
+    text[at++] = HEX_DIGITS[byte & 0x0f] as number;
+  }
+  return ASCII.decode(text);
 }
+
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+/** Every character written is ASCII, which windows-1252 (the "latin1" label) reads as is. */
+const ASCII = new TextDecoder('latin1');
 
 /**
  * Parses the text form of any UUID, strictly: exactly 36 characters, hyphens at 8, 13, 18 and 23,
