@@ -59,7 +59,7 @@ function foldRight(
   begin: number,
   end: number,
 ): Uint8Array {
-  let hash: Uint8Array = at(hashes, end - 1).slice();
+  let hash: Uint8Array = new Uint8Array(at(hashes, end - 1));
   for (let i = end - 2; i >= begin; i--) hash = hasher.hashChildren(at(hashes, i), hash);
   return hash;
 }

@@ -39,7 +39,7 @@ export class CompactRange {
     }
     checkHashes(hashes, 'compact range hash');
     const range = new CompactRange(hasher);
-    for (const hash of hashes) range.#hashes.push(hash.slice());
+    for (const hash of hashes) range.#hashes.push(new Uint8Array(hash));
     range.#size = size;
     return range;
   }
@@ -51,7 +51,7 @@ export class CompactRange {
 
   /** The state: copies of the perfect subtree roots, left to right (see {@link fromState}). */
   hashes(): Uint8Array[] {
-    return this.#hashes.map((hash) => hash.slice());
+    return this.#hashes.map((hash) => new Uint8Array(hash));
   }
 
   /**
@@ -64,13 +64,13 @@ export class CompactRange {
     if (this.#size >= Number.MAX_SAFE_INTEGER) {
       throw new ProofError('SIZE_OUT_OF_RANGE', 'compact range is full');
     }
-    let hash: Uint8Array = leafHash.slice();
+    let hash: Uint8Array = new Uint8Array(leafHash);
     let index = this.#size;
-    onNode?.(0, index, hash.slice());
+    onNode?.(0, index, new Uint8Array(hash));
     for (let level = 1; index % 2 === 1; level++) {
       hash = this.#hasher.hashChildren(this.#hashes.pop() as Uint8Array, hash);
       index = (index - 1) / 2;
-      onNode?.(level, index, hash.slice());
+      onNode?.(level, index, new Uint8Array(hash));
     }
     this.#hashes.push(hash);
     this.#size++;
@@ -80,7 +80,7 @@ export class CompactRange {
   root(): Uint8Array {
     const last = this.#hashes.length - 1;
     if (last < 0) return this.#hasher.emptyRoot();
-    let hash: Uint8Array = (this.#hashes[last] as Uint8Array).slice();
+    let hash: Uint8Array = new Uint8Array(this.#hashes[last] as Uint8Array);
     for (let i = last - 1; i >= 0; i--) hash = this.#hasher.hashChildren(this.#hashes[i] as Uint8Array, hash);
     return hash;
   }

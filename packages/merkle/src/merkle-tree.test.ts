@@ -31,6 +31,12 @@ describe('MerkleTree against the naive RFC 9162 reference', () => {
       for (let index = 0; index < size; index++) {
         expect(hex(tree.leafHash(index))).toBe(hex(refLeafHash(d[index] as Uint8Array)));
         expect(hexAll(tree.inclusionProof(index))).toEqual(hexAll(refPath(index, d)));
+        const packed = tree.inclusionProof(index, (bytes) => new Uint8Array(bytes + 3));
+        expect(hexAll(packed)).toEqual(hexAll(refPath(index, d)));
+        packed.forEach((h, i) => {
+          expect(h.byteOffset).toBe(i * 32);
+          expect(h.buffer).toBe((packed[0] as Uint8Array).buffer);
+        });
         const proof = refPath(index, d);
         expect(tree.isInclusionProof(index, proof)).toBe(true);
         if (proof.length > 0) {
@@ -82,6 +88,11 @@ describe('MerkleTree levels', () => {
     expect(hex(tree.node(3, 0))).toBe(hex(tree.root()));
   });
 
+  it('refuses an allocator that gives fewer bytes than the proof needs, and a leaf outside the tree', () => {
+    expect(codeOf(() => tree.inclusionProof(0, (bytes) => new Uint8Array(bytes - 1)))).toBe('HASH_SIZE');
+    expect(codeOf(() => tree.inclusionProof(5, (bytes) => new Uint8Array(bytes)))).toBe('INDEX_OUT_OF_RANGE');
+  });
+
   it('has no nodes outside the tree', () => {
     expect(codeOf(() => tree.node(0, 5))).toBe('INDEX_OUT_OF_RANGE');
     expect(codeOf(() => tree.node(1, 3))).toBe('INDEX_OUT_OF_RANGE');
@@ -90,11 +101,21 @@ describe('MerkleTree levels', () => {
     expect(codeOf(() => tree.node(0, 1.5))).toBe('INDEX_OUT_OF_RANGE');
   });
 
+  it('copies the leaf hashes it is built from, from a Node Buffer too (whose slice() is a view)', () => {
+    const packed = Buffer.concat([at(0), at(1), at(2), at(3), at(4)]);
+    const built = MerkleTree.fromLeafHashes(hasher, packed, 5);
+    const root = hex(built.root());
+    packed.fill(0);
+    expect(hex(built.root())).toBe(root);
+    expect(hex(built.leafHash(0))).toBe(hex(at(0)));
+  });
+
   it('returns copies: changing a returned hash does not change the tree', () => {
     const root = tree.root();
     tree.root().fill(0);
     tree.leafHash(0).fill(0);
     (tree.inclusionProof(0)[0] as Uint8Array).fill(0);
+    for (const hash of tree.inclusionProof(0, (bytes) => new Uint8Array(bytes))) hash.fill(0);
     expect(hex(tree.root())).toBe(hex(root));
     expect(hex(tree.leafHash(0))).toBe(hex(at(0)));
   });

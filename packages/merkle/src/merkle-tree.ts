@@ -40,7 +40,7 @@ export class MerkleTree {
         `${packedLeafHashes.length} bytes of leaf hashes, want ${count} * 32`,
       );
     }
-    return new MerkleTree(hasher, buildLevels(hasher, packedLeafHashes.slice(), count), count);
+    return new MerkleTree(hasher, buildLevels(hasher, new Uint8Array(packedLeafHashes), count), count);
   }
 
   /** MTH of all leaves; SHA-256("") for the empty tree. */
@@ -72,9 +72,31 @@ export class MerkleTree {
     return packed.slice(index * HASH_SIZE, (index + 1) * HASH_SIZE);
   }
 
-  /** The inclusion proof of leaf `index` (RFC 9162 §2.1.3.1). Throws `INDEX_OUT_OF_RANGE`. */
-  inclusionProof(index: number): Uint8Array[] {
-    return this.#hashesOf(inclusionNodes(index, this.size));
+  /**
+   * The inclusion proof of leaf `index` (RFC 9162 §2.1.3.1). Throws `INDEX_OUT_OF_RANGE`.
+   *
+   * With `allocate`, the hashes are copied into one block of `allocate(32 * count)` bytes and returned
+   * as consecutive 32-byte views of it (subarray), instead of a fresh array each: one allocation per
+   * proof, and views of the allocator's kind (a Node Buffer's subarrays are Buffers, as protobuf
+   * writers want them). The block must have at least the bytes asked.
+   */
+  inclusionProof(index: number, allocate?: (bytes: number) => Uint8Array): Uint8Array[] {
+    const nodes = inclusionNodes(index, this.size);
+    if (allocate === undefined) return this.#hashesOf(nodes);
+    const block = allocate(nodes.length * HASH_SIZE);
+    if (block.length < nodes.length * HASH_SIZE) {
+      throw new ProofError(
+        'HASH_SIZE',
+        `allocate gave ${block.length} bytes, want ${nodes.length * HASH_SIZE}`,
+      );
+    }
+    return nodes.map((n, i) => {
+      const packed = this.#levels[n.level] as Uint8Array;
+      const at = i * HASH_SIZE;
+      const from = n.index * HASH_SIZE;
+      for (let b = 0; b < HASH_SIZE; b++) block[at + b] = packed[from + b] as number;
+      return block.subarray(at, at + HASH_SIZE);
+    });
   }
 
   /**
@@ -85,14 +107,15 @@ export class MerkleTree {
   isInclusionProof(index: number, hashes: readonly Uint8Array[]): boolean {
     const nodes = inclusionNodes(index, this.size);
     if (nodes.length !== hashes.length) return false;
-    return nodes.every((n, i) => {
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i] as NodeAddress;
       const hash = hashes[i] as Uint8Array;
       const packed = this.#levels[n.level] as Uint8Array;
       if (hash.length !== HASH_SIZE) return false;
       const at = n.index * HASH_SIZE;
       for (let b = 0; b < HASH_SIZE; b++) if (packed[at + b] !== hash[b]) return false;
-      return true;
-    });
+    }
+    return true;
   }
 
   /**

@@ -32,7 +32,7 @@ export function rootFromInclusionProof(
   const { inner, border } = decomposeInclusionProof(index, size);
   checkProofLength(proof, inner + border, 'inclusion');
   checkHashes(proof, 'proof');
-  const hash = chainInner(hasher, leafHash.slice(), proof, 0, inner, index);
+  const hash = chainInner(hasher, new Uint8Array(leafHash), proof, 0, inner, index);
   return chainBorderRight(hasher, hash, proof, inner, proof.length);
 }
 
@@ -75,7 +75,7 @@ export function rootFromConsistencyProof(
   checkConsistencySizes(size1, size2);
   if (size1 === size2) {
     checkProofLength(proof, 0, 'consistency');
-    return root1.slice();
+    return new Uint8Array(root1);
   }
   checkHash(root1, 'root1');
   // The proof is the inclusion proof of the largest perfect subtree ending at size1 (level `shift`),
@@ -89,11 +89,11 @@ export function rootFromConsistencyProof(
   const seed = seeded ? root1 : (proof[0] as Uint8Array);
   const mask = shiftRight(size1 - 1, shift);
   const innerEnd = start + inner - shift;
-  const hash1 = chainInnerRight(hasher, seed.slice(), proof, start, innerEnd, mask);
+  const hash1 = chainInnerRight(hasher, new Uint8Array(seed), proof, start, innerEnd, mask);
   if (!bytesEqual(chainBorderRight(hasher, hash1, proof, innerEnd, proof.length), root1)) {
     throw new ProofError('ROOT_MISMATCH', `consistency proof ${size1} -> ${size2} does not lead to root1`);
   }
-  const hash2 = chainInner(hasher, seed.slice(), proof, start, innerEnd, mask);
+  const hash2 = chainInner(hasher, new Uint8Array(seed), proof, start, innerEnd, mask);
   return chainBorderRight(hasher, hash2, proof, innerEnd, proof.length);
 }
 

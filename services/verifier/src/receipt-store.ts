@@ -1,4 +1,11 @@
-import { assembleReceipt, CheckedAnchors, checkReceiptProofs, type Receipt, ReceiptError } from '@msi/core';
+import {
+  assembleReceipt,
+  CheckedAnchors,
+  checkReceiptProofs,
+  type Receipt,
+  ReceiptError,
+  type ReceiptProof,
+} from '@msi/core';
 import {
   fetchProof,
   HASH_SIZE,
@@ -215,21 +222,15 @@ export async function receiptOf(
   const sealTree = await cache.sealTree(db, hasher, sealSeq);
   if (sealTree === undefined) throw new VerifierError('TAMPERED', `seal ${sealSeq}: its tree is not stored`);
   const eventHashes = inclusionProofIn(sealTree, sealSeq, event.leafIndex);
-  const round = await cache.round(db, hasher, k);
-  if (round === undefined) throw new VerifierError('NOT_ANCHORED', 'the round is not stored');
-  const position = seal.position;
-  const roundHashes = await cache.calendarProof(db, hasher, k, size);
+  const above = await cache.sealAnchorProofs(db, hasher, sealSeq, seal, size);
+  if (above === undefined) throw new VerifierError('NOT_ANCHORED', 'the round is not stored');
   const receipt = assembleReceipt({
     event: event.canonical,
     eventProof: { leafIndex: event.leafIndex, treeSize: leafCount, hashes: eventHashes },
-    seal: seal.sealRecord,
-    sealProof: {
-      leafIndex: position,
-      treeSize: round.sealCount,
-      hashes: round.tree.inclusionProof(position),
-    },
-    round: round.record,
-    roundProof: { leafIndex: k, treeSize: size, hashes: roundHashes },
+    seal: above.seal,
+    sealProof: above.sealProof,
+    round: above.round,
+    roundProof: above.roundProof,
     checkpoint: checkpoint.note,
   });
   try {
@@ -272,10 +273,13 @@ async function anchorsOf(db: Pool, sealSeqs: readonly number[]): Promise<Map<num
   );
 }
 
-/** The inclusion proof of leaf `leafIndex` in a seal's stored tree; TAMPERED when it has no such leaf. */
+/**
+ * The inclusion proof of leaf `leafIndex` in a seal's stored tree, its hashes views of one Buffer (what
+ * the protobuf form wants: no view made per hash when it is sent); TAMPERED when it has no such leaf.
+ */
 function inclusionProofIn(tree: MerkleTree, sealSeq: number, leafIndex: number): Uint8Array[] {
   try {
-    return tree.inclusionProof(leafIndex);
+    return tree.inclusionProof(leafIndex, Buffer.allocUnsafe);
   } catch (error: unknown) {
     if (error instanceof ProofError)
       throw new VerifierError('TAMPERED', `seal ${sealSeq}: its stored tree has no leaf ${leafIndex}`);
@@ -436,7 +440,32 @@ interface CachedRound {
 }
 
 type Anchor = NonNullable<EventRow['anchor']>;
-type Cached = EventRow | Anchor | Uint8Array[] | CachedRound | MerkleTree;
+
+/** The parts of a receipt above its event that every event of one seal shares against one checkpoint size. */
+interface SealAnchorProofs {
+  readonly seal: Uint8Array;
+  readonly round: Uint8Array;
+  readonly sealProof: ReceiptProof;
+  readonly roundProof: ReceiptProof;
+}
+type Cached = EventRow | Anchor | Uint8Array[] | CachedRound | MerkleTree | SealAnchorProofs;
+
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** `hashes` copied into one Buffer, as views of it. */
+function packedViews(hashes: readonly Uint8Array[]): Uint8Array[] {
+  const block = Buffer.allocUnsafe(hashes.reduce((sum, hash) => sum + hash.length, 0));
+  let at = 0;
+  return hashes.map((hash) => {
+    block.set(hash, at);
+    at += hash.length;
+    return block.subarray(at - hash.length, at);
+  });
+}
+
+const frozenProof = (leafIndex: number, treeSize: number, hashes: Uint8Array[]): ReceiptProof =>
+  Object.freeze({ leafIndex, treeSize, hashes: Object.freeze(hashes) });
 
 /** The receipt cache's default byte budget: 128 MiB (MSI_VERIFIER_RECEIPT_CACHE_MIB). */
 export const DEFAULT_RECEIPT_CACHE_BYTES = 128 * 1024 * 1024;
@@ -626,6 +655,46 @@ export class ReceiptCache {
         ? undefined
         : { size: toSafeInteger(row.size, 'size'), note: toText(row.note, 'note'), ...cosigned, at: now };
     return this.#checkpoint;
+  }
+
+  /**
+   * What every receipt of a seal against the checkpoint of `size` rounds shares above its event: the
+   * seal and round records, the seal's proof in its round and the round's proof in the calendar of
+   * `size`, made once per (seal, where it is anchored, size) and kept: frozen, records and hashes as
+   * Buffers, which the protobuf form sends without a view made per hash. Undefined when the round is
+   * not stored.
+   */
+  async sealAnchorProofs(
+    db: Pool,
+    hasher: MerkleHasher,
+    sealSeq: number,
+    anchor: Anchor,
+    size: number,
+  ): Promise<SealAnchorProofs | undefined> {
+    const key = `q:${sealSeq}/${anchor.k}/${anchor.position}/${size}`;
+    const kept = this.#kept.get(key) as SealAnchorProofs | undefined;
+    if (kept !== undefined) return kept;
+    const round = await this.round(db, hasher, anchor.k);
+    if (round === undefined) return undefined;
+    const roundHashes = await this.calendarProof(db, hasher, anchor.k, size);
+    const proofs: SealAnchorProofs = Object.freeze({
+      seal: asBuffer(anchor.sealRecord),
+      round: asBuffer(round.record),
+      sealProof: frozenProof(
+        anchor.position,
+        round.sealCount,
+        round.tree.inclusionProof(anchor.position, Buffer.allocUnsafe),
+      ),
+      roundProof: frozenProof(anchor.k, size, packedViews(roundHashes)),
+    });
+    this.#kept.set(
+      key,
+      proofs,
+      proofs.seal.length +
+        proofs.round.length +
+        hashesBytes([...proofs.sealProof.hashes, ...proofs.roundProof.hashes]),
+    );
+    return proofs;
   }
 
   /** A stored round with the tree of its seals. */

@@ -59,7 +59,7 @@ export class AggregateTemplate {
       occurredAt: 1,
       nonce: new Uint8Array(16),
     };
-    const parents = rest.parents.map((p) => p.slice());
+    const parents = rest.parents.map((p) => new Uint8Array(p));
     const bytes = new Uint8Array(aggregatedEventSize({ ...sample, parents }));
     writeAggregatedEvent({ ...sample, parents }, bytes, 0);
     // occurred_at is followed by parents (u16 count), attributes (u16 count) and the nonce

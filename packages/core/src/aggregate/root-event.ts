@@ -36,7 +36,7 @@ export function rootEventFields(aggregate: AggregateRoot): RootEventFields {
   checkAggregate(aggregate);
   return {
     kind: 'STORE',
-    data: { algorithm: 'sha256', digest: aggregate.root.slice() },
+    data: { algorithm: 'sha256', digest: new Uint8Array(aggregate.root) },
     attributes: [
       { key: AGGREGATE_FORMAT_KEY, value: AGGREGATE_FORMAT },
       { key: AGGREGATE_LEAVES_KEY, value: String(aggregate.leafCount) },

@@ -29,7 +29,7 @@ export function checkImprint(imprint: Imprint): void {
 
 /** An imprint of `algorithm` over an existing `digest` (copied). Throws ImprintError WRONG_LENGTH. */
 export function makeImprint(algorithm: HashAlgorithm, digest: Uint8Array): Imprint {
-  const imprint: Imprint = { algorithm, digest: digest.slice() };
+  const imprint: Imprint = { algorithm, digest: new Uint8Array(digest) };
   checkImprint(imprint);
   return imprint;
 }

@@ -137,7 +137,7 @@ function signerFromSeed(name: string, algorithm: NoteKeyAlgorithm, seed: Uint8Ar
   if (seed.length !== ED25519_SEED_SIZE) {
     throw new NoteError('KEY_MALFORMED', `seed has ${seed.length} bytes, want ${ED25519_SEED_SIZE}`);
   }
-  const secret = seed.slice();
+  const secret = new Uint8Array(seed);
   const publicKey = ed25519PublicKey(secret);
   return {
     name,

@@ -53,6 +53,20 @@ describe('checkReceiptProofs with CheckedAnchors', () => {
     expect(outcome(() => checkReceiptProofs(tampered, hasher)).verdict).toBe(code);
   });
 
+  it('refuses a sibling whose checkpoint text differs in one character, its length the same', () => {
+    const anchors = new CheckedAnchors();
+    checkReceiptProofs(world.receipt(0), hasher, anchors);
+    const r = world.receipt(1);
+    const lines = r.checkpoint.split('\n');
+    const root = lines[2] ?? '';
+    lines[2] = (root[0] === 'A' ? 'B' : 'A') + root.slice(1); // another root of the same length
+    const tampered = { ...r, checkpoint: lines.join('\n') };
+    expect(tampered.checkpoint.length).toBe(r.checkpoint.length);
+    const verdict = outcome(() => checkReceiptProofs(tampered, hasher)).verdict;
+    expect(verdict).not.toBe('VALID');
+    expect(outcome(() => checkReceiptProofs(tampered, hasher, anchors)).verdict).toBe(verdict);
+  });
+
   it('keeps its own copy of the bytes it checked: a caller reusing its buffers changes nothing', () => {
     const anchors = new CheckedAnchors();
     const roundBytes = world.receipt(0).round.slice(); // the caller's own buffer
@@ -64,6 +78,24 @@ describe('checkReceiptProofs with CheckedAnchors', () => {
       outcome(() => checkReceiptProofs(sibling, hasher)).verdict,
     );
     expect(outcome(() => checkReceiptProofs(sibling, hasher)).verdict).not.toBe('VALID');
+  });
+
+  it('copies Node Buffers too (whose slice() is a view, not a copy)', () => {
+    const anchors = new CheckedAnchors();
+    const r = world.receipt(0);
+    const round = Buffer.from(r.round);
+    const sealHashes = r.sealProof.hashes.map((hash) => Buffer.from(hash));
+    checkReceiptProofs({ ...r, round, sealProof: { ...r.sealProof, hashes: sealHashes } }, hasher, anchors);
+    round[round.length - 1] = (round[round.length - 1] ?? 0) ^ 1; // the caller reuses its buffers
+    for (const hash of sealHashes) hash[0] = (hash[0] ?? 0) ^ 1;
+    const sibling = {
+      ...world.receipt(1),
+      round,
+      sealProof: { ...world.receipt(1).sealProof, hashes: sealHashes },
+    };
+    const verdict = outcome(() => checkReceiptProofs(sibling, hasher)).verdict;
+    expect(verdict).not.toBe('VALID');
+    expect(outcome(() => checkReceiptProofs(sibling, hasher, anchors)).verdict).toBe(verdict);
   });
 
   it('gives every receipt vector its verdict, with the memo warmed by the valid ones first', () => {

@@ -14,6 +14,7 @@ export interface CheckedAnchor {
 
 /** A remembered check: the exact bytes it read, and what it established. */
 interface Checked {
+  readonly checkpoint: string;
   readonly seal: Uint8Array;
   readonly sealHashes: readonly Uint8Array[];
   readonly round: Uint8Array;
@@ -44,6 +45,7 @@ export class CheckedAnchors {
     const checked = this.#checked.get(keyOf(receipt));
     if (
       checked === undefined ||
+      checked.checkpoint !== receipt.checkpoint ||
       !sameBytes(checked.seal, receipt.seal) ||
       !sameBytes(checked.round, receipt.round) ||
       !sameList(checked.sealHashes, receipt.sealProof.hashes) ||
@@ -56,19 +58,26 @@ export class CheckedAnchors {
   /** Records that the upper steps of `receipt` were checked and passed, establishing `anchor`. */
   remember(receipt: Receipt, anchor: CheckedAnchor): void {
     this.#checked.set(keyOf(receipt), {
-      seal: receipt.seal.slice(),
-      sealHashes: receipt.sealProof.hashes.map((hash) => hash.slice()),
-      round: receipt.round.slice(),
-      roundHashes: receipt.roundProof.hashes.map((hash) => hash.slice()),
+      checkpoint: receipt.checkpoint,
+      seal: new Uint8Array(receipt.seal),
+      sealHashes: receipt.sealProof.hashes.map((hash) => new Uint8Array(hash)),
+      round: new Uint8Array(receipt.round),
+      roundHashes: receipt.roundProof.hashes.map((hash) => new Uint8Array(hash)),
       anchor,
     });
   }
 }
 
-/** Where to look: the checkpoint text and the positions and sizes of the two proofs. */
+/**
+ * Where to look: the positions and sizes of the two proofs and the checkpoint text's length — a short
+ * key, not the text (hashing a fresh key of a few hundred characters per lookup was most of a
+ * lookup's cost); the text is compared with the entry's. Receipts of one seal against two checkpoint
+ * texts of one length share a slot and take turns in it: each is then checked in full, as without
+ * the memo.
+ */
 function keyOf(receipt: Receipt): string {
   const { sealProof, roundProof } = receipt;
-  return `${sealProof.leafIndex}/${sealProof.treeSize}/${roundProof.leafIndex}/${roundProof.treeSize}\n${receipt.checkpoint}`;
+  return `${sealProof.leafIndex}/${sealProof.treeSize}/${roundProof.leafIndex}/${roundProof.treeSize}/${receipt.checkpoint.length}`;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -119,7 +119,7 @@ function read(r: Reader, depth: number): CborValue {
     case 1:
       return -1 - n;
     case 2:
-      return take(r, n).slice();
+      return new Uint8Array(take(r, n));
     case 3:
       return text(take(r, n));
     case 4:
