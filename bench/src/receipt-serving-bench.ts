@@ -1,5 +1,5 @@
 // The receipt-serving benchmark: `pnpm bench:receipts [--events N] [--seconds N] [--ingest-rate N]
-// [--clients N] [--stream-runs N] [--profile-verifier DIR]`. Starts the pipeline (calendar, 2 aggregators, ingest) and the verifier as processes
+// [--clients N] [--stream-runs N] [--receipt-cache-mib N] [--profile-verifier DIR]`. Starts the pipeline (calendar, 2 aggregators, ingest) and the verifier as processes
 // against NATS and Postgres (NATS_URL / DATABASE_URL, else embedded servers), then:
 //   1. preloads `--events` events as fast as ingest takes them and measures the verifier's
 //      projection catching up (its maximum sustained rate, events/s);
@@ -45,6 +45,9 @@ const SECONDS = flag('seconds', 15);
 const INGEST_RATE = flag('ingest-rate', 10_000);
 const CLIENTS = flag('clients', 32);
 const STREAM_RUNS = flag('stream-runs', 3);
+/** The verifier's receipt cache budget (MSI_VERIFIER_RECEIPT_CACHE_MIB); the service's default without it. */
+const cacheAt = process.argv.indexOf('--receipt-cache-mib');
+const RECEIPT_CACHE_MIB = cacheAt > 0 ? flag('receipt-cache-mib', 128) : undefined;
 const profileAt = process.argv.indexOf('--profile-verifier');
 const PROFILE_DIR = profileAt > 0 ? process.argv[profileAt + 1] : undefined;
 const BATCH = 1000;
@@ -331,6 +334,9 @@ async function main(): Promise<void> {
     verifierPort: await freePort(),
     apiKeys: KEYS.map((k) => ({ ...k, roles: [...k.roles] })),
     logLevel: 'warn',
+    ...(RECEIPT_CACHE_MIB === undefined
+      ? {}
+      : { extraEnv: { verifier: { MSI_VERIFIER_RECEIPT_CACHE_MIB: String(RECEIPT_CACHE_MIB) } } }),
     ...(PROFILE_DIR === undefined
       ? {}
       : { nodeArgs: { verifier: ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] } }),
@@ -341,6 +347,9 @@ async function main(): Promise<void> {
     const address = pipeline.verifierAddress ?? '';
     const roundsLast = async () => (await jsm.streams.info(streamNamesFor(prefix).rounds)).state.last_seq;
     console.log(`durability: ${await durability(db, pipeline)}`);
+    console.log(
+      `verifier receipt cache: ${RECEIPT_CACHE_MIB === undefined ? 'the service default' : `${RECEIPT_CACHE_MIB} MiB`}`,
+    );
 
     const loaded = await preload(ingest, db, PRELOAD);
     console.log(

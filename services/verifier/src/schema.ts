@@ -252,4 +252,17 @@ DELETE FROM ${SCHEMA}.event_imprints WHERE role = 'data';
 DROP VIEW ${SCHEMA}.sealed_events;
 ${SEALED_EVENTS_VIEW}`,
   },
+  {
+    id: 8,
+    name: 'event ids and data imprints indexed by hash (issue 14: the projection writes them for every event)',
+    // Both are only ever looked up by equality (GetReceipt's and WatchReceipts' ids, GetHistory's and
+    // the lineage walk's imprints), never by range or order. A B-tree entry per event cost Postgres
+    // 2–3.5 µs per row for the random 33-byte imprints and 2–2.5 µs for the ids; a hash index entry,
+    // 0.4–1.2 µs (psql, 100,000-row INSERT … SELECT into a copy of the events table, PG 15).
+    sql: `
+CREATE INDEX events_event_id_hash ON ${SCHEMA}.events USING hash (event_id);
+CREATE INDEX events_data_hash ON ${SCHEMA}.events USING hash (data);
+DROP INDEX ${SCHEMA}.events_event_id;
+DROP INDEX ${SCHEMA}.events_data;`,
+  },
 ];
