@@ -14,6 +14,7 @@ export {
   statusName,
   statusToProto,
 } from './alert-json.js';
+export { asBuffer } from './as-buffer.js';
 export { eventFromClient, type IngestStamp } from './event-from-client.js';
 export { eventToProto } from './event-to-proto.js';
 export {

@@ -1,5 +1,6 @@
 import { RECEIPT_VERSION, type Receipt, type ReceiptProof } from '@msi/core';
 import type { receiptV1 } from '@msi/proto';
+import { asBuffer } from './as-buffer.js';
 import { WireError } from './wire-error.js';
 
 /**
@@ -9,11 +10,11 @@ import { WireError } from './wire-error.js';
 export function receiptToProto(receipt: Receipt): receiptV1.Receipt {
   return {
     version: receipt.version,
-    event: bytesOf(receipt.event),
+    event: asBuffer(receipt.event),
     eventProof: proofToProto(receipt.eventProof),
-    seal: bytesOf(receipt.seal),
+    seal: asBuffer(receipt.seal),
     sealProof: proofToProto(receipt.sealProof),
-    round: bytesOf(receipt.round),
+    round: asBuffer(receipt.round),
     roundProof: proofToProto(receipt.roundProof),
     checkpoint: receipt.checkpoint,
     extension: extensionToProto(receipt),
@@ -30,9 +31,9 @@ export function receiptAnchorToProto(receipt: Receipt): receiptV1.Receipt {
     version: receipt.version,
     event: EMPTY,
     eventProof: undefined,
-    seal: bytesOf(receipt.seal),
+    seal: asBuffer(receipt.seal),
     sealProof: proofToProto(receipt.sealProof),
-    round: bytesOf(receipt.round),
+    round: asBuffer(receipt.round),
     roundProof: proofToProto(receipt.roundProof),
     checkpoint: receipt.checkpoint,
     extension: extensionToProto(receipt),
@@ -43,7 +44,7 @@ export function receiptAnchorToProto(receipt: Receipt): receiptV1.Receipt {
 export function receiptEventToProto(receipt: Receipt): receiptV1.Receipt {
   return {
     version: receipt.version,
-    event: bytesOf(receipt.event),
+    event: asBuffer(receipt.event),
     eventProof: proofToProto(receipt.eventProof),
     seal: EMPTY,
     sealProof: undefined,
@@ -76,16 +77,11 @@ export function joinReceiptParts(
 
 const EMPTY = Buffer.alloc(0);
 
-/** `bytes` as a Buffer over the same memory (the protobuf types want Buffers; a copy per field was a share of the cost). */
-function bytesOf(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 function proofToProto(p: ReceiptProof): receiptV1.InclusionProof {
   return {
     leafIndex: BigInt(p.leafIndex),
     treeSize: BigInt(p.treeSize),
-    hashes: p.hashes.map(bytesOf),
+    hashes: p.hashes.map(asBuffer),
   };
 }
 
@@ -94,7 +90,7 @@ function extensionToProto(receipt: Receipt): receiptV1.Extension | undefined {
     ? undefined
     : {
         checkpoint: receipt.extension.checkpoint,
-        consistency: receipt.extension.consistency.map(bytesOf),
+        consistency: receipt.extension.consistency.map(asBuffer),
       };
 }
 

@@ -1,5 +1,5 @@
 import { ingestV1 } from '@msi/proto';
-import { asBuffer } from './as-buffer.js';
+import { asBuffer } from '@msi/wire';
 import type { Ack, FailureCode } from './ingest-pipeline.js';
 
 const FAILURE: Readonly<Record<FailureCode, ingestV1.FailureCode>> = {

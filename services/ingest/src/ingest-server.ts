@@ -22,11 +22,11 @@ import {
   traced,
   withTraceHeaders,
 } from '@msi/service-kit';
+import { asBuffer } from '@msi/wire';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
 import { Admission } from './admission.js';
-import { asBuffer } from './as-buffer.js';
 import { AsyncPublisher } from './async-publisher.js';
 import { BatchLocator } from './batch-locator.js';
 import { publishSpan } from './batch-span.js';

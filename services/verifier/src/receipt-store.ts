@@ -27,6 +27,7 @@ import {
   toSafeInteger,
   toText,
 } from '@msi/postgres';
+import { asBuffer } from '@msi/wire';
 import { ByteLru } from './byte-lru.js';
 import { SCHEMA } from './schema.js';
 import { VerifierError } from './verifier-error.js';
@@ -449,9 +450,6 @@ interface SealAnchorProofs {
   readonly roundProof: ReceiptProof;
 }
 type Cached = EventRow | Anchor | Uint8Array[] | CachedRound | MerkleTree | SealAnchorProofs;
-
-const asBuffer = (bytes: Uint8Array): Buffer =>
-  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /** `hashes` copied into one Buffer, as views of it. */
 function packedViews(hashes: readonly Uint8Array[]): Uint8Array[] {
