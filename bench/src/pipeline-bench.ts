@@ -15,7 +15,9 @@
 // --rate N: the steady window's load is N events/s instead of unthrottled (to find the rate the
 // consumers keep up with); --storm (with --consumers): the datasets are not STOREd first, so every
 // ACCESS of the load is an unknown-provenance violation for the alerter (a storm of custody alerts);
-// --claim-memory-ms N: ingest's MSI_INGEST_CLAIM_MEMORY_MS (ids older than N ms go to disk; 10 s).
+// --claim-memory-ms N: ingest's MSI_INGEST_CLAIM_MEMORY_MS (ids older than N ms go to disk; 10 s);
+// --ingest-env NAME=VALUE (repeatable): an MSI_INGEST_* setting for every ingest process, e.g.
+// MSI_INGEST_LINGER_MS=8, to measure a setting an operator would change.
 // Starts the real pipeline (calendar, aggregators, ingest as processes) against NATS and Postgres
 // (NATS_URL / DATABASE_URL, else embedded servers), drives ingest over gRPC with concurrent clients
 // via SubmitBatch and SubmitStream, and prints events/s ingested and anchored, durable-ack latency,
@@ -63,6 +65,17 @@ const CPU_PROF_DIR = cpuProfArg > 0 ? process.argv[cpuProfArg + 1] : undefined;
 const claimMemoryArg = process.argv.indexOf('--claim-memory-ms');
 /** Ingest's claim index memory horizon, when given (MSI_INGEST_CLAIM_MEMORY_MS). */
 const CLAIM_MEMORY_MS = claimMemoryArg > 0 ? process.argv[claimMemoryArg + 1] : undefined;
+/** --ingest-env NAME=VALUE, each: ingest settings for this run. */
+const INGEST_ENV: Record<string, string> = Object.fromEntries(
+  process.argv.flatMap((arg, at) => {
+    if (arg !== '--ingest-env') return [];
+    const setting = process.argv[at + 1] ?? '';
+    const equals = setting.indexOf('=');
+    if (!setting.startsWith('MSI_INGEST_') || equals < 0)
+      throw new Error(`--ingest-env takes MSI_INGEST_<NAME>=<value>, not '${setting}'`);
+    return [[setting.slice(0, equals), setting.slice(equals + 1)]];
+  }),
+);
 const cpuProfServicesArg = process.argv.indexOf('--cpu-prof-services');
 /** The services --cpu-prof profiles (--cpu-prof-services a,b; ingest by default), each into DIR/<service>. */
 const CPU_PROF_SERVICES = (cpuProfServicesArg > 0 ? (process.argv[cpuProfServicesArg + 1] ?? '') : 'ingest')
@@ -720,6 +733,12 @@ async function main(): Promise<void> {
       ? 'tracing: off'
       : `tracing: on, parentbased_traceidratio ${TRACE_RATIO}, OTLP/HTTP to a sink`,
   );
+  if (Object.keys(INGEST_ENV).length > 0)
+    console.log(
+      `ingest settings: ${Object.entries(INGEST_ENV)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
   const prefix = uniquePrefix();
   const database = await createFreshDatabase(servers.databaseUrl, 'bench');
   const workDir = await mkdtemp(join(tmpdir(), 'msi-bench-'));
@@ -766,6 +785,7 @@ async function main(): Promise<void> {
         ingest: {
           MSI_INGEST_MAX_IN_FLIGHT: '200000',
           ...(CLAIM_MEMORY_MS === undefined ? {} : { MSI_INGEST_CLAIM_MEMORY_MS: CLAIM_MEMORY_MS }),
+          ...INGEST_ENV,
           ...otel,
         },
         aggregator: otel,

@@ -109,4 +109,47 @@ describe('RecentEventRows', () => {
     expect(positions(recent.covered({ shard: 0, streamStart: 4, streamEnd: 7 }))?.length).toBe(20); // 4 and 6
     expect(positions(recent.covered({ shard: 1, streamStart: 5, streamEnd: 7 }))?.length).toBe(10);
   });
+
+  it('gives back each row as recorded, from copies of its bytes (the messages may be reused)', () => {
+    const recent = new RecentEventRows(1 << 30);
+    const messages = [message(5, 0, 3), message(6, 0, 2)];
+    const rows = eventRowsOf(hasher, messages);
+    const expected = rows.seq.map((seq, i) => ({
+      leafHash: Buffer.from(rows.leaf.at(i) as Uint8Array).toString('hex'),
+      receivedAt: rows.received[i],
+      eventId: Buffer.from(rows.id.at(i) as Uint8Array).toString('hex'),
+      streamSeq: seq,
+      position: rows.pos[i],
+      tenant: rows.tenant[i],
+      canonical: Buffer.from(rows.canonical.at(i) as Uint8Array).toString('hex'),
+    }));
+    recent.record([5, 6], rows);
+    for (const m of messages) m.data.fill(0); // a consumer's buffer, reused
+    for (let i = 0; i < rows.seq.length; i++) (rows.leaf.at(i) as Uint8Array).fill(0);
+    const covered = recent.covered({ shard: 0, streamStart: 5, streamEnd: 7 });
+    expect(
+      covered?.map((r) => ({
+        leafHash: Buffer.from(r.leafHash).toString('hex'),
+        receivedAt: r.receivedAt,
+        eventId: Buffer.from(r.eventId).toString('hex'),
+        streamSeq: r.streamSeq,
+        position: r.position,
+        tenant: r.tenant,
+        canonical: Buffer.from(r.canonical).toString('hex'),
+      })),
+    ).toEqual(expected);
+    expect(new Set(expected.map((r) => r.eventId)).size).toBe(5);
+  });
+
+  it('counts what it holds: the bytes of its copies and a little per message', () => {
+    const recent = new RecentEventRows(1 << 30);
+    const messages = [message(5, 0, 3), message(6, 1, 2)];
+    const rows = eventRowsOf(hasher, messages);
+    let canonical = 0;
+    for (let i = 0; i < rows.seq.length; i++) canonical += (rows.canonical.at(i) as Uint8Array).length;
+    recent.record([5, 6], rows);
+    // Each row: its canonical bytes, a leaf hash (32), an id (16) and 24 bytes of columns.
+    expect(recent.bytes - canonical - 5 * (32 + 16 + 24)).toBeGreaterThan(0);
+    expect(recent.bytes - canonical - 5 * (32 + 16 + 24)).toBeLessThanOrEqual(2 * 1024);
+  });
 });
