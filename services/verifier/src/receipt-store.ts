@@ -515,9 +515,19 @@ export class ReceiptCache {
     return this.#kept.bytes;
   }
 
-  /** The anchored event row `tenant` sees under `eventId`, when kept. */
+  /**
+   * The anchored event row `tenant` sees under `eventId`, when kept. A row the projection handed
+   * over (rememberSealed) views its message's block of canonical bytes (recent-event-rows.ts); once
+   * asked for it moves to the newest end and may outlive the rest of that block by far, so it is
+   * given its own copy then: a kept row holds its own bytes, not a message's ~200 KB.
+   */
   event(eventId: Uint8Array, tenant: string): EventRow | undefined {
-    return this.#kept.get(eventKey(eventId, tenant)) as EventRow | undefined;
+    const key = eventKey(eventId, tenant);
+    const row = this.#kept.get(key) as EventRow | undefined;
+    if (row === undefined || row.canonical.byteLength === row.canonical.buffer.byteLength) return row;
+    const own: EventRow = { ...row, canonical: new Uint8Array(row.canonical) };
+    this.#kept.set(key, own, rowBytes(own));
+    return own;
   }
 
   /** Keeps a row `tenant` sees under `eventId` once it is anchored (in a verified seal): it no longer changes. */
