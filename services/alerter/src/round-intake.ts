@@ -393,16 +393,22 @@ function anchoredCandidates(
   exempt: boolean,
 ): AlertCandidate[] {
   const candidates: AlertCandidate[] = [];
-  const common = {
-    tenant: event.tenant,
-    eventIds: [event.eventId],
-    anchoredRound: k,
-    atUs: event.receivedAt,
-    trigger: formatUuid(event.eventId),
+  // Made for the first candidate only: most events raise none (formatUuid per event was 1.7% of
+  // the alerter's CPU samples at 18,000 events/s).
+  let shared: Pick<AlertCandidate, 'tenant' | 'eventIds' | 'anchoredRound' | 'atUs' | 'trigger'> | undefined;
+  const common = () => {
+    shared ??= {
+      tenant: event.tenant,
+      eventIds: [event.eventId],
+      anchoredRound: k,
+      atUs: event.receivedAt,
+      trigger: formatUuid(event.eventId),
+    };
+    return shared;
   };
   for (const finding of exempt ? [] : state.check(event, policy.custody)) {
     candidates.push({
-      ...common,
+      ...common(),
       rule: finding.rule,
       severity: finding.settings.severity,
       category: 'custody',
@@ -417,7 +423,7 @@ function anchoredCandidates(
     const match = rule.match(event, state);
     if (match === undefined) continue;
     candidates.push({
-      ...common,
+      ...common(),
       rule: rule.id,
       severity: rule.severity,
       category: 'policy',
