@@ -16,9 +16,12 @@ export function ingestServiceImplementation(
   return {
     submit(call, callback) {
       unary(calls, callback, traceOf(call.metadata, 'Submit', 1), async () => {
-        const event = call.request.event;
-        if (event === undefined) throw new IngestError('INVALID_ARGUMENT', 'event', 'an event is required');
-        const [ack] = await calls.submitUnary(call, SUBMIT, [event], 'event', () => 'event');
+        const request = () => {
+          const event = taken(call.request, 'event', undefined);
+          if (event === undefined) throw new IngestError('INVALID_ARGUMENT', 'event', 'an event is required');
+          return [event];
+        };
+        const [ack] = await calls.submitUnary(call, SUBMIT, request, 'event', () => 'event');
         return { ack };
       });
     },
@@ -27,7 +30,7 @@ export function ingestServiceImplementation(
         const acks = await calls.submitUnary(
           call,
           SUBMIT_BATCH,
-          call.request.events,
+          () => taken(call.request, 'events', []),
           'events',
           (i) => `events[${i}]`,
         );
@@ -47,6 +50,23 @@ export function ingestServiceImplementation(
       new StreamSession(call, calls, identity, streamWindow).start();
     },
   };
+}
+
+/**
+ * `field` of the call's decoded request, taken out of it: grpc-js holds the request (on the call and
+ * in its own listener) until the answer is sent, while ingest needs the events only until they are
+ * validated and stamped (submitUnary). A decoded request of 1,000 events is ~1.5 MB of objects that
+ * every young-generation GC meanwhile copied, then promoted: the largest share of what ingest
+ * promoted (a sampling heap profile of objects that survived minor GCs, bench:pipeline).
+ */
+function taken<Request, Field extends keyof Request>(
+  request: Request,
+  field: Field,
+  empty: Request[Field],
+): Request[Field] {
+  const value = request[field];
+  request[field] = empty;
+  return value;
 }
 
 /** A unary call's span: `ingest.<Method>`, continuing the client's trace when it sent one. */
