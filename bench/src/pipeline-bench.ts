@@ -17,8 +17,9 @@
 // ACCESS of the load is an unknown-provenance violation for the alerter (a storm of custody alerts);
 // --claim-memory-ms N: ingest's MSI_INGEST_CLAIM_MEMORY_MS (ids older than N ms go to disk; 10 s);
 // --ingest-env NAME=VALUE (repeatable): an MSI_INGEST_* setting for every ingest process, e.g.
-// MSI_INGEST_LINGER_MS=8, to measure a setting an operator would change; --ingest-node-arg FLAG
-// (repeatable): a Node.js/V8 flag for every ingest process, e.g. --max-semi-space-size=16.
+// MSI_INGEST_LINGER_MS=8, to measure a setting an operator would change; --node-arg SERVICE:FLAG
+// (repeatable): a Node.js/V8 flag for every process of that service, after the stack's own, e.g.
+// --node-arg ingest:--heap-growing-percent=50 or --node-arg verifier:--trace-gc-nvp.
 // Starts the real pipeline (calendar, aggregators, ingest as processes) against NATS and Postgres
 // (NATS_URL / DATABASE_URL, else embedded servers), drives ingest over gRPC with concurrent clients
 // via SubmitBatch and SubmitStream, and prints events/s ingested and anchored, durable-ack latency,
@@ -77,12 +78,17 @@ const INGEST_ENV: Record<string, string> = Object.fromEntries(
     return [[setting.slice(0, equals), setting.slice(equals + 1)]];
   }),
 );
-/** --ingest-node-arg FLAG, each: a Node.js/V8 flag for every ingest process (after the stack's own). */
-const INGEST_NODE_ARGS = process.argv.flatMap((arg, at) =>
-  arg === '--ingest-node-arg' ? [process.argv[at + 1] ?? ''] : [],
-);
-if (INGEST_NODE_ARGS.some((flag) => !flag.startsWith('--')))
-  throw new Error('--ingest-node-arg takes a flag, e.g. --ingest-node-arg --max-semi-space-size=16');
+/** --node-arg SERVICE:FLAG, each: Node.js/V8 flags by service (ingest, verifier, alerter, …). */
+const NODE_ARGS: Record<string, string[]> = {};
+process.argv.forEach((arg, at) => {
+  if (arg !== '--node-arg') return;
+  const value = process.argv[at + 1] ?? '';
+  const colon = value.indexOf(':');
+  const [service, flag] = [value.slice(0, colon), value.slice(colon + 1)];
+  if (colon < 1 || !flag.startsWith('--'))
+    throw new Error(`--node-arg takes SERVICE:FLAG, e.g. ingest:--max-semi-space-size=16, not '${value}'`);
+  NODE_ARGS[service] = [...(NODE_ARGS[service] ?? []), flag];
+});
 const cpuProfServicesArg = process.argv.indexOf('--cpu-prof-services');
 /** The services --cpu-prof profiles (--cpu-prof-services a,b; ingest by default), each into DIR/<service>. */
 const CPU_PROF_SERVICES = (cpuProfServicesArg > 0 ? (process.argv[cpuProfServicesArg + 1] ?? '') : 'ingest')
@@ -123,17 +129,12 @@ interface Sample {
 
 const samples: Sample[] = [];
 
-/** Node.js flags per process or service: --ingest-node-arg's for ingest, --cpu-prof's for the profiled. */
+/** Node.js flags per process or service: --node-arg's by service, --cpu-prof's for the profiled. */
 function nodeArgsOf(): Record<string, string[]> {
-  const args: Record<string, string[]> = {};
-  if (INGEST_NODE_ARGS.length > 0) args.ingest = [...INGEST_NODE_ARGS];
+  const args: Record<string, string[]> = { ...NODE_ARGS };
   for (const name of CPU_PROF_DIR === undefined ? [] : CPU_PROF_SERVICES) {
     const service = name.replace(/-\d+$/, '');
-    args[name] = [
-      ...(service === 'ingest' ? INGEST_NODE_ARGS : []),
-      '--cpu-prof',
-      `--cpu-prof-dir=${CPU_PROF_DIR}/${name}`,
-    ];
+    args[name] = [...(NODE_ARGS[service] ?? []), '--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}/${name}`];
   }
   return args;
 }
@@ -755,7 +756,8 @@ async function main(): Promise<void> {
       ? 'tracing: off'
       : `tracing: on, parentbased_traceidratio ${TRACE_RATIO}, OTLP/HTTP to a sink`,
   );
-  if (INGEST_NODE_ARGS.length > 0) console.log(`ingest node flags: ${INGEST_NODE_ARGS.join(' ')}`);
+  for (const [service, flags] of Object.entries(NODE_ARGS))
+    console.log(`${service} node flags: ${flags.join(' ')}`);
   if (Object.keys(INGEST_ENV).length > 0)
     console.log(
       `ingest settings: ${Object.entries(INGEST_ENV)
