@@ -7,8 +7,9 @@ import type { CoveredRow } from './seal-apply.js';
  * One EventBatch message the events pump committed: its shard's rows, in position order, packed. The
  * rows' bytes are copied into four blocks (leaf hashes, ids, canonical bytes, their offsets) and
  * made into CoveredRow objects only when a seal asks: a few long-lived objects per message instead
- * of five per event (a row object and views of three buffers, with the message they pointed into),
- * measured 727 bytes per event held that way against the 404 counted.
+ * of five per event (a row object and views of three buffers, with the message they pointed into):
+ * 663 bytes per event held that way against the 400 counted, now 278 held and 273 counted
+ * (`pnpm bench:verifier-memory`, events of ~200 canonical bytes).
  */
 interface RecentBatch {
   readonly seq: number;
