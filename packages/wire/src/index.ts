@@ -24,4 +24,5 @@ export {
   receiptFromProto,
   receiptToProto,
 } from './receipt-proto.js';
+export { reusedWriterSerializer } from './reused-writer-serializer.js';
 export { WireError, type WireErrorCode } from './wire-error.js';

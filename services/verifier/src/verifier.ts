@@ -12,6 +12,7 @@ import {
   startGrpcServer,
   undecodableRefusal,
 } from '@msi/service-kit';
+import { reusedWriterSerializer } from '@msi/wire';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
 import type { ApiKeys } from './credentials.js';
@@ -118,7 +119,14 @@ export async function startVerifier(o: VerifierOptions): Promise<RunningVerifier
     services: [
       {
         name: 'msi.verifier.v1.VerifierService',
-        definition: verifierV1.VerifierServiceService,
+        definition: {
+          ...verifierV1.VerifierServiceService,
+          // The answer sent most: its writer is kept from call to call (@msi/wire).
+          getReceipt: {
+            ...verifierV1.VerifierServiceService.getReceipt,
+            responseSerialize: reusedWriterSerializer(verifierV1.GetReceiptResponse),
+          },
+        },
         implementation: verifierService({
           pool,
           hasher: o.hasher,
