@@ -32,8 +32,8 @@ export async function connectNats(options: NatsConnectionOptions): Promise<NatsC
     pingInterval: 10_000,
     // Without this, every request (each JetStream publish awaits its PubAck as one) builds an Error
     // up front to carry the caller's stack, and another when it is settled: 1.4% of ingest's CPU
-    // samples at 14,000 events/s (bench:pipeline --consumers). A failed request still rejects with
-    // the server's or the timeout's error; only that extra async stack is not captured.
+    // samples (bench:pipeline --consumers --rate 14000 under --cpu-prof). A failed request rejects with
+    // the server's or the timeout's error all the same; only that extra async stack is not captured.
     noAsyncTraces: true,
     ...(options.token === undefined ? {} : { token: options.token }),
     ...(user === undefined ? {} : { user }),

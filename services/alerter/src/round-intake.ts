@@ -394,7 +394,7 @@ function anchoredCandidates(
 ): AlertCandidate[] {
   const candidates: AlertCandidate[] = [];
   // Made for the first candidate only: most events raise none (formatUuid per event was 1.7% of
-  // the alerter's CPU samples at 18,000 events/s).
+  // the alerter's CPU samples in bench:pipeline --consumers --rate 18000 under --cpu-prof).
   let shared: Pick<AlertCandidate, 'tenant' | 'eventIds' | 'anchoredRound' | 'atUs' | 'trigger'> | undefined;
   const common = () => {
     shared ??= {
