@@ -1,7 +1,7 @@
 // The pipeline benchmark: `pnpm bench:pipeline [--seconds N] [--steady N] [--steady-only] [--quick]
 // [--cpu-prof DIR] [--trace RATIO] [--shards N] [--aggregators N]`. --steady: length of the steady
 // window in which sealed leaves and CPU per event are counted (60 s; 10 with --quick); --steady-only:
-// skip the curve, half-load and stream phases; --cpu-prof: write ingest's V8 CPU profile (node
+// skip the curve, half-load and stream phases (--stream-only: only the stream phase); --cpu-prof: write ingest's V8 CPU profile (node
 // --cpu-prof) into DIR/ingest when it stops (--cpu-prof-services a,b: those services' instead); --trace: the services export traces (OTLP/HTTP,
 // parentbased_traceidratio with this ratio) to a sink in this process that counts and drops them, to
 // measure tracing's overhead against a run without; --shards / --aggregators: the shard count
@@ -62,6 +62,8 @@ const PHASE_SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : qu
 const steadyArg = process.argv.indexOf('--steady');
 const STEADY_SECONDS = steadyArg > 0 ? Number(process.argv[steadyArg + 1]) : quick ? 10 : 60;
 const STEADY_ONLY = process.argv.includes('--steady-only');
+/** --stream-only: only the SubmitStream phase (and raw publish, memory): to measure the stream path. */
+const STREAM_ONLY = process.argv.includes('--stream-only');
 const cpuProfArg = process.argv.indexOf('--cpu-prof');
 const CPU_PROF_DIR = cpuProfArg > 0 ? process.argv[cpuProfArg + 1] : undefined;
 const claimMemoryArg = process.argv.indexOf('--claim-memory-ms');
@@ -828,7 +830,7 @@ async function main(): Promise<void> {
     samples.length = 0;
 
     let best = 0;
-    if (!STEADY_ONLY) {
+    if (!STEADY_ONLY && !STREAM_ONLY) {
       await runSection(
         'SubmitBatch: throughput curve (durable events/s by concurrent clients)',
         async (section: Section) => {
@@ -870,6 +872,8 @@ async function main(): Promise<void> {
           );
         },
       );
+    }
+    if (!STEADY_ONLY) {
       await runSection('SubmitStream: one event per message', async (section) => {
         for (const streams of quick ? [8] : [4, 16]) {
           const before =
@@ -903,13 +907,15 @@ async function main(): Promise<void> {
       });
     }
     let sealedRate = 0;
-    await runSection(
-      `Steady window: sealed leaves and CPU per event (${STEADY_SECONDS} s)`,
-      async (section) => {
-        if (pipeline !== undefined)
-          sealedRate = await steadyWindow(pipeline, nc, prefix, section, consumerDb);
-      },
-    );
+    if (!STREAM_ONLY) {
+      await runSection(
+        `Steady window: sealed leaves and CPU per event (${STEADY_SECONDS} s)`,
+        async (section) => {
+          if (pipeline !== undefined)
+            sealedRate = await steadyWindow(pipeline, nc, prefix, section, consumerDb);
+        },
+      );
+    }
     await runSection('Raw JetStream publish, same batch size (no ingest)', async (section) => {
       const raw = await rawPublish(nc, prefix, Math.min(PHASE_SECONDS, 5));
       section.add({

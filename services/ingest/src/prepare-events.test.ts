@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { claimKey } from './claim-index.js';
 import { freshEventId, sampleEvent } from './ingest.test-helper.js';
 import { IngestError } from './ingest-error.js';
-import { prepareEvents, type StampContext } from './prepare-events.js';
+import { hashStamped, prepareEvents, type StampContext, stampEvents } from './prepare-events.js';
 import { shardOf } from './shard-of.js';
 
 const hasher = nodeHasher();
@@ -55,6 +55,24 @@ describe('prepareEvents', () => {
     expect(Buffer.from(decodeEvent(prepared[0]?.canonical ?? new Uint8Array()).nonce)).not.toEqual(
       Buffer.from(decodeEvent(prepared[1]?.canonical ?? new Uint8Array()).nonce),
     );
+  });
+
+  it('hashes and shards several stamped requests together as prepareEvents would one by one', () => {
+    const first = [sampleEvent(), sampleEvent()];
+    const second = [sampleEvent(), sampleEvent(), sampleEvent()];
+    const stamped = [first, second].map((events) => stampEvents(events, 'events', path, context));
+    for (const request of stamped) for (const event of request.events) expect(event.leafHash).toHaveLength(0);
+    const prepared = hashStamped(stamped, context);
+    expect(prepared.map((request) => request.slots)).toEqual([
+      [0, 1],
+      [0, 1, 2],
+    ]);
+    for (const [r, events] of [first, second].entries()) {
+      for (const [i, event] of (prepared[r]?.events ?? []).entries()) {
+        expect(event.leafHash).toEqual(eventLeafHash(hasher, event.canonical));
+        expect(event.shard).toBe(shardOf('acme', events[i]?.data ?? new Uint8Array(), 8));
+      }
+    }
   });
 
   it('makes a repeated id one event with shared slots, and refuses a repeat with other content', () => {

@@ -65,6 +65,26 @@ export function prepareEvents(
   itemPath: (index: number) => string,
   context: StampContext,
 ): PreparedRequest {
+  return hashStamped([stampEvents(messages, listPath, itemPath, context)], context)[0] as PreparedRequest;
+}
+
+/** A request validated and stamped (prepareEvents' first step): its leaf hashes and shards are still to come. */
+export interface StampedRequest extends PreparedRequest {
+  /** The data imprint of each of `events` (algorithm id || digest, validated): what its shard is of. */
+  readonly dataImprints: readonly Uint8Array[];
+}
+
+/**
+ * prepareEvents without the hashing: validates and stamps one request (throwing as prepareEvents
+ * does), leaving each event's leaf hash and shard to hashStamped, which takes those of several
+ * requests in one call of the batch kernels (a stream of one-event messages).
+ */
+export function stampEvents(
+  messages: readonly eventV1.DataEvent[],
+  listPath: string,
+  itemPath: (index: number) => string,
+  context: StampContext,
+): StampedRequest {
   if (messages.length === 0)
     throw new IngestError('INVALID_ARGUMENT', listPath, 'at least one event is required');
   if (messages.length > context.maxBatch) {
@@ -78,10 +98,9 @@ export function prepareEvents(
   const stamp = { tenant: context.tenant, submitter: context.principal, receivedAt: context.receivedAtUs };
   const latestUs = context.receivedAtUs + context.maxSkewMs * 1000;
   const earliestUs = context.receivedAtUs - context.maxAgeMs * 1000;
-  const events: { -readonly [K in keyof PreparedEvent]: PreparedEvent[K] }[] = [];
+  const events: PreparedEvent[] = [];
   const firstOf = new Map<string, { index: number; event: DataEvent }>();
   const slots: number[] = [];
-  /** The data imprint of each of `events` (algorithm id || digest, validated): what its shard is of. */
   const dataImprints: Uint8Array[] = [];
   messages.forEach((message, i) => {
     const path = itemPath(i);
@@ -135,16 +154,30 @@ export function prepareEvents(
       expectedRound: context.expectedRound,
     });
   });
-  // One call for the request's leaf hashes: a batch kernel (WASM SIMD in main.ts) hashes them together.
-  // Each event object is made once, with its hash filled in here (a copy per event was a share of GC).
+  return { events, slots, dataImprints };
+}
+
+/**
+ * Fills in the leaf hash and the shard of every event of `requests` (stamped by stampEvents for
+ * `context`'s tenant), all in one call of each batch kernel (WASM SIMD in main.ts), and returns
+ * the requests prepared. Each event object is made once and completed here (a copy per event was a
+ * share of GC).
+ */
+export function hashStamped(requests: readonly StampedRequest[], context: StampContext): PreparedRequest[] {
+  const events: PreparedEvent[] = [];
+  const dataImprints: Uint8Array[] = [];
+  for (const request of requests) {
+    for (const event of request.events) events.push(event);
+    for (const imprint of request.dataImprints) dataImprints.push(imprint);
+  }
   const leafHashes = context.hasher.hashLeaves(events.map((event) => event.canonical));
-  // The shards likewise, from each event's validated data imprint, hashed together.
   const shards = shardsOf(context.tenant, dataImprints, context.shards, context.sha256Many);
   events.forEach((event, i) => {
-    event.leafHash = leafHashes.subarray(32 * i, 32 * i + 32);
-    event.shard = shards[i] as number;
+    const unfinished = event as { -readonly [K in keyof PreparedEvent]: PreparedEvent[K] };
+    unfinished.leafHash = leafHashes.subarray(32 * i, 32 * i + 32);
+    unfinished.shard = shards[i] as number;
   });
-  return { events, slots };
+  return requests.map(({ events, slots }) => ({ events, slots }));
 }
 
 function narrow(

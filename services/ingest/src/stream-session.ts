@@ -1,8 +1,9 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ingestV1 } from '@msi/proto';
 import { type Identity, isUndecodable, type UndecodableRequest } from '@msi/service-kit';
-import type { IngestCalls } from './ingest-calls.js';
+import type { GroupedRequest, IngestCalls } from './ingest-calls.js';
 import { IngestError, statusOf } from './ingest-error.js';
+import type { PreparedRequest } from './prepare-events.js';
 
 interface Pending {
   readonly sequence: bigint;
@@ -26,6 +27,9 @@ export const SUBMIT_STREAM = '/msi.ingest.v1.IngestService/SubmitStream';
  */
 export class StreamSession {
   readonly #pending: Pending[] = [];
+  /** Requests received in this I/O turn, not yet taken (#takeArrived). */
+  #arrived: ingestV1.SubmitStreamRequest[] = [];
+  #takeScheduled = false;
   #nextSequence = 1n;
   #admitting = 0;
   #failure: IngestError | undefined;
@@ -54,6 +58,8 @@ export class StreamSession {
     this.#call.on('data', (request: ingestV1.SubmitStreamRequest | UndecodableRequest) => {
       if (!isUndecodable(request)) this.#receive(request);
       else if (this.#failure === undefined && !this.#finished) {
+        this.#takeArrived(); // the requests before this one are answered first
+        if (this.#failure !== undefined) return;
         const path = `requests[${this.#nextSequence}]`;
         const refused = this.#calls.refuseUndecodable(this.#call, SUBMIT_STREAM, request, path);
         this.#failure = refused; // counted by refuseUndecodable
@@ -70,39 +76,75 @@ export class StreamSession {
     this.#call.write({ through: 0n, from: 0n, acks: [], credit: this.#window });
   }
 
+  /** Takes a request in; the requests that arrive in one I/O turn are prepared and processed together. */
   #receive(request: ingestV1.SubmitStreamRequest): void {
     if (this.#failure !== undefined || this.#finished) return;
-    const sequence = request.sequence;
-    if (sequence !== this.#nextSequence) {
-      this.#fail(
-        new IngestError(
+    this.#arrived.push(request);
+    if (!this.#takeScheduled) {
+      this.#takeScheduled = true;
+      setImmediate(() => {
+        this.#takeScheduled = false;
+        this.#takeArrived();
+      });
+    }
+  }
+
+  /**
+   * The requests that arrived since the last turn, as one group: each is checked and validated on
+   * its own (all or nothing, in order; the first that fails ends the stream once those before it are
+   * answered), and the valid ones are hashed, admitted and submitted to the pipeline together. For a
+   * stream of one-event messages, that is one batch-kernel call, one admission and one submission
+   * per turn instead of per message.
+   */
+  #takeArrived(): void {
+    const arrived = this.#arrived;
+    if (arrived.length === 0) return;
+    this.#arrived = [];
+    if (this.#failure !== undefined || this.#finished) return;
+    const group: GroupedRequest[] = [];
+    const sequences: bigint[] = [];
+    let failure: IngestError | undefined;
+    for (const request of arrived) {
+      const sequence = request.sequence;
+      if (sequence !== this.#nextSequence) {
+        failure = new IngestError(
           'INVALID_ARGUMENT',
           `requests[${sequence}].sequence`,
           `sequence ${sequence} where ${this.#nextSequence} was expected (1, 2, 3, … without gaps)`,
-        ),
-      );
-      return;
+        );
+        break;
+      }
+      this.#nextSequence += 1n;
+      sequences.push(sequence);
+      group.push({
+        events: request.events,
+        listPath: `requests[${sequence}].events`,
+        itemPath: (i) => `requests[${sequence}].events[${i}]`,
+      });
     }
-    this.#nextSequence += 1n;
-    let prepared: ReturnType<IngestCalls['prepare']>;
-    try {
-      prepared = this.#calls.prepare(
-        this.#call,
-        SUBMIT_STREAM,
-        this.#identity,
-        request.events,
-        `requests[${sequence}].events`,
-        (i) => `requests[${sequence}].events[${i}]`,
-      );
-    } catch (error: unknown) {
-      this.#fail(
-        error instanceof IngestError ? error : new IngestError('INVALID_ARGUMENT', undefined, String(error)),
-      );
-      return;
+    const { prepared, failure: invalid } = this.#calls.prepareGroup(
+      this.#call,
+      SUBMIT_STREAM,
+      this.#identity,
+      group,
+    );
+    if (invalid !== undefined) {
+      failure =
+        invalid instanceof IngestError
+          ? invalid
+          : new IngestError('INVALID_ARGUMENT', undefined, String(invalid));
     }
-    const entry: Pending = { sequence, acks: undefined };
-    this.#pending.push(entry);
-    const count = prepared.events.length;
+    if (prepared.length > 0) this.#submit(prepared, sequences);
+    if (failure !== undefined) this.#fail(failure);
+    else if (prepared.length === 0) this.#flush(); // the client may have ended meanwhile
+  }
+
+  /** Admits and processes prepared requests (sequences[i] is prepared[i]'s), settling each entry. */
+  #submit(prepared: readonly PreparedRequest[], sequences: readonly bigint[]): void {
+    const entries = prepared.map((_, i): Pending => ({ sequence: sequences[i] as bigint, acks: undefined }));
+    this.#pending.push(...entries);
+    let count = 0;
+    for (const request of prepared) count += request.events.length;
     const admission = this.#calls.deps.admission;
     const admitted = admission.tryAcquire(count);
     if (!admitted) {
@@ -115,11 +157,13 @@ export class StreamSession {
           this.#admitting -= 1;
           this.#updateReading();
         }
-        return this.#calls.process(prepared, this.#calls.deadlineOf(this.#call));
+        return this.#calls.processGroup(prepared, this.#calls.deadlineOf(this.#call));
       })
       .then(
         (acks) => {
-          entry.acks = acks;
+          entries.forEach((entry, i) => {
+            entry.acks = acks[i];
+          });
         },
         (error: unknown) => {
           // The pipeline answers failures as failed acks; this is a bug. End the call at once.
@@ -173,7 +217,8 @@ export class StreamSession {
       this.#call.write({ through, from, acks, credit: this.#window });
     }
     this.#updateReading();
-    if (this.#pending.length > 0) return;
+    // Requests received but not yet taken are answered first (their turn comes after this one).
+    if (this.#pending.length > 0 || this.#arrived.length > 0) return;
     if (this.#failure !== undefined) {
       this.#finished = true;
       this.#call.emit('error', statusOf(this.#failure));

@@ -1,7 +1,7 @@
 import { type ServiceError, status } from '@grpc/grpc-js';
 import { decodeEvent, eventLeafHash } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
-import type { eventV1, ingestV1 } from '@msi/proto';
+import { type eventV1, ingestV1 } from '@msi/proto';
 import { useWorld } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -128,6 +128,27 @@ describe('SubmitStream', () => {
       expect(durableOf(ack).leafHash).toEqual(durableOf(original).leafHash);
       expect(durableOf(ack).duplicate).toBe(true);
     }
+  });
+
+  it('answers an id repeated across messages sent together once with its leaf, then as duplicates', async () => {
+    // Messages that arrive together are submitted together: the repeats share one claim race.
+    const event = sampleEvent();
+    const other = sampleEvent({ eventId: event.eventId, data: event.data, actor: 'mallory' });
+    const run = await runStream(client, [[event], [event], [other], [sampleEvent()]], {
+      respectCredit: false,
+    });
+    expect(run.error).toBeUndefined();
+    const [first, repeat, conflicting] = settled(run.responses, 4);
+    expect(durableOf(first).duplicate).toBe(false);
+    expect(durableOf(repeat)).toMatchObject({ duplicate: true, leafHash: durableOf(first).leafHash });
+    expect(conflicting?.outcome).toMatchObject({
+      $case: 'failed',
+      value: { code: ingestV1.FailureCode.FAILURE_CODE_ID_CONFLICT },
+    });
+    const { events: stored } = await snapshot(natsUrl, prefix);
+    const id = event.eventId.toString('hex');
+    const ids = stored.map((bytes) => Buffer.from(decodeEvent(bytes).eventId).toString('hex'));
+    expect(ids.filter((stored) => stored === id)).toHaveLength(1);
   });
 
   it('ends with INVALID_ARGUMENT naming requests[seq].events[i].field after acking what came before', async () => {
