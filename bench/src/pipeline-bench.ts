@@ -880,7 +880,9 @@ async function main(): Promise<void> {
             pipeline === undefined
               ? undefined
               : await cpuSnapshot(pipeline.processes, 'load generator (this process)');
+          const batchesBefore = await storedBatches(nc, prefix);
           const r = await streamLoad(address, streams, PHASE_SECONDS);
+          const batches = (await storedBatches(nc, prefix)) - batchesBefore;
           const after =
             pipeline === undefined
               ? undefined
@@ -899,10 +901,11 @@ async function main(): Promise<void> {
             durable: r.durable,
             'ingest CPU µs/event': perEvent((name) => name.startsWith('ingest')),
             'load generator CPU µs/event': perEvent((name) => name.startsWith('load generator')),
+            'events per EventBatch': batches === 0 ? 'n/a' : (r.durable / batches).toFixed(1),
           });
         }
         section.note(
-          'CPU per event over the phase (ingest: all ingest processes together); the load generator builds and encodes each event message.',
+          'CPU per event over the phase (ingest: all ingest processes together); the load generator builds and encodes each event message; events per EventBatch: durable events / EventBatch messages stored in the phase.',
         );
       });
     }
