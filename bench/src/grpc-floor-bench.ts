@@ -1,12 +1,14 @@
 // The floor under any unary gRPC figure on this machine: `pnpm bench:grpc-floor [--clients N]
 // [--seconds N] [--bytes N]`. A grpc-js server (its own process, so that its CPU is its own) answers
 // every call with `--bytes` bytes and does nothing else; `--clients` concurrent callers over 4
-// channels (as bench:receipts calls GetReceipt) call it for `--seconds`. Prints calls/s and the CPU
-// each side spends per call: what GetReceipt costs before it reads or assembles anything.
+// channels (as bench:receipts calls GetReceipt) call it for `--seconds`, first with grpc-js's client,
+// then with a lean caller over node:http2 (lean-unary-caller.ts). Prints calls/s and the CPU each side
+// spends per call: what GetReceipt costs before it reads or assembles anything.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client, credentials, Metadata, Server, ServerCredentials } from '@grpc/grpc-js';
 import { formatRate, renderTable } from './harness.js';
+import { LeanUnaryCaller } from './lean-unary-caller.js';
 
 const METHOD = '/msi.bench.v1.Floor/Call';
 const identity = (bytes: Buffer) => bytes;
@@ -66,49 +68,64 @@ async function main(): Promise<void> {
   const bytes = flag('bytes', 4000);
   const child = fork(fileURLToPath(import.meta.url), ['--serve', String(bytes)]);
   const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', resolve));
-  const channels = Array.from(
+  const request = Buffer.alloc(20, 1);
+  const grpcChannels = Array.from(
     { length: 4 },
     () => new Client(`127.0.0.1:${port}`, credentials.createInsecure()),
   );
-  const request = Buffer.alloc(20, 1);
-  const call = (channel: Client) =>
+  const grpcCall = (c: number) =>
     new Promise<void>((resolve, reject) =>
-      channel.makeUnaryRequest(METHOD, identity, identity, request, new Metadata(), {}, (error) =>
-        error === null ? resolve() : reject(error),
+      (grpcChannels[c % 4] as Client).makeUnaryRequest(
+        METHOD,
+        identity,
+        identity,
+        request,
+        new Metadata(),
+        {},
+        (error) => (error === null ? resolve() : reject(error)),
       ),
     );
-  await Promise.all(channels.map(call)); // connected before the clock starts
-  const serverBefore = (await ask<{ cpuUs: number }>(child, { cpu: true }, 'cpuUs')).cpuUs;
-  const clientBefore = process.cpuUsage();
-  let calls = 0;
-  const started = performance.now();
-  const end = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      const channel = channels[c % channels.length] as Client;
-      while (performance.now() < end) {
-        await call(channel);
-        calls += 1;
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  const client = process.cpuUsage(clientBefore);
-  const serverUs = (await ask<{ cpuUs: number }>(child, { cpu: true }, 'cpuUs')).cpuUs - serverBefore;
-  for (const channel of channels) channel.close();
+  const leanChannels = Array.from({ length: 4 }, () => new LeanUnaryCaller(`127.0.0.1:${port}`));
+  const leanCall = async (c: number) => {
+    const outcome = await (leanChannels[c % 4] as LeanUnaryCaller).call(METHOD, request);
+    if (!outcome.ok) throw new Error(outcome.error);
+  };
+  const rows: Record<string, string | number>[] = [];
+  for (const [callers, call] of [
+    ['grpc-js', grpcCall],
+    ['node:http2 (bench/src/lean-unary-caller.ts)', leanCall],
+  ] as const) {
+    await Promise.all([0, 1, 2, 3].map(call)); // connected before the clock starts
+    const serverBefore = (await ask<{ cpuUs: number }>(child, { cpu: true }, 'cpuUs')).cpuUs;
+    const clientBefore = process.cpuUsage();
+    let calls = 0;
+    const started = performance.now();
+    const end = started + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: clients }, async (_, c) => {
+        while (performance.now() < end) {
+          await call(c);
+          calls += 1;
+        }
+      }),
+    );
+    const elapsed = (performance.now() - started) / 1000;
+    const client = process.cpuUsage(clientBefore);
+    const serverUs = (await ask<{ cpuUs: number }>(child, { cpu: true }, 'cpuUs')).cpuUs - serverBefore;
+    rows.push({
+      callers,
+      'calls/s': formatRate(calls / elapsed),
+      'server CPU µs/call': Math.round(serverUs / calls),
+      'callers CPU µs/call': Math.round((client.user + client.system) / calls),
+    });
+  }
+  for (const channel of grpcChannels) channel.close();
+  for (const channel of leanChannels) channel.close();
   child.kill();
   console.log(
-    `grpc-js unary floor — Node ${process.versions.node}: ${clients} callers over 4 channels, ${bytes}-byte answers, ${seconds} s`,
+    `grpc-js unary floor — Node ${process.versions.node}: ${clients} callers over 4 channels, ${bytes}-byte answers, ${seconds} s each`,
   );
-  console.log(
-    renderTable([
-      {
-        'calls/s': formatRate(calls / elapsed),
-        'server CPU µs/call': Math.round(serverUs / calls),
-        'callers CPU µs/call': Math.round((client.user + client.system) / calls),
-      },
-    ]),
-  );
+  console.log(renderTable(rows));
 }
 
 const serveAt = process.argv.indexOf('--serve');

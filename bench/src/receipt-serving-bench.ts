@@ -1,11 +1,12 @@
 // The receipt-serving benchmark: `pnpm bench:receipts [--events N] [--seconds N] [--ingest-rate N]
-// [--clients N] [--stream-runs N] [--receipt-cache-mib N] [--profile-verifier DIR]`. Starts the pipeline (calendar, 2 aggregators, ingest) and the verifier as processes
+// [--clients N] [--caller lean|grpc-js] [--stream-runs N] [--receipt-cache-mib N] [--profile-verifier DIR]`. Starts the pipeline (calendar, 2 aggregators, ingest) and the verifier as processes
 // against NATS and Postgres (NATS_URL / DATABASE_URL, else embedded servers), then:
 //   1. preloads `--events` events as fast as ingest takes them and measures the verifier's
 //      projection catching up (its maximum sustained rate, events/s);
 //   2. with ingest taking `--ingest-rate` events/s beside it (SubmitBatch, 1,000 per request), measures
 //      unary GetReceipt over the preloaded ids from `--clients` concurrent callers (receipts/s, p50,
-//      p99), then WatchReceipts of the whole tenant from round 0 and of 10,000 listed ids
+//      p99; the callers are bench/src/lean-unary-caller.ts over node:http2, or grpc-js's client with
+//      `--caller grpc-js`, which costs more than twice the CPU per call on this shared machine), then WatchReceipts of the whole tenant from round 0 and of 10,000 listed ids
 //      (receipts/s; each stream `--stream-runs` times, default 3, the median printed with the
 //      slowest and fastest run: one stream lasts about a second, too short for one run to be a
 //      figure), and samples the projection's lag in rounds throughout.
@@ -32,6 +33,7 @@ import {
 import { joinReceiptParts } from '@msi/wire';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { formatRate, formatRatio, percentile, renderTable } from './harness.js';
+import { LeanUnaryCaller } from './lean-unary-caller.js';
 import { cpuSnapshot } from './process-cpu.js';
 
 function flag(name: string, fallback: number): number {
@@ -48,6 +50,10 @@ const STREAM_RUNS = flag('stream-runs', 3);
 /** The verifier's receipt cache budget (MSI_VERIFIER_RECEIPT_CACHE_MIB); the service's default without it. */
 const cacheAt = process.argv.indexOf('--receipt-cache-mib');
 const RECEIPT_CACHE_MIB = cacheAt > 0 ? flag('receipt-cache-mib', 128) : undefined;
+/** --caller grpc-js: GetReceipt's callers use grpc-js's client; by default the lean node:http2 caller. */
+const callerAt = process.argv.indexOf('--caller');
+const CALLER = callerAt > 0 ? process.argv[callerAt + 1] : 'lean';
+if (CALLER !== 'lean' && CALLER !== 'grpc-js') throw new Error(`--caller: lean or grpc-js, got ${CALLER}`);
 const profileAt = process.argv.indexOf('--profile-verifier');
 const PROFILE_DIR = profileAt > 0 ? process.argv[profileAt + 1] : undefined;
 const BATCH = 1000;
@@ -204,40 +210,61 @@ async function preload(ingest: Ingest, db: Pool, count: number) {
   };
 }
 
-/** `clients` concurrent GetReceipt loops over `ids` for `seconds`, over 4 channels. */
+/**
+ * `clients` concurrent GetReceipt loops over `ids` for `seconds`, over 4 channels: grpc-js's client,
+ * or (by default) the lean node:http2 caller, which spends less than half of grpc-js's CPU per call
+ * (bench:grpc-floor), CPU that the verifier shares on this machine.
+ */
 async function unaryLoad(address: string, ids: readonly Buffer[], clients: number, seconds: number) {
-  const channels = Array.from({ length: 4 }, () => new Client(address, credentials.createInsecure()));
   const requests = ids.map((eventId) =>
     Buffer.from(verifierV1.GetReceiptRequest.encode({ eventId, wait: false }).finish()),
   );
+  let call: (channel: number, request: Buffer) => Promise<boolean>;
+  let close: () => void;
+  if (CALLER === 'lean') {
+    const channels = Array.from(
+      { length: 4 },
+      () => new LeanUnaryCaller(address, { authorization: 'Bearer bench-auditor' }),
+    );
+    call = async (c, request) => (await (channels[c % 4] as LeanUnaryCaller).call(GET_RECEIPT, request)).ok;
+    close = () => {
+      for (const channel of channels) channel.close();
+    };
+  } else {
+    const channels = Array.from({ length: 4 }, () => new Client(address, credentials.createInsecure()));
+    call = (c, request) =>
+      new Promise<boolean>((resolve) =>
+        (channels[c % 4] as Client).makeUnaryRequest(
+          GET_RECEIPT,
+          (bytes: Buffer) => bytes,
+          (bytes: Buffer) => bytes,
+          request,
+          bearer('bench-auditor'),
+          { deadline: Date.now() + 10_000 },
+          (error) => resolve(error === null),
+        ),
+      );
+    close = () => {
+      for (const channel of channels) channel.close();
+    };
+  }
   const latencies: number[] = [];
   let failed = 0;
   const started = Date.now();
   const end = started + seconds * 1000;
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
-      const channel = channels[c % channels.length] as Client;
       while (Date.now() < end) {
         const request = requests[Math.floor(Math.random() * requests.length)] as Buffer;
         const t = performance.now();
-        const ok = await new Promise<boolean>((resolve) =>
-          channel.makeUnaryRequest(
-            GET_RECEIPT,
-            (bytes: Buffer) => bytes,
-            (bytes: Buffer) => bytes,
-            request,
-            bearer('bench-auditor'),
-            { deadline: Date.now() + 10_000 },
-            (error) => resolve(error === null),
-          ),
-        );
+        const ok = await call(c, request);
         if (ok) latencies.push(performance.now() - t);
         else failed += 1;
       }
     }),
   );
   const elapsed = (Date.now() - started) / 1000;
-  for (const channel of channels) channel.close();
+  close();
   return {
     rate: latencies.length / elapsed,
     p50: percentile(latencies, 50),
@@ -415,7 +442,7 @@ async function main(): Promise<void> {
     console.log(
       renderTable([
         {
-          figure: `GetReceipt (${CLIENTS} clients, ${SECONDS} s)`,
+          figure: `GetReceipt (${CLIENTS} ${CALLER} callers, ${SECONDS} s)`,
           value: `${formatRate(unary.rate)}/s`,
           target: `${formatRate(TARGET.unary)}/s`,
           ratio: formatRatio(unary.rate / TARGET.unary),
