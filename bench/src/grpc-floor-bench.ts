@@ -2,9 +2,13 @@
 // [--seconds N] [--bytes N]`. A grpc-js server (its own process, so that its CPU is its own) answers
 // every call with `--bytes` bytes and does nothing else; `--clients` concurrent callers over 4
 // channels (as bench:receipts calls GetReceipt) call it for `--seconds`, first with grpc-js's client,
-// then with a lean caller over node:http2 (lean-unary-caller.ts). Prints calls/s and the CPU each side
-// spends per call: what GetReceipt costs before it reads or assembles anything.
+// then with a lean caller over node:http2 (lean-unary-caller.ts); then the lean caller against a server
+// of node:http2 alone that answers the same bytes with gRPC's framing written by hand. Prints calls/s
+// and the CPU each side spends per call: what GetReceipt costs before it reads or assembles anything,
+// and how much of that is grpc-js.
 import { fork } from 'node:child_process';
+import { createServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Client, credentials, Metadata, Server, ServerCredentials } from '@grpc/grpc-js';
 import { formatRate, renderTable } from './harness.js';
@@ -38,9 +42,25 @@ function serve(bytes: number): void {
     },
     { Call: (_call: unknown, done: (error: null, answer: Buffer) => void) => done(null, answer) },
   );
+  // The same answer from node:http2 alone, gRPC's framing and trailers written by hand: what of the
+  // floor is HTTP/2 in Node.js and what is grpc-js.
+  const framed = Buffer.alloc(5 + bytes, 7);
+  framed[0] = 0;
+  framed.writeUInt32BE(bytes, 1);
+  const bare = createServer();
+  bare.on('stream', (stream) => {
+    stream.resume();
+    stream.on('end', () => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(framed);
+    });
+  });
   server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => {
     if (error !== null) throw error;
-    process.send?.({ port });
+    bare.listen(0, '127.0.0.1', () => {
+      process.send?.({ port, barePort: (bare.address() as AddressInfo).port });
+    });
   });
   process.on('message', (message: { cpu?: boolean }) => {
     if (message.cpu === true) {
@@ -67,7 +87,9 @@ async function main(): Promise<void> {
   const seconds = flag('seconds', 10);
   const bytes = flag('bytes', 4000);
   const child = fork(fileURLToPath(import.meta.url), ['--serve', String(bytes)]);
-  const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', resolve));
+  const { port, barePort } = await new Promise<{ port: number; barePort: number }>((resolve) =>
+    child.once('message', resolve),
+  );
   const request = Buffer.alloc(20, 1);
   const grpcChannels = Array.from(
     { length: 4 },
@@ -86,14 +108,17 @@ async function main(): Promise<void> {
       ),
     );
   const leanChannels = Array.from({ length: 4 }, () => new LeanUnaryCaller(`127.0.0.1:${port}`));
-  const leanCall = async (c: number) => {
-    const outcome = await (leanChannels[c % 4] as LeanUnaryCaller).call(METHOD, request);
+  const bareChannels = Array.from({ length: 4 }, () => new LeanUnaryCaller(`127.0.0.1:${barePort}`));
+  const leanCall = (channels: LeanUnaryCaller[]) => async (c: number) => {
+    const outcome = await (channels[c % 4] as LeanUnaryCaller).call(METHOD, request);
     if (!outcome.ok) throw new Error(outcome.error);
   };
   const rows: Record<string, string | number>[] = [];
-  for (const [callers, call] of [
-    ['grpc-js', grpcCall],
-    ['node:http2 (bench/src/lean-unary-caller.ts)', leanCall],
+  const lean = 'node:http2 (lean-unary-caller.ts)';
+  for (const [server, callers, call] of [
+    ['grpc-js', 'grpc-js', grpcCall],
+    ['grpc-js', lean, leanCall(leanChannels)],
+    ['node:http2 alone', lean, leanCall(bareChannels)],
   ] as const) {
     await Promise.all([0, 1, 2, 3].map(call)); // connected before the clock starts
     const serverBefore = (await ask<{ cpuUs: number }>(child, { cpu: true }, 'cpuUs')).cpuUs;
@@ -113,6 +138,7 @@ async function main(): Promise<void> {
     const client = process.cpuUsage(clientBefore);
     const serverUs = (await ask<{ cpuUs: number }>(child, { cpu: true }, 'cpuUs')).cpuUs - serverBefore;
     rows.push({
+      server,
       callers,
       'calls/s': formatRate(calls / elapsed),
       'server CPU µs/call': Math.round(serverUs / calls),
@@ -120,7 +146,7 @@ async function main(): Promise<void> {
     });
   }
   for (const channel of grpcChannels) channel.close();
-  for (const channel of leanChannels) channel.close();
+  for (const channel of [...leanChannels, ...bareChannels]) channel.close();
   child.kill();
   console.log(
     `grpc-js unary floor — Node ${process.versions.node}: ${clients} callers over 4 channels, ${bytes}-byte answers, ${seconds} s each`,
