@@ -23,7 +23,9 @@
 // Starts the real pipeline (calendar, aggregators, ingest as processes) against NATS and Postgres
 // (NATS_URL / DATABASE_URL, else embedded servers), drives ingest over gRPC with concurrent clients
 // via SubmitBatch and SubmitStream, and prints events/s ingested and anchored, durable-ack latency,
-// ingest→anchored latency, RSS per service, and raw JetStream publish at the same batch size.
+// ingest→anchored latency, RSS per service, and raw JetStream publish at the same batch size; then
+// issue 14's targets with this run's figure and ratio for each, and the durability they were measured
+// at (printed at the start too).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -52,7 +54,7 @@ import {
 } from '@msi/testkit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { formatRate, runSection, type Section } from './harness.js';
+import { formatRate, formatRatio, runSection, type Section } from './harness.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { cpuSnapshot, processCpuUs } from './process-cpu.js';
 
@@ -720,19 +722,103 @@ async function steadyWindow(
   console.log(
     `steady: shards=${SHARDS} aggregators=${AGGREGATORS} sealed_per_s=${(leaves / seconds).toFixed(0)} seals_per_s=${(sealCount / seconds).toFixed(1)} leaves_per_seal=${sealCount === 0 ? 'n/a' : (leaves / sealCount).toFixed(1)} batches_per_s=${(batchCount / seconds).toFixed(1)} events_per_batch=${batchCount === 0 ? 'n/a' : (leaves / batchCount).toFixed(1)}`,
   );
-  return leaves / seconds;
+  return {
+    sealedRate: leaves / seconds,
+    consumersKeptUp:
+      lagged === undefined ? undefined : [...lagged.values()].every((lag) => lag.roundsMax <= 2),
+  };
 }
 
-async function rssOf(pid: number | undefined): Promise<string> {
-  if (pid === undefined) return 'n/a';
+async function rssOf(pid: number | undefined): Promise<{ text: string; peakMiB: number }> {
+  if (pid === undefined) return { text: 'n/a', peakMiB: Number.NaN };
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-    const rss = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-    return `${Math.round(Number(rss) / 1024)} MiB (peak ${Math.round(Number(hwm) / 1024)} MiB)`;
+    const hwm = Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024);
+    const rss = Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024);
+    return { text: `${rss} MiB (peak ${hwm} MiB)`, peakMiB: hwm };
   } catch {
-    return 'exited';
+    return { text: 'exited', peakMiB: Number.NaN };
   }
+}
+
+/** What durability the figures were measured at: read from Postgres and the streams, where it can be. */
+async function durabilityOf(nc: NatsConnection, prefix: string, databaseUrl: string): Promise<string> {
+  const db = createPool({ connectionString: databaseUrl, max: 1, applicationName: 'msi-bench' });
+  try {
+    const setting = async (name: string) => String((await db.query(`SHOW ${name}`)).rows[0]?.[name]);
+    const jsm = await jetstreamManager(nc);
+    const events = (await jsm.streams.info(streamNamesFor(prefix).events)).config;
+    return [
+      `Postgres synchronous_commit=${await setting('synchronous_commit')}, fsync=${await setting('fsync')}`,
+      `NATS JetStream: events stream replicas ${events.num_replicas}, ${events.storage} storage, the server's sync_interval (2.9's default: fsync every 2 minutes)`,
+      'ingest acks after the JetStream publish acks of the ClaimBatch and the EventBatch',
+    ].join('; ');
+  } finally {
+    await db.end();
+  }
+}
+
+/** Issue 14's targets against this run's figures; a phase this run skipped shows as not measured. */
+function targetRows(
+  section: Section,
+  run: {
+    sealedRate: number;
+    raw: number;
+    consumersKeptUp: boolean | undefined;
+    streamRate: number | undefined;
+    halfLoad: { ackP99: number; anchoredP99: number } | undefined;
+    ingestPeakMiB: number;
+    durability: string;
+  },
+): void {
+  const row = (figure: string, value: string, target: string, ratio: number) =>
+    section.add({ figure, value, target, ratio: formatRatio(ratio) });
+  const notMeasured = (figure: string, target: string, why: string) =>
+    section.add({ figure, value: `not measured (${why})`, target, ratio: '-' });
+  const sealed = `${formatRate(run.sealedRate)}/s`;
+  if (STREAM_ONLY) notMeasured('sealed leaves', '100,000/s', '--stream-only');
+  else if (CONSUMERS) {
+    const kept = run.consumersKeptUp === true ? 'consumers kept up' : 'consumers did NOT keep up';
+    row(
+      `sealed leaves, ${kept}${STEADY_RATE === undefined ? '' : ` (--rate ${STEADY_RATE})`}`,
+      sealed,
+      '50,000/s (milestone 30,000)',
+      run.consumersKeptUp === true ? run.sealedRate / 50_000 : 0,
+    );
+  } else {
+    row('sealed leaves', sealed, '100,000/s (milestone 60,000)', run.sealedRate / 100_000);
+    row(
+      'sealed / raw JetStream publish',
+      `${((run.sealedRate / run.raw) * 100).toFixed(1)}%`,
+      '≥ 10%',
+      run.sealedRate / run.raw / 0.1,
+    );
+  }
+  if (run.streamRate === undefined) notMeasured('SubmitStream', '30,000/s', '--steady-only');
+  else
+    row(
+      'SubmitStream, one event per message',
+      `${formatRate(run.streamRate)}/s`,
+      '30,000/s',
+      run.streamRate / 30_000,
+    );
+  if (run.halfLoad === undefined) {
+    notMeasured('durable-ack p99 at half load', '≤ 50 ms', 'no half-load phase in this run');
+    notMeasured('ingest→anchored p99', '≤ 1,500 ms', 'no half-load phase in this run');
+  } else {
+    row('durable-ack p99 at half load', `${run.halfLoad.ackP99} ms`, '≤ 50 ms', 50 / run.halfLoad.ackP99);
+    row(
+      'ingest→anchored p99',
+      `${run.halfLoad.anchoredP99} ms`,
+      '≤ 1,500 ms',
+      1500 / run.halfLoad.anchoredP99,
+    );
+  }
+  row('ingest peak RSS (largest process)', `${run.ingestPeakMiB} MiB`, '≤ 256 MiB', 256 / run.ingestPeakMiB);
+  section.note(
+    'ratio: the figure over its target (for a bound, the bound over the figure); 1.00x or more meets it.',
+  );
+  section.note(`durability: ${run.durability}.`);
 }
 
 async function main(): Promise<void> {
@@ -775,6 +861,8 @@ async function main(): Promise<void> {
     eventsMaxAgeMs: 3600_000,
     duplicateWindowMs: 5 * 60_000,
   });
+  const durabilityText = await durabilityOf(nc, prefix, database.url);
+  console.log(`durability: ${durabilityText}`);
   const roundArrivals = new Map<number, number>();
   let roundsSeen = 0;
   const subscription = nc.subscribe(subjectsFor(prefix).rounds);
@@ -830,6 +918,8 @@ async function main(): Promise<void> {
     samples.length = 0;
 
     let best = 0;
+    let halfLoad: { ackP99: number; anchoredP99: number } | undefined;
+    let streamRate: number | undefined;
     if (!STEADY_ONLY && !STREAM_ONLY) {
       await runSection(
         'SubmitBatch: throughput curve (durable events/s by concurrent clients)',
@@ -858,6 +948,7 @@ async function main(): Promise<void> {
           const r = await batchLoad(address, 4, PHASE_SECONDS, half);
           await new Promise((resolve) => setTimeout(resolve, 4 * ROUND_MS));
           const anchored = await anchoredLatencies(nc, prefix, roundArrivals);
+          halfLoad = { ackP99: r.p99, anchoredP99: anchored.p99 };
           section.add({
             'events/s': formatRate(r.rate),
             'ack p50 ms': r.p50,
@@ -874,6 +965,7 @@ async function main(): Promise<void> {
       );
     }
     if (!STEADY_ONLY) {
+      streamRate = 0;
       await runSection('SubmitStream: one event per message', async (section) => {
         for (const streams of quick ? [8] : [4, 16]) {
           const before =
@@ -883,6 +975,7 @@ async function main(): Promise<void> {
           const batchesBefore = await storedBatches(nc, prefix);
           const r = await streamLoad(address, streams, PHASE_SECONDS);
           const batches = (await storedBatches(nc, prefix)) - batchesBefore;
+          streamRate = Math.max(streamRate ?? 0, r.rate);
           const after =
             pipeline === undefined
               ? undefined
@@ -910,17 +1003,22 @@ async function main(): Promise<void> {
       });
     }
     let sealedRate = 0;
+    let consumersKeptUp: boolean | undefined;
     if (!STREAM_ONLY) {
       await runSection(
         `Steady window: sealed leaves and CPU per event (${STEADY_SECONDS} s)`,
         async (section) => {
-          if (pipeline !== undefined)
-            sealedRate = await steadyWindow(pipeline, nc, prefix, section, consumerDb);
+          if (pipeline !== undefined) {
+            const steady = await steadyWindow(pipeline, nc, prefix, section, consumerDb);
+            sealedRate = steady.sealedRate;
+            consumersKeptUp = steady.consumersKeptUp;
+          }
         },
       );
     }
+    let raw = 0;
     await runSection('Raw JetStream publish, same batch size (no ingest)', async (section) => {
-      const raw = await rawPublish(nc, prefix, Math.min(PHASE_SECONDS, 5));
+      raw = await rawPublish(nc, prefix, Math.min(PHASE_SECONDS, 5));
       section.add({
         'events/s': formatRate(raw),
         'ingest SubmitBatch best': STEADY_ONLY ? 'n/a' : formatRate(best),
@@ -929,10 +1027,25 @@ async function main(): Promise<void> {
         'sealed ratio': `${((sealedRate / raw) * 100).toFixed(1)}%`,
       });
     });
+    let ingestPeakMiB = 0;
     await runSection('Memory per service', async (section) => {
-      for (const [name, child] of pipeline?.processes ?? [])
-        section.add({ service: name, rss: await rssOf(child.pid) });
+      for (const [name, child] of pipeline?.processes ?? []) {
+        const rss = await rssOf(child.pid);
+        section.add({ service: name, rss: rss.text });
+        if (name.startsWith('ingest')) ingestPeakMiB = Math.max(ingestPeakMiB, rss.peakMiB);
+      }
     });
+    await runSection("Issue 14's targets (this run)", (section) =>
+      targetRows(section, {
+        sealedRate,
+        raw,
+        consumersKeptUp,
+        streamRate,
+        halfLoad,
+        ingestPeakMiB,
+        durability: durabilityText,
+      }),
+    );
     if (sink !== undefined) {
       await pipeline.stop(); // flushes the services' last spans
       pipeline = undefined;
