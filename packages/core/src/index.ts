@@ -79,6 +79,7 @@ export {
   type EventKind,
   encodeEvent,
   encodeValidatedEvent,
+  encodeValidatedEvents,
   eventLeafHash,
   eventLeafHashes,
   eventNamesImprint,

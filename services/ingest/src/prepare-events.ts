@@ -1,4 +1,4 @@
-import { type DataEvent, encodeValidatedEvent, uuidV7Time } from '@msi/core';
+import { type DataEvent, encodeValidatedEvent, encodeValidatedEvents, uuidV7Time } from '@msi/core';
 import type { MerkleHasher } from '@msi/merkle';
 import type { eventV1 } from '@msi/proto';
 import { eventFromClient, WireError } from '@msi/wire';
@@ -98,8 +98,9 @@ export function stampEvents(
   const stamp = { tenant: context.tenant, submitter: context.principal, receivedAt: context.receivedAtUs };
   const latestUs = context.receivedAtUs + context.maxSkewMs * 1000;
   const earliestUs = context.receivedAtUs - context.maxAgeMs * 1000;
-  const events: PreparedEvent[] = [];
-  const firstOf = new Map<string, { index: number; event: DataEvent }>();
+  const distinct: DataEvent[] = [];
+  const keys: string[] = [];
+  const firstOf = new Map<string, number>();
   const slots: number[] = [];
   const dataImprints: Uint8Array[] = [];
   messages.forEach((message, i) => {
@@ -120,12 +121,13 @@ export function stampEvents(
         `occurred_at_us is older than ${context.maxAgeMs} ms`,
       );
     }
-    const id = event.eventId;
-    const key = claimKey(context.tenant, id);
+    const key = claimKey(context.tenant, event.eventId);
     const first = firstOf.get(key);
     if (first !== undefined) {
-      const same = Buffer.from(encodeValidatedEvent({ ...event, nonce: first.event.nonce })).equals(
-        events[first.index]?.canonical ?? new Uint8Array(0),
+      // A repeat (rare): the same event as the first but for the nonce ingest drew for each.
+      const earlier = distinct[first] as DataEvent;
+      const same = Buffer.from(encodeValidatedEvent({ ...event, nonce: earlier.nonce })).equals(
+        encodeValidatedEvent(earlier),
       );
       if (!same) {
         throw new IngestError(
@@ -134,26 +136,31 @@ export function stampEvents(
           'repeats an event id of this request with other content',
         );
       }
-      slots.push(first.index);
+      slots.push(first);
       return;
     }
-    // narrow() validated the event (eventFromClient runs validateEvent): encode without validating again.
-    const canonical = encodeValidatedEvent(event);
-    firstOf.set(key, { index: events.length, event });
-    slots.push(events.length);
+    firstOf.set(key, distinct.length);
+    slots.push(distinct.length);
+    distinct.push(event);
+    keys.push(key);
     dataImprints.push(message.data);
-    events.push({
-      key,
+  });
+  // narrow() validated each event (eventFromClient runs validateEvent): encode without validating
+  // again, all of the request's events into one buffer (one backing store, not one per event).
+  const canonicals = encodeValidatedEvents(distinct);
+  const events = distinct.map(
+    (event, i): PreparedEvent => ({
+      key: keys[i] as string,
       tenant: context.tenant,
       eventId: event.eventId,
-      idTimeMs: uuidV7Time(id),
-      canonical,
+      idTimeMs: uuidV7Time(event.eventId),
+      canonical: canonicals[i] as Uint8Array,
       leafHash: NO_HASH_YET,
       shard: 0,
       receivedAtUs: context.receivedAtUs,
       expectedRound: context.expectedRound,
-    });
-  });
+    }),
+  );
   return { events, slots, dataImprints };
 }
 

@@ -8,6 +8,7 @@ import { decodeEvent } from './decode-event.js';
 import {
   encodeEvent,
   encodeValidatedEvent,
+  encodeValidatedEvents,
   eventLeafHash,
   eventLeafHashes,
   sortAttributes,
@@ -45,6 +46,16 @@ describe('encodeEvent against testdata/events.json', () => {
       events.map((v) => hexToBytes(v.canonical)),
     );
     expect(bytesToHex(packed)).toBe(events.map((v) => v.leafHash).join(''));
+  });
+
+  it('encodeValidatedEvents: every vector in one call, each its canonical bytes, all views of one buffer', () => {
+    const encoded = encodeValidatedEvents(events.map((v) => eventFromVectorJson(v.event)));
+    expect(encoded.map((bytes) => bytesToHex(bytes))).toEqual(events.map((v) => v.canonical));
+    expect(new Set(encoded.map((bytes) => bytes.buffer)).size).toBe(1);
+    // The scratch writer is reused: a later call leaves earlier results as they were.
+    encodeValidatedEvent(eventFromVectorJson(vector('store-minimal').event));
+    expect(encoded.map((bytes) => bytesToHex(bytes))).toEqual(events.map((v) => v.canonical));
+    expect(encodeValidatedEvents([])).toEqual([]);
   });
 
   it.each(events)('$name: canonical bytes → event (attributes sorted)', ({ event, canonical }) => {

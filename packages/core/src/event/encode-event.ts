@@ -23,7 +23,36 @@ export function encodeEvent(event: DataEvent): Uint8Array {
 export function encodeValidatedEvent(event: DataEvent): Uint8Array {
   // Synchronous from reset() to finish(), so one scratch writer serves every call (ingest encodes
   // tens of thousands of events a second: a fresh buffer each was a measurable share of its GC).
+  writeValidatedEvent(scratch.reset(), event);
+  return scratch.finish();
+}
+
+/**
+ * encodeValidatedEvent of each of `events`, in order, all in one new buffer: each result is a view
+ * of it (the same bytes as encodeValidatedEvent's). For a caller that encodes many events together
+ * and keeps them about as long as each other (ingest: a request's events), one allocation instead of
+ * one per event — each of those a separate backing store for malloc and for the garbage collector.
+ * A view kept keeps the whole buffer. Precondition as encodeValidatedEvent's, for every event.
+ */
+export function encodeValidatedEvents(events: readonly DataEvent[]): Uint8Array[] {
   const w = scratch.reset();
+  const ends: number[] = [];
+  for (const event of events) {
+    writeValidatedEvent(w, event);
+    ends.push(w.length);
+  }
+  const all = w.finish();
+  let start = 0;
+  return ends.map((end) => {
+    const view = all.subarray(start, end);
+    start = end;
+    return view;
+  });
+}
+
+const scratch = new ByteWriter(4096);
+
+function writeValidatedEvent(w: ByteWriter, event: DataEvent): void {
   writeHeader(w, EVENT_HEADER);
   w.str(event.tenant).bytes(event.eventId, UUID_SIZE).u8(kindCode(event.kind)).imprint(event.data);
   w.count(event.inputs.length);
@@ -40,10 +69,7 @@ export function encodeValidatedEvent(event: DataEvent): Uint8Array {
   w.count(attributes.length);
   for (const { key, value } of attributes) w.str(key).str(value);
   w.bytes(event.nonce, EVENT_LIMITS.nonceBytes);
-  return w.finish();
 }
-
-const scratch = new ByteWriter(4096);
 
 function writeEndpoint(w: ByteWriter, endpoint: Endpoint): void {
   w.str(endpoint.system).str(endpoint.region).str(endpoint.host);

@@ -12,6 +12,7 @@ export { decodeEvent } from './decode-event.js';
 export {
   encodeEvent,
   encodeValidatedEvent,
+  encodeValidatedEvents,
   eventLeafHash,
   eventLeafHashes,
   sortAttributes,
