@@ -1,4 +1,4 @@
-import { encodeImprint, type Imprint } from '../imprint/index.js';
+import { algorithmByName, checkImprint, type Imprint } from '../imprint/index.js';
 import { EncodingError } from './encoding-error.js';
 import { isUint, MAX_U16, MAX_U32, MAX_U64 } from './limits.js';
 import { isWellFormedText, utf8Length, writeUtf8 } from './utf8.js';
@@ -84,15 +84,18 @@ export class ByteWriter {
     return this;
   }
 
-  /** An `imprint`: u8 length, then `algorithm id || digest`. */
+  /** An `imprint`: u8 length, then `algorithm id || digest` (encodeImprint's bytes, written in place). */
   imprint(imprint: Imprint): this {
-    let bytes: Uint8Array;
+    let id: number;
     try {
-      bytes = encodeImprint(imprint);
+      checkImprint(imprint);
+      id = algorithmByName(imprint.algorithm).id;
     } catch (cause) {
       throw new EncodingError('BAD_IMPRINT', '', 'imprint is not acceptable', { cause });
     }
-    return this.u8(bytes.length).bytes(bytes);
+    return this.u8(1 + imprint.digest.length)
+      .u8(id)
+      .bytes(imprint.digest);
   }
 
   /** The `u16` count that starts a `list<T>`; the caller then writes each item. */

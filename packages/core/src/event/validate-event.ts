@@ -127,14 +127,24 @@ function checkParents(parents: readonly Uint8Array[]): void {
 
 function checkAttributes(attributes: readonly Attribute[]): void {
   checkCount('attributes', attributes.length);
-  const seen = new Set<string>();
-  attributes.forEach(({ key, value }, i) => {
-    const field = `attributes[${i}]`;
+  // At most 64 attributes (checkCount): a repeat is found by comparing with those before, which
+  // costs less than a Set for the few an event has; field paths are made only for an error.
+  for (let i = 0; i < attributes.length; i += 1) {
+    const { key, value } = attributes[i] as Attribute;
     if (key.length < 1 || key.length > EVENT_LIMITS.maxAttributeKeyBytes || !ATTRIBUTE_KEY.test(key)) {
-      fail('KEY_INVALID', `${field}.key`, 'not 1-64 bytes of [A-Za-z0-9._:-]');
+      fail('KEY_INVALID', `attributes[${i}].key`, 'not 1-64 bytes of [A-Za-z0-9._:-]');
     }
-    if (seen.has(key)) fail('DUPLICATE', `${field}.key`, `repeats key ${key}`);
-    seen.add(key);
-    checkText(`${field}.value`, value, 0, EVENT_LIMITS.maxAttributeValueBytes);
-  });
+    for (let j = 0; j < i; j += 1) {
+      if ((attributes[j] as Attribute).key === key)
+        fail('DUPLICATE', `attributes[${i}].key`, `repeats key ${key}`);
+    }
+    const length = utf8Length(value);
+    if (
+      length === undefined ||
+      value.charCodeAt(0) === 0xfeff ||
+      length > EVENT_LIMITS.maxAttributeValueBytes
+    ) {
+      checkText(`attributes[${i}].value`, value, 0, EVENT_LIMITS.maxAttributeValueBytes); // throws
+    }
+  }
 }
