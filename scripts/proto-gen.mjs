@@ -11,8 +11,9 @@
 //
 // Uses only tools installed by `pnpm install` (buf and ts-proto are devDependencies of packages/proto;
 // buf compiles the protos itself, no protoc). The generated code is deterministic for given tool
-// versions (the lockfile pins them), so it is committed as ts-proto writes it, without reformatting;
-// biome.json ignores gen/.
+// versions (the lockfile pins them), so it is committed as ts-proto writes it, without reformatting
+// (one textual change: bytes fields' defaults share one empty Buffer, see shareEmptyBytes); biome.json
+// ignores gen/.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,8 +70,31 @@ function generate(outDir) {
     [buf, 'generate', 'proto', '--template', join('proto', 'buf.gen.yaml'), '--output', outDir],
     'buf generate',
   );
+  for (const file of listFiles(join(outDir, 'src', 'gen'))) shareEmptyBytes(join(outDir, 'src', 'gen', file));
   writeDescriptors(join(outDir, 'src', 'gen', 'descriptors.ts'));
   writeFileSync(join(outDir, 'src', 'index.ts'), indexSource(listFiles(join(outDir, 'src', 'gen'))));
+}
+
+/**
+ * The one change made to what ts-proto writes: the default of a `bytes` field is one empty Buffer
+ * shared by the file (`EMPTY_BYTES`) instead of `Buffer.alloc(0)` each time. Decoding makes every
+ * message from its default first, so each decoded DataEvent made three empty ArrayBuffers (4.8% of
+ * ingest's decode and prepare of a request, in its profile). An empty Buffer has no byte to change,
+ * so sharing it is safe; nothing transfers or detaches a message's buffers.
+ */
+function shareEmptyBytes(file) {
+  const source = readFileSync(file, 'utf8');
+  if (!source.includes('Buffer.alloc(0)')) return;
+  const lines = source.replaceAll('Buffer.alloc(0)', 'EMPTY_BYTES').split('\n');
+  const afterImports = lines.findLastIndex((line) => line.startsWith('import ')) + 1;
+  lines.splice(
+    afterImports,
+    0,
+    '',
+    '/** The default of every bytes field (scripts/proto-gen.mjs: shared, never written). */',
+    'const EMPTY_BYTES = Buffer.alloc(0);',
+  );
+  writeFileSync(file, lines.join('\n'));
 }
 
 /**

@@ -4,6 +4,9 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 
+/** The default of every bytes field (scripts/proto-gen.mjs: shared, never written). */
+const EMPTY_BYTES = Buffer.alloc(0);
+
 export const protobufPackage = "msi.event.v1";
 
 export const protobufFileName = "msi/event/v1/event.proto";
@@ -260,9 +263,9 @@ export const Attribute: MessageFns<Attribute> = {
 function createBaseDataEvent(): DataEvent {
   return {
     tenant: "",
-    eventId: Buffer.alloc(0),
+    eventId: EMPTY_BYTES,
     kind: 0,
-    data: Buffer.alloc(0),
+    data: EMPTY_BYTES,
     inputs: [],
     outputs: [],
     toTenant: "",
@@ -274,7 +277,7 @@ function createBaseDataEvent(): DataEvent {
     receivedAtUs: 0n,
     parents: [],
     attributes: [],
-    nonce: Buffer.alloc(0),
+    nonce: EMPTY_BYTES,
   };
 }
 
@@ -496,9 +499,9 @@ export const DataEvent: MessageFns<DataEvent> = {
   fromPartial<I extends Exact<DeepPartial<DataEvent>, I>>(object: I): DataEvent {
     const message = createBaseDataEvent();
     message.tenant = object.tenant ?? "";
-    message.eventId = object.eventId ?? Buffer.alloc(0);
+    message.eventId = object.eventId ?? EMPTY_BYTES;
     message.kind = object.kind ?? 0;
-    message.data = object.data ?? Buffer.alloc(0);
+    message.data = object.data ?? EMPTY_BYTES;
     message.inputs = object.inputs?.map((e) => e) || [];
     message.outputs = object.outputs?.map((e) => e) || [];
     message.toTenant = object.toTenant ?? "";
@@ -518,7 +521,7 @@ export const DataEvent: MessageFns<DataEvent> = {
       : 0n;
     message.parents = object.parents?.map((e) => e) || [];
     message.attributes = object.attributes?.map((e) => Attribute.fromPartial(e)) || [];
-    message.nonce = object.nonce ?? Buffer.alloc(0);
+    message.nonce = object.nonce ?? EMPTY_BYTES;
     return message;
   },
 };

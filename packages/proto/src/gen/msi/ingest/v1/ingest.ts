@@ -19,6 +19,9 @@ import {
 } from "@grpc/grpc-js";
 import { DataEvent } from "../../event/v1/event.js";
 
+/** The default of every bytes field (scripts/proto-gen.mjs: shared, never written). */
+const EMPTY_BYTES = Buffer.alloc(0);
+
 export const protobufPackage = "msi.ingest.v1";
 
 export const protobufFileName = "msi/ingest/v1/ingest.proto";
@@ -359,7 +362,7 @@ export const SubmitBatchResponse: MessageFns<SubmitBatchResponse> = {
 };
 
 function createBaseDurable(): Durable {
-  return { leafHash: Buffer.alloc(0), expectedRound: 0n, shard: 0, duplicate: false, receivedAtUs: 0n };
+  return { leafHash: EMPTY_BYTES, expectedRound: 0n, shard: 0, duplicate: false, receivedAtUs: 0n };
 }
 
 export const Durable: MessageFns<Durable> = {
@@ -458,7 +461,7 @@ export const Durable: MessageFns<Durable> = {
   },
   fromPartial<I extends Exact<DeepPartial<Durable>, I>>(object: I): Durable {
     const message = createBaseDurable();
-    message.leafHash = object.leafHash ?? Buffer.alloc(0);
+    message.leafHash = object.leafHash ?? EMPTY_BYTES;
     message.expectedRound = (object.expectedRound !== undefined && object.expectedRound !== null)
       ? BigInt(object.expectedRound)
       : 0n;
@@ -539,7 +542,7 @@ export const Failed: MessageFns<Failed> = {
 };
 
 function createBaseEventAck(): EventAck {
-  return { eventId: Buffer.alloc(0), outcome: undefined };
+  return { eventId: EMPTY_BYTES, outcome: undefined };
 }
 
 export const EventAck: MessageFns<EventAck> = {
@@ -612,7 +615,7 @@ export const EventAck: MessageFns<EventAck> = {
   },
   fromPartial<I extends Exact<DeepPartial<EventAck>, I>>(object: I): EventAck {
     const message = createBaseEventAck();
-    message.eventId = object.eventId ?? Buffer.alloc(0);
+    message.eventId = object.eventId ?? EMPTY_BYTES;
     switch (object.outcome?.$case) {
       case "durable": {
         if (object.outcome?.value !== undefined && object.outcome?.value !== null) {

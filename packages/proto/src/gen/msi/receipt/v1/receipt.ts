@@ -4,6 +4,9 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 
+/** The default of every bytes field (scripts/proto-gen.mjs: shared, never written). */
+const EMPTY_BYTES = Buffer.alloc(0);
+
 export const protobufPackage = "msi.receipt.v1";
 
 export const protobufFileName = "msi/receipt/v1/receipt.proto";
@@ -221,11 +224,11 @@ export const Extension: MessageFns<Extension> = {
 function createBaseReceipt(): Receipt {
   return {
     version: 0,
-    event: Buffer.alloc(0),
+    event: EMPTY_BYTES,
     eventProof: undefined,
-    seal: Buffer.alloc(0),
+    seal: EMPTY_BYTES,
     sealProof: undefined,
-    round: Buffer.alloc(0),
+    round: EMPTY_BYTES,
     roundProof: undefined,
     checkpoint: "",
     extension: undefined,
@@ -367,15 +370,15 @@ export const Receipt: MessageFns<Receipt> = {
   fromPartial<I extends Exact<DeepPartial<Receipt>, I>>(object: I): Receipt {
     const message = createBaseReceipt();
     message.version = object.version ?? 0;
-    message.event = object.event ?? Buffer.alloc(0);
+    message.event = object.event ?? EMPTY_BYTES;
     message.eventProof = (object.eventProof !== undefined && object.eventProof !== null)
       ? InclusionProof.fromPartial(object.eventProof)
       : undefined;
-    message.seal = object.seal ?? Buffer.alloc(0);
+    message.seal = object.seal ?? EMPTY_BYTES;
     message.sealProof = (object.sealProof !== undefined && object.sealProof !== null)
       ? InclusionProof.fromPartial(object.sealProof)
       : undefined;
-    message.round = object.round ?? Buffer.alloc(0);
+    message.round = object.round ?? EMPTY_BYTES;
     message.roundProof = (object.roundProof !== undefined && object.roundProof !== null)
       ? InclusionProof.fromPartial(object.roundProof)
       : undefined;

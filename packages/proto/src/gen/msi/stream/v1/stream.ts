@@ -4,6 +4,9 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 
+/** The default of every bytes field (scripts/proto-gen.mjs: shared, never written). */
+const EMPTY_BYTES = Buffer.alloc(0);
+
 export const protobufPackage = "msi.stream.v1";
 
 export const protobufFileName = "msi/stream/v1/stream.proto";
@@ -282,7 +285,7 @@ export const EventBatch: MessageFns<EventBatch> = {
 };
 
 function createBaseShardSealed(): ShardSealed {
-  return { version: 0, seal: Buffer.alloc(0), aggregatorId: "", leaseRevision: 0n, shardMapVersion: 0n };
+  return { version: 0, seal: EMPTY_BYTES, aggregatorId: "", leaseRevision: 0n, shardMapVersion: 0n };
 }
 
 export const ShardSealed: MessageFns<ShardSealed> = {
@@ -382,7 +385,7 @@ export const ShardSealed: MessageFns<ShardSealed> = {
   fromPartial<I extends Exact<DeepPartial<ShardSealed>, I>>(object: I): ShardSealed {
     const message = createBaseShardSealed();
     message.version = object.version ?? 0;
-    message.seal = object.seal ?? Buffer.alloc(0);
+    message.seal = object.seal ?? EMPTY_BYTES;
     message.aggregatorId = object.aggregatorId ?? "";
     message.leaseRevision = (object.leaseRevision !== undefined && object.leaseRevision !== null)
       ? BigInt(object.leaseRevision)
@@ -395,7 +398,7 @@ export const ShardSealed: MessageFns<ShardSealed> = {
 };
 
 function createBaseRoundAnchored(): RoundAnchored {
-  return { version: 0, round: Buffer.alloc(0), checkpoint: "", seals: [] };
+  return { version: 0, round: EMPTY_BYTES, checkpoint: "", seals: [] };
 }
 
 export const RoundAnchored: MessageFns<RoundAnchored> = {
@@ -478,7 +481,7 @@ export const RoundAnchored: MessageFns<RoundAnchored> = {
   fromPartial<I extends Exact<DeepPartial<RoundAnchored>, I>>(object: I): RoundAnchored {
     const message = createBaseRoundAnchored();
     message.version = object.version ?? 0;
-    message.round = object.round ?? Buffer.alloc(0);
+    message.round = object.round ?? EMPTY_BYTES;
     message.checkpoint = object.checkpoint ?? "";
     message.seals = object.seals?.map((e) => e) || [];
     return message;
@@ -748,7 +751,7 @@ export const ClaimBatch: MessageFns<ClaimBatch> = {
 };
 
 function createBaseEventClaim(): EventClaim {
-  return { tenant: "", eventId: Buffer.alloc(0), expectedRound: 0n, supersedes: 0n };
+  return { tenant: "", eventId: EMPTY_BYTES, expectedRound: 0n, supersedes: 0n };
 }
 
 export const EventClaim: MessageFns<EventClaim> = {
@@ -837,7 +840,7 @@ export const EventClaim: MessageFns<EventClaim> = {
   fromPartial<I extends Exact<DeepPartial<EventClaim>, I>>(object: I): EventClaim {
     const message = createBaseEventClaim();
     message.tenant = object.tenant ?? "";
-    message.eventId = object.eventId ?? Buffer.alloc(0);
+    message.eventId = object.eventId ?? EMPTY_BYTES;
     message.expectedRound = (object.expectedRound !== undefined && object.expectedRound !== null)
       ? BigInt(object.expectedRound)
       : 0n;

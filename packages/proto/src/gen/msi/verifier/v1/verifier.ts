@@ -20,6 +20,9 @@ import {
 import { DataEvent, Endpoint } from "../../event/v1/event.js";
 import { Receipt } from "../../receipt/v1/receipt.js";
 
+/** The default of every bytes field (scripts/proto-gen.mjs: shared, never written). */
+const EMPTY_BYTES = Buffer.alloc(0);
+
 export const protobufPackage = "msi.verifier.v1";
 
 export const protobufFileName = "msi/verifier/v1/verifier.proto";
@@ -502,7 +505,7 @@ export interface ListPublicationsResponse {
 }
 
 function createBaseGetReceiptRequest(): GetReceiptRequest {
-  return { eventId: Buffer.alloc(0), wait: false };
+  return { eventId: EMPTY_BYTES, wait: false };
 }
 
 export const GetReceiptRequest: MessageFns<GetReceiptRequest> = {
@@ -562,7 +565,7 @@ export const GetReceiptRequest: MessageFns<GetReceiptRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<GetReceiptRequest>, I>>(object: I): GetReceiptRequest {
     const message = createBaseGetReceiptRequest();
-    message.eventId = object.eventId ?? Buffer.alloc(0);
+    message.eventId = object.eventId ?? EMPTY_BYTES;
     message.wait = object.wait ?? false;
     return message;
   },
@@ -638,7 +641,7 @@ export const GetReceiptResponse: MessageFns<GetReceiptResponse> = {
 };
 
 function createBaseGetHistoryRequest(): GetHistoryRequest {
-  return { data: Buffer.alloc(0), fromUs: 0n, toUs: 0n, pageSize: 0, pageToken: "" };
+  return { data: EMPTY_BYTES, fromUs: 0n, toUs: 0n, pageSize: 0, pageToken: "" };
 }
 
 export const GetHistoryRequest: MessageFns<GetHistoryRequest> = {
@@ -737,7 +740,7 @@ export const GetHistoryRequest: MessageFns<GetHistoryRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<GetHistoryRequest>, I>>(object: I): GetHistoryRequest {
     const message = createBaseGetHistoryRequest();
-    message.data = object.data ?? Buffer.alloc(0);
+    message.data = object.data ?? EMPTY_BYTES;
     message.fromUs = (object.fromUs !== undefined && object.fromUs !== null) ? BigInt(object.fromUs) : 0n;
     message.toUs = (object.toUs !== undefined && object.toUs !== null) ? BigInt(object.toUs) : 0n;
     message.pageSize = object.pageSize ?? 0;
@@ -859,7 +862,7 @@ export const HistoryEntry: MessageFns<HistoryEntry> = {
 function createBaseLineageLink(): LineageLink {
   return {
     kind: 0,
-    eventId: Buffer.alloc(0),
+    eventId: EMPTY_BYTES,
     fromData: [],
     toData: [],
     fromTenant: "",
@@ -993,7 +996,7 @@ export const LineageLink: MessageFns<LineageLink> = {
   fromPartial<I extends Exact<DeepPartial<LineageLink>, I>>(object: I): LineageLink {
     const message = createBaseLineageLink();
     message.kind = object.kind ?? 0;
-    message.eventId = object.eventId ?? Buffer.alloc(0);
+    message.eventId = object.eventId ?? EMPTY_BYTES;
     message.fromData = object.fromData?.map((e) => e) || [];
     message.toData = object.toData?.map((e) => e) || [];
     message.fromTenant = object.fromTenant ?? "";
@@ -1275,7 +1278,7 @@ export const VerifyReceiptResponse: MessageFns<VerifyReceiptResponse> = {
 
 function createBaseProvenSummary(): ProvenSummary {
   return {
-    eventId: Buffer.alloc(0),
+    eventId: EMPTY_BYTES,
     tenant: "",
     round: 0n,
     closedAtUs: 0n,
@@ -1418,7 +1421,7 @@ export const ProvenSummary: MessageFns<ProvenSummary> = {
   },
   fromPartial<I extends Exact<DeepPartial<ProvenSummary>, I>>(object: I): ProvenSummary {
     const message = createBaseProvenSummary();
-    message.eventId = object.eventId ?? Buffer.alloc(0);
+    message.eventId = object.eventId ?? EMPTY_BYTES;
     message.tenant = object.tenant ?? "";
     message.round = (object.round !== undefined && object.round !== null) ? BigInt(object.round) : 0n;
     message.closedAtUs = (object.closedAtUs !== undefined && object.closedAtUs !== null)
@@ -1790,7 +1793,7 @@ export const GetRoundRequest: MessageFns<GetRoundRequest> = {
 };
 
 function createBaseGetRoundResponse(): GetRoundResponse {
-  return { round: Buffer.alloc(0), seals: [], checkpoint: "", sealShardMapVersions: [] };
+  return { round: EMPTY_BYTES, seals: [], checkpoint: "", sealShardMapVersions: [] };
 }
 
 export const GetRoundResponse: MessageFns<GetRoundResponse> = {
@@ -1891,7 +1894,7 @@ export const GetRoundResponse: MessageFns<GetRoundResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<GetRoundResponse>, I>>(object: I): GetRoundResponse {
     const message = createBaseGetRoundResponse();
-    message.round = object.round ?? Buffer.alloc(0);
+    message.round = object.round ?? EMPTY_BYTES;
     message.seals = object.seals?.map((e) => e) || [];
     message.checkpoint = object.checkpoint ?? "";
     message.sealShardMapVersions = object.sealShardMapVersions?.map((e) => BigInt(e)) || [];
@@ -1982,7 +1985,7 @@ export const WatchReceiptsRequest: MessageFns<WatchReceiptsRequest> = {
 };
 
 function createBaseWatchedReceipt(): WatchedReceipt {
-  return { eventId: Buffer.alloc(0), receipt: undefined, anchor: 0 };
+  return { eventId: EMPTY_BYTES, receipt: undefined, anchor: 0 };
 }
 
 export const WatchedReceipt: MessageFns<WatchedReceipt> = {
@@ -2053,7 +2056,7 @@ export const WatchedReceipt: MessageFns<WatchedReceipt> = {
   },
   fromPartial<I extends Exact<DeepPartial<WatchedReceipt>, I>>(object: I): WatchedReceipt {
     const message = createBaseWatchedReceipt();
-    message.eventId = object.eventId ?? Buffer.alloc(0);
+    message.eventId = object.eventId ?? EMPTY_BYTES;
     message.receipt = (object.receipt !== undefined && object.receipt !== null)
       ? Receipt.fromPartial(object.receipt)
       : undefined;
@@ -2488,7 +2491,7 @@ export const SearchByActorResponse: MessageFns<SearchByActorResponse> = {
 };
 
 function createBaseGetLineageRequest(): GetLineageRequest {
-  return { data: Buffer.alloc(0), direction: 0, maxDepth: 0, maxLinks: 0 };
+  return { data: EMPTY_BYTES, direction: 0, maxDepth: 0, maxLinks: 0 };
 }
 
 export const GetLineageRequest: MessageFns<GetLineageRequest> = {
@@ -2570,7 +2573,7 @@ export const GetLineageRequest: MessageFns<GetLineageRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<GetLineageRequest>, I>>(object: I): GetLineageRequest {
     const message = createBaseGetLineageRequest();
-    message.data = object.data ?? Buffer.alloc(0);
+    message.data = object.data ?? EMPTY_BYTES;
     message.direction = object.direction ?? 0;
     message.maxDepth = object.maxDepth ?? 0;
     message.maxLinks = object.maxLinks ?? 0;
