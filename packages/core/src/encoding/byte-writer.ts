@@ -1,7 +1,7 @@
 import { algorithmByName, checkImprint, type Imprint } from '../imprint/index.js';
 import { EncodingError } from './encoding-error.js';
 import { isUint, MAX_U16, MAX_U32, MAX_U64 } from './limits.js';
-import { isWellFormedText, utf8Length, writeUtf8 } from './utf8.js';
+import { utf8Length, writeUtf8 } from './utf8.js';
 
 const TWO_32 = 2 ** 32;
 
@@ -70,7 +70,26 @@ export class ByteWriter {
 
   /** A `str`: u16 byte length, then well-formed UTF-8 without a BOM. */
   str(text: string): this {
-    const length = isWellFormedText(text) ? utf8Length(text) : undefined;
+    // ASCII (most of what events carry) in one pass that copies and checks each unit: its length
+    // is its byte count, and it can hold neither a lone surrogate nor a BOM.
+    const units = text.length;
+    if (units <= MAX_U16) {
+      this.#reserve(2 + units);
+      const start = this.#length + 2;
+      const buffer = this.#buffer;
+      let i = 0;
+      for (; i < units; i++) {
+        const unit = text.charCodeAt(i);
+        if (unit >= 0x80) break;
+        buffer[start + i] = unit;
+      }
+      if (i === units) {
+        this.#view.setUint16(this.#length, units);
+        this.#length = start + units;
+        return this;
+      }
+    }
+    const length = text.charCodeAt(0) !== 0xfeff ? utf8Length(text) : undefined;
     if (length === undefined) {
       throw new EncodingError('BAD_UTF8', '', 'text: lone surrogate or leading BOM');
     }
