@@ -139,6 +139,11 @@ describe('wire form', () => {
     const imprint = parseImprint(bytes);
     bytes.fill(0);
     expect(imprint).toEqual(imprintOf('sha256', abc));
+    // A Buffer's slice() is a view: the digest must not be one of a Buffer either (decoded requests).
+    const buffer = Buffer.from(encodeImprint(imprintOf('sha256', abc)));
+    const fromBuffer = parseImprint(buffer);
+    buffer.fill(0);
+    expect(fromBuffer).toEqual(imprintOf('sha256', abc));
   });
 });
 

@@ -59,7 +59,8 @@ export function parseImprint(bytes: Uint8Array): Imprint {
       `${name} imprint has ${bytes.length} bytes, want ${1 + digestSize}`,
     );
   }
-  return { algorithm: name, digest: bytes.slice(1) };
+  // A copy whatever `bytes` is: Buffer's slice() is a view, where Uint8Array's copies.
+  return { algorithm: name, digest: new Uint8Array(bytes.subarray(1)) };
 }
 
 /** True when both imprints have the same algorithm and digest. */
