@@ -23,9 +23,16 @@ export class Admission {
     return true;
   }
 
-  /** Takes `count` when it is free (in arrival order). `count` above the capacity waits for an empty ingest. */
+  /**
+   * Takes `count` when it is free (in arrival order). `count` above the capacity waits for an empty
+   * ingest, and is taken at once when ingest is empty already (no release would come to grant it).
+   */
   acquire(count: number): Promise<void> {
     if (this.tryAcquire(count)) return Promise.resolve();
+    if (this.#used === 0 && this.#waiters.length === 0) {
+      this.#take(count);
+      return Promise.resolve();
+    }
     return new Promise((grant) => this.#waiters.push({ count, grant }));
   }
 

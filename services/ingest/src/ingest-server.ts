@@ -312,7 +312,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
               responseSerialize: reusedWriterSerializer(ingestV1.SubmitBatchResponse),
             },
           },
-          implementation: ingestServiceImplementation(calls, config.streamWindow),
+          implementation: ingestServiceImplementation(calls, config.streamWindow, config.maxBatch),
           onUndecodable: (call, request) => {
             const refused = calls.refuseUndecodable(call, call.getPath(), request);
             return statusOf(refused);

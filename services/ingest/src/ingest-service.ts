@@ -12,6 +12,8 @@ const SUBMIT_BATCH = '/msi.ingest.v1.IngestService/SubmitBatch';
 export function ingestServiceImplementation(
   calls: IngestCalls,
   streamWindow: number,
+  /** The most events a stream submits as one group of the requests of a turn (the batch limit). */
+  streamGroupEvents = 1000,
 ): ingestV1.IngestServiceServer {
   return {
     submit(call, callback) {
@@ -47,7 +49,7 @@ export function ingestServiceImplementation(
         call.emit('error', statusOf(refused));
         return;
       }
-      new StreamSession(call, calls, identity, streamWindow).start();
+      new StreamSession(call, calls, identity, streamWindow, streamGroupEvents).start();
     },
   };
 }

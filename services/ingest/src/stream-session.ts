@@ -41,24 +41,29 @@ export class StreamSession {
   readonly #calls: IngestCalls;
   readonly #identity: Identity;
   readonly #window: number;
+  readonly #maxGroupEvents: number;
 
+  /** `maxGroupEvents`: the most events of a turn's requests submitted together (ingest's batch limit). */
   constructor(
     call: ServerDuplexStream<ingestV1.SubmitStreamRequest, ingestV1.SubmitStreamResponse>,
     calls: IngestCalls,
     identity: Identity,
     window: number,
+    maxGroupEvents: number,
   ) {
     this.#call = call;
     this.#calls = calls;
     this.#identity = identity;
     this.#window = window;
+    this.#maxGroupEvents = maxGroupEvents;
   }
 
   start(): void {
     this.#call.on('data', (request: ingestV1.SubmitStreamRequest | UndecodableRequest) => {
       if (!isUndecodable(request)) this.#receive(request);
       else if (this.#failure === undefined && !this.#finished) {
-        this.#takeArrived(); // the requests before this one are answered first
+        // The requests before this one are answered first.
+        while (this.#arrived.length > 0 && this.#failure === undefined) this.#takeArrived();
         if (this.#failure !== undefined) return;
         const path = `requests[${this.#nextSequence}]`;
         const refused = this.#calls.refuseUndecodable(this.#call, SUBMIT_STREAM, request, path);
@@ -80,13 +85,16 @@ export class StreamSession {
   #receive(request: ingestV1.SubmitStreamRequest): void {
     if (this.#failure !== undefined || this.#finished) return;
     this.#arrived.push(request);
-    if (!this.#takeScheduled) {
-      this.#takeScheduled = true;
-      setImmediate(() => {
-        this.#takeScheduled = false;
-        this.#takeArrived();
-      });
-    }
+    this.#scheduleTake();
+  }
+
+  #scheduleTake(): void {
+    if (this.#takeScheduled) return;
+    this.#takeScheduled = true;
+    setImmediate(() => {
+      this.#takeScheduled = false;
+      this.#takeArrived();
+    });
   }
 
   /**
@@ -97,10 +105,24 @@ export class StreamSession {
    * per turn instead of per message.
    */
   #takeArrived(): void {
-    const arrived = this.#arrived;
-    if (arrived.length === 0) return;
-    this.#arrived = [];
-    if (this.#failure !== undefined || this.#finished) return;
+    if (this.#arrived.length === 0) return;
+    if (this.#failure !== undefined || this.#finished) {
+      this.#arrived = [];
+      this.#flush();
+      return;
+    }
+    // A group holds at most `maxGroupEvents` events (a larger request is a group of its own), so that
+    // what is admitted at once stays the size of a request; the rest is the next group's.
+    let take = 0;
+    let events = 0;
+    for (const request of this.#arrived) {
+      if (take > 0 && events + request.events.length > this.#maxGroupEvents) break;
+      take += 1;
+      events += request.events.length;
+    }
+    const arrived = this.#arrived.slice(0, take);
+    this.#arrived = this.#arrived.slice(take);
+    if (this.#arrived.length > 0) this.#scheduleTake();
     const group: GroupedRequest[] = [];
     const sequences: bigint[] = [];
     let failure: IngestError | undefined;
@@ -181,6 +203,7 @@ export class StreamSession {
   #fail(error: IngestError): void {
     if (this.#failure !== undefined) return;
     this.#failure = error;
+    this.#arrived = []; // nothing after a failure is answered
     this.#calls.deps.metrics.rejected.inc({ code: error.code });
     this.#call.pause();
     this.#flush();

@@ -19,12 +19,17 @@ import type { RunningIngest } from './ingest-server.js';
 const world = useWorld({ label: 'ingest_stream' });
 const { natsUrl, prefix } = world;
 const WINDOW = 4;
+/** The batch limit, which is also the most events a stream submits as one group of a turn's requests. */
+const MAX_BATCH = 50;
 let ingest: RunningIngest;
 let client: ingestV1.IngestServiceClient;
 
 beforeAll(async () => {
   ingest = await startTestIngest(
-    testEnv(natsUrl, prefix, writeCredentials(), { MSI_INGEST_STREAM_WINDOW: String(WINDOW) }),
+    testEnv(natsUrl, prefix, writeCredentials(), {
+      MSI_INGEST_STREAM_WINDOW: String(WINDOW),
+      MSI_INGEST_MAX_BATCH: String(MAX_BATCH),
+    }),
   );
   client = clientFor(ingest.port, KEYS.acme);
 });
@@ -128,6 +133,17 @@ describe('SubmitStream', () => {
       expect(durableOf(ack).leafHash).toEqual(durableOf(original).leafHash);
       expect(durableOf(ack).duplicate).toBe(true);
     }
+  });
+
+  it('answers requests sent together in order when they hold more events than one group takes', async () => {
+    // A turn's requests are submitted in groups of at most MAX_BATCH events: these 8 × 20 sent at once
+    // arrive together and make several groups.
+    const requests = Array.from({ length: 8 }, () => Array.from({ length: 20 }, () => sampleEvent()));
+    const run = await runStream(client, requests, { respectCredit: false });
+    expect(run.error).toBeUndefined();
+    const acks = settled(run.responses, requests.length);
+    expect(acks.map((ack) => ack.eventId)).toEqual(requests.flat().map((event) => event.eventId));
+    for (const ack of acks) expect(durableOf(ack).duplicate).toBe(false);
   });
 
   it('answers an id repeated across messages sent together once with its leaf, then as duplicates', async () => {
