@@ -30,6 +30,7 @@ import {
 import { asBuffer } from '@msi/wire';
 import { ByteLru } from './byte-lru.js';
 import { SCHEMA } from './schema.js';
+import { SealedRowIndex, type SealedRowInput } from './sealed-row-index.js';
 import { VerifierError } from './verifier-error.js';
 
 /** An event row visible to a tenant: its own, or a TRANSFER to it. */
@@ -501,33 +502,38 @@ export class ReceiptCache {
    */
   readonly anchors = new CheckedAnchors(4096);
   readonly #kept: ByteLru<Cached>;
+  readonly #sealed: SealedRowIndex;
   #checkpoint: (LatestCheckpoint & { at: number }) | undefined;
   /** The read of the newest checkpoint in flight: concurrent callers share it. */
   #checkpointRead: Promise<LatestCheckpoint | undefined> | undefined;
 
-  /** `bytes`: the budget of everything kept (default 128 MiB; 0 keeps nothing). */
+  /**
+   * `bytes`: the budget of everything kept (default 128 MiB; 0 keeps nothing): half for the rows
+   * the projection just sealed (the hot index, SealedRowIndex), half for the rest.
+   */
   constructor(options: { readonly bytes?: number } = {}) {
-    this.#kept = new ByteLru(options.bytes ?? DEFAULT_RECEIPT_CACHE_BYTES);
+    const budget = options.bytes ?? DEFAULT_RECEIPT_CACHE_BYTES;
+    this.#sealed = new SealedRowIndex(Math.floor(budget / 2));
+    this.#kept = new ByteLru(budget - Math.floor(budget / 2));
   }
 
-  /** The bytes kept now (at most the budget). */
+  /** The bytes kept now (about the budget at most). */
   get bytes(): number {
-    return this.#kept.bytes;
+    return this.#kept.bytes + this.#sealed.bytes;
   }
 
   /**
-   * The anchored event row `tenant` sees under `eventId`, when kept. A row the projection handed
-   * over (rememberSealed) views its message's block of canonical bytes (recent-event-rows.ts); once
-   * asked for it moves to the newest end and may outlive the rest of that block by far, so it is
-   * given its own copy then: a kept row holds its own bytes, not a message's ~200 KB.
+   * The anchored event row `tenant` sees under `eventId`, when kept: a row asked for before, else one
+   * of the hot index, which is then kept as asked for (with its own bytes) and outlives the index's
+   * oldest rows while it is asked for.
    */
   event(eventId: Uint8Array, tenant: string): EventRow | undefined {
     const key = eventKey(eventId, tenant);
     const row = this.#kept.get(key) as EventRow | undefined;
-    if (row === undefined || row.canonical.byteLength === row.canonical.buffer.byteLength) return row;
-    const own: EventRow = { ...row, canonical: new Uint8Array(row.canonical) };
-    this.#kept.set(key, own, rowBytes(own));
-    return own;
+    if (row !== undefined) return row;
+    const sealed = this.#sealed.find(eventId, tenant);
+    if (sealed !== undefined) this.#kept.set(key, sealed, rowBytes(sealed));
+    return sealed;
   }
 
   /** Keeps a row `tenant` sees under `eventId` once it is anchored (in a verified seal): it no longer changes. */
@@ -540,19 +546,8 @@ export class ReceiptCache {
    * prefers: the tenant's own anchored copy, the earliest on the stream; a copy already kept that is
    * earlier stays).
    */
-  rememberSealed(events: readonly { readonly eventId: Uint8Array; readonly row: EventRow }[]): void {
-    for (const { eventId, row } of events) {
-      if (!isAnchored(row)) continue;
-      const key = eventKey(eventId, row.tenant); // made and hashed once for the lookup and the set
-      const kept = this.#kept.get(key) as EventRow | undefined;
-      if (
-        kept !== undefined &&
-        (kept.streamSeq < row.streamSeq ||
-          (kept.streamSeq === row.streamSeq && kept.position <= row.position))
-      )
-        continue;
-      this.#kept.set(key, row, rowBytes(row));
-    }
+  rememberSealed(events: readonly SealedRowInput[]): void {
+    this.#sealed.add(events.filter(({ row }) => isAnchored(row)));
   }
 
   /** Where a seal is anchored (its record, leaf count, round and position in it). */

@@ -1,0 +1,263 @@
+import { UUID_SIZE } from '@msi/core';
+import type { EventRow } from './receipt-store.js';
+
+/** A row the projection just sealed: its event id and its row, anchored (seal and leaf index set). */
+export interface SealedRowInput {
+  readonly eventId: Uint8Array;
+  readonly row: EventRow;
+}
+
+/**
+ * One group of sealed rows, packed: the bytes of every row in a few blocks and typed arrays, no
+ * object per row (a row is made when a lookup finds it).
+ */
+interface SealedBlock {
+  readonly count: number;
+  /** The event ids, UUID_SIZE bytes each. */
+  readonly ids: Buffer;
+  /** Each row's tenant (repeats share one string). */
+  readonly tenants: readonly string[];
+  /** The canonical bytes, row i at [offsets[i], offsets[i + 1]). */
+  readonly canonical: Buffer;
+  readonly offsets: Int32Array;
+  readonly streamSeqs: Float64Array;
+  readonly positions: Int32Array;
+  readonly sealSeqs: Float64Array;
+  readonly leafIndexes: Float64Array;
+  readonly bytes: number;
+}
+
+/** Rows per block at most: a table entry packs a row's index below this. */
+const ROWS_PER_BLOCK = 2 ** 20;
+/** An empty table slot. */
+const EMPTY = -1;
+/** What a block costs beyond its rows (objects, arrays' headers), roughly. */
+const BLOCK_OVERHEAD_BYTES = 512;
+/**
+ * What a row costs beyond its canonical bytes: id, offset, stream seq, position, seal, leaf, tenant
+ * slot, and its share of the table (8-byte slots at a load between 1/8 and 1/2: 16–64 bytes, 32 counted).
+ */
+const ROW_BYTES = UUID_SIZE + 4 + 8 + 4 + 8 + 8 + 8 + 32;
+/** The table is rebuilt once this share of its slots is taken (live or left by dropped blocks). */
+const MAX_LOAD = 0.5;
+
+/**
+ * The hot index of GetReceipt: the event rows the projection sealed last, found by (tenant, event id),
+ * within a byte budget (the oldest groups are dropped first). Each group the projection hands over is
+ * copied into one packed block; the index over them is an open-addressing table of numbers (block
+ * number × 2^20 + row), so that keeping a row costs no object, no key string and no map entry — the
+ * ByteLru entries it replaces cost the projector ~5 µs per event and their garbage a share of its GC.
+ *
+ * A dropped block leaves its slots in the table: a lookup skips a slot of a dropped block, and the
+ * table is rebuilt from the live blocks once half its slots are taken. Probing is linear from a hash
+ * of the id's four words keyed by a per-index random seed (ids come from clients). Of several rows of
+ * one (tenant, id), the earliest on the events stream is kept, as findEvents prefers it.
+ */
+export class SealedRowIndex {
+  readonly #budget: number;
+  readonly #seed: number;
+  /** Live blocks, oldest first; block number n is at #blocks[n − #first]. */
+  #blocks: SealedBlock[] = [];
+  #first = 0;
+  #table: Float64Array;
+  #mask: number;
+  /** Slots taken, by live rows and by dropped blocks' rows. */
+  #taken = 0;
+  #rows = 0;
+  #bytes = 0;
+
+  /** `budget`: the most bytes of rows kept (0 keeps nothing). */
+  constructor(budget: number, seed = randomSeed()) {
+    if (!Number.isSafeInteger(budget) || budget < 0)
+      throw new RangeError(`budget: ${budget} is not a byte count`);
+    this.#budget = budget;
+    this.#seed = seed;
+    this.#table = new Float64Array(1024).fill(EMPTY);
+    this.#mask = 1023;
+  }
+
+  /** Bytes held, as counted against the budget (the table's share of each row at its mean load). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Rows held. */
+  get size(): number {
+    return this.#rows;
+  }
+
+  /** Keeps `rows` (anchored rows of their own tenant), dropping the oldest groups beyond the budget. */
+  add(rows: readonly SealedRowInput[]): void {
+    if (rows.length === 0 || this.#budget === 0) return;
+    for (let from = 0; from < rows.length; from += ROWS_PER_BLOCK - 1)
+      this.#addBlock(packBlock(rows.slice(from, from + ROWS_PER_BLOCK - 1)));
+  }
+
+  /** The row `tenant` sees under `eventId` when kept (a new object with its own canonical bytes). */
+  find(eventId: Uint8Array, tenant: string): EventRow | undefined {
+    if (eventId.length !== UUID_SIZE || this.#rows === 0) return undefined;
+    const slot = this.#slotOf(eventId, 0, tenant);
+    if (slot === EMPTY) return undefined;
+    const ref = this.#table[slot] as number;
+    const block = this.#blocks[Math.floor(ref / ROWS_PER_BLOCK) - this.#first] as SealedBlock;
+    const row = ref % ROWS_PER_BLOCK;
+    return {
+      streamSeq: block.streamSeqs[row] as number,
+      position: block.positions[row] as number,
+      tenant: block.tenants[row] as string,
+      canonical: new Uint8Array(block.canonical.subarray(block.offsets[row], block.offsets[row + 1])),
+      sealSeq: block.sealSeqs[row] as number,
+      leafIndex: block.leafIndexes[row] as number,
+    };
+  }
+
+  #addBlock(block: SealedBlock): void {
+    if (block.bytes > this.#budget) return;
+    const number = this.#first + this.#blocks.length;
+    this.#blocks.push(block);
+    this.#bytes += block.bytes;
+    this.#rows += block.count;
+    while (this.#bytes > this.#budget) this.#dropOldest();
+    if ((this.#taken + block.count) / this.#table.length > MAX_LOAD) this.#rebuild();
+    for (let row = 0; row < block.count; row++) this.#insert(block, number, row);
+  }
+
+  #dropOldest(): void {
+    const oldest = this.#blocks.shift();
+    if (oldest === undefined) return;
+    this.#first += 1;
+    this.#bytes -= oldest.bytes;
+    this.#rows -= oldest.count;
+  }
+
+  /** A table sized for the live rows (at most half the rebuild load), holding the live blocks' rows. */
+  #rebuild(): void {
+    let slots = 1024;
+    while (this.#rows / slots > MAX_LOAD / 2) slots *= 2;
+    this.#table = new Float64Array(slots).fill(EMPTY);
+    this.#mask = slots - 1;
+    this.#taken = 0;
+    // The block being added (the last) is inserted by the caller.
+    for (let b = 0; b < this.#blocks.length - 1; b++) {
+      const block = this.#blocks[b] as SealedBlock;
+      for (let row = 0; row < block.count; row++) this.#insert(block, this.#first + b, row);
+    }
+  }
+
+  /** Sets row `row` of block `number` unless an earlier row of its (tenant, id) is kept. */
+  #insert(block: SealedBlock, number: number, row: number): void {
+    const tenant = block.tenants[row] as string;
+    const at = row * UUID_SIZE;
+    const ref = number * ROWS_PER_BLOCK + row;
+    const keptSlot = this.#slotOf(block.ids, at, tenant);
+    if (keptSlot !== EMPTY) {
+      const found = this.#table[keptSlot] as number;
+      const kept = this.#blocks[Math.floor(found / ROWS_PER_BLOCK) - this.#first] as SealedBlock;
+      const keptRow = found % ROWS_PER_BLOCK;
+      const keptSeq = kept.streamSeqs[keptRow] as number;
+      const seq = block.streamSeqs[row] as number;
+      const earlier =
+        keptSeq < seq ||
+        (keptSeq === seq && (kept.positions[keptRow] as number) <= (block.positions[row] as number));
+      if (!earlier) this.#table[keptSlot] = ref;
+      return;
+    }
+    let slot = this.#home(block.ids, at);
+    for (;;) {
+      const taken = this.#table[slot] as number;
+      if (taken === EMPTY || !this.#live(taken)) break;
+      slot = (slot + 1) & this.#mask;
+    }
+    if (this.#table[slot] === EMPTY) this.#taken += 1;
+    this.#table[slot] = ref;
+  }
+
+  /** The slot of the live row of (tenant, the id at ids[at…]), or EMPTY. */
+  #slotOf(ids: Uint8Array, at: number, tenant: string): number {
+    for (let slot = this.#home(ids, at); ; slot = (slot + 1) & this.#mask) {
+      const ref = this.#table[slot] as number;
+      if (ref === EMPTY) return EMPTY;
+      if (this.#matches(ref, ids, at, tenant)) return slot;
+    }
+  }
+
+  #live(ref: number): boolean {
+    return Math.floor(ref / ROWS_PER_BLOCK) >= this.#first;
+  }
+
+  #matches(ref: number, ids: Uint8Array, at: number, tenant: string): boolean {
+    const number = Math.floor(ref / ROWS_PER_BLOCK);
+    if (number < this.#first) return false;
+    const block = this.#blocks[number - this.#first] as SealedBlock;
+    const row = ref % ROWS_PER_BLOCK;
+    const kept = block.ids;
+    const from = row * UUID_SIZE;
+    for (let i = 0; i < UUID_SIZE; i++) if (kept[from + i] !== ids[at + i]) return false;
+    return block.tenants[row] === tenant;
+  }
+
+  /** The home slot of the id at ids[at…]: its four words mixed with the seed. */
+  #home(ids: Uint8Array, at: number): number {
+    let h = this.#seed;
+    for (let w = 0; w < UUID_SIZE; w += 4) {
+      const word =
+        ((ids[at + w] as number) << 24) |
+        ((ids[at + w + 1] as number) << 16) |
+        ((ids[at + w + 2] as number) << 8) |
+        (ids[at + w + 3] as number);
+      h = Math.imul(h ^ word, 0x85ebca6b);
+      h ^= h >>> 13;
+    }
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return h & this.#mask;
+  }
+}
+
+/** `rows` copied into one block. */
+function packBlock(rows: readonly SealedRowInput[]): SealedBlock {
+  const count = rows.length;
+  let canonicalBytes = 0;
+  for (const { row } of rows) canonicalBytes += row.canonical.length;
+  const ids = Buffer.allocUnsafe(count * UUID_SIZE);
+  const canonical = Buffer.allocUnsafe(canonicalBytes);
+  const offsets = new Int32Array(count + 1);
+  const streamSeqs = new Float64Array(count);
+  const positions = new Int32Array(count);
+  const sealSeqs = new Float64Array(count);
+  const leafIndexes = new Float64Array(count);
+  const tenants: string[] = new Array(count);
+  let at = 0;
+  rows.forEach(({ eventId, row }, i) => {
+    if (eventId.length !== UUID_SIZE)
+      throw new RangeError(`event id of ${eventId.length} bytes, not ${UUID_SIZE}`);
+    if (row.sealSeq === undefined || row.leafIndex === undefined)
+      throw new RangeError(`row ${row.streamSeq}/${row.position} is not anchored`);
+    ids.set(eventId, i * UUID_SIZE);
+    canonical.set(row.canonical, at);
+    offsets[i] = at;
+    at += row.canonical.length;
+    streamSeqs[i] = row.streamSeq;
+    positions[i] = row.position;
+    sealSeqs[i] = row.sealSeq;
+    leafIndexes[i] = row.leafIndex;
+    tenants[i] = row.tenant;
+  });
+  offsets[count] = at;
+  return {
+    count,
+    ids,
+    tenants,
+    canonical,
+    offsets,
+    streamSeqs,
+    positions,
+    sealSeqs,
+    leafIndexes,
+    bytes: BLOCK_OVERHEAD_BYTES + canonicalBytes + count * ROW_BYTES,
+  };
+}
+
+function randomSeed(): number {
+  return globalThis.crypto.getRandomValues(new Uint32Array(1))[0] ?? 0x9e3779b9;
+}
