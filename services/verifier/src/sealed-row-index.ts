@@ -17,9 +17,15 @@ interface SealedBlock {
   readonly ids: Buffer;
   /** Each row's tenant (repeats share one string). */
   readonly tenants: readonly string[];
-  /** The canonical bytes, row i at [offsets[i], offsets[i + 1]). */
-  readonly canonical: Buffer;
-  readonly offsets: Int32Array;
+  /**
+   * The memory the rows' canonical bytes are in, not copied (the projector's recent rows' blocks,
+   * which this keeps alive as long as it keeps a row of them): row i's bytes are
+   * sources[sourceOf[i]] at [starts[i], starts[i] + lengths[i]).
+   */
+  readonly sources: readonly Uint8Array[];
+  readonly sourceOf: Int32Array;
+  readonly starts: Int32Array;
+  readonly lengths: Int32Array;
   readonly streamSeqs: Float64Array;
   readonly positions: Int32Array;
   readonly sealSeqs: Float64Array;
@@ -34,19 +40,23 @@ const EMPTY = -1;
 /** What a block costs beyond its rows (objects, arrays' headers), roughly. */
 const BLOCK_OVERHEAD_BYTES = 512;
 /**
- * What a row costs beyond its canonical bytes: id, offset, stream seq, position, seal, leaf, tenant
- * slot, and its share of the table (8-byte slots at a load between 1/8 and 1/2: 16–64 bytes, 32 counted).
+ * What a row costs beyond its canonical bytes: id, source, start, length, stream seq, position, seal,
+ * leaf, tenant slot, and its share of the table (8-byte slots at a load between 1/8 and 1/2: 16–64
+ * bytes, 32 counted). Its canonical bytes are counted though they are referenced, not copied: memory
+ * the projector's recent rows also hold while both keep the row, and this alone after.
  */
-const ROW_BYTES = UUID_SIZE + 4 + 8 + 4 + 8 + 8 + 8 + 32;
+const ROW_BYTES = UUID_SIZE + 4 + 4 + 4 + 8 + 4 + 8 + 8 + 8 + 32;
 /** The table is rebuilt once this share of its slots is taken (live or left by dropped blocks). */
 const MAX_LOAD = 0.5;
 
 /**
  * The hot index of GetReceipt: the event rows the projection sealed last, found by (tenant, event id),
  * within a byte budget (the oldest groups are dropped first). Each group the projection hands over is
- * copied into one packed block; the index over them is an open-addressing table of numbers (block
- * number × 2^20 + row), so that keeping a row costs no object, no key string and no map entry — the
- * ByteLru entries it replaces cost the projector ~5 µs per event and their garbage a share of its GC.
+ * packed into one block (ids copied, canonical bytes referenced in the buffers they are in: the
+ * immutable blocks of the projector's recent rows, or rows read from Postgres); the index over them
+ * is an open-addressing table of numbers (block number × 2^20 + row), so that keeping a row costs no
+ * object, no key string and no map entry — the ByteLru entries it replaces cost the projector ~5 µs
+ * per event (in a CPU profile at 17,000 events/s) and their garbage a share of its GC.
  *
  * A dropped block leaves its slots in the table: a lookup skips a slot of a dropped block, and the
  * table is rebuilt from the live blocks once half its slots are taken. Probing is linear from a hash
@@ -105,7 +115,10 @@ export class SealedRowIndex {
       streamSeq: block.streamSeqs[row] as number,
       position: block.positions[row] as number,
       tenant: block.tenants[row] as string,
-      canonical: new Uint8Array(block.canonical.subarray(block.offsets[row], block.offsets[row + 1])),
+      canonical: (block.sources[block.sourceOf[row] as number] as Uint8Array).slice(
+        block.starts[row],
+        (block.starts[row] as number) + (block.lengths[row] as number),
+      ),
       sealSeq: block.sealSeqs[row] as number,
       leafIndex: block.leafIndexes[row] as number,
     };
@@ -214,42 +227,61 @@ export class SealedRowIndex {
   }
 }
 
-/** `rows` copied into one block. */
+/**
+ * `rows` packed into one block: ids copied, canonical bytes referenced where they are (a few distinct
+ * buffers per group: the blocks of the messages it covers).
+ */
 function packBlock(rows: readonly SealedRowInput[]): SealedBlock {
   const count = rows.length;
-  let canonicalBytes = 0;
-  for (const { row } of rows) canonicalBytes += row.canonical.length;
   const ids = Buffer.allocUnsafe(count * UUID_SIZE);
-  const canonical = Buffer.allocUnsafe(canonicalBytes);
-  const offsets = new Int32Array(count + 1);
+  const sources: Uint8Array[] = [];
+  const sourceNumbers = new Map<ArrayBufferLike, number>();
+  const sourceOf = new Int32Array(count);
+  const starts = new Int32Array(count);
+  const lengths = new Int32Array(count);
   const streamSeqs = new Float64Array(count);
   const positions = new Int32Array(count);
   const sealSeqs = new Float64Array(count);
   const leafIndexes = new Float64Array(count);
   const tenants: string[] = new Array(count);
-  let at = 0;
+  let canonicalBytes = 0;
+  let lastBuffer: ArrayBufferLike | undefined;
+  let lastSource = -1;
   rows.forEach(({ eventId, row }, i) => {
     if (eventId.length !== UUID_SIZE)
       throw new RangeError(`event id of ${eventId.length} bytes, not ${UUID_SIZE}`);
     if (row.sealSeq === undefined || row.leafIndex === undefined)
       throw new RangeError(`row ${row.streamSeq}/${row.position} is not anchored`);
     ids.set(eventId, i * UUID_SIZE);
-    canonical.set(row.canonical, at);
-    offsets[i] = at;
-    at += row.canonical.length;
+    const { buffer, byteOffset, byteLength } = row.canonical;
+    if (buffer !== lastBuffer) {
+      let source = sourceNumbers.get(buffer);
+      if (source === undefined) {
+        source = sources.length;
+        sources.push(new Uint8Array(buffer));
+        sourceNumbers.set(buffer, source);
+      }
+      lastBuffer = buffer;
+      lastSource = source;
+    }
+    sourceOf[i] = lastSource;
+    starts[i] = byteOffset;
+    lengths[i] = byteLength;
+    canonicalBytes += byteLength;
     streamSeqs[i] = row.streamSeq;
     positions[i] = row.position;
     sealSeqs[i] = row.sealSeq;
     leafIndexes[i] = row.leafIndex;
     tenants[i] = row.tenant;
   });
-  offsets[count] = at;
   return {
     count,
     ids,
     tenants,
-    canonical,
-    offsets,
+    sources,
+    sourceOf,
+    starts,
+    lengths,
     streamSeqs,
     positions,
     sealSeqs,
