@@ -67,7 +67,8 @@ describe('projection store (real Postgres)', () => {
     const messages = batches.map((events, i) => message(i + 1, i % 2, events));
     const rows = eventRowsOf(hasher, messages);
     await insertEvents(pool, rows);
-    await insertEvents(pool, eventRowsOf(hasher, messages)); // redelivered: nothing changes
+    // The pump applies each message once; rows already there are a fault, refused whole.
+    await expect(insertEvents(pool, eventRowsOf(hasher, messages))).rejects.toThrow(/duplicate key/);
     const stored = await pool.query(
       `SELECT stream_seq, position, event_id, data, canonical, leaf_hash, actor, submitter FROM ${SCHEMA}.events
        ORDER BY stream_seq, position`,

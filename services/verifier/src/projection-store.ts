@@ -75,9 +75,13 @@ export async function loadFollower(db: Db, hasher: MerkleHasher): Promise<Follow
 }
 
 /**
- * Inserts a group's events and their input and output imprints (a redelivered row is kept as it
- * was). Integer columns go as array literals and text columns as dictionaries (array-params): no
- * per-element escaping.
+ * Inserts a group's events and their input and output imprints. Integer columns go as array literals
+ * and text columns as dictionaries (array-params): no per-element escaping. No ON CONFLICT: the
+ * stream pump applies each message once (its rows commit with the cursor, which only moves from
+ * where that pump started), so a row already there is a fault, refused by the primary key and
+ * failing the group, which the pump then retries from its cursor. ON CONFLICT DO NOTHING made every
+ * row a speculative insertion, ~2 µs more of Postgres' CPU per row (14 against 16 µs per row with
+ * the events table's six indexes: 150,000 rows in groups of 250, three runs each, PG 15).
  */
 export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
   if (rows.seq.length === 0) return;
@@ -86,7 +90,7 @@ export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
   const actor = textDictionary(rows.actor);
   const submitter = textDictionary(rows.submitter);
   await db.query({
-    name: 'verifier_insert_events_v3',
+    name: 'verifier_insert_events_v4',
     text: `INSERT INTO ${SCHEMA}.events (stream_seq, position, shard, tenant, event_id, kind, data, to_tenant,
          received_at_us, canonical, leaf_hash, actor, submitter)
        SELECT t.seq, t.pos, t.shard, ($4::text[])[t.tenant], substring($8::bytea FROM t.id_at FOR t.id_len), t.kind,
@@ -97,8 +101,7 @@ export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
          $9::int[], $10::int[], $12::int[], $13::int[], $15::int[], $16::int[], $18::int[], $19::int[],
          $23::int[], $25::int[])
          AS t(seq, pos, shard, tenant, kind, to_tenant, received, id_at, id_len, data_at, data_len,
-           canonical_at, canonical_len, leaf_at, leaf_len, actor, submitter)
-       ON CONFLICT DO NOTHING`,
+           canonical_at, canonical_len, leaf_at, leaf_len, actor, submitter)`,
     values: [
       integerArray(rows.seq),
       integerArray(rows.pos),
@@ -123,11 +126,10 @@ export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
   if (i.seq.length === 0) return;
   const role = textDictionary(i.role);
   await db.query({
-    name: 'verifier_insert_imprints_v2',
+    name: 'verifier_insert_imprints_v3',
     text: `INSERT INTO ${SCHEMA}.event_imprints (imprint, role, stream_seq, position)
        SELECT substring($1::bytea FROM t.at FOR t.len), ($4::text[])[t.role], t.seq, t.pos
-       FROM unnest($2::int[], $3::int[], $7::int[], $5::bigint[], $6::int[]) AS t(at, len, role, seq, pos)
-       ON CONFLICT DO NOTHING`,
+       FROM unnest($2::int[], $3::int[], $7::int[], $5::bigint[], $6::int[]) AS t(at, len, role, seq, pos)`,
     values: [...i.imprint.parameters(), role.values, integerArray(i.seq), integerArray(i.pos), role.index],
   });
 }
