@@ -41,12 +41,12 @@ const EMPTY = -1;
 const BLOCK_OVERHEAD_BYTES = 512;
 /**
  * What a row costs beyond its canonical bytes: id, source, start, length, stream seq, position, seal,
- * leaf, tenant slot, and its share of the table (8-byte slots at a load between 1/8 and 1/2: 16–64
- * bytes, 32 counted). Its canonical bytes are counted though they are referenced, not copied: memory
+ * leaf, tenant slot, and its share of the table (12-byte slots, a reference and a hash, at a load
+ * between 1/4 and 1/2: 24–48 bytes, 36 counted). Its canonical bytes are counted though they are referenced, not copied: memory
  * the projector's recent rows also hold while both keep the row, and this alone after.
  */
-const ROW_BYTES = UUID_SIZE + 4 + 4 + 4 + 8 + 4 + 8 + 8 + 8 + 32;
-/** The table is rebuilt once this share of its slots is taken (live or left by dropped blocks). */
+const ROW_BYTES = UUID_SIZE + 4 + 4 + 4 + 8 + 4 + 8 + 8 + 8 + 36;
+/** The table doubles past this share of its slots taken. */
 const MAX_LOAD = 0.5;
 
 /**
@@ -58,10 +58,12 @@ const MAX_LOAD = 0.5;
  * object, no key string and no map entry — the ByteLru entries it replaces cost the projector ~5 µs
  * per event (in a CPU profile at 17,000 events/s) and their garbage a share of its GC.
  *
- * A dropped block leaves its slots in the table: a lookup skips a slot of a dropped block, and the
- * table is rebuilt from the live blocks once half its slots are taken. Probing is linear from a hash
- * of the id's four words keyed by a per-index random seed (ids come from clients). Of several rows of
- * one (tenant, id), the earliest on the events stream is kept, as findEvents prefers it.
+ * Dropping a block takes its rows out of the table one by one (backward-shift deletion, as linear
+ * probing allows without tombstones), so the table holds live rows only and never needs a rebuild
+ * that would stop the event loop for every row kept; it only grows (doubling past half full).
+ * Probing is linear from a hash of the id's four words keyed by a per-index random seed (ids come
+ * from clients). Of several rows of one (tenant, id), the earliest on the events stream is kept, as
+ * findEvents prefers it.
  */
 export class SealedRowIndex {
   readonly #budget: number;
@@ -70,9 +72,11 @@ export class SealedRowIndex {
   #blocks: SealedBlock[] = [];
   #first = 0;
   #table: Float64Array;
+  /** Per slot, the full hash of its row's key (its home is hash & mask): probes and moves need no block. */
+  #hashes: Uint32Array;
   #mask: number;
-  /** Slots taken, by live rows and by dropped blocks' rows. */
-  #taken = 0;
+  /** Rows in the table (a row that lost to an earlier one of its key is kept in its block only). */
+  #entries = 0;
   #rows = 0;
   #bytes = 0;
 
@@ -83,6 +87,7 @@ export class SealedRowIndex {
     this.#budget = budget;
     this.#seed = seed;
     this.#table = new Float64Array(1024).fill(EMPTY);
+    this.#hashes = new Uint32Array(1024);
     this.#mask = 1023;
   }
 
@@ -105,11 +110,11 @@ export class SealedRowIndex {
 
   /** The row `tenant` sees under `eventId` when kept (a new object with its own canonical bytes). */
   find(eventId: Uint8Array, tenant: string): EventRow | undefined {
-    if (eventId.length !== UUID_SIZE || this.#rows === 0) return undefined;
-    const slot = this.#slotOf(eventId, 0, tenant);
+    if (eventId.length !== UUID_SIZE || this.#entries === 0) return undefined;
+    const slot = this.#slotOf(eventId, 0, this.#hash(eventId, 0), tenant);
     if (slot === EMPTY) return undefined;
     const ref = this.#table[slot] as number;
-    const block = this.#blocks[Math.floor(ref / ROWS_PER_BLOCK) - this.#first] as SealedBlock;
+    const block = this.#blockOf(ref);
     const row = ref % ROWS_PER_BLOCK;
     return {
       streamSeq: block.streamSeqs[row] as number,
@@ -126,35 +131,43 @@ export class SealedRowIndex {
 
   #addBlock(block: SealedBlock): void {
     if (block.bytes > this.#budget) return;
+    while (this.#blocks.length > 0 && this.#bytes + block.bytes > this.#budget) this.#dropOldest();
     const number = this.#first + this.#blocks.length;
     this.#blocks.push(block);
     this.#bytes += block.bytes;
     this.#rows += block.count;
-    while (this.#bytes > this.#budget) this.#dropOldest();
-    if ((this.#taken + block.count) / this.#table.length > MAX_LOAD) this.#rebuild();
+    if ((this.#entries + block.count) / this.#table.length > MAX_LOAD)
+      this.#grow(this.#entries + block.count);
     for (let row = 0; row < block.count; row++) this.#insert(block, number, row);
   }
 
   #dropOldest(): void {
-    const oldest = this.#blocks.shift();
+    const oldest = this.#blocks[0];
     if (oldest === undefined) return;
+    for (let row = 0; row < oldest.count; row++)
+      this.#delete(oldest, this.#first * ROWS_PER_BLOCK + row, row);
+    this.#blocks.shift();
     this.#first += 1;
     this.#bytes -= oldest.bytes;
     this.#rows -= oldest.count;
   }
 
-  /** A table sized for the live rows (at most half the rebuild load), holding the live blocks' rows. */
-  #rebuild(): void {
-    let slots = 1024;
-    while (this.#rows / slots > MAX_LOAD / 2) slots *= 2;
+  /** A table of at least twice `entries` slots, holding the rows this one holds. */
+  #grow(entries: number): void {
+    let slots = this.#table.length;
+    while (entries / slots > MAX_LOAD) slots *= 2;
+    const [oldTable, oldHashes] = [this.#table, this.#hashes];
     this.#table = new Float64Array(slots).fill(EMPTY);
+    this.#hashes = new Uint32Array(slots);
     this.#mask = slots - 1;
-    this.#taken = 0;
-    // The block being added (the last) is inserted by the caller.
-    for (let b = 0; b < this.#blocks.length - 1; b++) {
-      const block = this.#blocks[b] as SealedBlock;
-      for (let row = 0; row < block.count; row++) this.#insert(block, this.#first + b, row);
-    }
+    oldTable.forEach((ref, i) => {
+      if (ref === EMPTY) return;
+      const hash = oldHashes[i] as number;
+      let slot = hash & this.#mask;
+      while (this.#table[slot] !== EMPTY) slot = (slot + 1) & this.#mask;
+      this.#table[slot] = ref;
+      this.#hashes[slot] = hash;
+    });
   }
 
   /** Sets row `row` of block `number` unless an earlier row of its (tenant, id) is kept. */
@@ -162,10 +175,11 @@ export class SealedRowIndex {
     const tenant = block.tenants[row] as string;
     const at = row * UUID_SIZE;
     const ref = number * ROWS_PER_BLOCK + row;
-    const keptSlot = this.#slotOf(block.ids, at, tenant);
+    const hash = this.#hash(block.ids, at);
+    const keptSlot = this.#slotOf(block.ids, at, hash, tenant);
     if (keptSlot !== EMPTY) {
       const found = this.#table[keptSlot] as number;
-      const kept = this.#blocks[Math.floor(found / ROWS_PER_BLOCK) - this.#first] as SealedBlock;
+      const kept = this.#blockOf(found);
       const keptRow = found % ROWS_PER_BLOCK;
       const keptSeq = kept.streamSeqs[keptRow] as number;
       const seq = block.streamSeqs[row] as number;
@@ -175,33 +189,55 @@ export class SealedRowIndex {
       if (!earlier) this.#table[keptSlot] = ref;
       return;
     }
-    let slot = this.#home(block.ids, at);
-    for (;;) {
-      const taken = this.#table[slot] as number;
-      if (taken === EMPTY || !this.#live(taken)) break;
-      slot = (slot + 1) & this.#mask;
-    }
-    if (this.#table[slot] === EMPTY) this.#taken += 1;
+    let slot = hash & this.#mask;
+    while (this.#table[slot] !== EMPTY) slot = (slot + 1) & this.#mask;
     this.#table[slot] = ref;
+    this.#hashes[slot] = hash;
+    this.#entries += 1;
   }
 
-  /** The slot of the live row of (tenant, the id at ids[at…]), or EMPTY. */
-  #slotOf(ids: Uint8Array, at: number, tenant: string): number {
-    for (let slot = this.#home(ids, at); ; slot = (slot + 1) & this.#mask) {
+  /** Takes `ref` (row `row` of `block`) out of the table if it is there, closing the gap behind it. */
+  #delete(block: SealedBlock, ref: number, row: number): void {
+    const table = this.#table;
+    const hashes = this.#hashes;
+    const mask = this.#mask;
+    let hole = this.#hash(block.ids, row * UUID_SIZE) & mask;
+    for (;;) {
+      const at = table[hole] as number;
+      if (at === EMPTY) return;
+      if (at === ref) break;
+      hole = (hole + 1) & mask;
+    }
+    this.#entries -= 1;
+    // Each later entry of the run moves into the hole unless its home lies cyclically in (hole, j].
+    for (let j = (hole + 1) & mask; ; j = (j + 1) & mask) {
+      const next = table[j] as number;
+      if (next === EMPTY) break;
+      const home = (hashes[j] as number) & mask;
+      const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+      if (stays) continue;
+      table[hole] = next;
+      hashes[hole] = hashes[j] as number;
+      hole = j;
+    }
+    table[hole] = EMPTY;
+  }
+
+  /** The slot of the row of (tenant, the id at ids[at…], whose hash is `hash`), or EMPTY. */
+  #slotOf(ids: Uint8Array, at: number, hash: number, tenant: string): number {
+    for (let slot = hash & this.#mask; ; slot = (slot + 1) & this.#mask) {
       const ref = this.#table[slot] as number;
       if (ref === EMPTY) return EMPTY;
-      if (this.#matches(ref, ids, at, tenant)) return slot;
+      if (this.#hashes[slot] === hash && this.#matches(ref, ids, at, tenant)) return slot;
     }
   }
 
-  #live(ref: number): boolean {
-    return Math.floor(ref / ROWS_PER_BLOCK) >= this.#first;
+  #blockOf(ref: number): SealedBlock {
+    return this.#blocks[Math.floor(ref / ROWS_PER_BLOCK) - this.#first] as SealedBlock;
   }
 
   #matches(ref: number, ids: Uint8Array, at: number, tenant: string): boolean {
-    const number = Math.floor(ref / ROWS_PER_BLOCK);
-    if (number < this.#first) return false;
-    const block = this.#blocks[number - this.#first] as SealedBlock;
+    const block = this.#blockOf(ref);
     const row = ref % ROWS_PER_BLOCK;
     const kept = block.ids;
     const from = row * UUID_SIZE;
@@ -209,8 +245,8 @@ export class SealedRowIndex {
     return block.tenants[row] === tenant;
   }
 
-  /** The home slot of the id at ids[at…]: its four words mixed with the seed. */
-  #home(ids: Uint8Array, at: number): number {
+  /** The hash of the id at ids[at…] (its home slot is hash & mask): its four words mixed with the seed. */
+  #hash(ids: Uint8Array, at: number): number {
     let h = this.#seed;
     for (let w = 0; w < UUID_SIZE; w += 4) {
       const word =
@@ -223,7 +259,7 @@ export class SealedRowIndex {
     }
     h = Math.imul(h, 0xc2b2ae35);
     h ^= h >>> 16;
-    return h & this.#mask;
+    return h >>> 0;
   }
 }
 
