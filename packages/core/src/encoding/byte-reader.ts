@@ -6,6 +6,14 @@ import { decodeUtf8 } from './utf8.js';
 const TWO_32 = 2 ** 32;
 /** Texts of at most this many bytes are tried as ASCII first (ByteReader.str). */
 const SHORT_TEXT = 32;
+/**
+ * Short ASCII texts read lately, by a hash of their bytes (one per slot; a collision replaces): the
+ * names in events repeat (tenants, actors, systems, regions, attribute keys and values), and a text
+ * found here is returned as the string already made — no string built character by character, and
+ * one string shared by every event that names it, not one per event held in memory.
+ */
+const TEXTS = new Array<string | undefined>(4096).fill(undefined);
+const TEXT_SLOTS = TEXTS.length - 1;
 const MAX_U64_HIGH = Math.floor(MAX_U64 / TWO_32);
 
 /**
@@ -78,14 +86,14 @@ export class ByteReader {
     const at = this.#take(field, length);
     if (length <= SHORT_TEXT) {
       const bytes = this.#bytes;
-      let text = '';
+      let hash = length;
       let i = at;
       for (; i < at + length; i++) {
         const byte = bytes[i] as number;
         if (byte >= 0x80) break;
-        text += String.fromCharCode(byte);
+        hash = Math.imul(hash ^ byte, 0x01000193);
       }
-      if (i === at + length) return text;
+      if (i === at + length) return shortAscii(bytes, at, length, (hash ^ (hash >>> 15)) & TEXT_SLOTS);
     }
     return decodeUtf8(this.#bytes.subarray(at, at + length), field);
   }
@@ -127,4 +135,23 @@ export class ByteReader {
     this.#offset += size;
     return at;
   }
+}
+
+/** The ASCII text of bytes[at, at + length), from slot `slot` of TEXTS when it holds it, else made and kept there. */
+function shortAscii(bytes: Uint8Array, at: number, length: number, slot: number): string {
+  const kept = TEXTS[slot];
+  if (kept !== undefined && kept.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (kept.charCodeAt(i) !== bytes[at + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return kept;
+  }
+  let text = '';
+  for (let i = at; i < at + length; i++) text += String.fromCharCode(bytes[i] as number);
+  TEXTS[slot] = text;
+  return text;
 }
