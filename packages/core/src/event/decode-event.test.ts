@@ -193,4 +193,18 @@ describe('decodeEvent on hostile bytes', () => {
       snapshot,
     );
   });
+
+  it('returns empty lists and an empty endpoint that no caller can change for the next event', () => {
+    const bare = { ...sampleEvent({ kind: 'ACCESS' }), inputs: [], outputs: [], parents: [], attributes: [] };
+    const empty = { system: '', region: '', host: '' };
+    const first = decodeEvent(encodeEvent({ ...bare, destination: empty }));
+    for (const list of [first.inputs, first.outputs, first.parents, first.attributes]) {
+      expect(list).toEqual([]);
+      expect(() => (list as unknown[]).push(1)).toThrow(TypeError);
+    }
+    expect(() => Object.assign(first.destination, { host: 'x' })).toThrow(TypeError);
+    const second = decodeEvent(encodeEvent({ ...bare, destination: empty }));
+    expect([second.inputs, second.outputs, second.parents, second.attributes]).toEqual([[], [], [], []]);
+    expect(second.destination).toEqual(empty);
+  });
 });

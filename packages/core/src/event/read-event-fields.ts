@@ -6,8 +6,16 @@ import { EventError } from './event-error.js';
 // Readers of the field groups that canonical event v1 (docs/PROOFS.md §4) and the aggregated event
 // (§12) share, over hostile bytes.
 
-/** A `list<T>` whose count is checked against the event limit before any item is read. */
-export function readList<T>(r: ByteReader, field: string, readItem: (field: string) => T): T[] {
+/** The list of no items every decoded event shares (most lists of most events are empty). */
+const NO_ITEMS: readonly never[] = Object.freeze([]);
+/** The endpoint of three empty fields every decoded event shares (a destination is mostly absent). */
+const NO_ENDPOINT: Endpoint = Object.freeze({ system: '', region: '', host: '' });
+
+/**
+ * A `list<T>` whose count is checked against the event limit before any item is read. An empty list
+ * is one shared frozen array.
+ */
+export function readList<T>(r: ByteReader, field: string, readItem: (field: string) => T): readonly T[] {
   const count = r.count(field);
   if (count > EVENT_LIMITS.maxListItems) {
     throw new EventError(
@@ -16,14 +24,17 @@ export function readList<T>(r: ByteReader, field: string, readItem: (field: stri
       `${field}: has ${count} items, at most ${EVENT_LIMITS.maxListItems}`,
     );
   }
+  if (count === 0) return NO_ITEMS;
   const items: T[] = [];
   for (let i = 0; i < count; i++) items.push(readItem(`${field}[${i}]`));
   return items;
 }
 
+/** An endpoint; one of three empty fields is one shared frozen object. */
 export function readEndpoint(r: ByteReader, field: string): Endpoint {
   const [system, region, host] = endpointFieldNames(field);
-  return { system: r.str(system), region: r.str(region), host: r.str(host) };
+  const [s, g, h] = [r.str(system), r.str(region), r.str(host)];
+  return s === '' && g === '' && h === '' ? NO_ENDPOINT : { system: s, region: g, host: h };
 }
 
 export function readAttribute(r: ByteReader, field: string): Attribute {
