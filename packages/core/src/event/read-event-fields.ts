@@ -1,7 +1,7 @@
 import type { ByteReader } from '../encoding/index.js';
 import { type Attribute, type Endpoint, EVENT_LIMITS } from './data-event.js';
-import { endpointFieldNames } from './endpoint-field-names.js';
 import { EventError } from './event-error.js';
+import { attributeFieldNames, endpointFieldNames, listItemName } from './field-names.js';
 
 // Readers of the field groups that canonical event v1 (docs/PROOFS.md §4) and the aggregated event
 // (§12) share, over hostile bytes.
@@ -26,7 +26,7 @@ export function readList<T>(r: ByteReader, field: string, readItem: (field: stri
   }
   if (count === 0) return NO_ITEMS;
   const items: T[] = [];
-  for (let i = 0; i < count; i++) items.push(readItem(`${field}[${i}]`));
+  for (let i = 0; i < count; i++) items.push(readItem(listItemName(field, i)));
   return items;
 }
 
@@ -38,7 +38,8 @@ export function readEndpoint(r: ByteReader, field: string): Endpoint {
 }
 
 export function readAttribute(r: ByteReader, field: string): Attribute {
-  return { key: r.str(`${field}.key`), value: r.str(`${field}.value`) };
+  const [key, value] = attributeFieldNames(field);
+  return { key: r.str(key), value: r.str(value) };
 }
 
 /** Keys strictly ascending. Precondition: validated (ASCII, unique) keys, so `<` is bytewise order. */

@@ -2,8 +2,8 @@ import { MAX_U64, utf8Length } from '../encoding/index.js';
 import { checkImprint, type Imprint } from '../imprint/index.js';
 import { formatUuid, isUuidV7 } from '../uuid/index.js';
 import { type Attribute, type DataEvent, type Endpoint, EVENT_LIMITS, isEventKind } from './data-event.js';
-import { endpointFieldNames } from './endpoint-field-names.js';
 import { EventError, type EventErrorCode } from './event-error.js';
+import { endpointFieldNames, listItemName } from './field-names.js';
 
 const TENANT = /^[a-z0-9][a-z0-9._-]*$/;
 const ATTRIBUTE_KEY = /^[A-Za-z0-9._:-]+$/;
@@ -83,7 +83,7 @@ function checkImprints(field: string, imprints: readonly Imprint[], required: bo
   if (required && imprints.length === 0) fail('KIND_MISMATCH', field, 'PROCESS needs at least one');
   if (!required && imprints.length !== 0) fail('KIND_MISMATCH', field, 'must be empty unless PROCESS');
   checkCount(field, imprints.length);
-  for (const [i, imprint] of imprints.entries()) checkImprintField(`${field}[${i}]`, imprint);
+  for (const [i, imprint] of imprints.entries()) checkImprintField(listItemName(field, i), imprint);
 }
 
 function checkCount(field: string, count: number): void {
@@ -118,7 +118,7 @@ function checkParents(parents: readonly Uint8Array[]): void {
   checkCount('parents', parents.length);
   const seen = new Set<string>();
   parents.forEach((parent, i) => {
-    checkUuid(`parents[${i}]`, parent);
+    checkUuid(listItemName('parents', i), parent);
     const id = formatUuid(parent);
     if (seen.has(id)) fail('DUPLICATE', `parents[${i}]`, `repeats ${id}`);
     seen.add(id);
