@@ -14,9 +14,10 @@ export const MAX_CACHED_BYTES = 96 * 1024 * 1024;
 /**
  * How many events of staged batches are kept as the events decoded on arrival (1,674 bytes of heap
  * each measured for a bench event with two attributes: ~52 MiB; since decoded events share repeated
- * texts and empty lists, 970 bytes for a like event, heap growth over 20,000 kept after full GCs: ~30 MiB), so that an alerter that keeps up — its batches anchored within a few seconds —
- * decodes each event once, not again when its round is anchored. Batches staged while this many are
- * held are kept as bytes (MAX_CACHED_BYTES), so a lagging alerter holds no more decoded events than
+ * texts and empty lists, 970 bytes for a like event, heap growth over 20,000 kept after full GCs:
+ * ~30 MiB), so that an alerter that keeps up — its batches anchored within a few seconds — decodes
+ * each event once, not again when its round is anchored. Batches staged while this many are held are
+ * kept as bytes (MAX_CACHED_BYTES), so a lagging alerter holds no more decoded events than
  * this.
  */
 export const MAX_DECODED_EVENTS = 32_768;
