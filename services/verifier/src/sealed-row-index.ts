@@ -42,8 +42,9 @@ const BLOCK_OVERHEAD_BYTES = 512;
 /**
  * What a row costs beyond its canonical bytes: id, source, start, length, stream seq, position, seal,
  * leaf, tenant slot, and its share of the table (12-byte slots, a reference and a hash, at a load
- * between 1/4 and 1/2: 24–48 bytes, 36 counted). Its canonical bytes are counted though they are referenced, not copied: memory
- * the projector's recent rows also hold while both keep the row, and this alone after.
+ * between 1/4 and 1/2: 24–48 bytes, 36 counted). Its canonical bytes are counted though they are
+ * referenced, not copied: memory the projector's recent rows also hold while both keep the row, and
+ * this alone after.
  */
 const ROW_BYTES = UUID_SIZE + 4 + 4 + 4 + 8 + 4 + 8 + 8 + 8 + 36;
 /** The table doubles past this share of its slots taken. */
@@ -60,7 +61,8 @@ const MAX_LOAD = 0.5;
  *
  * Dropping a block takes its rows out of the table one by one (backward-shift deletion, as linear
  * probing allows without tombstones), so the table holds live rows only and never needs a rebuild
- * that would stop the event loop for every row kept; it only grows (doubling past half full).
+ * that would stop the event loop for every row kept; it only grows (doubling past half full, while
+ * the rows kept grow).
  * Probing is linear from a hash of the id's four words keyed by a per-index random seed (ids come
  * from clients). Of several rows of one (tenant, id), the earliest on the events stream is kept, as
  * findEvents prefers it.
