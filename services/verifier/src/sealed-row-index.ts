@@ -113,8 +113,8 @@ export class SealedRowIndex {
   /** The row `tenant` sees under `eventId` when kept (a new object with its own canonical bytes). */
   find(eventId: Uint8Array, tenant: string): EventRow | undefined {
     if (eventId.length !== UUID_SIZE || this.#entries === 0) return undefined;
-    const slot = this.#slotOf(eventId, 0, this.#hash(eventId, 0), tenant);
-    if (slot === EMPTY) return undefined;
+    const slot = this.#probe(eventId, 0, this.#hash(eventId, 0), tenant);
+    if (slot < 0) return undefined;
     const ref = this.#table[slot] as number;
     const block = this.#blockOf(ref);
     const row = ref % ROWS_PER_BLOCK;
@@ -178,8 +178,8 @@ export class SealedRowIndex {
     const at = row * UUID_SIZE;
     const ref = number * ROWS_PER_BLOCK + row;
     const hash = this.#hash(block.ids, at);
-    const keptSlot = this.#slotOf(block.ids, at, hash, tenant);
-    if (keptSlot !== EMPTY) {
+    const keptSlot = this.#probe(block.ids, at, hash, tenant);
+    if (keptSlot >= 0) {
       const found = this.#table[keptSlot] as number;
       const kept = this.#blockOf(found);
       const keptRow = found % ROWS_PER_BLOCK;
@@ -191,8 +191,8 @@ export class SealedRowIndex {
       if (!earlier) this.#table[keptSlot] = ref;
       return;
     }
-    let slot = hash & this.#mask;
-    while (this.#table[slot] !== EMPTY) slot = (slot + 1) & this.#mask;
+    // Not kept: the probe ended on the empty slot the row goes in (the table has no tombstones).
+    const slot = ~keptSlot;
     this.#table[slot] = ref;
     this.#hashes[slot] = hash;
     this.#entries += 1;
@@ -225,11 +225,14 @@ export class SealedRowIndex {
     table[hole] = EMPTY;
   }
 
-  /** The slot of the row of (tenant, the id at ids[at…], whose hash is `hash`), or EMPTY. */
-  #slotOf(ids: Uint8Array, at: number, hash: number, tenant: string): number {
+  /**
+   * The slot of the row of (tenant, the id at ids[at…], whose hash is `hash`); when none is kept, the
+   * bitwise NOT (< 0) of the empty slot that ended the probe, where such a row would go.
+   */
+  #probe(ids: Uint8Array, at: number, hash: number, tenant: string): number {
     for (let slot = hash & this.#mask; ; slot = (slot + 1) & this.#mask) {
       const ref = this.#table[slot] as number;
-      if (ref === EMPTY) return EMPTY;
+      if (ref === EMPTY) return ~slot;
       if (this.#hashes[slot] === hash && this.#matches(ref, ids, at, tenant)) return slot;
     }
   }
