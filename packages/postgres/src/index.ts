@@ -5,6 +5,8 @@ export {
   withAdvisoryLock,
 } from './advisory-lock.js';
 export { integerArray, PackedColumn, packedBytes, textDictionary } from './array-params.js';
+export { BinaryCopyRows } from './binary-copy.js';
+export { copyIn } from './copy-in.js';
 export { isDatabaseUnavailable, waitForDatabase } from './database-unavailable.js';
 export { type Migration, migrate } from './migrate.js';
 export { createPool, inTransaction, type Pool, type PoolClient, type PoolOptions } from './pool.js';
