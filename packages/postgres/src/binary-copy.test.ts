@@ -60,4 +60,15 @@ describe('BinaryCopyRows', () => {
     expect(last.readInt32BE(6)).toBe(99);
     expect(last.subarray(14, 1014).toString('utf8')).toBe(text);
   });
+
+  it('frames the payload as one CopyData message then CopyDone, and takes no row after finishing', () => {
+    const rows = new BinaryCopyRows(8).row(1).int4(7);
+    const payload = rows.finish();
+    const framed = rows.framed();
+    expect(hex(framed.subarray(0, 5))).toBe(`64${(4 + payload.length).toString(16).padStart(8, '0')}`);
+    expect(hex(framed.subarray(5, 5 + payload.length))).toBe(hex(payload));
+    expect(hex(framed.subarray(5 + payload.length))).toBe('6300000004');
+    expect(hex(rows.finish())).toBe(hex(payload));
+    expect(() => rows.row(1)).toThrow(/a row after finish/);
+  });
 });

@@ -41,7 +41,7 @@ describe('copyIn', () => {
     row(rows, 1, Number.MAX_SAFE_INTEGER, 'acme', 'a note');
     row(rows, 2, Number.MIN_SAFE_INTEGER, 'Zürich ✓ 𝄞');
     row(rows, 3, -(2 ** 32) - 1, '', '');
-    expect(await copyIn(pool, COPY, rows.finish())).toBe(3);
+    expect(await copyIn(pool, COPY, rows)).toBe(3);
     const { rows: stored } = await pool.query(
       'SELECT id, small, big::text AS big, encode(data, $1) AS data, name, note, extra FROM copied ORDER BY id',
       ['hex'],
@@ -76,11 +76,11 @@ describe('copyIn', () => {
       await client.query('BEGIN');
       const first = new BinaryCopyRows();
       row(first, 10, 1, 'first');
-      expect(await copyIn(client, COPY, first.finish())).toBe(1);
+      expect(await copyIn(client, COPY, first)).toBe(1);
       const again = new BinaryCopyRows();
       row(again, 11, 1, 'second');
       row(again, 10, 1, 'the same key');
-      const refused = await copyIn(client, COPY, again.finish()).then(
+      const refused = await copyIn(client, COPY, again).then(
         () => undefined,
         (error: unknown) => error as { code?: string; message: string },
       );
@@ -100,10 +100,10 @@ describe('copyIn', () => {
     const short = new BinaryCopyRows();
     row(short, 20, 1, 'kept out');
     short.row(2).int4(21).int2(1);
-    await expect(copyIn(pool, COPY, short.finish())).rejects.toThrow(/row field count is 2, expected 6/);
+    await expect(copyIn(pool, COPY, short)).rejects.toThrow(/row field count is 2, expected 6/);
     const wrongSize = new BinaryCopyRows();
     wrongSize.row(6).int8(22).int2(1).int8(1).bytes(Uint8Array.of(1)).text('x').null();
-    await expect(copyIn(pool, COPY, wrongSize.finish())).rejects.toThrow(/incorrect binary data format/);
+    await expect(copyIn(pool, COPY, wrongSize)).rejects.toThrow(/incorrect binary data format/);
     const { rows } = await pool.query('SELECT count(*)::int AS n FROM copied');
     expect(rows[0]?.n).toBe(0);
   });
@@ -115,7 +115,7 @@ describe('copyIn', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const payload = new BinaryCopyRows();
     row(payload, 30, 1, 'lost');
-    const failed = await copyIn(client, COPY, payload.finish()).then(
+    const failed = await copyIn(client, COPY, payload).then(
       () => undefined,
       (error: unknown) => error,
     );
@@ -125,6 +125,6 @@ describe('copyIn', () => {
   });
 
   it('copies an empty payload as no rows', async () => {
-    expect(await copyIn(pool, COPY, new BinaryCopyRows().finish())).toBe(0);
+    expect(await copyIn(pool, COPY, new BinaryCopyRows())).toBe(0);
   });
 });

@@ -1,29 +1,31 @@
 import pg from 'pg';
+import type { BinaryCopyRows } from './binary-copy.js';
 import { isDatabaseUnavailable } from './database-unavailable.js';
 
-/** What of node-postgres' connection a COPY FROM STDIN uses (its own methods, not in @types/pg). */
+/** What of node-postgres' connection a COPY FROM STDIN uses (not in @types/pg). */
 interface CopyConnection {
   query(text: string): void;
-  sendCopyFromChunk(chunk: Buffer): void;
-  endCopyFrom(): void;
+  readonly stream: { readonly writable: boolean; write(bytes: Buffer): boolean };
 }
 
 /**
  * One `COPY … FROM STDIN` with its whole payload, as a node-postgres submittable: the client sends
- * the statement, and on Postgres' CopyInResponse the payload and CopyDone. It settles the way
- * node-postgres' own Query does: with the error on an ErrorResponse (or a lost connection), else
- * on ReadyForQuery with the row count of the CommandComplete (`COPY n`).
+ * the statement, and on Postgres' CopyInResponse the payload as one CopyData message and CopyDone,
+ * framed by BinaryCopyRows in one buffer and written to the connection's socket as node-postgres'
+ * own messages are (its copyData would copy the payload first). It settles the way node-postgres'
+ * Query does: with the error on an ErrorResponse (or a lost connection), else on ReadyForQuery with
+ * the row count of the CommandComplete (`COPY n`).
  */
 class CopyFromStdin {
   /** Set here; node-postgres wraps it when a query timeout is configured. */
   callback: (error: Error | null, rows?: number) => void;
   #rows = 0;
   readonly #statement: string;
-  readonly #payload: Buffer;
+  readonly #messages: Buffer;
 
-  constructor(statement: string, payload: Buffer, callback: (error: Error | null, rows?: number) => void) {
+  constructor(statement: string, messages: Buffer, callback: (error: Error | null, rows?: number) => void) {
     this.#statement = statement;
-    this.#payload = payload;
+    this.#messages = messages;
     this.callback = callback;
   }
 
@@ -32,9 +34,9 @@ class CopyFromStdin {
   }
 
   handleCopyInResponse(connection: unknown): void {
-    const copy = connection as CopyConnection;
-    copy.sendCopyFromChunk(this.#payload);
-    copy.endCopyFrom();
+    const { stream } = connection as CopyConnection;
+    // A stream that cannot be written is a lost connection: the client fails this query then.
+    if (stream.writable) stream.write(this.#messages);
   }
 
   handleCommandComplete(message: { text?: string }): void {
@@ -58,22 +60,22 @@ class CopyFromStdin {
 }
 
 /**
- * Runs `statement` (a `COPY table (columns) FROM STDIN …`) with `payload` as its data, in one
- * message; resolves with the rows copied. On a client it takes part in that client's transaction;
+ * Runs `statement` (a `COPY table (columns) FROM STDIN (FORMAT binary)`) with `rows` as its data
+ * (finished here), in one message; resolves with the rows copied. On a client it takes part in that client's transaction;
  * on a pool it takes a client for itself (discarded if the connection failed). Rejects with Postgres' error (a duplicate key, a field
  * that does not fit its column: the whole COPY is refused and the transaction is aborted).
  */
 export async function copyIn(
   db: pg.Pool | pg.PoolClient,
   statement: string,
-  payload: Buffer,
+  rows: BinaryCopyRows,
 ): Promise<number> {
   if (db instanceof pg.Pool) {
     const client = await db.connect();
     try {
-      const rows = await copyIn(client, statement, payload);
+      const copied = await copyIn(client, statement, rows);
       client.release();
-      return rows;
+      return copied;
     } catch (error: unknown) {
       // A connection that failed is discarded; one that refused the rows serves again.
       client.release(isDatabaseUnavailable(error));
@@ -82,8 +84,8 @@ export async function copyIn(
   }
   return new Promise<number>((resolve, reject) => {
     db.query(
-      new CopyFromStdin(statement, payload, (error, rows) =>
-        error === null ? resolve(rows ?? 0) : reject(error),
+      new CopyFromStdin(statement, rows.framed(), (error, copied) =>
+        error === null ? resolve(copied ?? 0) : reject(error),
       ),
     );
   });

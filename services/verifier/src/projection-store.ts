@@ -115,7 +115,7 @@ export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
       .text(rows.actor[i] as string)
       .text(rows.submitter[i] as string);
   }
-  await copyIn(db, COPY_EVENTS, events.finish());
+  await copyIn(db, COPY_EVENTS, events);
   const i = rows.imprints;
   if (i.seq.length === 0) return;
   const imprints = new BinaryCopyRows(i.seq.length * 64);
@@ -127,7 +127,7 @@ export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
       .int8(i.seq[k] as number)
       .int4(i.pos[k] as number);
   }
-  await copyIn(db, COPY_IMPRINTS, imprints.finish());
+  await copyIn(db, COPY_IMPRINTS, imprints);
 }
 
 /**
