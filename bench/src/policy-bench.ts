@@ -73,13 +73,22 @@ function syntheticEvents(items: readonly Imprint[]): DataEvent[] {
 /** Facts about half of the items, as the alerter would hold them after STATE events. */
 function factSource(items: readonly Imprint[]): FactSource {
   const facts = new Map<string, string>();
-  const key = (tenant: string, data: Uint8Array, name: string) =>
-    `${tenant}|${String.fromCharCode(...data)}|${name}`;
+  // Each item's wire form as text, made once per imprint object (as the alerter keys its custody state).
+  const wireText = new WeakMap<Imprint, string>();
+  const textOf = (data: Imprint) => {
+    let text = wireText.get(data);
+    if (text === undefined) {
+      text = String.fromCharCode(...encodeImprint(data));
+      wireText.set(data, text);
+    }
+    return text;
+  };
+  const key = (tenant: string, data: Imprint, name: string) => `${tenant}|${textOf(data)}|${name}`;
   items.forEach((item, i) => {
     if (i % 2 !== 0) return;
     for (const tenant of TENANTS) {
-      facts.set(key(tenant, encodeImprint(item), 'readers'), 'crm-export,etl-customer-orders,alice');
-      if (i % 10 === 0) facts.set(key(tenant, encodeImprint(item), 'retention_hold'), 'true');
+      facts.set(key(tenant, item, 'readers'), 'crm-export,etl-customer-orders,alice');
+      if (i % 10 === 0) facts.set(key(tenant, item, 'retention_hold'), 'true');
     }
   });
   return { fact: (tenant, data, name) => facts.get(key(tenant, data, name)) };

@@ -1,4 +1,4 @@
-import { type DataEvent, encodeImprint, formatImprint, formatUuid } from '@msi/core';
+import { type DataEvent, formatImprint, formatUuid } from '@msi/core';
 import { type BusinessHours, isBusinessTime } from './business-hours.js';
 import { type FactSource, NO_FACTS, type StaticFacts } from './facts.js';
 import type { LocalTime, ZoneClock } from './local-time.js';
@@ -24,7 +24,6 @@ export interface PolicyWorld {
 export class EventView {
   facts: FactSource = NO_FACTS;
   private dataTextMemo: string | undefined = undefined;
-  private dataWireMemo: Uint8Array | undefined = undefined;
   private eventIdMemo: string | undefined = undefined;
   private localMemo: LocalTime | undefined = undefined;
   private readonly time: TenantTime;
@@ -63,8 +62,7 @@ export class EventView {
   /** The fact `name` the event's tenant holds about its data item: the fact source first, then the file. */
   fact(name: string): string | undefined {
     const { tenant, data } = this.event;
-    this.dataWireMemo ??= encodeImprint(data);
-    const dynamic = this.facts.fact(tenant, this.dataWireMemo, name);
+    const dynamic = this.facts.fact(tenant, data, name);
     if (dynamic !== undefined) return dynamic === '' ? undefined : dynamic;
     const value = this.world.staticFacts.get(tenant)?.get(this.dataText)?.get(name);
     return value === '' ? undefined : value;

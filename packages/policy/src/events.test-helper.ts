@@ -46,7 +46,7 @@ export function factsAbout(
 ): FactSource {
   const wire = encodeImprint(item).join();
   return {
-    fact: (t, data, name) => (t === tenant && data.join() === wire ? facts[name] : undefined),
+    fact: (t, data, name) => (t === tenant && encodeImprint(data).join() === wire ? facts[name] : undefined),
   };
 }
 

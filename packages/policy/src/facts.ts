@@ -1,12 +1,13 @@
-import type { DataEvent } from '@msi/core';
+import type { DataEvent, Imprint } from '@msi/core';
 
 /**
- * Facts the alerter has learnt about data items (from STATE events). `data` is the item's imprint in
- * wire form (encodeImprint: algorithm id, then digest). Returns undefined when nothing is known; an
+ * Facts the alerter has learnt about data items (from STATE events). `data` is the event's data
+ * imprint as decoded (the same object on every call for one event, so a source may remember what it
+ * derived from it: the alerter, its wire form and key). Returns undefined when nothing is known; an
  * empty string also counts as "no value" (retracted) and hides the file's static fact.
  */
 export interface FactSource {
-  fact(tenant: string, data: Uint8Array, name: string): string | undefined;
+  fact(tenant: string, data: Imprint, name: string): string | undefined;
 }
 
 /** A FactSource that knows nothing (rules then see the policy file's static facts only). */

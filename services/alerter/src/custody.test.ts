@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type DataEvent, encodeImprint, type Imprint, imprintOf, mintUuidV7 } from '@msi/core';
+import { type DataEvent, type Imprint, imprintOf, mintUuidV7 } from '@msi/core';
 import { parsePolicy } from '@msi/policy';
 import { describe, expect, it } from 'vitest';
 import { CustodyState } from './custody.js';
@@ -104,14 +104,13 @@ describe('CustodyState', () => {
 
   it('STATE facts are scoped to the tenant and item, later ones override, an empty value retracts', () => {
     const state = new CustodyState();
-    const wire = (i: Imprint) => encodeImprint(i);
     state.apply(event('STATE', RAW, { attributes: [{ key: 'fact.readers', value: 'a,b' }] }), 1);
-    expect(state.fact('acme', wire(RAW), 'readers')).toBe('a,b');
-    expect(state.fact('globex', wire(RAW), 'readers')).toBeUndefined();
+    expect(state.fact('acme', RAW, 'readers')).toBe('a,b');
+    expect(state.fact('globex', RAW, 'readers')).toBeUndefined();
     state.apply(event('STATE', RAW, { attributes: [{ key: 'fact.readers', value: 'c' }] }), 2);
-    expect(state.fact('acme', wire(RAW), 'readers')).toBe('c');
+    expect(state.fact('acme', RAW, 'readers')).toBe('c');
     state.apply(event('STATE', RAW, { attributes: [{ key: 'fact.readers', value: '' }] }), 3);
-    expect(state.fact('acme', wire(RAW), 'readers')).toBeUndefined();
+    expect(state.fact('acme', RAW, 'readers')).toBeUndefined();
     expect(state.changedFacts.size).toBe(1);
   });
 

@@ -88,8 +88,8 @@ export class CustodyState implements FactSource {
     this.facts.set(factKey(tenant, hex(imprint), name), value);
   }
 
-  fact(tenant: string, data: Uint8Array, name: string): string | undefined {
-    return this.facts.get(factKey(tenant, hex(data), name));
+  fact(tenant: string, data: Imprint, name: string): string | undefined {
+    return this.facts.get(factKey(tenant, itemKey(data), name));
   }
 
   /** The findings of the custody rules on `event`, judged on the state before it. */
