@@ -150,55 +150,6 @@ describe('ByteReader', () => {
     }
   });
 
-  it('reads imprints right whether they were read before, or another took their slot', () => {
-    // 41,472 reads of 13,824 imprints (more than the kept imprints' slots, so slots are shared and
-    // replaced), each read three times, interleaved: 40 random imprints of three algorithms, each in
-    // its 256 variants of the last byte (imprints differing in one byte share slots), the sha256 ones
-    // also as sha3-256 (the same digest under another algorithm). It fails if the kept imprint's
-    // bytes are not compared, or not up to the last.
-    const algorithms = [
-      { id: 0x01, name: 'sha256', size: 32 },
-      { id: 0x03, name: 'sha224', size: 28 },
-      { id: 0x05, name: 'sha512', size: 64 },
-      { id: 0x08, name: 'sha3-256', size: 32 },
-    ];
-    let state = 11;
-    const next = (n: number) => {
-      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-      return state % n;
-    };
-    const wires: Uint8Array[] = [];
-    for (let base = 0; base < 40; base++) {
-      const { id, size } = algorithms[base % 3] as (typeof algorithms)[number];
-      const wire = Uint8Array.from([id, ...Array.from({ length: size }, () => next(256))]);
-      for (let last = 0; last < 256; last++) {
-        wire[size] = last;
-        wires.push(Uint8Array.from(wire));
-        if (id === 0x01) wires.push(Uint8Array.from([0x08, ...wire.subarray(1)]));
-      }
-    }
-    const nameOf = new Map(algorithms.map(({ id, name }) => [id, name]));
-    for (let round = 0; round < 3; round++) {
-      for (let k = 0; k < wires.length; k++) {
-        const wire = wires[(k * 7919 + round * 101) % wires.length] as Uint8Array;
-        const imprint = new ByteReader(Uint8Array.from([wire.length, ...wire])).imprint('i');
-        expect(`${imprint.algorithm}:${bytesToHex(imprint.digest)}`).toBe(
-          `${nameOf.get(wire[0] as number)}:${bytesToHex(wire.subarray(1))}`,
-        );
-      }
-    }
-  });
-
-  it('gives an imprint read again as the same frozen object, not a view of the bytes read', () => {
-    const bytes = hexToBytes(`21 01 ${'5a'.repeat(32)}`.replaceAll(' ', ''));
-    const first = new ByteReader(bytes).imprint('data');
-    bytes.fill(0, 1);
-    expect(first.digest).toEqual(new Uint8Array(32).fill(0x5a));
-    const again = new ByteReader(hexToBytes(`21 01 ${'5a'.repeat(32)}`.replaceAll(' ', ''))).imprint('data');
-    expect(again).toBe(first);
-    expect(Object.isFrozen(first)).toBe(true);
-  });
-
   it('reads copies, never views, from a Buffer too (whose slice() is a view)', () => {
     const message = Buffer.from(
       hexToBytes(`${'11'.repeat(16)} 21 01 ${'ab'.repeat(31)}cd`.replaceAll(' ', '')),

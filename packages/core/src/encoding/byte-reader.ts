@@ -15,29 +15,13 @@ const SHORT_TEXT = 32;
 const TEXTS = new Array<string | undefined>(4096).fill(undefined);
 const TEXT_SLOTS = TEXTS.length - 1;
 const MAX_U64_HIGH = Math.floor(MAX_U64 / TWO_32);
-/**
- * Imprints read lately, by a hash of their wire form (one per slot; a collision replaces): the data
- * items events name repeat (the datasets a service reads, a pipeline's inputs), and an imprint found
- * here is returned as the object already made. So one Imprint (and its digest) is shared by every
- * decoded event that names it, and what a consumer derives from it once per object (the alerter's
- * custody key: an encode and a hex per imprint) is not made again per event. Imprints are immutable
- * values (imprint.ts): nothing may change a decoded imprint's digest.
- */
-const IMPRINTS = new Array<KeptImprint | undefined>(8192).fill(undefined);
-const IMPRINT_SLOTS = IMPRINTS.length - 1;
-
-interface KeptImprint {
-  /** Its wire form, a copy of its own. */
-  readonly wire: Uint8Array;
-  readonly imprint: Imprint;
-}
 
 /**
  * Reads the primitives of MSI binary encoding v1 (docs/PROOFS.md §2) from bytes that are hostile
  * input: every length is checked against what remains before anything is read or allocated. Each
  * method takes the name of the field it reads (snake_case path, e.g. `attributes[2].key`) so that an
  * EncodingError says where the bytes went wrong. Values read are copies, never views of the input
- * (short texts and imprints read lately are shared between readers: see TEXTS and IMPRINTS).
+ * (short texts read lately are shared between readers: see TEXTS).
  */
 export class ByteReader {
   readonly #bytes: Uint8Array;
@@ -115,24 +99,12 @@ export class ByteReader {
     return decodeUtf8(this.#bytes.subarray(at, at + length), field);
   }
 
-  /**
-   * An `imprint`: u8 length L, then L bytes that MUST be an accepted imprint (else BAD_IMPRINT). An
-   * imprint read lately is returned as the same object (IMPRINTS): never change it.
-   */
+  /** An `imprint`: u8 length L, then L bytes that MUST be an accepted imprint (else BAD_IMPRINT). */
   imprint(field: string): Imprint {
     const length = this.u8(field);
     const at = this.#take(field, length);
-    const bytes = this.#bytes;
-    let hash = length;
-    for (let i = at; i < at + length; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
-    const slot = (hash ^ (hash >>> 15)) & IMPRINT_SLOTS;
-    const kept = IMPRINTS[slot];
-    if (kept !== undefined && sameBytes(kept.wire, bytes, at, length)) return kept.imprint;
     try {
-      const wire = copyOf(bytes, at, length);
-      const imprint = Object.freeze(parseImprint(wire));
-      IMPRINTS[slot] = { wire, imprint };
-      return imprint;
+      return parseImprint(this.#bytes.subarray(at, at + length));
     } catch (cause) {
       const detail = cause instanceof Error ? cause.message : String(cause);
       throw new EncodingError('BAD_IMPRINT', field, `${field}: ${detail}`, { cause });
@@ -195,11 +167,4 @@ function copyOf(bytes: Uint8Array, at: number, length: number): Uint8Array {
   const copy = new Uint8Array(length);
   for (let i = 0; i < length; i++) copy[i] = bytes[at + i] as number;
   return copy;
-}
-
-/** Whether `wire` holds bytes[at, at + length). */
-function sameBytes(wire: Uint8Array, bytes: Uint8Array, at: number, length: number): boolean {
-  if (wire.length !== length) return false;
-  for (let i = 0; i < length; i++) if (wire[i] !== bytes[at + i]) return false;
-  return true;
 }
