@@ -1,6 +1,6 @@
 import type { DataEvent } from '@msi/core';
 import { PackedColumn, type PoolClient, toBytes, toSafeInteger, toText } from '@msi/postgres';
-import { CustodyState, splitStateKey, wireFormOf } from './custody.js';
+import { CustodyState, keyBytes, splitDeletionKey, splitFactKey } from './custody.js';
 import { SCHEMA } from './schema.js';
 import { storableText } from './storable-text.js';
 
@@ -16,7 +16,7 @@ export async function loadCustody(tx: PoolClient, events: readonly DataEvent[]):
   const packed = new PackedColumn();
   for (const event of events) {
     for (const item of [event.data, ...event.inputs, ...event.outputs]) {
-      const { key, wire } = wireFormOf(item);
+      const { key, wire } = state.wireFormOf(item);
       if (seen.has(key)) continue;
       seen.add(key);
       packed.push(wire);
@@ -67,16 +67,16 @@ export async function saveCustody(tx: PoolClient, state: CustodyState, round: nu
        SELECT * FROM unnest($1::bytea[], $2::boolean[], $3::bigint[])
        ON CONFLICT (imprint) DO UPDATE SET provenance = excluded.provenance`,
       [
-        items.map(({ key }) => Buffer.from(key, 'hex')),
+        items.map(({ key }) => keyBytes(key)),
         items.map(({ item }) => item?.provenance ?? false),
         items.map(({ item }) => item?.firstRound ?? round),
       ],
     );
   }
   for (const key of state.changedDeletions) {
-    const [tenant = '', imprintHex = ''] = splitStateKey(key);
+    const [tenant, item] = splitDeletionKey(key);
     const deletion = state.deletions.get(key);
-    const imprint = Buffer.from(imprintHex, 'hex');
+    const imprint = keyBytes(item);
     if (deletion === undefined) {
       await tx.query(
         `DELETE FROM ${SCHEMA}.custody_deletions WHERE tenant = $1::text AND imprint = $2::bytea`,
@@ -91,9 +91,9 @@ export async function saveCustody(tx: PoolClient, state: CustodyState, round: nu
     }
   }
   for (const key of state.changedFacts) {
-    const [tenant = '', imprintHex = '', name = ''] = splitStateKey(key);
+    const [tenant, item, name] = splitFactKey(key);
     const value = state.facts.get(key);
-    const imprint = Buffer.from(imprintHex, 'hex');
+    const imprint = keyBytes(item);
     if (value === undefined) {
       await tx.query(
         `DELETE FROM ${SCHEMA}.facts WHERE tenant = $1::text AND imprint = $2::bytea AND name = $3::text`,

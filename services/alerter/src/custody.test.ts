@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { type DataEvent, type Imprint, imprintOf, mintUuidV7 } from '@msi/core';
+import { type DataEvent, encodeImprint, type Imprint, imprintOf, makeImprint, mintUuidV7 } from '@msi/core';
 import { parsePolicy } from '@msi/policy';
 import { describe, expect, it } from 'vitest';
-import { CustodyState } from './custody.js';
+import { CustodyState, keyBytes, splitDeletionKey, splitFactKey } from './custody.js';
 
 const itemOf = (name: string): Imprint => imprintOf('sha256', new TextEncoder().encode(name));
 const RAW = itemOf('raw.csv');
@@ -122,5 +122,30 @@ describe('CustodyState', () => {
     state.apply(event('DELETE', RAW), 0);
     expect(state.check(event('ACCESS', GHOST), off)).toEqual([]);
     expect(state.check(event('ACCESS', RAW), off)).toEqual([]);
+  });
+
+  it('keys items by their wire form, bars included: deletions and facts split back into tenant, item, name', () => {
+    // A digest full of '|' (0x7c) and the other bytes a key could be confused by.
+    const barred = makeImprint(
+      'sha256',
+      Uint8Array.from({ length: 32 }, (_, i) => [0x7c, 0x00, 0xff, 0x7c][i % 4] as number),
+    );
+    const state = new CustodyState();
+    state.apply(event('STATE', barred, { attributes: [{ key: 'fact.readers', value: 'a' }] }), 1);
+    state.apply(event('DELETE', barred), 2);
+    expect(state.fact('acme', barred, 'readers')).toBe('a');
+    const [fact] = [...state.changedFacts];
+    const [deletion] = [...state.changedDeletions];
+    const [tenant, item, name] = splitFactKey(fact as string);
+    expect([tenant, name]).toEqual(['acme', 'readers']);
+    expect([...keyBytes(item)]).toEqual([...encodeImprint(barred)]);
+    const [deletedBy, deleted] = splitDeletionKey(deletion as string);
+    expect(deletedBy).toBe('acme');
+    expect([...keyBytes(deleted)]).toEqual([...encodeImprint(barred)]);
+    expect([...state.changedItems].map((key) => [...keyBytes(key)])).toEqual([[...encodeImprint(barred)]]);
+    // Loaded from stored bytes, the same item is the same key.
+    const loaded = new CustodyState();
+    loaded.loadFact('acme', encodeImprint(barred), 'readers', 'b');
+    expect(loaded.fact('acme', barred, 'readers')).toBe('b');
   });
 });
