@@ -120,7 +120,7 @@ export class BinaryCopyRows {
     return this;
   }
 
-  /** The payload with its trailer (written once, however many times it is asked for). Writing more afterwards is a mistake. */
+  /** The payload with its trailer (written once, however often it is asked for); no row after it. */
   finish(): Buffer {
     if (!this.#finished) {
       this.#ensure(2 + MESSAGE_HEADER_BYTES);

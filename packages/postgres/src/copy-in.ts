@@ -61,9 +61,10 @@ class CopyFromStdin {
 
 /**
  * Runs `statement` (a `COPY table (columns) FROM STDIN (FORMAT binary)`) with `rows` as its data
- * (finished here), in one message; resolves with the rows copied. On a client it takes part in that client's transaction;
- * on a pool it takes a client for itself (discarded if the connection failed). Rejects with Postgres' error (a duplicate key, a field
- * that does not fit its column: the whole COPY is refused and the transaction is aborted).
+ * (finished here), in one message; resolves with the rows copied. On a client it takes part in that
+ * client's transaction; on a pool it takes a client for itself (discarded if the connection failed).
+ * Rejects with Postgres' error (a duplicate key, a field that does not fit its column: the whole
+ * COPY is refused and the transaction is aborted).
  */
 export async function copyIn(
   db: pg.Pool | pg.PoolClient,
