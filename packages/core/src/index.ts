@@ -87,6 +87,7 @@ export {
   kindCode,
   kindFromCode,
   sortAttributes,
+  sortedAttributes,
   validateEvent,
 } from './event/index.js';
 export {

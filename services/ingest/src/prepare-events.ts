@@ -106,7 +106,13 @@ export function stampEvents(
   messages.forEach((message, i) => {
     const path = itemPath(i);
     const nonce = nonces.subarray(i * NONCE_SIZE, (i + 1) * NONCE_SIZE);
-    const event = narrow(message, { ...stamp, nonce }, path);
+    // A literal of the stamp's fields, not `{ ...stamp, nonce }`: that spread was a third of this
+    // loop's time and much of ingest's garbage (a CPU profile of 1,000-event requests).
+    const event = narrow(
+      message,
+      { tenant: stamp.tenant, submitter: stamp.submitter, receivedAt: stamp.receivedAt, nonce },
+      path,
+    );
     if (event.occurredAt > latestUs) {
       throw new IngestError(
         'INVALID_ARGUMENT',

@@ -1,6 +1,6 @@
 import { utf8Length } from '../encoding/index.js';
-import type { Attribute, Endpoint } from '../event/index.js';
-import { kindCode, sortAttributes } from '../event/index.js';
+import type { Endpoint } from '../event/index.js';
+import { kindCode, sortedAttributes } from '../event/index.js';
 import { HASH_ALGORITHMS, type HashAlgorithm, type Imprint } from '../imprint/index.js';
 import { AGGREGATED_EVENT_HEADER, type AggregatedEvent } from './aggregated-event.js';
 import { validateAggregatedEvent } from './validate-aggregated-event.js';
@@ -90,16 +90,6 @@ export function aggregatedEventSize(event: AggregatedEvent): number {
   size += 8 + 2 + 16 * event.parents.length + 2;
   for (const { key, value } of event.attributes) size += strSize(key) + strSize(value);
   return size + 16;
-}
-
-/** `attributes` itself when already in key order (the common case), else a sorted copy. */
-function sortedAttributes(attributes: readonly Attribute[]): readonly Attribute[] {
-  for (let i = 1; i < attributes.length; i++) {
-    if (!((attributes[i - 1] as Attribute).key < (attributes[i] as Attribute).key)) {
-      return sortAttributes(attributes);
-    }
-  }
-  return attributes;
 }
 
 function imprintSize(imprint: Imprint): number {

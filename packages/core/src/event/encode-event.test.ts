@@ -12,6 +12,7 @@ import {
   eventLeafHash,
   eventLeafHashes,
   sortAttributes,
+  sortedAttributes,
 } from './encode-event.js';
 import { EventError } from './event-error.js';
 import { arbEvent, sampleEvent, thrown } from './event-samples.test-helper.js';
@@ -124,6 +125,23 @@ describe('encodeEvent', () => {
     const before = event.attributes.map((a) => a.key);
     encodeEvent(event);
     expect(event.attributes.map((a) => a.key)).toEqual(before);
+  });
+
+  it('sortedAttributes: the same array when already in key order, else a sorted copy', () => {
+    const sorted = [
+      { key: 'a', value: '1' },
+      { key: 'b', value: '2' },
+    ];
+    expect(sortedAttributes(sorted)).toBe(sorted);
+    expect(sortedAttributes([])).toEqual([]);
+    const unsorted = [
+      { key: 'b', value: '2' },
+      { key: 'a', value: '1' },
+    ];
+    const result = sortedAttributes(unsorted);
+    expect(result).not.toBe(unsorted);
+    expect(result).toEqual(sorted);
+    expect(unsorted.map((a) => a.key)).toEqual(['b', 'a']);
   });
 
   it('property: decode ∘ encode is the identity (up to attribute order)', () => {

@@ -16,6 +16,7 @@ export {
   eventLeafHash,
   eventLeafHashes,
   sortAttributes,
+  sortedAttributes,
 } from './encode-event.js';
 export { EventError, type EventErrorCode } from './event-error.js';
 export { eventNamesImprint } from './event-names-imprint.js';
