@@ -30,7 +30,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, credentials, Metadata } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import {
   decodeEvent,
   decodeSeal,
@@ -280,6 +280,12 @@ async function batchLoad(
   const latencies: number[] = [];
   let durable = 0;
   let failed = 0;
+  /** Failed events by why (a call's gRPC status or an event's failure code, with the first message). */
+  const reasons = new Map<string, number>();
+  const tally = (reason: string, events: number) => {
+    failed += events;
+    reasons.set(reason, (reasons.get(reason) ?? 0) + events);
+  };
   const until = stopAt ?? { ms: Date.now() + seconds * 1000 };
   const start = Date.now();
   const perClientInterval = targetRate === undefined ? 0 : (BATCH * clients * 1000) / targetRate;
@@ -297,7 +303,7 @@ async function batchLoad(
         }
         const request = requests.next();
         const submittedAt = Date.now();
-        const response = await new Promise<ingestV1.SubmitBatchResponse | undefined>((resolve) =>
+        const answer = await new Promise<ingestV1.SubmitBatchResponse | ServiceError>((resolve) =>
           client.makeUnaryRequest(
             SUBMIT_BATCH,
             (bytes: Buffer) => bytes,
@@ -305,20 +311,23 @@ async function batchLoad(
             request,
             metadata(),
             { deadline: Date.now() + 30_000 },
-            (error, r) => resolve(error === null ? r : undefined),
+            (error, r) => resolve(error ?? (r as ingestV1.SubmitBatchResponse)),
           ),
         );
         const ackedAt = Date.now();
-        if (response === undefined) {
-          failed += BATCH;
+        if (answer instanceof Error) {
+          tally(`${status[answer.code] ?? answer.code}: ${answer.details}`, BATCH);
           continue;
         }
         latencies.push(ackedAt - submittedAt);
-        response.acks.forEach((ack, i) => {
+        answer.acks.forEach((ack, i) => {
           if (ack.outcome?.$case === 'durable') {
             durable += 1;
             if (i % SAMPLE_EVERY === 0) samples.push({ id: formatUuid(ack.eventId), submittedAt, ackedAt });
-          } else failed += 1;
+          } else if (ack.outcome?.$case === 'failed') {
+            const { code, message } = ack.outcome.value;
+            tally(`${ingestV1.FailureCode[code] ?? code}: ${message}`, 1);
+          } else tally('an ack with no outcome', 1);
         });
       }
       client.close();
@@ -329,6 +338,12 @@ async function batchLoad(
     rate: durable / elapsed,
     durable,
     failed,
+    /** `N failed` and, when some did, why: the commonest reasons with their counts. */
+    failedText: `${failed} failed${[...reasons]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([reason, n]) => `; ${n} × ${reason.slice(0, 160)}`)
+      .join('')}`,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
   };
@@ -703,7 +718,7 @@ async function steadyWindow(
     }
   }
   section.note(
-    `${STEADY_CLIENTS} clients ${STEADY_RATE === undefined ? 'unthrottled' : `at ${formatRate(STEADY_RATE)} events/s in all`}; window of ${seconds.toFixed(1)} s after ${warmedSeconds.toFixed(1)} s of warm-up${consumers === undefined ? '' : settled ? ' (at least 5 s, then until both consumers were within 2 rounds)' : ` (the consumers were not within 2 rounds after ${SETTLE_MAX_SECONDS} s more: the window opened anyway)`}; acks over the whole run ${formatRate(r.rate)} events/s (ack p99 ${r.p99} ms, ${r.failed} failed).`,
+    `${STEADY_CLIENTS} clients ${STEADY_RATE === undefined ? 'unthrottled' : `at ${formatRate(STEADY_RATE)} events/s in all`}; window of ${seconds.toFixed(1)} s after ${warmedSeconds.toFixed(1)} s of warm-up${consumers === undefined ? '' : settled ? ' (at least 5 s, then until both consumers were within 2 rounds)' : ` (the consumers were not within 2 rounds after ${SETTLE_MAX_SECONDS} s more: the window opened anyway)`}; acks over the whole run ${formatRate(r.rate)} events/s (ack p99 ${r.p99} ms, ${r.failedText}).`,
   );
   section.note(
     'sealed leaves = leaf_count of the ShardSealed messages arriving in the window; CPU per event = CPU time in the window / those leaves (10 ms resolution).',
