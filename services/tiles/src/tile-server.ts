@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { parseTileLogPath, TileError, type TileLogPath } from '@msi/core';
 import type { Logger } from '@msi/service-kit';
 
@@ -72,25 +72,47 @@ async function serve(options: TileServerOptions, req: IncomingMessage, res: Serv
     notFound(res);
     return;
   }
-  const file = join(options.dir, path.text);
-  const found = await stat(file).catch(() => undefined);
-  if (found === undefined || !found.isFile()) {
+  // The file is opened once and its size and bytes both come from that open file: the checkpoint is
+  // replaced by a rename while requests run (every round), and a size read by path, then bytes read
+  // by path again, could mix two checkpoints (a length of one, a text cut from the other).
+  const handle = await open(join(options.dir, path.text), 'r').catch(() => undefined);
+  if (handle === undefined) {
     notFound(res);
     return;
   }
-  const checkpoint = path.parsed.kind === 'checkpoint';
+  try {
+    await serveOpenFile(handle, path.parsed.kind, req, res);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function serveOpenFile(
+  handle: FileHandle,
+  kind: TileLogPath['kind'],
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const found = await handle.stat();
+  if (!found.isFile()) {
+    notFound(res);
+    return;
+  }
   res.writeHead(200, {
-    'Content-Type': CONTENT_TYPES[path.parsed.kind],
+    'Content-Type': CONTENT_TYPES[kind],
     'Content-Length': found.size,
-    'Cache-Control': checkpoint ? CHECKPOINT : IMMUTABLE,
+    'Cache-Control': kind === 'checkpoint' ? CHECKPOINT : IMMUTABLE,
   });
   if (req.method === 'HEAD') {
     res.end();
     return;
   }
-  await new Promise<void>((resolve, reject) => {
-    createReadStream(file).on('error', reject).pipe(res).on('finish', resolve).on('error', reject);
-  });
+  try {
+    await pipeline(handle.createReadStream({ autoClose: false }), res);
+  } catch (error: unknown) {
+    // A client that went away before the end is no failure of the server's.
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+  }
 }
 
 /** The log path a request URL names (its query ignored), or undefined for anything else. */
