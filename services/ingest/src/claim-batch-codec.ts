@@ -6,13 +6,6 @@ import type { ClaimBatch } from './claim-log.js';
  * claim-batch-codec.test.ts checks the bytes against streamV1.ClaimBatch.encode and decode.
  */
 
-/** A claim as the index needs it: whose id it is, and the void claim it replaces (0: none). */
-export interface ClaimKeyFields {
-  readonly tenant: string;
-  readonly eventId: Uint8Array;
-  readonly supersedes: number;
-}
-
 export class ClaimBatchError extends Error {
   override readonly name = 'ClaimBatchError';
 }
@@ -65,52 +58,116 @@ export function encodeClaimBatch(batch: ClaimBatch): Uint8Array {
   return out.subarray(0, at);
 }
 
-/** The claims of an encoded ClaimBatch (any ingest's): checks the version and every claim's id. */
-export function decodeClaimKeys(data: Uint8Array): ClaimKeyFields[] {
-  const reader = new WireReader(data, 0, data.length);
-  const claims: ClaimKeyFields[] = [];
-  const tenants = new TenantNames();
-  let version = 0;
-  while (reader.more()) {
-    const tag = reader.varint();
-    if (tag === 0x08) version = reader.varint();
-    else if (tag === 0x2a) claims.push(readClaim(reader.sub(), tenants));
-    else reader.skip(tag);
-  }
-  if (version !== 1) throw new ClaimBatchError(`ClaimBatch version ${version}, want 1`);
-  return claims;
-}
-
 /**
- * Tenant names decoded from UTF-8, the last one kept: a batch's claims are mostly one tenant's, so
- * a claim's tenant is usually compared, not decoded.
+ * Reads the claims of encoded ClaimBatches (any ingest's) into arrays it reuses: every replica reads
+ * every claim, so no object is made per claim (claim-log.ts hands the reader to ClaimIndex.applyKeys).
+ * `read` checks the version and every claim's event id (16 bytes, a UUIDv7) before it returns, so a
+ * message is applied whole or not at all. What it read holds until the next `read`.
  */
-class TenantNames {
+export class ClaimKeyReader {
   #bytes: Uint8Array = new Uint8Array(0);
-  #name = '';
+  #count = 0;
+  #tenants: string[] = [];
+  #idAt = new Int32Array(1024);
+  #supersedes = new Float64Array(1024);
+  /** The last tenant decoded, by its bytes: a batch's claims are mostly one tenant's. */
+  #tenantBytes: Uint8Array = new Uint8Array(0);
+  #tenantName = '';
 
-  of(bytes: Uint8Array): string {
-    if (!Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(this.#bytes)) {
-      this.#bytes = bytes;
-      this.#name = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+  /** Reads an encoded ClaimBatch. Throws ClaimBatchError (then `count` is 0). */
+  read(data: Uint8Array): void {
+    this.#bytes = data;
+    this.#count = 0;
+    const reader = new WireReader(data, 0, data.length);
+    let version = 0;
+    try {
+      while (reader.more()) {
+        const tag = reader.varint();
+        if (tag === 0x08) version = reader.varint();
+        else if (tag === 0x2a) this.#readClaim(reader);
+        else reader.skip(tag);
+      }
+      if (version !== 1) throw new ClaimBatchError(`ClaimBatch version ${version}, want 1`);
+    } catch (error: unknown) {
+      this.#count = 0;
+      throw error;
     }
-    return this.#name;
   }
-}
 
-function readClaim(reader: WireReader, tenants: TenantNames): ClaimKeyFields {
-  let tenant = '';
-  let eventId: Uint8Array = new Uint8Array(0);
-  let supersedes = 0;
-  while (reader.more()) {
-    const tag = reader.varint();
-    if (tag === 0x0a) tenant = tenants.of(reader.bytes());
-    else if (tag === 0x12) eventId = reader.bytes();
-    else if (tag === 0x20) supersedes = reader.varint();
-    else reader.skip(tag);
+  /** Claims read. */
+  get count(): number {
+    return this.#count;
   }
-  if (eventId.length !== 16) throw new ClaimBatchError(`claim with an event id of ${eventId.length} bytes`);
-  return { tenant, eventId, supersedes };
+
+  /** The message read: claim `i`'s event id is its 16 bytes from `idAt(i)`. */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+
+  tenant(i: number): string {
+    return this.#tenants[i] ?? '';
+  }
+
+  idAt(i: number): number {
+    return this.#idAt[i] ?? 0;
+  }
+
+  /** 0, or the position of the void claim that claim `i` replaces. */
+  supersedes(i: number): number {
+    return this.#supersedes[i] ?? 0;
+  }
+
+  #readClaim(outer: WireReader): void {
+    const end = outer.subEnd();
+    const data = outer.data;
+    let tenant = '';
+    let idAt = -1;
+    let idLength = 0;
+    let supersedes = 0;
+    while (outer.at < end) {
+      const tag = outer.varint();
+      if (tag === 0x0a) {
+        const length = outer.length(end);
+        tenant = this.#tenantOf(data, outer.at, length);
+        outer.at += length;
+      } else if (tag === 0x12) {
+        idLength = outer.length(end);
+        idAt = outer.at;
+        outer.at += idLength;
+      } else if (tag === 0x20) supersedes = outer.varint();
+      else outer.skip(tag);
+      if (outer.at > end) throw new ClaimBatchError('truncated field');
+    }
+    if (idLength !== 16) throw new ClaimBatchError(`claim with an event id of ${idLength} bytes`);
+    if (((data[idAt + 6] as number) & 0xf0) !== 0x70 || ((data[idAt + 8] as number) & 0xc0) !== 0x80)
+      throw new ClaimBatchError('claim with an event id that is not a UUIDv7');
+    const i = this.#count;
+    if (i === this.#idAt.length) this.#grow();
+    this.#tenants[i] = tenant;
+    this.#idAt[i] = idAt;
+    this.#supersedes[i] = supersedes;
+    this.#count = i + 1;
+  }
+
+  #tenantOf(data: Uint8Array, at: number, length: number): string {
+    const last = this.#tenantBytes;
+    let same = last.length === length;
+    for (let k = 0; same && k < length; k++) same = last[k] === data[at + k];
+    if (!same) {
+      this.#tenantBytes = data.slice(at, at + length);
+      this.#tenantName = Buffer.from(data.buffer, data.byteOffset + at, length).toString('utf8');
+    }
+    return this.#tenantName;
+  }
+
+  #grow(): void {
+    const idAt = new Int32Array(this.#idAt.length * 2);
+    idAt.set(this.#idAt);
+    this.#idAt = idAt;
+    const supersedes = new Float64Array(this.#supersedes.length * 2);
+    supersedes.set(this.#supersedes);
+    this.#supersedes = supersedes;
+  }
 }
 
 class WireReader {
@@ -139,24 +196,26 @@ class WireReader {
     return value;
   }
 
-  sub(): WireReader {
+  /** A length prefix whose field ends by `end`. */
+  length(end = this.end): number {
     const length = this.varint();
-    if (this.at + length > this.end) throw new ClaimBatchError('truncated field');
-    const reader = new WireReader(this.data, this.at, this.at + length);
-    this.at += length;
-    return reader;
+    if (this.at + length > end) throw new ClaimBatchError('truncated field');
+    return length;
   }
 
-  bytes(): Uint8Array {
-    const sub = this.sub();
-    return this.data.subarray(sub.at, sub.end);
+  /** Reads a length prefix; returns where that field ends (the reader is then at its start). */
+  subEnd(): number {
+    const length = this.length(); // before this.at is read
+    return this.at + length;
   }
 
   skip(tag: number): void {
     const wireType = tag & 7;
     if (wireType === 0) this.varint();
-    else if (wireType === 2) this.sub();
-    else if (wireType === 1) this.at += 8;
+    else if (wireType === 2) {
+      const length = this.length(); // before `this.at +=` reads this.at
+      this.at += length;
+    } else if (wireType === 1) this.at += 8;
     else if (wireType === 5) this.at += 4;
     else throw new ClaimBatchError(`wire type ${wireType}`);
     if (this.at > this.end) throw new ClaimBatchError('truncated field');

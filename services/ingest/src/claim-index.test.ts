@@ -1,7 +1,9 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mintUuidV7, uuidV7Time } from '@msi/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ClaimKeyReader, encodeClaimBatch } from './claim-batch-codec.js';
 import {
   ClaimIndex,
   type ColdClaimStore,
@@ -10,6 +12,7 @@ import {
   claimKey,
   claimPosition,
   claimSeqOf,
+  type IndexedClaim,
 } from './claim-index.js';
 import { ClaimSpillDirectory } from './claim-spill-directory.js';
 import { ClaimTable, type IdWords } from './claim-table.js';
@@ -78,6 +81,78 @@ describe('ClaimIndex', () => {
   it('packs positions losslessly', () => {
     const position = claimPosition(123_456_789, 99_999);
     expect([claimSeqOf(position), claimIndexOf(position)]).toEqual([123_456_789, 99_999]);
+  });
+});
+
+describe('ClaimIndex.applyKeys (claims read from an encoded ClaimBatch)', () => {
+  /** A UUIDv7 of `timeMs` whose random bits are n's. */
+  const v7 = (timeMs: number, n: number) => mintUuidV7(timeMs, new Uint8Array(16).fill(n));
+  const reader = new ClaimKeyReader();
+  const applyEncoded = (index: ClaimIndex, seq: number, claims: readonly IndexedClaim[]) => {
+    reader.read(
+      encodeClaimBatch({
+        batchId: `b${seq}`,
+        shard: 0,
+        claimUntilMs: 0,
+        claims: claims.map((c) => ({ ...c, expectedRound: 1 })),
+      }),
+    );
+    index.applyKeys(seq, reader);
+  };
+
+  it('makes the winners that apply makes: repeats, tenants, replacements, ids of several slices', () => {
+    // windowMs 32 s: slices of 1 s; ids over 4 s, so batches cross slices back and forth
+    const options = { windowMs: 32_000, skewMs: 0 };
+    const byObjects = new ClaimIndex(options);
+    const byKeys = new ClaimIndex(options);
+    const ids = Array.from({ length: 60 }, (_, n) => v7(T0 + (n % 4) * 1000 + n, n));
+    const claimOf = (n: number, supersedes = 0, tenant = n % 5 === 0 ? 'globex' : 'acme'): IndexedClaim => {
+      const eventId = ids[n % ids.length] as Uint8Array;
+      return { tenant, eventId, idTimeMs: uuidV7Time(eventId), supersedes };
+    };
+    const batches: IndexedClaim[][] = [
+      Array.from({ length: 40 }, (_, n) => claimOf(n)),
+      Array.from({ length: 40 }, (_, n) => claimOf(n + 20)), // 20 repeats, 20 new
+      [claimOf(3, claimPosition(1, 3)), claimOf(4, claimPosition(9, 9)), claimOf(3, claimPosition(1, 3))],
+      [claimOf(7, 0, 'initech'), claimOf(7, claimPosition(1, 7), 'initech')],
+    ];
+    batches.forEach((claims, i) => {
+      byObjects.apply(i + 1, claims);
+      applyEncoded(byKeys, i + 1, claims);
+    });
+    expect(byKeys.size).toBe(byObjects.size);
+    for (const tenant of ['acme', 'globex', 'initech']) {
+      for (const eventId of ids) {
+        const key = claimKey(tenant, eventId);
+        expect(byKeys.winner(key, uuidV7Time(eventId))).toBe(byObjects.winner(key, uuidV7Time(eventId)));
+      }
+    }
+    expect(byKeys.winner(claimKey('acme', ids[3] as Uint8Array), uuidV7Time(ids[3] as Uint8Array))).toBe(
+      claimPosition(3, 0),
+    );
+  });
+
+  it("sizes the table of now's next slice for the ids the slice before took, and no other slice's", () => {
+    const index = new ClaimIndex({ windowMs: 32_000, skewMs: 60_000 }); // slices of 1 s
+    applyEncoded(
+      index,
+      1,
+      Array.from({ length: 3000 }, (_, n) => ({
+        tenant: 'acme',
+        eventId: v7(T0 + (n % 1000), n),
+        idTimeMs: 0,
+        supersedes: 0,
+      })),
+    );
+    index.expire(T0 + 999);
+    const oneSlice = index.bytes;
+    expect(index.size).toBe(3000);
+    // the next slice: a table for 3,000 ids at most 0.7 full (8,192 slots of 28 bytes), never grown
+    applyEncoded(index, 2, [{ tenant: 'acme', eventId: v7(T0 + 1000, 1), idTimeMs: 0, supersedes: 0 }]);
+    expect(index.bytes - oneSlice).toBe(8192 * 28);
+    // a slice further ahead (an id from a clock that runs fast) gets the smallest table
+    applyEncoded(index, 3, [{ tenant: 'acme', eventId: v7(T0 + 30_000, 1), idTimeMs: 0, supersedes: 0 }]);
+    expect(index.bytes - oneSlice - 8192 * 28).toBe(1024 * 28);
   });
 });
 

@@ -32,6 +32,17 @@ export interface IndexedClaim {
   readonly supersedes: ClaimPosition;
 }
 
+/** Claims read from an encoded ClaimBatch, by index (ClaimKeyReader): each id is 16 bytes of a UUIDv7. */
+export interface ClaimKeys {
+  readonly count: number;
+  /** Where the ids are: claim `i`'s is the 16 bytes from `idAt(i)`. */
+  readonly bytes: Uint8Array;
+  idAt(i: number): number;
+  tenant(i: number): string;
+  /** 0, or the position of the void claim that claim `i` replaces. */
+  supersedes(i: number): ClaimPosition;
+}
+
 export interface ClaimIndexOptions {
   /** The dedup window: ids whose time is older than now − window are refused, and forgotten. */
   readonly windowMs: number;
@@ -119,6 +130,9 @@ export class ClaimIndex {
   #lastTenantNumber = -1;
   readonly #id: [number, number, number, number] = [0, 0, 0, 0];
   readonly #sliceMs: number;
+  /** The slice the last claim went to (a batch's ids are mostly of one slice). */
+  #lastSliceNumber = Number.NaN;
+  #lastSlice: Slice | undefined;
   #size = 0;
   #writes = 0;
   #writeRunning = false;
@@ -149,22 +163,61 @@ export class ClaimIndex {
   /** Applies the claims of the ClaimBatch stored at claims-stream sequence `seq`, in order. */
   apply(seq: number, claims: readonly IndexedClaim[]): void {
     claims.forEach((claim, index) => {
-      const slice = this.#sliceOf(claim.idTimeMs);
-      // Every replica applies every claim: no key string is made here (one per claim was measurable).
-      const tenant = this.#numberOf(claim.tenant);
-      this.#readId(claim.eventId);
-      const current = positionIn(slice, tenant, this.#id);
-      if (current === undefined) {
-        if (claim.supersedes !== 0) return; // what it replaces is gone (expired): nothing to replace
-        this.#size += 1;
-        slice.ids += 1;
-      } else if (claim.supersedes === 0 || current !== claim.supersedes) {
-        return; // the id has a winner, and this claim does not replace it
-      }
-      slice.table ??= new ClaimTable(16);
-      slice.table.set(tenant, this.#id, claimPosition(seq, index));
-      slice.touched = true;
+      if (claim.eventId.length !== 16)
+        throw new Error(`an event id of ${claim.eventId.length} bytes, want 16`);
+      this.#readId(claim.eventId, 0);
+      this.#applyOne(
+        claimPosition(seq, index),
+        claim.idTimeMs,
+        this.#numberOf(claim.tenant),
+        claim.supersedes,
+      );
     });
+  }
+
+  /**
+   * `apply` for claims read from an encoded ClaimBatch (ClaimKeyReader, which checked every id):
+   * no object per claim, since every replica applies every claim. The id time is the id's first
+   * 48 bits (UUIDv7).
+   */
+  applyKeys(seq: number, keys: ClaimKeys): void {
+    const bytes = keys.bytes;
+    const id = this.#id;
+    for (let index = 0; index < keys.count; index++) {
+      this.#readId(bytes, keys.idAt(index));
+      const idTimeMs = id[0] * 0x10000 + (id[1] >>> 16);
+      this.#applyOne(
+        claimPosition(seq, index),
+        idTimeMs,
+        this.#numberOf(keys.tenant(index)),
+        keys.supersedes(index),
+      );
+    }
+  }
+
+  /** Applies one claim whose id is in #id. */
+  #applyOne(position: ClaimPosition, idTimeMs: number, tenant: number, supersedes: ClaimPosition): void {
+    const slice = this.#sliceOf(idTimeMs);
+    if (supersedes === 0 && slice.writing === undefined && slice.cold === undefined) {
+      // A hot slice (the common case): the id's winner is in its table or nowhere; one probe.
+      slice.table ??= new ClaimTable(16);
+      if (slice.table.setIfAbsent(tenant, this.#id, position) !== undefined) return;
+      this.#size += 1;
+      slice.ids += 1;
+      slice.touched = true;
+      return;
+    }
+    const current = positionIn(slice, tenant, this.#id);
+    if (current === undefined) {
+      if (supersedes !== 0) return; // what it replaces is gone (expired): nothing to replace
+      this.#size += 1;
+      slice.ids += 1;
+    } else if (supersedes === 0 || current !== supersedes) {
+      return; // the id has a winner, and this claim does not replace it
+    }
+    slice.table ??= new ClaimTable(16);
+    slice.table.set(tenant, this.#id, position);
+    slice.touched = true;
   }
 
   /** Forgets every id older than the window at `nowMs`; with a cold tier, writes out what fell behind. */
@@ -286,6 +339,10 @@ export class ClaimIndex {
   }
 
   #drop(slice: Slice): void {
+    if (slice === this.#lastSlice) {
+      this.#lastSlice = undefined;
+      this.#lastSliceNumber = Number.NaN;
+    }
     this.#size -= slice.ids;
     slice.dropped = true;
     slice.table = undefined;
@@ -296,10 +353,11 @@ export class ClaimIndex {
 
   #sliceOf(idTimeMs: number): Slice {
     const number = Math.floor(idTimeMs / this.#sliceMs);
+    if (number === this.#lastSliceNumber && this.#lastSlice !== undefined) return this.#lastSlice;
     let slice = this.#slices.get(number);
     if (slice === undefined) {
       slice = {
-        table: new ClaimTable(),
+        table: new ClaimTable(Math.max(1024, this.#expectedIds(number) / 0.7)),
         writing: undefined,
         cold: undefined,
         ids: 0,
@@ -310,7 +368,20 @@ export class ClaimIndex {
       };
       this.#slices.set(number, slice);
     }
+    this.#lastSliceNumber = number;
+    this.#lastSlice = slice;
     return slice;
+  }
+
+  /**
+   * Ids a new slice is expected to take, to size its table once rather than double it ~20 times
+   * (each doubling re-inserts every id on the event loop): for the slice of now (or the next), what
+   * the slice before it took; else 0. So a table is never made larger than one the index already held.
+   */
+  #expectedIds(number: number): number {
+    const nowSlice = Math.floor(this.#lastNowMs / this.#sliceMs);
+    if (number !== nowSlice && number !== nowSlice + 1) return 0;
+    return this.#slices.get(number - 1)?.ids ?? 0;
   }
 
   /** Splits a claimKey: the id's words into #id, the tenant's number returned. */
@@ -333,17 +404,16 @@ export class ClaimIndex {
     return this.#numberOf(key.slice(0, tenantLength));
   }
 
-  /** The 16 id bytes into #id as four big-endian words. */
-  #readId(eventId: Uint8Array): void {
-    if (eventId.length !== 16) throw new Error(`an event id of ${eventId.length} bytes, want 16`);
+  /** The 16 id bytes at `at` of `bytes` (the caller checked they are there) into #id as four big-endian words. */
+  #readId(bytes: Uint8Array, at: number): void {
     const id = this.#id;
     for (let w = 0; w < 4; w++) {
-      const i = w * 4;
+      const i = at + w * 4;
       id[w] =
-        (((eventId[i] as number) << 24) |
-          ((eventId[i + 1] as number) << 16) |
-          ((eventId[i + 2] as number) << 8) |
-          (eventId[i + 3] as number)) >>>
+        (((bytes[i] as number) << 24) |
+          ((bytes[i + 1] as number) << 16) |
+          ((bytes[i + 2] as number) << 8) |
+          (bytes[i + 3] as number)) >>>
         0;
     }
   }

@@ -1,4 +1,3 @@
-import { uuidV7Time } from '@msi/core';
 import { streamV1 } from '@msi/proto';
 import { every, type Logger, type RunningLoop } from '@msi/service-kit';
 import {
@@ -13,7 +12,7 @@ import {
 } from '@nats-io/jetstream';
 import { headers, nanos } from '@nats-io/transport-node';
 import type { AsyncPublisher } from './async-publisher.js';
-import { decodeClaimKeys, encodeClaimBatch } from './claim-batch-codec.js';
+import { ClaimKeyReader, encodeClaimBatch } from './claim-batch-codec.js';
 import { type ClaimIndex, type ClaimPosition, claimIndexOf, claimSeqOf } from './claim-index.js';
 
 /** A ClaimBatch in domain form. */
@@ -75,6 +74,8 @@ export class ClaimLog {
   readonly #jsm: JetStreamManager;
   readonly #publisher: AsyncPublisher;
   readonly #index: ClaimIndex;
+  /** Reads each claims message into arrays it reuses (every replica reads every claim). */
+  readonly #keys = new ClaimKeyReader();
   readonly #options: ClaimLogOptions;
 
   constructor(
@@ -253,15 +254,8 @@ export class ClaimLog {
 
   #apply(seq: number, data: Uint8Array): void {
     try {
-      this.#index.apply(
-        seq,
-        decodeClaimKeys(data).map((claim) => ({
-          tenant: claim.tenant,
-          eventId: claim.eventId,
-          idTimeMs: uuidV7Time(claim.eventId),
-          supersedes: claim.supersedes,
-        })),
-      );
+      this.#keys.read(data);
+      this.#index.applyKeys(seq, this.#keys);
     } catch (error: unknown) {
       // Only ingest writes the stream (deploy/nats permissions): a message it cannot read claims nothing.
       this.#options.log.error('ignoring a claims message that does not decode', { seq, error });

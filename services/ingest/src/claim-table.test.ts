@@ -56,6 +56,18 @@ describe('ClaimTable', () => {
     expect(table.get(2, [1, 2, 3, 4])).toBe(20);
   });
 
+  it('setIfAbsent stores a new key and leaves a stored one as it is, with one answer for each', () => {
+    const table = new ClaimTable(16, 3);
+    expect(table.setIfAbsent(2, [1, 2, 3, 4], 10)).toBeUndefined();
+    expect(table.setIfAbsent(2, [1, 2, 3, 4], 20)).toBe(10);
+    expect(table.setIfAbsent(3, [1, 2, 3, 4], 30)).toBeUndefined(); // another tenant
+    for (let i = 0; i < 100; i++) expect(table.setIfAbsent(0, [i, 0, 0, 0], i + 1)).toBeUndefined(); // grows
+    expect(table.get(2, [1, 2, 3, 4])).toBe(10);
+    expect(table.get(3, [1, 2, 3, 4])).toBe(30);
+    expect(table.get(0, [99, 0, 0, 0])).toBe(100);
+    expect(table.size).toBe(102);
+  });
+
   it('costs 28 bytes per slot and stays between 0.35 and 0.7 full once grown', () => {
     const table = new ClaimTable(16, 1);
     for (let i = 0; i < 100_000; i++) table.set(0, [i, i ^ 0x5bd1e995, 0, i * 31], i + 1);

@@ -78,21 +78,30 @@ export class ClaimTable {
 
   /** Stores (or replaces) the position of the key. */
   set(tenant: number, id: IdWords, position: number): void {
+    if (this.setIfAbsent(tenant, id, position) !== undefined)
+      this.#positions[this.#find(tenant, id)] = position;
+  }
+
+  /**
+   * The position stored for the key, if it has one (left as it is); else stores `position` and
+   * returns undefined. One probe where `get` then `set` would take two.
+   */
+  setIfAbsent(tenant: number, id: IdWords, position: number): number | undefined {
     let slot = this.#find(tenant, id);
-    if (this.#keys[slot * 5] === 0) {
-      if ((this.#size + 1) * 10 > (this.#mask + 1) * 7) {
-        this.#grow();
-        slot = this.#find(tenant, id);
-      }
-      const at = slot * 5;
-      this.#keys[at] = tenant + 1;
-      this.#keys[at + 1] = id[0];
-      this.#keys[at + 2] = id[1];
-      this.#keys[at + 3] = id[2];
-      this.#keys[at + 4] = id[3];
-      this.#size += 1;
+    if (this.#keys[slot * 5] !== 0) return this.#positions[slot];
+    if ((this.#size + 1) * 10 > (this.#mask + 1) * 7) {
+      this.#grow();
+      slot = this.#find(tenant, id);
     }
+    const at = slot * 5;
+    this.#keys[at] = tenant + 1;
+    this.#keys[at + 1] = id[0];
+    this.#keys[at + 2] = id[1];
+    this.#keys[at + 3] = id[2];
+    this.#keys[at + 4] = id[3];
+    this.#size += 1;
     this.#positions[slot] = position;
+    return undefined;
   }
 
   /** The slot holding the key, or the empty slot where it would go. */
