@@ -22,7 +22,8 @@
 // --node-arg ingest:--heap-growing-percent=50 or --node-arg verifier:--trace-gc-nvp.
 // Starts the real pipeline (calendar, aggregators, ingest as processes) against NATS and Postgres
 // (NATS_URL / DATABASE_URL, else embedded servers), drives ingest over gRPC with concurrent clients
-// via SubmitBatch and SubmitStream, and prints events/s ingested and anchored, durable-ack latency,
+// via SubmitBatch and SubmitStream, and prints events/s ingested and anchored, durable-ack latency
+// (at half load also the part of it spent inside ingest, from each ingest's own histogram),
 // ingest→anchored latency, RSS per service, and raw JetStream publish at the same batch size; then
 // issue 14's targets with this run's figure and ratio for each, and the durability they were measured
 // at (printed at the start too).
@@ -57,6 +58,14 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { formatRate, formatRatio, runSection, type Section } from './harness.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { cpuSnapshot, processCpuUs } from './process-cpu.js';
+import {
+  type HistogramCounts,
+  histogramDelta,
+  observations,
+  parseHistogram,
+  quantileBound,
+  sumHistograms,
+} from './prometheus-histogram.js';
 
 const quick = process.argv.includes('--quick');
 const secondsArg = process.argv.indexOf('--seconds');
@@ -744,6 +753,24 @@ async function steadyWindow(
   };
 }
 
+/** The ack histogram of every ingest process (summed), read from their metrics ports. */
+async function ingestAckHistogram(ports: readonly number[]): Promise<HistogramCounts> {
+  const texts = await Promise.all(
+    ports.map(async (port) => {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
+      if (!response.ok) throw new Error(`ingest metrics on port ${port}: HTTP ${response.status}`);
+      return response.text();
+    }),
+  );
+  return sumHistograms(texts.map((text) => parseHistogram(text, 'msi_ingest_ack_seconds')));
+}
+
+/** A histogram bucket's upper bound in seconds as '≤ N' ms. */
+function bucketText(bound: number | undefined): string {
+  if (bound === undefined) return '-';
+  return Number.isFinite(bound) ? `≤ ${Math.round(bound * 1000)}` : '> last bucket';
+}
+
 async function rssOf(pid: number | undefined): Promise<{ text: string; peakMiB: number }> {
   if (pid === undefined) return { text: 'n/a', peakMiB: Number.NaN };
   try {
@@ -888,6 +915,8 @@ async function main(): Promise<void> {
   const consumerDb = CONSUMERS
     ? createPool({ connectionString: database.url, max: 2, applicationName: 'msi-bench' })
     : undefined;
+  // Each ingest serves its metrics on a port of its own: the half-load phase reads its ack histogram.
+  const ingestMetricsPorts = await Promise.all(Array.from({ length: INGESTS }, () => freePort()));
   try {
     pipeline = await startPipeline({
       root: repositoryRoot(),
@@ -917,7 +946,14 @@ async function main(): Promise<void> {
           ...(CLAIM_MEMORY_MS === undefined ? {} : { MSI_INGEST_CLAIM_MEMORY_MS: CLAIM_MEMORY_MS }),
           ...INGEST_ENV,
           ...otel,
+          MSI_INGEST_METRICS_PORT: String(ingestMetricsPorts[0]),
         },
+        // the entry by name wins over the service's (`ingest` above is both the first's name and the service)
+        ...Object.fromEntries(
+          ingestMetricsPorts
+            .slice(1)
+            .map((port, i) => [`ingest-${i + 2}`, { MSI_INGEST_METRICS_PORT: String(port) }]),
+        ),
         aggregator: otel,
         calendar: otel,
       },
@@ -960,7 +996,9 @@ async function main(): Promise<void> {
       await runSection(
         `Half load (${formatRate(half)} events/s target, SubmitBatch): latencies`,
         async (section) => {
+          const ackBefore = await ingestAckHistogram(ingestMetricsPorts);
           const r = await batchLoad(address, 4, PHASE_SECONDS, half);
+          const ownAck = histogramDelta(ackBefore, await ingestAckHistogram(ingestMetricsPorts));
           await new Promise((resolve) => setTimeout(resolve, 4 * ROUND_MS));
           const anchored = await anchoredLatencies(nc, prefix, roundArrivals);
           halfLoad = { ackP99: r.p99, anchoredP99: anchored.p99 };
@@ -968,6 +1006,8 @@ async function main(): Promise<void> {
             'events/s': formatRate(r.rate),
             'ack p50 ms': r.p50,
             'ack p99 ms': r.p99,
+            'in ingest p50 ms': bucketText(quantileBound(ownAck, 0.5)),
+            'in ingest p99 ms': bucketText(quantileBound(ownAck, 0.99)),
             'anchored p50 ms': anchored.p50,
             'anchored p99 ms': anchored.p99,
             'sampled events': anchored.measured,
@@ -975,6 +1015,9 @@ async function main(): Promise<void> {
           });
           section.note(
             'anchored = from submitting the request to the arrival of the RoundAnchored message covering the event (sampled events).',
+          );
+          section.note(
+            `in ingest = each ingest's own time per request from admitting its events to their acks (claim, batch, JetStream acks), read from its msi_ingest_ack_seconds histogram over the phase (${observations(ownAck)} requests), as the bound of the bucket that holds the quantile; the rest of the ack figure is the request's way in (transfer, decoding, validation, hashing), the answer's way back and the clients.`,
           );
         },
       );
