@@ -58,14 +58,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { formatRate, formatRatio, runSection, type Section } from './harness.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { cpuSnapshot, processCpuUs } from './process-cpu.js';
-import {
-  type HistogramCounts,
-  histogramDelta,
-  observations,
-  parseHistogram,
-  quantileBound,
-  sumHistograms,
-} from './prometheus-histogram.js';
+import * as histogram from './prometheus-histogram.js';
 
 const quick = process.argv.includes('--quick');
 const secondsArg = process.argv.indexOf('--seconds');
@@ -754,7 +747,7 @@ async function steadyWindow(
 }
 
 /** The ack histogram of every ingest process (summed), read from their metrics ports. */
-async function ingestAckHistogram(ports: readonly number[]): Promise<HistogramCounts> {
+async function ingestAckHistogram(ports: readonly number[]): Promise<histogram.HistogramCounts> {
   const texts = await Promise.all(
     ports.map(async (port) => {
       const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
@@ -762,7 +755,9 @@ async function ingestAckHistogram(ports: readonly number[]): Promise<HistogramCo
       return response.text();
     }),
   );
-  return sumHistograms(texts.map((text) => parseHistogram(text, 'msi_ingest_ack_seconds')));
+  return histogram.sumHistograms(
+    texts.map((text) => histogram.parseHistogram(text, 'msi_ingest_ack_seconds')),
+  );
 }
 
 /** A histogram bucket's upper bound in seconds as '≤ N' ms. */
@@ -998,7 +993,7 @@ async function main(): Promise<void> {
         async (section) => {
           const ackBefore = await ingestAckHistogram(ingestMetricsPorts);
           const r = await batchLoad(address, 4, PHASE_SECONDS, half);
-          const ownAck = histogramDelta(ackBefore, await ingestAckHistogram(ingestMetricsPorts));
+          const ownAck = histogram.histogramDelta(ackBefore, await ingestAckHistogram(ingestMetricsPorts));
           await new Promise((resolve) => setTimeout(resolve, 4 * ROUND_MS));
           const anchored = await anchoredLatencies(nc, prefix, roundArrivals);
           halfLoad = { ackP99: r.p99, anchoredP99: anchored.p99 };
@@ -1006,8 +1001,8 @@ async function main(): Promise<void> {
             'events/s': formatRate(r.rate),
             'ack p50 ms': r.p50,
             'ack p99 ms': r.p99,
-            'in ingest p50 ms': bucketText(quantileBound(ownAck, 0.5)),
-            'in ingest p99 ms': bucketText(quantileBound(ownAck, 0.99)),
+            'in ingest p50 ms': bucketText(histogram.quantileBound(ownAck, 0.5)),
+            'in ingest p99 ms': bucketText(histogram.quantileBound(ownAck, 0.99)),
             'anchored p50 ms': anchored.p50,
             'anchored p99 ms': anchored.p99,
             'sampled events': anchored.measured,
@@ -1017,7 +1012,7 @@ async function main(): Promise<void> {
             'anchored = from submitting the request to the arrival of the RoundAnchored message covering the event (sampled events).',
           );
           section.note(
-            `in ingest = each ingest's own time per request from admitting its events to their acks (claim, batch, JetStream acks), read from its msi_ingest_ack_seconds histogram over the phase (${observations(ownAck)} requests), as the bound of the bucket that holds the quantile; the rest of the ack figure is the request's way in (transfer, decoding, validation, hashing), the answer's way back and the clients.`,
+            `in ingest = each ingest's own time per request from admitting its events to their acks (claim, batch, JetStream acks), read from its msi_ingest_ack_seconds histogram over the phase (${histogram.observations(ownAck)} requests), as the bound of the bucket that holds the quantile; the rest of the ack figure is the request's way in (transfer, decoding, validation, hashing), the answer's way back and the clients.`,
           );
         },
       );
