@@ -374,7 +374,7 @@ export class ClaimIndex {
   }
 
   /**
-   * Ids a new slice is expected to take, to size its table once rather than double it ~20 times
+   * Ids a new slice is expected to take, to size its table once rather than double it ~10 times
    * (each doubling re-inserts every id on the event loop): for the slice of now (or the next), what
    * the slice before it took; else 0. So a table is never made larger than one the index already held.
    */
