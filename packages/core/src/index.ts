@@ -336,6 +336,7 @@ export {
 export {
   formatUuid,
   isUuidV7,
+  isUuidV7At,
   mintUuidV7,
   parseUuid,
   parseUuidV7,
@@ -343,5 +344,6 @@ export {
   UuidError,
   type UuidErrorCode,
   uuidV7Time,
+  uuidV7TimeAt,
   writeUuidV7,
 } from './uuid/index.js';

@@ -1,3 +1,4 @@
+import { isUuidV7At } from '@msi/core';
 import type { ClaimBatch } from './claim-log.js';
 
 /**
@@ -139,8 +140,7 @@ export class ClaimKeyReader {
       if (outer.at > end) throw new ClaimBatchError('truncated field');
     }
     if (idLength !== 16) throw new ClaimBatchError(`claim with an event id of ${idLength} bytes`);
-    if (((data[idAt + 6] as number) & 0xf0) !== 0x70 || ((data[idAt + 8] as number) & 0xc0) !== 0x80)
-      throw new ClaimBatchError('claim with an event id that is not a UUIDv7');
+    if (!isUuidV7At(data, idAt)) throw new ClaimBatchError('claim with an event id that is not a UUIDv7');
     const i = this.#count;
     if (i === this.#idAt.length) this.#grow();
     this.#tenants[i] = tenant;

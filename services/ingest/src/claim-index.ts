@@ -1,3 +1,4 @@
+import { uuidV7TimeAt } from '@msi/core';
 import { ClaimTable, type IdWords } from './claim-table.js';
 
 /**
@@ -177,18 +178,17 @@ export class ClaimIndex {
 
   /**
    * `apply` for claims read from an encoded ClaimBatch (ClaimKeyReader, which checked every id):
-   * no object per claim, since every replica applies every claim. The id time is the id's first
-   * 48 bits (UUIDv7).
+   * no object per claim, since every replica applies every claim. The id time is read in place
+   * (uuidV7TimeAt).
    */
   applyKeys(seq: number, keys: ClaimKeys): void {
     const bytes = keys.bytes;
-    const id = this.#id;
     for (let index = 0; index < keys.count; index++) {
-      this.#readId(bytes, keys.idAt(index));
-      const idTimeMs = id[0] * 0x10000 + (id[1] >>> 16);
+      const at = keys.idAt(index);
+      this.#readId(bytes, at);
       this.#applyOne(
         claimPosition(seq, index),
-        idTimeMs,
+        uuidV7TimeAt(bytes, at),
         this.#numberOf(keys.tenant(index)),
         keys.supersedes(index),
       );

@@ -57,12 +57,39 @@ function checkTime(nowMs: number): void {
 
 /** True when `bytes` is 16 bytes with version nibble 7 and variant 0b10. */
 export function isUuidV7(bytes: Uint8Array): boolean {
-  return bytes.length === UUID_SIZE && ((bytes[6] ?? 0) & 0xf0) === 0x70 && ((bytes[8] ?? 0) & 0xc0) === 0x80;
+  return bytes.length === UUID_SIZE && isUuidV7At(bytes, 0);
+}
+
+/**
+ * True when the 16 bytes of `bytes` from `at` are a UUIDv7 (version nibble 7, variant 0b10): for ids
+ * read in place from a larger message, with no view made per id.
+ */
+export function isUuidV7At(bytes: Uint8Array, at: number): boolean {
+  return (
+    at >= 0 &&
+    at + UUID_SIZE <= bytes.length &&
+    ((bytes[at + 6] ?? 0) & 0xf0) === 0x70 &&
+    ((bytes[at + 8] ?? 0) & 0xc0) === 0x80
+  );
 }
 
 /** The `unix_ts_ms` of a UUIDv7: milliseconds since the epoch. Throws UuidError NOT_V7. */
 export function uuidV7Time(uuid: Uint8Array): number {
   if (!isUuidV7(uuid)) throw new UuidError('NOT_V7', 'not a UUIDv7');
-  const view = new DataView(uuid.buffer, uuid.byteOffset, uuid.byteLength);
-  return view.getUint16(0) * 2 ** 32 + view.getUint32(2);
+  return uuidV7TimeAt(uuid, 0);
+}
+
+/**
+ * The `unix_ts_ms` (the first 48 bits, big-endian) of the UUIDv7 at `at` of `bytes`, which the
+ * caller checked is one (isUuidV7At).
+ */
+export function uuidV7TimeAt(bytes: Uint8Array, at: number): number {
+  const high = (((bytes[at] as number) << 8) | (bytes[at + 1] as number)) >>> 0;
+  const low =
+    (((bytes[at + 2] as number) << 24) |
+      ((bytes[at + 3] as number) << 16) |
+      ((bytes[at + 4] as number) << 8) |
+      (bytes[at + 5] as number)) >>>
+    0;
+  return high * 2 ** 32 + low;
 }

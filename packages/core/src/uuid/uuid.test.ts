@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UuidError, type UuidErrorCode } from './uuid-error.js';
 import { formatUuid, parseUuid, parseUuidV7 } from './uuid-text.js';
-import { isUuidV7, mintUuidV7, uuidV7Time } from './uuid-v7.js';
+import { isUuidV7, isUuidV7At, mintUuidV7, uuidV7Time, uuidV7TimeAt } from './uuid-v7.js';
 
 function codeOf(action: () => unknown): UuidErrorCode | undefined {
   try {
@@ -88,6 +88,27 @@ describe('isUuidV7 / uuidV7Time', () => {
   ])('rejects %s', (_name, bytes) => {
     expect(isUuidV7(bytes)).toBe(false);
     expect(codeOf(() => uuidV7Time(bytes))).toBe('NOT_V7');
+  });
+
+  it('reads an id in place inside larger bytes, as the whole-id forms read it alone', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.nat(7),
+        fc.nat(7),
+        (id, before, after) => {
+          const bytes = new Uint8Array(before + 16 + after).fill(0xa5);
+          bytes.set(id, before);
+          expect(isUuidV7At(bytes, before)).toBe(isUuidV7(id));
+          if (isUuidV7(id)) expect(uuidV7TimeAt(bytes, before)).toBe(uuidV7Time(id));
+        },
+      ),
+    );
+    const inside = new Uint8Array(20);
+    inside.set(rfc, 4);
+    expect(uuidV7TimeAt(inside, 4)).toBe(RFC_MS);
+    expect(isUuidV7At(inside, 5)).toBe(false); // 15 bytes left
+    expect(isUuidV7At(inside, -1)).toBe(false);
   });
 });
 
