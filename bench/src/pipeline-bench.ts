@@ -31,6 +31,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import {
   decodeEvent,
@@ -73,14 +74,16 @@ const CPU_PROF_DIR = cpuProfArg > 0 ? process.argv[cpuProfArg + 1] : undefined;
 const claimMemoryArg = process.argv.indexOf('--claim-memory-ms');
 /** Ingest's claim index memory horizon, when given (MSI_INGEST_CLAIM_MEMORY_MS). */
 const CLAIM_MEMORY_MS = claimMemoryArg > 0 ? process.argv[claimMemoryArg + 1] : undefined;
-/** --ingest-env NAME=VALUE, each: ingest settings for this run. */
+/** --ingest-env NAME=VALUE, each: ingest settings for this run (MSI_INGEST_*, or glibc's MALLOC_*). */
 const INGEST_ENV: Record<string, string> = Object.fromEntries(
   process.argv.flatMap((arg, at) => {
     if (arg !== '--ingest-env') return [];
     const setting = process.argv[at + 1] ?? '';
     const equals = setting.indexOf('=');
-    if (!setting.startsWith('MSI_INGEST_') || equals < 0)
-      throw new Error(`--ingest-env takes MSI_INGEST_<NAME>=<value>, not '${setting}'`);
+    if (!/^(MSI_INGEST_|MALLOC_)/.test(setting) || equals < 0)
+      throw new Error(
+        `--ingest-env takes MSI_INGEST_<NAME>=<value> or MALLOC_<NAME>=<value>, not '${setting}'`,
+      );
     return [[setting.slice(0, equals), setting.slice(equals + 1)]];
   }),
 );
@@ -992,7 +995,11 @@ async function main(): Promise<void> {
         `Half load (${formatRate(half)} events/s target, SubmitBatch): latencies`,
         async (section) => {
           const ackBefore = await ingestAckHistogram(ingestMetricsPorts);
+          // The clients' own event loop: a request answered while it is busy is timed late by that much.
+          const clientDelay = monitorEventLoopDelay({ resolution: 1 });
+          clientDelay.enable();
           const r = await batchLoad(address, 4, PHASE_SECONDS, half);
+          clientDelay.disable();
           const ownAck = histogram.histogramDelta(ackBefore, await ingestAckHistogram(ingestMetricsPorts));
           await new Promise((resolve) => setTimeout(resolve, 4 * ROUND_MS));
           const anchored = await anchoredLatencies(nc, prefix, roundArrivals);
@@ -1005,6 +1012,7 @@ async function main(): Promise<void> {
             'in ingest p99 ms': bucketText(histogram.quantileBound(ownAck, 0.99)),
             'anchored p50 ms': anchored.p50,
             'anchored p99 ms': anchored.p99,
+            "clients' loop delay p99/max ms": `${(clientDelay.percentile(99) / 1e6).toFixed(1)}/${(clientDelay.max / 1e6).toFixed(1)}`,
             'sampled events': anchored.measured,
             unanchored: anchored.unanchored,
           });
@@ -1013,6 +1021,9 @@ async function main(): Promise<void> {
           );
           section.note(
             `in ingest = each ingest's own time per request from admitting its events to their acks (claim, batch, JetStream acks), read from its msi_ingest_ack_seconds histogram over the phase (${histogram.observations(ownAck)} requests), as the bound of the bucket that holds the quantile; the rest of the ack figure is the request's way in (transfer, decoding, validation, hashing), the answer's way back and the clients.`,
+          );
+          section.note(
+            "clients' loop delay = the event-loop delay of this process (the load generator and its 4 clients) over the load, sampled every 1 ms (node:perf_hooks): an answer that arrives while it is busy is timed late by up to that much.",
           );
         },
       );

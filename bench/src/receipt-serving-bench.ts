@@ -56,6 +56,16 @@ const CALLER = callerAt > 0 ? process.argv[callerAt + 1] : 'lean';
 if (CALLER !== 'lean' && CALLER !== 'grpc-js') throw new Error(`--caller: lean or grpc-js, got ${CALLER}`);
 const profileAt = process.argv.indexOf('--profile-verifier');
 const PROFILE_DIR = profileAt > 0 ? process.argv[profileAt + 1] : undefined;
+/** --verifier-node-arg FLAG (repeatable): a Node.js flag for the verifier, e.g. --max-semi-space-size=16. */
+const VERIFIER_NODE_ARGS = process.argv.flatMap((arg, at) => {
+  if (arg !== '--verifier-node-arg') return [];
+  const value = process.argv[at + 1] ?? '';
+  if (!value.startsWith('--'))
+    throw new Error(
+      `--verifier-node-arg takes a Node.js flag, e.g. --max-semi-space-size=16, not '${value}'`,
+    );
+  return [value];
+});
 const BATCH = 1000;
 const LISTED = 10_000;
 const TARGET = { unary: 5000, unaryP99Ms: 20, streamed: 20_000 };
@@ -364,9 +374,12 @@ async function main(): Promise<void> {
     ...(RECEIPT_CACHE_MIB === undefined
       ? {}
       : { extraEnv: { verifier: { MSI_VERIFIER_RECEIPT_CACHE_MIB: String(RECEIPT_CACHE_MIB) } } }),
-    ...(PROFILE_DIR === undefined
-      ? {}
-      : { nodeArgs: { verifier: ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] } }),
+    nodeArgs: {
+      verifier: [
+        ...VERIFIER_NODE_ARGS,
+        ...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]),
+      ],
+    },
   });
   const ingest = new Ingest(pipeline.ingestAddress);
   try {
