@@ -13,7 +13,9 @@
 // window, how far each lags behind the calendar (rounds) and behind the events stream (messages);
 // the window then opens once both are within 2 rounds after the warm-up (30 s more at most);
 // --rate N: the steady window's load is N events/s instead of unthrottled (to find the rate the
-// consumers keep up with); --storm (with --consumers): the datasets are not STOREd first, so every
+// consumers keep up with); --drain N (with --consumers): then N s of that load with the verifier and
+// the alerter paused, and each resumed alone and timed while it applies the backlog (its maximum
+// sustained rate: events/s, its CPU and Postgres's); --storm (with --consumers): the datasets are not STOREd first, so every
 // ACCESS of the load is an unknown-provenance violation for the alerter (a storm of custody alerts);
 // --claim-memory-ms N: ingest's MSI_INGEST_CLAIM_MEMORY_MS (ids older than N ms go to disk; 10 s);
 // --ingest-env NAME=VALUE (repeatable): an MSI_INGEST_* setting for every ingest process, e.g.
@@ -117,6 +119,12 @@ const CONSUMERS = process.argv.includes('--consumers');
 /** With --consumers: do not STORE the datasets first, so that every ACCESS is a custody violation. */
 const STORM = process.argv.includes('--storm');
 const STEADY_RATE = process.argv.includes('--rate') ? countArg('--rate', 1) : undefined;
+/**
+ * --drain N (with --consumers): after the steady window, N s more of its load with the verifier and
+ * the alerter paused (SIGSTOP), then, the load stopped, each is resumed alone and timed until it has
+ * applied the backlog: the most events/s it applies on this machine (its maximum sustained rate).
+ */
+const DRAIN_SECONDS = process.argv.includes('--drain') ? countArg('--drain', 1) : undefined;
 /** Four SubmitBatch loops per ingest process: each keeps one 1,000-event request in flight. */
 const STEADY_CLIENTS = 4 * INGESTS;
 const traceArg = process.argv.indexOf('--trace');
@@ -641,6 +649,107 @@ function sampleLags(db: Pool, nc: NatsConnection, prefix: string) {
   };
 }
 
+/** Each consumer's cursor (last applied stream sequence) on the events, seals and rounds streams. */
+async function cursorsOf(db: Pool): Promise<Map<string, Record<string, number>>> {
+  const { rows } = await consumerCursors(db);
+  const by = new Map<string, Record<string, number>>();
+  for (const row of rows) {
+    const entry = by.get(row.who) ?? {};
+    entry[row.stream] = Number(row.last_seq);
+    by.set(row.who, entry);
+  }
+  return by;
+}
+
+/**
+ * The consumers' maximum sustained rate: the verifier and the alerter are paused (SIGSTOP) while the
+ * steady window's load runs `seconds` more, so that the events, seals and rounds of that load wait
+ * for them in JetStream (their durable consumers); then the load stops and each is resumed (SIGCONT)
+ * alone, the other still paused, and timed until its cursors reach the streams' last messages. Its
+ * backlog's events over that time is the most it applies per second on this machine, with the
+ * pipeline idle beside it: an upper bound, where the steady window with --rate finds the rate every
+ * process sustains together. Both are resumed whatever happens.
+ */
+async function drainBacklogs(
+  pipeline: Pipeline,
+  nc: NatsConnection,
+  prefix: string,
+  section: Section,
+  db: Pool,
+  seconds: number,
+) {
+  const consumers = [
+    { who: 'verifier', process: 'verifier', application: 'msi-verifier' },
+    { who: 'alerter', process: 'alerter', application: 'msi-alerter' },
+  ] as const;
+  const pidOf = (name: string) => pipeline.processes.get(name)?.pid;
+  const signal = (name: string, sig: NodeJS.Signals) => {
+    const pid = pidOf(name);
+    if (pid !== undefined) process.kill(pid, sig);
+  };
+  const jsm = await jetstreamManager(nc);
+  const names = streamNamesFor(prefix);
+  const lastSeqs = async () => {
+    const [events, seals, rounds] = await Promise.all([
+      jsm.streams.info(names.events),
+      jsm.streams.info(names.seals),
+      jsm.streams.info(names.rounds),
+    ]);
+    return { events: events.state.last_seq, seals: seals.state.last_seq, rounds: rounds.state.last_seq };
+  };
+  try {
+    for (const c of consumers) signal(c.process, 'SIGSTOP');
+    const start = await lastSeqs();
+    const load = await batchLoad(pipeline.ingestAddresses, STEADY_CLIENTS, seconds, STEADY_RATE);
+    // The last requests' events sealed and anchored: 2 rounds.
+    await new Promise((resolve) => setTimeout(resolve, 2 * ROUND_MS + 500));
+    const end = await lastSeqs();
+    const eventsPerMessage = load.durable / Math.max(1, end.events - start.events);
+    for (const c of consumers) {
+      const at = (await cursorsOf(db)).get(c.who) ?? {};
+      const backlogMessages = end.events - (at.events ?? 0);
+      const cpuBefore = await cpuSnapshot(pipeline.processes, 'load generator (this process)');
+      const pgBefore = await backendCpu(db);
+      const t0 = Date.now();
+      signal(c.process, 'SIGCONT');
+      let caughtUp = false;
+      while (Date.now() - t0 < 600_000) {
+        const now = (await cursorsOf(db)).get(c.who) ?? {};
+        if (
+          (now.events ?? 0) >= end.events &&
+          (now.seals ?? 0) >= end.seals &&
+          (now.rounds ?? 0) >= end.rounds
+        ) {
+          caughtUp = true;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const elapsed = (Date.now() - t0) / 1000;
+      const cpuAfter = await cpuSnapshot(pipeline.processes, 'load generator (this process)');
+      const pgAfter = await backendCpu(db);
+      const events = backlogMessages * eventsPerMessage;
+      const cpuOf = (name: string) => (cpuAfter.get(name) ?? 0) - (cpuBefore.get(name) ?? 0);
+      const pgUs = backendCpuByApplication(pgBefore, pgAfter).get(c.application) ?? 0;
+      section.add({
+        consumer: c.who,
+        'backlog events': formatRate(Math.round(events)),
+        'applied in s': elapsed.toFixed(1),
+        'events/s': caughtUp ? formatRate(events / elapsed) : 'did not catch up in 600 s',
+        'its CPU %': ((cpuOf(c.process) / 1e6 / elapsed) * 100).toFixed(0),
+        'its CPU µs/event': (cpuOf(c.process) / events).toFixed(1),
+        'Postgres for it µs/event': (pgUs / events).toFixed(1),
+        'whole machine %': ((cpuOf('whole machine') / 1e6 / elapsed) * 100).toFixed(0),
+      });
+    }
+    section.note(
+      `the verifier and the alerter were paused (SIGSTOP) while ${formatRate(load.durable)} events were acked in ${seconds} s (${formatRate(load.rate)} events/s), then resumed one at a time (SIGCONT), the other still paused and no load, each timed until its cursors reached the last message of the events, seals and rounds streams; backlog events = its events-stream backlog in messages × the ${eventsPerMessage.toFixed(1)} events per EventBatch of the pause. Its maximum sustained rate on this machine with nothing else busy: an upper bound (the steady window with --rate finds the rate all processes sustain together).`,
+    );
+  } finally {
+    for (const c of consumers) signal(c.process, 'SIGCONT');
+  }
+}
+
 /**
  * Steady load (STEADY_CLIENTS SubmitBatch loops, unthrottled) for a warm-up and then the steady
  * window; counts the leaves of the seals that arrive in the window (an ack alone hides a lagging
@@ -1078,6 +1187,13 @@ async function main(): Promise<void> {
             consumersKeptUp = steady.consumersKeptUp;
           }
         },
+      );
+    }
+    if (DRAIN_SECONDS !== undefined && consumerDb !== undefined && pipeline !== undefined) {
+      const drainPipeline = pipeline;
+      await runSection(
+        `Consumers' maximum: a backlog of ${DRAIN_SECONDS} s of load, applied by each alone`,
+        (section) => drainBacklogs(drainPipeline, nc, prefix, section, consumerDb, DRAIN_SECONDS),
       );
     }
     let raw = 0;

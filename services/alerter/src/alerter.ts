@@ -34,6 +34,7 @@ import { createAlerterMetrics, type StreamLag } from './metrics.js';
 import { PolicyFile } from './policy-file.js';
 import { roundsHandler } from './round-intake.js';
 import {
+  consumerName,
   LEADER_LOCK_KEY,
   MIGRATION_LOCK_KEY,
   MIGRATIONS,
@@ -198,6 +199,7 @@ export async function startAlerter(o: AlerterOptions): Promise<RunningAlerter> {
         stream,
         filter,
         cursorTable: `${SCHEMA}.cursors`,
+        consumer: { name: consumerName(key), jsm },
         apply: eachMessage(async (message, tx) => {
           const result = await handle(message, tx);
           if (result === 'applied') metrics.messagesApplied.inc({ stream: key });

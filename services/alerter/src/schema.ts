@@ -4,6 +4,14 @@ import { webhookTablesSql } from './webhook-store.js';
 /** The streams the alerter follows; each has a cursor row in `alerter.cursors`. */
 export type PumpKey = 'events' | 'seals' | 'rounds' | 'checkpoints' | 'security' | 'integrity';
 
+/**
+ * The JetStream consumer each pump reads through: named, recreated at the pump's cursor whenever it
+ * (re)starts, as the verifier's are. With ordered (ephemeral) consumers, the alerter applied nothing
+ * for ~45 s after its process had been paused for 20 s under load (SIGSTOP, `bench:pipeline
+ * --consumers --drain`: a frozen VM or container does the same), where named ones resumed within 2 s.
+ */
+export const consumerName = (key: PumpKey): string => `alerter_${key}`;
+
 /** The schema holding the alerter's state: alerts, stream cursors, custody state, calendar view. */
 export const SCHEMA = 'alerter';
 export const MIGRATIONS_TABLE = `${SCHEMA}.schema_migrations`;
