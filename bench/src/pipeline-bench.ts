@@ -677,7 +677,8 @@ async function drainBacklogs(
   section: Section,
   db: Pool,
   seconds: number,
-) {
+): Promise<Map<string, number | undefined>> {
+  const maxima = new Map<string, number | undefined>();
   const consumers = [
     { who: 'verifier', process: 'verifier', application: 'msi-verifier' },
     { who: 'alerter', process: 'alerter', application: 'msi-alerter' },
@@ -731,6 +732,7 @@ async function drainBacklogs(
       const events = backlogMessages * eventsPerMessage;
       const cpuOf = (name: string) => (cpuAfter.get(name) ?? 0) - (cpuBefore.get(name) ?? 0);
       const pgUs = backendCpuByApplication(pgBefore, pgAfter).get(c.application) ?? 0;
+      maxima.set(c.who, caughtUp ? events / elapsed : undefined);
       section.add({
         consumer: c.who,
         'backlog events': formatRate(Math.round(events)),
@@ -748,6 +750,7 @@ async function drainBacklogs(
   } finally {
     for (const c of consumers) signal(c.process, 'SIGCONT');
   }
+  return maxima;
 }
 
 /**
@@ -917,6 +920,8 @@ function targetRows(
     streamRate: number | undefined;
     halfLoad: { ackP99: number; anchoredP99: number } | undefined;
     ingestPeakMiB: number;
+    /** With --drain: each consumer's maximum (events/s applied alone; undefined: it did not catch up). */
+    consumerMaxima: Map<string, number | undefined> | undefined;
     durability: string;
   },
 ): void {
@@ -964,6 +969,14 @@ function targetRows(
     );
   }
   row('ingest peak RSS (largest process)', `${run.ingestPeakMiB} MiB`, '≤ 256 MiB', 256 / run.ingestPeakMiB);
+  // "The verifier's projection and the alerter sustain the rate you reach": each one's maximum, alone,
+  // against the steady window's sealed rate.
+  for (const [who, max] of run.consumerMaxima ?? []) {
+    const figure = `${who} maximum (backlog applied alone, --drain)`;
+    const target = `≥ the sealed rate (${sealed})`;
+    if (max === undefined) row(figure, 'did not catch up', target, 0);
+    else row(figure, `${formatRate(max)}/s`, target, run.sealedRate > 0 ? max / run.sealedRate : 0);
+  }
   section.note(
     'ratio: the figure over its target (for a bound, the bound over the figure); 1.00x or more meets it.',
   );
@@ -1189,11 +1202,14 @@ async function main(): Promise<void> {
         },
       );
     }
+    let consumerMaxima: Map<string, number | undefined> | undefined;
     if (DRAIN_SECONDS !== undefined && consumerDb !== undefined && pipeline !== undefined) {
       const drainPipeline = pipeline;
       await runSection(
         `Consumers' maximum: a backlog of ${DRAIN_SECONDS} s of load, applied by each alone`,
-        (section) => drainBacklogs(drainPipeline, nc, prefix, section, consumerDb, DRAIN_SECONDS),
+        async (section) => {
+          consumerMaxima = await drainBacklogs(drainPipeline, nc, prefix, section, consumerDb, DRAIN_SECONDS);
+        },
       );
     }
     let raw = 0;
@@ -1224,6 +1240,7 @@ async function main(): Promise<void> {
         streamRate,
         halfLoad,
         ingestPeakMiB,
+        consumerMaxima,
         durability: durabilityText,
       }),
     );

@@ -83,9 +83,20 @@ export interface StreamPumpOptions {
   readonly log: Logger;
   /** How long a message an applier did not apply waits before it is offered again (default 50 ms). */
   readonly waitMs?: number;
+  /** How long nothing delivered before the pump checks its consumer is not stuck (default 5 s). */
+  readonly stallCheckMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * How long a pump waits with nothing delivered before it asks the server whether messages are
+ * pending for its consumer: if some are (or the consumer is gone), the consumer is stuck and the pump
+ * starts again from its cursor. nats.js's consume() of a named consumer delivered nothing more after
+ * the server had dropped a paused client as a slow consumer and it reconnected (the alerter, paused
+ * 14 s under load), and it never recreates a named consumer deleted from under it.
+ */
+const STALL_CHECK_MS = 5000;
 
 /**
  * Applies one stream to Postgres exactly once, in stream order: a consumer starts after the cursor
@@ -217,13 +228,22 @@ export class StreamPump {
         arrived?.();
       }
     })();
+    let stalled: string | undefined;
     try {
       while (!this.#stopped && !ended) {
         if (queue.length === 0) {
-          await new Promise<void>((resolve) => {
-            arrived = resolve;
+          const deliveredBefore = delivered;
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const woke = await new Promise<boolean>((resolve) => {
+            arrived = () => resolve(true);
+            timer = setTimeout(() => resolve(false), this.#o.stallCheckMs ?? STALL_CHECK_MS);
           });
+          clearTimeout(timer);
           arrived = undefined;
+          if (!woke && queue.length === 0 && delivered === deliveredBefore && !this.#stopped && !ended) {
+            stalled = await this.#stuck(consumer);
+            if (stalled !== undefined) break;
+          }
           continue;
         }
         const taken = queue.splice(0, this.#o.maxGroup ?? 16);
@@ -240,8 +260,22 @@ export class StreamPump {
       await reader.catch(() => {});
       if (this.#o.consumer === undefined) await consumer.delete().catch(() => {});
     }
+    if (stalled !== undefined) throw new Error(`the consumer is stuck (${stalled})`);
     if (gap !== undefined) throw new Error(`the consumer skipped messages (${gap})`);
     if (ended && !this.#stopped) throw new Error('the consumer ended');
+  }
+
+  /**
+   * Why a consumer that delivered nothing for a while is stuck: messages are pending for it on the
+   * server, or the server no longer knows it; undefined when it is merely idle.
+   */
+  async #stuck(consumer: Consumer): Promise<string | undefined> {
+    try {
+      const info = await consumer.info();
+      return info.num_pending > 0 ? `${info.num_pending} messages pending, none delivered` : undefined;
+    } catch (error: unknown) {
+      return `its info failed: ${(error as Error).message}`;
+    }
   }
 
   /**
