@@ -50,9 +50,21 @@ function rewrite(conf: string, node: ClusterNode, nodes: readonly ClusterNode[],
 
 /**
  * Starts the three nodes with a random password per user in their environment (as the deployment
- * passes them from secrets) and waits until each reports JetStream healthy.
+ * passes them from secrets) and waits until each reports JetStream healthy. Ports are free when
+ * chosen, but a test running beside this one may take one before a node binds it: then the cluster
+ * is started again on other ports (three attempts).
  */
 export async function startTestCluster(): Promise<TestCluster> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startClusterOnce();
+    } catch (error: unknown) {
+      if (attempt >= 3 || !String(error).includes('address already in use')) throw error;
+    }
+  }
+}
+
+async function startClusterOnce(): Promise<TestCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'msi-deploy-nats-'));
   const conf = await readFile(join(deployDir, 'nats/nats.conf'), 'utf8');
   const passwords = Object.fromEntries(
