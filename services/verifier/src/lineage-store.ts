@@ -10,7 +10,7 @@ const PROCESS_ROLE = { up: 'output', down: 'input' } as const;
 /**
  * GetLineage's level query over the projection (walkLineage's port), for `tenant`: one statement per
  * level — the frontier's imprints by index (a PROCESS event's inputs and outputs in event_imprints, a
- * TRANSFER's data on its row: index events_data_hash), each event once (the tenant's own row
+ * TRANSFER's data on its row: index events_data), each event once (the tenant's own row
  * first, then the earliest anchored copy, as findEvents), with the round of its seal when the seal
  * is in a verified round.
  */

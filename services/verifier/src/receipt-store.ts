@@ -343,7 +343,7 @@ export async function historyOf(
   tenant: string,
   range: { fromUs: number; toUs: number; offset: number; limit: number },
 ): Promise<HistoryRow[]> {
-  // The imprint as data is on the event row (index events_data_hash), as input or output in event_imprints.
+  // The imprint as data is on the event row (index events_data), as input or output in event_imprints.
   const { rows } = await db.query(
     `SELECT e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index, e.received_at_us, i.role
      FROM (SELECT stream_seq, position, string_agg(role, ',' ORDER BY role) AS role FROM (
