@@ -1,0 +1,120 @@
+// The event-index benchmark: `pnpm bench:event-index [--rows N]` against Postgres (DATABASE_URL,
+// else an embedded server). What an index on a column of the verifier's `events` costs per inserted
+// row as the table grows, a hash index against a B-tree: the data imprint when every row's is its
+// own, when 4,096 repeat (the pipeline bench's datasets) and when 16 do (hot data items), and the
+// event id, a UUIDv7 in time order. N rows are inserted in four quarters into a table of the key
+// columns and the indexed one, and each quarter's time is compared with the same quarter under the
+// primary key alone. The verifier's migration 9 chose its indexes from these figures
+// (services/verifier/src/schema.ts).
+import { createPool, type Pool } from '@msi/postgres';
+import { createFreshDatabase, startTestServers } from '@msi/testkit';
+import { runSection } from './harness.js';
+
+const rowsArg = process.argv.indexOf('--rows');
+const ROWS = rowsArg > 0 ? Number(process.argv[rowsArg + 1]) : 1_600_000;
+if (!Number.isInteger(ROWS) || ROWS < 4000 || ROWS % 4 !== 0)
+  throw new Error('--rows takes an integer ≥ 4,000 that 4 divides');
+const QUARTERS = 4;
+
+/**
+ * The indexed column's values, as SQL of the row number g: a 33-byte imprint as the core encodes one
+ * (algorithm byte 0x01, then a SHA-256), each row's own or one of `distinct`; or a 16-byte UUIDv7
+ * event id as ingest admits them: 48 bits of milliseconds, 30 ids a millisecond in insertion order
+ * (30,000 events/s), then random bytes.
+ */
+const SCENARIOS: readonly { readonly label: string; readonly column: string; readonly values: string }[] = [
+  {
+    label: 'data imprints, every one distinct',
+    column: 'data',
+    values: `'\\x01'::bytea || sha256(g::text::bytea)`,
+  },
+  {
+    label: 'data imprints, 4,096 repeated',
+    column: 'data',
+    values: `'\\x01'::bytea || sha256((g % 4096)::text::bytea)`,
+  },
+  {
+    label: 'data imprints, 16 repeated',
+    column: 'data',
+    values: `'\\x01'::bytea || sha256((g % 16)::text::bytea)`,
+  },
+  {
+    label: 'event ids (UUIDv7, in time order)',
+    column: 'event_id',
+    values: `substring(int8send(1765000000000 + g / 30) FROM 3 FOR 6) || substring(sha256(g::text::bytea) FROM 1 FOR 10)`,
+  },
+];
+const INDEXES = [
+  { label: 'none (primary key only)', method: undefined },
+  { label: 'hash', method: 'hash' },
+  { label: 'B-tree', method: 'btree' },
+] as const;
+
+/** Milliseconds of each quarter's INSERT, and the data index's size at the end (bytes). */
+async function insertQuarters(
+  pool: Pool,
+  scenario: (typeof SCENARIOS)[number],
+  method: string | undefined,
+): Promise<{ quarterMs: number[]; indexBytes: number }> {
+  const { column, values } = scenario;
+  await pool.query('DROP TABLE IF EXISTS indexed_rows');
+  await pool.query(
+    `CREATE TABLE indexed_rows (stream_seq bigint NOT NULL, position integer NOT NULL, ${column} bytea NOT NULL, PRIMARY KEY (stream_seq, position))`,
+  );
+  if (method !== undefined)
+    await pool.query(`CREATE INDEX indexed_rows_column ON indexed_rows USING ${method} (${column})`);
+  await pool.query('CHECKPOINT');
+  const quarterMs: number[] = [];
+  const quarter = ROWS / QUARTERS;
+  for (let q = 0; q < QUARTERS; q++) {
+    const started = performance.now();
+    await pool.query(
+      `INSERT INTO indexed_rows SELECT g, 0, ${values} FROM generate_series($1::int8, $2::int8) AS g`,
+      [q * quarter + 1, (q + 1) * quarter],
+    );
+    quarterMs.push(performance.now() - started);
+  }
+  const { rows } = await pool.query(
+    `SELECT coalesce(pg_relation_size(to_regclass('indexed_rows_column')), 0)::int8 AS bytes`,
+  );
+  await pool.query('DROP TABLE indexed_rows');
+  return { quarterMs, indexBytes: Number(rows[0].bytes) };
+}
+
+async function main(): Promise<void> {
+  console.log(`event index benchmark — ${ROWS.toLocaleString('en-US')} rows in ${QUARTERS} quarters`);
+  const servers = await startTestServers();
+  console.log(`servers: Postgres from ${servers.origin.postgres}`);
+  const database = await createFreshDatabase(servers.databaseUrl, 'benchindex');
+  const pool = createPool({ connectionString: database.url, max: 1, applicationName: 'msi-bench' });
+  try {
+    for (const scenario of SCENARIOS) {
+      await runSection(scenario.label, async (section) => {
+        const measured: { quarterMs: number[]; indexBytes: number }[] = [];
+        for (const index of INDEXES) measured.push(await insertQuarters(pool, scenario, index.method));
+        const base = measured[0]?.quarterMs ?? [];
+        INDEXES.forEach((index, at) => {
+          const { quarterMs, indexBytes } = measured[at] ?? { quarterMs: [], indexBytes: 0 };
+          const row: Record<string, string> = { index: index.label };
+          quarterMs.forEach((ms, q) => {
+            const perRow =
+              (1000 * (ms - (index.method === undefined ? 0 : (base[q] ?? 0)))) / (ROWS / QUARTERS);
+            row[`µs/row, quarter ${q + 1}`] =
+              index.method === undefined ? perRow.toFixed(2) : `+${perRow.toFixed(2)}`;
+          });
+          row['index size'] = index.method === undefined ? '' : `${(indexBytes / 2 ** 20).toFixed(0)} MiB`;
+          section.add(row);
+        });
+        section.note(
+          `${ROWS.toLocaleString('en-US')} rows of (stream_seq, position, ${scenario.column}) inserted by INSERT … SELECT in ${QUARTERS} statements; the primary-key-only row is each quarter's whole time per row, the others the time their index added to it (wall time of the one backend)`,
+        );
+      });
+    }
+  } finally {
+    await pool.end();
+    await database.drop().catch(() => {});
+    await servers.stop();
+  }
+}
+
+await main();
