@@ -76,15 +76,18 @@ const CPU_PROF_DIR = cpuProfArg > 0 ? process.argv[cpuProfArg + 1] : undefined;
 const claimMemoryArg = process.argv.indexOf('--claim-memory-ms');
 /** Ingest's claim index memory horizon, when given (MSI_INGEST_CLAIM_MEMORY_MS). */
 const CLAIM_MEMORY_MS = claimMemoryArg > 0 ? process.argv[claimMemoryArg + 1] : undefined;
-/** --ingest-env NAME=VALUE, each: ingest settings for this run (MSI_INGEST_*, or glibc's MALLOC_*). */
+/**
+ * --ingest-env NAME=VALUE, each: ingest settings for this run (MSI_INGEST_*), or its allocator's:
+ * glibc's MALLOC_*, or LD_PRELOAD of another malloc (e.g. jemalloc) with its MALLOC_CONF.
+ */
 const INGEST_ENV: Record<string, string> = Object.fromEntries(
   process.argv.flatMap((arg, at) => {
     if (arg !== '--ingest-env') return [];
     const setting = process.argv[at + 1] ?? '';
     const equals = setting.indexOf('=');
-    if (!/^(MSI_INGEST_|MALLOC_)/.test(setting) || equals < 0)
+    if (!/^(MSI_INGEST_|MALLOC_|LD_PRELOAD=)/.test(setting) || equals < 0)
       throw new Error(
-        `--ingest-env takes MSI_INGEST_<NAME>=<value> or MALLOC_<NAME>=<value>, not '${setting}'`,
+        `--ingest-env takes MSI_INGEST_<NAME>=<value>, MALLOC_<NAME>=<value> or LD_PRELOAD=<library>, not '${setting}'`,
       );
     return [[setting.slice(0, equals), setting.slice(equals + 1)]];
   }),
