@@ -20,7 +20,7 @@ const QUARTERS = 4;
  * The indexed column's values, as SQL of the row number g: a 33-byte imprint as the core encodes one
  * (algorithm byte 0x01, then a SHA-256), each row's own or one of `distinct`; or a 16-byte UUIDv7
  * event id as ingest admits them: 48 bits of milliseconds, 30 ids a millisecond in insertion order
- * (30,000 events/s), then random bytes.
+ * (30,000 events/s), then 10 bytes of a SHA-256 for the random part.
  */
 const SCENARIOS: readonly { readonly label: string; readonly column: string; readonly values: string }[] = [
   {
@@ -50,7 +50,7 @@ const INDEXES = [
   { label: 'B-tree', method: 'btree' },
 ] as const;
 
-/** Milliseconds of each quarter's INSERT, and the data index's size at the end (bytes). */
+/** Milliseconds of each quarter's INSERT, and the index's size at the end (bytes; 0 without one). */
 async function insertQuarters(
   pool: Pool,
   scenario: (typeof SCENARIOS)[number],

@@ -277,9 +277,9 @@ DROP INDEX ${SCHEMA}.events_data;`,
     // key's new entries at the end of its range (and deduplicates them: 10 MiB against 79). Event ids
     // are UUIDv7s within the dedup window, so nearly in time order: a B-tree inserts them at its
     // right edge, +0.8 to +1.0 µs flat, where the hash index's random buckets cost +1.1 to +2.4 µs as
-    // it grew. Only for imprints that never repeat was the hash
-    // index cheaper (+1.0 to +2.0 µs against +2.2 to +3.9); with 4,096 (the pipeline bench's
-    // datasets) it was close (+0.9 to +1.7 against +1.3 to +2.0): a bounded cost is worth that.
+    // it grew. Only for imprints that never repeat was the hash index cheaper (+1.0 to +2.0 µs
+    // against +2.2 to +3.9); with 4,096 (the pipeline bench's datasets) it was close (+0.9 to +1.7
+    // against +1.3 to +2.0): a bounded cost is worth that.
     sql: `
 CREATE INDEX events_event_id ON ${SCHEMA}.events (event_id);
 CREATE INDEX events_data ON ${SCHEMA}.events (data);
