@@ -17,6 +17,8 @@
 // the alerter paused, and each resumed alone and timed while it applies the backlog (its maximum
 // sustained rate: events/s, its CPU and Postgres's); --storm (with --consumers): the datasets are not STOREd first, so every
 // ACCESS of the load is an unknown-provenance violation for the alerter (a storm of custody alerts);
+// --datasets N: the load's events name N distinct data imprints (4,096), e.g. 16 for hot datasets
+// that every event names (each imprint then named by thousands of rows of the verifier's events);
 // --claim-memory-ms N: ingest's MSI_INGEST_CLAIM_MEMORY_MS (ids older than N ms go to disk; 10 s);
 // --ingest-env NAME=VALUE (repeatable): an MSI_INGEST_* setting for every ingest process, e.g.
 // MSI_INGEST_LINGER_MS=8, to measure a setting an operator would change; --node-arg SERVICE:FLAG
@@ -173,7 +175,9 @@ function makeEvent(i: number): eventV1.DataEvent {
     ],
   });
 }
-const DATA = Array.from({ length: 4096 }, (_, i) =>
+/** How many distinct data imprints the load names (--datasets). */
+const DATASETS = countArg('--datasets', 4096);
+const DATA = Array.from({ length: DATASETS }, (_, i) =>
   Buffer.from(encodeImprint(imprintOf('sha256', new TextEncoder().encode(`dataset-${i}`)))),
 );
 
@@ -991,7 +995,7 @@ async function main(): Promise<void> {
     `MSI pipeline benchmark — Node ${process.versions.node}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}`,
   );
   console.log(
-    `${SHARDS} shards, ${AGGREGATORS} aggregators, ${INGESTS} ingest process(es), ${ROUND_MS} ms rounds, batches of ${BATCH}, ${PHASE_SECONDS} s per phase`,
+    `${SHARDS} shards, ${AGGREGATORS} aggregators, ${INGESTS} ingest process(es), ${ROUND_MS} ms rounds, batches of ${BATCH}, ${PHASE_SECONDS} s per phase, ${DATASETS} datasets`,
   );
   const servers = await startTestServers();
   console.log(`servers: NATS from ${servers.origin.nats}, Postgres from ${servers.origin.postgres}`);
