@@ -15,32 +15,30 @@ import {
   signCheckpoint,
 } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
-import { createPool, migrate, type Pool } from '@msi/postgres';
+import { createPool, type Pool } from '@msi/postgres';
 import { createLogger } from '@msi/service-kit';
-import { createFreshDatabase, type FreshDatabase, testServerUrls } from '@msi/testkit';
+import { createFreshDatabase, testServerUrls } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillProjection } from './backfill.js';
+import { type EarlierProjection, projectionAt } from './projection-at.test-helper.js';
 import { prepareProjection } from './projection-store.js';
-import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, SCHEMA } from './schema.js';
+import { SCHEMA } from './schema.js';
 
 const hasher = nodeHasher();
 const seed = (b: number) => new Uint8Array(32).fill(b);
 const log = generateNoteKey('calendar.test/log', seed(1));
 const w1 = generateNoteKey('w1.test', seed(2), NOTE_ALG_COSIGNATURE_V1);
-let database: FreshDatabase;
+let projection: EarlierProjection;
 let pool: Pool;
 
 beforeAll(async () => {
-  database = await createFreshDatabase(testServerUrls().databaseUrl, 'verifier_backfill');
-  pool = createPool({ connectionString: database.url });
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
   // The projection as migration 4 left it.
-  await migrate(pool, MIGRATIONS.slice(0, 4), { table: MIGRATIONS_TABLE, lockKey: MIGRATION_LOCK_KEY });
+  projection = await projectionAt('verifier_backfill', 4);
+  pool = projection.pool;
 });
 
 afterAll(async () => {
-  await pool?.end();
-  await database?.drop();
+  await projection?.close();
 });
 
 function eventBytes(seq: number, position: number): Uint8Array {

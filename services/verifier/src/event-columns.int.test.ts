@@ -16,31 +16,28 @@ import {
   parseVerifierKey,
 } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
-import { createPool, migrate, type Pool } from '@msi/postgres';
+import type { Pool } from '@msi/postgres';
 import { createLogger } from '@msi/service-kit';
-import { createFreshDatabase, type FreshDatabase, testServerUrls } from '@msi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillProjection } from './backfill.js';
+import { type EarlierProjection, projectionAt } from './projection-at.test-helper.js';
 import { prepareProjection } from './projection-store.js';
 import { actorEventsOf, historyOf } from './receipt-store.js';
-import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, SCHEMA } from './schema.js';
+import { SCHEMA } from './schema.js';
 
 const hasher = nodeHasher();
 const log = generateNoteKey('calendar.test/log', new Uint8Array(32).fill(1));
-let database: FreshDatabase;
+let projection: EarlierProjection;
 let pool: Pool;
 
 beforeAll(async () => {
-  database = await createFreshDatabase(testServerUrls().databaseUrl, 'verifier_event_columns');
-  pool = createPool({ connectionString: database.url });
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
   // The projection as migration 6 left it.
-  await migrate(pool, MIGRATIONS.slice(0, 6), { table: MIGRATIONS_TABLE, lockKey: MIGRATION_LOCK_KEY });
+  projection = await projectionAt('verifier_event_columns', 6);
+  pool = projection.pool;
 });
 
 afterAll(async () => {
-  await pool?.end();
-  await database?.drop();
+  await projection?.close();
 });
 
 const item = imprintOf('sha256', randomBytes(8));

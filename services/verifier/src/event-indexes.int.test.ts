@@ -3,26 +3,23 @@
 // WatchReceipts) and by data imprint (GetHistory, the lineage walk) find the same rows through them —
 // an imprint that many rows name among them. Under the hash index each insert of such an imprint
 // walked its bucket's whole chain of overflow pages (bench:event-index).
-import { createPool, migrate, type Pool } from '@msi/postgres';
-import { createFreshDatabase, type FreshDatabase, testServerUrls } from '@msi/testkit';
+import type { Pool } from '@msi/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EarlierProjection, projectionAt } from './projection-at.test-helper.js';
 import { prepareProjection } from './projection-store.js';
-import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, SCHEMA } from './schema.js';
+import { SCHEMA } from './schema.js';
 
-let database: FreshDatabase;
+let projection: EarlierProjection;
 let pool: Pool;
 
 beforeAll(async () => {
-  database = await createFreshDatabase(testServerUrls().databaseUrl, 'verifier_event_indexes');
-  pool = createPool({ connectionString: database.url });
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
   // The projection as migration 8 left it.
-  await migrate(pool, MIGRATIONS.slice(0, 8), { table: MIGRATIONS_TABLE, lockKey: MIGRATION_LOCK_KEY });
+  projection = await projectionAt('verifier_event_indexes', 8);
+  pool = projection.pool;
 });
 
 afterAll(async () => {
-  await pool?.end();
-  await database?.drop();
+  await projection?.close();
 });
 
 /** 16-byte ids (row i's: 0x01 then i), and 33-byte imprints: two rows in three name the hot one. */
@@ -68,6 +65,15 @@ async function lookUp(column: string, value: Buffer): Promise<{ found: number[];
   }
 }
 
+/** The hot imprint's rows, one id's row and one other imprint's rows, each with its plan. */
+async function lookUps(): Promise<{ found: number[]; plan: string }[]> {
+  return [
+    await lookUp('data', HOT),
+    await lookUp('event_id', idOf(451)),
+    await lookUp('data', imprintOf(300)),
+  ];
+}
+
 describe('migration 9: event ids and data imprints indexed by B-trees (real Postgres)', () => {
   it('replaces the hash indexes, and the same lookups find the same rows through the B-trees', async () => {
     await pool.query(
@@ -83,21 +89,13 @@ describe('migration 9: event ids and data imprints indexed by B-trees (real Post
     );
     expect(await indexesOn('event_id')).toEqual([['events_event_id_hash', 'hash']]);
     expect(await indexesOn('data')).toEqual([['events_data_hash', 'hash']]);
-    const before = [
-      await lookUp('data', HOT),
-      await lookUp('event_id', idOf(451)),
-      await lookUp('data', imprintOf(300)),
-    ];
+    const before = await lookUps();
 
     await prepareProjection(pool);
 
     expect(await indexesOn('event_id')).toEqual([['events_event_id', 'btree']]);
     expect(await indexesOn('data')).toEqual([['events_data', 'btree']]);
-    const after = [
-      await lookUp('data', HOT),
-      await lookUp('event_id', idOf(451)),
-      await lookUp('data', imprintOf(300)),
-    ];
+    const after = await lookUps();
     expect(after.map((a) => a.found)).toEqual(before.map((b) => b.found));
     expect(after[0]?.found).toHaveLength((ROWS * 2) / 3);
     expect(after.map((a) => a.found.slice(0, 3))).toEqual([[1, 2, 4], [451], [300]]);

@@ -1,26 +1,23 @@
 // Migration 6 on a projection built before it (real Postgres): the seal and leaf index each event row
 // carried move to one sealed_batches row per EventBatch message, and the view sealed_events gives
 // every row back the same seal_seq and leaf_index — messages with missing positions included.
-import { createPool, migrate, type Pool } from '@msi/postgres';
-import { createFreshDatabase, type FreshDatabase, testServerUrls } from '@msi/testkit';
+import type { Pool } from '@msi/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EarlierProjection, projectionAt } from './projection-at.test-helper.js';
 import { prepareProjection } from './projection-store.js';
-import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, SCHEMA } from './schema.js';
+import { SCHEMA } from './schema.js';
 
-let database: FreshDatabase;
+let projection: EarlierProjection;
 let pool: Pool;
 
 beforeAll(async () => {
-  database = await createFreshDatabase(testServerUrls().databaseUrl, 'verifier_sealed_batches');
-  pool = createPool({ connectionString: database.url });
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
   // The projection as migration 5 left it.
-  await migrate(pool, MIGRATIONS.slice(0, 5), { table: MIGRATIONS_TABLE, lockKey: MIGRATION_LOCK_KEY });
+  projection = await projectionAt('verifier_sealed_batches', 5);
+  pool = projection.pool;
 });
 
 afterAll(async () => {
-  await pool?.end();
-  await database?.drop();
+  await projection?.close();
 });
 
 /** Event rows as the projection wrote them before migration 6: [stream_seq, position, seal_seq, leaf_index]. */
