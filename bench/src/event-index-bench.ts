@@ -6,6 +6,7 @@
 // columns and the indexed one, and each quarter's time is compared with the same quarter under the
 // primary key alone. The verifier's migration 9 chose its indexes from these figures
 // (services/verifier/src/schema.ts).
+import { kindCode } from '@msi/core';
 import { createPool, type Pool } from '@msi/postgres';
 import { createFreshDatabase, startTestServers } from '@msi/testkit';
 import { runSection } from './harness.js';
@@ -15,6 +16,8 @@ const ROWS = rowsArg > 0 ? Number(process.argv[rowsArg + 1]) : 1_600_000;
 if (!Number.isInteger(ROWS) || ROWS < 4000 || ROWS % 4 !== 0)
   throw new Error('--rows takes an integer ≥ 4,000 that 4 divides');
 const QUARTERS = 4;
+/** Every row's kind: an ACCESS, as every event of the pipeline bench's load. */
+const ACCESS = kindCode('ACCESS');
 
 /**
  * The indexed column's values, as SQL of the row number g: a 33-byte imprint as the core encodes one
@@ -22,32 +25,42 @@ const QUARTERS = 4;
  * event id as ingest admits them: 48 bits of milliseconds, 30 ids a millisecond in insertion order
  * (30,000 events/s), then 10 bytes of a SHA-256 for the random part.
  */
-const SCENARIOS: readonly { readonly label: string; readonly column: string; readonly values: string }[] = [
+const SCENARIOS: readonly {
+  readonly label: string;
+  readonly column: string;
+  readonly values: string;
+  /** The B-tree's columns, as migration 9 indexes them: the imprint with the event's kind. */
+  readonly btree: string;
+}[] = [
   {
     label: 'data imprints, every one distinct',
     column: 'data',
     values: `'\\x01'::bytea || sha256(g::text::bytea)`,
+    btree: 'data, kind',
   },
   {
     label: 'data imprints, 4,096 repeated',
     column: 'data',
     values: `'\\x01'::bytea || sha256((g % 4096)::text::bytea)`,
+    btree: 'data, kind',
   },
   {
     label: 'data imprints, 16 repeated',
     column: 'data',
     values: `'\\x01'::bytea || sha256((g % 16)::text::bytea)`,
+    btree: 'data, kind',
   },
   {
     label: 'event ids (UUIDv7, in time order)',
     column: 'event_id',
     values: `substring(int8send(1765000000000 + g / 30) FROM 3 FOR 6) || substring(sha256(g::text::bytea) FROM 1 FOR 10)`,
+    btree: 'event_id',
   },
 ];
 const INDEXES = [
   { label: 'none (primary key only)', method: undefined },
   { label: 'hash', method: 'hash' },
-  { label: 'B-tree', method: 'btree' },
+  { label: 'B-tree (migration 9)', method: 'btree' },
 ] as const;
 
 /** Milliseconds of each quarter's INSERT, and the index's size at the end (bytes; 0 without one). */
@@ -56,20 +69,23 @@ async function insertQuarters(
   scenario: (typeof SCENARIOS)[number],
   method: string | undefined,
 ): Promise<{ quarterMs: number[]; indexBytes: number }> {
-  const { column, values } = scenario;
+  const { column, values, btree } = scenario;
   await pool.query('DROP TABLE IF EXISTS indexed_rows');
   await pool.query(
-    `CREATE TABLE indexed_rows (stream_seq bigint NOT NULL, position integer NOT NULL, ${column} bytea NOT NULL, PRIMARY KEY (stream_seq, position))`,
+    `CREATE TABLE indexed_rows (stream_seq bigint NOT NULL, position integer NOT NULL, kind smallint NOT NULL,
+       ${column} bytea NOT NULL, PRIMARY KEY (stream_seq, position))`,
   );
   if (method !== undefined)
-    await pool.query(`CREATE INDEX indexed_rows_column ON indexed_rows USING ${method} (${column})`);
+    await pool.query(
+      `CREATE INDEX indexed_rows_column ON indexed_rows USING ${method} (${method === 'btree' ? btree : column})`,
+    );
   await pool.query('CHECKPOINT');
   const quarterMs: number[] = [];
   const quarter = ROWS / QUARTERS;
   for (let q = 0; q < QUARTERS; q++) {
     const started = performance.now();
     await pool.query(
-      `INSERT INTO indexed_rows SELECT g, 0, ${values} FROM generate_series($1::int8, $2::int8) AS g`,
+      `INSERT INTO indexed_rows SELECT g, 0, ${ACCESS}, ${values} FROM generate_series($1::int8, $2::int8) AS g`,
       [q * quarter + 1, (q + 1) * quarter],
     );
     quarterMs.push(performance.now() - started);
@@ -106,7 +122,7 @@ async function main(): Promise<void> {
           section.add(row);
         });
         section.note(
-          `${ROWS.toLocaleString('en-US')} rows of (stream_seq, position, ${scenario.column}) inserted by INSERT … SELECT in ${QUARTERS} statements; the primary-key-only row is each quarter's whole time per row, the others the time their index added to it (wall time of the one backend)`,
+          `${ROWS.toLocaleString('en-US')} rows of (stream_seq, position, kind, ${scenario.column}) inserted by INSERT … SELECT in ${QUARTERS} statements; the primary-key-only row is each quarter's whole time per row, the others the time their index added to it (wall time of the one backend)`,
         );
       });
     }

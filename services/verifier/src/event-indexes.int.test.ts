@@ -3,6 +3,7 @@
 // WatchReceipts) and by data imprint (GetHistory, the lineage walk) find the same rows through them —
 // an imprint that many rows name among them. Under the hash index each insert of such an imprint
 // walked its bucket's whole chain of overflow pages (bench:event-index).
+import { kindCode } from '@msi/core';
 import type { Pool } from '@msi/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EarlierProjection, projectionAt } from './projection-at.test-helper.js';
@@ -35,24 +36,33 @@ function int4(value: number): Uint8Array {
   return bytes;
 }
 
-/** The index on `column` of the events table, by name and access method. */
+/** The indexes of the events table whose first column is `column`, by name and access method. */
 async function indexesOn(column: string): Promise<string[][]> {
   const { rows } = await pool.query(
     `SELECT c.relname AS name, a.amname AS method
      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
-     WHERE i.indrelid = '${SCHEMA}.events'::regclass AND pg_get_indexdef(c.oid) LIKE '%(' || $1::text || ')%'`,
+     JOIN pg_attribute f ON f.attrelid = i.indrelid AND f.attnum = i.indkey[0]
+     WHERE i.indrelid = '${SCHEMA}.events'::regclass AND f.attname = $1::text`,
     [column],
   );
   return rows.map((r) => [String(r.name), String(r.method)]);
 }
 
-/** The positions of the rows `column` = `value` finds, and the plan that found them (no sequential scan). */
-async function lookUp(column: string, value: Buffer): Promise<{ found: number[]; plan: string }> {
+/**
+ * The positions of the rows `column` = `value` finds (of kind `kind` when given: the lineage walk's
+ * TRANSFERs of an imprint), and the plan that found them (no sequential scan).
+ */
+async function lookUp(
+  column: string,
+  value: Buffer,
+  kind?: number,
+): Promise<{ found: number[]; plan: string }> {
   const client = await pool.connect();
   try {
     // Planner statistics of a small table favour a sequential scan: take it away to see the index.
     await client.query('SET enable_seqscan = off');
-    const sql = `SELECT position FROM ${SCHEMA}.events WHERE ${column} = $1::bytea ORDER BY position`;
+    const sql = `SELECT position FROM ${SCHEMA}.events WHERE ${column} = $1::bytea
+      ${kind === undefined ? '' : `AND kind = ${kind}::int2`} ORDER BY position`;
     const plan = await client.query(`EXPLAIN ${sql}`, [value]);
     const { rows } = await client.query(sql, [value]);
     return {
@@ -65,12 +75,13 @@ async function lookUp(column: string, value: Buffer): Promise<{ found: number[];
   }
 }
 
-/** The hot imprint's rows, one id's row and one other imprint's rows, each with its plan. */
+/** The hot imprint's rows, one id's row, one other imprint's rows and the hot imprint's TRANSFERs. */
 async function lookUps(): Promise<{ found: number[]; plan: string }[]> {
   return [
     await lookUp('data', HOT),
     await lookUp('event_id', idOf(451)),
     await lookUp('data', imprintOf(300)),
+    await lookUp('data', HOT, kindCode('TRANSFER')),
   ];
 }
 
@@ -79,12 +90,13 @@ describe('migration 9: event ids and data imprints indexed by B-trees (real Post
     await pool.query(
       `INSERT INTO ${SCHEMA}.events (stream_seq, position, shard, tenant, event_id, kind, data, to_tenant,
          received_at_us, canonical, leaf_hash, actor, submitter)
-       SELECT 1, t.pos, 0, 'acme', t.id, 3, t.data, '', t.pos, '\\x01'::bytea, '\\x02'::bytea, 'a', 'a'
-       FROM unnest($1::int4[], $2::bytea[], $3::bytea[]) AS t(pos, id, data)`,
+       SELECT 1, t.pos, 0, 'acme', t.id, t.kind, t.data, '', t.pos, '\\x01'::bytea, '\\x02'::bytea, 'a', 'a'
+       FROM unnest($1::int4[], $2::bytea[], $3::bytea[], $4::int2[]) AS t(pos, id, data, kind)`,
       [
         Array.from({ length: ROWS }, (_, i) => i),
         Array.from({ length: ROWS }, (_, i) => idOf(i)),
         Array.from({ length: ROWS }, (_, i) => imprintOf(i)),
+        Array.from({ length: ROWS }, (_, i) => kindCode(i % 10 === 5 ? 'TRANSFER' : 'ACCESS')),
       ],
     );
     expect(await indexesOn('event_id')).toEqual([['events_event_id_hash', 'hash']]);
@@ -98,8 +110,11 @@ describe('migration 9: event ids and data imprints indexed by B-trees (real Post
     const after = await lookUps();
     expect(after.map((a) => a.found)).toEqual(before.map((b) => b.found));
     expect(after[0]?.found).toHaveLength((ROWS * 2) / 3);
-    expect(after.map((a) => a.found.slice(0, 3))).toEqual([[1, 2, 4], [451], [300]]);
+    expect(after.map((a) => a.found.slice(0, 3))).toEqual([[1, 2, 4], [451], [300], [5, 25, 35]]);
+    expect(after[3]?.found).toHaveLength(ROWS / 10 - ROWS / 30);
     expect(after[0]?.plan).toMatch(/(using|on) events_data\b/);
     expect(after[1]?.plan).toMatch(/(using|on) events_event_id\b/);
+    // The TRANSFERs of the hot imprint: both conditions in the index's, not a filter over its rows.
+    expect(after[3]?.plan).toMatch(/Index Cond: \(\(data = .*\) AND \(kind = /);
   });
 });

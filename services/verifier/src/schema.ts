@@ -272,17 +272,18 @@ DROP INDEX ${SCHEMA}.events_data;`,
     // added per row, quarter by quarter). A hash index keeps every entry of one key in one bucket, and
     // each insert walks that bucket's chain of overflow pages to its end: once a data imprint repeats
     // (every event about a data item names it; a hot dataset is named by millions), an insert costs in
-    // proportion to the rows already naming it. With 16 distinct imprints the hash index added +4.8,
-    // +13.8, +25.9, +36.6 µs (and growing), a B-tree +1.0 to +1.6 µs, since it appends a repeated
+    // proportion to the rows already naming it. With 16 distinct imprints the hash index added +5.2,
+    // +14.9, +24.7, +34.0 µs (and growing), the B-tree +1.2 to +1.6 µs, since it appends a repeated
     // key's new entries at the end of its range (and deduplicates them: 10 MiB against 79). Event ids
     // are UUIDv7s within the dedup window, so nearly in time order: a B-tree inserts them at its
-    // right edge, +0.8 to +1.0 µs flat, where the hash index's random buckets cost +1.1 to +2.4 µs as
-    // it grew. Only for imprints that never repeat was the hash index cheaper (+1.0 to +2.0 µs
-    // against +2.2 to +3.9); with 4,096 (the pipeline bench's datasets) it was close (+0.9 to +1.7
-    // against +1.3 to +2.0): a bounded cost is worth that.
+    // right edge, +0.6 to +0.8 µs flat, where the hash index's random buckets cost +1.1 to +2.1 µs as
+    // it grew. Only for imprints that never repeat was the hash index cheaper (+1.3 to +2.1 µs
+    // against +2.4 to +4.0); with 4,096 (the pipeline bench's datasets) they were alike (+1.1 to +1.9
+    // against +1.4 to +1.9): a bounded cost is worth that. The imprint's index holds the kind too, so
+    // that the lineage walk's TRANSFERs of a hot imprint are found without reading its every ACCESS.
     sql: `
 CREATE INDEX events_event_id ON ${SCHEMA}.events (event_id);
-CREATE INDEX events_data ON ${SCHEMA}.events (data);
+CREATE INDEX events_data ON ${SCHEMA}.events (data, kind);
 DROP INDEX ${SCHEMA}.events_event_id_hash;
 DROP INDEX ${SCHEMA}.events_data_hash;`,
   },
