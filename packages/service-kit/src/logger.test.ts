@@ -31,6 +31,46 @@ describe('createLogger (pino)', () => {
     expect(String(line?.time)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
+  it("never lets a field take the name of the line's own keys: it is written as field_<key>", () => {
+    // The calendar logged a publication with its `time`: the line then held two "time" keys, and a
+    // reader took the publication's (the dev console showed 19:04:40 for a line written at 21:53).
+    const raw: string[] = [];
+    const log = createLogger({
+      service: 'calendar',
+      instance: 'calendar-1',
+      level: 'info',
+      write: (l) => raw.push(l),
+    });
+    log.info('publication', {
+      time: 1_765_144_439_440,
+      size: 15,
+      msg: 'm',
+      level: 'x',
+      service: 's',
+      instance: 'i',
+    });
+    log.child({ time: 7 }).info('child', { size: 1 });
+    for (const line of raw) {
+      for (const key of ['level', 'time', 'service', 'instance', 'msg'])
+        expect(line.split(`"${key}":`).length, `${key} in ${line}`).toBe(2);
+    }
+    const [first, second] = raw.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(String(first?.time)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(first).toMatchObject({
+      level: 'info',
+      service: 'calendar',
+      instance: 'calendar-1',
+      msg: 'publication',
+      size: 15,
+      field_time: 1_765_144_439_440,
+      field_msg: 'm',
+      field_level: 'x',
+      field_service: 's',
+      field_instance: 'i',
+    });
+    expect(second).toMatchObject({ msg: 'child', field_time: 7, size: 1 });
+  });
+
   it('labels every level and drops those below the configured one', () => {
     const { log, lines } = capture('info');
     log.debug('hidden');

@@ -3,7 +3,9 @@ import pino from 'pino';
 /**
  * Structured logs, one JSON object per line, written by pino:
  * `{"level":"info","time":"2026-…Z","service":"ingest","instance":"ingest-3f9a","msg":"…",…fields}`.
- * `level` is the label, `time` ISO 8601 UTC. Secrets never reach a line: values under the keys in
+ * `level` is the label, `time` ISO 8601 UTC. A field named like one of those keys of the line's own
+ * (level, time, service, instance, msg) is written as `field_<name>`: JSON with a key twice is read by
+ * most parsers as its last value. Secrets never reach a line: values under the keys in
  * SECRET_KEYS are replaced by pino's redaction, and a password in any URL (NATS, Postgres) by
  * scrubUrlPasswords. Services use this small interface, not pino itself.
  */
@@ -70,15 +72,29 @@ function wrap(target: pino.Logger): Logger {
     (msg: string, fields?: Record<string, unknown>): void => {
       if (!target.isLevelEnabled(level)) return;
       if (fields === undefined) target[level](scrubUrlPasswords(msg));
-      else target[level](plain(fields, 0) as Record<string, unknown>, scrubUrlPasswords(msg));
+      else target[level](lineFields(fields), scrubUrlPasswords(msg));
     };
   return {
     debug: at('debug'),
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    child: (bindings) => wrap(target.child(plain(bindings, 0) as Record<string, unknown>)),
+    child: (bindings) => wrap(target.child(lineFields(bindings))),
   };
+}
+
+/** The keys every line has of its own (pino writes fields beside them, not over them). */
+const LINE_KEYS: ReadonlySet<string> = new Set(['level', 'time', 'service', 'instance', 'msg']);
+
+/** `fields` as a line shows them (plain), each named like one of the line's own keys renamed `field_<name>`. */
+function lineFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const out = plain(fields, 0) as Record<string, unknown>;
+  for (const key of Object.keys(out)) {
+    if (!LINE_KEYS.has(key)) continue;
+    out[`field_${key}`] = out[key];
+    delete out[key];
+  }
+  return out;
 }
 
 /** `scheme://user:password@host` → `scheme://user:[redacted]@host`, anywhere in a text. */

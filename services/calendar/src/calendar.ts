@@ -207,7 +207,7 @@ export class Calendar {
       const decision = await appendRound(d.pool, { ...input, instanceId: d.instanceId, leaseMs: d.leaseMs });
       const takeover = decision.kind === 'take' && decision.takeover;
       if (takeover)
-        d.log.info('took over the writer lease', { instance: d.instanceId, round: input.record.round });
+        d.log.info('took over the writer lease', { writer: d.instanceId, round: input.record.round });
       d.metrics?.roundsAppended.inc({ source: input.replayed ? 'replayed' : 'closed' });
       d.metrics?.calendarSize.set(input.next.size);
       d.metrics?.writer.set(1);

@@ -61,7 +61,10 @@ export async function publishNow(options: PublisherOptions): Promise<Publication
     );
   } catch (error: unknown) {
     options.metrics?.publications.inc({ outcome: 'unsent' });
-    options.log.warn('publication stored but not published on NATS', { time: publication.time, error });
+    options.log.warn('publication stored but not published on NATS', {
+      publishedAtS: publication.time,
+      error,
+    });
     return { kind: 'published', publication, sent: false };
   }
   options.metrics?.publications.inc({ outcome: 'published' });
@@ -96,7 +99,10 @@ export function startPublisher(options: PublisherOptions): RunningPublisher {
         const outcome = await publishNow(options);
         options.onPublication?.(outcome);
         if (outcome.kind === 'published') {
-          options.log.info('publication', { time: outcome.publication.time, size: outcome.publication.size });
+          options.log.info('publication', {
+            publishedAtS: outcome.publication.time,
+            size: outcome.publication.size,
+          });
         } else options.log.debug('no publication', { reason: outcome.kind });
       } catch (error: unknown) {
         options.metrics?.publications.inc({ outcome: 'failed' });
