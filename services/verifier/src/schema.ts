@@ -277,9 +277,11 @@ DROP INDEX ${SCHEMA}.events_data;`,
     // key's new entries at the end of its range (and deduplicates them: 10 MiB against 79). Event ids
     // are UUIDv7s within the dedup window, so nearly in time order: a B-tree inserts them at its
     // right edge, +0.6 to +0.8 µs flat, where the hash index's random buckets cost +1.1 to +2.1 µs as
-    // it grew. Only for imprints that never repeat was the hash index cheaper (+1.3 to +2.1 µs
-    // against +2.4 to +4.0); with 4,096 (the pipeline bench's datasets) they were alike (+1.1 to +1.9
-    // against +1.4 to +1.9): a bounded cost is worth that. The imprint's index holds the kind too, so
+    // it grew; ids whose times lie anywhere in the window (a day's events resent) cost the B-tree +1.9
+    // to +3.5 µs, the hash index +1.1 to +2.1, both bounded. Only for imprints that never repeat
+    // (and ids so resent) was the hash index cheaper (+1.3 to +2.1 µs against +2.4 to +4.0); with
+    // 4,096 (the pipeline bench's datasets) they were alike (+1.1 to +1.9 against +1.4 to +1.9): a
+    // bounded cost is worth that. The imprint's index holds the kind too, so
     // that the lineage walk's TRANSFERs of a hot imprint are found without reading its every ACCESS.
     sql: `
 CREATE INDEX events_event_id ON ${SCHEMA}.events (event_id);
