@@ -15,12 +15,12 @@ import {
   signCheckpoint,
 } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
-import { createPool, type Pool } from '@msi/postgres';
+import { createPool } from '@msi/postgres';
 import { createLogger } from '@msi/service-kit';
 import { createFreshDatabase, testServerUrls } from '@msi/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backfillProjection } from './backfill.js';
-import { type EarlierProjection, projectionAt } from './projection-at.test-helper.js';
+import { useProjectionAt } from './projection-at.test-helper.js';
 import { prepareProjection } from './projection-store.js';
 import { SCHEMA } from './schema.js';
 
@@ -28,18 +28,8 @@ const hasher = nodeHasher();
 const seed = (b: number) => new Uint8Array(32).fill(b);
 const log = generateNoteKey('calendar.test/log', seed(1));
 const w1 = generateNoteKey('w1.test', seed(2), NOTE_ALG_COSIGNATURE_V1);
-let projection: EarlierProjection;
-let pool: Pool;
-
-beforeAll(async () => {
-  // The projection as migration 4 left it.
-  projection = await projectionAt('verifier_backfill', 4);
-  pool = projection.pool;
-});
-
-afterAll(async () => {
-  await projection?.close();
-});
+// The projection as migration 4 left it.
+const earlier = useProjectionAt('verifier_backfill', 4);
 
 function eventBytes(seq: number, position: number): Uint8Array {
   const now = Date.now() * 1000;
@@ -70,7 +60,7 @@ describe('backfill of migration 5 (real Postgres)', () => {
     for (let seq = 1; seq <= 40; seq++)
       for (let position = 0; position < 3; position++)
         events.push({ seq, position, canonical: eventBytes(seq, position) });
-    await pool.query(
+    await earlier.pool.query(
       `INSERT INTO ${SCHEMA}.events (stream_seq, position, shard, tenant, event_id, kind, data, to_tenant,
          received_at_us, canonical, leaf_hash)
        SELECT t.seq, t.pos, 0, 'acme', t.id, 3, '\\x00'::bytea, '', t.seq, t.canonical, t.leaf
@@ -92,31 +82,31 @@ describe('backfill of migration 5 (real Postgres)', () => {
         { origin: log.signer.name, size, root: new Uint8Array(32).fill(size), extensions: [] },
         log.signer,
       );
-      await pool.query(
+      await earlier.pool.query(
         `INSERT INTO ${SCHEMA}.checkpoints (size, root, note) VALUES ($1::int8, $2::bytea, $3::text)`,
         [size, Buffer.alloc(32, size), note],
       );
-      await pool.query(
+      await earlier.pool.query(
         `INSERT INTO ${SCHEMA}.cosigned_checkpoints (size, note, cosignature_count) VALUES ($1::int8, $2::text, 1)`,
         [size, cosignCheckpoint(note, w1.signer, time)],
       );
     }
 
-    await prepareProjection(pool);
-    const bounds = await pool.query(`SELECT name, below FROM ${SCHEMA}.backfills ORDER BY name`);
+    await prepareProjection(earlier.pool);
+    const bounds = await earlier.pool.query(`SELECT name, below FROM ${SCHEMA}.backfills ORDER BY name`);
     expect(bounds.rows.map((r) => [r.name, Number(r.below)])).toEqual([
       ['event_actors', 41],
       ['witness_heads', 5],
     ]);
     const logged: string[] = [];
     await backfillProjection(
-      pool,
+      earlier.pool,
       parseVerifierKey(log.verifierKey),
       createLogger({ service: 'verifier', level: 'info', write: (line) => logged.push(line) }),
     );
 
     // since migration 7 the actor and the submitter are columns of the event row
-    const actors = await pool.query(
+    const actors = await earlier.pool.query(
       `SELECT actor, submitter, stream_seq, position FROM ${SCHEMA}.events ORDER BY stream_seq, position`,
     );
     expect(actors.rows).toHaveLength(120);
@@ -128,21 +118,25 @@ describe('backfill of migration 5 (real Postgres)', () => {
     ]);
     expect(actors.rows.filter((r) => r.submitter === 'gateway')).toHaveLength(80);
     for (const r of actors.rows) expect(r.actor).toBe(`actor-${Number(r.stream_seq) % 3}`);
-    const heads = await pool.query(`SELECT name, key_id, size, cosigned_at_us FROM ${SCHEMA}.witness_heads`);
+    const heads = await earlier.pool.query(
+      `SELECT name, key_id, size, cosigned_at_us FROM ${SCHEMA}.witness_heads`,
+    );
     expect(
       heads.rows.map((r) => [r.name, Number(r.key_id), Number(r.size), Number(r.cosigned_at_us)]),
     ).toEqual([['w1.test', w1.signer.keyId, 4, 90_000_000]]);
-    expect((await pool.query(`SELECT * FROM ${SCHEMA}.backfills`)).rows).toEqual([]);
+    expect((await earlier.pool.query(`SELECT * FROM ${SCHEMA}.backfills`)).rows).toEqual([]);
     expect(logged.filter((line) => line.includes('"msg":"backfilled"'))).toHaveLength(2);
 
     // A second start has nothing to fill.
     await backfillProjection(
-      pool,
+      earlier.pool,
       parseVerifierKey(log.verifierKey),
       createLogger({ service: 'verifier', level: 'info', write: (line) => logged.push(line) }),
     );
     expect(logged.filter((line) => line.includes('"msg":"backfilled"'))).toHaveLength(2);
-    const filled = await pool.query(`SELECT count(*) AS n FROM ${SCHEMA}.events WHERE actor IS NOT NULL`);
+    const filled = await earlier.pool.query(
+      `SELECT count(*) AS n FROM ${SCHEMA}.events WHERE actor IS NOT NULL`,
+    );
     expect(Number(filled.rows[0]?.n)).toBe(120);
   });
 

@@ -16,29 +16,18 @@ import {
   parseVerifierKey,
 } from '@msi/core';
 import { nodeHasher } from '@msi/crypto-node';
-import type { Pool } from '@msi/postgres';
 import { createLogger } from '@msi/service-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backfillProjection } from './backfill.js';
-import { type EarlierProjection, projectionAt } from './projection-at.test-helper.js';
+import { useProjectionAt } from './projection-at.test-helper.js';
 import { prepareProjection } from './projection-store.js';
 import { actorEventsOf, historyOf } from './receipt-store.js';
 import { SCHEMA } from './schema.js';
 
 const hasher = nodeHasher();
 const log = generateNoteKey('calendar.test/log', new Uint8Array(32).fill(1));
-let projection: EarlierProjection;
-let pool: Pool;
-
-beforeAll(async () => {
-  // The projection as migration 6 left it.
-  projection = await projectionAt('verifier_event_columns', 6);
-  pool = projection.pool;
-});
-
-afterAll(async () => {
-  await projection?.close();
-});
+// The projection as migration 6 left it.
+const earlier = useProjectionAt('verifier_event_columns', 6);
 
 const item = imprintOf('sha256', randomBytes(8));
 const derived = imprintOf('sha256', randomBytes(8));
@@ -108,7 +97,7 @@ const newest = { fromUs: 0, toUs: 0, after: undefined, limit: 10 };
 describe('migration 7: actors and data imprints on the event rows (real Postgres)', () => {
   it('moves them, leaves rows awaiting the backfill to it, and answers history and actor searches as before', async () => {
     const canonicals = STORED.map(canonicalOf);
-    await pool.query(
+    await earlier.pool.query(
       `INSERT INTO ${SCHEMA}.events (stream_seq, position, shard, tenant, event_id, kind, data, to_tenant,
          received_at_us, canonical, leaf_hash)
        SELECT t.seq, t.pos, 0, 'acme', t.id, t.kind, t.data, '', t.received, t.canonical, t.leaf
@@ -127,7 +116,7 @@ describe('migration 7: actors and data imprints on the event rows (real Postgres
     );
     // What migration 5 and the projector wrote: message 10's actors and imprints; message 5 awaits the
     // backfill (its bound: 6), its imprints written when it was projected.
-    await pool.query(`INSERT INTO ${SCHEMA}.backfills (name, below) VALUES ('event_actors', 6)`);
+    await earlier.pool.query(`INSERT INTO ${SCHEMA}.backfills (name, below) VALUES ('event_actors', 6)`);
     for (const [i, e] of STORED.entries()) {
       const receivedAt = decodeEvent(canonicals[i] ?? new Uint8Array()).receivedAt;
       if (e.seq === 10)
@@ -135,7 +124,7 @@ describe('migration 7: actors and data imprints on the event rows (real Postgres
           [e.actor, 'actor'],
           [e.submitter, 'submitter'],
         ])
-          await pool.query(
+          await earlier.pool.query(
             `INSERT INTO ${SCHEMA}.event_actors (name, role, received_at_us, stream_seq, position)
              VALUES ($1, $2, $3, $4, $5)`,
             [name, role, receivedAt, e.seq, e.position],
@@ -146,17 +135,17 @@ describe('migration 7: actors and data imprints on the event rows (real Postgres
         ...e.outputs.map((x) => [x, 'output'] as const),
       ] as const;
       for (const [imprint, role] of imprints)
-        await pool.query(
+        await earlier.pool.query(
           `INSERT INTO ${SCHEMA}.event_imprints (imprint, role, stream_seq, position) VALUES ($1, $2, $3, $4)`,
           [Buffer.from(encodeImprint(imprint)), role, e.seq, e.position],
         );
     }
 
-    await prepareProjection(pool);
+    await prepareProjection(earlier.pool);
 
     const columns = async () =>
       (
-        await pool.query(
+        await earlier.pool.query(
           `SELECT stream_seq, position, actor, submitter FROM ${SCHEMA}.sealed_events ORDER BY stream_seq, position`,
         )
       ).rows.map((r) => [Number(r.stream_seq), r.position, r.actor, r.submitter]);
@@ -165,12 +154,12 @@ describe('migration 7: actors and data imprints on the event rows (real Postgres
       [10, 0, 'alice', 'alice'],
       [10, 1, 'etl', 'gw'],
     ]);
-    const tables = await pool.query(
+    const tables = await earlier.pool.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'event_actors'`,
       [SCHEMA],
     );
     expect(tables.rows).toEqual([]);
-    const imprints = await pool.query(
+    const imprints = await earlier.pool.query(
       `SELECT role, stream_seq, position FROM ${SCHEMA}.event_imprints ORDER BY role, stream_seq, position`,
     );
     expect(imprints.rows.map((r) => [r.role, Number(r.stream_seq), r.position])).toEqual([
@@ -179,14 +168,14 @@ describe('migration 7: actors and data imprints on the event rows (real Postgres
     ]);
 
     // The item's custody history: as data (from the event rows) and as an input (from event_imprints).
-    const history = await historyOf(pool, encodeImprint(item), 'acme', range);
+    const history = await historyOf(earlier.pool, encodeImprint(item), 'acme', range);
     expect(history.map((h) => [h.event.streamSeq, h.event.position, h.role])).toEqual([
       [5, 0, 'data'],
       [10, 0, 'data'],
       [10, 1, 'input'],
     ]);
     const searched = async (name: string) =>
-      (await actorEventsOf(pool, name, 'acme', newest)).map((h) => [
+      (await actorEventsOf(earlier.pool, name, 'acme', newest)).map((h) => [
         h.event.streamSeq,
         h.event.position,
         h.role,
@@ -196,7 +185,7 @@ describe('migration 7: actors and data imprints on the event rows (real Postgres
     expect(await searched('bob')).toEqual([]); // not backfilled yet
 
     await backfillProjection(
-      pool,
+      earlier.pool,
       parseVerifierKey(log.verifierKey),
       createLogger({ service: 'verifier', level: 'error', write: () => undefined }),
     );
@@ -207,10 +196,10 @@ describe('migration 7: actors and data imprints on the event rows (real Postgres
     ]);
     expect(await searched('bob')).toEqual([[5, 0, 'actor']]);
     // a page of one, then the next after it (keyset over both indexes)
-    const first = await actorEventsOf(pool, 'gw', 'acme', { ...newest, limit: 1 });
+    const first = await actorEventsOf(earlier.pool, 'gw', 'acme', { ...newest, limit: 1 });
     const last = first.at(-1)?.event;
     expect(last).toBeDefined();
-    const next = await actorEventsOf(pool, 'gw', 'acme', {
+    const next = await actorEventsOf(earlier.pool, 'gw', 'acme', {
       ...newest,
       limit: 1,
       after: {

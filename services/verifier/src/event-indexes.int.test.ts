@@ -4,24 +4,13 @@
 // an imprint that many rows name among them. Under the hash index each insert of such an imprint
 // walked its bucket's whole chain of overflow pages (bench:event-index).
 import { kindCode } from '@msi/core';
-import type { Pool } from '@msi/postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EarlierProjection, projectionAt } from './projection-at.test-helper.js';
+import { describe, expect, it } from 'vitest';
+import { useProjectionAt } from './projection-at.test-helper.js';
 import { prepareProjection } from './projection-store.js';
 import { SCHEMA } from './schema.js';
 
-let projection: EarlierProjection;
-let pool: Pool;
-
-beforeAll(async () => {
-  // The projection as migration 8 left it.
-  projection = await projectionAt('verifier_event_indexes', 8);
-  pool = projection.pool;
-});
-
-afterAll(async () => {
-  await projection?.close();
-});
+// The projection as migration 8 left it.
+const earlier = useProjectionAt('verifier_event_indexes', 8);
 
 /** 16-byte ids (row i's: 0x01 then i), and 33-byte imprints: two rows in three name the hot one. */
 const ROWS = 600;
@@ -38,7 +27,7 @@ function int4(value: number): Uint8Array {
 
 /** The indexes of the events table whose first column is `column`, by name and access method. */
 async function indexesOn(column: string): Promise<string[][]> {
-  const { rows } = await pool.query(
+  const { rows } = await earlier.pool.query(
     `SELECT c.relname AS name, a.amname AS method
      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
      JOIN pg_attribute f ON f.attrelid = i.indrelid AND f.attnum = i.indkey[0]
@@ -57,7 +46,7 @@ async function lookUp(
   value: Buffer,
   kind?: number,
 ): Promise<{ found: number[]; plan: string }> {
-  const client = await pool.connect();
+  const client = await earlier.pool.connect();
   try {
     // Planner statistics of a small table favour a sequential scan: take it away to see the index.
     await client.query('SET enable_seqscan = off');
@@ -87,7 +76,7 @@ async function lookUps(): Promise<{ found: number[]; plan: string }[]> {
 
 describe('migration 9: event ids and data imprints indexed by B-trees (real Postgres)', () => {
   it('replaces the hash indexes, and the same lookups find the same rows through the B-trees', async () => {
-    await pool.query(
+    await earlier.pool.query(
       `INSERT INTO ${SCHEMA}.events (stream_seq, position, shard, tenant, event_id, kind, data, to_tenant,
          received_at_us, canonical, leaf_hash, actor, submitter)
        SELECT 1, t.pos, 0, 'acme', t.id, t.kind, t.data, '', t.pos, '\\x01'::bytea, '\\x02'::bytea, 'a', 'a'
@@ -103,7 +92,7 @@ describe('migration 9: event ids and data imprints indexed by B-trees (real Post
     expect(await indexesOn('data')).toEqual([['events_data_hash', 'hash']]);
     const before = await lookUps();
 
-    await prepareProjection(pool);
+    await prepareProjection(earlier.pool);
 
     expect(await indexesOn('event_id')).toEqual([['events_event_id', 'btree']]);
     expect(await indexesOn('data')).toEqual([['events_data', 'btree']]);

@@ -1,24 +1,13 @@
 // Migration 6 on a projection built before it (real Postgres): the seal and leaf index each event row
 // carried move to one sealed_batches row per EventBatch message, and the view sealed_events gives
 // every row back the same seal_seq and leaf_index — messages with missing positions included.
-import type { Pool } from '@msi/postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EarlierProjection, projectionAt } from './projection-at.test-helper.js';
+import { describe, expect, it } from 'vitest';
+import { useProjectionAt } from './projection-at.test-helper.js';
 import { prepareProjection } from './projection-store.js';
 import { SCHEMA } from './schema.js';
 
-let projection: EarlierProjection;
-let pool: Pool;
-
-beforeAll(async () => {
-  // The projection as migration 5 left it.
-  projection = await projectionAt('verifier_sealed_batches', 5);
-  pool = projection.pool;
-});
-
-afterAll(async () => {
-  await projection?.close();
-});
+// The projection as migration 5 left it.
+const earlier = useProjectionAt('verifier_sealed_batches', 5);
 
 /** Event rows as the projection wrote them before migration 6: [stream_seq, position, seal_seq, leaf_index]. */
 const BEFORE: readonly (readonly [number, number, number | null, number | null])[] = [
@@ -39,7 +28,7 @@ const BEFORE: readonly (readonly [number, number, number | null, number | null])
 
 describe('migration 6: sealed_batches (real Postgres)', () => {
   it('moves each row’s seal and leaf index to its message, and the view gives them back unchanged', async () => {
-    await pool.query(
+    await earlier.pool.query(
       `INSERT INTO ${SCHEMA}.events (stream_seq, position, shard, tenant, event_id, kind, data, to_tenant,
          received_at_us, canonical, leaf_hash, seal_seq, leaf_index)
        SELECT t.seq, t.pos, 0, 'acme', int4send(t.seq * 100 + t.pos), 3, '\\x00'::bytea, '', t.seq, '\\x01'::bytea,
@@ -48,9 +37,9 @@ describe('migration 6: sealed_batches (real Postgres)', () => {
       [BEFORE.map((r) => r[0]), BEFORE.map((r) => r[1]), BEFORE.map((r) => r[2]), BEFORE.map((r) => r[3])],
     );
 
-    await prepareProjection(pool);
+    await prepareProjection(earlier.pool);
 
-    const batches = await pool.query(
+    const batches = await earlier.pool.query(
       `SELECT stream_seq, seal_seq, first_leaf, gaps FROM ${SCHEMA}.sealed_batches ORDER BY stream_seq`,
     );
     expect(
@@ -60,7 +49,7 @@ describe('migration 6: sealed_batches (real Postgres)', () => {
       [11, 100, 3, [0, 2]],
       [12, 101, 0, null],
     ]);
-    const after = await pool.query(
+    const after = await earlier.pool.query(
       `SELECT stream_seq, position, seal_seq, leaf_index FROM ${SCHEMA}.sealed_events ORDER BY stream_seq, position`,
     );
     expect(
@@ -72,7 +61,7 @@ describe('migration 6: sealed_batches (real Postgres)', () => {
       ]),
     ).toEqual(BEFORE);
     // the event rows no longer carry them: sealing a message writes one row, not one per event
-    const columns = await pool.query(
+    const columns = await earlier.pool.query(
       `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'events'
          AND column_name IN ('seal_seq', 'leaf_index')`,
       [SCHEMA],
