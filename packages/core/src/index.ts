@@ -72,6 +72,7 @@ export {
   type DataEvent,
   decodeEvent,
   type Endpoint,
+  EVENT_KINDS,
   EVENT_LIMITS,
   type EventClaims,
   EventError,

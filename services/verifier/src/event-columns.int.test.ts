@@ -91,7 +91,7 @@ function canonicalOf(e: Stored): Uint8Array {
   });
 }
 
-const range = { fromUs: 0, toUs: 0, offset: 0, limit: 10 };
+const range = { fromUs: 0, toUs: 0, after: undefined, offset: 0, limit: 10 };
 const newest = { fromUs: 0, toUs: 0, after: undefined, limit: 10 };
 
 describe('migration 7: actors and data imprints on the event rows (real Postgres)', () => {

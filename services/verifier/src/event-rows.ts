@@ -28,6 +28,8 @@ export interface EventRows {
     readonly role: string[];
     readonly seq: number[];
     readonly pos: number[];
+    /** The event's received_at (µs), the imprint's order in GetHistory. */
+    readonly received: number[];
   };
 }
 
@@ -75,13 +77,14 @@ export function eventRowsOf(hasher: MerkleHasher, messages: readonly PumpMessage
     leaf: new PackedColumn(),
     actor: [],
     submitter: [],
-    imprints: { imprint: new PackedColumn(), role: [], seq: [], pos: [] },
+    imprints: { imprint: new PackedColumn(), role: [], seq: [], pos: [], received: [] },
   };
-  const addImprint = (imprint: Uint8Array, role: string, seq: number, position: number) => {
+  const addImprint = (imprint: Uint8Array, role: string, seq: number, position: number, received: number) => {
     rows.imprints.imprint.push(imprint);
     rows.imprints.role.push(role);
     rows.imprints.seq.push(seq);
     rows.imprints.pos.push(position);
+    rows.imprints.received.push(received);
   };
   const canonicals: Uint8Array[] = [];
   for (const m of messages) {
@@ -115,8 +118,9 @@ export function eventRowsOf(hasher: MerkleHasher, messages: readonly PumpMessage
       rows.actor.push(event.actor);
       rows.submitter.push(event.submitter);
       canonicals.push(bytes);
-      for (const i of event.inputs) addImprint(encodeImprint(i), 'input', m.seq, position);
-      for (const o of event.outputs) addImprint(encodeImprint(o), 'output', m.seq, position);
+      for (const i of event.inputs) addImprint(encodeImprint(i), 'input', m.seq, position, event.receivedAt);
+      for (const o of event.outputs)
+        addImprint(encodeImprint(o), 'output', m.seq, position, event.receivedAt);
     });
   }
   // One batch call for the group's leaves (the verifier's hasher is the WASM SIMD kernel).

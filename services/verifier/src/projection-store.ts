@@ -79,7 +79,8 @@ export async function loadFollower(db: Db, hasher: MerkleHasher): Promise<Follow
 
 const COPY_EVENTS = `COPY ${SCHEMA}.events (stream_seq, position, shard, tenant, event_id, kind, data, to_tenant,
   received_at_us, canonical, leaf_hash, actor, submitter) FROM STDIN (FORMAT binary)`;
-const COPY_IMPRINTS = `COPY ${SCHEMA}.event_imprints (imprint, role, stream_seq, position) FROM STDIN (FORMAT binary)`;
+const COPY_IMPRINTS = `COPY ${SCHEMA}.event_imprints (imprint, role, stream_seq, position, received_at_us)
+  FROM STDIN (FORMAT binary)`;
 /** What a row takes in the COPY payload beside its canonical bytes (lengths, ids, hashes, names). */
 const ROW_BYTES_BESIDE_CANONICAL = 200;
 
@@ -118,14 +119,15 @@ export async function insertEvents(db: Db, rows: EventRows): Promise<void> {
   await copyIn(db, COPY_EVENTS, events);
   const i = rows.imprints;
   if (i.seq.length === 0) return;
-  const imprints = new BinaryCopyRows(i.seq.length * 64);
+  const imprints = new BinaryCopyRows(i.seq.length * 76);
   for (let k = 0; k < i.seq.length; k++) {
     imprints
-      .row(4)
+      .row(5)
       .bytes(i.imprint.at(k) as Uint8Array)
       .text(i.role[k] as string)
       .int8(i.seq[k] as number)
-      .int4(i.pos[k] as number);
+      .int4(i.pos[k] as number)
+      .int8(i.received[k] as number);
   }
   await copyIn(db, COPY_IMPRINTS, imprints);
 }

@@ -2,6 +2,8 @@ import {
   assembleReceipt,
   CheckedAnchors,
   checkReceiptProofs,
+  EVENT_KINDS,
+  kindCode,
   type Receipt,
   ReceiptError,
   type ReceiptProof,
@@ -333,30 +335,75 @@ export interface HistoryRow {
   readonly receivedAt: number;
 }
 
+/** Where a keyset page of oldest-first events starts: after this entry (exclusive). */
+export interface OldestFirstCursor {
+  readonly receivedAt: number;
+  readonly streamSeq: number;
+  readonly position: number;
+}
+
+/** The kinds' codes, one ordered scan of the imprint's index (data, kind, received_at, …) each. */
+const KIND_CODES = EVENT_KINDS.map(kindCode);
+
+// One branch per way an event names the imprint: as data (on the event row, index events_data; one
+// branch per kind) and as input or output (event_imprints, whose key orders it). Each reads its index
+// in the page's order from after the cursor ($5, $6, $7), keeps the visible rows and stops at $8, so
+// a page costs its own rows, whatever the imprint's history holds. An event in the page's first $8
+// is in the first $8 of every branch that names it, so grouping the branches gives each its roles.
+const HISTORY_BOUNDS = (t: string) => `$3::int8 <= ${t}.received_at_us AND ${t}.received_at_us < $4::int8
+       AND (${t}.received_at_us, ${t}.stream_seq, ${t}.position) > ($5::int8, $6::int8, $7::int4)
+     ORDER BY ${t}.received_at_us, ${t}.stream_seq, ${t}.position LIMIT $8::int8`;
+const HISTORY_AS_DATA = KIND_CODES.map(
+  (kind) => `(SELECT e.received_at_us, e.stream_seq, e.position, 'data' AS role FROM ${SCHEMA}.events e
+     WHERE e.data = $1::bytea AND e.kind = ${kind} AND ${VISIBLE} AND ${HISTORY_BOUNDS('e')})`,
+);
+const HISTORY_AS_INPUT_OR_OUTPUT = ['input', 'output'].map(
+  (role) => `(SELECT i.received_at_us, i.stream_seq, i.position, i.role FROM ${SCHEMA}.event_imprints i
+     JOIN ${SCHEMA}.events e ON e.stream_seq = i.stream_seq AND e.position = i.position
+     WHERE i.imprint = $1::bytea AND i.role = '${role}' AND ${VISIBLE} AND ${HISTORY_BOUNDS('i')})`,
+);
+const HISTORY = `SELECT e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index, e.received_at_us, p.role
+   FROM (SELECT b.received_at_us, b.stream_seq, b.position, string_agg(b.role, ',' ORDER BY b.role) AS role
+         FROM (${[...HISTORY_AS_DATA, ...HISTORY_AS_INPUT_OR_OUTPUT].join('\n       UNION ALL ')}) b
+         GROUP BY b.received_at_us, b.stream_seq, b.position
+         ORDER BY b.received_at_us, b.stream_seq, b.position OFFSET $9::int8 LIMIT $10::int8) p
+   JOIN ${SCHEMA}.sealed_events e ON e.stream_seq = p.stream_seq AND e.position = p.position
+   ORDER BY e.received_at_us, e.stream_seq, e.position`;
+
 /**
- * The visible events naming `imprint` as data, input or output, ordered by (received_at, stream
- * position), from `offset`, at most `limit`, received in [fromUs, toUs) (0 = unbounded).
+ * The visible events naming `imprint` as data, input or output, oldest first (received_at, stream
+ * position), after `after` when given, at most `limit`, received in [fromUs, toUs) (0 = unbounded);
+ * `role` joins the roles ("data,input" when both). `offset` skips that many more: it serves the
+ * offset page tokens that verifiers before migration 10 gave out, at the cost of reading those rows.
  */
 export async function historyOf(
   db: Pool,
   imprint: Uint8Array,
   tenant: string,
-  range: { fromUs: number; toUs: number; offset: number; limit: number },
+  range: {
+    fromUs: number;
+    toUs: number;
+    after: OldestFirstCursor | undefined;
+    offset: number;
+    limit: number;
+  },
 ): Promise<HistoryRow[]> {
-  // The imprint as data is on the event row (index events_data), as input or output in event_imprints.
-  const { rows } = await db.query(
-    `SELECT e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index, e.received_at_us, i.role
-     FROM (SELECT stream_seq, position, string_agg(role, ',' ORDER BY role) AS role FROM (
-             SELECT stream_seq, position, 'data' AS role FROM ${SCHEMA}.events WHERE data = $1::bytea
-             UNION ALL
-             SELECT stream_seq, position, role FROM ${SCHEMA}.event_imprints WHERE imprint = $1::bytea) r
-           GROUP BY stream_seq, position) i
-     JOIN ${SCHEMA}.sealed_events e ON e.stream_seq = i.stream_seq AND e.position = i.position
-     WHERE ${VISIBLE}
-       AND ($3::int8 = 0 OR e.received_at_us >= $3::int8) AND ($4::int8 = 0 OR e.received_at_us < $4::int8)
-     ORDER BY e.received_at_us, e.stream_seq, e.position OFFSET $5::int8 LIMIT $6::int8`,
-    [Buffer.from(imprint), tenant, range.fromUs, range.toUs, range.offset, range.limit],
-  );
+  const { rows } = await db.query({
+    name: 'verifier_history_v2',
+    text: HISTORY,
+    values: [
+      Buffer.from(imprint),
+      tenant,
+      range.fromUs,
+      range.toUs === 0 ? INT8_MAX : range.toUs,
+      range.after?.receivedAt ?? -1,
+      range.after?.streamSeq ?? -1,
+      range.after?.position ?? -1,
+      range.offset + range.limit,
+      range.offset,
+      range.limit,
+    ],
+  });
   return rows.map((r) => ({
     event: eventRow(r),
     role: String(r.role),

@@ -9,7 +9,7 @@ export const MIGRATION_LOCK_KEY = 0x4d534956;
 /** The projection tables, in the order a digest of the projection reads them, each with its key. */
 export const PROJECTION_TABLES: readonly { readonly name: string; readonly key: string }[] = [
   { name: 'events', key: 'stream_seq, position' },
-  { name: 'event_imprints', key: 'imprint, stream_seq, position, role' },
+  { name: 'event_imprints', key: 'imprint, received_at_us, stream_seq, position, role' },
   { name: 'seals', key: 'stream_seq' },
   { name: 'seal_levels', key: 'seal_seq, level' },
   { name: 'rounds', key: 'k' },
@@ -288,5 +288,29 @@ CREATE INDEX events_event_id ON ${SCHEMA}.events (event_id);
 CREATE INDEX events_data ON ${SCHEMA}.events (data, kind);
 DROP INDEX ${SCHEMA}.events_event_id_hash;
 DROP INDEX ${SCHEMA}.events_data_hash;`,
+  },
+  {
+    id: 10,
+    name: 'custody history read in keyset pages (issue 14: a page of a hot imprint read every event naming it)',
+    // GetHistory lists an imprint's events by (received_at, stream position). The imprint's indexes
+    // had no received_at, so each page read every row naming the imprint, sorted them and skipped an
+    // offset: a dataset named by millions of events made every page cost seconds. Both indexes now
+    // hold that order after the imprint (the event row's after its kind, so the lineage walk's
+    // TRANSFERs of an imprint stay an index condition, and a page merges one ordered scan per kind),
+    // and event_imprints gets the event's received_at (the same value; never changed afterwards), so
+    // a page reads its own rows and the token is the last entry's key (page-token.ts). An input or
+    // output row whose event row is missing (none is written without one) would be listed by nothing;
+    // it is dropped rather than left without a time.
+    sql: `
+ALTER TABLE ${SCHEMA}.event_imprints ADD COLUMN received_at_us bigint;
+UPDATE ${SCHEMA}.event_imprints i SET received_at_us = e.received_at_us
+  FROM ${SCHEMA}.events e WHERE e.stream_seq = i.stream_seq AND e.position = i.position;
+DELETE FROM ${SCHEMA}.event_imprints WHERE received_at_us IS NULL;
+ALTER TABLE ${SCHEMA}.event_imprints ALTER COLUMN received_at_us SET NOT NULL,
+  DROP CONSTRAINT event_imprints_pkey,
+  ADD PRIMARY KEY (imprint, received_at_us, stream_seq, position, role);
+CREATE INDEX events_data_received ON ${SCHEMA}.events (data, kind, received_at_us, stream_seq, position);
+DROP INDEX ${SCHEMA}.events_data;
+ALTER INDEX ${SCHEMA}.events_data_received RENAME TO events_data;`,
   },
 ];

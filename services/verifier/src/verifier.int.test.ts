@@ -167,8 +167,8 @@ function call<Req, Res>(
 
 const getReceipt = (eventId: Buffer, apiKey: string, wait = true) =>
   call(client.getReceipt, { eventId, wait }, apiKey);
-const getHistory = (data: Buffer, apiKey: string) =>
-  call(client.getHistory, { data, fromUs: 0n, toUs: 0n, pageSize: 0, pageToken: '' }, apiKey);
+const getHistory = (data: Buffer, apiKey: string, page: { pageSize?: number; pageToken?: string } = {}) =>
+  call(client.getHistory, { data, fromUs: 0n, toUs: 0n, pageSize: 0, pageToken: '', ...page }, apiKey);
 
 const x = imprint('raw-x');
 const y = imprint('derived-y');
@@ -243,6 +243,20 @@ describe('the verifier: projection, receipts, history, audits (real pipeline)', 
     const betaY = await getHistory(y, 'beta-auditor');
     expect(ids(betaY)).toEqual([hex(processed), hex(read)]);
     expect(betaY.entries.map((e) => e.role)).toEqual(['data,output', 'data']);
+    expect(betaY.nextPageToken).toBe('');
+    // One entry a page: a keyset token (never all digits) leads to the next entry, and the last page
+    // has none; a decimal offset, the token of a verifier before migration 10, is still honoured.
+    const first = await getHistory(y, 'beta-auditor', { pageSize: 1 });
+    expect(ids(first)).toEqual([hex(processed)]);
+    expect(first.nextPageToken).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(first.nextPageToken).not.toMatch(/^[0-9]+$/);
+    const second = await getHistory(y, 'beta-auditor', { pageSize: 1, pageToken: first.nextPageToken });
+    expect(ids(second)).toEqual([hex(read)]);
+    expect(second.nextPageToken).toBe('');
+    expect(ids(await getHistory(y, 'beta-auditor', { pageSize: 1, pageToken: '1' }))).toEqual([hex(read)]);
+    const fromOffset = await getHistory(y, 'beta-auditor', { pageSize: 1, pageToken: '0' });
+    expect(ids(fromOffset)).toEqual([hex(processed)]);
+    expect(fromOffset.nextPageToken).toBe(first.nextPageToken);
     const trust = { logKeys: [parseVerifierKey(pipeline.verifierKey)] };
     for (const entry of [...betaX.entries, ...betaY.entries]) {
       const r = await call(client.verifyReceipt, {

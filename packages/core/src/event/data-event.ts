@@ -86,14 +86,22 @@ export function kindCode(kind: EventKind): number {
   }
 }
 
-const KINDS_BY_CODE: readonly EventKind[] = ['TRANSFER', 'PROCESS', 'STORE', 'ACCESS', 'DELETE', 'STATE'];
+/** The six kinds in the order of their codes (1–6). */
+export const EVENT_KINDS: readonly EventKind[] = [
+  'TRANSFER',
+  'PROCESS',
+  'STORE',
+  'ACCESS',
+  'DELETE',
+  'STATE',
+];
 
 /** The kind whose byte is `code`, or undefined when `code` is not 1–6. */
 export function kindFromCode(code: number): EventKind | undefined {
-  return Number.isInteger(code) ? KINDS_BY_CODE[code - 1] : undefined;
+  return Number.isInteger(code) ? EVENT_KINDS[code - 1] : undefined;
 }
 
 /** True when `value` is one of the six kinds (for values that come from outside the type system). */
 export function isEventKind(value: unknown): value is EventKind {
-  return typeof value === 'string' && (KINDS_BY_CODE as readonly string[]).includes(value);
+  return typeof value === 'string' && (EVENT_KINDS as readonly string[]).includes(value);
 }

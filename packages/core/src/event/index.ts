@@ -2,6 +2,7 @@ export {
   type Attribute,
   type DataEvent,
   type Endpoint,
+  EVENT_KINDS,
   EVENT_LIMITS,
   type EventKind,
   isEventKind,
