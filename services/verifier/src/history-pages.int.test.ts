@@ -182,7 +182,7 @@ describe('migration 10: custody history in keyset pages (real Postgres)', () => 
       `SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index
        WHERE indrelid = '${SCHEMA}.event_imprints'::regclass AND indisprimary`,
     );
-    expect(String(key.rows[0]?.def)).toMatch(/\(imprint, received_at_us, stream_seq, "position", role\)/);
+    expect(String(key.rows[0]?.def)).toMatch(/\(imprint, role, received_at_us, stream_seq, "position"\)/);
 
     // Page by page, each tenant gets exactly its history, in order, with its roles.
     const acme = expected('acme');

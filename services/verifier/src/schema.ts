@@ -9,7 +9,7 @@ export const MIGRATION_LOCK_KEY = 0x4d534956;
 /** The projection tables, in the order a digest of the projection reads them, each with its key. */
 export const PROJECTION_TABLES: readonly { readonly name: string; readonly key: string }[] = [
   { name: 'events', key: 'stream_seq, position' },
-  { name: 'event_imprints', key: 'imprint, received_at_us, stream_seq, position, role' },
+  { name: 'event_imprints', key: 'imprint, role, received_at_us, stream_seq, position' },
   { name: 'seals', key: 'stream_seq' },
   { name: 'seal_levels', key: 'seal_seq, level' },
   { name: 'rounds', key: 'k' },
@@ -295,12 +295,13 @@ DROP INDEX ${SCHEMA}.events_data_hash;`,
     // GetHistory lists an imprint's events by (received_at, stream position). The imprint's indexes
     // had no received_at, so each page read every row naming the imprint, sorted them and skipped an
     // offset: a dataset named by millions of events made every page cost seconds. Both indexes now
-    // hold that order after the imprint (the event row's after its kind, so the lineage walk's
-    // TRANSFERs of an imprint stay an index condition, and a page merges one ordered scan per kind),
-    // and event_imprints gets the event's received_at (the same value; never changed afterwards), so
-    // a page reads its own rows and the token is the last entry's key (page-token.ts). An input or
-    // output row whose event row is missing (none is written without one) would be listed by nothing;
-    // it is dropped rather than left without a time.
+    // hold that order: the event row's after the imprint and its kind (the lineage walk's TRANSFERs
+    // of an imprint stay an index condition; a page merges one ordered scan per kind), event_imprints'
+    // after the imprint and the role (a page of outputs never walks the inputs, nor does the lineage
+    // walk), with the event's received_at copied into it (never changed afterwards). So a page reads
+    // its own rows, and its token is its last entry's key (page-token.ts). An input or output row
+    // whose event row is missing (none is written without one) would be listed by nothing; it is
+    // dropped rather than left without a time.
     sql: `
 ALTER TABLE ${SCHEMA}.event_imprints ADD COLUMN received_at_us bigint;
 UPDATE ${SCHEMA}.event_imprints i SET received_at_us = e.received_at_us
@@ -308,7 +309,7 @@ UPDATE ${SCHEMA}.event_imprints i SET received_at_us = e.received_at_us
 DELETE FROM ${SCHEMA}.event_imprints WHERE received_at_us IS NULL;
 ALTER TABLE ${SCHEMA}.event_imprints ALTER COLUMN received_at_us SET NOT NULL,
   DROP CONSTRAINT event_imprints_pkey,
-  ADD PRIMARY KEY (imprint, received_at_us, stream_seq, position, role);
+  ADD PRIMARY KEY (imprint, role, received_at_us, stream_seq, position);
 CREATE INDEX events_data_received ON ${SCHEMA}.events (data, kind, received_at_us, stream_seq, position);
 DROP INDEX ${SCHEMA}.events_data;
 ALTER INDEX ${SCHEMA}.events_data_received RENAME TO events_data;`,
