@@ -5,11 +5,12 @@
 // decimal offset tokens that verifiers before it gave out (still honoured: they read the rows they
 // skip). The projection is the verifier's own schema; its N event rows are ACCESSes, TRANSFERs,
 // PROCESS outputs of the imprint (each also in event_imprints) and events of another tenant, with
-// received times in stream order, a thousand a second.
+// received times in stream order, a thousand a second. It also times one level of GetLineage's walk
+// from that imprint (lineageLevel), which reads at most twice the events asked for per imprint.
 import { kindCode } from '@msi/core';
 import { createPool, type Pool } from '@msi/postgres';
 import { createFreshDatabase, startTestServers } from '@msi/testkit';
-import { historyOf, prepareProjection, SCHEMA } from '@msi/verifier';
+import { historyOf, lineageLevel, prepareProjection, SCHEMA } from '@msi/verifier';
 import { runSection } from './harness.js';
 
 const rowsArg = process.argv.indexOf('--rows');
@@ -133,6 +134,25 @@ async function main(): Promise<void> {
         }
         section.note(
           `median of ${REPEATS} runs of historyOf after 6 to warm its prepared statement (one query, one connection, wall time as the client sees it); rows of the verifier's schema after all its migrations`,
+        );
+      },
+    );
+    await runSection(
+      'one level of a GetLineage walk up from the imprint (its PROCESS outputs and TRANSFERs)',
+      async (section) => {
+        const level = lineageLevel(pool, 'acme');
+        for (let i = 0; i < 6; i++) await level([HOT], 'up', [], PAGE + 1);
+        for (const limit of [101, 1001, 5001]) {
+          // walkLineage asks for one more than the links it still takes (5,000 at most): 5,001.
+          const read = await timed(() => level([HOT], 'up', [], limit));
+          section.add({
+            'events asked': limit.toLocaleString('en-US'),
+            ms: read.ms.toFixed(2),
+            events: read.result.length,
+          });
+        }
+        section.note(
+          `median of ${REPEATS} runs of the verifier's level query (lineageLevel) after 6 to warm it; the imprint is the output of ${Math.floor(ROWS / 10).toLocaleString('en-US')} PROCESS events and the data of as many TRANSFERs, all tenant acme's`,
         );
       },
     );

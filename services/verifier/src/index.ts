@@ -11,6 +11,7 @@ export { type CosignedFailure, type CosignedNote, checkCosigned } from './cosign
 export { ApiKeys, CredentialsError, type Identity, type Role } from './credentials.js';
 export { type EventRows, eventRowsOf } from './event-rows.js';
 export { type Failure, integritySubject, publishFailure } from './integrity.js';
+export { lineageLevel } from './lineage-store.js';
 export { prepareProjection, projectionDigest } from './projection-store.js';
 export { consumerName, dropProjection, Projector, type ProjectorOptions } from './projector.js';
 export {
