@@ -26,17 +26,21 @@ const FIRST_EVENTS = `ORDER BY t.received_at_us, t.stream_seq, t.position LIMIT 
 // The bounded statement. For each imprint of the frontier, two ordered index scans (its PROCESS
 // rows of the role in event_imprints, its TRANSFERs on the event rows: both indexes are in
 // (received_at, stream position) order since migration 10) keep the first $7 visible rows not seen,
-// so a level costs at most 2 × $7 rows per imprint, whatever the imprint's history holds. When no
-// event id among those candidates has a second visible row (`copies` false), that is exact: a row
-// beyond a scan's cut has $7 distinct events before it in that scan. Otherwise an event's preferred
-// row may lie beyond a cut, and the caller asks the full statement.
+// so a level costs at most 2 × $7 rows per imprint, whatever the imprint's history holds. Each
+// PROCESS row's event is looked up by its key (a LATERAL that OFFSET 0 keeps from being flattened
+// into a join): for a hot imprint the planner otherwise joined all its rows by hash and sorted them.
+// When no event id among those candidates has a second visible row (`copies` false: one lookup by
+// the index on event_id per candidate), that is exact: a row beyond a scan's cut has $7 distinct
+// events before it in that scan. Otherwise an event's preferred row may lie beyond a cut, and the
+// caller asks the full statement.
 const BOUNDED = `WITH candidates AS MATERIALIZED (
      SELECT DISTINCT c.stream_seq, c.position, c.event_id FROM unnest($1::bytea[]) AS f(imprint)
      CROSS JOIN LATERAL (
        (SELECT e.stream_seq, e.position, e.event_id FROM ${SCHEMA}.event_imprints i
-          JOIN ${SCHEMA}.events e ON e.stream_seq = i.stream_seq AND e.position = i.position
-          WHERE i.imprint = f.imprint AND i.role = $4::text AND e.kind = $3::int2 AND ${VISIBLE}
-            AND NOT (e.event_id = ANY($6::bytea[]))
+          CROSS JOIN LATERAL (SELECT e.stream_seq, e.position, e.event_id FROM ${SCHEMA}.events e
+            WHERE e.stream_seq = i.stream_seq AND e.position = i.position AND e.kind = $3::int2 AND ${VISIBLE}
+              AND NOT (e.event_id = ANY($6::bytea[])) OFFSET 0) e
+          WHERE i.imprint = f.imprint AND i.role = $4::text
           ORDER BY i.received_at_us, i.stream_seq, i.position LIMIT $7::int4)
        UNION ALL
        (SELECT e.stream_seq, e.position, e.event_id FROM ${SCHEMA}.events e
@@ -44,8 +48,10 @@ const BOUNDED = `WITH candidates AS MATERIALIZED (
             AND NOT (e.event_id = ANY($6::bytea[]))
           ORDER BY e.received_at_us, e.stream_seq, e.position LIMIT $7::int4)) c)
    SELECT t.*, EXISTS (
-       SELECT 1 FROM ${SCHEMA}.events e WHERE e.event_id IN (SELECT event_id FROM candidates) AND ${VISIBLE}
-       GROUP BY e.event_id HAVING count(*) > 1) AS copies
+       SELECT 1 FROM (SELECT DISTINCT event_id FROM candidates) c
+       CROSS JOIN LATERAL (SELECT count(*) AS rows FROM ${SCHEMA}.events e
+         WHERE e.event_id = c.event_id AND ${VISIBLE}) k
+       WHERE k.rows > 1) AS copies
    FROM (
      SELECT DISTINCT ON (e.event_id) e.event_id, e.stream_seq, e.position, e.canonical, e.received_at_us, a.k
      FROM candidates c

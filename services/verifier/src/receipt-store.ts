@@ -348,8 +348,10 @@ const KIND_CODES = EVENT_KINDS.map(kindCode);
 // One branch per way an event names the imprint: as data (on the event row, index events_data; one
 // branch per kind) and as input or output (event_imprints, whose key orders it). Each reads its index
 // in the page's order from after the cursor ($5, $6, $7), keeps the visible rows and stops at $8, so
-// a page costs its own rows, whatever the imprint's history holds. An event in the page's first $8
-// is in the first $8 of every branch that names it, so grouping the branches gives each its roles.
+// a page costs its own rows, whatever the imprint's history holds (an input or output row's event is
+// looked up by its key, in a LATERAL that OFFSET 0 keeps from being flattened into a join the planner
+// may run by hash over all the imprint's rows). An event in the page's first $8 is in the first $8
+// of every branch that names it, so grouping the branches gives each its roles.
 const HISTORY_BOUNDS = (t: string) => `$3::int8 <= ${t}.received_at_us AND ${t}.received_at_us < $4::int8
        AND (${t}.received_at_us, ${t}.stream_seq, ${t}.position) > ($5::int8, $6::int8, $7::int4)
      ORDER BY ${t}.received_at_us, ${t}.stream_seq, ${t}.position LIMIT $8::int8`;
@@ -359,8 +361,9 @@ const HISTORY_AS_DATA = KIND_CODES.map(
 );
 const HISTORY_AS_INPUT_OR_OUTPUT = ['input', 'output'].map(
   (role) => `(SELECT i.received_at_us, i.stream_seq, i.position, i.role FROM ${SCHEMA}.event_imprints i
-     JOIN ${SCHEMA}.events e ON e.stream_seq = i.stream_seq AND e.position = i.position
-     WHERE i.imprint = $1::bytea AND i.role = '${role}' AND ${VISIBLE} AND ${HISTORY_BOUNDS('i')})`,
+     CROSS JOIN LATERAL (SELECT 1 FROM ${SCHEMA}.events e
+       WHERE e.stream_seq = i.stream_seq AND e.position = i.position AND ${VISIBLE} OFFSET 0) e
+     WHERE i.imprint = $1::bytea AND i.role = '${role}' AND ${HISTORY_BOUNDS('i')})`,
 );
 const HISTORY = `SELECT e.stream_seq, e.position, e.tenant, e.canonical, e.seal_seq, e.leaf_index, e.received_at_us, p.role
    FROM (SELECT b.received_at_us, b.stream_seq, b.position, string_agg(b.role, ',' ORDER BY b.role) AS role
