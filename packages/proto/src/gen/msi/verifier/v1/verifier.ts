@@ -112,7 +112,10 @@ export interface GetHistoryRequest {
   toUs: bigint;
   /** At most this many entries (1–1000; 0 means 100). */
   pageSize: number;
-  /** The `next_page_token` of the previous page; empty for the first page. */
+  /**
+   * The `next_page_token` of the previous page (opaque, keyset: pages stay stable while events
+   * arrive, and each costs its own entries however long the history); empty for the first page.
+   */
   pageToken: string;
 }
 
