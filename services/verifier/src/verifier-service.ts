@@ -223,9 +223,9 @@ export function verifierService(deps: VerifierServiceDeps): verifierV1.VerifierS
         imprintField('data', data);
         const range = { fromUs: instant('from_us', fromUs), toUs: instant('to_us', toUs) };
         const limit = pageSizeField('page_size', pageSize, MAX_PAGE);
-        const offset = OFFSET_PAGE_TOKEN.test(token) ? Number(token) : 0;
-        const after =
-          token === '' || OFFSET_PAGE_TOKEN.test(token) ? undefined : readPageToken('page_token', token, 3);
+        const offsetToken = OFFSET_PAGE_TOKEN.test(token);
+        const offset = offsetToken ? Number(token) : 0;
+        const after = token === '' || offsetToken ? undefined : readPageToken('page_token', token, 3);
         const rows = await historyOf(deps.pool, data, identity.tenant, {
           ...range,
           after:
